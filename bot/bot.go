@@ -1,0 +1,528 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// GroupStore finds groups. Each method returns an error wrapping ErrNotFound
+// when there is no such group.
+type GroupStore interface {
+	GroupByID(ctx context.Context, id int64) (Group, error)
+	GroupByAddress(ctx context.Context, a Address) (Group, error)
+	GroupByName(ctx context.Context, name string) (Group, error)
+}
+
+// Deliverer sends outbounds that are not replies (posts, DMs, edits, pins,
+// roles, invitations). *Sender implements it.
+type Deliverer interface {
+	Send(ctx context.Context, out Outbound) (SendResult, error)
+}
+
+// Subscriber reacts to an event (members joining, voice presence, DMs,
+// session lifecycle). It returns outbounds to deliver: replies are returned
+// to the adapter when the event came from one, the rest are sent.
+type Subscriber func(ctx context.Context, ev Event) ([]Outbound, error)
+
+// Config configures a Bot.
+type Config struct {
+	Groups GroupStore
+	// Owners hold every facilitator right in every group.
+	Owners []Principal
+	Codec  *ActionCodec
+	// Sender delivers non-reply outbounds returned by handlers.
+	Sender Deliverer
+	Clock  Clock
+	Logger *slog.Logger
+	// Version is shown by help.
+	Version string
+}
+
+// Bot is the platform-neutral dispatcher. It resolves the group and actor of
+// each event, checks permissions, routes to the feature that registered the
+// command, button or event, recovers from a panicking handler, and turns
+// errors into replies. Register everything before the first event.
+type Bot struct {
+	cfg Config
+	log *slog.Logger
+
+	mu       sync.RWMutex
+	commands map[string]CommandSpec
+	actions  map[string]ActionSpec
+	subs     []namedSub
+}
+
+type namedSub struct {
+	name string
+	fn   Subscriber
+}
+
+// New returns a Bot with the built-in help command registered.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Groups == nil || cfg.Codec == nil || cfg.Sender == nil {
+		return nil, errors.New("bot: Groups, Codec and Sender are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	b := &Bot{cfg: cfg, log: cfg.Logger, commands: map[string]CommandSpec{}, actions: map[string]ActionSpec{}}
+	err := b.Register(CommandSpec{
+		Path:    "help",
+		Summary: "What you can do here",
+		Group:   GroupOptional,
+		Options: []Option{{Name: "topic", Description: "a command word such as session or roster", Positional: true}},
+		Run:     b.help,
+	})
+	return b, err
+}
+
+// Clock returns the bot's clock.
+func (b *Bot) Clock() Clock { return b.cfg.Clock }
+
+// Codec returns the bot's action codec.
+func (b *Bot) Codec() *ActionCodec { return b.cfg.Codec }
+
+// Register adds a command. A path registered twice is an error.
+func (b *Bot) Register(spec CommandSpec) error {
+	path := strings.Join(strings.Fields(strings.ToLower(spec.Path)), " ")
+	if path == "" || spec.Run == nil {
+		return fmt.Errorf("bot: command %q needs a path and Run", spec.Path)
+	}
+	if n := len(strings.Fields(path)); n > 2 {
+		return fmt.Errorf("bot: command %q has %d words; at most 2", path, n)
+	}
+	spec.Path = path
+	seen := map[string]bool{}
+	for _, o := range spec.Options {
+		if o.Name == "" || o.Name == "group" || seen[o.Name] {
+			return fmt.Errorf("bot: command %q: option %q is empty, reserved or repeated", path, o.Name)
+		}
+		seen[o.Name] = true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.commands[path]; dup {
+		return fmt.Errorf("bot: command %q registered twice", path)
+	}
+	b.commands[path] = spec
+	return nil
+}
+
+// RegisterAction adds a button or modal handler.
+func (b *Bot) RegisterAction(spec ActionSpec) error {
+	if spec.Name == "" || spec.Run == nil {
+		return fmt.Errorf("bot: action %q needs a name and Run", spec.Name)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, dup := b.actions[spec.Name]; dup {
+		return fmt.Errorf("bot: action %q registered twice", spec.Name)
+	}
+	b.actions[spec.Name] = spec
+	return nil
+}
+
+// Subscribe adds a reaction to events other than commands and actions.
+func (b *Bot) Subscribe(name string, fn Subscriber) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.subs = append(b.subs, namedSub{name, fn})
+}
+
+// Commands lists the registered commands sorted by path.
+func (b *Bot) Commands() []CommandSpec {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	out := make([]CommandSpec, 0, len(b.commands))
+	for _, c := range b.commands {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// IsOwner reports whether u is a configured owner.
+func (b *Bot) IsOwner(u User) bool {
+	for _, p := range b.cfg.Owners {
+		if !p.IsRole() && p.Matches(u) {
+			return true
+		}
+	}
+	return false
+}
+
+// Handle implements Handler.
+func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
+	m := ev.Meta()
+	if m.User.Bot {
+		return nil
+	}
+	if m.At.IsZero() {
+		m.At = b.cfg.Clock.Now()
+	}
+	log := b.log.With(KeyPlatform, m.Platform, KeyChannel, string(m.Channel), KeyUser, string(m.User.ID))
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("handler panicked", KeyErr, fmt.Sprint(r), "stack", string(debug.Stack()))
+			replies = []Outbound{Reply(apology)}
+		}
+	}()
+	var outs []Outbound
+	var err error
+	switch e := ev.(type) {
+	case *Command:
+		outs, err = b.handleCommand(ctx, e)
+	case *ButtonPress:
+		outs, err = b.handleAction(ctx, e, e.ID, &e.Action, nil)
+	case *ModalSubmit:
+		outs, err = b.handleAction(ctx, e, e.ID, &e.Action, e.Values)
+	default:
+		outs, err = b.publish(ctx, ev)
+	}
+	if err != nil {
+		if msg, ok := UserMessage(err); ok {
+			log.Debug("refused", KeyErr, err)
+			return []Outbound{Reply(msg)}
+		}
+		log.Error("handling event failed", "event", fmt.Sprintf("%T", ev), KeyErr, err)
+		return []Outbound{Reply(apology)}
+	}
+	return b.split(ctx, outs, log)
+}
+
+const apology = "Sorry, something went wrong on our side. It has been logged; please try again in a moment, and tell the bot's operator if it keeps happening."
+
+// Publish runs every subscriber for a core event (such as a SessionEvent)
+// and delivers what they return. It returns the first delivery or
+// subscriber error after running them all, so that a job can retry; the
+// subscribers must be idempotent.
+func (b *Bot) Publish(ctx context.Context, ev Event) error {
+	outs, err := b.publish(ctx, ev)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, o := range outs {
+		if o.Kind == OutReply || o.Kind == OutModal {
+			continue // no one to reply to
+		}
+		if _, err := b.cfg.Sender.Send(ctx, o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (b *Bot) publish(ctx context.Context, ev Event) (outs []Outbound, err error) {
+	b.mu.RLock()
+	subs := slices.Clone(b.subs)
+	b.mu.RUnlock()
+	var errs []error
+	for _, s := range subs {
+		o, err := b.runSub(ctx, s, ev)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", s.name, err))
+		}
+		outs = append(outs, o...)
+	}
+	return outs, errors.Join(errs...)
+}
+
+func (b *Bot) runSub(ctx context.Context, s namedSub, ev Event) (outs []Outbound, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return s.fn(ctx, ev)
+}
+
+// split returns the replies and sends the rest. Buttons are sealed.
+func (b *Bot) split(ctx context.Context, outs []Outbound, log *slog.Logger) []Outbound {
+	var replies []Outbound
+	for _, o := range outs {
+		if err := b.cfg.Codec.Seal(&o); err != nil {
+			log.Error("sealing buttons failed", KeyErr, err)
+			continue
+		}
+		if o.Kind == OutReply || o.Kind == OutModal {
+			replies = append(replies, o)
+			continue
+		}
+		if _, err := b.cfg.Sender.Send(ctx, o); err != nil {
+			log.Error("delivering failed", "kind", o.Kind.String(), KeyKey, o.Key, KeyErr, err)
+		}
+	}
+	return replies
+}
+
+// lookup finds the longest registered path that prefixes words.
+func (b *Bot) lookup(words []string) (CommandSpec, []string, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for n := min(2, len(words)); n >= 1; n-- {
+		path := strings.ToLower(strings.Join(words[:n], " "))
+		if c, ok := b.commands[path]; ok {
+			return c, words[n:], true
+		}
+	}
+	return CommandSpec{}, nil, false
+}
+
+func (b *Bot) handleCommand(ctx context.Context, e *Command) ([]Outbound, error) {
+	if len(e.Words) == 0 {
+		e.Words = []string{"help"}
+	}
+	spec, rest, ok := b.lookup(e.Words)
+	if !ok {
+		return nil, b.unknownCommand(e.Words)
+	}
+	args, err := bindArgs(spec, rest, e.Args)
+	if err != nil {
+		return nil, err
+	}
+	req := &Request{Event: e, Actor: e.User, Args: args, Now: b.cfg.Clock.Now()}
+	req.Owner = b.IsOwner(e.User)
+	if err := b.resolveGroup(ctx, spec, req, args["group"], e.Address()); err != nil {
+		return nil, err
+	}
+	if err := b.permit(spec.Access, "/tend "+spec.Path, req); err != nil {
+		return nil, err
+	}
+	return spec.Run(ctx, req)
+}
+
+func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action, values map[string]string) ([]Outbound, error) {
+	a, err := b.cfg.Codec.Decode(id)
+	if err != nil {
+		b.log.Warn("refused a button or form with a bad id", KeyPlatform, ev.Meta().Platform, KeyUser, string(ev.Meta().User.ID))
+		return nil, &UserError{Msg: "This button is not valid: it may come from an old or altered message. Use the latest message, or ask a facilitator to post it again."}
+	}
+	*act = a
+	b.mu.RLock()
+	spec, ok := b.actions[a.Name]
+	b.mu.RUnlock()
+	if !ok {
+		return nil, &UserError{Msg: "This button no longer does anything. Use the latest message, or try /tend help."}
+	}
+	req := &Request{Event: ev, Actor: ev.Meta().User, Action: a, Values: values, Now: b.cfg.Clock.Now()}
+	req.Owner = b.IsOwner(req.Actor)
+	if a.Group != 0 {
+		g, err := b.cfg.Groups.GroupByID(ctx, a.Group)
+		if errors.Is(err, ErrNotFound) {
+			return nil, &UserError{Msg: "The group this button belongs to no longer exists."}
+		} else if err != nil {
+			return nil, err
+		}
+		if g.Address.Platform != ev.Meta().Platform {
+			return nil, &UserError{Msg: "This button is not valid here."}
+		}
+		req.Group = &g
+		req.Facilitator = req.Owner || g.IsFacilitator(req.Actor)
+	}
+	if err := b.permit(spec.Access, "this button", req); err != nil {
+		return nil, err
+	}
+	return spec.Run(ctx, req)
+}
+
+func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, name string, where Address) error {
+	if spec.Group == GroupNone {
+		return nil
+	}
+	var (
+		g   Group
+		err error
+	)
+	if name != "" {
+		g, err = b.cfg.Groups.GroupByName(ctx, strings.ToLower(name))
+		if errors.Is(err, ErrNotFound) {
+			return &UserError{Msg: fmt.Sprintf("There is no group named %q. Check the name with /tend group show in the group's channel.", name)}
+		}
+		if err == nil && g.Address.Platform != where.Platform {
+			return &UserError{Msg: fmt.Sprintf("Group %q lives on %s; run the command there.", name, g.Address.Platform)}
+		}
+	} else {
+		g, err = b.cfg.Groups.GroupByAddress(ctx, where)
+		if errors.Is(err, ErrNotFound) {
+			if spec.Group == GroupOptional {
+				return nil
+			}
+			return &UserError{Msg: fmt.Sprintf("This channel is not bound to a group, so /tend %s does not know which group you mean. Run it in the group's channel, add group:NAME, or bind this channel with /tend group setup name:NAME.", spec.Path)}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	req.Group = &g
+	req.Facilitator = req.Owner || g.IsFacilitator(req.Actor)
+	return nil
+}
+
+func (b *Bot) permit(a Access, what string, req *Request) error {
+	switch a {
+	case AccessOwner:
+		if !req.Owner {
+			return &UserError{Msg: fmt.Sprintf("Only the bot's owners can use %s. The operator lists owners under owners: in the config file.", what)}
+		}
+	case AccessFacilitator:
+		if req.Facilitator || req.Owner {
+			return nil
+		}
+		if req.Group == nil {
+			return &UserError{Msg: fmt.Sprintf("Only facilitators can use %s, and this channel has no group. Run it in the group's channel or add group:NAME.", what)}
+		}
+		return &UserError{Msg: fmt.Sprintf("Only facilitators of %s can use %s. If you facilitate this group, ask another facilitator or the bot's owner to add you with /tend group facilitators add.", req.Group.Name, what)}
+	}
+	return nil
+}
+
+// bindArgs maps positional words to positional options, checks names and
+// types, and returns the arguments by name.
+func bindArgs(spec CommandSpec, words []string, named map[string]string) (map[string]string, error) {
+	args := map[string]string{}
+	byName := map[string]Option{}
+	for _, o := range spec.Options {
+		byName[o.Name] = o
+	}
+	for k, v := range named {
+		if k == "group" && spec.Group != GroupNone {
+			args[k] = v
+			continue
+		}
+		if _, ok := byName[k]; !ok {
+			return nil, &UserError{Msg: fmt.Sprintf("/tend %s has no argument %q. Usage: %s", spec.Path, k, spec.Usage())}
+		}
+		args[k] = v
+	}
+	pos := 0
+	for _, w := range words {
+		for pos < len(spec.Options) && (!spec.Options[pos].Positional || args[spec.Options[pos].Name] != "") {
+			pos++
+		}
+		if pos >= len(spec.Options) {
+			return nil, &UserError{Msg: fmt.Sprintf("I did not understand %q in /tend %s. Usage: %s", w, spec.Path, spec.Usage())}
+		}
+		args[spec.Options[pos].Name] = w
+		pos++
+	}
+	for _, o := range spec.Options {
+		v, ok := args[o.Name]
+		if !ok || v == "" {
+			if o.Required {
+				return nil, &UserError{Msg: fmt.Sprintf("/tend %s needs %s. Usage: %s", spec.Path, o.Name, spec.Usage())}
+			}
+			continue
+		}
+		if err := checkOption(o, v); err != nil {
+			return nil, &UserError{Msg: fmt.Sprintf("%s: %v. Usage: %s", o.Name, err, spec.Usage())}
+		}
+		if len(o.Choices) > 0 {
+			args[o.Name] = strings.ToLower(v)
+		}
+	}
+	return args, nil
+}
+
+func checkOption(o Option, v string) error {
+	if len(o.Choices) > 0 {
+		for _, c := range o.Choices {
+			if strings.EqualFold(c, v) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(o.Choices, ", "))
+	}
+	switch o.Type {
+	case OptInt:
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+	case OptBool:
+		_, err := ParseBool(v)
+		return err
+	case OptDuration:
+		if d, err := time.ParseDuration(v); err != nil || d < 0 {
+			return fmt.Errorf("%q is not a duration: write for example 90m, 1h30m or 24h", v)
+		}
+	case OptDate:
+		if _, err := time.Parse(time.DateOnly, v); err != nil {
+			return fmt.Errorf("%q is not a date: write YYYY-MM-DD, for example 2026-12-01", v)
+		}
+	case OptUser:
+		if _, ok := ParseMention(v); !ok && strings.ContainsAny(v, " <>") {
+			return fmt.Errorf("%q does not name a person: mention them, for example @sam", v)
+		}
+	}
+	return nil
+}
+
+func (b *Bot) unknownCommand(words []string) error {
+	b.mu.RLock()
+	var near []string
+	first := strings.ToLower(words[0])
+	for p := range b.commands {
+		if strings.HasPrefix(p, first+" ") || p == first {
+			near = append(near, "/tend "+p)
+		}
+	}
+	b.mu.RUnlock()
+	sort.Strings(near)
+	if len(near) > 0 {
+		return &UserError{Msg: fmt.Sprintf("I don't know /tend %s. Did you mean: %s? /tend help lists everything.", strings.Join(words, " "), strings.Join(near, ", "))}
+	}
+	return &UserError{Msg: fmt.Sprintf("I don't know /tend %s. /tend help lists what you can do here.", strings.Join(words, " "))}
+}
+
+// help lists the commands the actor may use here, built from what is
+// registered.
+func (b *Bot) help(_ context.Context, req *Request) ([]Outbound, error) {
+	topic := strings.ToLower(req.Arg("topic"))
+	var member, facil []string
+	for _, c := range b.Commands() {
+		if topic != "" && c.Path != topic && !strings.HasPrefix(c.Path, topic+" ") {
+			continue
+		}
+		line := c.Usage() + " — " + c.Summary
+		switch c.Access {
+		case AccessAnyone:
+			member = append(member, line)
+		case AccessFacilitator:
+			if req.Facilitator || req.Owner {
+				facil = append(facil, line)
+			}
+		case AccessOwner:
+			if req.Owner {
+				facil = append(facil, line)
+			}
+		}
+	}
+	if len(member)+len(facil) == 0 {
+		return nil, &UserError{Msg: fmt.Sprintf("There is no command about %q that you can use here. /tend help lists them all.", topic)}
+	}
+	var sb strings.Builder
+	if req.Group != nil {
+		fmt.Fprintf(&sb, "This channel is group %s.\n", req.Group.Name)
+	} else {
+		sb.WriteString("This channel is not bound to a group yet.\n")
+	}
+	var fields []Field
+	fields = append(fields, Field{Name: "Everyone", Value: strings.Join(member, "\n")})
+	if len(facil) > 0 {
+		fields = append(fields, Field{Name: "Facilitators", Value: strings.Join(facil, "\n")})
+	}
+	sb.WriteString("Arguments are name:value; put values with spaces in quotes, like weekly:\"tue 18:00\".")
+	return []Outbound{ReplyMessage(Message{Title: "tend — what you can do here", Text: sb.String(), Fields: fields})}, nil
+}

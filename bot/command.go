@@ -1,0 +1,170 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Access says who may run a command or press a button.
+type Access int
+
+// Access levels.
+const (
+	// AccessAnyone: any person (members, facilitators, owners).
+	AccessAnyone Access = iota
+	// AccessFacilitator: facilitators of the resolved group and owners.
+	AccessFacilitator
+	// AccessOwner: the bot's configured owners only.
+	AccessOwner
+)
+
+// GroupScope says whether a command acts on a group.
+type GroupScope int
+
+// Group scopes.
+const (
+	// GroupNone: the command does not act on a group (help, version).
+	GroupNone GroupScope = iota
+	// GroupOptional: the group is resolved when one can be (this channel's,
+	// or group:NAME) and left nil otherwise.
+	GroupOptional
+	// GroupRequired: the command refuses to run without a group.
+	GroupRequired
+)
+
+// OptionType is the type of a command argument, for validation here and for
+// typed options on platforms that have them (Discord).
+type OptionType int
+
+// Option types.
+const (
+	OptString   OptionType = iota
+	OptInt                 // whole number
+	OptBool                // yes/no, true/false, on/off
+	OptUser                // a mention, or a name in the console
+	OptChannel             // a channel mention or id
+	OptDuration            // 90m, 1h30m, 24h
+	OptDate                // YYYY-MM-DD
+)
+
+// Option is one argument of a command.
+type Option struct {
+	Name        string // as in the config: lowercase, underscores
+	Description string // shown in help and on Discord (≤ 100 chars)
+	Type        OptionType
+	Required    bool
+	Choices     []string // when set, the value must be one of these
+	// Positional options may also be given as bare words, in the order
+	// declared: "rsvp yes" sets answer:yes.
+	Positional bool
+	// Autocomplete asks the platform to offer values as the user types
+	// (group names).
+	Autocomplete bool
+}
+
+// CommandSpec is one command a feature registers.
+type CommandSpec struct {
+	// Path is the command's words after /tend: "help", "group setup".
+	// Discord allows at most two words.
+	Path    string
+	Summary string // one line for help (≤ 100 chars)
+	Access  Access
+	Group   GroupScope
+	Options []Option
+	// Ephemeral says the reply is for the person who asked only. Most
+	// replies are.
+	Run func(ctx context.Context, req *Request) ([]Outbound, error)
+}
+
+// Usage returns the command as help shows it: "group setup name:<text> …".
+func (c CommandSpec) Usage() string {
+	var b strings.Builder
+	b.WriteString("/tend ")
+	b.WriteString(c.Path)
+	for _, o := range c.Options {
+		var v string
+		switch {
+		case len(o.Choices) > 0:
+			v = strings.Join(o.Choices, "|")
+		default:
+			v = "<" + o.Type.String() + ">"
+		}
+		var s string
+		if o.Positional {
+			s = v
+		} else {
+			s = o.Name + ":" + v
+		}
+		if !o.Required {
+			s = "[" + s + "]"
+		}
+		b.WriteString(" " + s)
+	}
+	return b.String()
+}
+
+func (t OptionType) String() string {
+	switch t {
+	case OptInt:
+		return "number"
+	case OptBool:
+		return "yes|no"
+	case OptUser:
+		return "@user"
+	case OptChannel:
+		return "#channel"
+	case OptDuration:
+		return "duration"
+	case OptDate:
+		return "YYYY-MM-DD"
+	default:
+		return "text"
+	}
+}
+
+// ActionSpec is a button or modal handler a feature registers, found by the
+// Action's Name.
+type ActionSpec struct {
+	Name   string
+	Access Access
+	Run    func(ctx context.Context, req *Request) ([]Outbound, error)
+}
+
+// Request is what a command or action handler gets.
+type Request struct {
+	Event Event
+	Actor User
+	// Group is the group the command acts on; nil only for GroupNone and
+	// unresolved GroupOptional commands.
+	Group *Group
+	// Args holds name:value arguments, with positional words mapped to
+	// their options. Values are validated against the option's type.
+	Args map[string]string
+	// Action is the pressed button's or submitted modal's action.
+	Action Action
+	// Values holds a modal's submitted inputs.
+	Values map[string]string
+	Now    time.Time
+	// Owner and Facilitator tell the actor's rights in Group.
+	Owner       bool
+	Facilitator bool
+}
+
+// Arg returns a named argument, or "".
+func (r *Request) Arg(name string) string { return r.Args[name] }
+
+// Address returns where the event happened.
+func (r *Request) Address() Address { return r.Event.Meta().Address() }
+
+// ParseBool reads yes/no, true/false, on/off.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "yes", "y", "true", "on", "1":
+		return true, nil
+	case "no", "n", "false", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not yes or no", s)
+}

@@ -1,0 +1,168 @@
+package bot
+
+import "time"
+
+// OutboundKind says what an Outbound asks the platform to do.
+type OutboundKind int
+
+// Outbound kinds.
+const (
+	// OutPost posts Message in channel To.
+	OutPost OutboundKind = iota + 1
+	// OutReply answers the event being handled: privately (Ephemeral) or in
+	// its channel. Only valid in a handler's return value.
+	OutReply
+	// OutDM sends Message privately to User.
+	OutDM
+	// OutEdit replaces the content of the message Ref.
+	OutEdit
+	// OutPin pins the message Ref.
+	OutPin
+	// OutGrantRole gives User the Role in Guild (Discord). Adapters must
+	// refuse to grant to a member whose rules screening is pending.
+	OutGrantRole
+	// OutRevokeRole takes Role from User in Guild.
+	OutRevokeRole
+	// OutInvite invites User to channel To (Slack private channels).
+	OutInvite
+	// OutModal opens Modal for the person who triggered the event. Only
+	// valid in a handler's return value for a command or button press.
+	OutModal
+)
+
+var outboundKindNames = map[OutboundKind]string{
+	OutPost: "post", OutReply: "reply", OutDM: "dm", OutEdit: "edit", OutPin: "pin",
+	OutGrantRole: "grant-role", OutRevokeRole: "revoke-role", OutInvite: "invite", OutModal: "modal",
+}
+
+func (k OutboundKind) String() string {
+	if s, ok := outboundKindNames[k]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// Outbound is one thing the bot asks a platform to do.
+type Outbound struct {
+	Kind OutboundKind
+	// Key is the stable outbox key ("reminder/<session>/<lead>"). Every post
+	// and DM made by a job has one; the Sender uses it to deliver exactly
+	// once, and adapters whose platform can deduplicate (Discord's nonce)
+	// pass it on.
+	Key       string
+	To        Address    // OutPost, OutInvite
+	User      UserID     // OutDM, OutGrantRole, OutRevokeRole, OutInvite
+	Guild     string     // OutGrantRole, OutRevokeRole
+	Role      RoleID     // OutGrantRole, OutRevokeRole
+	Ref       MessageRef // OutEdit, OutPin
+	Ephemeral bool       // OutReply: only the person who acted sees it
+	Message   Message
+	Modal     *Modal // OutModal
+}
+
+// Platform returns the platform the outbound is for, when it names one.
+func (o Outbound) Platform() string {
+	switch {
+	case o.To.Platform != "":
+		return o.To.Platform
+	case o.Ref.Platform != "":
+		return o.Ref.Platform
+	}
+	return ""
+}
+
+// Message is neutral message content. Adapters render it natively: Discord
+// embeds and components, Slack Block Kit, console text.
+type Message struct {
+	Title string
+	// Text is the body. It may hold timestamps made with Time, which each
+	// adapter renders in the reader's own zone where the platform can.
+	Text    string
+	Fields  []Field
+	Buttons []Button
+	Footer  string
+}
+
+// Field is a labelled value shown beside or below the text.
+type Field struct {
+	Name   string
+	Value  string // may hold timestamps made with Time
+	Inline bool
+}
+
+// ButtonStyle is a button's emphasis.
+type ButtonStyle int
+
+// Button styles.
+const (
+	ButtonSecondary ButtonStyle = iota
+	ButtonPrimary
+	ButtonSuccess
+	ButtonDanger
+)
+
+// Button is a clickable choice. Pressing it sends a ButtonPress with Action.
+type Button struct {
+	Label  string
+	Style  ButtonStyle
+	Action Action
+	// ID is Action encoded and signed by the core before the button reaches
+	// an adapter. Adapters use it as the platform's custom_id or action_id
+	// and hand it back unchanged in ButtonPress.ID.
+	ID string
+}
+
+// Modal is a form.
+type Modal struct {
+	Title  string
+	Action Action // submitted as ModalSubmit with this action
+	ID     string // Action encoded by the core, like Button.ID
+	Inputs []Input
+}
+
+// Input is one field of a Modal.
+type Input struct {
+	ID          string
+	Label       string
+	Long        bool // multi-line
+	Value       string
+	Placeholder string
+	Required    bool
+	MaxLen      int
+}
+
+// Delivered is what a platform reports after a successful delivery.
+type Delivered struct {
+	Ref MessageRef // the message posted or edited; zero for roles, invites
+	At  time.Time
+}
+
+// Reply returns a private reply to the person who acted.
+func Reply(text string) Outbound {
+	return Outbound{Kind: OutReply, Ephemeral: true, Message: Message{Text: text}}
+}
+
+// ReplyMessage returns a private reply with full message content.
+func ReplyMessage(m Message) Outbound {
+	return Outbound{Kind: OutReply, Ephemeral: true, Message: m}
+}
+
+// PublicReply returns a reply visible to the whole channel.
+func PublicReply(m Message) Outbound {
+	return Outbound{Kind: OutReply, Message: m}
+}
+
+// Post returns a post of m to channel to with the given outbox key.
+func Post(key string, to Address, m Message) Outbound {
+	return Outbound{Kind: OutPost, Key: key, To: to, Message: m}
+}
+
+// DM returns a direct message to user on platform with the given key.
+func DM(key, platform string, user UserID, m Message) Outbound {
+	return Outbound{Kind: OutDM, Key: key, To: Address{Platform: platform}, User: user, Message: m}
+}
+
+// Edit returns an edit of ref to m.
+func Edit(ref MessageRef, m Message) Outbound {
+	return Outbound{Kind: OutEdit, Ref: ref, Message: m}
+}

@@ -1,0 +1,43 @@
+package bot
+
+import "context"
+
+// Platform connects the bot to one chat service. Its methods are safe for
+// concurrent use.
+type Platform interface {
+	// Name is "discord", "slack" or "console".
+	Name() string
+	// Run connects, hands every inbound event to h, renders the replies h
+	// returns (OutReply, OutModal) as answers to that event, and blocks until
+	// ctx is done, when it disconnects and returns nil. It returns an error
+	// only when it cannot run at all (bad credentials).
+	Run(ctx context.Context, h Handler) error
+	// Deliver performs one outbound action outside any event: a post, DM,
+	// edit, pin, role grant or revoke, or invitation. It returns an error
+	// wrapping ErrUnreachable when the platform refused for good (the channel
+	// is gone, the bot was removed, the member's DMs are closed) and
+	// errors.ErrUnsupported for a kind the platform cannot do. Deliver may
+	// block to respect the platform's rate limits; it returns when ctx is
+	// done. When out.Key is set and the platform can deduplicate sends
+	// (Discord's nonce), the adapter passes the key on.
+	Deliver(ctx context.Context, out Outbound) (Delivered, error)
+}
+
+// Handler is the core as an adapter sees it.
+type Handler interface {
+	// Handle processes one inbound event and returns what to answer it with:
+	// OutReply and OutModal values, to be rendered as the response to that
+	// event. It never returns an error: refusals and failures are replies.
+	Handle(ctx context.Context, ev Event) []Outbound
+	// Commands lists the registered commands, for platforms that register
+	// them up front (Discord slash commands).
+	Commands() []CommandSpec
+}
+
+// Finder is an optional Platform capability: look for a message that was
+// sent with out.Key by an earlier attempt whose outcome is unknown (the
+// process died between sending and recording). The Sender asks before
+// sending again.
+type Finder interface {
+	FindDelivered(ctx context.Context, out Outbound) (Delivered, bool, error)
+}

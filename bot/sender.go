@@ -1,0 +1,155 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// OutboxState is where one keyed delivery stands.
+type OutboxState string
+
+// Outbox states.
+const (
+	// OutboxSending: an attempt began; whether it reached the platform is
+	// unknown until it is marked sent or failed.
+	OutboxSending OutboxState = "sending"
+	OutboxSent    OutboxState = "sent"
+	// OutboxFailed: the platform refused for good; not retried.
+	OutboxFailed OutboxState = "failed"
+)
+
+// OutboxEntry is the record of one keyed delivery.
+type OutboxEntry struct {
+	Key      string
+	Platform string
+	Kind     OutboundKind
+	State    OutboxState
+	Ref      MessageRef // set once sent
+	Attempts int        // attempts begun, including the current one
+	SentAt   time.Time
+	Error    string // why it failed (never message content)
+}
+
+// OutboxStore records keyed deliveries so that each is made once.
+type OutboxStore interface {
+	// BeginOutbox records an attempt to deliver key and returns the entry as
+	// it now stands. For a new key it creates the entry in OutboxSending with
+	// Attempts 1; for an entry not yet sent or failed it increments
+	// Attempts; for a sent or failed entry it changes nothing.
+	BeginOutbox(ctx context.Context, key string, platform string, kind OutboundKind) (OutboxEntry, error)
+	// MarkOutboxSent records the platform's message reference.
+	MarkOutboxSent(ctx context.Context, key string, d Delivered) error
+	// MarkOutboxFailed records a permanent failure.
+	MarkOutboxFailed(ctx context.Context, key string, reason string) error
+}
+
+// SendResult tells what Send did.
+type SendResult struct {
+	Delivered
+	// Duplicate: the key had already been delivered; nothing was sent now.
+	Duplicate bool
+	// Recovered: an earlier attempt's delivery was found on the platform
+	// and recorded; nothing was sent now.
+	Recovered bool
+}
+
+// Sender delivers outbounds to their platforms, exactly once per key for
+// posts and DMs.
+type Sender struct {
+	outbox    OutboxStore
+	platforms map[string]Platform
+	codec     *ActionCodec
+	clock     Clock
+	log       *slog.Logger
+}
+
+// NewSender returns a Sender over the given platforms.
+func NewSender(outbox OutboxStore, codec *ActionCodec, clock Clock, log *slog.Logger, platforms ...Platform) *Sender {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Sender{outbox: outbox, codec: codec, clock: clock, log: log, platforms: map[string]Platform{}}
+	for _, p := range platforms {
+		s.platforms[p.Name()] = p
+	}
+	return s
+}
+
+// ErrNoKey means a post or DM was sent without an outbox key.
+var ErrNoKey = errors.New("a post or DM needs an outbox key")
+
+// Send delivers out. Posts and DMs must carry a Key: a key already sent is
+// not sent again (Duplicate), a key whose earlier attempt's outcome is
+// unknown is looked for on the platform first when it can (Finder), and a
+// key that failed for good is not retried. Other kinds (edits, pins, roles,
+// invitations) are idempotent and are delivered every time.
+func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
+	if out.Kind == OutReply || out.Kind == OutModal {
+		return SendResult{}, fmt.Errorf("send %s: replies go back to the adapter, not through the sender", out.Kind)
+	}
+	pname := out.Platform()
+	p, ok := s.platforms[pname]
+	if !ok {
+		return SendResult{}, &PermanentError{Reason: fmt.Sprintf("platform %q is not running", pname)}
+	}
+	if s.codec != nil {
+		if err := s.codec.Seal(&out); err != nil {
+			return SendResult{}, err
+		}
+	}
+	keyed := out.Kind == OutPost || out.Kind == OutDM
+	if !keyed {
+		d, err := p.Deliver(ctx, out)
+		return SendResult{Delivered: d}, err
+	}
+	if out.Key == "" {
+		return SendResult{}, ErrNoKey
+	}
+	e, err := s.outbox.BeginOutbox(ctx, out.Key, pname, out.Kind)
+	if err != nil {
+		return SendResult{}, fmt.Errorf("outbox %s: %w", out.Key, err)
+	}
+	switch e.State {
+	case OutboxSent:
+		return SendResult{Delivered: Delivered{Ref: e.Ref, At: e.SentAt}, Duplicate: true}, nil
+	case OutboxFailed:
+		return SendResult{}, &PermanentError{Reason: e.Error}
+	}
+	if e.Attempts > 1 {
+		if f, ok := p.(Finder); ok {
+			d, found, err := f.FindDelivered(ctx, out)
+			if err != nil {
+				return SendResult{}, fmt.Errorf("look for earlier delivery of %s: %w", out.Key, err)
+			}
+			if found {
+				if err := s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
+					return SendResult{}, err
+				}
+				s.log.Info("found an earlier delivery; not sending again", KeyKey, out.Key)
+				return SendResult{Delivered: d, Recovered: true}, nil
+			}
+		}
+	}
+	d, err := p.Deliver(ctx, out)
+	if err != nil {
+		if errors.Is(err, ErrUnreachable) {
+			if merr := s.outbox.MarkOutboxFailed(ctx, out.Key, err.Error()); merr != nil {
+				return SendResult{}, errors.Join(err, merr)
+			}
+		}
+		return SendResult{}, err
+	}
+	if d.At.IsZero() {
+		d.At = s.clock.Now()
+	}
+	if err := s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
+		return SendResult{}, fmt.Errorf("record delivery of %s: %w", out.Key, err)
+	}
+	return SendResult{Delivered: d}, nil
+}
