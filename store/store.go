@@ -1,0 +1,215 @@
+// Package store keeps tend's state in SQLite through modernc.org/sqlite
+// (pure Go, no cgo). It is the only package that contains SQL. It satisfies
+// the small store interfaces that bot and the feature packages declare.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// DB is tend's database.
+type DB struct {
+	sql  *sql.DB
+	path string
+	// Now is the store's clock, for created/updated stamps. Tests replace
+	// it.
+	Now func() time.Time
+}
+
+// ErrTooNew means the database was written by a newer tend.
+var ErrTooNew = errors.New("database schema is newer than this tend")
+
+// Open opens (creating if needed, with mode 0600) the database at path and
+// applies pending migrations. A database whose schema is newer than this
+// binary knows is refused without being modified.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
+		// Every pooled connection would get its own empty database.
+		return nil, fmt.Errorf("store: %q: give a file path; in-memory databases are not supported", path)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+		}
+	}
+	// Create the file ourselves so that it is 0600 from the first byte;
+	// SQLite gives its -wal and -shm files the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("store: restrict %s to its owner: %w", path, err)
+	}
+	sqldb, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a single connection
+	// makes "inside a transaction, use only that transaction" impossible to
+	// get wrong silently (it would deadlock in tests instead).
+	sqldb.SetMaxOpenConns(1)
+	sqldb.SetConnMaxIdleTime(0)
+	db := &DB{sql: sqldb, path: path, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn builds the connection string. busy_timeout comes first so that it
+// already applies while the later pragmas run (journal_mode needs a lock).
+// _txlock=immediate makes BEGIN take the write lock up front, so a
+// read-then-write transaction cannot fail with SQLITE_BUSY halfway.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("store: migration file %q is not named NNNN_name.sql", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migrations must be numbered 1, 2, 3…; %s is number %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the schema version this binary writes.
+func SchemaVersion() int {
+	ms, _ := migrations()
+	return len(ms)
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := db.sql.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("store: read schema version of %s: %w", db.path, err)
+	}
+	if have > len(ms) {
+		return fmt.Errorf("store: %s has schema version %d but this tend knows up to %d; run the newer tend that wrote it, or restore a backup made for this version: %w", db.path, have, len(ms), ErrTooNew)
+	}
+	for _, m := range ms[have:] {
+		err := db.withTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("apply %s: %w", m.name, err)
+			}
+			// user_version is rolled back with the transaction.
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store: migrate %s: %w", db.path, err)
+		}
+	}
+	return nil
+}
+
+// withTx runs fn in a transaction (BEGIN IMMEDIATE, from the DSN), committing
+// when fn returns nil. Inside fn, use only tx.
+func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// isConstraint reports whether err is a uniqueness or primary key violation.
+// A duplicate composite primary key reports SQLITE_CONSTRAINT_PRIMARYKEY,
+// not _UNIQUE, so both are checked.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return false
+}
+
+// unix stores a time as UTC Unix seconds; the zero time is 0.
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// fromUnix reads a time stored by unix.
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+// notFound wraps bot.ErrNotFound with what was looked for.
+func notFound(what string) error { return fmt.Errorf("%s: %w", what, bot.ErrNotFound) }
