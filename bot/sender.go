@@ -64,7 +64,14 @@ type Sender struct {
 	codec     *ActionCodec
 	clock     Clock
 	log       *slog.Logger
+	owners    []Principal
 }
+
+// ReportUnreachableTo makes the Sender tell these owners privately, once per
+// channel, when a platform refuses a post for good (the channel was deleted
+// or the bot lost access), so that a facilitator's reminders do not silently
+// stop. Call it before the Sender is used.
+func (s *Sender) ReportUnreachableTo(owners []Principal) { s.owners = owners }
 
 // NewSender returns a Sender over the given platforms.
 func NewSender(outbox OutboxStore, codec *ActionCodec, clock Clock, log *slog.Logger, platforms ...Platform) *Sender {
@@ -142,6 +149,9 @@ func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
 			if merr := s.outbox.MarkOutboxFailed(ctx, out.Key, err.Error()); merr != nil {
 				return SendResult{}, errors.Join(err, merr)
 			}
+			if out.Kind == OutPost {
+				s.reportUnreachable(ctx, p, out.To, err)
+			}
 		}
 		return SendResult{}, err
 	}
@@ -152,4 +162,25 @@ func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
 		return SendResult{}, fmt.Errorf("record delivery of %s: %w", out.Key, err)
 	}
 	return SendResult{Delivered: d}, nil
+}
+
+// reportUnreachable DMs each owner on the channel's platform, once per
+// channel (the outbox key makes it once across restarts too).
+func (s *Sender) reportUnreachable(ctx context.Context, p Platform, to Address, cause error) {
+	s.log.Error("a channel refused the bot; its posts are not retried", KeyPlatform, to.Platform, KeyChannel, string(to.Channel), KeyErr, cause)
+	for _, o := range s.owners {
+		if o.Kind() != to.Platform {
+			continue
+		}
+		msg := Message{
+			Title: "tend cannot post in a channel",
+			Text: fmt.Sprintf("%s refused tend's posts in channel %s (%v). Reminders and notices for that channel are not being delivered. "+
+				"Check that the channel still exists and that tend may post there, then rebind the group with /tend group setup in the right channel.",
+				to.Platform, to.Channel, cause),
+		}
+		dm := DM("unreachable/"+to.Platform+"/"+string(to.Channel)+"/"+o.ID(), to.Platform, UserID(o.ID()), msg)
+		if _, err := s.Send(ctx, dm); err != nil {
+			s.log.Error("telling an owner about an unreachable channel failed", KeyUser, o.ID(), KeyErr, err)
+		}
+	}
 }
