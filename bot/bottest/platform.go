@@ -1,0 +1,294 @@
+package bottest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// Platform is a recording fake bot.Platform for feature tests. It is safe
+// for concurrent use. The zero value is ready: it is named "console", keeps
+// every post it is given and numbers messages 1, 2, 3… Set its fields
+// before first use.
+type Platform struct {
+	// PlatformName is what Name returns (default bot.PlatformConsole).
+	PlatformName string
+	// DedupeKeys models a platform that deduplicates sends by key, as
+	// Discord does with a nonce: a post or DM whose Key was delivered before
+	// returns the earlier Delivered and shows nothing new.
+	DedupeKeys bool
+	// DeliverHook, when set, is called with every outbound before it is
+	// performed; a non-nil error is returned by Deliver and nothing is shown.
+	// Return a *bot.PermanentError to model a channel that is gone.
+	DeliverHook func(bot.Outbound) error
+	// Clock stamps deliveries (default bot.SystemClock).
+	Clock bot.Clock
+
+	mu         sync.Mutex
+	nextID     int
+	deliveries []Delivery
+	byKey      map[string]bot.Delivered
+	content    map[bot.MessageRef]bot.Message
+	pinned     map[bot.MessageRef]bool
+	handler    bot.Handler
+	ready      chan struct{} // closed while a Run is active
+}
+
+// Delivery is one call of Deliver as the fake recorded it.
+type Delivery struct {
+	Out       bot.Outbound
+	Delivered bot.Delivered
+	// Err is what Deliver returned; nothing was shown when it is set.
+	Err error
+	// Duplicate: the key had been delivered before (DedupeKeys) and nothing
+	// new was shown.
+	Duplicate bool
+}
+
+// Shown reports whether the delivery changed what people see.
+func (d Delivery) Shown() bool { return d.Err == nil && !d.Duplicate }
+
+var _ bot.Platform = (*Platform)(nil)
+
+// Name implements bot.Platform.
+func (p *Platform) Name() string {
+	if p.PlatformName == "" {
+		return bot.PlatformConsole
+	}
+	return p.PlatformName
+}
+
+func (p *Platform) initLocked() {
+	if p.byKey == nil {
+		p.byKey = map[string]bot.Delivered{}
+		p.content = map[bot.MessageRef]bot.Message{}
+		p.pinned = map[bot.MessageRef]bool{}
+	}
+	if p.ready == nil {
+		p.ready = make(chan struct{})
+	}
+}
+
+// Run implements bot.Platform: it makes h the target of Inject and blocks
+// until ctx is done, then returns nil.
+func (p *Platform) Run(ctx context.Context, h bot.Handler) error {
+	p.mu.Lock()
+	p.initLocked()
+	if p.handler != nil {
+		p.mu.Unlock()
+		return errors.New("bottest: run platform: already running")
+	}
+	p.handler = h
+	close(p.ready)
+	p.mu.Unlock()
+
+	<-ctx.Done()
+
+	p.mu.Lock()
+	p.handler = nil
+	p.ready = make(chan struct{})
+	p.mu.Unlock()
+	return nil
+}
+
+// Inject hands ev to the Handler given to Run, as an adapter would, and
+// returns the replies. It waits for Run to start, and returns nil when ctx
+// is done first. Empty Platform and User.Platform fields are filled with the
+// platform's name.
+func (p *Platform) Inject(ctx context.Context, ev bot.Event) []bot.Outbound {
+	for {
+		p.mu.Lock()
+		p.initLocked()
+		h, ready := p.handler, p.ready
+		p.mu.Unlock()
+		if h != nil {
+			m := ev.Meta()
+			if m.Platform == "" {
+				m.Platform = p.Name()
+			}
+			if m.User.Platform == "" {
+				m.User.Platform = p.Name()
+			}
+			return h.Handle(ctx, ev)
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// Deliver implements bot.Platform and records the call.
+func (p *Platform) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	if err := ctx.Err(); err != nil {
+		return bot.Delivered{}, fmt.Errorf("deliver %s: %w", out.Kind, err)
+	}
+	var hookErr error
+	if p.DeliverHook != nil {
+		hookErr = p.DeliverHook(out)
+	}
+	clock := p.Clock
+	if clock == nil {
+		clock = bot.SystemClock{}
+	}
+	now := clock.Now()
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	rec := Delivery{Out: out}
+	d, err := p.performLocked(out, now, hookErr, &rec)
+	rec.Delivered, rec.Err = d, err
+	p.deliveries = append(p.deliveries, rec)
+	return d, err
+}
+
+func (p *Platform) performLocked(out bot.Outbound, now time.Time, hookErr error, rec *Delivery) (bot.Delivered, error) {
+	if hookErr != nil {
+		return bot.Delivered{}, hookErr
+	}
+	keyed := (out.Kind == bot.OutPost || out.Kind == bot.OutDM) && out.Key != ""
+	if keyed && p.DedupeKeys {
+		if d, ok := p.byKey[out.Key]; ok {
+			rec.Duplicate = true
+			return d, nil
+		}
+	}
+	var d bot.Delivered
+	switch out.Kind {
+	case bot.OutPost:
+		if out.To.Channel == "" {
+			return d, fmt.Errorf("deliver post: no channel")
+		}
+		d.Ref = p.newRefLocked(out.To.Channel)
+		p.content[d.Ref] = out.Message
+	case bot.OutDM:
+		if out.User == "" {
+			return d, fmt.Errorf("deliver dm: no user")
+		}
+		d.Ref = p.newRefLocked(bot.ChannelID("dm-" + string(out.User)))
+		p.content[d.Ref] = out.Message
+	case bot.OutEdit, bot.OutPin:
+		if _, ok := p.content[out.Ref]; !ok {
+			return d, &bot.PermanentError{Reason: fmt.Sprintf("%s: unknown message %s", out.Kind, out.Ref.ID)}
+		}
+		if out.Kind == bot.OutEdit {
+			p.content[out.Ref] = out.Message
+		} else {
+			p.pinned[out.Ref] = true
+		}
+		d.Ref = out.Ref
+	case bot.OutGrantRole, bot.OutRevokeRole, bot.OutInvite:
+	case bot.OutReply, bot.OutModal:
+		return d, fmt.Errorf("deliver %s: replies are returned by the handler, not delivered", out.Kind)
+	default:
+		return d, fmt.Errorf("deliver kind %d: %w", out.Kind, errors.ErrUnsupported)
+	}
+	d.At = now
+	if keyed {
+		p.byKey[out.Key] = d
+	}
+	return d, nil
+}
+
+func (p *Platform) newRefLocked(ch bot.ChannelID) bot.MessageRef {
+	p.nextID++
+	return bot.MessageRef{Platform: p.Name(), Channel: ch, ID: bot.MessageID(strconv.Itoa(p.nextID))}
+}
+
+// Deliveries returns every Deliver call so far, in order, failed and
+// duplicate ones included.
+func (p *Platform) Deliveries() []Delivery {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.deliveries)
+}
+
+func (p *Platform) shown(keep func(Delivery) bool) []Delivery {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Delivery
+	for _, d := range p.deliveries {
+		if d.Shown() && keep(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Posts returns the posts people saw, in order (not failed or duplicate
+// ones).
+func (p *Platform) Posts() []Delivery {
+	return p.shown(func(d Delivery) bool { return d.Out.Kind == bot.OutPost })
+}
+
+// PostsIn returns the posts people saw in channel ch.
+func (p *Platform) PostsIn(ch bot.ChannelID) []Delivery {
+	return p.shown(func(d Delivery) bool { return d.Out.Kind == bot.OutPost && d.Out.To.Channel == ch })
+}
+
+// DMs returns the direct messages people got, in order.
+func (p *Platform) DMs() []Delivery {
+	return p.shown(func(d Delivery) bool { return d.Out.Kind == bot.OutDM })
+}
+
+// DMsTo returns the direct messages user got.
+func (p *Platform) DMsTo(user bot.UserID) []Delivery {
+	return p.shown(func(d Delivery) bool { return d.Out.Kind == bot.OutDM && d.Out.User == user })
+}
+
+// Edits returns the edits made to the message ref, in order.
+func (p *Platform) Edits(ref bot.MessageRef) []Delivery {
+	return p.shown(func(d Delivery) bool { return d.Out.Kind == bot.OutEdit && d.Out.Ref == ref })
+}
+
+// Of returns the successful deliveries of kind (roles, invitations, pins).
+func (p *Platform) Of(kind bot.OutboundKind) []Delivery {
+	return p.shown(func(d Delivery) bool { return d.Out.Kind == kind })
+}
+
+// Content returns what the message ref shows now, after any edits.
+func (p *Platform) Content(ref bot.MessageRef) (bot.Message, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m, ok := p.content[ref]
+	return m, ok
+}
+
+// Pinned reports whether the message ref is pinned.
+func (p *Platform) Pinned(ref bot.MessageRef) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pinned[ref]
+}
+
+// FinderPlatform is a Platform that also implements bot.Finder: it finds an
+// earlier shown post or DM by its Key, as an adapter that can search its
+// recent messages would.
+type FinderPlatform struct {
+	*Platform
+}
+
+var _ bot.Finder = FinderPlatform{}
+
+// FindDelivered implements bot.Finder.
+func (f FinderPlatform) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Delivered, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return bot.Delivered{}, false, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, d := range f.deliveries {
+		if d.Shown() && d.Out.Key != "" && d.Out.Key == out.Key && d.Out.Kind == out.Kind {
+			return d.Delivered, true, nil
+		}
+	}
+	return bot.Delivered{}, false, nil
+}
