@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+var _ bot.OutboxStore = (*DB)(nil)
+
+const outboxCols = `key, platform, kind, state, channel, message_id, attempts, error, sent_at`
+
+func scanOutbox(sc interface{ Scan(...any) error }) (bot.OutboxEntry, error) {
+	var (
+		e                     bot.OutboxEntry
+		kind, state, ch, msgs string
+		sent                  int64
+	)
+	if err := sc.Scan(&e.Key, &e.Platform, &kind, &state, &ch, &msgs, &e.Attempts, &e.Error, &sent); err != nil {
+		return bot.OutboxEntry{}, err
+	}
+	e.Kind = parseKind(kind)
+	e.State = bot.OutboxState(state)
+	if msgs != "" {
+		e.Ref = bot.MessageRef{Platform: e.Platform, Channel: bot.ChannelID(ch), ID: bot.MessageID(msgs)}
+	}
+	e.SentAt = fromUnix(sent)
+	return e, nil
+}
+
+// parseKind reads an OutboundKind stored by its String form; an unknown
+// name is 0.
+func parseKind(s string) bot.OutboundKind {
+	for k := bot.OutPost; k <= bot.OutModal; k++ {
+		if k.String() == s {
+			return k
+		}
+	}
+	return 0
+}
+
+// BeginOutbox records an attempt to deliver key and returns the entry as it
+// now stands: a new key is created sending with 1 attempt; an entry still
+// sending counts one more attempt; a sent or failed entry is returned
+// unchanged.
+func (db *DB) BeginOutbox(ctx context.Context, key string, platform string, kind bot.OutboundKind) (bot.OutboxEntry, error) {
+	if key == "" {
+		return bot.OutboxEntry{}, errors.New("store: begin outbox: empty key")
+	}
+	var e bot.OutboxEntry
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (key, platform, kind, state, attempts, created_at)
+			VALUES (?, ?, ?, 'sending', 1, ?)
+			ON CONFLICT (key) DO UPDATE SET attempts = attempts + 1 WHERE state = 'sending'`,
+			key, platform, kind.String(), db.Now().Unix())
+		if err != nil {
+			return err
+		}
+		e, err = scanOutbox(tx.QueryRowContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE key = ?`, key))
+		return err
+	})
+	if err != nil {
+		return bot.OutboxEntry{}, fmt.Errorf("store: begin outbox %s: %w", key, err)
+	}
+	return e, nil
+}
+
+// MarkOutboxSent records that key was delivered as d. A missing key wraps
+// bot.ErrNotFound.
+func (db *DB) MarkOutboxSent(ctx context.Context, key string, d bot.Delivered) error {
+	at := d.At
+	if at.IsZero() {
+		at = db.Now()
+	}
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', channel = ?, message_id = ?, sent_at = ?, error = '' WHERE key = ?`,
+			string(d.Ref.Channel), string(d.Ref.ID), unix(at), key)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("outbox entry " + key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark %s sent: %w", key, err)
+	}
+	return nil
+}
+
+// MarkOutboxFailed records that the platform refused key for good. An entry
+// already sent stays sent: the message is out there. A missing key wraps
+// bot.ErrNotFound.
+func (db *DB) MarkOutboxFailed(ctx context.Context, key string, reason string) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE key = ?`, key).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("outbox entry " + key)
+		}
+		if err != nil || state == string(bot.OutboxSent) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'failed', error = ? WHERE key = ?`, reason, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark %s failed: %w", key, err)
+	}
+	return nil
+}
+
+// OutboxEntry returns the record of key, or an error wrapping
+// bot.ErrNotFound.
+func (db *DB) OutboxEntry(ctx context.Context, key string) (bot.OutboxEntry, error) {
+	e, err := scanOutbox(db.sql.QueryRowContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.OutboxEntry{}, notFound("outbox entry " + key)
+	}
+	if err != nil {
+		return bot.OutboxEntry{}, fmt.Errorf("store: read outbox %s: %w", key, err)
+	}
+	return e, nil
+}
