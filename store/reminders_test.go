@@ -145,7 +145,7 @@ func TestReminders_RSVPAwayDMOutbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []bot.RSVP{{s.ID, "ann", bot.RSVPYes, now}, {s.ID, "bob", bot.RSVPYes, now}, {s.ID, "ann", bot.RSVPNo, now.Add(time.Minute)}} {
+	for _, r := range []bot.RSVP{{SessionID: s.ID, User: "ann", Answer: bot.RSVPYes, At: now}, {SessionID: s.ID, User: "bob", Answer: bot.RSVPYes, At: now}, {SessionID: s.ID, User: "ann", Answer: bot.RSVPNo, At: now.Add(time.Minute)}} {
 		if err := db.SetRSVP(ctx, r); err != nil {
 			t.Fatal(err)
 		}
