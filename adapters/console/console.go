@@ -1,0 +1,818 @@
+// Package console is tend's terminal adapter: a first-class bot.Platform
+// over an io.Reader and an io.Writer, so that a newcomer can try every
+// feature in a terminal and tests and demos can drive the bot through
+// standard input.
+//
+// Lines starting with "/tend" are commands from the current person; "/as
+// NAME" switches who is typing and "/in CHANNEL" where; buttons print as
+// numbered choices ("[1] I'll be there  [2] Can't make it"), numbered once
+// for the whole session, and "/click N" presses one on any earlier message.
+// Any other line is a private message to the bot. Output is deterministic:
+// times come from the configured Clock, rendered in the configured Location.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// Defaults for Config.
+const (
+	DefaultUser    = "owner"
+	DefaultChannel = "console"
+	DefaultBotName = "tend"
+)
+
+// maxLine bounds one input line.
+const maxLine = 1 << 20
+
+// Config configures an Adapter.
+type Config struct {
+	// In is read line by line (default os.Stdin).
+	In io.Reader
+	// Out receives everything people see (default os.Stdout).
+	Out io.Writer
+	// DefaultUser is who is typing at the start: the configured owner
+	// (default "owner").
+	DefaultUser string
+	// Channel is where the console starts (default "console").
+	Channel bot.ChannelID
+	// Channels are other channels the console knows, such as the channels
+	// of the groups declared for the console.
+	Channels []bot.ChannelID
+	// BotName is the bot's own account (default "tend"): what is typed after
+	// "/as tend" is ignored, as chat platforms ignore the bot's own
+	// messages.
+	BotName string
+	// Location is the zone times are shown in (default time.Local).
+	Location *time.Location
+	// Echo repeats each input line, prefixed by who is typing where, so that
+	// the output of a piped script reads as a transcript.
+	Echo   bool
+	Clock  bot.Clock
+	Logger *slog.Logger
+}
+
+// Adapter is the console platform. Its methods are safe for concurrent use:
+// Deliver may be called while Run is reading input.
+type Adapter struct {
+	in      io.Reader
+	botName bot.UserID
+	loc     *time.Location
+	echo    bool
+	clock   bot.Clock
+	log     *slog.Logger
+
+	running sync.Mutex // held by Run
+	readers sync.WaitGroup
+
+	mu       sync.Mutex // guards everything below, and writes to out
+	out      io.Writer
+	user     bot.UserID
+	channel  bot.ChannelID
+	known    map[bot.ChannelID]bool
+	nextMsg  int
+	messages map[bot.MessageID]*message
+	buttons  []*button // button number n is buttons[n-1]
+	forms    map[bot.UserID]*form
+	writeErr error
+	// observe, when set by tests, sees every item the bot shows.
+	observe func(shown)
+}
+
+var _ bot.Platform = (*Adapter)(nil)
+
+// message is one message the console showed.
+type message struct {
+	ref     bot.MessageRef
+	onlyFor bot.UserID // set for DMs and ephemeral replies
+	buttons []int
+	content bot.Message
+}
+
+// button is one numbered choice.
+type button struct {
+	num    int
+	id     string
+	label  string
+	msg    bot.MessageID
+	active bool // false once an edit took it off its message
+}
+
+// form is a modal waiting for /submit.
+type form struct {
+	modal   bot.Modal
+	channel bot.ChannelID
+	dm      bool
+}
+
+// shownKind says how an item was shown.
+type shownKind int
+
+const (
+	shownReply shownKind = iota + 1
+	shownPost
+	shownEdit
+	shownDM
+	shownOther
+)
+
+// shown is one item the bot showed, for tests.
+type shown struct {
+	kind      shownKind
+	channel   bot.ChannelID
+	ref       bot.MessageRef
+	ephemeral bool
+	onlyFor   bot.UserID
+	text      string // exactly what was written
+	buttons   []shownButton
+}
+
+type shownButton struct {
+	num   int
+	label string
+	id    string
+}
+
+// New returns a console adapter.
+func New(cfg Config) (*Adapter, error) {
+	if cfg.In == nil {
+		cfg.In = os.Stdin
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stdout
+	}
+	if cfg.DefaultUser == "" {
+		cfg.DefaultUser = DefaultUser
+	}
+	if cfg.Channel == "" {
+		cfg.Channel = DefaultChannel
+	}
+	if cfg.BotName == "" {
+		cfg.BotName = DefaultBotName
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.Local
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = bot.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	user, err := cleanName(cfg.DefaultUser)
+	if err != nil {
+		return nil, fmt.Errorf("console: default user: %w", err)
+	}
+	a := &Adapter{
+		in:       cfg.In,
+		botName:  bot.UserID(strings.TrimPrefix(cfg.BotName, "@")),
+		loc:      cfg.Location,
+		echo:     cfg.Echo,
+		clock:    cfg.Clock,
+		log:      cfg.Logger.With(bot.KeyPlatform, bot.PlatformConsole),
+		out:      cfg.Out,
+		user:     bot.UserID(user),
+		known:    map[bot.ChannelID]bool{},
+		messages: map[bot.MessageID]*message{},
+		forms:    map[bot.UserID]*form{},
+	}
+	if err := a.AddChannels(append([]bot.ChannelID{cfg.Channel}, cfg.Channels...)...); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	a.channel = bot.ChannelID(strings.TrimPrefix(string(cfg.Channel), "#"))
+	return a, nil
+}
+
+// Name implements bot.Platform.
+func (a *Adapter) Name() string { return bot.PlatformConsole }
+
+// AddChannels tells the console about channels it may post in, such as the
+// channels of groups bound to the console.
+func (a *Adapter) AddChannels(chs ...bot.ChannelID) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ch := range chs {
+		name, err := cleanName(strings.TrimPrefix(string(ch), "#"))
+		if err != nil {
+			return fmt.Errorf("channel %q: %w", ch, err)
+		}
+		a.known[bot.ChannelID(name)] = true
+	}
+	return nil
+}
+
+// cleanName checks a person's or channel's name as typed: letters, digits
+// and . _ - only, so that names print unambiguously.
+func cleanName(s string) (string, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
+	if s == "" {
+		return "", errors.New("a name is needed, such as sam")
+	}
+	if len(s) > 64 {
+		return "", fmt.Errorf("%q is longer than 64 characters", s)
+	}
+	for _, r := range s {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.') {
+			return "", fmt.Errorf("%q may use only letters, digits, dots, dashes and underscores, such as sam or tuesday-support", s)
+		}
+	}
+	return s, nil
+}
+
+// Run implements bot.Platform. It reads lines until end of input or /quit
+// and returns nil then, or when ctx is done. Each line is handled before the
+// next is read, so the work a line causes is done when Run returns at end
+// of input. An In that blocks (a terminal) keeps one reading goroutine
+// waiting for its next line after ctx is done; it ends with that line.
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	if !a.running.TryLock() {
+		return errors.New("console: run: already running")
+	}
+	defer a.running.Unlock()
+
+	lines := make(chan string)
+	var readErr error
+	a.readers.Add(1)
+	go func() {
+		defer a.readers.Done()
+		defer close(lines)
+		sc := bufio.NewScanner(a.in)
+		sc.Buffer(make([]byte, 0, 4096), maxLine)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr = sc.Err() // read by Run after lines is closed
+	}()
+
+	a.mu.Lock()
+	a.printf("tend console: you are %s in #%s. Type /help for the console commands, /tend help for the bot's.\n", a.user, a.channel)
+	a.mu.Unlock()
+	a.log.Info("console ready")
+
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if readErr != nil {
+					return fmt.Errorf("console: read input: %w", readErr)
+				}
+				a.log.Info("console input ended")
+				return nil
+			}
+			if quit := a.handleLine(ctx, h, line); quit {
+				return nil
+			}
+		}
+	}
+}
+
+// handleLine acts on one input line and reports whether it was /quit.
+func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bool {
+	line = strings.TrimSpace(bot.StripPlaceholderRunes(stripControl(line)))
+	if line == "" {
+		return false
+	}
+	a.mu.Lock()
+	if a.echo {
+		a.printf("%s@#%s> %s\n", a.user, a.channel, line)
+	}
+	ev, quit := a.parseLocked(line)
+	user := a.user
+	a.mu.Unlock()
+	if ev == nil {
+		return quit
+	}
+	if ev.Meta().User.ID == a.botName {
+		// As on the chat platforms, the bot does not act on its own words.
+		a.mu.Lock()
+		a.notef("(ignored: %s is the bot's own account; type /as NAME to speak as a person)", a.botName)
+		a.mu.Unlock()
+		return false
+	}
+	a.log.Debug("event", "event", fmt.Sprintf("%T", ev), bot.KeyUser, string(user), bot.KeyChannel, string(ev.Meta().Channel))
+	replies := h.Handle(ctx, ev)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range replies {
+		a.showReplyLocked(ev, r)
+	}
+	return false
+}
+
+// parseLocked turns a line into an event, or acts on a console command
+// itself and returns nil.
+func (a *Adapter) parseLocked(line string) (ev bot.Event, quit bool) {
+	meta := bot.EventMeta{
+		Platform: bot.PlatformConsole,
+		Channel:  a.channel,
+		User:     a.person(a.user),
+		At:       a.clock.Now(),
+	}
+	if !strings.HasPrefix(line, "/") {
+		meta.Channel = dmChannel(a.user)
+		meta.DM = true
+		return &bot.DirectMessage{EventMeta: meta, Text: line}, false
+	}
+	cmd, rest, _ := strings.Cut(line, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(cmd) {
+	case "/tend":
+		words, args, err := bot.ParseCommandText(rest)
+		if err != nil {
+			a.refuseLocked(err)
+			return nil, false
+		}
+		return &bot.Command{EventMeta: meta, Words: words, Args: args}, false
+	case "/as":
+		if rest == "" {
+			a.notef("You are %s. To type as someone else, write /as NAME, for example /as sam.", a.user)
+			return nil, false
+		}
+		name, err := cleanName(rest)
+		if err != nil {
+			a.notef("Cannot type as that: %v.", err)
+			return nil, false
+		}
+		a.user = bot.UserID(name)
+		if a.user == a.botName {
+			a.notef("You are now %s, the bot's own account: what you type is ignored until /as NAME.", name)
+		} else {
+			a.notef("You are now %s.", name)
+		}
+	case "/in":
+		if rest == "" {
+			a.notef("You are in #%s. Known channels: %s. To move, write /in CHANNEL.", a.channel, a.knownListLocked())
+			return nil, false
+		}
+		name, err := cleanName(strings.TrimPrefix(rest, "#"))
+		if err != nil {
+			a.notef("Cannot go there: %v.", err)
+			return nil, false
+		}
+		a.channel = bot.ChannelID(name)
+		a.known[a.channel] = true
+		a.notef("You are now in #%s.", name)
+	case "/click":
+		return a.clickLocked(meta, rest), false
+	case "/submit":
+		return a.submitLocked(meta, rest), false
+	case "/cancel":
+		if _, ok := a.forms[a.user]; ok {
+			delete(a.forms, a.user)
+			a.notef("Form closed without sending.")
+		} else {
+			a.notef("%s has no open form.", a.user)
+		}
+	case "/help":
+		a.helpLocked()
+	case "/quit", "/exit":
+		a.notef("Bye.")
+		return nil, true
+	default:
+		a.notef("%s is not a console command. Type /help for the console commands, or /tend help for the bot's.", cmd)
+	}
+	return nil, false
+}
+
+func (a *Adapter) person(id bot.UserID) bot.User {
+	return bot.User{Platform: bot.PlatformConsole, ID: id, Name: string(id)}
+}
+
+func dmChannel(u bot.UserID) bot.ChannelID { return bot.ChannelID("dm-" + string(u)) }
+
+func (a *Adapter) knownListLocked() string {
+	names := make([]string, 0, len(a.known))
+	for ch := range a.known {
+		names = append(names, "#"+string(ch))
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func (a *Adapter) clickLocked(meta bot.EventMeta, arg string) bot.Event {
+	n, err := strconv.Atoi(strings.Trim(arg, "[]"))
+	if err != nil || n < 1 {
+		a.notef("Write /click and a choice's number, for example /click 2 to press [2].")
+		return nil
+	}
+	if n > len(a.buttons) {
+		a.notef("There is no choice [%d] yet: choices are the numbers in brackets, like [1], on the messages above.", n)
+		return nil
+	}
+	b := a.buttons[n-1]
+	m := a.messages[b.msg]
+	if !b.active {
+		a.notef("Choice [%d] was taken off message #%s when it changed; use the choices it shows now.", n, b.msg)
+		return nil
+	}
+	if m.onlyFor != "" && m.onlyFor != a.user {
+		a.notef("Choice [%d] is on a message only %s can see. Type /as %s to act as them.", n, m.onlyFor, m.onlyFor)
+		return nil
+	}
+	meta.Channel = m.ref.Channel
+	meta.DM = strings.HasPrefix(string(m.ref.Channel), "dm-")
+	return &bot.ButtonPress{EventMeta: meta, ID: b.id, Message: m.ref}
+}
+
+func (a *Adapter) submitLocked(meta bot.EventMeta, arg string) bot.Event {
+	f, ok := a.forms[a.user]
+	if !ok {
+		a.notef("%s has no open form: a form opens when a command or button asks for one.", a.user)
+		return nil
+	}
+	_, values, err := bot.ParseCommandText(arg)
+	if err != nil {
+		a.refuseLocked(err)
+		return nil
+	}
+	for name := range values {
+		if !slices.ContainsFunc(f.modal.Inputs, func(in bot.Input) bool { return strings.EqualFold(in.ID, name) }) {
+			a.notef("The form %q has no field %q. Its fields: %s.", f.modal.Title, name, inputNames(f.modal))
+			return nil
+		}
+	}
+	for _, in := range f.modal.Inputs {
+		v, ok := values[strings.ToLower(in.ID)]
+		if in.Required && strings.TrimSpace(v) == "" {
+			a.notef("The form needs %s (%s). Write /submit %s:\"…\".", in.ID, in.Label, in.ID)
+			return nil
+		}
+		if in.MaxLen > 0 && len([]rune(v)) > in.MaxLen {
+			a.notef("%s is longer than %d characters; shorten it and /submit again.", in.ID, in.MaxLen)
+			return nil
+		}
+		if ok && in.ID != strings.ToLower(in.ID) {
+			delete(values, strings.ToLower(in.ID))
+			values[in.ID] = v
+		}
+	}
+	delete(a.forms, a.user)
+	meta.Channel, meta.DM = f.channel, f.dm
+	return &bot.ModalSubmit{EventMeta: meta, ID: f.modal.ID, Values: values}
+}
+
+func inputNames(m bot.Modal) string {
+	var names []string
+	for _, in := range m.Inputs {
+		names = append(names, in.ID)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (a *Adapter) helpLocked() {
+	a.printf(`Console commands:
+  /tend …           run a tend command as the current person (/tend help lists them)
+  /as NAME          type as NAME from now on (you are %s)
+  /in CHANNEL       move to CHANNEL (you are in #%s; known: %s)
+  /click N          press choice [N] on any message above
+  /submit name:value …  fill in and send the open form; /cancel closes it
+  /quit             leave (the end of input does the same)
+Any other line is a private message to the bot from the current person.
+`, a.user, a.channel, a.knownListLocked())
+}
+
+// refuseLocked shows a parse error to the person typing.
+func (a *Adapter) refuseLocked(err error) {
+	if msg, ok := bot.UserMessage(err); ok {
+		a.notef("%s", msg)
+		return
+	}
+	a.notef("That line could not be read: %v.", err)
+}
+
+// notef prints a console notice (not something the bot said).
+func (a *Adapter) notef(format string, args ...any) {
+	a.printf("· "+format+"\n", args...)
+}
+
+func (a *Adapter) printf(format string, args ...any) {
+	a.write(fmt.Sprintf(format, args...))
+}
+
+// write writes s, keeping the first write error for Deliver to report.
+func (a *Adapter) write(s string) {
+	if _, err := io.WriteString(a.out, s); err != nil && a.writeErr == nil {
+		a.writeErr = err
+		a.log.Error("writing console output failed", bot.KeyErr, err)
+	}
+}
+
+// Deliver implements bot.Platform.
+func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	if err := ctx.Err(); err != nil {
+		return bot.Delivered{}, fmt.Errorf("console: deliver %s: %w", out.Kind, err)
+	}
+	now := a.clock.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.writeErr != nil {
+		return bot.Delivered{}, fmt.Errorf("console: deliver %s: output failed: %w", out.Kind, a.writeErr)
+	}
+	d := bot.Delivered{At: now}
+	switch out.Kind {
+	case bot.OutPost:
+		ch := bot.ChannelID(strings.TrimPrefix(string(out.To.Channel), "#"))
+		if !a.known[ch] {
+			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("the console has no channel #%s (known: %s); type /in %s first, or bind a group to a known channel", ch, a.knownListLocked(), ch)}
+		}
+		m := a.newMessageLocked(ch, "", out.Message)
+		a.showLocked(shown{kind: shownPost, channel: ch, ref: m.ref},
+			fmt.Sprintf("message #%s in #%s", m.ref.ID, ch), m)
+		d.Ref = m.ref
+	case bot.OutDM:
+		if out.User == "" {
+			return bot.Delivered{}, fmt.Errorf("console: deliver dm: no recipient")
+		}
+		m := a.newMessageLocked(dmChannel(out.User), out.User, out.Message)
+		a.showLocked(shown{kind: shownDM, channel: m.ref.Channel, ref: m.ref, onlyFor: out.User},
+			fmt.Sprintf("DM to %s (message #%s)", out.User, m.ref.ID), m)
+		d.Ref = m.ref
+	case bot.OutEdit:
+		m, ok := a.messages[out.Ref.ID]
+		if !ok || out.Ref.Channel != m.ref.Channel {
+			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)}
+		}
+		a.replaceLocked(m, out.Message)
+		header := fmt.Sprintf("✎ message #%s now reads", m.ref.ID)
+		if m.onlyFor != "" {
+			header = fmt.Sprintf("✎ message #%s (only %s sees it) now reads", m.ref.ID, m.onlyFor)
+		}
+		a.showLocked(shown{kind: shownEdit, channel: m.ref.Channel, ref: m.ref, onlyFor: m.onlyFor}, header, m)
+		d.Ref = m.ref
+	case bot.OutPin:
+		m, ok := a.messages[out.Ref.ID]
+		if !ok || out.Ref.Channel != m.ref.Channel {
+			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)}
+		}
+		a.showTextLocked(shown{kind: shownOther, channel: m.ref.Channel, ref: m.ref},
+			fmt.Sprintf("📌 message #%s in #%s is pinned\n", m.ref.ID, m.ref.Channel))
+		d.Ref = m.ref
+	case bot.OutGrantRole:
+		a.showTextLocked(shown{kind: shownOther, onlyFor: out.User},
+			fmt.Sprintf("★ %s was given the role %s\n", out.User, out.Role))
+	case bot.OutRevokeRole:
+		a.showTextLocked(shown{kind: shownOther, onlyFor: out.User},
+			fmt.Sprintf("☆ %s no longer has the role %s\n", out.User, out.Role))
+	case bot.OutInvite:
+		ch, err := cleanName(strings.TrimPrefix(string(out.To.Channel), "#"))
+		if err != nil || out.User == "" {
+			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("cannot invite %q to channel %q", out.User, out.To.Channel)}
+		}
+		a.known[bot.ChannelID(ch)] = true
+		a.showTextLocked(shown{kind: shownOther, channel: bot.ChannelID(ch), onlyFor: out.User},
+			fmt.Sprintf("✉ %s was invited to #%s\n", out.User, ch))
+	case bot.OutReply, bot.OutModal:
+		return bot.Delivered{}, fmt.Errorf("console: deliver %s: replies are returned by the handler, not delivered", out.Kind)
+	default:
+		return bot.Delivered{}, fmt.Errorf("console: deliver kind %d: %w", out.Kind, errors.ErrUnsupported)
+	}
+	if a.writeErr != nil {
+		return bot.Delivered{}, fmt.Errorf("console: deliver %s: %w", out.Kind, a.writeErr)
+	}
+	return d, nil
+}
+
+// showReplyLocked renders a handler's answer to ev.
+func (a *Adapter) showReplyLocked(ev bot.Event, r bot.Outbound) {
+	meta := ev.Meta()
+	who := meta.User.ID
+	switch r.Kind {
+	case bot.OutReply:
+		if r.Ephemeral || meta.DM {
+			m := a.newMessageLocked(meta.Channel, who, r.Message)
+			a.showLocked(shown{kind: shownReply, channel: meta.Channel, ref: m.ref, ephemeral: true, onlyFor: who},
+				fmt.Sprintf("(only %s sees this)", who), m)
+			return
+		}
+		m := a.newMessageLocked(meta.Channel, "", r.Message)
+		a.showLocked(shown{kind: shownReply, channel: meta.Channel, ref: m.ref},
+			fmt.Sprintf("message #%s in #%s, answering %s", m.ref.ID, meta.Channel, who), m)
+	case bot.OutModal:
+		if r.Modal == nil {
+			return
+		}
+		a.forms[who] = &form{modal: *r.Modal, channel: meta.Channel, dm: meta.DM}
+		a.showTextLocked(shown{kind: shownReply, channel: meta.Channel, ephemeral: true, onlyFor: who},
+			a.renderForm(who, *r.Modal))
+	default:
+		a.log.Error("handler returned an outbound that is not a reply", "kind", r.Kind.String())
+	}
+}
+
+func (a *Adapter) renderForm(who bot.UserID, m bot.Modal) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "(only %s sees this) form: %s\n", who, a.clean(m.Title, nil))
+	for _, in := range m.Inputs {
+		fmt.Fprintf(&b, "  %s: %s", in.ID, a.clean(in.Label, nil))
+		var notes []string
+		if in.Required {
+			notes = append(notes, "required")
+		}
+		if in.MaxLen > 0 {
+			notes = append(notes, fmt.Sprintf("up to %d characters", in.MaxLen))
+		}
+		if in.Value != "" {
+			notes = append(notes, "now: "+strconv.Quote(a.clean(in.Value, nil)))
+		} else if in.Placeholder != "" {
+			notes = append(notes, "e.g. "+a.clean(in.Placeholder, nil))
+		}
+		if len(notes) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(notes, ", "))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "  Send it with /submit")
+	for _, in := range m.Inputs {
+		fmt.Fprintf(&b, " %s:\"…\"", in.ID)
+	}
+	b.WriteString(", or /cancel.\n")
+	return b.String()
+}
+
+// newMessageLocked numbers a new message and its buttons.
+func (a *Adapter) newMessageLocked(ch bot.ChannelID, onlyFor bot.UserID, content bot.Message) *message {
+	a.nextMsg++
+	id := bot.MessageID(strconv.Itoa(a.nextMsg))
+	m := &message{ref: bot.MessageRef{Platform: bot.PlatformConsole, Channel: ch, ID: id}, onlyFor: onlyFor}
+	a.messages[id] = m
+	a.replaceLocked(m, content)
+	return m
+}
+
+// replaceLocked sets m's content, keeping the number of every button whose
+// id it still carries and retiring the others.
+func (a *Adapter) replaceLocked(m *message, content bot.Message) {
+	old := map[string]int{}
+	for _, n := range m.buttons {
+		old[a.buttons[n-1].id] = n
+	}
+	m.content = content
+	m.buttons = nil
+	for _, b := range content.Buttons {
+		if n, ok := old[b.ID]; ok && b.ID != "" {
+			delete(old, b.ID)
+			a.buttons[n-1].label = b.Label
+			m.buttons = append(m.buttons, n)
+			continue
+		}
+		n := len(a.buttons) + 1
+		a.buttons = append(a.buttons, &button{num: n, id: b.ID, label: b.Label, msg: m.ref.ID, active: true})
+		m.buttons = append(m.buttons, n)
+	}
+	for _, n := range old {
+		a.buttons[n-1].active = false
+	}
+}
+
+// showLocked writes m's content under header and tells observers.
+func (a *Adapter) showLocked(sh shown, header string, m *message) {
+	lines := a.renderLines(m)
+	var b strings.Builder
+	b.WriteString(header)
+	switch len(lines) {
+	case 0:
+		b.WriteString(": (empty)\n")
+	case 1:
+		if strings.HasPrefix(header, "(") {
+			b.WriteString(" ")
+		} else {
+			b.WriteString(": ")
+		}
+		b.WriteString(lines[0] + "\n")
+	default:
+		if !strings.HasPrefix(header, "(") {
+			b.WriteString(":")
+		}
+		b.WriteString("\n")
+		for _, l := range lines {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	for _, n := range m.buttons {
+		bt := a.buttons[n-1]
+		sh.buttons = append(sh.buttons, shownButton{num: n, label: bt.label, id: bt.id})
+	}
+	a.showTextLocked(sh, b.String())
+}
+
+func (a *Adapter) showTextLocked(sh shown, text string) {
+	sh.text = text
+	a.write(text)
+	if a.observe != nil {
+		a.observe(sh)
+	}
+}
+
+// renderLines renders a message's content as lines of text: title, text,
+// fields, choices and footer, with times shown in the console's zone.
+func (a *Adapter) renderLines(m *message) []string {
+	c := m.content
+	rel := relativeTimes(c)
+	var lines []string
+	add := func(s string) {
+		for _, l := range strings.Split(a.clean(s, rel), "\n") {
+			lines = append(lines, strings.TrimRight(l, " \t"))
+		}
+	}
+	if c.Title != "" {
+		add(c.Title)
+	}
+	if c.Text != "" {
+		add(c.Text)
+	}
+	for _, f := range c.Fields {
+		v := a.clean(f.Value, rel)
+		if strings.Contains(v, "\n") {
+			add(f.Name + ":")
+			for _, l := range strings.Split(v, "\n") {
+				lines = append(lines, "  "+strings.TrimRight(l, " \t"))
+			}
+			continue
+		}
+		add(f.Name + ": " + v)
+	}
+	if len(m.buttons) > 0 {
+		var parts []string
+		for _, n := range m.buttons {
+			parts = append(parts, fmt.Sprintf("[%d] %s", n, a.clean(a.buttons[n-1].label, rel)))
+		}
+		lines = append(lines, strings.Join(parts, "  "))
+	}
+	if c.Footer != "" {
+		add("— " + c.Footer)
+	}
+	return lines
+}
+
+// relativeTimes returns the instants that c already shows in relative
+// form, so that they are not repeated after their absolute form.
+func relativeTimes(c bot.Message) map[int64]bool {
+	rel := map[int64]bool{}
+	note := func(s string) {
+		bot.RenderTimes(s, func(t time.Time, st bot.TimeStyle) string {
+			if st == bot.TimeRelative {
+				rel[t.Unix()] = true
+			}
+			return ""
+		})
+	}
+	note(c.Title)
+	note(c.Text)
+	for _, f := range c.Fields {
+		note(f.Name)
+		note(f.Value)
+	}
+	note(c.Footer)
+	return rel
+}
+
+// clean renders time placeholders and removes control characters, so that
+// text from people cannot move the cursor or recolour the terminal.
+func (a *Adapter) clean(s string, rel map[int64]bool) string {
+	now := a.clock.Now()
+	s = bot.RenderTimes(s, func(t time.Time, st bot.TimeStyle) string {
+		out := bot.FormatTimeIn(t, st, a.loc, now)
+		if st != bot.TimeRelative && !rel[t.Unix()] {
+			out += " (" + bot.Relative(t, now) + ")"
+		}
+		return out
+	})
+	return stripControl(s)
+}
+
+// stripControl drops control characters other than newline and tab.
+func stripControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return -1
+		}
+		return r
+	}, s)
+}
