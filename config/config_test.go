@@ -1,0 +1,447 @@
+package config_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/config"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := vars[k]
+		return v, ok
+	}
+}
+
+func parse(t *testing.T, src string, opts config.Options) (*config.Config, config.Errors) {
+	t.Helper()
+	if opts.File == "" {
+		opts.File = "tend.yaml"
+	}
+	cfg, err := config.Parse(strings.NewReader(src), opts)
+	if err == nil {
+		if cfg == nil {
+			t.Fatal("Parse returned neither a config nor an error")
+		}
+		return cfg, nil
+	}
+	var es config.Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("Parse error is %T, not config.Errors: %v", err, err)
+	}
+	if cfg != nil {
+		t.Fatal("Parse returned a config together with errors")
+	}
+	return nil, es
+}
+
+func TestParse_Defaults(t *testing.T) {
+	for _, src := range []string{"", "# nothing\n", "{}\n"} {
+		cfg, errs := parse(t, src, config.Options{})
+		if errs != nil {
+			t.Fatalf("%q: %v", src, errs)
+		}
+		if cfg.Storage.Path != "tend.db" || cfg.TimeZone != "UTC" || cfg.Log.Level != slog.LevelInfo || cfg.Log.Format != "text" {
+			t.Errorf("%q: defaults = %+v", src, cfg)
+		}
+		if !cfg.ConsoleEnabled() || cfg.Discord != nil || cfg.Slack != nil {
+			t.Errorf("%q: console should be the only platform", src)
+		}
+		if cfg.Safety.Resources == "" {
+			t.Errorf("%q: no default crisis resources", src)
+		}
+	}
+}
+
+func TestParse_Group(t *testing.T) {
+	src := `
+timezone: Europe/Berlin
+owners: [console:owner]
+groups:
+  - name: tuesday-support
+    platform: console
+    facilitators: ["console:alex"]
+    schedule:
+      weekly: tue 18:00
+      duration: 90m
+      count: 8
+  - name: course
+    platform: console
+    channel: "#room"
+    kind: psychoeducation
+    admission: closed
+    capacity: 10
+    timezone: America/New_York
+    privacy: minimal
+    reminders: {lead: [48h, 30m], rsvp: no, dm: yes, starting_now: on}
+    norms: {template: therapy, require: true, repost: each_session}
+    checkins:
+      at_start: {kind: scale, prompt: "How are you?"}
+      between: {cron: "0 12 * * FRI", kind: traffic, delivery: dm, nudge: true}
+      share_tally: true
+    attendance: {min_minutes: 5, late_after: 15m, absence_alert_after: 3, missed_you_dm: true}
+    retention_days: 30
+`
+	var checked []bot.Schedule
+	cfg, errs := parse(t, src, config.Options{CheckSchedule: func(s bot.Schedule, loc *time.Location) error {
+		checked = append(checked, s)
+		return nil
+	}})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if len(cfg.Groups) != 2 {
+		t.Fatalf("groups = %d", len(cfg.Groups))
+	}
+	g := cfg.Groups[0]
+	want := bot.Group{Name: "tuesday-support", Address: bot.Address{Platform: "console", Channel: "tuesday-support"},
+		Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "Europe/Berlin", Privacy: bot.PrivacyStandard,
+		Facilitators: []bot.Principal{"console:alex"}, Source: bot.SourceConfig}
+	if fmt.Sprint(g.Group) != fmt.Sprint(want) {
+		t.Errorf("group = %+v\nwant    %+v", g.Group, want)
+	}
+	if g.Schedule == nil || g.Schedule.Weekly != "tue 18:00" || g.Schedule.Duration != 90*time.Minute || g.Schedule.Count != 8 {
+		t.Errorf("schedule = %+v", g.Schedule)
+	}
+	if fmt.Sprint(g.Reminders.Lead) != "[24h0m0s 1h0m0s]" || !g.Reminders.RSVP || g.Reminders.DM || g.RetentionDays != 90 {
+		t.Errorf("defaults = %+v retention %d", g.Reminders, g.RetentionDays)
+	}
+	c := cfg.Groups[1]
+	if c.Address.Channel != "room" || c.Kind != bot.KindPsychoeducation || c.Admission != bot.AdmissionClosed || c.Capacity != 10 ||
+		c.TimeZone != "America/New_York" || c.Privacy != bot.PrivacyMinimal || c.Schedule != nil {
+		t.Errorf("course = %+v", c)
+	}
+	if fmt.Sprint(c.Reminders) != "{[48h0m0s 30m0s] false true true}" {
+		t.Errorf("reminders = %+v", c.Reminders)
+	}
+	if c.Norms.Template != "therapy" || !c.Norms.Require || c.Norms.Repost != "each_session" {
+		t.Errorf("norms = %+v", c.Norms)
+	}
+	if c.CheckIns.AtStart == nil || c.CheckIns.AtStart.Kind != "scale" || c.CheckIns.Between == nil || c.CheckIns.Between.Cron != "0 12 * * FRI" || !c.CheckIns.Between.Nudge || !c.CheckIns.ShareTally {
+		t.Errorf("checkins = %+v", c.CheckIns)
+	}
+	if c.Attendance != (config.Attendance{MinMinutes: 5, LateAfter: 15 * time.Minute, AbsenceAlertAfter: 3, MissedYouDM: true}) || c.RetentionDays != 30 {
+		t.Errorf("attendance = %+v", c.Attendance)
+	}
+	// The series and the between-session cron both went through the hook.
+	if len(checked) != 2 || checked[0].Weekly != "tue 18:00" || checked[1].Cron != "0 12 * * FRI" {
+		t.Errorf("CheckSchedule saw %+v", checked)
+	}
+	if len(cfg.BotGroups()) != 2 || cfg.BotGroups()[1].Name != "course" {
+		t.Errorf("BotGroups = %+v", cfg.BotGroups())
+	}
+}
+
+// TestParse_Errors holds every kind of problem: each names the file, line,
+// column and field, and says what to write instead.
+func TestParse_Errors(t *testing.T) {
+	badCron := func(s bot.Schedule, _ *time.Location) error {
+		if s.Cron == "61 * * * *" {
+			return errors.New("cron \"61 * * * *\": minute 61 is out of range: write a minute from 0 to 59")
+		}
+		if s.Cron == "panic" {
+			panic("index out of range")
+		}
+		return nil
+	}
+	tests := []struct {
+		name string
+		src  string
+		env  map[string]string
+		want []string // each error, as "line:col field | problem part | fix part"
+	}{
+		{"UnknownTopKey", "timezon: UTC\n", nil,
+			[]string{`1:1 timezon | unknown key "timezon" | did you mean "timezone"?`}},
+		{"UnknownNestedKey", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, duraton: 1h}\n", nil,
+			[]string{`4:35 groups[0].schedule.duraton | unknown key | did you mean "duration"?`}},
+		{"SecretInline", "discord:\n  token: abc.def\n", nil,
+			[]string{`2:3 discord.token | unknown key | use token_env`, `2:3 discord.token_env | neither token_env nor token_file | add token_env:`}},
+		{"SlackSecretInline", "slack:\n  bot_token: xoxb-1\n  app_token_env: A\n", map[string]string{"A": "xapp"},
+			[]string{`2:3 slack.bot_token | unknown key | use bot_token_env`, `2:3 slack.bot_token_env | neither`}},
+		{"WrongTypeInt", "groups:\n  - name: a\n    platform: console\n    capacity: twelve\n", nil,
+			[]string{`4:15 groups[0].capacity | expected a whole number, got "twelve" | such as 12`}},
+		{"WrongTypeList", "owners: console:owner\n", nil,
+			[]string{`1:9 owners | expected a list | write a list such as`}},
+		{"WrongTypeMapping", "storage: tend.db\n", nil,
+			[]string{`1:10 storage | expected a mapping of keys | indented under storage:`}},
+		{"WrongTypeBool", "groups:\n  - name: a\n    platform: console\n    reminders: {rsvp: maybe}\n", nil,
+			[]string{`4:23 groups[0].reminders.rsvp | expected true or false | write true or false`}},
+		{"BadZone", "timezone: Europe/Londn\n", nil,
+			[]string{`1:11 timezone | unknown time zone "Europe/Londn" | IANA name`}},
+		{"BadGroupZone", "groups:\n  - name: a\n    platform: console\n    timezone: EST5EDTX\n", nil,
+			[]string{`4:15 groups[0].timezone | unknown time zone | IANA name`}},
+		{"BadDuration", "groups:\n  - name: a\n    platform: console\n    schedule:\n      weekly: tue 18:00\n      duration: 90 minutes\n", nil,
+			[]string{`6:17 groups[0].schedule.duration | "90 minutes" is not a duration | such as 90m`}},
+		{"BadLead", "groups:\n  - name: a\n    platform: console\n    reminders: {lead: [24h, 1 hour, -5m]}\n", nil,
+			[]string{`4:29 groups[0].reminders.lead[1] | not a duration | such as 90m`, `4:37 groups[0].reminders.lead[2] | not a positive duration | such as 90m`}},
+		{"BadCron", "groups:\n  - name: a\n    platform: console\n    schedule: {cron: \"61 * * * *\"}\n", nil,
+			[]string{`4:22 groups[0].schedule.cron | minute 61 is out of range | write a minute from 0 to 59`}},
+		{"PanickingCron", "groups:\n  - name: a\n    platform: console\n    schedule: {cron: panic}\n", nil,
+			[]string{`4:22 groups[0].schedule.cron | could not be read | cron:`}},
+		{"NoSchedule", "groups:\n  - name: a\n    platform: console\n    schedule: {duration: 1h}\n", nil,
+			[]string{`4:15 groups[0].schedule.weekly | needs weekly: or cron: | weekly: tue 18:00`}},
+		{"CountZero", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, count: 0}\n", nil,
+			[]string{`4:42 groups[0].schedule.count | gives no sessions | such as 8`}},
+		{"MissingEnv", "discord:\n  token_env: DISCORD_TOKEN\n", nil,
+			[]string{`2:14 discord.token_env | environment variable DISCORD_TOKEN is not set | export DISCORD_TOKEN=`}},
+		{"EmptyEnv", "slack:\n  bot_token_env: B\n  app_token_env: A\n", map[string]string{"B": "xoxb", "A": " "},
+			[]string{`3:18 slack.app_token_env | environment variable A is empty | export A=`}},
+		{"HTTPModeNeedsSigningSecret", "slack:\n  mode: http\n  bot_token_env: B\n", map[string]string{"B": "xoxb"},
+			[]string{`2:3 slack.signing_secret_env | signing secret | signing_secret_file`}},
+		{"MissingSecretFile", "discord:\n  token_file: /nonexistent/tend-token\n", nil,
+			[]string{`2:15 discord.token_file | does not exist | check the path`}},
+		{"BothEnvAndFile", "discord:\n  token_env: T\n  token_file: /x\n", map[string]string{"T": "t"},
+			[]string{`3:3 discord.token_file | both token_env and token_file | keep one`}},
+		{"DuplicateGroupName", "groups:\n  - name: a\n    platform: console\n  - name: a\n    platform: console\n", nil,
+			[]string{`4:11 groups[1].name | already used by groups[0] on line 2 | own name`}},
+		{"DuplicateChannel", "groups:\n  - {name: a, platform: console, channel: x}\n  - {name: b, platform: console, channel: x}\n", nil,
+			[]string{`3:43 groups[1].channel | already bound to groups[0] | own channel`}},
+		{"DuplicateKey", "timezone: UTC\ntimezone: UTC\n", nil,
+			[]string{`2:1 timezone | set twice (first on line 1) | keep one`}},
+		{"UnknownPlatform", "groups:\n  - name: a\n    platform: discrod\n", nil,
+			[]string{`3:15 groups[0].platform | "discrod" is not one of discord, slack, console | did you mean "discord"?`}},
+		{"PlatformNotConfigured", "groups:\n  - name: a\n    platform: slack\n    channel: C0123ABCD\n", nil,
+			[]string{`3:15 groups[0].platform | no slack: section | add a slack: section`}},
+		{"UnknownKind", "groups:\n  - name: a\n    platform: console\n    kind: suport\n", nil,
+			[]string{`4:11 groups[0].kind | not one of support | did you mean "support"?`}},
+		{"UnknownAdmission", "groups:\n  - name: a\n    platform: console\n    admission: rolling\n", nil,
+			[]string{`4:16 groups[0].admission | not one of open, closed | write one of: open, closed`}},
+		{"UnknownPrivacy", "groups:\n  - name: a\n    platform: console\n    privacy: none\n", nil,
+			[]string{`4:14 groups[0].privacy | not one of standard, minimal | write one of`}},
+		{"BadOwner", "owners: [\"discord123\", \"role:5\", \"irc:bob\"]\n", nil,
+			[]string{`1:10 owners[0] | not of the form platform:id | discord:`, `1:24 owners[1] | not a role | platform:id`, `1:34 owners[2] | unknown kind "irc" | discord:, slack:, console: or role:`}},
+		{"FacilitatorWrongPlatform", "groups:\n  - name: a\n    platform: console\n    facilitators: [\"discord:123456\", \"role:9\"]\n", nil,
+			[]string{`4:20 groups[0].facilitators[0] | discord account but the group is on console | console:id`, `4:38 groups[0].facilitators[1] | roles are a Discord feature | console:id`}},
+		{"BadName", "groups:\n  - name: Tuesday Support\n    platform: console\n", nil,
+			[]string{`2:11 groups[0].name | may use only lowercase letters | tuesday-support`}},
+		{"MissingName", "groups:\n  - platform: console\n", nil,
+			[]string{`2:5 groups[0].name | needs a name | add name:`}},
+		{"DiscordChannelNotID", "discord: {token_env: T}\ngroups:\n  - {name: a, platform: discord, channel: general}\n", map[string]string{"T": "t"},
+			[]string{`3:43 groups[0].channel | not a Discord channel id | Copy Channel ID`}},
+		{"ConsoleOff", "console: {enabled: off}\ngroups:\n  - {name: a, platform: console}\n", nil,
+			[]string{`3:25 groups[0].platform | console adapter is off | enabled: on`}},
+		{"MinimalPrivacyText", "groups:\n  - name: a\n    platform: console\n    privacy: minimal\n    checkins: {at_start: {kind: text}}\n", nil,
+			[]string{`5:33 groups[0].checkins.at_start.kind | free-text check-ins are off | scale, traffic or choice`}},
+		{"NotYAML", "groups:\n  - name: a\n\tplatform: console\n", nil,
+			[]string{`3:1  | not valid YAML | indentation`}},
+		{"TwoDocuments", "timezone: UTC\n---\ntimezone: UTC\n", nil,
+			[]string{`2:1  | more than one YAML document | remove the --- separator`}},
+		{"BadLink", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, link: meet.example.org}\n", nil,
+			[]string{`4:41 groups[0].schedule.link | not a web link | https://`}},
+		{"SeveralAtOnce", "timezone: Mars/Olympus\nlog: {level: loud}\ngroups:\n  - name: a\n    platform: console\n    capacity: -1\n    colour: blue\n", nil,
+			[]string{`1:11 timezone | unknown time zone`, `2:14 log.level | "loud" is not one of debug, info, warn, error | write one of`,
+				`6:15 groups[0].capacity | -1 is out of range | from 0 to 10000`, `7:5 groups[0].colour | unknown key | keys here:`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := parse(t, tc.src, config.Options{LookupEnv: env(tc.env), CheckSchedule: badCron})
+			if len(errs) != len(tc.want) {
+				t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(tc.want), errs)
+			}
+			for i, w := range tc.want {
+				e := errs[i]
+				parts := strings.Split(w, " | ")
+				head := fmt.Sprintf("%d:%d %s", e.Line, e.Column, e.Field)
+				if head != parts[0] {
+					t.Errorf("error %d at %q, want %q (%v)", i, head, parts[0], e)
+				}
+				if e.File != "tend.yaml" {
+					t.Errorf("error %d file %q", i, e.File)
+				}
+				if len(parts) > 1 && !strings.Contains(e.Problem, parts[1]) {
+					t.Errorf("error %d problem %q does not say %q", i, e.Problem, parts[1])
+				}
+				if len(parts) > 2 && !strings.Contains(e.Fix, parts[2]) {
+					t.Errorf("error %d fix %q does not say %q", i, e.Fix, parts[2])
+				}
+				if e.Fix == "" {
+					t.Errorf("error %d has no fix: %v", i, e)
+				}
+				wantPrefix := fmt.Sprintf("tend.yaml:%d:%d: ", e.Line, e.Column)
+				if !strings.HasPrefix(e.Error(), wantPrefix) || !strings.Contains(e.Error(), " — ") {
+					t.Errorf("error %d prints %q", i, e.Error())
+				}
+			}
+		})
+	}
+}
+
+func TestParse_SecretsNeverPrint(t *testing.T) {
+	const token = "MTIz.very-secret-token"
+	src := "discord:\n  token_env: DISCORD_TOKEN\n  application_id: \"123456789012345678\"\n" +
+		"slack:\n  mode: http\n  bot_token_env: SLACK_BOT\n  signing_secret_file: " + filepath.Join(t.TempDir(), "sig") + "\n"
+	sigPath := strings.TrimSpace(src[strings.LastIndex(src, ": ")+2:])
+	if err := os.WriteFile(sigPath, []byte("sig-secret-value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, errs := parse(t, src, config.Options{LookupEnv: env(map[string]string{"DISCORD_TOKEN": token + "\n", "SLACK_BOT": "xoxb-secret"})})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if cfg.Discord.Token.Reveal() != token || cfg.Slack.BotToken.Reveal() != "xoxb-secret" || cfg.Slack.SigningSecret.Reveal() != "sig-secret-value" {
+		t.Fatalf("secrets not resolved: %q %q %q", cfg.Discord.Token.Reveal(), cfg.Slack.BotToken.Reveal(), cfg.Slack.SigningSecret.Reveal())
+	}
+	if cfg.Slack.Listen != config.DefaultSlackListen || cfg.Slack.Mode != config.SlackHTTP || cfg.ConsoleEnabled() {
+		t.Errorf("slack = %+v, console %v", cfg.Slack, cfg.ConsoleEnabled())
+	}
+	j, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("cfg", "token", cfg.Discord.Token, "slack", cfg.Slack)
+	outs := []string{
+		fmt.Sprint(cfg.Discord.Token), fmt.Sprintf("%v %+v %#v %s %q %d %x", cfg.Discord, cfg.Discord, cfg.Discord, cfg.Discord.Token, cfg.Discord.Token, cfg.Discord.Token, cfg.Discord.Token),
+		fmt.Sprintf("%+v %#v", *cfg.Slack, *cfg.Slack), string(j), string(y), logged.String(),
+	}
+	for _, out := range outs {
+		for _, secret := range []string{token, "xoxb-secret", "sig-secret-value"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("a secret leaked: %s", out)
+			}
+		}
+	}
+	if !strings.Contains(outs[0], "[redacted]") {
+		t.Errorf("Secret prints %q", outs[0])
+	}
+}
+
+func TestLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tend.yaml")
+	if err := os.WriteFile(path, []byte("timezone: Nowhere/Town\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := config.Load(path, config.Options{})
+	var es config.Errors
+	if !errors.As(err, &es) || len(es) != 1 || es[0].File != path || !strings.HasPrefix(err.Error(), path+":1:11: timezone: ") {
+		t.Fatalf("Load error = %v", err)
+	}
+	if _, err := config.Load(filepath.Join(t.TempDir(), "missing.yaml"), config.Options{}); err == nil || errors.As(err, &es) {
+		t.Fatalf("a missing file gave %v", err)
+	}
+}
+
+// TestExample keeps config.example.yaml honest: it parses as shipped (no
+// environment needed), and with its discord: and slack: sections
+// uncommented and fake secrets in the environment.
+func TestExample(t *testing.T) {
+	src, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schedules int
+	opts := config.Options{File: "config.example.yaml", CheckSchedule: func(bot.Schedule, *time.Location) error { schedules++; return nil }}
+	cfg, err := config.Parse(strings.NewReader(string(src)), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.ConsoleEnabled() || cfg.Discord != nil || cfg.Slack != nil || len(cfg.Groups) < 2 || schedules != 3 {
+		t.Fatalf("example: console %v discord %v slack %v groups %d schedules checked %d", cfg.ConsoleEnabled(), cfg.Discord, cfg.Slack, len(cfg.Groups), schedules)
+	}
+
+	full := uncommentSections(string(src), "# discord:", "# slack:")
+	full = strings.Replace(full, "enabled: auto", "enabled: on", 1)
+	if full == string(src) || !strings.Contains(full, "\ndiscord:\n") || !strings.Contains(full, "\nslack:\n") {
+		t.Fatal("could not uncomment the platform sections")
+	}
+	opts.LookupEnv = env(map[string]string{"DISCORD_TOKEN": "d-token", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": "s"})
+	cfg, err = config.Parse(strings.NewReader(full), opts)
+	if err != nil {
+		t.Fatalf("example with platforms:\n%v", err)
+	}
+	if cfg.Discord == nil || cfg.Discord.Token.Reveal() != "d-token" || cfg.Discord.ApplicationID == "" || len(cfg.Discord.GuildIDs) != 1 {
+		t.Errorf("discord = %+v", cfg.Discord)
+	}
+	if cfg.Slack == nil || cfg.Slack.Mode != config.SlackSocket || cfg.Slack.BotToken.Reveal() != "xoxb-1" || cfg.Slack.AppToken.Reveal() != "xapp-1" {
+		t.Errorf("slack = %+v", cfg.Slack)
+	}
+	// Without the environment, each enabled platform's secret is reported.
+	opts.LookupEnv = nil
+	_, err = config.Parse(strings.NewReader(full), opts)
+	for _, want := range []string{"discord.token_env: environment variable DISCORD_TOKEN is not set", "slack.bot_token_env: environment variable SLACK_BOT_TOKEN", "slack.app_token_env: environment variable SLACK_APP_TOKEN"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("without env: %v\nwant %q", err, want)
+		}
+	}
+}
+
+// uncommentSections removes one leading "# " from each line of the
+// commented-out sections that start with the given lines, up to the next
+// blank line.
+func uncommentSections(src string, starts ...string) string {
+	lines := strings.Split(src, "\n")
+	in := false
+	for i, l := range lines {
+		for _, s := range starts {
+			if l == s {
+				in = true
+			}
+		}
+		if strings.TrimSpace(l) == "" {
+			in = false
+		}
+		if in {
+			lines[i] = strings.TrimPrefix(l, "# ")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestParse_NeverPanics feeds the parser mangled versions of the example.
+func TestParse_NeverPanics(t *testing.T) {
+	src, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	for i := 0; i < len(s); i += 97 {
+		for _, mangled := range []string{s[:i], s[:i] + "]" + s[i:], s[:i] + "\n  - : {" + s[i:], s[:i] + " *x " + s[i:]} {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Fatalf("Parse panicked at offset %d: %v", i, r)
+					}
+				}()
+				cfg, err := config.Parse(strings.NewReader(mangled), config.Options{})
+				if (cfg == nil) == (err == nil) {
+					t.Fatalf("offset %d: config %v and error %v", i, cfg != nil, err)
+				}
+			}()
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("groups:\n  - name: a\n    platform: console\n")
+	f.Add("discord: {token_env: X}\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		cfg, err := config.Parse(strings.NewReader(src), config.Options{ReadFile: func(string) ([]byte, error) { return nil, os.ErrNotExist }})
+		if (cfg == nil) == (err == nil) {
+			t.Fatalf("config %v and error %v", cfg != nil, err)
+		}
+		var es config.Errors
+		if err != nil && (!errors.As(err, &es) || len(es) == 0) {
+			t.Fatalf("error %T %v", err, err)
+		}
+		for _, e := range es {
+			if e.Line < 1 || e.Column < 1 || e.Fix == "" {
+				t.Fatalf("error without position or fix: %#v", e)
+			}
+		}
+	})
+}

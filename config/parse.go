@@ -1,0 +1,411 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// Options injects what Parse needs from outside, so that tests never touch
+// the process environment.
+type Options struct {
+	// File names the input in errors; "config" when empty.
+	File string
+	// LookupEnv reads an environment variable; nil means none is set.
+	// cmd/tend passes os.LookupEnv.
+	LookupEnv func(name string) (string, bool)
+	// ReadFile reads a secret file; nil means os.ReadFile.
+	ReadFile func(name string) ([]byte, error)
+	// CheckSchedule validates a series in its group's zone (the reminders
+	// package provides reminders.CheckSchedule). nil checks only the shape.
+	// It may panic on malformed input; Parse recovers.
+	CheckSchedule func(s bot.Schedule, loc *time.Location) error
+}
+
+// Load reads and parses the file at path. Problems in the file are returned
+// as Errors; a file that cannot be read is an ordinary wrapped error.
+func Load(path string, opts Options) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	if opts.File == "" {
+		opts.File = path
+	}
+	return Parse(bytes.NewReader(b), opts)
+}
+
+var (
+	topKeys        = []string{"timezone", "storage", "log", "owners", "discord", "slack", "console", "safety", "groups"}
+	storageKeys    = []string{"path"}
+	logKeys        = []string{"level", "format"}
+	discordKeys    = []string{"token_env", "token_file", "application_id", "guild_ids", "api_url"}
+	slackKeys      = []string{"mode", "bot_token_env", "bot_token_file", "app_token_env", "app_token_file", "signing_secret_env", "signing_secret_file", "listen", "api_url"}
+	consoleKeys    = []string{"enabled"}
+	safetyKeys     = []string{"crisis_phrases", "resources"}
+	groupKeys      = []string{"name", "platform", "channel", "guild", "kind", "admission", "capacity", "timezone", "facilitators", "privacy", "schedule", "reminders", "norms", "checkins", "attendance", "retention_days"}
+	scheduleKeys   = []string{"weekly", "cron", "duration", "starts", "until", "count", "topics", "link", "voice_channel"}
+	remindersKeys  = []string{"lead", "rsvp", "dm", "starting_now"}
+	normsKeys      = []string{"template", "items", "require", "role", "repost"}
+	checkinsKeys   = []string{"at_start", "between", "share_tally"}
+	atStartKeys    = []string{"kind", "prompt", "choices", "delivery"}
+	betweenKeys    = []string{"cron", "kind", "prompt", "choices", "delivery", "nudge"}
+	attendanceKeys = []string{"voice_channel", "min_minutes", "late_after", "absence_alert_after", "missed_you_dm"}
+
+	platforms = []string{bot.PlatformDiscord, bot.PlatformSlack, bot.PlatformConsole}
+)
+
+const zoneFix = "write an IANA name such as Europe/London, America/New_York or Australia/Sydney"
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Parse reads a config from r, fills in defaults and validates it. On any
+// problem it returns a nil Config and Errors holding every problem found,
+// each with file, line, column, field and fix.
+func Parse(r io.Reader, opts Options) (*Config, error) {
+	file := opts.File
+	if file == "" {
+		file = "config"
+	}
+	d := &decoder{file: file, opts: opts}
+	if d.opts.LookupEnv == nil {
+		d.opts.LookupEnv = func(string) (string, bool) { return "", false }
+	}
+	if d.opts.ReadFile == nil {
+		d.opts.ReadFile = os.ReadFile
+	}
+	cfg := Default()
+	cfg.File = opts.File
+
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", file, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		d.syntax(err, src)
+		return nil, d.errs
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.fail(&extra, "", "the file holds more than one YAML document", "keep one document: remove the --- separator and what follows")
+	} else if !errors.Is(err, io.EOF) {
+		d.syntax(err, src)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != 0 {
+		d.decodeTop(root, cfg)
+	}
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	return cfg, nil
+}
+
+func (d *decoder) syntax(err error, src []byte) {
+	msg := err.Error()
+	line, col := 1, 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if strings.Contains(msg, "tab character") {
+		// The parser reports the line before; point at the tab itself.
+		for i, l := range strings.Split(string(src), "\n") {
+			indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+			if j := strings.IndexByte(indent, '\t'); j >= 0 {
+				line, col = i+1, j+1
+				break
+			}
+		}
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: line, Column: col, Problem: "the file is not valid YAML: " + msg,
+		Fix: "check the indentation (spaces, not tabs) and quote values that contain \": \", \"#\" or start with * & ! [ {"})
+}
+
+func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
+	m := d.mapping(root, "", topKeys)
+	if m == nil {
+		return
+	}
+	if s, ok := d.str(m["timezone"], "timezone"); ok {
+		if _, err := bot.LoadLocation(s); err != nil {
+			d.failErr(m["timezone"].val, "timezone", err, zoneFix)
+		} else {
+			cfg.TimeZone = s
+		}
+	}
+	sm := d.mapping(m["storage"].val, "storage", storageKeys)
+	if s, ok := d.str(sm["path"], "storage.path"); ok {
+		if s == "" || strings.HasPrefix(s, ":memory:") {
+			d.fail(sm["path"].val, "storage.path", fmt.Sprintf("%q is not a file path", s), "write a file path such as tend.db or /var/lib/tend/tend.db")
+		} else {
+			cfg.Storage.Path = s
+		}
+	}
+	lm := d.mapping(m["log"].val, "log", logKeys)
+	if s, ok := d.oneOf(lm["level"], "log.level", []string{"debug", "info", "warn", "error"}); ok {
+		_ = cfg.Log.Level.UnmarshalText([]byte(s))
+	}
+	if s, ok := d.oneOf(lm["format"], "log.format", []string{LogText, LogJSON}); ok {
+		cfg.Log.Format = s
+	}
+	if items, ok := d.list(m["owners"], "owners", `["discord:123456789012345678", "slack:U0123ABCD"]`); ok {
+		for i, it := range items {
+			f := index("owners", i)
+			s, ok := d.scalar(it, f, "text", `write each owner as platform:id, such as "discord:123456789012345678"`)
+			if !ok {
+				continue
+			}
+			p, err := bot.ParsePrincipal(strings.TrimSpace(s))
+			if err != nil {
+				d.failErr(it, f, err, "write platform:id, such as discord:123456789012345678, slack:U0123ABCD or console:alice")
+				continue
+			}
+			if p.IsRole() {
+				d.fail(it, f, "an owner is one account, not a role", "write platform:id, such as discord:123456789012345678; give roles rights per group under facilitators:")
+				continue
+			}
+			cfg.Owners = append(cfg.Owners, p)
+		}
+	}
+	if e := m["discord"]; e.val != nil {
+		cfg.Discord = d.decodeDiscord(e)
+	}
+	if e := m["slack"]; e.val != nil {
+		cfg.Slack = d.decodeSlack(e)
+	}
+	cm := d.mapping(m["console"].val, "console", consoleKeys)
+	if e := cm["enabled"]; e.set() {
+		// "on"/"off" may arrive as YAML booleans.
+		v := strings.ToLower(deref(e.val).Value)
+		switch v {
+		case "true", "yes":
+			v = ConsoleOn
+		case "false", "no":
+			v = ConsoleOff
+		}
+		e.val = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: e.val.Line, Column: e.val.Column}
+		if s, ok := d.oneOf(e, "console.enabled", []string{ConsoleAuto, ConsoleOn, ConsoleOff}); ok {
+			cfg.Console.Enabled = s
+		}
+	}
+	sf := d.mapping(m["safety"].val, "safety", safetyKeys)
+	if ps, ok := d.strs(sf["crisis_phrases"], "safety.crisis_phrases", `["want to die", "kill myself"]`); ok {
+		for i, p := range ps {
+			if p == "" {
+				d.fail(deref(sf["crisis_phrases"].val).Content[i], index("safety.crisis_phrases", i), "an empty phrase would match everything", "remove it or write the phrase")
+			}
+		}
+		cfg.Safety.CrisisPhrases = ps
+	}
+	if s, ok := d.str(sf["resources"], "safety.resources"); ok {
+		if s == "" {
+			d.fail(sf["resources"].val, "safety.resources", "is empty", "write what a member in crisis should do: local emergency number and a crisis line for your members' region")
+		} else {
+			cfg.Safety.Resources = s
+		}
+	}
+	d.decodeGroups(m["groups"], cfg)
+}
+
+func (d *decoder) decodeDiscord(e entry) *Discord {
+	const path = "discord"
+	m := d.mapping(e.val, path, discordKeys)
+	if m == nil {
+		return &Discord{}
+	}
+	dc := &Discord{}
+	dc.Token = d.secret(m, e, path, "token", "Discord needs the bot token")
+	if s, ok := d.str(m["application_id"], path+".application_id"); ok {
+		if !snowflake(s) {
+			d.fail(m["application_id"].val, path+".application_id", fmt.Sprintf("%q is not a Discord id", s), "copy the Application ID from the Discord developer portal (General Information); it is a long number")
+		} else {
+			dc.ApplicationID = s
+		}
+	}
+	if ids, ok := d.strs(m["guild_ids"], path+".guild_ids", `["123456789012345678"]`); ok {
+		for i, id := range ids {
+			if !snowflake(id) {
+				d.fail(deref(m["guild_ids"].val).Content[i], index(path+".guild_ids", i), fmt.Sprintf("%q is not a Discord id", id), "with Developer Mode on, right-click the server and Copy Server ID")
+				continue
+			}
+			dc.GuildIDs = append(dc.GuildIDs, id)
+		}
+	}
+	dc.APIURL = d.apiURL(m["api_url"], path+".api_url")
+	return dc
+}
+
+func (d *decoder) decodeSlack(e entry) *Slack {
+	const path = "slack"
+	m := d.mapping(e.val, path, slackKeys)
+	if m == nil {
+		return &Slack{Mode: SlackSocket}
+	}
+	sc := &Slack{Mode: SlackSocket}
+	if s, ok := d.oneOf(m["mode"], path+".mode", []string{SlackSocket, SlackHTTP}); ok {
+		sc.Mode = s
+	}
+	sc.BotToken = d.secret(m, e, path, "bot_token", "Slack needs the bot token (xoxb-…)")
+	switch sc.Mode {
+	case SlackSocket:
+		sc.AppToken = d.secret(m, e, path, "app_token", "Slack socket mode needs an app-level token (xapp-…)")
+	case SlackHTTP:
+		sc.SigningSecret = d.secret(m, e, path, "signing_secret", "Slack http mode needs the app's signing secret")
+		sc.Listen = DefaultSlackListen
+	}
+	if s, ok := d.str(m["listen"], path+".listen"); ok {
+		if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+			d.fail(m["listen"].val, path+".listen", fmt.Sprintf("%q is not host:port", s), "write an address such as 127.0.0.1:3000 or :3000")
+		} else {
+			sc.Listen = s
+		}
+	}
+	sc.APIURL = d.apiURL(m["api_url"], path+".api_url")
+	return sc
+}
+
+func (d *decoder) apiURL(e entry, field string) string {
+	s, ok := d.str(e, field)
+	if !ok || s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		d.fail(e.val, field, fmt.Sprintf("%q is not an http or https URL", s), `write a URL such as "https://proxy.example.org/api", or "" for the platform's own`)
+		return ""
+	}
+	return s
+}
+
+// secret resolves base_env or base_file of a platform section. Exactly one
+// must be set. The value is never put in an error.
+func (d *decoder) secret(m map[string]entry, section entry, path, base, why string) Secret {
+	envKey, fileKey := base+"_env", base+"_file"
+	env, file := m[envKey], m[fileKey]
+	switch {
+	case env.set() && file.set():
+		d.fail(file.key, join(path, fileKey), fmt.Sprintf("both %s and %s are set", envKey, fileKey), "keep one of them")
+		return Secret{}
+	case !env.set() && !file.set():
+		at := section.key
+		if len(m) > 0 || !isNull(section.val) {
+			at = section.val
+		}
+		d.fail(at, join(path, envKey), why+", and neither "+envKey+" nor "+fileKey+" is set",
+			fmt.Sprintf("add %s: NAME_OF_AN_ENVIRONMENT_VARIABLE, or %s: /path/to/a/file holding it (never the secret itself)", envKey, fileKey))
+		return Secret{}
+	case env.set():
+		name, ok := d.str(env, join(path, envKey))
+		if !ok {
+			return Secret{}
+		}
+		if !envName(name) {
+			d.fail(env.val, join(path, envKey), fmt.Sprintf("%q is not an environment variable name", redactLike(name)),
+				fmt.Sprintf("write the variable's name, such as %s, and put the secret in that variable (or use %s)", strings.ToUpper(path+"_"+base), fileKey))
+			return Secret{}
+		}
+		v, ok := d.opts.LookupEnv(name)
+		v = strings.TrimSpace(v)
+		if !ok || v == "" {
+			state := "is not set"
+			if ok {
+				state = "is empty"
+			}
+			d.fail(env.val, join(path, envKey), fmt.Sprintf("environment variable %s %s", name, state),
+				fmt.Sprintf("set it in the environment tend runs in (export %s=…), use %s instead, or remove the %s: section to turn %s off", name, fileKey, path, path))
+			return Secret{}
+		}
+		return NewSecret(v)
+	default:
+		name, ok := d.str(file, join(path, fileKey))
+		if !ok {
+			return Secret{}
+		}
+		b, err := d.opts.ReadFile(name)
+		if err != nil {
+			reason := "it cannot be read"
+			switch {
+			case errors.Is(err, os.ErrNotExist):
+				reason = "it does not exist"
+			case errors.Is(err, os.ErrPermission):
+				reason = "permission denied"
+			}
+			d.fail(file.val, join(path, fileKey), fmt.Sprintf("cannot read secret file %s: %s", name, reason),
+				fmt.Sprintf("check the path and that the user running tend may read it (chmod 600), or use %s", envKey))
+			return Secret{}
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			d.fail(file.val, join(path, fileKey), fmt.Sprintf("secret file %s is empty", name), "put the secret in the file, on one line")
+			return Secret{}
+		}
+		return NewSecret(v)
+	}
+}
+
+// redactLike avoids echoing what may be a pasted secret: long values are
+// shortened to their first characters.
+func redactLike(s string) string {
+	if len(s) > 12 {
+		return s[:4] + "…"
+	}
+	return s
+}
+
+func envName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		ok := r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func snowflake(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func slackID(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
