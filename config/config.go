@@ -161,18 +161,9 @@ type Group struct {
 	Line int
 }
 
-// Reminders are a group's reminder settings.
-type Reminders struct {
-	// Lead lists how long before a session each reminder is posted;
-	// default 24h and 1h. An empty list sends none.
-	Lead []time.Duration
-	// RSVP adds "I'll be there" / "Can't make it" buttons; default true.
-	RSVP bool
-	// DM also reminders members privately who asked for it.
-	DM bool
-	// StartingNow posts "starting now" with the link at the start.
-	StartingNow bool
-}
+// Reminders are a group's reminder settings: Leads (default 24h and 1h; an
+// empty list sends none), RSVP (default true), DM and StartingNow.
+type Reminders = bot.ReminderSettings
 
 // Norms are a group's agreement settings.
 type Norms struct {

@@ -114,7 +114,7 @@ groups:
 	if g.Schedule == nil || g.Schedule.Weekly != "tue 18:00" || g.Schedule.Duration != 90*time.Minute || g.Schedule.Count != 8 {
 		t.Errorf("schedule = %+v", g.Schedule)
 	}
-	if fmt.Sprint(g.Reminders.Lead) != "[24h0m0s 1h0m0s]" || !g.Reminders.RSVP || g.Reminders.DM || g.RetentionDays != 90 {
+	if fmt.Sprint(g.Reminders.Leads) != "[24h0m0s 1h0m0s]" || !g.Reminders.RSVP || g.Reminders.DM || g.RetentionDays != 90 {
 		t.Errorf("defaults = %+v retention %d", g.Reminders, g.RetentionDays)
 	}
 	c := cfg.Groups[1]

@@ -65,7 +65,7 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 			TimeZone:  cfg.TimeZone,
 			Source:    bot.SourceConfig,
 		},
-		Reminders:     Reminders{Lead: DefaultLead(), RSVP: true},
+		Reminders:     Reminders{Leads: DefaultLead(), RSVP: true},
 		Norms:         Norms{Repost: "never"},
 		Attendance:    Attendance{MinMinutes: 10, LateAfter: 10 * time.Minute, AbsenceAlertAfter: 2},
 		RetentionDays: DefaultRetentionDays,
@@ -296,7 +296,7 @@ func (d *decoder) decodeReminders(e entry, path string, r *Reminders) {
 		return
 	}
 	if items, ok := d.list(m["lead"], path+".lead", "[24h, 1h]"); ok {
-		r.Lead = r.Lead[:0:0]
+		r.Leads = r.Leads[:0:0]
 		seen := map[time.Duration]bool{}
 		for i, it := range items {
 			f := index(path+".lead", i)
@@ -317,10 +317,10 @@ func (d *decoder) decodeReminders(e entry, path string, r *Reminders) {
 				continue
 			}
 			seen[v] = true
-			r.Lead = append(r.Lead, v)
+			r.Leads = append(r.Leads, v)
 		}
 	} else if !m["lead"].set() && m["lead"].val != nil {
-		r.Lead = nil // "lead:" with nothing: no reminders
+		r.Leads = nil // "lead:" with nothing: no reminders
 	}
 	if v, ok := d.boolean(m["rsvp"], path+".rsvp"); ok {
 		r.RSVP = v
