@@ -245,6 +245,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	defer a.running.Unlock()
 
+	// The reader stops as soon as Run returns, unless it is blocked in a
+	// Read, which no io.Reader lets us interrupt.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
 	lines := make(chan string)
 	var readErr error
 	a.readers.Add(1)
@@ -256,7 +260,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		for sc.Scan() {
 			select {
 			case lines <- sc.Text():
-			case <-ctx.Done():
+			case <-readCtx.Done():
 				return
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -121,6 +122,7 @@ func newHarness(t *testing.T) bottest.Harness {
 		Channels: []bot.ChannelID{"tuesday-support"},
 		Location: time.UTC,
 		Clock:    bottest.NewClock(t0),
+		Logger:   slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
