@@ -1,0 +1,634 @@
+package reminders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+func (rm *Reminders) registerCommands() error {
+	whichOpt := bot.Option{Name: "which", Description: "the session's number or date (YYYY-MM-DD)", Required: true, Positional: true}
+	specs := []bot.CommandSpec{
+		{Path: "next", Summary: "When the next session is, in your time", Group: bot.GroupRequired, Run: rm.cmdNext},
+		{Path: "rsvp", Summary: "Say whether you'll come to the next session", Group: bot.GroupRequired,
+			Options: []bot.Option{{Name: "answer", Description: "yes or no", Required: true, Positional: true, Choices: []string{"yes", "no"}}},
+			Run:     rm.cmdRSVP},
+		{Path: "away", Summary: "Mark yourself away until a date (no nudges; absences excused), or back with away off", Group: bot.GroupRequired,
+			Options: []bot.Option{
+				{Name: "off", Description: "write off to say you are back", Positional: true, Choices: []string{"off"}},
+				{Name: "until", Description: "the last day you are away, YYYY-MM-DD", Type: bot.OptDate},
+			},
+			Run: rm.cmdAway},
+		{Path: "reminders dm", Summary: "Get this group's reminders by DM too, or stop them", Group: bot.GroupRequired,
+			Options: []bot.Option{{Name: "on", Description: "on or off", Required: true, Positional: true, Choices: []string{"on", "off"}}},
+			Run:     rm.cmdDM},
+		{Path: "session schedule", Summary: "Set the group's series of sessions", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{
+				{Name: "weekly", Description: `days and time, e.g. "tue 18:00" or "mon,thu 09:30"`},
+				{Name: "cron", Description: `a cron expression, e.g. "0 18 * * TUE"`},
+				{Name: "duration", Description: "length of each session, e.g. 90m", Type: bot.OptDuration, Required: true},
+				{Name: "starts", Description: "date of the first session, YYYY-MM-DD (default today)", Type: bot.OptDate},
+				{Name: "count", Description: "number of sessions", Type: bot.OptInt},
+				{Name: "until", Description: "last possible date, YYYY-MM-DD", Type: bot.OptDate},
+				{Name: "topics", Description: `topics per session separated by ";", e.g. "intro; skills | bring a notebook"`},
+				{Name: "link", Description: "meeting link"},
+				{Name: "voice_channel", Description: "voice or stage channel", Type: bot.OptChannel},
+				{Name: "lead", Description: "reminder lead times, e.g. 24h,1h"},
+				{Name: "rsvp", Description: "RSVP buttons on reminders (default yes)", Type: bot.OptBool},
+				{Name: "dm", Description: "offer reminders by DM (default no)", Type: bot.OptBool},
+				{Name: "starting_now", Description: `post "starting now" with the link (default no)`, Type: bot.OptBool},
+			},
+			Run: rm.cmdSchedule},
+		{Path: "session list", Summary: "The next sessions", Access: bot.AccessFacilitator, Group: bot.GroupRequired, Run: rm.cmdList},
+		{Path: "session cancel", Summary: "Cancel one session and tell the group", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{whichOpt}, Run: rm.cmdCancel},
+		{Path: "session move", Summary: "Move one session and tell the group", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{whichOpt, {Name: "to", Description: `new local time: "2026-12-02 18:30" or "18:30" on the same day`, Required: true}},
+			Run:     rm.cmdMove},
+		{Path: "session pause", Summary: "Pause the series: no sessions or reminders until resumed", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+				return rm.cmdPause(ctx, req, true)
+			}},
+		{Path: "session resume", Summary: "Resume a paused series", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+				return rm.cmdPause(ctx, req, false)
+			}},
+		{Path: "session log", Summary: "What was sent, late, skipped, missed or is pending, per session", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{{Name: "which", Description: "a session's number or date (default: recent and next)", Positional: true}},
+			Run:     rm.cmdLog},
+	}
+	for _, s := range specs {
+		if err := rm.b.Register(s); err != nil {
+			return err
+		}
+	}
+	for _, a := range []bot.ActionSpec{
+		{Name: ActionRSVPYes, Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			return rm.rsvpButton(ctx, req, bot.RSVPYes)
+		}},
+		{Name: ActionRSVPNo, Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			return rm.rsvpButton(ctx, req, bot.RSVPNo)
+		}},
+	} {
+		if err := rm.b.RegisterAction(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (rm *Reminders) location(g *bot.Group) (*time.Location, error) {
+	loc, err := g.Location()
+	if err != nil {
+		return nil, &bot.UserError{Msg: fmt.Sprintf("Group %s has no usable time zone (%v). A facilitator can fix it with /tend group setup or in the config file.", g.Name, err), Err: err}
+	}
+	return loc, nil
+}
+
+// nextSession returns the group's next session that has not ended and is
+// not cancelled.
+func (rm *Reminders) nextSession(ctx context.Context, g *bot.Group, now time.Time) (bot.Session, bool, error) {
+	if err := rm.ensureAhead(ctx, g.ID, now); err != nil {
+		return bot.Session{}, false, err
+	}
+	ss, err := rm.st.UpcomingSessions(ctx, g.ID, now, 20)
+	if err != nil {
+		return bot.Session{}, false, err
+	}
+	for _, s := range ss {
+		if s.Status != bot.SessionCancelled {
+			return s, true, nil
+		}
+	}
+	return bot.Session{}, false, nil
+}
+
+func (rm *Reminders) noSessions(ctx context.Context, g *bot.Group) error {
+	ser, err := rm.st.Series(ctx, g.ID)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		return bot.Errorf("Group %s has no schedule yet. A facilitator can set one with /tend session schedule weekly:\"tue 18:00\" duration:90m.", g.Name)
+	case err != nil:
+		return err
+	case ser.Paused:
+		return bot.Errorf("Group %s's sessions are paused. A facilitator can resume them with /tend session resume.", g.Name)
+	}
+	return bot.Errorf("Group %s has no more sessions scheduled: the series has ended. A facilitator can set a new one with /tend session schedule.", g.Name)
+}
+
+func (rm *Reminders) cmdNext(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	s, ok, err := rm.nextSession(ctx, req.Group, req.Now)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, rm.noSessions(ctx, req.Group)
+	}
+	ser, err := rm.st.Series(ctx, req.Group.ID)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return nil, err
+	}
+	m := bot.Message{Title: sessionTitle(s, ser.Schedule.Count)}
+	m.Text = fmt.Sprintf("%s (%s), in your time.", bot.Time(s.Start, bot.TimeFull), bot.Time(s.Start, bot.TimeRelative))
+	if s.Status == bot.SessionRunning {
+		m.Text = fmt.Sprintf("Happening now: started %s.", bot.Time(s.Start, bot.TimeClock))
+	}
+	if _, bring := splitTopic(s.Topic); bring != "" {
+		m.Text += "\nWhat to bring: " + bring
+	}
+	m.Fields = where(*req.Group, s)
+	rs, err := rm.st.RSVPs(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	mine := "not answered — /tend rsvp yes or /tend rsvp no"
+	for _, r := range rs {
+		if r.User == req.Actor.ID {
+			mine = map[bot.RSVPAnswer]string{bot.RSVPYes: "you're coming", bot.RSVPNo: "you can't make it (excused)"}[r.Answer]
+		}
+	}
+	m.Fields = append(m.Fields, bot.Field{Name: "Your RSVP", Value: mine})
+	return []bot.Outbound{bot.ReplyMessage(m)}, nil
+}
+
+func (rm *Reminders) cmdRSVP(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	s, ok, err := rm.nextSession(ctx, req.Group, req.Now)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, rm.noSessions(ctx, req.Group)
+	}
+	return rm.rsvp(ctx, req, s, bot.RSVPAnswer(req.Arg("answer")))
+}
+
+func (rm *Reminders) rsvpButton(ctx context.Context, req *bot.Request, a bot.RSVPAnswer) ([]bot.Outbound, error) {
+	id, err := strconv.ParseInt(req.Action.Ref, 10, 64)
+	if err != nil || req.Group == nil {
+		return nil, bot.Errorf("This button is not valid. Use /tend rsvp yes or /tend rsvp no in the group's channel.")
+	}
+	s, err := rm.st.Session(ctx, id)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && s.GroupID != req.Group.ID) {
+		return nil, bot.Errorf("This session no longer exists. /tend next shows the next one.")
+	} else if err != nil {
+		return nil, err
+	}
+	return rm.rsvp(ctx, req, s, a)
+}
+
+// rsvp records an answer and edits every posted reminder of the session in
+// place with the new count.
+func (rm *Reminders) rsvp(ctx context.Context, req *bot.Request, s bot.Session, a bot.RSVPAnswer) ([]bot.Outbound, error) {
+	switch {
+	case s.Status == bot.SessionCancelled:
+		return nil, bot.Errorf("That session was cancelled, so there is nothing to answer. /tend next shows the next one.")
+	case !req.Now.Before(s.End):
+		return nil, bot.Errorf("That session is over. /tend next shows the next one, and /tend rsvp yes|no answers for it.")
+	}
+	if err := rm.st.SetRSVP(ctx, bot.RSVP{SessionID: s.ID, User: req.Actor.ID, Answer: a, At: req.Now}); err != nil {
+		return nil, err
+	}
+	ser, err := rm.st.Series(ctx, s.GroupID)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return nil, err
+	}
+	rs, err := rm.st.RSVPs(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	posted, err := rm.st.SentMessages(ctx, "reminder/"+strconv.FormatInt(s.ID, 10)+"/")
+	if err != nil {
+		return nil, err
+	}
+	var outs []bot.Outbound
+	for _, e := range posted {
+		lead, err := time.ParseDuration(e.Key[strings.LastIndexByte(e.Key, '/')+1:])
+		if err != nil || e.Ref.IsZero() {
+			continue
+		}
+		outs = append(outs, bot.Edit(e.Ref, reminderMessage(*req.Group, s, ser, lead, rs)))
+	}
+	when := bot.Time(s.Start, bot.TimeFull)
+	if a == bot.RSVPYes {
+		outs = append(outs, bot.Reply(fmt.Sprintf("Thanks — you're down as coming to session %d, %s.", s.Number, when)))
+	} else {
+		outs = append(outs, bot.Reply(fmt.Sprintf("Thanks for letting us know — you're excused from session %d, %s. If your plans change, press \"I'll be there\" or use /tend rsvp yes.", s.Number, when)))
+	}
+	return outs, nil
+}
+
+func (rm *Reminders) cmdAway(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	loc, err := rm.location(req.Group)
+	if err != nil {
+		return nil, err
+	}
+	off, until := req.Arg("off") != "", req.Arg("until")
+	switch {
+	case off && until != "":
+		return nil, bot.Errorf("Write either /tend away until:YYYY-MM-DD or /tend away off, not both.")
+	case !off && until == "":
+		return nil, bot.Errorf("Say until when: /tend away until:2026-12-24 (the last day you are away), or /tend away off when you are back.")
+	}
+	var end time.Time
+	if !off {
+		d, _ := time.ParseInLocation(time.DateOnly, until, loc)
+		end, _ = WallTime(d.Year(), d.Month(), d.Day()+1, 0, 0, loc)
+		if !end.After(req.Now) {
+			return nil, bot.Errorf("%s is in the past. Write the last day you will be away, today or later, as until:YYYY-MM-DD.", until)
+		}
+		if end.Sub(req.Now) > 366*24*time.Hour {
+			return nil, bot.Errorf("That is more than a year away. Write a date within a year; you can always extend it.")
+		}
+	}
+	if err := rm.st.SetAway(ctx, req.Group.ID, req.Actor.ID, end); errors.Is(err, bot.ErrNotFound) {
+		return nil, bot.Errorf("You are not on %s's roster yet, so there is nothing to excuse. Ask a facilitator to add you.", req.Group.Name)
+	} else if err != nil {
+		return nil, err
+	}
+	if off {
+		return []bot.Outbound{bot.Reply("Welcome back — you'll get nudges again, and sessions count as usual.")}, nil
+	}
+	return []bot.Outbound{bot.Reply(fmt.Sprintf("Noted: you're away until the end of %s. No nudges until then, and sessions in that time count as excused. /tend away off if you're back sooner.", until))}, nil
+}
+
+func (rm *Reminders) cmdDM(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	on := req.Arg("on") == "on"
+	if on {
+		ser, err := rm.st.Series(ctx, req.Group.ID)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
+		if !ser.Settings.DM {
+			return nil, bot.Errorf("%s does not send reminders by DM. A facilitator can turn them on with /tend session schedule … dm:yes; the reminders in this channel still reach you.", req.Group.Name)
+		}
+	}
+	if err := rm.st.SetReminderDM(ctx, req.Group.ID, req.Actor.ID, on, req.Now); err != nil {
+		return nil, err
+	}
+	if on {
+		return []bot.Outbound{bot.Reply("You'll get this group's reminders by DM as well. Stop with /tend reminders dm off.")}, nil
+	}
+	return []bot.Outbound{bot.Reply("No more reminder DMs from this group. The reminders in the channel continue.")}, nil
+}
+
+func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	loc, err := rm.location(req.Group)
+	if err != nil {
+		return nil, err
+	}
+	s := bot.Schedule{Weekly: req.Arg("weekly"), Cron: req.Arg("cron"), Starts: req.Arg("starts"), Until: req.Arg("until"), Link: req.Arg("link")}
+	s.Duration, _ = time.ParseDuration(req.Arg("duration"))
+	if c := req.Arg("count"); c != "" {
+		n, _ := strconv.Atoi(c)
+		if n <= 0 {
+			return nil, bot.Errorf("count: %s — a series needs at least one session. Write count:8 for eight sessions, or leave count out for a series that runs until you stop it.", c)
+		}
+		s.Count = n
+	}
+	if s.Starts != "" {
+		today := req.Now.In(loc).Format(time.DateOnly)
+		if s.Starts < today {
+			return nil, bot.Errorf("starts:%s is in the past. Write today's date (%s) or a later one, or leave starts out to begin today.", s.Starts, today)
+		}
+	}
+	if t := req.Arg("topics"); t != "" {
+		for _, f := range strings.Split(t, ";") {
+			s.Topics = append(s.Topics, strings.TrimSpace(f))
+		}
+	}
+	if v := req.Arg("voice_channel"); v != "" {
+		if id, ok := bot.ParseChannelMention(v); ok {
+			s.VoiceChannel = id
+		} else {
+			s.VoiceChannel = bot.ChannelID(strings.TrimPrefix(v, "#"))
+		}
+	}
+	rs := DefaultSettings()
+	if l := req.Arg("lead"); l != "" {
+		if rs.Leads, err = ParseLeads(l); err != nil {
+			return nil, bot.Errorf("%v.", err)
+		}
+	}
+	for name, dst := range map[string]*bool{"rsvp": &rs.RSVP, "dm": &rs.DM, "starting_now": &rs.StartingNow} {
+		if v := req.Arg(name); v != "" {
+			*dst, _ = bot.ParseBool(v)
+		}
+	}
+	plan, err := rm.saveSeries(ctx, *req.Group, s, rs, bot.SourceChat, true)
+	if err != nil {
+		return nil, err
+	}
+	occ := plan.Occurrences(req.Now, 3)
+	var lines []string
+	for _, o := range occ {
+		line := fmt.Sprintf("%d. %s", o.Number, bot.Time(o.Start, bot.TimeFull))
+		if t, _ := splitTopic(plan.Topic(o.Number)); t != "" {
+			line += " — " + t
+		}
+		lines = append(lines, line)
+	}
+	leads := make([]string, len(rs.Leads))
+	for i, l := range rs.Leads {
+		leads[i] = LeadName(l)
+	}
+	m := bot.Message{
+		Title:  "Schedule saved for " + req.Group.Name,
+		Text:   fmt.Sprintf("Times are in the group's zone, %s, and shown to each person in theirs. Reminders go out %s before each session.", req.Group.TimeZone, strings.Join(leads, " and ")),
+		Fields: []bot.Field{{Name: "Next sessions", Value: strings.Join(lines, "\n")}},
+	}
+	return []bot.Outbound{bot.ReplyMessage(m)}, nil
+}
+
+func statusWord(s bot.Session) string {
+	switch s.Status {
+	case bot.SessionCancelled:
+		return " — cancelled"
+	case bot.SessionRunning:
+		return " — happening now"
+	case bot.SessionDone:
+		return " — done"
+	}
+	return ""
+}
+
+func (rm *Reminders) cmdList(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	if _, err := rm.materialize(ctx, req.Group.ID, req.Now, countStop(5, req.Now)); err != nil {
+		return nil, err
+	}
+	ss, err := rm.st.UpcomingSessions(ctx, req.Group.ID, req.Now, 10)
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return nil, rm.noSessions(ctx, req.Group)
+	}
+	var lines []string
+	for _, s := range ss {
+		lines = append(lines, fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull), statusWord(s)))
+	}
+	text := strings.Join(lines, "\n")
+	if ser, err := rm.st.Series(ctx, req.Group.ID); err == nil && ser.Paused {
+		text = "The series is paused: /tend session resume to continue.\n" + text
+	}
+	return []bot.Outbound{bot.ReplyMessage(bot.Message{Title: "Sessions of " + req.Group.Name, Text: text})}, nil
+}
+
+// countStop stops materialising once n sessions start after now.
+func countStop(n int, now time.Time) func(bot.Session) bool {
+	seen := 0
+	return func(s bot.Session) bool {
+		if s.Start.After(now) {
+			seen++
+		}
+		return seen >= n
+	}
+}
+
+// findSession resolves "3" (session number) or "2026-12-01" (local date)
+// to a session of the current schedule that has not started, materialising
+// ahead up to a year when it is further away.
+func (rm *Reminders) findSession(ctx context.Context, g *bot.Group, which string, now time.Time) (bot.Session, error) {
+	loc, err := rm.location(g)
+	if err != nil {
+		return bot.Session{}, err
+	}
+	var match func(bot.Session) bool
+	if n, err := strconv.Atoi(which); err == nil {
+		match = func(s bot.Session) bool { return s.Number == n }
+	} else if d, err := time.ParseInLocation(time.DateOnly, which, loc); err == nil {
+		match = func(s bot.Session) bool { return s.Start.In(loc).Format(time.DateOnly) == d.Format(time.DateOnly) }
+	} else {
+		return bot.Session{}, bot.Errorf("%q is neither a session number nor a date. Write the number from /tend session list, such as 3, or the date as YYYY-MM-DD.", which)
+	}
+	limit := now.AddDate(1, 0, 0)
+	if _, err := rm.materialize(ctx, g.ID, now, func(s bot.Session) bool { return match(s) || s.Start.After(limit) }); err != nil {
+		return bot.Session{}, err
+	}
+	ss, err := rm.st.UpcomingSessions(ctx, g.ID, now, 400)
+	if err != nil {
+		return bot.Session{}, err
+	}
+	for _, s := range ss {
+		if match(s) && s.Status == bot.SessionScheduled && s.Start.After(now) {
+			return s, nil
+		}
+	}
+	return bot.Session{}, bot.Errorf("There is no upcoming session %s. /tend session list shows the sessions you can cancel or move.", which)
+}
+
+func (rm *Reminders) cmdCancel(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	g := *req.Group
+	s, err := rm.findSession(ctx, req.Group, req.Arg("which"), req.Now)
+	if err != nil {
+		return nil, err
+	}
+	if err := rm.st.CancelSession(ctx, s.ID, fmt.Sprintf("the session was cancelled by %s", req.Actor.Principal()), req.Now); err != nil {
+		return nil, err
+	}
+	s.Status = bot.SessionCancelled
+	var next *bot.Session
+	if n, ok, err := rm.nextSession(ctx, req.Group, req.Now); err == nil && ok {
+		next = &n
+	}
+	key := "cancel/" + strconv.FormatInt(s.ID, 10)
+	outs := []bot.Outbound{bot.Post(key, g.Address, cancelMessage(s, next))}
+	if err := rm.b.Publish(ctx, sessionEvent(g, s, bot.PhaseCancelled, req.Now)); err != nil {
+		rm.log.Error("publishing a cancellation failed", bot.KeyGroup, g.Name, bot.KeySession, s.ID, bot.KeyErr, err)
+	}
+	outs = append(outs, bot.Reply(fmt.Sprintf("Session %d on %s is cancelled; the group has been told. Its reminders will not be sent.", s.Number, bot.Time(s.Start, bot.TimeFull))))
+	return outs, nil
+}
+
+// parseMoveTo reads "2026-12-02 18:30" or "18:30" (on the session's own
+// local day) in loc.
+func parseMoveTo(to string, day time.Time, loc *time.Location) (time.Time, error) {
+	to = strings.TrimSpace(to)
+	date, clock, ok := strings.Cut(to, " ")
+	if !ok {
+		date, clock = day.In(loc).Format(time.DateOnly), to
+	}
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(date))
+	if err != nil {
+		return time.Time{}, bot.Errorf("to:%q is not a date and time. Write to:\"2026-12-02 18:30\", or to:18:30 to keep the day.", to)
+	}
+	m, err := parseClock(strings.TrimSpace(clock))
+	if err != nil {
+		return time.Time{}, bot.Errorf("to:%q: %v.", to, err)
+	}
+	t, _ := WallTime(d.Year(), d.Month(), d.Day(), m/60, m%60, loc)
+	return t, nil
+}
+
+func (rm *Reminders) cmdMove(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	g := *req.Group
+	loc, err := rm.location(req.Group)
+	if err != nil {
+		return nil, err
+	}
+	s, err := rm.findSession(ctx, req.Group, req.Arg("which"), req.Now)
+	if err != nil {
+		return nil, err
+	}
+	start, err := parseMoveTo(req.Arg("to"), s.Start, loc)
+	if err != nil {
+		return nil, err
+	}
+	if !start.After(req.Now) {
+		return nil, bot.Errorf("%s is in the past. Move the session to a later time.", start.In(loc).Format("Mon 2 Jan 2006 15:04 MST"))
+	}
+	if start.Equal(s.Start) {
+		return nil, bot.Errorf("Session %d is already at that time.", s.Number)
+	}
+	ser, err := rm.st.Series(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	moved, err := rm.st.MoveSession(ctx, s.ID, start, start.Add(s.End.Sub(s.Start)), req.Now, jobsFor(ser, req.Now))
+	if err != nil {
+		return nil, err
+	}
+	rm.runner.Notify()
+	outs := []bot.Outbound{bot.Post("move/"+strconv.FormatInt(s.ID, 10), g.Address, moveMessage(g, s, moved))}
+	if err := rm.b.Publish(ctx, sessionEvent(g, moved, bot.PhaseMoved, req.Now)); err != nil {
+		rm.log.Error("publishing a move failed", bot.KeyGroup, g.Name, bot.KeySession, moved.ID, bot.KeyErr, err)
+	}
+	outs = append(outs, bot.Reply(fmt.Sprintf("Session %d moved to %s; the group has been told, and reminders follow the new time.", moved.Number, bot.Time(moved.Start, bot.TimeFull))))
+	return outs, nil
+}
+
+func (rm *Reminders) cmdPause(ctx context.Context, req *bot.Request, pause bool) ([]bot.Outbound, error) {
+	ser, err := rm.st.Series(ctx, req.Group.ID)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, bot.Errorf("%s has no schedule to pause or resume. Set one with /tend session schedule.", req.Group.Name)
+	} else if err != nil {
+		return nil, err
+	}
+	if ser.Paused == pause {
+		if pause {
+			return nil, bot.Errorf("The series is already paused. /tend session resume continues it.")
+		}
+		return nil, bot.Errorf("The series is not paused. /tend session pause pauses it.")
+	}
+	if err := rm.st.SetSeriesPaused(ctx, req.Group.ID, pause, req.Now); err != nil {
+		return nil, err
+	}
+	if pause {
+		return []bot.Outbound{bot.Reply("Paused: no reminders or sessions until /tend session resume. Members are not told; post a note if you want them to know.")}, nil
+	}
+	if err := rm.ensureAhead(ctx, req.Group.ID, req.Now); err != nil {
+		return nil, err
+	}
+	rm.runner.Notify()
+	msg := "Resumed."
+	if s, ok, err := rm.nextSession(ctx, req.Group, req.Now); err == nil && ok {
+		msg += fmt.Sprintf(" The next session is %s.", bot.Time(s.Start, bot.TimeFull))
+	}
+	return []bot.Outbound{bot.Reply(msg)}, nil
+}
+
+// jobLabel names a job in the session log.
+func jobLabel(j bot.Job) string {
+	switch {
+	case strings.HasPrefix(j.Key, "reminder/"):
+		return "reminder " + j.Key[strings.LastIndexByte(j.Key, '/')+1:] + " before"
+	case strings.HasPrefix(j.Key, "start/"):
+		return "start"
+	case strings.HasPrefix(j.Key, "end/"):
+		return "end"
+	}
+	return j.Kind
+}
+
+// jobLine is one line of the session log: what happened, when, and why.
+func jobLine(j bot.Job) string {
+	label := jobLabel(j)
+	switch j.State {
+	case bot.JobPending:
+		line := fmt.Sprintf("%s: pending, due %s", label, bot.Time(j.DueAt, bot.TimeShort))
+		if j.Note != "" {
+			line += " (retrying after: " + j.Note + ")"
+		}
+		return line
+	case bot.JobRunning:
+		return fmt.Sprintf("%s: running now", label)
+	}
+	word := string(j.State)
+	if j.State == bot.JobDone {
+		word = j.Note
+		if word == "" {
+			word = "done"
+		}
+		return fmt.Sprintf("%s: %s, %s", label, word, bot.Time(j.FinishedAt, bot.TimeShort))
+	}
+	line := fmt.Sprintf("%s: %s, %s", label, word, bot.Time(j.FinishedAt, bot.TimeShort))
+	if j.Note != "" {
+		line += " — " + j.Note
+	}
+	return line
+}
+
+func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	var ss []bot.Session
+	if w := req.Arg("which"); w != "" {
+		loc, err := rm.location(req.Group)
+		if err != nil {
+			return nil, err
+		}
+		all, err := rm.st.RecentSessions(ctx, req.Group.ID, req.Now.AddDate(2, 0, 0), 400)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range all {
+			if w == strconv.Itoa(s.Number) || w == s.Start.In(loc).Format(time.DateOnly) {
+				ss = append(ss, s)
+			}
+		}
+		if len(ss) == 0 {
+			return nil, bot.Errorf("No session %s has been scheduled. /tend session log with no argument shows the recent and next sessions.", w)
+		}
+	} else {
+		past, err := rm.st.RecentSessions(ctx, req.Group.ID, req.Now, 3)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(past) - 1; i >= 0; i-- {
+			ss = append(ss, past[i])
+		}
+		next, err := rm.st.UpcomingSessions(ctx, req.Group.ID, req.Now, 6)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range next {
+			if !s.Start.Before(req.Now) {
+				ss = append(ss, s)
+			}
+			if len(ss) >= 6 {
+				break
+			}
+		}
+	}
+	if len(ss) == 0 {
+		return nil, rm.noSessions(ctx, req.Group)
+	}
+	var fields []bot.Field
+	for _, s := range ss {
+		jobs, err := rm.st.SessionJobs(ctx, s.ID)
+		if err != nil {
+			return nil, err
+		}
+		lines := make([]string, 0, len(jobs))
+		for _, j := range jobs {
+			lines = append(lines, jobLine(j))
+		}
+		if len(lines) == 0 {
+			lines = append(lines, "nothing was scheduled")
+		}
+		fields = append(fields, bot.Field{Name: fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeShort), statusWord(s)), Value: strings.Join(lines, "\n")})
+	}
+	return []bot.Outbound{bot.ReplyMessage(bot.Message{Title: "Session log of " + req.Group.Name, Fields: fields})}, nil
+}

@@ -1,0 +1,190 @@
+package reminders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// loadJob reads a job's session, its group and series, and materialises
+// what comes next, so that the chain of sessions never breaks while jobs
+// run. It returns a result when the job has nothing to do.
+func (rm *Reminders) loadJob(ctx context.Context, j bot.Job, now time.Time) (p payload, s bot.Session, g bot.Group, ser bot.Series, done *bot.JobResult, err error) {
+	if err = json.Unmarshal(j.Payload, &p); err != nil || p.Session == 0 {
+		err = &bot.PermanentError{Reason: fmt.Sprintf("job %s has an unreadable payload", j.Key)}
+		return
+	}
+	if s, err = rm.st.Session(ctx, p.Session); errors.Is(err, bot.ErrNotFound) {
+		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the session no longer exists"}, nil
+	} else if err != nil {
+		return
+	}
+	if g, err = rm.st.GroupByID(ctx, s.GroupID); errors.Is(err, bot.ErrNotFound) {
+		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the group no longer exists"}, nil
+	} else if err != nil {
+		return
+	}
+	if err = rm.ensureAhead(ctx, s.GroupID, now); err != nil {
+		err = fmt.Errorf("schedule the next sessions: %w", err)
+		return
+	}
+	if ser, err = rm.st.Series(ctx, s.GroupID); errors.Is(err, bot.ErrNotFound) {
+		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the group has no schedule any more"}, nil
+	} else if err != nil {
+		return
+	}
+	switch {
+	case s.Status == bot.SessionCancelled:
+		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the session was cancelled"}, nil
+	case ser.Paused:
+		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the series was paused"}, nil
+	}
+	return p, s, g, ser, nil, nil
+}
+
+func lateness(now, due time.Time) time.Duration {
+	return now.Sub(due).Truncate(time.Second)
+}
+
+func shortDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d >= time.Hour:
+		return LeadName(d.Truncate(time.Minute))
+	case d >= time.Minute:
+		return LeadName(d.Truncate(time.Second))
+	}
+	return d.String()
+}
+
+// runReminder posts one reminder of one session, exactly once, and the DMs
+// of the members who asked for them. A reminder whose session has started
+// is recorded as missed, with the reason.
+func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	now := rm.clock.Now()
+	p, s, g, ser, done, err := rm.loadJob(ctx, j, now)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	lead := time.Duration(p.Lead) * time.Second
+	if !now.Before(s.Start) {
+		return bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("not sent: the session had started %s before tend could send it (it was due %s UTC; tend was not running)",
+			shortDuration(now.Sub(s.Start)), j.DueAt.UTC().Format("2006-01-02 15:04"))}, nil
+	}
+	rs, err := rm.st.RSVPs(ctx, s.ID)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	msg := reminderMessage(g, s, ser, lead, rs)
+	if _, err := rm.send.Send(ctx, bot.Post(ReminderKey(s.ID, lead), g.Address, msg)); err != nil {
+		return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+	}
+	note := "sent"
+	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
+		note = "sent late by " + shortDuration(late)
+	}
+	ev := sessionEvent(g, s, bot.PhaseReminderDue, now)
+	ev.Lead = lead
+	if err := rm.b.Publish(ctx, ev); err != nil {
+		return bot.JobResult{}, fmt.Errorf("publish reminder due: %w", err)
+	}
+	if ser.Settings.DM {
+		users, err := rm.st.ReminderDMUsers(ctx, g.ID, s.Start)
+		if err != nil {
+			return bot.JobResult{}, err
+		}
+		dm := dmMessage(g, s, ser, lead)
+		failed := 0
+		for _, u := range users {
+			key := "dm/" + ReminderKey(s.ID, lead) + "/" + string(u)
+			if _, err := rm.send.Send(ctx, bot.DM(key, g.Address.Platform, u, dm)); err != nil {
+				if errors.Is(err, bot.ErrUnreachable) {
+					failed++ // closed DMs: never fall back to the channel
+					continue
+				}
+				return bot.JobResult{}, fmt.Errorf("dm reminder: %w", err)
+			}
+		}
+		note += fmt.Sprintf("; %d of %d DMs", len(users)-failed, len(users))
+		if failed > 0 {
+			note += fmt.Sprintf(" (%d could not be delivered: DMs closed)", failed)
+		}
+	}
+	rm.log.Info("reminder posted", bot.KeyGroup, g.Name, bot.KeySession, s.ID, "lead", LeadName(lead), "note", note)
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+func deref(r *bot.JobResult) bot.JobResult {
+	if r == nil {
+		return bot.JobResult{}
+	}
+	return *r
+}
+
+// runStart marks a session running, publishes PhaseStarted and, when the
+// group wants it, posts "starting now" with the link. A session that ended
+// while tend was down is recorded as missed.
+func (rm *Reminders) runStart(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	now := rm.clock.Now()
+	_, s, g, ser, done, err := rm.loadJob(ctx, j, now)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	if !now.Before(s.End) {
+		return bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("the session ended %s before tend was running again; nothing was posted", shortDuration(now.Sub(s.End)))}, nil
+	}
+	if err := rm.st.SetSessionStatus(ctx, s.ID, bot.SessionRunning); err != nil {
+		return bot.JobResult{}, err
+	}
+	s.Status = bot.SessionRunning
+	if err := rm.b.Publish(ctx, sessionEvent(g, s, bot.PhaseStarted, now)); err != nil {
+		return bot.JobResult{}, fmt.Errorf("publish started: %w", err)
+	}
+	note := "started"
+	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
+		note = "started late by " + shortDuration(late)
+	}
+	if ser.Settings.StartingNow {
+		if now.Sub(s.Start) > rm.opts.StartingNowWithin {
+			note += `; "starting now" not posted: too late`
+		} else {
+			if _, err := rm.send.Send(ctx, bot.Post("now/"+strconv.FormatInt(s.ID, 10), g.Address, startingMessage(g, s))); err != nil {
+				return bot.JobResult{}, fmt.Errorf("post starting now: %w", err)
+			}
+			note += `; "starting now" posted`
+		}
+	}
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// runEnd marks a session done and publishes PhaseEnded, late if need be:
+// attendance needs the end of every session that was held.
+func (rm *Reminders) runEnd(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	now := rm.clock.Now()
+	_, s, g, _, done, err := rm.loadJob(ctx, j, now)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	if s.Status == bot.SessionScheduled {
+		// The start job never ran (missed while tend was down): there is
+		// no session to close, and reactions to its end would be false.
+		return bot.JobResult{State: bot.JobMissed, Note: "the session was over before tend was running again"}, nil
+	}
+	if err := rm.st.SetSessionStatus(ctx, s.ID, bot.SessionDone); err != nil {
+		return bot.JobResult{}, err
+	}
+	s.Status = bot.SessionDone
+	if err := rm.b.Publish(ctx, sessionEvent(g, s, bot.PhaseEnded, now)); err != nil {
+		return bot.JobResult{}, fmt.Errorf("publish ended: %w", err)
+	}
+	note := "ended"
+	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
+		note = "ended; recorded late by " + shortDuration(late)
+	}
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}

@@ -1,0 +1,364 @@
+package reminders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// Store is what reminders keeps in the database. *store.DB satisfies it.
+// Every method returns an error wrapping bot.ErrNotFound for a missing row
+// and bot.ErrConflict for a change that clashes with the state (cancelling a
+// session that is not scheduled). Methods are safe for concurrent use.
+type Store interface {
+	GroupByID(ctx context.Context, id int64) (bot.Group, error)
+
+	// SaveSeries stores a series; a changed schedule cancels the old one's
+	// sessions that have not started. It reports whether the schedule
+	// changed.
+	SaveSeries(ctx context.Context, s bot.Series, now time.Time) (bool, error)
+	Series(ctx context.Context, groupID int64) (bot.Series, error)
+	SetSeriesPaused(ctx context.Context, groupID int64, paused bool, now time.Time) error
+
+	// LastPlannedSession returns the latest session of the current schedule
+	// and the start the schedule gave it (a moved session counts as its
+	// original).
+	LastPlannedSession(ctx context.Context, groupID int64) (bot.Session, time.Time, bool, error)
+	// MaterializeSession stores a session and its jobs in one transaction;
+	// it is idempotent by (group, schedule, number).
+	MaterializeSession(ctx context.Context, s bot.Session, jobs func(bot.Session) []bot.Job) (bot.Session, bool, error)
+	Session(ctx context.Context, id int64) (bot.Session, error)
+	UpcomingSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
+	RecentSessions(ctx context.Context, groupID int64, until time.Time, limit int) ([]bot.Session, error)
+	SetSessionStatus(ctx context.Context, id int64, status bot.SessionStatus) error
+	CancelSession(ctx context.Context, id int64, why string, now time.Time) error
+	MoveSession(ctx context.Context, id int64, start, end, now time.Time, jobs func(bot.Session) []bot.Job) (bot.Session, error)
+
+	SetRSVP(ctx context.Context, r bot.RSVP) error
+	RSVPs(ctx context.Context, sessionID int64) ([]bot.RSVP, error)
+	SetAway(ctx context.Context, groupID int64, user bot.UserID, until time.Time) error
+	SetReminderDM(ctx context.Context, groupID int64, user bot.UserID, on bool, now time.Time) error
+	ReminderDMUsers(ctx context.Context, groupID int64, at time.Time) ([]bot.UserID, error)
+
+	// SessionJobs returns a session's jobs (reminder/<id>/…, start/<id>,
+	// end/<id>) for the session log.
+	SessionJobs(ctx context.Context, sessionID int64) ([]bot.Job, error)
+	// SentMessages returns sent outbox entries whose key has prefix.
+	SentMessages(ctx context.Context, prefix string) ([]bot.OutboxEntry, error)
+}
+
+// Settings are a group's reminder choices: lead times, RSVP buttons, DM
+// reminders, the "starting now" post.
+type Settings = bot.ReminderSettings
+
+// DefaultLeads are the lead times used when none are given.
+var DefaultLeads = []time.Duration{24 * time.Hour, time.Hour}
+
+// DefaultSettings returns the settings a group gets unless it says
+// otherwise: reminders 24h and 1h before, with RSVP buttons.
+func DefaultSettings() Settings {
+	return Settings{Leads: slices.Clone(DefaultLeads), RSVP: true}
+}
+
+// Options configure the feature.
+type Options struct {
+	// Sender delivers posts, DMs and edits: the core's *bot.Sender, whose
+	// outbox makes each keyed post once. Required.
+	Sender bot.Deliverer
+	// Clock defaults to the Bot's clock.
+	Clock  bot.Clock
+	Logger *slog.Logger
+	// LateAfter is how late a reminder may run before it is noted as "sent
+	// late" (default 1 minute).
+	LateAfter time.Duration
+	// StartingNowWithin bounds how long after a session's start the
+	// "starting now" post is still sent (default 15 minutes).
+	StartingNowWithin time.Duration
+}
+
+// Job kinds this package handles.
+const (
+	KindReminder = "reminders.reminder"
+	KindStart    = "reminders.start"
+	KindEnd      = "reminders.end"
+)
+
+// Reminders is the feature: commands, buttons and job handlers over the
+// store. It holds no schedules in memory; the jobs table is the truth.
+type Reminders struct {
+	b      *bot.Bot
+	runner *bot.Runner
+	st     Store
+	send   bot.Deliverer
+	clock  bot.Clock
+	log    *slog.Logger
+	opts   Options
+}
+
+// Register wires the feature into b and r: its commands, its RSVP buttons
+// and its job handlers.
+func Register(b *bot.Bot, r *bot.Runner, st Store, opts Options) (*Reminders, error) {
+	if b == nil || r == nil || st == nil || opts.Sender == nil {
+		return nil, errors.New("reminders: register: a Bot, a Runner, a Store and Options.Sender are required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = b.Clock()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.LateAfter <= 0 {
+		opts.LateAfter = time.Minute
+	}
+	if opts.StartingNowWithin <= 0 {
+		opts.StartingNowWithin = 15 * time.Minute
+	}
+	rm := &Reminders{b: b, runner: r, st: st, send: opts.Sender, clock: opts.Clock, log: opts.Logger, opts: opts}
+	r.Handle(KindReminder, rm.runReminder)
+	r.Handle(KindStart, rm.runStart)
+	r.Handle(KindEnd, rm.runEnd)
+	if err := rm.registerCommands(); err != nil {
+		return nil, fmt.Errorf("reminders: register: %w", err)
+	}
+	return rm, nil
+}
+
+// ApplyConfig stores the config-declared schedule and settings of a group
+// and materialises its next sessions. A schedule equal to the stored one
+// changes nothing, so calling it at every start is safe; a different one
+// cancels the sessions of the old schedule that have not started.
+func (rm *Reminders) ApplyConfig(ctx context.Context, groupID int64, s bot.Schedule, rs Settings) error {
+	g, err := rm.st.GroupByID(ctx, groupID)
+	if err != nil {
+		return fmt.Errorf("reminders: apply config to group %d: %w", groupID, err)
+	}
+	_, err = rm.saveSeries(ctx, g, s, rs, bot.SourceConfig, false)
+	if err != nil {
+		return fmt.Errorf("reminders: apply config to group %s: %w", g.Name, err)
+	}
+	return nil
+}
+
+// saveSeries validates and stores a schedule and materialises what is due
+// ahead. A stored series keeps its resolved start date when the schedule is
+// otherwise the same, so that session numbers do not restart.
+func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule, rs Settings, source string, keepPaused bool) (*Plan, error) {
+	loc, err := g.Location()
+	if err != nil {
+		return nil, err
+	}
+	now := rm.clock.Now()
+	old, oerr := rm.st.Series(ctx, g.ID)
+	if oerr != nil && !errors.Is(oerr, bot.ErrNotFound) {
+		return nil, oerr
+	}
+	if s.Starts == "" && oerr == nil {
+		cmp := s
+		cmp.Starts = old.Schedule.Starts
+		if sameSchedule(cmp, old.Schedule) {
+			s.Starts = old.Schedule.Starts
+		}
+	}
+	plan, err := NewPlan(s, loc, now)
+	if err != nil {
+		return nil, &bot.UserError{Msg: "That schedule cannot be used: " + err.Error() + ".", Err: err}
+	}
+	if rs.Leads == nil {
+		rs.Leads = slices.Clone(DefaultLeads)
+	}
+	if err := checkLeads(rs.Leads); err != nil {
+		return nil, &bot.UserError{Msg: err.Error() + ".", Err: err}
+	}
+	ser := bot.Series{GroupID: g.ID, Schedule: plan.Schedule(), Settings: rs, Source: source}
+	if keepPaused && oerr == nil {
+		ser.Paused = old.Paused
+	}
+	if _, err := rm.st.SaveSeries(ctx, ser, now); err != nil {
+		return nil, err
+	}
+	if err := rm.ensureAhead(ctx, g.ID, now); err != nil {
+		return nil, err
+	}
+	rm.runner.Notify()
+	return plan, nil
+}
+
+func sameSchedule(a, b bot.Schedule) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func checkLeads(ls []time.Duration) error {
+	for _, l := range ls {
+		if l < time.Minute || l > 14*24*time.Hour {
+			return fmt.Errorf("lead: %s is out of range: write lead times between 1m and 336h (two weeks), for example lead: 24h,1h", l)
+		}
+	}
+	return nil
+}
+
+// ParseLeads reads "24h,1h" (or "24h 1h").
+func ParseLeads(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		d, err := time.ParseDuration(f)
+		if err != nil {
+			return nil, fmt.Errorf("lead: %q is not a duration: write lead times like 24h,1h or 30m", f)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("lead: write at least one lead time, like lead: 24h,1h")
+	}
+	return out, checkLeads(out)
+}
+
+// LeadName is the lead's form in outbox and job keys: "24h", "1h30m", "5m".
+func LeadName(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// payload is a job's data.
+type payload struct {
+	Session int64 `json:"session"`
+	Lead    int64 `json:"lead,omitempty"` // seconds, for reminders
+}
+
+// ReminderKey is the outbox and job key of a session's reminder.
+func ReminderKey(sessionID int64, lead time.Duration) string {
+	return "reminder/" + strconv.FormatInt(sessionID, 10) + "/" + LeadName(lead)
+}
+
+// jobsFor builds a session's due work: a reminder per lead, its start and
+// its end. Reminders whose time has already passed when the session is
+// first stored (a series scheduled at short notice) are not made, except
+// the latest one, which is due at once: people hear of the session once,
+// promptly, and are not told it is late.
+func jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
+	return func(s bot.Session) []bot.Job {
+		var jobs []bot.Job
+		leads := slices.Clone(ser.Settings.Leads)
+		slices.Sort(leads) // shortest first
+		passedKept := false
+		for _, l := range leads {
+			due := s.Start.Add(-l)
+			if due.Before(now) {
+				if passedKept || !s.Start.After(now) {
+					continue
+				}
+				passedKept, due = true, now
+			}
+			p, _ := json.Marshal(payload{Session: s.ID, Lead: int64(l / time.Second)})
+			jobs = append(jobs, bot.Job{Kind: KindReminder, Key: ReminderKey(s.ID, l), GroupID: s.GroupID, DueAt: due, Payload: p})
+		}
+		p, _ := json.Marshal(payload{Session: s.ID})
+		id := strconv.FormatInt(s.ID, 10)
+		jobs = append(jobs,
+			bot.Job{Kind: KindStart, Key: "start/" + id, GroupID: s.GroupID, DueAt: s.Start, Payload: p},
+			bot.Job{Kind: KindEnd, Key: "end/" + id, GroupID: s.GroupID, DueAt: s.End, Payload: p})
+		return jobs
+	}
+}
+
+// maxAhead bounds how many sessions one call materialises.
+const maxAhead = 60
+
+// ensureAhead stores the group's sessions up to and including the first
+// one that starts after now plus its longest lead time, so that every
+// reminder's job exists before it is due. It is idempotent.
+func (rm *Reminders) ensureAhead(ctx context.Context, groupID int64, now time.Time) error {
+	_, err := rm.materialize(ctx, groupID, now, nil)
+	return err
+}
+
+// materialize stores the group's next sessions until stop says so (or, with
+// a nil stop, as ensureAhead describes) and returns the sessions of the
+// current schedule it visited. A paused series or one without a schedule
+// materialises nothing.
+func (rm *Reminders) materialize(ctx context.Context, groupID int64, now time.Time, stop func(bot.Session) bool) ([]bot.Session, error) {
+	ser, err := rm.st.Series(ctx, groupID)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ser.Paused {
+		return nil, nil
+	}
+	horizon := now.Add(slices.Max(append([]time.Duration{0}, ser.Settings.Leads...)))
+	if stop == nil {
+		stop = func(s bot.Session) bool { return s.Start.After(horizon) }
+	}
+	last, planned, have, err := rm.st.LastPlannedSession(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if have && stop(last) {
+		return []bot.Session{last}, nil
+	}
+	g, err := rm.st.GroupByID(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := g.Location()
+	if err != nil {
+		return nil, err
+	}
+	plan, err := parsePlan(ser.Schedule, loc)
+	if err != nil {
+		return nil, fmt.Errorf("stored schedule of group %s no longer parses: %w", g.Name, err)
+	}
+	var (
+		o  Occurrence
+		ok bool
+	)
+	if have {
+		o, ok = plan.After(Occurrence{Number: last.Number, Start: planned})
+	} else {
+		// A new series starts with its first session that has not ended.
+		o, ok = plan.First()
+		for ok && !o.End.After(now) {
+			o, ok = plan.After(o)
+		}
+	}
+	var out []bot.Session
+	for i := 0; ok && i < maxAhead; i++ {
+		s := bot.Session{GroupID: groupID, Number: o.Number, Start: o.Start, End: o.End, Topic: plan.Topic(o.Number),
+			Status: bot.SessionScheduled, Link: ser.Schedule.Link, VoiceChannel: ser.Schedule.VoiceChannel}
+		s, _, err = rm.st.MaterializeSession(ctx, s, jobsFor(ser, now))
+		if err != nil {
+			return out, err
+		}
+		out = append(out, s)
+		if stop(s) {
+			break
+		}
+		o, ok = plan.After(o)
+	}
+	return out, nil
+}
+
+// sessionEvent builds a core event about s.
+func sessionEvent(g bot.Group, s bot.Session, phase bot.SessionPhase, at time.Time) *bot.SessionEvent {
+	return &bot.SessionEvent{
+		EventMeta: bot.EventMeta{Platform: g.Address.Platform, Guild: g.Guild, Channel: g.Address.Channel, At: at},
+		Phase:     phase, Group: g, Session: s,
+	}
+}
