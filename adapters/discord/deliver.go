@@ -1,0 +1,483 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"golang.org/x/time/rate"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// Discord JSON error codes the adapter acts on.
+const (
+	codeUnknownChannel     = 10003
+	codeUnknownMember      = 10007
+	codeUnknownMessage     = 10008
+	codeUnknownRole        = 10011
+	codeMissingAccess      = 50001
+	codeCannotDMUser       = 50007
+	codeMissingPermissions = 50013
+)
+
+// max429 bounds consecutive 429 answers for one call before it gives up
+// with a transient error (the job runner then retries later).
+const max429 = 100
+
+// Deliver implements bot.Platform.
+func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	switch out.Kind {
+	case bot.OutPost:
+		ch := string(out.To.Channel)
+		if ch == "" {
+			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: a post needs a channel"}
+		}
+		return a.post(ctx, ch, render(out.Message), out.Key, false)
+	case bot.OutDM:
+		if out.User == "" {
+			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: a DM needs a user"}
+		}
+		ch, err := a.dmChannel(ctx, out.User)
+		if err != nil {
+			return bot.Delivered{}, err
+		}
+		return a.post(ctx, ch, render(out.Message), out.Key, true)
+	case bot.OutEdit:
+		return a.edit(ctx, out.Ref, render(out.Message))
+	case bot.OutPin:
+		ch := string(out.Ref.Channel)
+		if err := a.checkReachable(ch); err != nil {
+			return bot.Delivered{}, err
+		}
+		u := discordgo.EndpointChannelMessagePin(ch, string(out.Ref.ID))
+		err := a.rest(ctx, "pin message", ch, func(opts ...discordgo.RequestOption) error {
+			_, err := a.s.RequestWithBucketID("PUT", u, nil, discordgo.EndpointChannelMessagePin(ch, ""), opts...)
+			return err
+		})
+		if err != nil {
+			return bot.Delivered{}, fmt.Errorf("discord: pin in %s: %w", ch, err)
+		}
+		return bot.Delivered{Ref: out.Ref, At: a.clock.Now()}, nil
+	case bot.OutGrantRole:
+		return a.grant(ctx, out)
+	case bot.OutRevokeRole:
+		if out.Guild == "" || out.User == "" || out.Role == "" {
+			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: revoking a role needs a guild, a user and a role"}
+		}
+		err := a.rest(ctx, "revoke role", "", func(opts ...discordgo.RequestOption) error {
+			return a.s.GuildMemberRoleRemove(out.Guild, string(out.User), string(out.Role), opts...)
+		})
+		if err != nil {
+			return bot.Delivered{}, fmt.Errorf("discord: revoke role %s from %s: %w", out.Role, out.User, err)
+		}
+		return bot.Delivered{At: a.clock.Now()}, nil
+	case bot.OutInvite:
+		// Discord has no channel invitations for a member: the access
+		// role does that job.
+		return bot.Delivered{}, fmt.Errorf("discord: invite: use a role to give access on Discord: %w", errors.ErrUnsupported)
+	default:
+		return bot.Delivered{}, fmt.Errorf("discord: deliver %s: only replies to an event can be %s", out.Kind, out.Kind)
+	}
+}
+
+// post creates a message in ch, paced per channel, with the key's nonce and
+// enforce_nonce so that a repeat within Discord's nonce window returns the
+// first message instead of posting twice.
+func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm bool) (bot.Delivered, error) {
+	if err := a.checkReachable(ch); err != nil {
+		return bot.Delivered{}, err
+	}
+	if err := a.channelLimiter(ch).Wait(ctx); err != nil {
+		return bot.Delivered{}, fmt.Errorf("discord: pace posts to %s: %w", ch, err)
+	}
+	if n := nonce(key); n != "" {
+		p.Nonce, p.EnforceNonce = n, true
+	}
+	var msg discordgo.Message
+	u := discordgo.EndpointChannelMessages(ch)
+	err := a.rest(ctx, "post", ch, func(opts ...discordgo.RequestOption) error {
+		body, err := a.s.RequestWithBucketID("POST", u, p, u, opts...)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(body, &msg)
+	})
+	if err != nil {
+		var re *discordgo.RESTError
+		if dm && errors.As(err, &re) && re.Message != nil && re.Message.Code == codeCannotDMUser {
+			// Never fall back to a mention in a shared channel: that could
+			// tell others the person is in a support group.
+			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: this person does not accept direct messages from the server's members"}
+		}
+		return bot.Delivered{}, fmt.Errorf("discord: post to %s: %w", ch, err)
+	}
+	at := msg.Timestamp
+	if at.IsZero() {
+		at = a.clock.Now()
+	}
+	return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(ch), ID: bot.MessageID(msg.ID)}, At: at}, nil
+}
+
+func (a *Adapter) edit(ctx context.Context, ref bot.MessageRef, p payload) (bot.Delivered, error) {
+	ch := string(ref.Channel)
+	if ch == "" || ref.ID == "" {
+		return bot.Delivered{}, &bot.PermanentError{Reason: "discord: an edit needs a message reference"}
+	}
+	if err := a.checkReachable(ch); err != nil {
+		return bot.Delivered{}, err
+	}
+	u := discordgo.EndpointChannelMessage(ch, string(ref.ID))
+	err := a.rest(ctx, "edit", ch, func(opts ...discordgo.RequestOption) error {
+		_, err := a.s.RequestWithBucketID("PATCH", u, p, discordgo.EndpointChannelMessage(ch, ""), opts...)
+		return err
+	})
+	if err != nil {
+		return bot.Delivered{}, fmt.Errorf("discord: edit %s in %s: %w", ref.ID, ch, err)
+	}
+	return bot.Delivered{Ref: ref, At: a.clock.Now()}, nil
+}
+
+// grant gives a role, after checking that the member has passed the
+// server's rules screening: a pending member is never granted a role.
+func (a *Adapter) grant(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	if out.Guild == "" || out.User == "" || out.Role == "" {
+		return bot.Delivered{}, &bot.PermanentError{Reason: "discord: granting a role needs a guild, a user and a role"}
+	}
+	var m *discordgo.Member
+	err := a.rest(ctx, "fetch member", "", func(opts ...discordgo.RequestOption) error {
+		var err error
+		m, err = a.s.GuildMember(out.Guild, string(out.User), opts...)
+		return err
+	})
+	if err != nil {
+		return bot.Delivered{}, fmt.Errorf("discord: grant role %s to %s: %w", out.Role, out.User, err)
+	}
+	if m.Pending {
+		return bot.Delivered{}, &bot.PermanentError{Reason: "discord: the member has not yet completed the server's rules screening; grant the role after they pass it"}
+	}
+	err = a.rest(ctx, "grant role", "", func(opts ...discordgo.RequestOption) error {
+		return a.s.GuildMemberRoleAdd(out.Guild, string(out.User), string(out.Role), opts...)
+	})
+	if err != nil {
+		return bot.Delivered{}, fmt.Errorf("discord: grant role %s to %s: %w", out.Role, out.User, err)
+	}
+	return bot.Delivered{At: a.clock.Now()}, nil
+}
+
+// dmChannel opens (or reuses) the DM channel with user.
+func (a *Adapter) dmChannel(ctx context.Context, user bot.UserID) (string, error) {
+	a.mu.Lock()
+	ch, ok := a.dmChannels[user]
+	a.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	var c *discordgo.Channel
+	err := a.rest(ctx, "open DM", "", func(opts ...discordgo.RequestOption) error {
+		var err error
+		c, err = a.s.UserChannelCreate(string(user), opts...)
+		return err
+	})
+	if err != nil {
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
+			return "", &bot.PermanentError{Reason: fmt.Sprintf("discord: cannot open a DM with %s (HTTP %d)", user, re.Response.StatusCode)}
+		}
+		return "", fmt.Errorf("discord: open DM with %s: %w", user, err)
+	}
+	a.mu.Lock()
+	a.dmChannels[user] = c.ID
+	a.mu.Unlock()
+	return c.ID, nil
+}
+
+func (a *Adapter) channelLimiter(ch string) *rate.Limiter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := a.chanLimits[ch]
+	if l == nil {
+		if len(a.chanLimits) > 20000 {
+			// Forget limiters that are full again: they hold no state
+			// worth keeping.
+			for k, v := range a.chanLimits {
+				if v.Tokens() >= float64(a.cfg.ChannelBurst) {
+					delete(a.chanLimits, k)
+				}
+			}
+		}
+		l = rate.NewLimiter(rate.Every(a.cfg.ChannelEvery), a.cfg.ChannelBurst)
+		a.chanLimits[ch] = l
+	}
+	return l
+}
+
+// checkReachable fails fast for a channel that answered 403/404 lately.
+func (a *Adapter) checkReachable(ch string) error {
+	if ch == "" {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	until, ok := a.unreachable[ch]
+	if !ok {
+		return nil
+	}
+	if a.clock.Now().After(until) {
+		delete(a.unreachable, ch)
+		return nil
+	}
+	return &bot.PermanentError{Reason: fmt.Sprintf("discord: channel %s is unreachable (the bot lacks access or it was deleted); give the bot access or bind the group to another channel", ch)}
+}
+
+// markUnreachable records that ch refused the bot, logging once.
+func (a *Adapter) markUnreachable(ch string, status, code int) {
+	a.mu.Lock()
+	_, already := a.unreachable[ch]
+	a.unreachable[ch] = a.clock.Now().Add(a.cfg.UnreachableFor)
+	a.mu.Unlock()
+	if !already {
+		a.log.Error("channel is unreachable; posts to it fail until access is restored", bot.KeyChannel, ch, "status", status, "code", code)
+	}
+}
+
+// rest runs one discordgo call with the adapter's policy: ctx on the
+// request; 429 waits for retry_after and tries again (bounded, and never
+// losing the request); 5xx and network errors retry with backoff up to
+// MaxServerRetries; 403/404 on a channel mark it unreachable and return a
+// PermanentError; other refusals return at once.
+func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...discordgo.RequestOption) error) error {
+	backoff := 250 * time.Millisecond
+	serverTries, limited := 0, 0
+	for {
+		err := call(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		var rl *discordgo.RateLimitError
+		if errors.As(err, &rl) {
+			limited++
+			a.mu.Lock()
+			a.stats.RateLimited++
+			a.mu.Unlock()
+			if limited > max429 {
+				return fmt.Errorf("%s: still rate limited after %d tries: %w", op, limited, err)
+			}
+			wait := time.Duration(0)
+			if rl.RateLimit != nil && rl.TooManyRequests != nil {
+				wait = rl.RetryAfter
+			}
+			wait = min(max(wait, 10*time.Millisecond), time.Minute)
+			a.log.Warn("rate limited by Discord; waiting", "op", op, "retry_after", wait.String())
+			if !sleepCtx(ctx, a.clock, wait) {
+				return fmt.Errorf("%s: %w", op, ctx.Err())
+			}
+			continue
+		}
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Response != nil {
+			status, code := re.Response.StatusCode, 0
+			if re.Message != nil {
+				code = re.Message.Code
+			}
+			switch {
+			case status >= 500:
+				// retried below
+			case status == http.StatusForbidden || status == http.StatusNotFound:
+				switch code {
+				case codeUnknownChannel, codeMissingAccess, codeMissingPermissions:
+					if ch != "" {
+						a.markUnreachable(ch, status, code)
+					}
+					return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: channel %s refused the bot (HTTP %d, code %d): give the bot access to it or bind the group to another channel", op, ch, status, code)}
+				case codeCannotDMUser:
+					return err
+				case codeUnknownMessage, codeUnknownMember, codeUnknownRole:
+					return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: %s (code %d)", op, discordMessage(re), code)}
+				}
+				return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: refused (HTTP %d, code %d)", op, status, code)}
+			case status == http.StatusUnauthorized:
+				return fmt.Errorf("%s: the bot token was refused: %w", op, err)
+			default:
+				// 400 and the like: the request itself is wrong; sending it
+				// again cannot help.
+				return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: refused as invalid (HTTP %d, code %d)", op, status, code)}
+			}
+		}
+		serverTries++
+		if serverTries > a.cfg.MaxServerRetries {
+			return fmt.Errorf("%s: gave up after %d tries: %w", op, serverTries, err)
+		}
+		a.mu.Lock()
+		a.stats.Retried5xx++
+		a.mu.Unlock()
+		a.log.Warn("Discord call failed; retrying", "op", op, "in", backoff.String(), bot.KeyErr, err)
+		if !sleepCtx(ctx, a.clock, backoff) {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func discordMessage(re *discordgo.RESTError) string {
+	if re.Message != nil && re.Message.Message != "" {
+		return re.Message.Message
+	}
+	return "refused"
+}
+
+// registerCommands bulk-overwrites /tend in each configured guild (instant)
+// or globally (Discord may take up to an hour to show global changes).
+func (a *Adapter) registerCommands(ctx context.Context, specs []bot.CommandSpec) error {
+	cmd, aliases := buildCommand(specs)
+	a.mu.Lock()
+	a.aliases = aliases
+	app := a.appID
+	a.mu.Unlock()
+	if app == "" {
+		return errors.New("discord: no application id: set discord.application_id")
+	}
+	targets := a.cfg.GuildIDs
+	if len(targets) == 0 {
+		targets = []string{""}
+	}
+	for _, g := range targets {
+		u := discordgo.EndpointApplicationGlobalCommands(app)
+		if g != "" {
+			u = discordgo.EndpointApplicationGuildCommands(app, g)
+		}
+		err := a.rest(ctx, "register commands", "", func(opts ...discordgo.RequestOption) error {
+			_, err := a.s.RequestWithBucketID("PUT", u, []appCommand{cmd}, u, opts...)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("discord: register /tend (guild %q): %w", g, err)
+		}
+	}
+	a.log.Info("registered /tend", "subcommands", len(cmd.Options), "guilds", len(a.cfg.GuildIDs))
+	return nil
+}
+
+// FindDelivered implements bot.Finder. After a crash between sending and
+// recording, it reads the channel's 50 most recent messages and looks for
+// the bot's own message with the key's nonce; Discord does not return a
+// nonce in message history, so it also accepts the bot's message whose
+// rendered content is identical to what would be sent now. Keys name one
+// occurrence (a session and a lead time), and rendering is deterministic, so
+// identical content among the 50 latest means this delivery already
+// happened; a false match can only be an identical message that people
+// already see.
+func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Delivered, bool, error) {
+	var ch string
+	switch out.Kind {
+	case bot.OutPost:
+		ch = string(out.To.Channel)
+	case bot.OutDM:
+		c, err := a.dmChannel(ctx, out.User)
+		if err != nil {
+			return bot.Delivered{}, false, err
+		}
+		ch = c
+	default:
+		return bot.Delivered{}, false, nil
+	}
+	if err := a.checkReachable(ch); err != nil {
+		return bot.Delivered{}, false, err
+	}
+	var raw []json.RawMessage
+	u := discordgo.EndpointChannelMessages(ch)
+	err := a.rest(ctx, "read recent messages", ch, func(opts ...discordgo.RequestOption) error {
+		body, err := a.s.RequestWithBucketID("GET", u+"?limit=50", nil, u, opts...)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(body, &raw)
+	})
+	if err != nil {
+		return bot.Delivered{}, false, fmt.Errorf("discord: look for %s in %s: %w", out.Key, ch, err)
+	}
+	a.mu.Lock()
+	self := a.botUserID
+	a.mu.Unlock()
+	want := render(out.Message)
+	n := nonce(out.Key)
+	for _, r := range raw {
+		var m *discordgo.Message
+		var extra struct {
+			Nonce any `json:"nonce"`
+		}
+		if json.Unmarshal(r, &m) != nil || json.Unmarshal(r, &extra) != nil || m == nil {
+			continue
+		}
+		if m.Author == nil || (self != "" && m.Author.ID != self) || (self == "" && !m.Author.Bot) {
+			continue
+		}
+		if (n != "" && extra.Nonce == n) || sameContent(m, want) {
+			at := m.Timestamp
+			if at.IsZero() {
+				at = a.clock.Now()
+			}
+			return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(ch), ID: bot.MessageID(m.ID)}, At: at}, true, nil
+		}
+	}
+	return bot.Delivered{}, false, nil
+}
+
+// sameContent compares a message from Discord with a rendered payload.
+func sameContent(m *discordgo.Message, p payload) bool {
+	if p.Content != nil && *p.Content != m.Content {
+		return false
+	}
+	var want []embed
+	if p.Embeds != nil {
+		want = *p.Embeds
+	}
+	if len(want) != len(m.Embeds) {
+		return false
+	}
+	for i, e := range want {
+		got := m.Embeds[i]
+		if got.Title != e.Title || got.Description != e.Description || len(got.Fields) != len(e.Fields) {
+			return false
+		}
+		for j, f := range e.Fields {
+			if got.Fields[j].Name != f.Name || got.Fields[j].Value != f.Value {
+				return false
+			}
+		}
+	}
+	var wantIDs []string
+	if p.Components != nil {
+		for _, r := range *p.Components {
+			for _, c := range r.Components {
+				wantIDs = append(wantIDs, c.CustomID)
+			}
+		}
+	}
+	var gotIDs []string
+	for _, c := range m.Components {
+		if r, ok := c.(*discordgo.ActionsRow); ok {
+			for _, cc := range r.Components {
+				if b, ok := cc.(*discordgo.Button); ok {
+					gotIDs = append(gotIDs, b.CustomID)
+				}
+			}
+		}
+	}
+	if len(wantIDs) != len(gotIDs) {
+		return false
+	}
+	for i := range wantIDs {
+		if wantIDs[i] != gotIDs[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,371 @@
+// Package discord connects tend to Discord through github.com/bwmarrin/discordgo.
+//
+// It translates Discord's gateway events and interactions into the core's
+// neutral events (bot.Command, bot.ButtonPress, bot.ModalSubmit,
+// bot.MemberJoined/Left/Updated, bot.VoiceJoined/Left, bot.DirectMessage)
+// and renders the core's outbound values natively: embeds with fields,
+// buttons whose custom_id is the core's signed action id, <t:UNIX:F>
+// timestamps that each reader sees in their own zone, ephemeral replies,
+// DMs through a created DM channel, pins and role grants.
+//
+// It sends like a good citizen: a proactive global limiter below Discord's
+// 50 requests/s (interaction callbacks are exempt, as on Discord), per-channel
+// pacing of message creates, 429s honoured from retry_after, 5xx retried
+// with backoff and a bound, and channels answering 403/404 marked
+// unreachable so that they fail fast. Message creates carry a nonce derived
+// from the outbox key with enforce_nonce, so Discord itself drops a repeat.
+//
+// Every REST call and the gateway lookup go to Config.APIURL through the
+// session's http.Client transport; discordgo's Endpoint globals are never
+// touched.
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// DefaultAPIURL is Discord's API base; Config.APIURL replaces it.
+const DefaultAPIURL = "https://discord.com/api"
+
+// Intents are the gateway intents the adapter asks for: the fewest that do
+// the job. GUILD_MEMBERS is privileged (enable "Server Members Intent" in
+// the developer portal): without it there are no member join, leave and
+// rules-screening (pending) events.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers |
+	discordgo.IntentsGuildVoiceStates | discordgo.IntentsDirectMessages
+
+// Config configures an Adapter.
+type Config struct {
+	// Token is the bot token, without the "Bot " prefix. Never logged.
+	Token string
+	// ApplicationID is the application's id; when empty it is taken from
+	// the gateway's READY.
+	ApplicationID string
+	// GuildIDs: register /tend in these guilds (instant); when empty it is
+	// registered globally.
+	GuildIDs []string
+	// APIURL replaces https://discord.com/api for every REST call and the
+	// gateway lookup (a proxy or a test server). Default DefaultAPIURL.
+	APIURL string
+	// GlobalRate is the proactive global request limit per second
+	// (default 46: below Discord's 50 with room for clock skew).
+	GlobalRate float64
+	// ChannelBurst messages may go to one channel at once, then one per
+	// ChannelEvery (default 5 and 1 s: Discord's 5 per 5 s).
+	ChannelBurst int
+	ChannelEvery time.Duration
+	// DeferAfter is how long an interaction's handler may run before the
+	// adapter defers the response (default 2 s; Discord allows 3).
+	DeferAfter time.Duration
+	// HandlerTimeout bounds the handling of one event (default 60 s;
+	// follow-ups to an interaction are accepted for 15 minutes).
+	HandlerTimeout time.Duration
+	// UnreachableFor is how long a channel that answered 403/404 fails
+	// fast before it is tried again (default 15 minutes).
+	UnreachableFor time.Duration
+	// MaxServerRetries bounds retries of 5xx answers and network errors
+	// for one call (default 4, with backoff from 250 ms).
+	MaxServerRetries int
+	Clock            bot.Clock
+	Logger           *slog.Logger
+}
+
+// Adapter is the Discord platform. Its methods are safe for concurrent use.
+type Adapter struct {
+	cfg    Config
+	log    *slog.Logger
+	clock  bot.Clock
+	s      *discordgo.Session
+	global *rate.Limiter
+
+	mu          sync.Mutex
+	appID       string
+	botUserID   string
+	chanLimits  map[string]*rate.Limiter
+	unreachable map[string]time.Time // channel → until
+	dmChannels  map[bot.UserID]string
+	voice       map[string]string // guild/user → voice channel
+	guilds      map[string]bool
+	handlers    sync.WaitGroup
+	// aliases maps a Discord subcommand path to the core's words when a
+	// one-word command shares its name with a subcommand group.
+	aliases map[string][]string
+	stats   Stats
+}
+
+// Stats counts what the adapter met, for tests and benchmarks.
+type Stats struct {
+	RateLimited int // 429 answers received
+	Retried5xx  int // 5xx answers or network errors retried
+	Deferred    int // interactions answered with a deferred response
+}
+
+var (
+	_ bot.Platform = (*Adapter)(nil)
+	_ bot.Finder   = (*Adapter)(nil)
+)
+
+// New returns an adapter; it does not connect until Run.
+func New(cfg Config) (*Adapter, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("discord: no bot token: set discord.token_env or discord.token_file")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	api, err := url.Parse(strings.TrimSuffix(cfg.APIURL, "/"))
+	if err != nil || api.Scheme == "" || api.Host == "" {
+		return nil, fmt.Errorf("discord: api_url %q is not an absolute URL such as https://discord.com/api", cfg.APIURL)
+	}
+	if cfg.GlobalRate <= 0 {
+		cfg.GlobalRate = 46
+	}
+	if cfg.ChannelBurst <= 0 {
+		cfg.ChannelBurst = 5
+	}
+	if cfg.ChannelEvery <= 0 {
+		cfg.ChannelEvery = time.Second
+	}
+	if cfg.DeferAfter <= 0 {
+		cfg.DeferAfter = 2 * time.Second
+	}
+	if cfg.HandlerTimeout <= 0 {
+		cfg.HandlerTimeout = 60 * time.Second
+	}
+	if cfg.UnreachableFor <= 0 {
+		cfg.UnreachableFor = 15 * time.Minute
+	}
+	if cfg.MaxServerRetries <= 0 {
+		cfg.MaxServerRetries = 4
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = bot.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	a := &Adapter{
+		cfg:         cfg,
+		log:         cfg.Logger.With(bot.KeyPlatform, bot.PlatformDiscord),
+		clock:       cfg.Clock,
+		s:           s,
+		global:      rate.NewLimiter(rate.Limit(cfg.GlobalRate), 1),
+		appID:       cfg.ApplicationID,
+		chanLimits:  map[string]*rate.Limiter{},
+		unreachable: map[string]time.Time{},
+		dmChannels:  map[bot.UserID]string{},
+		voice:       map[string]string{},
+		guilds:      map[string]bool{},
+		aliases:     map[string][]string{},
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = 64
+	s.Client = &http.Client{
+		Timeout:   30 * time.Second,
+		Transport: &transport{base: base, api: api, global: a.global, appID: a.applicationID},
+	}
+	s.Identify.Intents = Intents
+	// Handlers run on discordgo's read loop; the adapter starts and owns
+	// its own goroutines for work that takes time.
+	s.SyncEvents = true
+	s.StateEnabled = false
+	// The adapter retries itself, with ctx, backoff and bounds.
+	s.ShouldRetryOnRateLimit = false
+	s.MaxRestRetries = 0
+	s.ShouldReconnectOnError = true
+	s.LogLevel = discordgo.LogError
+	return a, nil
+}
+
+// Name implements bot.Platform.
+func (a *Adapter) Name() string { return bot.PlatformDiscord }
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() Stats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
+
+func (a *Adapter) applicationID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.appID
+}
+
+// Run connects to the gateway, registers /tend, hands every event to h and
+// blocks until ctx is done. It returns an error only for bad credentials.
+// discordgo reconnects and resumes by itself after a dropped socket or an
+// op 7; Deliver does not depend on the gateway.
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	removers := []func(){
+		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { a.onReady(r) }),
+		a.s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) { a.onGuildCreate(g) }),
+		a.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) { a.goHandle(ctx, h, i) }),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) { a.goHandle(ctx, h, e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberRemove) { a.goHandle(ctx, h, e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberUpdate) { a.goHandle(ctx, h, e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.VoiceStateUpdate) { a.goHandle(ctx, h, e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageCreate) { a.goHandle(ctx, h, e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+			a.log.Info("gateway session resumed")
+		}),
+		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+			a.log.Info("gateway disconnected")
+		}),
+	}
+	defer func() {
+		for _, rm := range removers {
+			rm()
+		}
+	}()
+	if err := a.open(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	a.log.Info("connected to the gateway")
+	if err := a.registerCommands(ctx, h.Commands()); err != nil {
+		if ctx.Err() == nil {
+			a.s.Close()
+			a.handlers.Wait()
+			return err
+		}
+	}
+	<-ctx.Done()
+	if err := a.s.Close(); err != nil {
+		a.log.Debug("closing the gateway", bot.KeyErr, err)
+	}
+	a.handlers.Wait()
+	a.log.Info("disconnected")
+	return nil
+}
+
+// open connects the gateway, retrying with backoff until ctx is done; bad
+// credentials end it at once.
+func (a *Adapter) open(ctx context.Context) error {
+	wait := time.Second
+	for {
+		err := a.s.Open()
+		if err == nil {
+			return nil
+		}
+		if isAuthError(err) {
+			return fmt.Errorf("discord: the bot token was refused (check discord.token_env): %w", err)
+		}
+		a.log.Warn("connecting to the gateway failed; retrying", "in", wait.String(), bot.KeyErr, err)
+		if !sleepCtx(ctx, a.clock, wait) {
+			return ctx.Err()
+		}
+		wait = min(wait*2, time.Minute)
+	}
+}
+
+func isAuthError(err error) bool {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized {
+		return true
+	}
+	return websocket.IsCloseError(err, 4004)
+}
+
+func (a *Adapter) onReady(r *discordgo.Ready) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r.User != nil {
+		a.botUserID = r.User.ID
+	}
+	if a.appID == "" && r.Application != nil {
+		a.appID = r.Application.ID
+	}
+}
+
+func (a *Adapter) onGuildCreate(g *discordgo.GuildCreate) {
+	if g.Guild == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.guilds[g.ID] = true
+	for _, vs := range g.VoiceStates {
+		if vs.ChannelID != "" {
+			a.voice[g.ID+"/"+vs.UserID] = vs.ChannelID
+		}
+	}
+}
+
+// sleepCtx waits d on clock, or until ctx is done; it reports whether the
+// wait completed.
+func sleepCtx(ctx context.Context, clock bot.Clock, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
+}
+
+// transport sends discordgo's requests for https://discord.com/api/… to the
+// configured API base and applies the global limiter. Interaction callbacks
+// and interaction follow-ups are exempt, as they are on Discord.
+type transport struct {
+	base   http.RoundTripper
+	api    *url.URL
+	global *rate.Limiter
+	appID  func() string
+}
+
+const discordAPIPrefix = "https://discord.com/api/"
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	u := req.URL.String()
+	if rest, ok := strings.CutPrefix(u, discordAPIPrefix); ok {
+		nu, err := url.Parse(t.api.String() + "/" + rest)
+		if err != nil {
+			return nil, fmt.Errorf("rewrite %s: %w", req.URL.Path, err)
+		}
+		req = req.Clone(req.Context())
+		req.URL = nu
+		req.Host = nu.Host
+	}
+	if !t.exempt(req.URL.Path) {
+		if err := t.global.Wait(req.Context()); err != nil {
+			return nil, fmt.Errorf("global rate limit: %w", err)
+		}
+	}
+	return t.base.RoundTrip(req)
+}
+
+func (t *transport) exempt(path string) bool {
+	if strings.Contains(path, "/interactions/") {
+		return true
+	}
+	if app := t.appID(); app != "" && strings.Contains(path, "/webhooks/"+app+"/") {
+		return true
+	}
+	return false
+}

@@ -1,0 +1,721 @@
+package discord_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/adapters/discord"
+	"github.com/tend-bot/tend/adapters/discord/discordtest"
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/store"
+	"github.com/tend-bot/tend/store/storetest"
+)
+
+// world is one fake Discord guild with a real adapter, a real bot.Bot over a
+// real store and a real Sender.
+type world struct {
+	fake    *discordtest.Server
+	ad      *discord.Adapter
+	db      *store.DB
+	bot     *bot.Bot
+	sender  *bot.Sender
+	guild   string
+	channel string // the group's text channel
+	other   string // a second text channel
+	voice   string
+	stage   string
+	role    string
+	facil   string // a facilitator
+	member  string // an ordinary member
+	member2 string
+	group   bot.Group
+
+	mu     sync.Mutex
+	events []bot.Event
+	evCh   chan struct{}
+	// release lets the "slow" command finish.
+	release chan struct{}
+}
+
+type worldOpts struct {
+	deferAfter time.Duration
+	fake       discordtest.Config
+	rate       float64
+}
+
+func newWorld(t *testing.T, o worldOpts) *world {
+	t.Helper()
+	fake := discordtest.New(t, o.fake)
+	w := &world{fake: fake, evCh: make(chan struct{}, 1), release: make(chan struct{})}
+	w.guild = fake.AddGuild("Peer support")
+	w.channel = fake.AddChannel(w.guild, "tuesday", discordtest.ChannelText)
+	w.other = fake.AddChannel(w.guild, "general", discordtest.ChannelText)
+	w.voice = fake.AddChannel(w.guild, "Room", discordtest.ChannelVoice)
+	w.stage = fake.AddChannel(w.guild, "Stage", discordtest.ChannelStage)
+	w.role = fake.AddRole(w.guild, "agreed")
+	w.facil = fake.AddUser("fran", false)
+	w.member = fake.AddUser("sam", false)
+	w.member2 = fake.AddUser("alex", false)
+	for _, u := range []string{w.facil, w.member, w.member2} {
+		fake.AddMember(w.guild, discordtest.Member{UserID: u})
+	}
+	fake.Voice(w.guild, w.member2, "") // no-op before connect; keeps the map honest
+
+	w.db = storetest.Open(t)
+	ctx := t.Context()
+	g, err := w.db.CreateGroup(ctx, "discord:"+bot.Principal(w.facil), bot.Group{
+		Name: "tuesday-support", Address: bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)},
+		Guild: w.guild, Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "Europe/London", Privacy: bot.PrivacyStandard,
+		Facilitators: []bot.Principal{bot.Principal("discord:" + w.facil)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.group = g
+	key, err := w.db.ActionKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := bot.NewActionCodec(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w.ad, err = discord.New(discord.Config{
+		Token: fake.Token(), ApplicationID: fake.AppID(), GuildIDs: []string{w.guild}, APIURL: fake.APIURL(),
+		DeferAfter: o.deferAfter, GlobalRate: o.rate, Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sender = bot.NewSender(w.db, codec, nil, log, w.ad)
+	w.bot, err = bot.New(bot.Config{Groups: w.db, Codec: codec, Sender: w.sender, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.register(t)
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.ad.Run(runCtx, w.bot) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run returned %v after cancel; want nil", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("Run did not return after cancel")
+		}
+	})
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := fake.WaitConnected(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.WaitFor(wctx, "/tend registered", func() bool { return len(fake.Commands(w.guild)) == 1 }); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+type testWriter struct{ t *testing.T }
+
+func (tw testWriter) Write(p []byte) (int, error) {
+	tw.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// register adds the test feature: a facilitator command that posts a
+// reminder-like message with RSVP buttons, an RSVP action that edits the
+// count in place, a slow command, a form, and a subscriber that records
+// events.
+func (w *world) register(t *testing.T) {
+	t.Helper()
+	var mu sync.Mutex
+	yes := map[bot.UserID]bool{}
+	var posted bot.MessageRef
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	reminder := func(g bot.Group, n int) bot.Message {
+		at := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+		return bot.Message{
+			Title:  "Session 1 of 8: Welcome",
+			Text:   "Starts " + bot.Time(at, bot.TimeFull) + " (" + bot.Time(at, bot.TimeRelative) + ")",
+			Fields: []bot.Field{{Name: "Coming", Value: fmt.Sprint(n), Inline: true}},
+			Buttons: []bot.Button{
+				{Label: "I'll be there", Style: bot.ButtonSuccess, Action: bot.Action{Name: "test.rsvp", Group: g.ID, Ref: "1"}},
+				{Label: "Can't make it", Action: bot.Action{Name: "test.rsvp", Group: g.ID, Ref: "1-no"}},
+			},
+		}
+	}
+	must(w.bot.Register(bot.CommandSpec{
+		Path: "session remind", Summary: "Post the reminder now", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+		Options: []bot.Option{{Name: "count", Type: bot.OptInt}, {Name: "who", Type: bot.OptUser}, {Name: "loud", Type: bot.OptBool}, {Name: "kind", Choices: []string{"a", "b"}}},
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			res, err := w.sender.Send(ctx, bot.Post("test-reminder/"+req.Arg("count"), req.Group.Address, reminder(*req.Group, 0)))
+			if err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			posted = res.Ref
+			mu.Unlock()
+			return []bot.Outbound{bot.Reply(fmt.Sprintf("Posted. count=%s who=%s loud=%s kind=%s", req.Arg("count"), req.Arg("who"), req.Arg("loud"), req.Arg("kind")))}, nil
+		},
+	}))
+	must(w.bot.RegisterAction(bot.ActionSpec{Name: "test.rsvp", Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+		mu.Lock()
+		yes[req.Actor.ID] = !strings.HasSuffix(req.Action.Ref, "-no")
+		n := 0
+		for _, v := range yes {
+			if v {
+				n++
+			}
+		}
+		ref := posted
+		mu.Unlock()
+		if ev, ok := req.Event.(*bot.ButtonPress); ok && !ev.Message.IsZero() {
+			ref = ev.Message
+		}
+		return []bot.Outbound{bot.Edit(ref, reminder(*req.Group, n)), bot.Reply("Thanks, noted.")}, nil
+	}}))
+	must(w.bot.Register(bot.CommandSpec{
+		Path: "slow", Summary: "Takes its time", Group: bot.GroupNone,
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			select {
+			case <-w.release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return []bot.Outbound{bot.Reply("slow answer")}, nil
+		},
+	}))
+	must(w.bot.Register(bot.CommandSpec{
+		Path: "slowpublic", Summary: "Takes its time, then answers publicly", Group: bot.GroupNone,
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			select {
+			case <-w.release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return []bot.Outbound{bot.PublicReply(bot.Message{Text: "public slow answer"})}, nil
+		},
+	}))
+	must(w.bot.Register(bot.CommandSpec{
+		Path: "norms edit", Summary: "Edit the agreements", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			return []bot.Outbound{{Kind: bot.OutModal, Modal: &bot.Modal{Title: "Agreements", Action: bot.Action{Name: "test.form", Group: req.Group.ID},
+				Inputs: []bot.Input{{ID: "text", Label: "Agreements", Long: true, Required: true, MaxLen: 2000}}}}}, nil
+		},
+	}))
+	must(w.bot.RegisterAction(bot.ActionSpec{Name: "test.form", Access: bot.AccessFacilitator, Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+		return []bot.Outbound{bot.Reply("saved " + req.Values["text"])}, nil
+	}}))
+	w.bot.Subscribe("record", func(ctx context.Context, ev bot.Event) ([]bot.Outbound, error) {
+		w.mu.Lock()
+		w.events = append(w.events, ev)
+		w.mu.Unlock()
+		select {
+		case w.evCh <- struct{}{}:
+		default:
+		}
+		if dm, ok := ev.(*bot.DirectMessage); ok && dm.Text == "hello" {
+			return []bot.Outbound{bot.Reply("hi back")}, nil
+		}
+		return nil, nil
+	})
+}
+
+// waitEvent waits for a recorded event matching match.
+func (w *world) waitEvent(t *testing.T, what string, match func(bot.Event) bool) bot.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for {
+		w.mu.Lock()
+		for _, e := range w.events {
+			if match(e) {
+				w.mu.Unlock()
+				return e
+			}
+		}
+		w.mu.Unlock()
+		select {
+		case <-w.evCh:
+		case <-ctx.Done():
+			t.Fatalf("no %s event", what)
+		}
+	}
+}
+
+// command runs /tend words… and waits for the interaction's answer.
+func (w *world) command(t *testing.T, user string, words []string, args map[string]string) discordtest.Interaction {
+	t.Helper()
+	id, err := w.fake.Command(user, w.channel, "tend", words, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.answered(t, id)
+}
+
+func (w *world) answered(t *testing.T, id string) discordtest.Interaction {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	it, err := w.fake.WaitAnswered(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.CallbackLate {
+		t.Fatalf("interaction answered after Discord's deadline (%v)", it.CallbackAt.Sub(it.ArrivedAt))
+	}
+	return it
+}
+
+// replyTo returns the reply shown for interaction it, waiting for it.
+func (w *world) replyTo(t *testing.T, it discordtest.Interaction) discordtest.Shown {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var got discordtest.Shown
+	err := w.fake.WaitFor(ctx, "reply", func() bool {
+		for _, s := range w.fake.Shown() {
+			if s.Kind == "reply" && s.Channel == it.ChannelID && s.Message.InteractionID == it.ID && s.Message.Text() != "" {
+				got = s
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestAdapter_HelpIsEphemeralAndCommandsMirrorTheCore(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	it := w.command(t, w.member, []string{"help"}, nil)
+	if it.CallbackType != discordtest.CallbackMessage {
+		t.Fatalf("callback type %d; want 4 (message)", it.CallbackType)
+	}
+	r := w.replyTo(t, it)
+	if !r.Ephemeral || r.OnlyFor != w.member {
+		t.Errorf("help reply ephemeral=%v onlyFor=%q; want ephemeral for %s", r.Ephemeral, r.OnlyFor, w.member)
+	}
+	if !strings.Contains(r.Message.Text(), "tend — what you can do here") {
+		t.Errorf("help reply %q lacks the help title", r.Message.Text())
+	}
+	if strings.Contains(r.Message.Text(), "session remind") {
+		t.Errorf("a member's help lists a facilitator command:\n%s", r.Message.Text())
+	}
+
+	cmds := w.fake.Commands(w.guild)
+	if len(cmds) != 1 || cmds[0]["name"] != "tend" {
+		t.Fatalf("registered %v; want one /tend", cmds)
+	}
+	names := map[string]string{}
+	for _, o := range cmds[0]["options"].([]any) {
+		m := o.(map[string]any)
+		names[m["name"].(string)] = fmt.Sprint(m["type"])
+	}
+	want := map[string]string{"help": "1", "session": "2", "norms": "2", "slow": "1", "slowpublic": "1"}
+	for k, v := range want {
+		if names[k] != v {
+			t.Errorf("/tend %s registered as type %q; want %s (1 subcommand, 2 group); all: %v", k, names[k], v, names)
+		}
+	}
+}
+
+func TestAdapter_TypedOptionsReachTheCore(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	it := w.command(t, w.facil, []string{"session", "remind"}, map[string]string{"count": "3", "who": w.member, "loud": "true", "kind": "b"})
+	r := w.replyTo(t, it)
+	want := fmt.Sprintf("Posted. count=3 who=%s loud=true kind=b", w.member)
+	if r.Message.Text() != want {
+		t.Errorf("reply %q; want %q", r.Message.Text(), want)
+	}
+}
+
+func TestAdapter_ReminderEmbedButtonsAndRSVPEditInPlace(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	w.command(t, w.facil, []string{"session", "remind"}, map[string]string{"count": "1"})
+	msgs := w.fake.Messages(w.channel)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages in the group channel; want the reminder only", len(msgs))
+	}
+	m := msgs[0]
+	if len(m.Embeds) != 1 || m.Embeds[0].Title != "Session 1 of 8: Welcome" {
+		t.Fatalf("reminder embeds %+v; want one titled embed", m.Embeds)
+	}
+	at := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC).Unix()
+	if want := fmt.Sprintf("Starts <t:%d:F> (<t:%d:R>)", at, at); m.Embeds[0].Description != want {
+		t.Errorf("description %q; want %q", m.Embeds[0].Description, want)
+	}
+	if len(m.Embeds[0].Fields) != 1 || !m.Embeds[0].Fields[0].Inline || m.Embeds[0].Fields[0].Value != "0" {
+		t.Errorf("fields %+v; want inline Coming: 0", m.Embeds[0].Fields)
+	}
+	if m.Nonce == "" || len(m.Nonce) > 25 {
+		t.Errorf("nonce %q; want 1..25 characters from the outbox key", m.Nonce)
+	}
+	btns := m.Buttons()
+	if len(btns) != 2 || btns[0].Label != "I'll be there" || btns[0].Style != 3 || len(btns[0].CustomID) > 100 || !strings.HasPrefix(btns[0].CustomID, "t1|") {
+		t.Fatalf("buttons %+v; want two signed RSVP buttons", btns)
+	}
+	for i, u := range []string{w.member, w.member2} {
+		id, err := w.fake.Press(u, m.ID, btns[0].CustomID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it := w.answered(t, id)
+		if r := w.replyTo(t, it); !r.Ephemeral || r.Message.Text() != "Thanks, noted." {
+			t.Errorf("press reply %+v; want an ephemeral thanks", r)
+		}
+		got, _ := w.fake.Message(m.ID)
+		if got.Embeds[0].Fields[0].Value != fmt.Sprint(i+1) || got.Edits != i+1 {
+			t.Errorf("after %d presses the count reads %q with %d edits; want %d edited in place", i+1, got.Embeds[0].Fields[0].Value, got.Edits, i+1)
+		}
+	}
+	if n := len(w.fake.Messages(w.channel)); n != 1 {
+		t.Errorf("%d messages in the channel after RSVPs; want 1 (edited, not reposted)", n)
+	}
+
+	// A crafted custom_id that names another group is refused by the core.
+	crafted := strings.Replace(btns[0].CustomID, "|1|", "|2|", 1)
+	crafted = "t1|test.rsvp|" + fmt.Sprint(w.group.ID+1) + "|1|AAAAAAAAAAAAAAAA"
+	id, err := w.fake.Press(w.member, m.ID, crafted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := w.replyTo(t, w.answered(t, id))
+	if !r.Ephemeral || !strings.Contains(r.Message.Text(), "This button is not valid") {
+		t.Errorf("crafted id answered %+v; want an ephemeral refusal", r)
+	}
+	if got, _ := w.fake.Message(m.ID); got.Edits != 2 {
+		t.Errorf("crafted press edited the reminder (%d edits)", got.Edits)
+	}
+}
+
+func TestAdapter_MemberRunningFacilitatorCommandIsRefused(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	r := w.replyTo(t, w.command(t, w.member, []string{"session", "remind"}, nil))
+	if !r.Ephemeral || r.OnlyFor != w.member || !strings.Contains(r.Message.Text(), "Only facilitators of tuesday-support") {
+		t.Errorf("refusal %+v; want an ephemeral reason for the member", r)
+	}
+	if n := len(w.fake.Messages(w.channel)); n != 0 {
+		t.Errorf("a refused command posted %d messages", n)
+	}
+}
+
+func TestAdapter_SlowHandlerIsDeferredThenCompleted(t *testing.T) {
+	w := newWorld(t, worldOpts{deferAfter: 50 * time.Millisecond})
+	id, err := w.fake.Command(w.member, w.channel, "tend", []string{"slow"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := w.answered(t, id)
+	if it.CallbackType != discordtest.CallbackDeferred {
+		t.Fatalf("callback type %d; want 5 (deferred) while the handler runs", it.CallbackType)
+	}
+	if !strings.Contains(string(it.Callback), `"flags":64`) {
+		t.Errorf("deferred callback %s is not ephemeral", it.Callback)
+	}
+	close(w.release)
+	r := w.replyTo(t, it)
+	if r.Message.Text() != "slow answer" || !r.Ephemeral || r.OnlyFor != w.member {
+		t.Errorf("deferred reply %+v; want the ephemeral answer", r)
+	}
+	if st := w.ad.Stats(); st.Deferred != 1 {
+		t.Errorf("Deferred = %d; want 1", st.Deferred)
+	}
+
+	id, err = w.fake.Command(w.member, w.channel, "tend", []string{"slowpublic"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it = w.answered(t, id)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := w.fake.WaitFor(ctx, "public follow-up", func() bool {
+		for _, s := range w.fake.Shown() {
+			if s.Kind == "reply" && s.Message.Text() == "public slow answer" && !s.Ephemeral {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAdapter_ModalOpensAndSubmits(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	it := w.command(t, w.facil, []string{"norms", "edit"}, nil)
+	if it.CallbackType != discordtest.CallbackModal {
+		t.Fatalf("callback type %d; want 9 (modal)", it.CallbackType)
+	}
+	var data struct {
+		CustomID string `json:"custom_id"`
+	}
+	if err := jsonUnmarshal(it.Callback, &data); err != nil || !strings.HasPrefix(data.CustomID, "t1|test.form|") {
+		t.Fatalf("modal custom_id %q (%v); want the sealed action", data.CustomID, err)
+	}
+	id, err := w.fake.SubmitModal(w.facil, w.channel, data.CustomID, map[string]string{"text": "be kind"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := w.replyTo(t, w.answered(t, id)); r.Message.Text() != "saved be kind" {
+		t.Errorf("modal submit reply %q; want %q", r.Message.Text(), "saved be kind")
+	}
+}
+
+func TestAdapter_InboundMemberVoiceAndDMEvents(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	newbie := w.fake.AddUser("newbie", false)
+	w.fake.Join(w.guild, newbie, true)
+	j := w.waitEvent(t, "member joined", func(e bot.Event) bool {
+		mj, ok := e.(*bot.MemberJoined)
+		return ok && mj.User.ID == bot.UserID(newbie)
+	}).(*bot.MemberJoined)
+	if !j.Pending || j.Guild != w.guild || j.Platform != bot.PlatformDiscord {
+		t.Errorf("joined %+v; want pending in guild %s", j, w.guild)
+	}
+	w.fake.PassScreening(w.guild, newbie)
+	w.waitEvent(t, "member passed screening", func(e bot.Event) bool {
+		mu, ok := e.(*bot.MemberUpdated)
+		return ok && mu.User.ID == bot.UserID(newbie) && !mu.Pending
+	})
+	w.fake.Voice(w.guild, w.member, w.voice)
+	w.waitEvent(t, "voice joined", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceJoined)
+		return ok && v.User.ID == bot.UserID(w.member) && v.Channel == bot.ChannelID(w.voice) && !v.At.IsZero()
+	})
+	w.fake.Voice(w.guild, w.member, w.stage)
+	w.waitEvent(t, "voice left on move", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceLeft)
+		return ok && v.User.ID == bot.UserID(w.member) && v.Channel == bot.ChannelID(w.voice)
+	})
+	w.waitEvent(t, "stage joined", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceJoined)
+		return ok && v.Channel == bot.ChannelID(w.stage)
+	})
+	w.fake.Voice(w.guild, w.member, "")
+	w.waitEvent(t, "stage left", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceLeft)
+		return ok && v.Channel == bot.ChannelID(w.stage)
+	})
+	w.fake.Leave(w.guild, newbie)
+	w.waitEvent(t, "member left", func(e bot.Event) bool {
+		ml, ok := e.(*bot.MemberLeft)
+		return ok && ml.User.ID == bot.UserID(newbie)
+	})
+
+	// The bot's own DM and another bot's DM are dropped; a person's DM
+	// arrives as a DirectMessage and its reply goes back privately.
+	dm := w.fake.DMChannel(w.member)
+	w.fake.UserMessage(w.fake.BotUserID(), dm, "from the bot itself")
+	other := w.fake.AddUser("otherbot", true)
+	w.fake.UserMessage(other, w.fake.DMChannel(other), "from another bot")
+	w.fake.UserMessage(w.member, dm, "hello")
+	d := w.waitEvent(t, "direct message", func(e bot.Event) bool { _, ok := e.(*bot.DirectMessage); return ok }).(*bot.DirectMessage)
+	if d.Text != "hello" || !d.DM || d.User.ID != bot.UserID(w.member) || d.User.Bot {
+		t.Errorf("direct message %+v; want sam's hello", d)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := w.fake.WaitFor(ctx, "DM reply", func() bool {
+		for _, s := range w.fake.Shown() {
+			if s.Kind == "dm" && s.Channel == dm && s.Message.Text() == "hi back" {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, e := range w.events {
+		if dm, ok := e.(*bot.DirectMessage); ok && dm.Text != "hello" {
+			t.Errorf("a bot's message reached the core as a person's: %+v", dm)
+		}
+	}
+}
+
+func TestAdapter_RolesNeverGrantedWhilePending(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	newbie := w.fake.AddUser("newbie", false)
+	w.fake.Join(w.guild, newbie, true)
+	grant := bot.Outbound{Kind: bot.OutGrantRole, Guild: w.guild, User: bot.UserID(newbie), Role: bot.RoleID(w.role)}
+	_, err := w.ad.Deliver(ctx, grant)
+	if !errors.Is(err, bot.ErrUnreachable) || !strings.Contains(err.Error(), "rules screening") {
+		t.Fatalf("grant to a pending member: %v; want a permanent refusal naming rules screening", err)
+	}
+	if m, _ := w.fake.Member(w.guild, newbie); len(m.Roles) != 0 {
+		t.Fatalf("pending member got roles %v", m.Roles)
+	}
+	w.fake.PassScreening(w.guild, newbie)
+	if _, err := w.ad.Deliver(ctx, grant); err != nil {
+		t.Fatalf("grant after screening: %v", err)
+	}
+	if m, _ := w.fake.Member(w.guild, newbie); len(m.Roles) != 1 || m.Roles[0] != w.role {
+		t.Fatalf("roles %v; want the granted role", m.Roles)
+	}
+	revoke := grant
+	revoke.Kind = bot.OutRevokeRole
+	if _, err := w.ad.Deliver(ctx, revoke); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+	if m, _ := w.fake.Member(w.guild, newbie); len(m.Roles) != 0 {
+		t.Fatalf("roles %v after revoke; want none", m.Roles)
+	}
+	if _, err := w.ad.Deliver(ctx, bot.Outbound{Kind: bot.OutInvite, User: bot.UserID(newbie), To: bot.Address{Platform: "discord", Channel: bot.ChannelID(w.channel)}}); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("invite: %v; want errors.ErrUnsupported", err)
+	}
+}
+
+func TestAdapter_DMsClosedNeverFallBackToTheChannel(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	res, err := w.sender.Send(ctx, bot.DM("checkin/1/"+w.member, bot.PlatformDiscord, bot.UserID(w.member), bot.Message{Text: "How are you arriving?"}))
+	if err != nil || res.Ref.ID == "" {
+		t.Fatalf("DM: %v %+v", err, res)
+	}
+	w.fake.CloseDMs(w.member2)
+	_, err = w.sender.Send(ctx, bot.DM("checkin/1/"+w.member2, bot.PlatformDiscord, bot.UserID(w.member2), bot.Message{Text: "How are you arriving?"}))
+	if !errors.Is(err, bot.ErrUnreachable) {
+		t.Fatalf("DM to closed DMs: %v; want ErrUnreachable", err)
+	}
+	for _, ch := range []string{w.channel, w.other} {
+		if n := len(w.fake.Messages(ch)); n != 0 {
+			t.Errorf("%d messages in guild channel %s after a failed DM; want none (no fallback)", n, ch)
+		}
+	}
+	e, err := w.db.OutboxEntry(ctx, "checkin/1/"+w.member2)
+	if err != nil || e.State != bot.OutboxFailed {
+		t.Errorf("outbox %+v %v; want failed", e, err)
+	}
+}
+
+func TestAdapter_ForbiddenChannelFailsFastAfterwards(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	w.fake.Forbid(w.other)
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.other)}
+	_, err := w.ad.Deliver(ctx, bot.Post("k1", to, bot.Message{Text: "x"}))
+	var pe *bot.PermanentError
+	if !errors.As(err, &pe) {
+		t.Fatalf("post to a 403 channel: %v; want a PermanentError", err)
+	}
+	before := len(w.fake.Requests())
+	if _, err := w.ad.Deliver(ctx, bot.Post("k2", to, bot.Message{Text: "x"})); !errors.Is(err, bot.ErrUnreachable) {
+		t.Fatalf("second post: %v; want unreachable", err)
+	}
+	if after := len(w.fake.Requests()); after != before {
+		t.Errorf("the second post to an unreachable channel made %d requests; want 0 (fail fast)", after-before)
+	}
+	// Other channels are unaffected.
+	if _, err := w.ad.Deliver(ctx, bot.Post("k3", bot.Address{Platform: "discord", Channel: bot.ChannelID(w.channel)}, bot.Message{Text: "x"})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAdapter_NonceMakesARepeatHarmless(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	out := bot.Post("reminder/7/24h", to, bot.Message{Title: "Reminder", Text: "tomorrow"})
+	d1, err := w.ad.Deliver(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := w.ad.Deliver(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d1.Ref != d2.Ref {
+		t.Errorf("repeat returned %v; want the first message %v", d2.Ref, d1.Ref)
+	}
+	if n := len(w.fake.Messages(w.channel)); n != 1 {
+		t.Errorf("%d messages; want 1", n)
+	}
+	if st := w.fake.Stats(); st.NonceDuplicate != 1 {
+		t.Errorf("NonceDuplicate = %d; want 1", st.NonceDuplicate)
+	}
+}
+
+func TestAdapter_FindDeliveredAfterACrash(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	out := bot.Post("reminder/8/1h", to, bot.Message{Title: "Reminder", Text: "in an hour"})
+	// The first process began the outbox entry and sent, then died before
+	// recording.
+	if _, err := w.db.BeginOutbox(ctx, out.Key, bot.PlatformDiscord, bot.OutPost); err != nil {
+		t.Fatal(err)
+	}
+	d, err := w.ad.Deliver(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Something else was posted since.
+	if _, err := w.ad.Deliver(ctx, bot.Post("other", to, bot.Message{Text: "unrelated"})); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.sender.Send(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Recovered || res.Ref != d.Ref {
+		t.Errorf("Send after crash: %+v; want Recovered with %v", res, d.Ref)
+	}
+	if n := len(w.fake.Messages(w.channel)); n != 2 {
+		t.Errorf("%d messages; want 2 (no repost)", n)
+	}
+	// A key never sent is not "found".
+	out2 := bot.Post("reminder/9/1h", to, bot.Message{Title: "Reminder", Text: "another"})
+	if _, found, err := w.ad.FindDelivered(ctx, out2); err != nil || found {
+		t.Errorf("FindDelivered of an unsent key: found=%v err=%v", found, err)
+	}
+}
+
+func TestAdapter_PinAndEdit(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	d, err := w.ad.Deliver(ctx, bot.Post("norms/1", to, bot.Message{Text: "plain text"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ad.Deliver(ctx, bot.Outbound{Kind: bot.OutPin, Ref: d.Ref}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ad.Deliver(ctx, bot.Edit(d.Ref, bot.Message{Title: "Agreements v2", Text: "now an embed"})); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := w.fake.Message(string(d.Ref.ID))
+	if !m.Pinned || m.Content != "" || len(m.Embeds) != 1 || m.Embeds[0].Title != "Agreements v2" {
+		t.Errorf("message %+v; want pinned, content cleared, one embed", m)
+	}
+	if _, err := w.ad.Deliver(ctx, bot.Edit(bot.MessageRef{Platform: "discord", Channel: bot.ChannelID(w.channel), ID: "1"}, bot.Message{Text: "x"})); !errors.Is(err, bot.ErrUnreachable) {
+		t.Errorf("edit of an unknown message: %v; want permanent", err)
+	}
+	// The channel is still reachable after an unknown message.
+	if _, err := w.ad.Deliver(ctx, bot.Post("norms/2", to, bot.Message{Text: "still here"})); err != nil {
+		t.Errorf("post after unknown-message edit: %v", err)
+	}
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
