@@ -341,8 +341,10 @@ func (a *Adapter) parseLocked(line string) (ev bot.Event, quit bool) {
 		meta.DM = true
 		return &bot.DirectMessage{EventMeta: meta, Text: line}, false
 	}
-	cmd, rest, _ := strings.Cut(line, " ")
-	rest = strings.TrimSpace(rest)
+	cmd, rest := line, ""
+	if i := strings.IndexFunc(line, unicode.IsSpace); i >= 0 {
+		cmd, rest = line[:i], strings.TrimSpace(line[i:])
+	}
 	switch strings.ToLower(cmd) {
 	case "/tend":
 		words, args, err := bot.ParseCommandText(rest)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // golden output must not depend on the machine's zone files
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/bot/bottest"
