@@ -249,7 +249,9 @@ func ReminderKey(sessionID int64, lead time.Duration) string {
 // its end. Reminders whose time has already passed when the session is
 // first stored (a series scheduled at short notice) are not made, except
 // the latest one, which is due at once: people hear of the session once,
-// promptly, and are not told it is late.
+// promptly, and are not told it is late. A session stored after it started
+// (tend was down over it) gets every job at its own time, so that the
+// session log shows each as missed.
 func jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
 	return func(s bot.Session) []bot.Job {
 		var jobs []bot.Job
@@ -258,8 +260,8 @@ func jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
 		passedKept := false
 		for _, l := range leads {
 			due := s.Start.Add(-l)
-			if due.Before(now) {
-				if passedKept || !s.Start.After(now) {
+			if due.Before(now) && s.Start.After(now) {
+				if passedKept {
 					continue
 				}
 				passedKept, due = true, now

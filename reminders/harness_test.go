@@ -1,0 +1,252 @@
+package reminders
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+	"github.com/tend-bot/tend/store"
+)
+
+// env is one running tend over a database file: store, Sender, Bot, Runner
+// and the reminders feature, with a recording platform that outlives
+// restarts (it is what people saw). Tests run inside a synctest bubble, so
+// time.Sleep moves the fake clock and months pass in milliseconds.
+type env struct {
+	t      *testing.T
+	path   string
+	plat   bot.Platform
+	rec    *bottest.Platform
+	db     *store.DB
+	b      *bot.Bot
+	r      *bot.Runner
+	rm     *Reminders
+	cancel context.CancelFunc
+	done   chan struct{}
+	group  bot.Group
+	// hook, when set, runs before each delivery (the platform's
+	// DeliverHook reads it, so a test can change it while tend runs).
+	hook atomic.Pointer[func(bot.Outbound) error]
+}
+
+func (e *env) setHook(h func(bot.Outbound) error) {
+	if h == nil {
+		e.hook.Store(nil)
+		return
+	}
+	e.hook.Store(&h)
+}
+
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newEnv creates the database with one console group "tuesday" in zone
+// and starts tend over it.
+func newEnv(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat}
+	rec.DeliverHook = func(out bot.Outbound) error {
+		if h := e.hook.Load(); h != nil {
+			return (*h)(out)
+		}
+		return nil
+	}
+	e.start()
+	g, err := e.db.CreateGroup(t.Context(), "console:fac", bot.Group{
+		Name: "tuesday", Address: bot.Address{Platform: bot.PlatformConsole, Channel: "tuesday"},
+		Kind: bot.KindPsychoeducation, Admission: bot.AdmissionClosed, TimeZone: zone, Privacy: bot.PrivacyStandard,
+		Facilitators: []bot.Principal{"console:fac"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.group = g
+	for _, u := range []bot.UserID{"ann", "bob"} {
+		if _, err := e.db.AddMember(t.Context(), "console:fac", bot.Member{GroupID: g.ID, User: u, Status: bot.MemberActive}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(e.stop)
+	return e
+}
+
+// start opens the database and starts a new Bot, Sender and Runner over
+// it, as a restarted process would.
+func (e *env) start() {
+	t := e.t
+	db, err := store.Open(t.Context(), e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := bot.NewActionCodec(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := bot.NewSender(db, codec, nil, quiet(), e.plat)
+	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quiet()})
+	rm, err := Register(b, r, db, Options{Sender: sender, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pdone := make(chan struct{})
+		go func() { defer close(pdone); e.plat.Run(ctx, b) }()
+		if err := r.Run(ctx); err != nil {
+			t.Errorf("runner: %v", err)
+		}
+		<-pdone
+	}()
+	e.db, e.b, e.r, e.rm, e.cancel, e.done = db, b, r, rm, cancel, done
+	synctest.Wait()
+}
+
+// stop stops the process and closes the database.
+func (e *env) stop() {
+	if e.cancel == nil {
+		return
+	}
+	e.cancel()
+	<-e.done
+	if err := e.db.Close(); err != nil {
+		e.t.Errorf("close db: %v", err)
+	}
+	e.cancel = nil
+}
+
+func (e *env) restart() {
+	e.stop()
+	e.start()
+}
+
+// sleepUntil moves the fake clock to t and lets every job due by then run.
+func (e *env) sleepUntil(t time.Time) {
+	e.t.Helper()
+	if d := time.Until(t); d > 0 {
+		time.Sleep(d)
+	}
+	synctest.Wait()
+}
+
+// cmd runs "/tend <text>" as user in the group's channel and returns the
+// replies' text.
+func (e *env) cmd(user bot.UserID, text string) string {
+	e.t.Helper()
+	words, args, err := bot.ParseCommandText(text)
+	if err != nil {
+		e.t.Fatalf("parse %q: %v", text, err)
+	}
+	outs := e.rec.Inject(e.t.Context(), &bot.Command{
+		EventMeta: bot.EventMeta{Platform: bot.PlatformConsole, Channel: e.group.Address.Channel, User: bot.User{Platform: bot.PlatformConsole, ID: user}},
+		Words:     words, Args: args,
+	})
+	synctest.Wait()
+	return replyText(outs)
+}
+
+// press clicks button label on the message ref as user.
+func (e *env) press(user bot.UserID, ref bot.MessageRef, label string) string {
+	e.t.Helper()
+	m, ok := e.rec.Content(ref)
+	if !ok {
+		e.t.Fatalf("no message %v", ref)
+	}
+	for _, b := range m.Buttons {
+		if b.Label == label {
+			outs := e.rec.Inject(e.t.Context(), &bot.ButtonPress{
+				EventMeta: bot.EventMeta{Platform: bot.PlatformConsole, Channel: ref.Channel, User: bot.User{Platform: bot.PlatformConsole, ID: user}},
+				ID:        b.ID, Message: ref,
+			})
+			synctest.Wait()
+			return replyText(outs)
+		}
+	}
+	e.t.Fatalf("message %v has no button %q: %+v", ref, label, m.Buttons)
+	return ""
+}
+
+func replyText(outs []bot.Outbound) string {
+	var b strings.Builder
+	for _, o := range outs {
+		b.WriteString(render(o.Message))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// render shows a message as plain text with its times in UTC.
+func render(m bot.Message) string {
+	var b strings.Builder
+	b.WriteString(m.Title + "\n" + m.Text + "\n")
+	for _, f := range m.Fields {
+		b.WriteString(f.Name + ": " + f.Value + "\n")
+	}
+	for _, bt := range m.Buttons {
+		b.WriteString("[" + bt.Label + "] ")
+	}
+	b.WriteString(m.Footer)
+	return bot.RenderTimes(b.String(), func(t time.Time, s bot.TimeStyle) string {
+		return t.UTC().Format("2006-01-02 15:04")
+	})
+}
+
+// postsWithKey returns the visible posts made with key.
+func (e *env) postsWithKey(key string) []bottest.Delivery {
+	var out []bottest.Delivery
+	for _, d := range e.rec.Posts() {
+		if d.Out.Key == key {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// session returns the group's session number n of the current schedule.
+func (e *env) session(n int) bot.Session {
+	e.t.Helper()
+	ss, err := e.db.RecentSessions(e.t.Context(), e.group.ID, time.Now().AddDate(5, 0, 0), 1000)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, s := range ss {
+		if s.Number == n && s.Status != bot.SessionCancelled {
+			return s
+		}
+	}
+	e.t.Fatalf("no session %d in %+v", n, ss)
+	return bot.Session{}
+}
+
+func (e *env) job(key string) bot.Job {
+	e.t.Helper()
+	j, err := e.db.JobByKey(e.t.Context(), key)
+	if err != nil {
+		e.t.Fatalf("job %s: %v", key, err)
+	}
+	return j
+}
+
+// at reads "2000-01-04 18:00" as UTC.
+func at(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
