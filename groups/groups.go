@@ -1,0 +1,340 @@
+// Package groups is the feature that binds channels to groups and keeps
+// their settings, facilitators and rosters: the commands group setup, group
+// show, group facilitators and roster add|remove|list, and ApplyConfig for
+// the groups declared in the config file.
+//
+// It imports bot only. The store it needs is declared here (Store) and
+// satisfied by store.DB; every change the store makes is written to the
+// audit log in the same transaction, without content.
+package groups
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// Groups finds, creates and changes groups. Lookups return an error
+// wrapping bot.ErrNotFound when there is no such group; a taken name or an
+// already bound channel wraps bot.ErrConflict. Changes are audited for the
+// principal by. Safe for concurrent use.
+type Groups interface {
+	bot.GroupStore
+	ListGroups(ctx context.Context) ([]bot.Group, error)
+	CreateGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, error)
+	// UpdateGroup changes settings, not facilitators, and returns the
+	// waitlisted members a larger capacity let in.
+	UpdateGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, []bot.Member, error)
+}
+
+// ConfigGroups applies groups declared in the config file.
+type ConfigGroups interface {
+	ListGroups(ctx context.Context) ([]bot.Group, error)
+	UpdateGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, []bot.Member, error)
+	// UpsertConfigGroup creates or overwrites the group of g.Name with
+	// everything g declares, facilitators included.
+	UpsertConfigGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, []bot.Member, error)
+}
+
+// Facilitators grants and takes facilitator rights. Adding a facilitator
+// twice wraps bot.ErrConflict; removing one who is not wraps
+// bot.ErrNotFound.
+type Facilitators interface {
+	AddFacilitator(ctx context.Context, by bot.Principal, groupID int64, p bot.Principal) error
+	RemoveFacilitator(ctx context.Context, by bot.Principal, groupID int64, p bot.Principal) error
+}
+
+// Roster keeps a group's members. AddMember decides the status (active, or
+// waitlisted when the group is at capacity) and wraps bot.ErrConflict for a
+// user or code already on the roster; RemoveMember returns the waitlisted
+// members the freed place let in. MemberByUser and MemberByCode return
+// removed entries too and wrap bot.ErrNotFound when there is none.
+type Roster interface {
+	AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bot.Member, error)
+	RemoveMember(ctx context.Context, by bot.Principal, groupID, id int64) ([]bot.Member, error)
+	ListMembers(ctx context.Context, groupID int64) ([]bot.Member, error)
+	MemberByUser(ctx context.Context, groupID int64, user bot.UserID) (bot.Member, error)
+	MemberByCode(ctx context.Context, groupID int64, code string) (bot.Member, error)
+}
+
+// Store is everything the commands need.
+type Store interface {
+	Groups
+	Facilitators
+	Roster
+}
+
+// Options configures the commands.
+type Options struct {
+	// DefaultTimeZone is the zone of a group set up without timezone: (the
+	// config's top-level timezone). Empty means UTC.
+	DefaultTimeZone string
+	// ConfigFile names the config file in refusals about groups it
+	// declares; empty says "the config file".
+	ConfigFile string
+	Logger     *slog.Logger
+}
+
+// ConfigActor is the principal that config-file changes are audited as.
+const ConfigActor bot.Principal = "system:config"
+
+type feature struct {
+	st   Store
+	opts Options
+	log  *slog.Logger
+}
+
+// Register adds the group and roster commands to b.
+func Register(b *bot.Bot, st Store, opts Options) error {
+	if st == nil {
+		return errors.New("groups: a store is required")
+	}
+	if opts.DefaultTimeZone == "" {
+		opts.DefaultTimeZone = "UTC"
+	}
+	if _, err := bot.LoadLocation(opts.DefaultTimeZone); err != nil {
+		return fmt.Errorf("groups: default time zone: %w", err)
+	}
+	if opts.ConfigFile == "" {
+		opts.ConfigFile = "the config file"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	f := &feature{st: st, opts: opts, log: opts.Logger}
+	kinds := make([]string, len(bot.GroupKinds))
+	for i, k := range bot.GroupKinds {
+		kinds[i] = string(k)
+	}
+	userOpt := bot.Option{Name: "user", Description: "the person, by mention (@name)", Type: bot.OptUser}
+	specs := []bot.CommandSpec{
+		{
+			Path:    "group setup",
+			Summary: "Bind this channel to a group, or change its settings",
+			// Who may run it depends on whether the channel is bound
+			// already; setup checks that itself.
+			Access: bot.AccessAnyone,
+			Group:  bot.GroupOptional,
+			Options: []bot.Option{
+				{Name: "name", Description: "the group's name: lowercase letters, digits, dashes", Required: true},
+				{Name: "kind", Description: "what sort of group meets", Choices: kinds},
+				{Name: "admission", Description: "open: rolling admission; closed: fixed roster", Choices: []string{string(bot.AdmissionOpen), string(bot.AdmissionClosed)}},
+				{Name: "capacity", Description: "most active members; 0 for no limit", Type: bot.OptInt},
+				{Name: "timezone", Description: "IANA time zone, such as Europe/London"},
+				{Name: "privacy", Description: "minimal: roster by code only, no names", Choices: []string{string(bot.PrivacyStandard), string(bot.PrivacyMinimal)}},
+			},
+			Run: f.setup,
+		},
+		{
+			Path:    "group show",
+			Summary: "This group's settings, facilitators and roster size",
+			Access:  bot.AccessFacilitator,
+			Group:   bot.GroupRequired,
+			Run:     f.show,
+		},
+		{
+			Path:    "group facilitators",
+			Summary: "Add or remove a facilitator of this group",
+			Access:  bot.AccessFacilitator,
+			Group:   bot.GroupRequired,
+			Options: []bot.Option{
+				{Name: "action", Description: "add or remove", Required: true, Positional: true, Choices: []string{"add", "remove"}},
+				userOpt,
+				{Name: "role", Description: "a Discord role (mention or id): everyone with it"},
+			},
+			Run: f.facilitators,
+		},
+		{
+			Path:    "roster add",
+			Summary: "Add a member, or a code-only roster entry",
+			Access:  bot.AccessFacilitator,
+			Group:   bot.GroupRequired,
+			Options: []bot.Option{
+				userOpt,
+				{Name: "code", Description: "roster code, such as C-104 (for someone not on this platform)"},
+				{Name: "name", Description: "display name (not under minimal privacy)"},
+			},
+			Run: f.rosterAdd,
+		},
+		{
+			Path:    "roster remove",
+			Summary: "Take a member off the roster",
+			Access:  bot.AccessFacilitator,
+			Group:   bot.GroupRequired,
+			Options: []bot.Option{userOpt, {Name: "code", Description: "roster code"}},
+			Run:     f.rosterRemove,
+		},
+		{
+			Path:    "roster list",
+			Summary: "Who is on the roster and the waitlist",
+			Access:  bot.AccessFacilitator,
+			Group:   bot.GroupRequired,
+			Run:     f.rosterList,
+		},
+	}
+	for _, s := range specs {
+		if err := b.Register(s); err != nil {
+			return fmt.Errorf("groups: %w", err)
+		}
+	}
+	return nil
+}
+
+// ApplyConfig applies the groups declared in the config file at start: the
+// file wins for what it declares, and groups created by chat stay. A group
+// that was declared in the file earlier but no longer is stays too, with
+// its members and history, and is from then on managed in chat. It tries
+// every group and returns every failure, each naming its group.
+func ApplyConfig(ctx context.Context, st ConfigGroups, groups []bot.Group) error {
+	var errs []error
+	declared := map[string]bool{}
+	for _, g := range groups {
+		declared[g.Name] = true
+		g.Source = bot.SourceConfig
+		if _, _, err := st.UpsertConfigGroup(ctx, ConfigActor, g); err != nil {
+			if errors.Is(err, bot.ErrConflict) {
+				err = fmt.Errorf("group %s in the config file: %w; bind it to another channel in the file, or rename the group made in chat to %s", g.Name, err, g.Name)
+			} else {
+				err = fmt.Errorf("group %s in the config file: %w", g.Name, err)
+			}
+			errs = append(errs, err)
+		}
+	}
+	all, err := st.ListGroups(ctx)
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("groups: apply config: %w", err))...)
+	}
+	for _, g := range all {
+		if g.Source != bot.SourceConfig || declared[g.Name] {
+			continue
+		}
+		g.Source = bot.SourceChat
+		if _, _, err := st.UpdateGroup(ctx, ConfigActor, g); err != nil {
+			errs = append(errs, fmt.Errorf("group %s, no longer in the config file: hand it over to chat: %w", g.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// describe renders a principal for a reply on platform.
+func describe(platform string, p bot.Principal) string {
+	switch {
+	case p.IsRole() && platform == bot.PlatformDiscord:
+		return "<@&" + p.ID() + ">"
+	case p.IsRole():
+		return "role " + p.ID()
+	case p.Kind() == platform:
+		return bot.Mention(platform, bot.UserID(p.ID()))
+	}
+	return string(p)
+}
+
+func describeAll(platform string, ps []bot.Principal) string {
+	if len(ps) == 0 {
+		return "none (only the bot's owners can run facilitator commands)"
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = describe(platform, p)
+	}
+	return strings.Join(out, ", ")
+}
+
+// parseUser reads the user: option. Discord and Slack need a mention (or a
+// raw account id); the console names people plainly.
+func parseUser(platform, v string) (bot.UserID, error) {
+	v = strings.TrimSpace(v)
+	id, ok := bot.ParseMention(v)
+	if !ok {
+		id = bot.UserID(v)
+	}
+	switch platform {
+	case bot.PlatformDiscord:
+		if isSnowflake(string(id)) {
+			return id, nil
+		}
+	case bot.PlatformSlack:
+		if isSlackUser(string(id)) {
+			return id, nil
+		}
+	default:
+		if id != "" && !strings.ContainsAny(string(id), " \t<>@:") {
+			return id, nil
+		}
+	}
+	if platform == bot.PlatformConsole {
+		return "", bot.Errorf("%q does not name a person: write their name, for example user:sam or user:@sam.", v)
+	}
+	return "", bot.Errorf("%q does not name an account on %s: mention the person (type @ and pick them from the list), for example user:@sam.", v, platform)
+}
+
+func isSnowflake(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isSlackUser(s string) bool {
+	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseRole reads the role: option: a Discord role mention or id.
+func parseRole(platform, v string) (bot.Principal, error) {
+	if platform != bot.PlatformDiscord {
+		return "", bot.Errorf("Roles are a Discord feature; on %s add facilitators one by one with user:@name.", platform)
+	}
+	id := strings.TrimSpace(v)
+	if strings.HasPrefix(id, "<@&") && strings.HasSuffix(id, ">") {
+		id = id[3 : len(id)-1]
+	}
+	if !isSnowflake(id) {
+		return "", bot.Errorf("%q is not a Discord role: mention it (type @ and pick the role) or give its id, for example role:222333444555666777.", v)
+	}
+	return bot.Principal("role:" + id), nil
+}
+
+func editInFile(g *bot.Group, file string) error {
+	return bot.Errorf("Group %s is defined in %s, so its settings and facilitators are changed there: edit its entry under groups: and restart tend.", g.Name, file)
+}
+
+// memberCounts counts active and waitlisted members.
+func memberCounts(ms []bot.Member) (active, waiting int) {
+	for _, m := range ms {
+		switch m.Status {
+		case bot.MemberActive:
+			active++
+		case bot.MemberWaitlisted:
+			waiting++
+		}
+	}
+	return active, waiting
+}
+
+func labels(platform string, p bot.Privacy, ms []bot.Member) string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Label(platform, p)
+	}
+	return strings.Join(out, ", ")
+}
+
+func hasPrincipal(ps []bot.Principal, p bot.Principal) bool { return slices.Contains(ps, p) }
