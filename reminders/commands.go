@@ -101,7 +101,9 @@ func (rm *Reminders) nextSession(ctx context.Context, g *bot.Group, now time.Tim
 		return bot.Session{}, false, err
 	}
 	for _, s := range ss {
-		if s.Status != bot.SessionCancelled {
+		// A session that should have started but is not running (the
+		// series was paused over it) is not the next one.
+		if s.Status == bot.SessionRunning || (s.Status == bot.SessionScheduled && s.Start.After(now)) {
 			return s, true, nil
 		}
 	}
@@ -417,6 +419,9 @@ func (rm *Reminders) findSession(ctx context.Context, g *bot.Group, which string
 		if match(s) && s.Status == bot.SessionScheduled && s.Start.After(now) {
 			return s, nil
 		}
+	}
+	if ser, err := rm.st.Series(ctx, g.ID); err != nil || ser.Paused {
+		return bot.Session{}, rm.noSessions(ctx, g)
 	}
 	return bot.Session{}, bot.Errorf("There is no upcoming session %s. /tend session list shows the sessions you can cancel or move.", which)
 }

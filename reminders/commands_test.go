@@ -1,0 +1,194 @@
+package reminders
+
+import (
+	"strings"
+	"testing"
+	"testing/synctest"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+)
+
+func TestReminders_RSVPEditsInPlace(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		s1 := scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-03 18:00"))
+		posts := e.postsWithKey(ReminderKey(s1.ID, 24*3600e9))
+		if len(posts) != 1 {
+			t.Fatalf("%d 24h reminders", len(posts))
+		}
+		ref := posts[0].Delivered.Ref
+		if out := e.press("ann", ref, "I'll be there"); !strings.Contains(out, "you're down as coming to session 1") {
+			t.Fatalf("ann's reply: %s", out)
+		}
+		if out := e.press("bob", ref, "Can't make it"); !strings.Contains(out, "excused from session 1") {
+			t.Fatalf("bob's reply: %s", out)
+		}
+		if n := len(rec.Edits(ref)); n != 2 {
+			t.Fatalf("%d edits of the reminder; want 2", n)
+		}
+		m, _ := rec.Content(ref)
+		if !strings.Contains(render(m), "1 coming · 1 can't make it") {
+			t.Fatalf("reminder now shows:\n%s", render(m))
+		}
+		if n := len(rec.Posts()); n != 1 {
+			t.Fatalf("%d posts; RSVPs must edit, not repost", n)
+		}
+		rs, _ := e.db.RSVPs(t.Context(), s1.ID)
+		if len(rs) != 2 || rs[1].User != "bob" || rs[1].Answer != bot.RSVPNo {
+			t.Fatalf("stored rsvps %+v; want bob's no (an excused absence) kept", rs)
+		}
+
+		// The 1h reminder starts from the count; a later answer edits both.
+		e.sleepUntil(at(t, "2000-01-04 17:00"))
+		ref1h := e.postsWithKey(ReminderKey(s1.ID, 3600e9))[0].Delivered.Ref
+		if m, _ := rec.Content(ref1h); !strings.Contains(render(m), "1 coming · 1 can't make it") {
+			t.Fatalf("1h reminder:\n%s", render(m))
+		}
+		if out := e.cmd("bob", "rsvp yes"); !strings.Contains(out, "coming to session 1") {
+			t.Fatalf("rsvp yes: %s", out)
+		}
+		for _, r := range []bot.MessageRef{ref, ref1h} {
+			if m, _ := rec.Content(r); !strings.Contains(render(m), "2 coming · 0 can't make it") {
+				t.Fatalf("after bob's change %v shows:\n%s", r, render(m))
+			}
+		}
+		if out := e.cmd("ann", "next"); !strings.Contains(out, "Session 1 of 8: Welcome") || !strings.Contains(out, "you're coming") {
+			t.Fatalf("next: %s", out)
+		}
+		// A forged or foreign button is refused with what to do.
+		outs := rec.Inject(t.Context(), &bot.ButtonPress{EventMeta: bot.EventMeta{Channel: "tuesday", User: bot.User{ID: "ann"}}, ID: "t1|rsvp.yes|1|1|AAAA"})
+		if txt := replyText(outs); !strings.Contains(txt, "not valid") {
+			t.Fatalf("forged button: %s", txt)
+		}
+		// After the session, answering is refused.
+		e.sleepUntil(at(t, "2000-01-04 19:45"))
+		if out := e.press("ann", ref, "Can't make it"); !strings.Contains(out, "That session is over") {
+			t.Fatalf("late press: %s", out)
+		}
+	})
+}
+
+func TestReminders_CancelMovePause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e)
+		// Session 4 is not materialised yet; cancelling it by date does.
+		out := e.cmd("fac", "session cancel 2000-01-25")
+		if !strings.Contains(out, "Session 4 on 2000-01-25 18:00 is cancelled") {
+			t.Fatalf("cancel: %s", out)
+		}
+		s4 := e.cmd("fac", "session list")
+		if !strings.Contains(s4, "Session 4 — 2000-01-25 18:00 — cancelled") {
+			t.Fatalf("list:\n%s", s4)
+		}
+		notices := rec.Posts()
+		if len(notices) != 1 || !strings.Contains(render(notices[0].Out.Message), "Session 4 is cancelled") || !strings.Contains(render(notices[0].Out.Message), "next session is 2000-01-04 18:00") {
+			t.Fatalf("notice: %+v", notices)
+		}
+		if out := e.cmd("fac", "session cancel 4"); !strings.Contains(out, "no upcoming session 4") {
+			t.Fatalf("cancel twice: %s", out)
+		}
+		out = e.cmd("fac", `session move 2 to:"2000-01-12 19:00"`)
+		if !strings.Contains(out, "Session 2 moved to 2000-01-12 19:00") {
+			t.Fatalf("move: %s", out)
+		}
+		if out := e.cmd("fac", "session move 3 to:25:00"); !strings.Contains(out, "HH:MM") {
+			t.Fatalf("bad move: %s", out)
+		}
+		if out := e.cmd("fac", `session move 3 to:"1999-12-01 18:00"`); !strings.Contains(out, "in the past") {
+			t.Fatalf("move to the past: %s", out)
+		}
+
+		e.sleepUntil(at(t, "2000-01-05 00:00"))
+		if out := e.cmd("fac", "session pause"); !strings.Contains(out, "Paused") {
+			t.Fatalf("pause: %s", out)
+		}
+		e.sleepUntil(at(t, "2000-01-12 20:00"))
+		log := e.cmd("fac", "session log 2")
+		if !strings.Contains(log, "cancelled") || !strings.Contains(log, "the session was moved to") || !strings.Contains(log, "skipped") || !strings.Contains(log, "the series was paused") {
+			t.Fatalf("log of 2 while paused:\n%s", log)
+		}
+		if out := e.cmd("fac", "session resume"); !strings.Contains(out, "Resumed. The next session is 2000-01-18 18:00") {
+			t.Fatalf("resume: %s", out)
+		}
+		e.sleepUntil(at(t, "2000-01-18 17:30"))
+		s3 := e.session(3)
+		if n := len(e.postsWithKey(ReminderKey(s3.ID, 3600e9))); n != 1 {
+			t.Fatalf("after resume, session 3's 1h reminder posted %d times", n)
+		}
+	})
+}
+
+func TestReminders_AwayAndDMs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		if out := e.cmd("ann", "reminders dm on"); !strings.Contains(out, "no schedule") && !strings.Contains(out, "does not send reminders by DM") {
+			t.Fatalf("dm before the group offers it: %s", out)
+		}
+		if out := e.cmd("fac", schedule+" dm:yes lead:1h"); !strings.Contains(out, "Schedule saved") {
+			t.Fatalf("schedule: %s", out)
+		}
+		for _, u := range []bot.UserID{"ann", "bob"} {
+			if out := e.cmd(u, "reminders dm on"); !strings.Contains(out, "by DM as well") {
+				t.Fatalf("dm on: %s", out)
+			}
+		}
+		if out := e.cmd("bob", "away until:2000-01-05"); !strings.Contains(out, "away until the end of 2000-01-05") {
+			t.Fatalf("away: %s", out)
+		}
+		if out := e.cmd("zed", "away until:2000-01-05"); !strings.Contains(out, "not on tuesday's roster") {
+			t.Fatalf("away for a non-member: %s", out)
+		}
+		if out := e.cmd("bob", "away until:1999-01-05"); !strings.Contains(out, "in the past") {
+			t.Fatalf("away in the past: %s", out)
+		}
+		e.sleepUntil(at(t, "2000-01-04 17:00"))
+		if n, m := len(rec.DMsTo("ann")), len(rec.DMsTo("bob")); n != 1 || m != 0 {
+			t.Fatalf("DMs: ann %d, bob %d; want 1 and 0 (bob is away)", n, m)
+		}
+		if j := e.job(ReminderKey(e.session(1).ID, 3600e9)); j.Note != "sent; 1 of 1 DMs" {
+			t.Fatalf("note %q", j.Note)
+		}
+		if out := e.cmd("bob", "away off"); !strings.Contains(out, "Welcome back") {
+			t.Fatalf("away off: %s", out)
+		}
+		e.sleepUntil(at(t, "2000-01-11 17:00"))
+		if n := len(rec.DMsTo("bob")); n != 1 {
+			t.Fatalf("bob got %d DMs after coming back; want 1", n)
+		}
+	})
+}
+
+func TestReminders_Refusals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		cases := []struct{ user, cmd, want string }{
+			{"ann", schedule, "Only facilitators of tuesday"},
+			{"fac", `session schedule weekly:"tus 18:00" duration:90m`, "write mon, tue, wed, thu, fri, sat or sun"},
+			{"fac", `session schedule weekly:"tue 18:00" duration:90m count:0`, "at least one session"},
+			{"fac", `session schedule weekly:"tue 18:00" duration:90m starts:1999-12-01`, "is in the past"},
+			{"fac", `session schedule cron:"0 0 30 2 *" duration:90m`, "never holds a session"},
+			{"fac", `session schedule cron:"CRON_TZ=Asia/Tokyo 0 18 * * TUE" duration:90m`, "time_zone"},
+			{"fac", `session schedule duration:90m`, "neither when nor how often"},
+			{"fac", `session schedule weekly:"tue 18:00" duration:90m lead:soon`, "lead times like 24h,1h"},
+			{"ann", "next", "no schedule yet"},
+			{"fac", "session cancel 1", "no schedule yet"},
+			{"fac", "session log", "no schedule yet"},
+			{"fac", "session pause", "no schedule to pause"},
+		}
+		for _, c := range cases {
+			if out := e.cmd(bot.UserID(c.user), c.cmd); !strings.Contains(out, c.want) {
+				t.Errorf("%s: %q\n got: %s\nwant: …%s…", c.user, c.cmd, out, c.want)
+			}
+		}
+		if ss, _ := e.db.UpcomingSessions(t.Context(), e.group.ID, at(t, "1999-01-01 00:00"), 10); len(ss) != 0 {
+			t.Fatalf("refused schedules stored sessions: %+v", ss)
+		}
+	})
+}
