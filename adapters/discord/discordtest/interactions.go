@@ -453,4 +453,3 @@ func (s *Server) SubmitModal(userID, channelID, customID string, values map[stri
 	s.dispatchInteraction(it, payload)
 	return it.ID, nil
 }
-
