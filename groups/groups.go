@@ -34,6 +34,7 @@ type Groups interface {
 
 // ConfigGroups applies groups declared in the config file.
 type ConfigGroups interface {
+	GroupByAddress(ctx context.Context, a bot.Address) (bot.Group, error)
 	ListGroups(ctx context.Context) ([]bot.Group, error)
 	UpdateGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, []bot.Member, error)
 	// UpsertConfigGroup creates or overwrites the group of g.Name with
@@ -187,18 +188,35 @@ func Register(b *bot.Bot, st Store, opts Options) error {
 
 // ApplyConfig applies the groups declared in the config file at start: the
 // file wins for what it declares, and groups created by chat stay. A group
-// that was declared in the file earlier but no longer is stays too, with
-// its members and history, and is from then on managed in chat. It tries
-// every group and returns every failure, each naming its group.
+// renamed in the file (same channel, a name no longer declared) keeps its
+// roster and history under the new name. A group that was declared in the
+// file earlier but no longer is stays too, with its members and history,
+// and is from then on managed in chat. ApplyConfig tries every group and
+// returns every failure, each naming its group.
 func ApplyConfig(ctx context.Context, st ConfigGroups, groups []bot.Group) error {
 	var errs []error
 	declared := map[string]bool{}
 	for _, g := range groups {
 		declared[g.Name] = true
+	}
+	for _, g := range groups {
 		g.Source = bot.SourceConfig
+		cur, err := st.GroupByAddress(ctx, g.Address)
+		switch {
+		case err == nil && cur.Name != g.Name && cur.Source == bot.SourceConfig && !declared[cur.Name]:
+			// Renamed in the file.
+			cur.Name = g.Name
+			if _, _, err := st.UpdateGroup(ctx, ConfigActor, cur); err != nil {
+				errs = append(errs, fmt.Errorf("group %s in the config file: rename from the name it had in the file before: %w", g.Name, err))
+				continue
+			}
+		case err != nil && !errors.Is(err, bot.ErrNotFound):
+			errs = append(errs, fmt.Errorf("group %s in the config file: %w", g.Name, err))
+			continue
+		}
 		if _, _, err := st.UpsertConfigGroup(ctx, ConfigActor, g); err != nil {
 			if errors.Is(err, bot.ErrConflict) {
-				err = fmt.Errorf("group %s in the config file: %w; bind it to another channel in the file, or rename the group made in chat to %s", g.Name, err, g.Name)
+				err = fmt.Errorf("group %s in the config file: %w. A channel holds one group: bind %s to another channel in the file, or give it the existing group's name to take that group over (its roster is kept)", g.Name, err, g.Name)
 			} else {
 				err = fmt.Errorf("group %s in the config file: %w", g.Name, err)
 			}

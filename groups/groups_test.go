@@ -494,13 +494,29 @@ func TestApplyConfig(t *testing.T) {
 	if err == nil {
 		t.Fatal("ApplyConfig accepted a group on a bound channel and a bad zone")
 	}
-	for _, w := range []string{"group sunday in the config file", `"monday"`, "bind it to another channel", "group zone in the config file", "Nowhere/Land"} {
+	for _, w := range []string{"group sunday in the config file", `"monday"`, "group zone in the config file", "Nowhere/Land", "give it the existing group's name"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("ApplyConfig error %q does not mention %q", err, w)
 		}
 	}
-	if s := e.group("saturday"); s.Source != bot.SourceConfig {
-		t.Errorf("saturday was not applied beside the failures: %+v", s)
+	sat := e.group("saturday")
+	if sat.Source != bot.SourceConfig {
+		t.Errorf("saturday was not applied beside the failures: %+v", sat)
+	}
+
+	// Renamed in the file: same channel, new name; the roster follows.
+	if err := groups.ApplyConfig(ctx, e.db, []bot.Group{cfg("tues", "c1", "console:ana"), cfg("saturday", "c6")}); err != nil {
+		t.Fatal(err)
+	}
+	renamed := e.group("tues")
+	if renamed.ID != tue.ID || renamed.Source != bot.SourceConfig {
+		t.Errorf("after the rename: %+v, want group %d", renamed, tue.ID)
+	}
+	if ms, _ := e.db.ListMembers(ctx, renamed.ID); len(ms) != 2 {
+		t.Errorf("the roster did not follow the rename: %+v", ms)
+	}
+	if _, err := e.db.GroupByName(ctx, "tuesday"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("the old name is still there: %v", err)
 	}
 }
 
