@@ -54,11 +54,13 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 func newEnv(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat}
-	rec.DeliverHook = func(out bot.Outbound) error {
-		if h := e.hook.Load(); h != nil {
-			return (*h)(out)
+	if rec != nil {
+		rec.DeliverHook = func(out bot.Outbound) error {
+			if h := e.hook.Load(); h != nil {
+				return (*h)(out)
+			}
+			return nil
 		}
-		return nil
 	}
 	e.start()
 	g, err := e.db.CreateGroup(t.Context(), "console:fac", bot.Group{
