@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/config"
+)
+
+// check prints what the (already validated) config sets up, and with
+// --count the next sessions and reminders of each group.
+func (m *Main) check() error {
+	cfg := m.Config
+	src := m.ConfigPath
+	if src == "" {
+		src = "built-in defaults (no tend.yaml here)"
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "%s: OK\n", src)
+	writeSummary(w, cfg, m.path(cfg.Storage.Path))
+	if m.Count == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	return preview(w, cfg, m.From, m.Count)
+}
+
+// writeSummary describes cfg in a few lines an operator can check by eye.
+// It never prints secrets, only where they come from.
+func writeSummary(w io.Writer, cfg *config.Config, dbPath string) {
+	fmt.Fprintf(w, "  database:  %s\n", dbPath)
+	fmt.Fprintf(w, "  log:       %s, %s, to standard error\n", strings.ToLower(cfg.Log.Level.String()), cfg.Log.Format)
+	fmt.Fprintf(w, "  time zone: %s (for groups that set none)\n", cfg.TimeZone)
+	var plats []string
+	if cfg.Discord != nil {
+		s := "discord"
+		if len(cfg.Discord.GuildIDs) > 0 {
+			s += fmt.Sprintf(" (commands in %d servers)", len(cfg.Discord.GuildIDs))
+		}
+		plats = append(plats, s)
+	}
+	if cfg.Slack != nil {
+		s := "slack (" + cfg.Slack.Mode + " mode"
+		if cfg.Slack.Mode == config.SlackHTTP {
+			s += ", listening on " + cfg.Slack.Listen
+		}
+		plats = append(plats, s+")")
+	}
+	if cfg.ConsoleEnabled() {
+		plats = append(plats, "console")
+	}
+	if len(plats) == 0 {
+		plats = append(plats, "none: nothing would run")
+	}
+	fmt.Fprintf(w, "  platforms: %s\n", strings.Join(plats, ", "))
+	owners := make([]string, len(cfg.Owners))
+	for i, o := range cfg.Owners {
+		owners[i] = string(o)
+	}
+	if len(owners) == 0 {
+		owners = append(owners, "none (the console's user is always one)")
+	}
+	fmt.Fprintf(w, "  owners:    %s\n", strings.Join(owners, ", "))
+	fmt.Fprintf(w, "  safety:    %d crisis phrases; resources set\n", len(cfg.Safety.CrisisPhrases))
+	if len(cfg.Groups) == 0 {
+		fmt.Fprintln(w, "  groups:    none in the file (set them up in chat with /tend group setup)")
+		return
+	}
+	fmt.Fprintf(w, "  groups:    %d\n", len(cfg.Groups))
+	for _, g := range cfg.Groups {
+		fmt.Fprintf(w, "  - %s on %s, %s group, %s", g.Name, g.Address, g.Kind, g.Admission)
+		if g.Capacity > 0 {
+			fmt.Fprintf(w, ", up to %d members", g.Capacity)
+		}
+		fmt.Fprintf(w, ", %s, privacy %s\n", g.TimeZone, g.Privacy)
+		if len(g.Facilitators) > 0 {
+			fs := make([]string, len(g.Facilitators))
+			for i, f := range g.Facilitators {
+				fs[i] = string(f)
+			}
+			fmt.Fprintf(w, "      facilitators: %s\n", strings.Join(fs, ", "))
+		}
+		if s := g.Schedule; s != nil {
+			fmt.Fprintf(w, "      series: %s\n", describeSchedule(*s))
+			fmt.Fprintf(w, "      reminders: %s\n", describeReminders(g.Reminders))
+		}
+		if g.Norms.Template != "" || len(g.Norms.Items) > 0 {
+			n := "template " + g.Norms.Template
+			if len(g.Norms.Items) > 0 {
+				n = fmt.Sprintf("%d own agreements", len(g.Norms.Items))
+			}
+			if g.Norms.Require {
+				n += ", agreement required"
+			}
+			fmt.Fprintf(w, "      norms: %s\n", n)
+		}
+		var ci []string
+		if p := g.CheckIns.AtStart; p != nil {
+			ci = append(ci, p.Kind+" at each start")
+		}
+		if p := g.CheckIns.Between; p != nil {
+			ci = append(ci, fmt.Sprintf("%s on %q by %s", p.Kind, p.Cron, p.Delivery))
+		}
+		if len(ci) > 0 {
+			fmt.Fprintf(w, "      check-ins: %s\n", strings.Join(ci, "; "))
+		}
+	}
+}
+
+func describeSchedule(s bot.Schedule) string {
+	var b strings.Builder
+	if s.Weekly != "" {
+		b.WriteString("weekly " + s.Weekly)
+	} else {
+		b.WriteString("cron " + s.Cron)
+	}
+	fmt.Fprintf(&b, ", %s each", shortDuration(s.Duration))
+	if s.Starts != "" {
+		b.WriteString(", from " + s.Starts)
+	}
+	switch {
+	case s.Count > 0:
+		fmt.Fprintf(&b, ", %d sessions", s.Count)
+	case s.Until != "":
+		b.WriteString(", until " + s.Until)
+	default:
+		b.WriteString(", no end")
+	}
+	if len(s.Topics) > 0 {
+		fmt.Fprintf(&b, ", %d topics", len(s.Topics))
+	}
+	if s.Link != "" {
+		b.WriteString(", with a meeting link")
+	}
+	return b.String()
+}
+
+func describeReminders(r config.Reminders) string {
+	if len(r.Leads) == 0 {
+		return "none"
+	}
+	leads := make([]string, len(r.Leads))
+	for i, d := range r.Leads {
+		leads[i] = shortDuration(d)
+	}
+	s := strings.Join(leads, " and ") + " before"
+	if r.RSVP {
+		s += ", with RSVP buttons"
+	}
+	if r.DM {
+		s += ", DMs for members who ask"
+	}
+	if r.StartingNow {
+		s += ", \"starting now\" post"
+	}
+	return s
+}
+
+// shortDuration prints 24h0m0s as 24h and 1h30m0s as 1h30m.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
+}

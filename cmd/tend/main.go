@@ -1,0 +1,293 @@
+// Command tend runs the tend bot: `tend run` (the default) serves the
+// configured platforms, `tend check` validates a config and summarises what
+// it sets up, and `tend version` prints the version. It holds flags, wiring,
+// signals and exit codes; the logic lives in the packages it wires together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/config"
+	"github.com/tend-bot/tend/reminders"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // something failed while running
+	exitUsage   = 2 // bad flags or a bad config
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise it comes from the module's build information.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := runMain(ctx, NewMain(), os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// runMain runs one command line through m and returns the exit status. It
+// prints every error to m.Stderr once.
+func runMain(ctx context.Context, m *Main, args []string) int {
+	err := m.ParseFlags(ctx, args)
+	if err == nil {
+		err = m.Run(ctx)
+	}
+	if cerr := m.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	}
+	fmt.Fprintln(m.Stderr, errorText(err))
+	var ue *usageError
+	var ce config.Errors
+	if errors.As(err, &ue) || errors.As(err, &ce) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// errorText prints config errors one per line under a heading, and other
+// errors as they are.
+func errorText(err error) string {
+	var ce config.Errors
+	if errors.As(err, &ce) {
+		noun := "problems"
+		if len(ce) == 1 {
+			noun = "problem"
+		}
+		return fmt.Sprintf("tend: the config has %d %s:\n%s", len(ce), noun, ce.Error())
+	}
+	return "tend: " + err.Error()
+}
+
+// usageError is a mistake on the command line; it exits 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...) + "\n" + usage}
+}
+
+const usage = `usage:
+  tend [run] [--config FILE]                         run the bot (the console when no platform is configured)
+  tend check [--config FILE] [--from DATE] [--count N]   validate the config and summarise it
+  tend version                                       print the version
+--config defaults to tend.yaml in the working directory when it exists, else built-in defaults.`
+
+// Main is the program: what it reads and writes is injectable so that tests
+// run it end to end in-process.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// LookupEnv reads environment variables (secrets named by *_env).
+	LookupEnv func(string) (string, bool)
+	// Dir is the working directory: where tend.yaml is looked for and
+	// relative storage paths start. Empty means the process's.
+	Dir string
+	// Clock and Location are the time source and the console's display zone.
+	Clock    bot.Clock
+	Location *time.Location
+	// DrainTimeout bounds how long, after the console's input ends, tend
+	// waits for the work due at that moment (default 30s).
+	DrainTimeout time.Duration
+	// ShutdownTimeout bounds the final flushes after a stop (default 10s).
+	ShutdownTimeout time.Duration
+
+	// Set by ParseFlags.
+	Command    string // "run", "check" or "version"
+	ConfigPath string // empty: built-in defaults
+	Config     *config.Config
+	From       time.Time // check --from
+	Count      int       // check --count; 0: no preview
+
+	closers []func() error
+}
+
+// NewMain returns a Main over the process's standard streams and
+// environment.
+func NewMain() *Main {
+	return &Main{
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+		LookupEnv: os.LookupEnv,
+	}
+}
+
+// path resolves p against m.Dir.
+func (m *Main) path(p string) string {
+	if m.Dir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(m.Dir, p)
+}
+
+// ParseFlags reads the subcommand and its flags and loads the config.
+func (m *Main) ParseFlags(_ context.Context, args []string) error {
+	m.Command = "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		m.Command, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("tend "+m.Command, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() { fmt.Fprintln(m.Stderr, usage) }
+	var configPath, from string
+	var count int
+	switch m.Command {
+	case "run":
+		fs.StringVar(&configPath, "config", "", "the YAML config file (default tend.yaml when present)")
+	case "check":
+		fs.StringVar(&configPath, "config", "", "the YAML config file (default tend.yaml when present)")
+		fs.StringVar(&from, "from", "", "preview sessions and reminders from this date (YYYY-MM-DD; default today)")
+		fs.IntVar(&count, "count", 0, "preview the next N sessions of each group")
+	case "version":
+	case "help":
+		fmt.Fprintln(m.Stdout, usage)
+		return flag.ErrHelp
+	default:
+		return usagef("tend: unknown command %q", m.Command)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{msg: err.Error()} // the flag package printed the usage
+	}
+	if fs.NArg() > 0 {
+		return usagef("tend %s: unexpected %q", m.Command, fs.Arg(0))
+	}
+	if m.Command == "version" {
+		return nil
+	}
+	if from != "" || count != 0 {
+		if count < 1 || count > 1000 {
+			return usagef("tend check: --count %d: give a number of sessions from 1 to 1000, such as --count 10", count)
+		}
+		m.Count = count
+		m.From = time.Now()
+		if m.Clock != nil {
+			m.From = m.Clock.Now()
+		}
+		if from != "" {
+			t, err := time.Parse(time.DateOnly, from)
+			if err != nil {
+				return usagef("tend check: --from %q is not a date: write YYYY-MM-DD, such as --from 2027-03-01", from)
+			}
+			m.From = t
+		}
+	}
+	return m.loadConfig(configPath)
+}
+
+// loadConfig reads --config, else tend.yaml when present, else defaults.
+func (m *Main) loadConfig(flagPath string) error {
+	opts := config.Options{LookupEnv: m.LookupEnv, CheckSchedule: reminders.CheckSchedule}
+	path := flagPath
+	if path == "" {
+		if _, err := os.Stat(m.path("tend.yaml")); err == nil {
+			path = "tend.yaml"
+		}
+	}
+	if path == "" {
+		m.Config = config.Default()
+		return nil
+	}
+	opts.File = path
+	cfg, err := config.Load(m.path(path), opts)
+	if err != nil {
+		var ce config.Errors
+		if errors.As(err, &ce) {
+			return err
+		}
+		return &usageError{msg: fmt.Sprintf("cannot read the config file %s: %v; check --config, or leave it out to use tend.yaml or the built-in defaults", path, errors.Unwrap(err))}
+	}
+	m.ConfigPath = path
+	m.Config = cfg
+	return nil
+}
+
+// Run runs the parsed command.
+func (m *Main) Run(ctx context.Context) error {
+	switch m.Command {
+	case "version":
+		fmt.Fprintln(m.Stdout, "tend", buildVersion())
+		return nil
+	case "check":
+		return m.check()
+	}
+	return m.run(ctx)
+}
+
+// Close releases what Run opened, in reverse order.
+func (m *Main) Close() error {
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if v == "" || v == "(devel)" {
+		v = "devel"
+		if rev != "" {
+			v += " " + rev[:min(12, len(rev))]
+			if b, _ := strconv.ParseBool(modified); b {
+				v += "+modified"
+			}
+		}
+	}
+	return v + " " + info.GoVersion
+}
+
+// logger returns the process logger: stderr, text or json, at the
+// configured level.
+func (m *Main) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: m.Config.Log.Level}
+	if m.Config.Log.Format == config.LogJSON {
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(m.Stderr, opts))
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tend-bot/tend/adapters/console"
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/groups"
+	"github.com/tend-bot/tend/reminders"
+	"github.com/tend-bot/tend/store"
+)
+
+// run wires the store, the platforms, the core and the features, and runs
+// until a signal, a fatal platform error or (console only) the end of input.
+func (m *Main) run(ctx context.Context) error {
+	cfg := m.Config
+	log := m.logger()
+	clock := m.Clock
+	if clock == nil {
+		clock = bot.SystemClock{}
+	}
+
+	dbPath := m.path(cfg.Storage.Path)
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return fmt.Errorf("open the database: %w", err)
+	}
+	m.closers = append(m.closers, db.Close)
+	key, err := db.ActionKey(ctx)
+	if err != nil {
+		return fmt.Errorf("read the button signing key: %w", err)
+	}
+	codec, err := bot.NewActionCodec(key)
+	if err != nil {
+		return fmt.Errorf("button signing key: %w", err)
+	}
+
+	owners := cfg.Owners
+	var platforms []bot.Platform
+	var cons *console.Adapter
+	if cfg.ConsoleEnabled() {
+		// The person at the terminal is an owner: the first console owner
+		// configured, or "owner".
+		user := ""
+		for _, o := range owners {
+			if o.Kind() == bot.PlatformConsole {
+				user = o.ID()
+				break
+			}
+		}
+		if user == "" {
+			user = console.DefaultUser
+			owners = append(owners, bot.Principal(bot.PlatformConsole+":"+user))
+		}
+		var channels []bot.ChannelID
+		for _, g := range cfg.Groups {
+			if g.Address.Platform == bot.PlatformConsole {
+				channels = append(channels, g.Address.Channel)
+			}
+		}
+		cons, err = console.New(console.Config{
+			In: m.Stdin, Out: m.Stdout, DefaultUser: user, Channels: channels,
+			Location: m.Location, Clock: clock, Logger: log,
+		})
+		if err != nil {
+			return fmt.Errorf("start the console: %w", err)
+		}
+		platforms = append(platforms, cons)
+	}
+	if cfg.Discord != nil {
+		p, err := newDiscord(cfg, log)
+		if err != nil {
+			return err
+		}
+		platforms = append(platforms, p)
+	}
+	if cfg.Slack != nil {
+		p, err := newSlack(cfg, log)
+		if err != nil {
+			return err
+		}
+		platforms = append(platforms, p)
+	}
+	if len(platforms) == 0 {
+		return &usageError{msg: "no platform is enabled: configure discord: or slack:, or set console: {enabled: on}"}
+	}
+
+	sender := bot.NewSender(db, codec, clock, log, platforms...)
+	b, err := bot.New(bot.Config{Groups: db, Owners: owners, Codec: codec, Sender: sender, Clock: clock, Logger: log, Version: buildVersion()})
+	if err != nil {
+		return err
+	}
+	jobs := newDrainStore(db)
+	runner := bot.NewRunner(bot.RunnerConfig{Store: jobs, Clock: clock, Logger: log})
+	if err := groups.Register(b, db, groups.Options{DefaultTimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, Logger: log}); err != nil {
+		return fmt.Errorf("register groups: %w", err)
+	}
+	rm, err := reminders.Register(b, runner, db, reminders.Options{Sender: sender, Clock: clock, Logger: log})
+	if err != nil {
+		return fmt.Errorf("register reminders: %w", err)
+	}
+	if err := m.applyConfig(ctx, db, rm); err != nil {
+		return err
+	}
+	if cons != nil {
+		// Groups set up in chat on earlier runs are bound to channels the
+		// console must know, so that their reminders can be shown.
+		all, err := db.ListGroups(ctx)
+		if err != nil {
+			return fmt.Errorf("list groups: %w", err)
+		}
+		for _, g := range all {
+			if g.Address.Platform == bot.PlatformConsole {
+				if err := cons.AddChannels(g.Address.Channel); err != nil {
+					return fmt.Errorf("console channel %s: %w", g.Address.Channel, err)
+				}
+			}
+		}
+	}
+
+	log.Info("tend started", "version", buildVersion(), "database", dbPath, "platforms", len(platforms), "groups", len(cfg.Groups))
+	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs)
+}
+
+// applyConfig applies the groups and series the file declares.
+func (m *Main) applyConfig(ctx context.Context, db *store.DB, rm *reminders.Reminders) error {
+	cfg := m.Config
+	if len(cfg.Groups) == 0 {
+		// Still hand earlier config groups over to chat.
+		return wrapApply(groups.ApplyConfig(ctx, db, nil))
+	}
+	if err := groups.ApplyConfig(ctx, db, cfg.BotGroups()); err != nil {
+		return wrapApply(err)
+	}
+	for _, g := range cfg.Groups {
+		if g.Schedule == nil {
+			continue
+		}
+		stored, err := db.GroupByName(ctx, g.Name)
+		if err != nil {
+			return fmt.Errorf("apply the config: group %s: %w", g.Name, err)
+		}
+		if err := rm.ApplyConfig(ctx, stored.ID, *g.Schedule, g.Reminders); err != nil {
+			return wrapApply(fmt.Errorf("group %s: schedule: %w", g.Name, err))
+		}
+	}
+	return nil
+}
+
+func wrapApply(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg, ok := bot.UserMessage(err); ok {
+		return &usageError{msg: "apply the config: " + msg}
+	}
+	return fmt.Errorf("apply the config: %w", err)
+}
+
+// serve runs the platforms and the job runner until ctx is done, a platform
+// fails, or the console — when it is the only platform — reaches the end of
+// its input, after which the work due at that moment is let finish.
+func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore) error {
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { return runner.Run(gctx) })
+	consoleOnly := cons != nil && len(platforms) == 1
+	for _, p := range platforms {
+		g.Go(func() error {
+			if err := p.Run(gctx, b); err != nil {
+				return fmt.Errorf("%s: %w", p.Name(), err)
+			}
+			if p == bot.Platform(cons) && consoleOnly && gctx.Err() == nil {
+				// End of input: finish what is due now, then stop.
+				dctx, cancel := context.WithTimeout(gctx, m.drainTimeout())
+				defer cancel()
+				if err := jobs.waitIdle(dctx, clock); err != nil && gctx.Err() == nil {
+					log.Warn("stopping with work still running", bot.KeyErr, err)
+				}
+				stop()
+			}
+			return nil
+		})
+	}
+
+	// Wait for everything to stop. After a stop was asked for, the final
+	// flushes (jobs recording their outcome, adapters disconnecting) get a
+	// fresh, bounded context of their own.
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-runCtx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.shutdownTimeout())
+		defer cancel()
+		select {
+		case err = <-done:
+		case <-sctx.Done():
+			return fmt.Errorf("shut down: still busy after %s; stopping anyway", m.shutdownTimeout())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("tend stopped")
+	return nil
+}
+
+func (m *Main) drainTimeout() time.Duration {
+	if m.DrainTimeout > 0 {
+		return m.DrainTimeout
+	}
+	return 30 * time.Second
+}
+
+func (m *Main) shutdownTimeout() time.Duration {
+	if m.ShutdownTimeout > 0 {
+		return m.ShutdownTimeout
+	}
+	return 10 * time.Second
+}
