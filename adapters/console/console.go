@@ -555,7 +555,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		}
 		m := a.newMessageLocked(dmChannel(out.User), out.User, out.Message)
 		a.showLocked(shown{kind: shownDM, channel: m.ref.Channel, ref: m.ref, onlyFor: out.User},
-			fmt.Sprintf("DM to %s (message #%s)", out.User, m.ref.ID), m)
+			fmt.Sprintf("DM to %s", out.User), m)
 		d.Ref = m.ref
 	case bot.OutEdit:
 		m, ok := a.messages[out.Ref.ID]

@@ -53,6 +53,18 @@ func newTestBot(t *testing.T, script string) *testBot {
 	if err != nil {
 		t.Fatal(err)
 	}
+	g2, err := db.CreateGroup(ctx, "console:owner", bot.Group{
+		Name:         "thursday-skills",
+		Address:      bot.Address{Platform: bot.PlatformConsole, Channel: "thursday-skills"},
+		Kind:         bot.KindSkills,
+		Admission:    bot.AdmissionClosed,
+		TimeZone:     "Europe/London",
+		Privacy:      bot.PrivacyStandard,
+		Facilitators: []bot.Principal{"console:lee"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +73,7 @@ func newTestBot(t *testing.T, script string) *testBot {
 	tb.console, err = New(Config{
 		In:       strings.NewReader(script),
 		Out:      tb.out,
-		Channels: []bot.ChannelID{g.Address.Channel},
+		Channels: []bot.ChannelID{g.Address.Channel, g2.Address.Channel},
 		Location: london,
 		Echo:     true,
 		Clock:    tb.clock,
@@ -297,5 +309,40 @@ func TestGolden_Session(t *testing.T) {
 	}
 	if strings.Contains(out, "(only kim sees this) I have been sleeping") {
 		t.Error("a private answer was shown back")
+	}
+}
+
+const groupsScript = `/as lee
+/in thursday-skills
+/tend help
+/tend session announce round:1
+/in tuesday-support
+/tend session announce round:1
+/as ana
+/tend session announce round:1
+/as sam
+/in thursday-skills
+/click 1
+/tend session announce round:2
+/in console
+/tend checkin
+/click 2
+`
+
+// TestGolden_Groups: two groups, facilitators refused outside their own,
+// and a choice pressed from another channel acting on its own message.
+func TestGolden_Groups(t *testing.T) {
+	tb := newTestBot(t, groupsScript)
+	tb.run(t)
+	golden(t, "groups", tb.out.String())
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	if len(tb.presses) != 2 {
+		t.Fatalf("%d presses; want 2", len(tb.presses))
+	}
+	for _, p := range tb.presses {
+		if p.Message.Channel != "thursday-skills" || p.Channel != "thursday-skills" {
+			t.Errorf("press from %s on %+v; want both in thursday-skills, where the message is", p.Channel, p.Message)
+		}
 	}
 }
