@@ -1,0 +1,229 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/adapters/slack"
+	"github.com/tend-bot/tend/adapters/slack/fakeslack"
+	"github.com/tend-bot/tend/bot"
+)
+
+func TestAdapter_BothModes(t *testing.T) {
+	for _, mode := range []string{slack.ModeSocket, slack.ModeHTTP} {
+		t.Run(mode, func(t *testing.T) {
+			t.Run("HelpAnsweredInTheAck", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				res, err := e.fake.SlashCommand(e.ctx, member1, groupChan, "help")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var body struct {
+					ResponseType string `json:"response_type"`
+					Text         string `json:"text"`
+				}
+				if err := json.Unmarshal(res.Body, &body); err != nil {
+					t.Fatalf("ack payload %q: %v", res.Body, err)
+				}
+				if body.ResponseType != "ephemeral" || !strings.Contains(body.Text, "what you can do here") {
+					t.Errorf("help answered with %+v; want an ephemeral help message in the acknowledgement", body)
+				}
+				got := e.ephemeral(member1, "what you can do here")
+				if got.Via != "ack" {
+					t.Errorf("help answered via %s; want the acknowledgement", got.Via)
+				}
+			})
+			t.Run("MentionsPassThrough", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				e.command(member1, groupChan, "demo who <@U0MEM2|mem2> channel:<#C0OTHER|general>", "user=U0MEM2 channel=C0OTHER")
+			})
+			t.Run("CardButtonsEditInPlace", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				e.command(facilitator, groupChan, "demo post key:one", "Posted.")
+				msgs := e.fake.Messages(groupChan)
+				if len(msgs) != 1 {
+					t.Fatalf("%d messages in the group channel; want 1", len(msgs))
+				}
+				card := msgs[0]
+				checkCard(t, card)
+				if card.Metadata == nil || card.Metadata.EventType != "tend_post" || card.Metadata.EventPayload["key"] != "demo/one" {
+					t.Errorf("card metadata = %+v; want tend_post with the outbox key", card.Metadata)
+				}
+				for i, u := range []string{member1, member2} {
+					id, ok := fakeslack.ButtonID(card, "I'll be there")
+					if !ok {
+						t.Fatal("no RSVP button")
+					}
+					if _, err := e.fake.Click(e.ctx, u, card, id); err != nil {
+						t.Fatal(err)
+					}
+					e.ephemeral(u, "Thanks, noted: yes")
+					want := i + 1
+					if _, err := e.fake.WaitMessage(e.ctx, groupChan, func(m fakeslack.Message) bool { return m.Edits == want }); err != nil {
+						t.Fatalf("card not edited after click %d: %v", want, err)
+					}
+				}
+				msgs = e.fake.Messages(groupChan)
+				if len(msgs) != 1 || !strings.Contains(blockText(t, msgs[0].Blocks), "*Coming*\n2") {
+					t.Errorf("after two clicks: %d messages, blocks %s; want the one card showing 2 coming", len(msgs), msgs[0].Blocks)
+				}
+			})
+			t.Run("TamperedButtonRefused", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				e.command(facilitator, groupChan, "demo post key:two", "Posted.")
+				card := e.fake.Messages(groupChan)[0]
+				id, _ := fakeslack.ButtonID(card, "I'll be there")
+				forged := strings.Replace(id, "|yes|", "|no|", 1)
+				if forged == id {
+					t.Fatalf("could not tamper with %q", id)
+				}
+				if _, err := e.fake.Click(e.ctx, member1, card, forged); err != nil {
+					t.Fatal(err)
+				}
+				e.ephemeral(member1, "This button is not valid")
+				if m := e.fake.Messages(groupChan)[0]; m.Edits != 0 {
+					t.Errorf("a tampered press edited the card")
+				}
+			})
+			t.Run("MemberRefusedFacilitatorCommand", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				e.command(member1, groupChan, "demo post key:three", "Only facilitators of tuesday")
+				if n := len(e.fake.Messages(groupChan)); n != 0 {
+					t.Errorf("%d messages in the channel after a refused command; want none (the refusal is private)", n)
+				}
+			})
+			t.Run("SlowCommandAnsweredThroughResponseURL", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode, ackWait: 100 * time.Millisecond})
+				res, err := e.fake.SlashCommand(e.ctx, member1, groupChan, "demo slow")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Body) != 0 && string(res.Body) != "null" {
+					t.Errorf("slow command acknowledged with %q; want an empty acknowledgement", res.Body)
+				}
+				got := e.ephemeral(member1, "late answer")
+				if got.Via != "response_url" {
+					t.Errorf("late answer via %s; want response_url", got.Via)
+				}
+				if _, err := e.fake.WaitMessage(e.ctx, groupChan, func(m fakeslack.Message) bool { return m.Text == "late public answer" }); err != nil {
+					t.Errorf("public late answer not in the channel: %v", err)
+				}
+			})
+			t.Run("ModalOpenAndSubmit", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				if _, err := e.fake.SlashCommand(e.ctx, facilitator, groupChan, "demo form"); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.fake.Wait(e.ctx, func() bool { return true }); err != nil {
+					t.Fatal(err)
+				}
+				var views []fakeslack.View
+				if err := waitFor(e, func() bool { views = e.fake.Views(); return len(views) == 1 }); err != nil {
+					t.Fatalf("no modal opened: %v", err)
+				}
+				v := views[0]
+				if v.PrivateMetadata != groupChan {
+					t.Errorf("modal private_metadata = %q; want the channel", v.PrivateMetadata)
+				}
+				if _, err := e.fake.Submit(e.ctx, facilitator, v, map[string]string{"norms": "1. Confidentiality\n2. Kindness"}); err != nil {
+					t.Fatal(err)
+				}
+				e.ephemeral(facilitator, "Saved 30 characters.")
+			})
+			t.Run("DirectMessageAndJoin", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				if _, err := e.fake.BotMessage(e.ctx, member1, "the bot's own words"); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.fake.DirectMessage(e.ctx, member1, "I feel low today"); err != nil {
+					t.Fatal(err)
+				}
+				ev := e.event()
+				dm, ok := ev.(*bot.DirectMessage)
+				if !ok || dm.Text != "I feel low today" || !dm.DM || dm.User.ID != member1 || dm.User.Bot {
+					t.Fatalf("first event %#v; want the member's DM (the bot's own message ignored)", ev)
+				}
+				if _, err := e.fake.WaitMessage(e.ctx, "D0MEM1", func(m fakeslack.Message) bool { return strings.Contains(m.Text, "16 characters") }); err != nil {
+					t.Errorf("no reply in the DM: %v", err)
+				}
+				if _, err := e.fake.MemberJoined(e.ctx, member2, groupChan); err != nil {
+					t.Fatal(err)
+				}
+				ev = e.event()
+				j, ok := ev.(*bot.MemberJoined)
+				if !ok || j.User.ID != member2 || j.Channel != groupChan || j.Guild != e.fake.Opts().TeamID {
+					t.Errorf("event %#v; want member2 joining the group channel", ev)
+				}
+			})
+		})
+	}
+}
+
+// checkCard checks a posted card's Block Kit: block_id on every block, a
+// header, mrkdwn with Slack date tokens, escaped text, buttons whose
+// action_id is the signed id.
+func checkCard(t *testing.T, m fakeslack.Message) {
+	t.Helper()
+	var blocks []map[string]any
+	if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+		t.Fatalf("blocks %s: %v", m.Blocks, err)
+	}
+	types := map[string]int{}
+	for _, b := range blocks {
+		types[b["type"].(string)]++
+		if id, _ := b["block_id"].(string); id == "" {
+			t.Errorf("block %v has no block_id", b)
+		}
+	}
+	if types["header"] != 1 || types["actions"] != 1 || types["section"] < 2 {
+		t.Errorf("block types %v; want a header, sections and one actions block", types)
+	}
+	raw := blockText(t, m.Blocks)
+	if !strings.Contains(raw, "<!date^1796148000^{date_short_pretty} at {time}|1 December 2026 18:00 UTC>") {
+		t.Errorf("blocks %s; want a Slack date token with a UTC fallback", raw)
+	}
+	if !strings.Contains(raw, "&amp; &lt;notes&gt;") {
+		t.Errorf("blocks %s; want & < > escaped", raw)
+	}
+	if !strings.Contains(m.Text, "1 December 2026 18:00 UTC") {
+		t.Errorf("fallback text %q; want the time in UTC words", m.Text)
+	}
+	id, ok := fakeslack.ButtonID(m, "Can't make it")
+	if !ok || !strings.HasPrefix(id, "t1|demo.rsvp|") {
+		t.Errorf("button action_id %q; want the core's signed id", id)
+	}
+}
+
+func waitFor(e *env, cond func() bool) error {
+	return e.fake.Wait(e.ctx, func() bool { return cond() })
+}
+
+// blockText returns every text in blocks, decoded, one per line.
+func blockText(t *testing.T, blocks json.RawMessage) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(blocks, &v); err != nil {
+		t.Fatalf("blocks %s: %v", blocks, err)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch o := v.(type) {
+		case map[string]any:
+			if s, ok := o["text"].(string); ok {
+				out = append(out, s)
+			}
+			for _, c := range o {
+				walk(c)
+			}
+		case []any:
+			for _, c := range o {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return strings.Join(out, "\n")
+}

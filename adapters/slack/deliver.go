@@ -1,0 +1,415 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/tend-bot/tend/bot"
+
+	slackgo "github.com/slack-go/slack"
+)
+
+// metadataEventType marks the bot's own posts; the event payload carries the
+// outbox key so that FindDelivered can recognise a post after a crash.
+const metadataEventType = "tend_post"
+
+// channelRefusals are Web API errors meaning the bot cannot post in a
+// channel until a person changes something (invites it back, unarchives).
+var channelRefusals = map[string]string{
+	"channel_not_found":   "the channel does not exist or the bot cannot see it",
+	"not_in_channel":      "the bot is not a member of the channel; invite it with /invite @tend",
+	"is_archived":         "the channel is archived",
+	"channel_is_archived": "the channel is archived",
+	"restricted_action":   "the workspace does not allow the bot to post there",
+}
+
+// dmRefusals are Web API errors meaning a person cannot be sent a direct
+// message.
+var dmRefusals = map[string]string{
+	"user_not_found":        "the member's account was not found",
+	"user_not_visible":      "the member cannot be messaged by the bot",
+	"user_disabled":         "the member's account is deactivated",
+	"cannot_dm_bot":         "the member is a bot",
+	"messages_tab_disabled": "the member has turned off messages from apps",
+	"channel_not_found":     "the member's direct messages are closed to the bot",
+	"not_in_channel":        "the member's direct messages are closed to the bot",
+	"restricted_action":     "the workspace does not allow the bot to message the member",
+}
+
+// Deliver implements bot.Platform.
+func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	switch out.Kind {
+	case bot.OutPost:
+		ch := string(out.To.Channel)
+		if ch == "" {
+			return bot.Delivered{}, errors.New("slack: post: no channel")
+		}
+		return a.post(ctx, ch, out, false)
+	case bot.OutDM:
+		ch, err := a.openDM(ctx, out.User)
+		if err != nil {
+			return bot.Delivered{}, err
+		}
+		return a.post(ctx, ch, out, true)
+	case bot.OutEdit:
+		return a.edit(ctx, out)
+	case bot.OutPin:
+		return a.pin(ctx, out)
+	case bot.OutInvite:
+		return a.invite(ctx, out)
+	case bot.OutGrantRole, bot.OutRevokeRole:
+		return bot.Delivered{}, fmt.Errorf("slack: %s: Slack has no roles; gate with an invitation to a private channel instead: %w", out.Kind, errors.ErrUnsupported)
+	default:
+		return bot.Delivered{}, fmt.Errorf("slack: deliver %s: replies and modals answer an event and are not delivered on their own", out.Kind)
+	}
+}
+
+// FindDelivered implements bot.Finder: it looks through the channel's
+// recent history for a post of the bot whose metadata carries out.Key.
+func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Delivered, bool, error) {
+	if out.Key == "" {
+		return bot.Delivered{}, false, nil
+	}
+	var ch string
+	switch out.Kind {
+	case bot.OutPost:
+		ch = string(out.To.Channel)
+	case bot.OutDM:
+		var err error
+		if ch, err = a.openDM(ctx, out.User); err != nil {
+			return bot.Delivered{}, false, err
+		}
+	default:
+		return bot.Delivered{}, false, nil
+	}
+	return a.find(ctx, ch, out.Key)
+}
+
+// historyDepth is how many recent messages FindDelivered looks through: a
+// retry after a crash comes minutes later, not hundreds of posts later.
+const historyDepth = 200
+
+func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool, error) {
+	self := a.self.Load()
+	var cursor string
+	seen := 0
+	for seen < historyDepth {
+		var resp *slackgo.GetConversationHistoryResponse
+		err := a.call(ctx, "", "conversations.history", nil, func() error {
+			var err error
+			resp, err = a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+				ChannelID: ch, Limit: 100, Cursor: cursor, IncludeAllMetadata: true,
+			})
+			return err
+		})
+		if err != nil {
+			return bot.Delivered{}, false, a.refusal(ch, "", "conversations.history", err)
+		}
+		for _, m := range resp.Messages {
+			if m.Metadata.EventType != metadataEventType {
+				continue
+			}
+			if self != nil && self.BotID != "" && m.BotID != "" && m.BotID != self.BotID {
+				continue
+			}
+			if k, _ := m.Metadata.EventPayload["key"].(string); k == key {
+				return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(m.Timestamp)}, At: tsTime(m.Timestamp)}, true, nil
+			}
+		}
+		seen += len(resp.Messages)
+		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" || len(resp.Messages) == 0 {
+			break
+		}
+		cursor = resp.ResponseMetaData.NextCursor
+	}
+	return bot.Delivered{}, false, nil
+}
+
+// post sends a message with chat.postMessage, paced per channel. After an
+// answer that leaves it unknown whether Slack posted (a 5xx, a lost
+// connection), it looks for the post by its key before trying again, so
+// that a retry never doubles a reminder.
+func (a *Adapter) post(ctx context.Context, ch string, out bot.Outbound, dm bool) (bot.Delivered, error) {
+	if err := a.checkReachable(ch, out.User, dm); err != nil {
+		return bot.Delivered{}, err
+	}
+	opts, err := messageOptions(out.Message)
+	if err != nil {
+		return bot.Delivered{}, fmt.Errorf("slack: render: %w", err)
+	}
+	if out.Key != "" {
+		opts = append(opts, slackgo.MsgOptionMetadata(slackgo.SlackMetadata{
+			EventType: metadataEventType, EventPayload: map[string]any{"key": out.Key},
+		}))
+	}
+	var d bot.Delivered
+	var ambiguous func() (bool, error)
+	if out.Key != "" {
+		ambiguous = func() (bool, error) {
+			found, ok, err := a.find(ctx, ch, out.Key)
+			if ok {
+				d = found
+			}
+			return ok, err
+		}
+	}
+	err = a.call(ctx, ch, "chat.postMessage", ambiguous, func() error {
+		rch, ts, err := a.api.PostMessageContext(ctx, ch, opts...)
+		if err == nil {
+			d = bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(rch), ID: bot.MessageID(ts)}, At: tsTime(ts)}
+		}
+		return err
+	})
+	if err != nil {
+		var user bot.UserID
+		if dm {
+			user = out.User
+		}
+		return bot.Delivered{}, a.refusal(ch, user, "chat.postMessage", err)
+	}
+	return d, nil
+}
+
+func (a *Adapter) openDM(ctx context.Context, user bot.UserID) (string, error) {
+	if user == "" {
+		return "", errors.New("slack: dm: no user")
+	}
+	if err := a.checkReachable("", user, true); err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	ch, ok := a.dmChannels[user]
+	a.mu.Unlock()
+	if ok {
+		return ch, nil
+	}
+	err := a.call(ctx, "", "conversations.open", nil, func() error {
+		c, _, _, err := a.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{string(user)}, ReturnIM: true})
+		if err == nil {
+			ch = c.ID
+		}
+		return err
+	})
+	if err != nil {
+		return "", a.refusal("", user, "conversations.open", err)
+	}
+	a.mu.Lock()
+	a.dmChannels[user] = ch
+	a.mu.Unlock()
+	return ch, nil
+}
+
+func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	ch, ts := string(out.Ref.Channel), string(out.Ref.ID)
+	if ch == "" || ts == "" {
+		return bot.Delivered{}, errors.New("slack: edit: the message reference has no channel or timestamp")
+	}
+	if err := a.checkReachable(ch, "", false); err != nil {
+		return bot.Delivered{}, err
+	}
+	opts, err := messageOptions(out.Message)
+	if err != nil {
+		return bot.Delivered{}, fmt.Errorf("slack: render: %w", err)
+	}
+	err = a.call(ctx, "", "chat.update", nil, func() error {
+		_, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, opts...)
+		return err
+	})
+	if err != nil {
+		if errCode(err) == "message_not_found" {
+			return bot.Delivered{}, &bot.PermanentError{Reason: "the message to edit was deleted"}
+		}
+		return bot.Delivered{}, a.refusal(ch, "", "chat.update", err)
+	}
+	return bot.Delivered{Ref: out.Ref, At: time.Now()}, nil
+}
+
+func (a *Adapter) pin(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	ch, ts := string(out.Ref.Channel), string(out.Ref.ID)
+	if ch == "" || ts == "" {
+		return bot.Delivered{}, errors.New("slack: pin: the message reference has no channel or timestamp")
+	}
+	if err := a.checkReachable(ch, "", false); err != nil {
+		return bot.Delivered{}, err
+	}
+	err := a.call(ctx, "", "pins.add", nil, func() error {
+		return a.api.AddPinContext(ctx, ch, slackgo.NewRefToMessage(ch, ts))
+	})
+	if err != nil && errCode(err) != "already_pinned" {
+		return bot.Delivered{}, a.refusal(ch, "", "pins.add", err)
+	}
+	return bot.Delivered{Ref: out.Ref, At: time.Now()}, nil
+}
+
+func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	ch := string(out.To.Channel)
+	if ch == "" || out.User == "" {
+		return bot.Delivered{}, errors.New("slack: invite: a channel and a user are required")
+	}
+	if err := a.checkReachable(ch, "", false); err != nil {
+		return bot.Delivered{}, err
+	}
+	err := a.call(ctx, "", "conversations.invite", nil, func() error {
+		_, err := a.api.InviteUsersToConversationContext(ctx, ch, string(out.User))
+		return err
+	})
+	switch errCode(err) {
+	case "", "already_in_channel":
+		return bot.Delivered{At: time.Now()}, nil
+	case "user_not_found", "user_is_restricted", "user_disabled", "cant_invite":
+		return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("cannot invite the member to the channel (%s)", errCode(err))}
+	}
+	return bot.Delivered{}, a.refusal(ch, "", "conversations.invite", err)
+}
+
+// call runs fn, the one Web API call of op, with pacing and bounded
+// retries: when channel is set it first waits for the channel's pacing
+// token; a 429 waits Retry-After; a 5xx or a network error backs off
+// exponentially. Before retrying after an answer that leaves the outcome
+// unknown it asks ambiguous, when set, whether the call took effect after
+// all; true ends the call successfully.
+func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func() (bool, error), fn func() error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if channel != "" {
+			if werr := a.limiter(channel).Wait(ctx); werr != nil {
+				return fmt.Errorf("%s: waiting for the channel's pace: %w", op, werr)
+			}
+		}
+		err = fn()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		if attempt > a.cfg.MaxRetries {
+			return fmt.Errorf("%s: giving up after %d attempts: %w", op, attempt, err)
+		}
+		var wait time.Duration
+		var rl *slackgo.RateLimitedError
+		var sc slackgo.StatusCodeError
+		switch {
+		case errors.As(err, &rl):
+			wait = max(rl.RetryAfter, time.Second)
+			a.log.Warn("rate limited by Slack; waiting", "op", op, bot.KeyChannel, channel, "retry_after", wait)
+		case errors.As(err, &sc) && sc.Code >= 500, isNetErr(err):
+			wait = backoff(a.cfg.RetryBase, attempt)
+			a.log.Warn("Slack call failed; retrying", "op", op, bot.KeyChannel, channel, "attempt", attempt, "in", wait, bot.KeyErr, err)
+			if ambiguous != nil {
+				if serr := sleep(ctx, wait); serr != nil {
+					return fmt.Errorf("%s: %w", op, serr)
+				}
+				wait = 0
+				done, ferr := ambiguous()
+				if ferr != nil {
+					a.log.Warn("could not check whether a failed post went through; retrying", "op", op, bot.KeyChannel, channel, bot.KeyErr, ferr)
+				} else if done {
+					a.log.Info("a post whose answer was lost had gone through; not posting again", "op", op, bot.KeyChannel, channel)
+					return nil
+				}
+			}
+		default:
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		if serr := sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("%s: %w", op, serr)
+		}
+	}
+}
+
+func isNetErr(err error) bool {
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne)
+}
+
+// errCode returns Slack's error code ("channel_not_found"), or "".
+func errCode(err error) string {
+	var se slackgo.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	return ""
+}
+
+func (a *Adapter) limiter(ch string) *rate.Limiter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l, ok := a.limiters[ch]
+	if !ok {
+		l = rate.NewLimiter(a.cfg.ChannelRate, a.cfg.ChannelBurst)
+		a.limiters[ch] = l
+	}
+	return l
+}
+
+// checkReachable fails fast for a channel or user that refused the bot
+// recently.
+func (a *Adapter) checkReachable(ch string, user bot.UserID, dm bool) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	if dm && user != "" {
+		if until, ok := a.unreachable["user:"+string(user)]; ok && now.Before(until) {
+			return &bot.PermanentError{Reason: "the member cannot be sent direct messages"}
+		}
+	}
+	if ch != "" && !dm {
+		if until, ok := a.unreachable[ch]; ok && now.Before(until) {
+			return &bot.PermanentError{Reason: fmt.Sprintf("Slack channel %s refused the bot earlier; invite the bot back or bind the group to another channel", ch)}
+		}
+	}
+	return nil
+}
+
+// refusal turns a Web API error into a bot.PermanentError when the channel
+// or person refused the bot, marking it so that later sends fail fast and
+// logging it once; other errors are wrapped as they are.
+func (a *Adapter) refusal(ch string, user bot.UserID, op string, err error) error {
+	code := errCode(err)
+	if user != "" {
+		if why, ok := dmRefusals[code]; ok {
+			a.mark("user:"+string(user), "direct message refused", bot.KeyUser, string(user), code)
+			return &bot.PermanentError{Reason: "cannot send a direct message: " + why}
+		}
+	} else if why, ok := channelRefusals[code]; ok && ch != "" {
+		a.mark(ch, "channel refused the bot", bot.KeyChannel, ch, code)
+		return &bot.PermanentError{Reason: fmt.Sprintf("Slack channel %s: %s", ch, why)}
+	}
+	return fmt.Errorf("slack: %w", err)
+}
+
+func (a *Adapter) mark(key, msg, logKey, logVal, code string) {
+	a.mu.Lock()
+	until, was := a.unreachable[key]
+	fresh := !was || time.Now().After(until)
+	a.unreachable[key] = time.Now().Add(a.cfg.UnreachableFor)
+	a.mu.Unlock()
+	if fresh {
+		a.log.Error(msg+"; failing fast for a while", logKey, logVal, "slack_error", code, "for", a.cfg.UnreachableFor)
+	}
+}
+
+// tsTime reads a Slack message timestamp ("1700000000.000100").
+func tsTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Now()
+	}
+	var ns int64
+	if frac != "" {
+		f, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		ns = f
+	}
+	return time.Unix(s, ns)
+}

@@ -1,0 +1,27 @@
+// Package slack connects tend to Slack through github.com/slack-go/slack
+// (imported as slackgo).
+//
+// It runs in one of two modes. In socket mode (the default) it opens a Socket
+// Mode websocket with the app-level token, so no public URL is needed; Slack
+// sends slash commands, interactions and events as envelopes that are
+// acknowledged within Slack's 3-second deadline. In http mode it listens for
+// Slack's signed HTTP requests (slash commands, interactivity and the Events
+// API) and refuses anything whose X-Slack-Signature does not verify, whose
+// timestamp is more than five minutes off, or whose body is too large, before
+// it reaches the core.
+//
+// Outbound work (Deliver) always uses the Web API, independent of the socket,
+// so a dropped socket loses nothing that is queued. Posts are paced at about
+// one per second per channel with short bursts, 429 Retry-After is honoured,
+// 5xx answers are retried a bounded number of times with backoff, and a
+// channel that refuses the bot (channel_not_found, not_in_channel,
+// is_archived) is marked unreachable so that later sends fail fast with a
+// bot.PermanentError. A post carries message metadata with its outbox key so
+// that FindDelivered can recognise it after a crash.
+//
+// Messages are rendered as Block Kit: a header for the title, mrkdwn sections
+// for the text and fields, an actions block (always with a block_id) for the
+// buttons, whose action_id is the core's signed id, and times as
+// <!date^UNIX^{date_short_pretty} at {time}|fallback> so that every reader
+// sees their own zone.
+package slack

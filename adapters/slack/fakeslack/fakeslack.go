@@ -1,0 +1,835 @@
+// Package fakeslack is a fake Slack for tests: the Web API methods tend's
+// adapter uses, Socket Mode over a websocket, and signed HTTP delivery of
+// slash commands, interactions and events to an adapter listening in http
+// mode. It serves on 127.0.0.1 only.
+//
+// It is faithful where it matters for correctness: every Web API request is
+// validated against Slack's published OpenAPI description (testdata), and a
+// request that fails validation gets Slack's invalid_arguments error and is
+// reported as a test failure; chat.postMessage is rate limited per channel
+// and answers 429 with Retry-After; Socket Mode sends hello, envelopes with
+// envelope ids, websocket pings and disconnect envelopes, records when each
+// envelope was acknowledged, and resends unacknowledged envelopes after a
+// reconnect, as Slack does. Fault switches inject 429s, 500s (before or
+// after the call took effect), disconnects, dropped sockets, channels that
+// refuse the bot and members whose direct messages are closed.
+package fakeslack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Options configures a Server. Zero values get working defaults.
+type Options struct {
+	BotToken      string // default "xoxb-fake-bot-token"
+	AppToken      string // default "xapp-fake-app-token"
+	SigningSecret string // default "fake-signing-secret"
+	TeamID        string // default "T0FAKE"
+	BotUserID     string // default "U0TENDBOT"
+	BotID         string // default "B0TENDBOT"
+	// ChannelRate and ChannelBurst limit chat.postMessage per channel;
+	// default one per second with bursts of 4.
+	ChannelRate  rate.Limit
+	ChannelBurst int
+	// PingInterval is how often the Socket Mode websocket is pinged;
+	// default 2 s.
+	PingInterval time.Duration
+}
+
+// Server is a running fake Slack.
+type Server struct {
+	opts Options
+	tb   testing.TB
+	srv  *httptest.Server
+	spec *specValidator
+
+	mu         sync.Mutex
+	changed    chan struct{} // closed and replaced on every change
+	channels   map[string]*Channel
+	users      map[string]string // id → name
+	dmsClosed  map[string]bool
+	messages   []*Message
+	ephemerals []*Ephemeral
+	views      []*View
+	calls      []Call
+	faults     []*fault
+	limiters   map[string]*rate.Limiter
+	responses  map[string]respondTo // response_url id → where it answers
+	triggers   map[string]time.Time // trigger_id → issued
+	seq        int64
+	violations []string
+	rateLimits int
+
+	sock sockState
+	http httpTarget
+}
+
+// Channel is a conversation in the fake workspace.
+type Channel struct {
+	ID       string
+	Name     string
+	Private  bool
+	Archived bool
+	// BotMember says whether the bot is in the channel (default true).
+	BotMember bool
+	Members   map[string]bool
+}
+
+// Message is a message the bot posted (or a public response).
+type Message struct {
+	Channel  string
+	TS       string
+	BotID    string
+	Text     string
+	Blocks   json.RawMessage
+	Metadata *Metadata
+	Edits    int
+	Pinned   bool
+	// Via is how it was posted: chat.postMessage, response_url or ack.
+	Via string
+}
+
+// Metadata is Slack message metadata.
+type Metadata struct {
+	EventType    string         `json:"event_type"`
+	EventPayload map[string]any `json:"event_payload"`
+}
+
+// Ephemeral is a message only one person saw.
+type Ephemeral struct {
+	Channel string
+	User    string
+	Text    string
+	Blocks  json.RawMessage
+	// Via is chat.postEphemeral, response_url or ack.
+	Via string
+}
+
+// View is a modal opened with views.open.
+type View struct {
+	ID              string
+	User            string
+	CallbackID      string
+	PrivateMetadata string
+	Raw             json.RawMessage
+}
+
+// Call is one Web API call as the fake answered it.
+type Call struct {
+	Method string
+	Status int
+	Error  string // Slack's error code when ok was false
+	At     time.Time
+}
+
+type respondTo struct {
+	channel, user string
+}
+
+type fault struct {
+	method      string
+	status      int // 429 or 5xx; 0 with code set
+	code        string
+	afterCommit bool
+	left        int
+}
+
+// New starts a fake Slack on 127.0.0.1. It is closed, and any spec
+// violation reported as a test failure, when the test ends.
+func New(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	if opts.BotToken == "" {
+		opts.BotToken = "xoxb-fake-bot-token"
+	}
+	if opts.AppToken == "" {
+		opts.AppToken = "xapp-fake-app-token"
+	}
+	if opts.SigningSecret == "" {
+		opts.SigningSecret = "fake-signing-secret"
+	}
+	if opts.TeamID == "" {
+		opts.TeamID = "T0FAKE"
+	}
+	if opts.BotUserID == "" {
+		opts.BotUserID = "U0TENDBOT"
+	}
+	if opts.BotID == "" {
+		opts.BotID = "B0TENDBOT"
+	}
+	if opts.ChannelRate <= 0 {
+		opts.ChannelRate = 1
+	}
+	if opts.ChannelBurst <= 0 {
+		opts.ChannelBurst = 4
+	}
+	if opts.PingInterval <= 0 {
+		opts.PingInterval = 2 * time.Second
+	}
+	spec, err := loadSpec()
+	if err != nil {
+		tb.Fatalf("fakeslack: load the Web API spec: %v", err)
+	}
+	s := &Server{
+		opts: opts, tb: tb, spec: spec,
+		changed:   make(chan struct{}),
+		channels:  map[string]*Channel{},
+		users:     map[string]string{},
+		dmsClosed: map[string]bool{},
+		limiters:  map[string]*rate.Limiter{},
+		responses: map[string]respondTo{},
+		triggers:  map[string]time.Time{},
+	}
+	s.sock.init()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/link/", s.serveSocket)
+	mux.HandleFunc("/respond/", s.serveRespond)
+	s.srv = httptest.NewServer(mux) // httptest listens on 127.0.0.1
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server and reports spec violations to the test.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.sock.closeAll()
+	s.mu.Lock()
+	v := s.violations
+	s.violations = nil
+	s.mu.Unlock()
+	for _, msg := range v {
+		s.tb.Errorf("fakeslack: %s", msg)
+	}
+}
+
+// APIURL is the Web API base URL, for the adapter's api_url.
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Opts returns the options in effect (tokens, secret, ids).
+func (s *Server) Opts() Options { return s.opts }
+
+// AddChannel adds a channel the bot is a member of.
+func (s *Server) AddChannel(id, name string, private bool, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &Channel{ID: id, Name: name, Private: private, BotMember: true, Members: map[string]bool{}}
+	for _, m := range members {
+		c.Members[m] = true
+	}
+	s.channels[id] = c
+}
+
+// AddUser adds a person.
+func (s *Server) AddUser(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = name
+}
+
+// SetDMsClosed makes conversations.open for user fail as it does for a
+// person the bot cannot message.
+func (s *Server) SetDMsClosed(user string, closed bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dmsClosed[user] = closed
+}
+
+// RemoveBot takes the bot out of a channel (not_in_channel).
+func (s *Server) RemoveBot(ch string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.channels[ch]; c != nil {
+		c.BotMember = false
+	}
+}
+
+// DeleteChannel removes a channel (channel_not_found).
+func (s *Server) DeleteChannel(ch string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.channels, ch)
+}
+
+// Fail makes the next n calls of method answer with HTTP status (429 with
+// Retry-After: 1, or a 5xx) before doing anything.
+func (s *Server) Fail(method string, status, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{method: method, status: status, left: n})
+}
+
+// FailAfterCommit makes the next n calls of method take effect and then
+// answer 500, so that the caller cannot know they succeeded.
+func (s *Server) FailAfterCommit(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{method: method, status: http.StatusInternalServerError, afterCommit: true, left: n})
+}
+
+// FailWith makes the next n calls of method answer ok:false with code.
+func (s *Server) FailWith(method, code string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{method: method, code: code, left: n})
+}
+
+// Messages returns copies of the messages in channel, oldest first; ""
+// means every channel.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if channel == "" || m.Channel == channel {
+			out = append(out, *m)
+		}
+	}
+	return out
+}
+
+// Ephemerals returns copies of the ephemeral messages user saw.
+func (s *Server) Ephemerals(user string) []Ephemeral {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Ephemeral
+	for _, e := range s.ephemerals {
+		if user == "" || e.User == user {
+			out = append(out, *e)
+		}
+	}
+	return out
+}
+
+// Views returns the modals opened so far.
+func (s *Server) Views() []View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []View
+	for _, v := range s.views {
+		out = append(out, *v)
+	}
+	return out
+}
+
+// Calls returns every Web API call answered so far.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// RateLimited returns how many 429s the fake's own per-channel limits
+// answered (injected faults not counted).
+func (s *Server) RateLimited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rateLimits
+}
+
+// Violations returns the spec violations recorded so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.violations...)
+}
+
+// Wait blocks until cond is true, or ctx is done. cond is evaluated after
+// every change to the fake's state, without its lock held, so it may call
+// the Server's methods.
+func (s *Server) Wait(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("fakeslack: waiting: %w", ctx.Err())
+		}
+	}
+}
+
+// WaitMessage waits for a message in channel that match accepts.
+func (s *Server) WaitMessage(ctx context.Context, channel string, match func(Message) bool) (Message, error) {
+	var got Message
+	err := s.Wait(ctx, func() bool {
+		for _, m := range s.Messages(channel) {
+			if match(m) {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+// WaitEphemeral waits for an ephemeral message to user that match
+// accepts.
+func (s *Server) WaitEphemeral(ctx context.Context, user string, match func(Ephemeral) bool) (Ephemeral, error) {
+	var got Ephemeral
+	err := s.Wait(ctx, func() bool {
+		for _, e := range s.Ephemerals(user) {
+			if match(e) {
+				got = e
+				return true
+			}
+		}
+		return false
+	})
+	return got, err
+}
+
+// notify wakes waiters; callers hold s.mu.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// nextTS returns a new, strictly increasing message timestamp; callers
+// hold s.mu.
+func (s *Server) nextTS() string {
+	s.seq++
+	now := time.Now()
+	return fmt.Sprintf("%d.%06d", now.Unix(), s.seq%1000000)
+}
+
+// nextID returns a new id with prefix; callers hold s.mu.
+func (s *Server) nextID(prefix string) string {
+	s.seq++
+	return prefix + strconv.FormatInt(s.seq, 10)
+}
+
+// --- Web API ---
+
+// apiResult is a Web API answer: status, headers and a JSON body.
+type apiResult struct {
+	status     int
+	retryAfter int
+	body       map[string]any
+}
+
+func ok(fields map[string]any) apiResult {
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields["ok"] = true
+	return apiResult{status: http.StatusOK, body: fields}
+}
+
+func fail(code string) apiResult {
+	return apiResult{status: http.StatusOK, body: map[string]any{"ok": false, "error": code}}
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	params, token, perr := collectParams(r, body)
+	var res apiResult
+	switch {
+	case perr != nil:
+		s.violation("%s: %v", method, perr)
+		res = fail("invalid_arguments")
+	default:
+		if verr := s.spec.validate(method, params, token); verr != nil {
+			s.violation("%s: request does not match Slack's Web API spec: %v", method, verr)
+			res = fail("invalid_arguments")
+		} else {
+			res = s.call(method, params, token)
+		}
+	}
+	s.mu.Lock()
+	code, _ := res.body["error"].(string)
+	s.calls = append(s.calls, Call{Method: method, Status: res.status, Error: code, At: time.Now()})
+	s.notify()
+	s.mu.Unlock()
+	if res.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(res.retryAfter))
+	}
+	if res.status != http.StatusOK {
+		w.WriteHeader(res.status)
+		if res.status == http.StatusTooManyRequests {
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": "ratelimited"})
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(res.body)
+}
+
+func (s *Server) violation(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.violations = append(s.violations, fmt.Sprintf(format, args...))
+}
+
+// collectParams gathers a request's arguments wherever Slack accepts them:
+// the query string, a form body or a JSON body. Non-string JSON values are
+// kept as their JSON text, as Slack reads them.
+func collectParams(r *http.Request, body []byte) (map[string]string, string, error) {
+	params := map[string]string{}
+	for k, v := range r.URL.Query() {
+		params[k] = v[0]
+	}
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/json"):
+		if len(strings.TrimSpace(string(body))) > 0 {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(body, &m); err != nil {
+				return nil, "", fmt.Errorf("JSON body is not an object: %w", err)
+			}
+			for k, raw := range m {
+				var str string
+				if json.Unmarshal(raw, &str) == nil {
+					params[k] = str
+				} else {
+					params[k] = string(raw)
+				}
+			}
+		}
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"), ct == "":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, "", fmt.Errorf("form body: %w", err)
+		}
+		for k, v := range form {
+			params[k] = v[0]
+		}
+	default:
+		return nil, "", fmt.Errorf("unexpected Content-Type %q", ct)
+	}
+	token := params["token"]
+	delete(params, "token")
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		token = strings.TrimPrefix(auth, "Bearer ")
+	}
+	return params, token, nil
+}
+
+// takeFault returns the fault to inject for method, if any; callers hold
+// s.mu.
+func (s *Server) takeFault(method string) *fault {
+	for i, f := range s.faults {
+		if f.method == method && f.left > 0 {
+			f.left--
+			if f.left == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+			return f
+		}
+	}
+	return nil
+}
+
+func (s *Server) call(method string, p map[string]string, token string) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if method == "apps.connections.open" {
+		if token != s.opts.AppToken {
+			return fail("invalid_auth")
+		}
+	} else if token != s.opts.BotToken {
+		if token == "" {
+			return fail("not_authed")
+		}
+		return fail("invalid_auth")
+	}
+	f := s.takeFault(method)
+	if f != nil && !f.afterCommit {
+		if f.code != "" {
+			return fail(f.code)
+		}
+		res := apiResult{status: f.status}
+		if f.status == http.StatusTooManyRequests {
+			res.retryAfter = 1
+		}
+		return res
+	}
+	res := s.do(method, p)
+	if f != nil && f.afterCommit {
+		return apiResult{status: f.status}
+	}
+	return res
+}
+
+// do performs a Web API method; callers hold s.mu.
+func (s *Server) do(method string, p map[string]string) apiResult {
+	switch method {
+	case "auth.test":
+		return ok(map[string]any{"url": "https://fake.slack.com/", "team": "Fake Clinic", "user": "tend",
+			"team_id": s.opts.TeamID, "user_id": s.opts.BotUserID, "bot_id": s.opts.BotID})
+	case "apps.connections.open":
+		u := strings.Replace(s.srv.URL, "http://", "ws://", 1) + "/link/?ticket=" + s.nextID("t")
+		return ok(map[string]any{"url": u})
+	case "chat.postMessage":
+		return s.postMessage(p)
+	case "chat.postEphemeral":
+		c, res, good := s.writableChannel(p["channel"])
+		if !good {
+			return res
+		}
+		if !c.Members[p["user"]] && !strings.HasPrefix(c.ID, "D") {
+			return fail("user_not_in_channel")
+		}
+		s.ephemerals = append(s.ephemerals, &Ephemeral{Channel: c.ID, User: p["user"], Text: p["text"], Blocks: rawOrNil(p["blocks"]), Via: "chat.postEphemeral"})
+		s.notify()
+		return ok(map[string]any{"message_ts": s.nextTS()})
+	case "chat.update":
+		if _, res, good := s.writableChannel(p["channel"]); !good {
+			return res
+		}
+		m := s.findMessage(p["channel"], p["ts"])
+		if m == nil {
+			return fail("message_not_found")
+		}
+		m.Text, m.Blocks = p["text"], rawOrNil(p["blocks"])
+		m.Edits++
+		s.notify()
+		return ok(map[string]any{"channel": m.Channel, "ts": m.TS, "text": m.Text})
+	case "conversations.open":
+		user := p["users"]
+		if user == "" || strings.Contains(user, ",") {
+			return fail("users_list_not_supplied")
+		}
+		if _, known := s.users[user]; !known {
+			return fail("user_not_found")
+		}
+		if s.dmsClosed[user] {
+			return fail("user_not_visible")
+		}
+		id := "D" + strings.TrimPrefix(user, "U")
+		if s.channels[id] == nil {
+			s.channels[id] = &Channel{ID: id, BotMember: true, Members: map[string]bool{user: true}}
+		}
+		return ok(map[string]any{"channel": map[string]any{"id": id}})
+	case "conversations.invite":
+		c, res, good := s.writableChannel(p["channel"])
+		if !good {
+			return res
+		}
+		for _, u := range strings.Split(p["users"], ",") {
+			if _, known := s.users[u]; !known {
+				return fail("user_not_found")
+			}
+			if c.Members[u] {
+				return fail("already_in_channel")
+			}
+			c.Members[u] = true
+		}
+		s.notify()
+		return ok(map[string]any{"channel": map[string]any{"id": c.ID, "name": c.Name, "is_private": c.Private}})
+	case "conversations.history":
+		return s.history(p)
+	case "pins.add":
+		if _, res, good := s.writableChannel(p["channel"]); !good {
+			return res
+		}
+		m := s.findMessage(p["channel"], p["timestamp"])
+		if m == nil {
+			return fail("message_not_found")
+		}
+		if m.Pinned {
+			return fail("already_pinned")
+		}
+		m.Pinned = true
+		s.notify()
+		return ok(nil)
+	case "views.open":
+		issued, known := s.triggers[p["trigger_id"]]
+		if !known {
+			return fail("invalid_trigger_id")
+		}
+		if time.Since(issued) > 3*time.Second {
+			return fail("expired_trigger_id")
+		}
+		delete(s.triggers, p["trigger_id"])
+		var v struct {
+			CallbackID      string `json:"callback_id"`
+			PrivateMetadata string `json:"private_metadata"`
+		}
+		if err := json.Unmarshal([]byte(p["view"]), &v); err != nil {
+			return fail("invalid_arguments")
+		}
+		view := &View{ID: s.nextID("V"), CallbackID: v.CallbackID, PrivateMetadata: v.PrivateMetadata, Raw: json.RawMessage(p["view"])}
+		s.views = append(s.views, view)
+		s.notify()
+		return ok(map[string]any{"view": map[string]any{"id": view.ID, "callback_id": v.CallbackID}})
+	}
+	s.violations = append(s.violations, fmt.Sprintf("%s: the fake does not implement this method", method))
+	return fail("unknown_method")
+}
+
+// writableChannel finds a channel the bot may write to; callers hold s.mu.
+func (s *Server) writableChannel(id string) (*Channel, apiResult, bool) {
+	c := s.channels[id]
+	switch {
+	case c == nil:
+		return nil, fail("channel_not_found"), false
+	case c.Archived:
+		return nil, fail("is_archived"), false
+	case !c.BotMember:
+		return nil, fail("not_in_channel"), false
+	}
+	return c, apiResult{}, true
+}
+
+func (s *Server) postMessage(p map[string]string) apiResult {
+	c, res, good := s.writableChannel(p["channel"])
+	if !good {
+		return res
+	}
+	if p["text"] == "" && p["blocks"] == "" {
+		return fail("no_text")
+	}
+	l := s.limiters[c.ID]
+	if l == nil {
+		l = rate.NewLimiter(s.opts.ChannelRate, s.opts.ChannelBurst)
+		s.limiters[c.ID] = l
+	}
+	if !l.Allow() {
+		s.rateLimits++
+		return apiResult{status: http.StatusTooManyRequests, retryAfter: 1}
+	}
+	m := &Message{Channel: c.ID, TS: s.nextTS(), BotID: s.opts.BotID, Text: p["text"], Blocks: rawOrNil(p["blocks"]), Via: "chat.postMessage"}
+	if md := p["metadata"]; md != "" {
+		var meta Metadata
+		if err := json.Unmarshal([]byte(md), &meta); err != nil || meta.EventType == "" {
+			return fail("invalid_metadata_format")
+		}
+		m.Metadata = &meta
+	}
+	s.messages = append(s.messages, m)
+	s.notify()
+	return ok(map[string]any{"channel": c.ID, "ts": m.TS, "message": map[string]any{"ts": m.TS, "text": m.Text, "bot_id": m.BotID, "type": "message"}})
+}
+
+func (s *Server) history(p map[string]string) apiResult {
+	c := s.channels[p["channel"]]
+	if c == nil {
+		return fail("channel_not_found")
+	}
+	if !c.BotMember {
+		return fail("not_in_channel")
+	}
+	limit := 100
+	if n, err := strconv.Atoi(p["limit"]); err == nil && n > 0 && n < 1000 {
+		limit = n
+	}
+	var msgs []*Message
+	for _, m := range s.messages {
+		if m.Channel == c.ID {
+			msgs = append(msgs, m)
+		}
+	}
+	sort.SliceStable(msgs, func(i, j int) bool { return msgs[i].TS > msgs[j].TS }) // newest first
+	start := 0
+	if cur := p["cursor"]; cur != "" {
+		start, _ = strconv.Atoi(strings.TrimPrefix(cur, "c"))
+	}
+	withMeta := p["include_all_metadata"] == "1" || p["include_all_metadata"] == "true"
+	var out []map[string]any
+	end := min(start+limit, len(msgs))
+	for _, m := range msgs[min(start, len(msgs)):end] {
+		o := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "bot_id": m.BotID}
+		if withMeta && m.Metadata != nil {
+			o["metadata"] = m.Metadata
+		}
+		out = append(out, o)
+	}
+	res := map[string]any{"messages": out, "has_more": end < len(msgs)}
+	if end < len(msgs) {
+		res["response_metadata"] = map[string]any{"next_cursor": "c" + strconv.Itoa(end)}
+	}
+	return ok(res)
+}
+
+func (s *Server) findMessage(ch, ts string) *Message {
+	for _, m := range s.messages {
+		if m.Channel == ch && m.TS == ts {
+			return m
+		}
+	}
+	return nil
+}
+
+func rawOrNil(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
+// --- response_url ---
+
+// responseBody is what a response_url, an ack payload or a slash command's
+// HTTP response may carry.
+type responseBody struct {
+	ResponseType    string          `json:"response_type"`
+	Text            string          `json:"text"`
+	Blocks          json.RawMessage `json:"blocks"`
+	ReplaceOriginal bool            `json:"replace_original"`
+}
+
+func (s *Server) serveRespond(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/respond/")
+	s.mu.Lock()
+	to, known := s.responses[id]
+	s.mu.Unlock()
+	if !known || r.Method != http.MethodPost {
+		http.Error(w, "unknown response_url", http.StatusNotFound)
+		return
+	}
+	var body responseBody
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&body); err != nil {
+		s.violation("response_url: body is not JSON: %v", err)
+		http.Error(w, "bad json", http.StatusBadRequest)
+		return
+	}
+	s.record(to, body, "response_url")
+	w.WriteHeader(http.StatusOK)
+}
+
+// record stores a response (ack payload, HTTP response or response_url
+// post) as the person would see it.
+func (s *Server) record(to respondTo, body responseBody, via string) {
+	if body.Text == "" && len(body.Blocks) == 0 {
+		return
+	}
+	if len(body.Blocks) > 0 && !json.Valid(body.Blocks) {
+		s.violation("%s: blocks are not valid JSON", via)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if body.ResponseType == "in_channel" {
+		s.messages = append(s.messages, &Message{Channel: to.channel, TS: s.nextTS(), BotID: s.opts.BotID, Text: body.Text, Blocks: body.Blocks, Via: via})
+	} else {
+		s.ephemerals = append(s.ephemerals, &Ephemeral{Channel: to.channel, User: to.user, Text: body.Text, Blocks: body.Blocks, Via: via})
+	}
+	s.notify()
+}

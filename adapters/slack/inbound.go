@@ -1,0 +1,288 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+
+	slackgo "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// reqKind is the kind of an inbound request, which decides how it is
+// acknowledged and answered.
+type reqKind int
+
+const (
+	kindCommand reqKind = iota + 1
+	kindAction
+	kindSubmit
+	kindEvent
+)
+
+// request is one inbound event with what is needed to answer it.
+type request struct {
+	kind        reqKind
+	ev          bot.Event
+	responseURL string
+	triggerID   string
+	channel     string
+	user        string
+	dm          bool
+	// refusal, when set, is answered without reaching the core (a command
+	// that does not parse).
+	refusal string
+}
+
+// ackFunc acknowledges a request to Slack, optionally with a response
+// payload (a slash command's message). It is called exactly once.
+type ackFunc func(payload any)
+
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// commandRequest converts a slash command.
+func (a *Adapter) commandRequest(c slackgo.SlashCommand) request {
+	r := request{
+		kind: kindCommand, responseURL: c.ResponseURL, triggerID: c.TriggerID,
+		channel: c.ChannelID, user: c.UserID,
+		dm: c.ChannelName == "directmessage" || strings.HasPrefix(c.ChannelID, "D"),
+	}
+	words, args, err := bot.ParseCommandText(c.Text)
+	if err != nil {
+		if msg, ok := bot.UserMessage(err); ok {
+			r.refusal = msg
+		} else {
+			r.refusal = "I could not read that command. Try /tend help."
+		}
+		return r
+	}
+	// Slack sends &, < and > typed by a person as HTML entities; mentions
+	// arrive as <@U…|name> and <#C…|name> and pass through for the core.
+	for i, w := range words {
+		words[i] = unescaper.Replace(w)
+	}
+	for k, v := range args {
+		args[k] = unescaper.Replace(v)
+	}
+	r.ev = &bot.Command{EventMeta: a.meta(c.TeamID, c.ChannelID, r.dm, c.UserID, c.UserName), Words: words, Args: args}
+	return r
+}
+
+// interactionRequest converts a block action or a view submission; ok is
+// false for interactions the bot does not handle.
+func (a *Adapter) interactionRequest(cb slackgo.InteractionCallback) (request, bool) {
+	switch cb.Type {
+	case slackgo.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return request{}, false
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		ch := cb.Channel.ID
+		if ch == "" {
+			ch = cb.Container.ChannelID
+		}
+		ts := cb.Container.MessageTs
+		if ts == "" {
+			ts = cb.Message.Timestamp
+		}
+		dm := strings.HasPrefix(ch, "D")
+		return request{
+			kind: kindAction, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
+			channel: ch, user: cb.User.ID, dm: dm,
+			ev: &bot.ButtonPress{
+				EventMeta: a.meta(cb.Team.ID, ch, dm, cb.User.ID, cb.User.Name),
+				ID:        act.ActionID,
+				Message:   bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(ts)},
+			},
+		}, true
+	case slackgo.InteractionTypeViewSubmission:
+		ch := cb.View.PrivateMetadata
+		dm := strings.HasPrefix(ch, "D")
+		return request{
+			kind: kindSubmit, triggerID: cb.TriggerID, channel: ch, user: cb.User.ID, dm: dm,
+			ev: &bot.ModalSubmit{
+				EventMeta: a.meta(cb.Team.ID, ch, dm, cb.User.ID, cb.User.Name),
+				ID:        cb.View.CallbackID,
+				Values:    modalValues(cb.View.State),
+			},
+		}, true
+	}
+	return request{}, false
+}
+
+// eventRequest converts an Events API callback; ok is false for events the
+// bot ignores (its own messages, other bots, edits, unknown kinds).
+func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
+	if e.Type != slackevents.CallbackEvent {
+		return request{}, false
+	}
+	team := e.TeamID
+	switch ev := e.InnerEvent.Data.(type) {
+	case *slackevents.MemberJoinedChannelEvent:
+		if ev.Team != "" {
+			team = ev.Team
+		}
+		return request{
+			kind: kindEvent, channel: ev.Channel, user: ev.User,
+			ev: &bot.MemberJoined{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
+		}, true
+	case *slackevents.MessageEvent:
+		if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
+			return request{}, false
+		}
+		if self := a.self.Load(); self != nil && ev.User == self.UserID {
+			return request{}, false
+		}
+		return request{
+			kind: kindEvent, channel: ev.Channel, user: ev.User, dm: true,
+			ev: &bot.DirectMessage{EventMeta: a.meta(team, ev.Channel, true, ev.User, ""), Text: ev.Text},
+		}, true
+	}
+	return request{}, false
+}
+
+func (a *Adapter) meta(team, ch string, dm bool, user, name string) bot.EventMeta {
+	isSelf := false
+	if self := a.self.Load(); self != nil && user == self.UserID {
+		isSelf = true
+	}
+	return bot.EventMeta{
+		Platform: bot.PlatformSlack,
+		Guild:    team,
+		Channel:  bot.ChannelID(ch),
+		DM:       dm,
+		User:     bot.User{Platform: bot.PlatformSlack, ID: bot.UserID(user), Name: name, Bot: isSelf},
+		At:       time.Now(),
+	}
+}
+
+// dispatch hands r to the core and acknowledges it within Slack's
+// deadline. A slash command waits up to AckWait for the core so that its
+// first reply travels in the acknowledgement; otherwise the request is
+// acknowledged at once (or after AckWait) and answered through its
+// response_url, chat.postEphemeral or views.open. dispatch returns when
+// every answer has been sent.
+func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ackFunc) {
+	if r.refusal != "" {
+		ack(responseMessage{ResponseType: "ephemeral", Text: escape(r.refusal)})
+		return
+	}
+	hctx, cancel := context.WithTimeout(ctx, a.cfg.HandlerTimeout)
+	defer cancel()
+	results := make(chan []bot.Outbound, 1)
+	// The handler goroutine is owned by dispatch, which always receives
+	// its result below.
+	go func() { results <- h.Handle(hctx, r.ev) }()
+
+	var outs []bot.Outbound
+	if r.kind == kindCommand {
+		t := time.NewTimer(a.cfg.AckWait)
+		select {
+		case outs = <-results:
+			t.Stop()
+			var payload any
+			for i, o := range outs {
+				if o.Kind != bot.OutReply {
+					continue
+				}
+				msg, err := renderResponse(o)
+				if err != nil {
+					a.log.Error("rendering a reply failed", bot.KeyErr, err)
+					continue
+				}
+				payload = msg
+				outs = append(outs[:i:i], outs[i+1:]...)
+				break
+			}
+			ack(payload)
+		case <-t.C:
+			ack(nil)
+			a.log.Debug("the core took longer than the acknowledgement wait; answering through response_url", bot.KeyChannel, r.channel)
+			outs = <-results
+		}
+	} else {
+		ack(nil)
+		outs = <-results
+	}
+	a.answer(ctx, r, outs)
+}
+
+// answer sends the replies and modals the core returned for r.
+func (a *Adapter) answer(ctx context.Context, r request, outs []bot.Outbound) {
+	for _, o := range outs {
+		var err error
+		switch o.Kind {
+		case bot.OutModal:
+			err = a.openModal(ctx, r, o.Modal)
+		case bot.OutReply:
+			err = a.reply(ctx, r, o)
+		default:
+			err = fmt.Errorf("unexpected %s in a reply", o.Kind)
+		}
+		if err != nil && ctx.Err() != nil {
+			a.log.Debug("answering an event stopped at shutdown", "kind", o.Kind.String(), bot.KeyErr, err)
+		} else if err != nil {
+			a.log.Error("answering an event failed", "kind", o.Kind.String(), bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
+		}
+	}
+}
+
+func (a *Adapter) openModal(ctx context.Context, r request, m *bot.Modal) error {
+	if m == nil || r.triggerID == "" {
+		return fmt.Errorf("views.open: no modal or no trigger_id for it")
+	}
+	view, err := renderModal(m, r.channel)
+	if err != nil {
+		return err
+	}
+	return a.call(ctx, "", "views.open", nil, func() error {
+		_, err := a.api.OpenViewContext(ctx, r.triggerID, view)
+		return err
+	})
+}
+
+// reply answers r with o: through the response_url when Slack gave one,
+// else as an ephemeral message (chat.postEphemeral) or a post in the
+// conversation (direct messages, public replies).
+func (a *Adapter) reply(ctx context.Context, r request, o bot.Outbound) error {
+	if r.responseURL != "" {
+		msg, err := renderResponse(o)
+		if err != nil {
+			return err
+		}
+		return a.postResponseURL(ctx, r.responseURL, msg)
+	}
+	switch {
+	case r.channel == "" && r.user != "":
+		_, err := a.Deliver(ctx, bot.Outbound{Kind: bot.OutDM, User: bot.UserID(r.user), Message: o.Message})
+		return err
+	case r.dm || !o.Ephemeral:
+		_, err := a.post(ctx, r.channel, bot.Outbound{Kind: bot.OutPost, Message: o.Message}, false)
+		return err
+	default:
+		opts, err := messageOptions(o.Message)
+		if err != nil {
+			return err
+		}
+		return a.call(ctx, r.channel, "chat.postEphemeral", nil, func() error {
+			_, err := a.api.PostEphemeralContext(ctx, r.channel, r.user, opts...)
+			return err
+		})
+	}
+}
+
+// postResponseURL posts msg to a response_url, retrying 5xx and network
+// errors a bounded number of times.
+func (a *Adapter) postResponseURL(ctx context.Context, u string, msg responseMessage) error {
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	return a.call(ctx, "", "response_url", nil, func() error {
+		return postJSON(ctx, a.httpc, u, body)
+	})
+}
