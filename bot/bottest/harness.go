@@ -63,6 +63,7 @@ const (
 	SeenOther
 )
 
+// String returns the kind's name, such as "reply".
 func (k SeenKind) String() string {
 	switch k {
 	case SeenReply:

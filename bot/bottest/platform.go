@@ -25,7 +25,8 @@ type Platform struct {
 	DedupeKeys bool
 	// DeliverHook, when set, is called with every outbound before it is
 	// performed; a non-nil error is returned by Deliver and nothing is shown.
-	// Return a *bot.PermanentError to model a channel that is gone.
+	// Return a *bot.PermanentError to model a channel that is gone. It may
+	// be called from several goroutines at once.
 	DeliverHook func(bot.Outbound) error
 	// Clock stamps deliveries (default bot.SystemClock).
 	Clock bot.Clock
