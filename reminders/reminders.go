@@ -257,15 +257,18 @@ func jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
 		var jobs []bot.Job
 		leads := slices.Clone(ser.Settings.Leads)
 		slices.Sort(leads) // shortest first
-		passedKept := false
+		kept := false
 		for _, l := range leads {
 			due := s.Start.Add(-l)
 			if due.Before(now) && s.Start.After(now) {
-				if passedKept {
+				// Passed already: only when no shorter lead is still to
+				// come does the latest passed one go out, at once.
+				if kept {
 					continue
 				}
-				passedKept, due = true, now
+				due = now
 			}
+			kept = true
 			p, _ := json.Marshal(payload{Session: s.ID, Lead: int64(l / time.Second)})
 			jobs = append(jobs, bot.Job{Kind: KindReminder, Key: ReminderKey(s.ID, l), GroupID: s.GroupID, DueAt: due, Payload: p})
 		}
