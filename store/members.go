@@ -42,7 +42,8 @@ func nullable(s string) any {
 // audit log, in one transaction. m needs a User, a Code or both. The store
 // decides the status: active, or waitlisted when the group has a capacity
 // and that many active members already. A member who was removed earlier is
-// added again (same id, new name and code when given). A user or code that
+// added again under the same id: the name is replaced, the user and code are
+// kept unless m gives new ones, and away_until is cleared. A user or code that
 // is already on the roster (active or waitlisted) wraps bot.ErrConflict; a
 // missing group wraps bot.ErrNotFound.
 func (db *DB) AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bot.Member, error) {
