@@ -2,6 +2,8 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -318,5 +320,28 @@ func TestAudit(t *testing.T) {
 	}
 	if es, err := db.AuditLog(ctx, 0, 10); err != nil || len(es) != 2 {
 		t.Errorf("after deleting the group: %+v, %v", es, err)
+	}
+}
+
+// BenchmarkGroupByAddress is the lookup every command in a group's channel
+// makes.
+func BenchmarkGroupByAddress(b *testing.B) {
+	db, err := Open(b.Context(), filepath.Join(b.TempDir(), "tend.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for i := range 1000 {
+		g := testGroup(fmt.Sprint("g", i), fmt.Sprint("c", i))
+		g.Facilitators = []bot.Principal{"console:ana", "console:bo", "role:1"}
+		if _, err := db.CreateGroup(b.Context(), "console:ana", g); err != nil {
+			b.Fatal(err)
+		}
+	}
+	a := bot.Address{Platform: bot.PlatformConsole, Channel: "c500"}
+	for b.Loop() {
+		if g, err := db.GroupByAddress(b.Context(), a); err != nil || len(g.Facilitators) != 3 {
+			b.Fatalf("%+v, %v", g, err)
+		}
 	}
 }
