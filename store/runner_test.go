@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// TestJobs_WithRunner runs the real bot.Runner over the store: a job that
+// fails once is retried and then done; a job left running by a "crash" is
+// run again at start; a job for a kind without a handler fails for good.
+func TestJobs_WithRunner(t *testing.T) {
+	db := openTest(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	past := time.Now().Add(-time.Minute)
+	for _, key := range []string{"flaky", "crashed", "orphan"} {
+		kind := "work"
+		if key == "orphan" {
+			kind = "nobody-handles-this"
+		}
+		due := past
+		if key == "crashed" {
+			due = past.Add(-time.Minute) // the earliest, so the claim below takes it
+		}
+		if _, err := db.EnqueueJob(ctx, bot.Job{Kind: kind, Key: key, DueAt: due}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "crashed" was claimed by a process that then died.
+	if js, err := db.ClaimDueJobs(ctx, past, 1); err != nil || len(js) != 1 || js[0].Key != "crashed" {
+		t.Fatalf("claim: %+v, %v", js, err)
+	}
+
+	var (
+		mu    sync.Mutex
+		calls = map[string]int{}
+	)
+	st := &notifyingStore{DB: db, finished: make(chan struct{}, 10)}
+	r := bot.NewRunner(bot.RunnerConfig{
+		Store:   st,
+		Workers: 2,
+		Backoff: func(int) time.Duration { return 0 },
+	})
+	r.Handle("work", func(_ context.Context, j bot.Job) (bot.JobResult, error) {
+		mu.Lock()
+		calls[j.Key]++
+		n := calls[j.Key]
+		mu.Unlock()
+		if j.Key == "flaky" && n == 1 {
+			return bot.JobResult{}, errors.New("platform timed out")
+		}
+		return bot.JobResult{Note: "sent"}, nil
+	})
+	runErr := make(chan error, 1)
+	go func() { runErr <- r.Run(ctx) }()
+
+	// Four outcomes: flaky's retry and done, crashed done, orphan failed.
+	for range 4 {
+		select {
+		case <-st.finished:
+		case <-t.Context().Done():
+			t.Fatal("test deadline before every outcome was recorded")
+		}
+	}
+	cancel()
+	if err := <-runErr; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	flaky, _ := db.JobByKey(t.Context(), "flaky")
+	crashed, _ := db.JobByKey(t.Context(), "crashed")
+	orphan, _ := db.JobByKey(t.Context(), "orphan")
+	if flaky.State != bot.JobDone || flaky.Attempts != 2 || flaky.Note != "sent" || flaky.FinishedAt.IsZero() {
+		t.Errorf("flaky: %+v; want done on attempt 2", flaky)
+	}
+	if crashed.State != bot.JobDone || crashed.Attempts != 2 {
+		t.Errorf("crashed: %+v; want run again (attempt 2)", crashed)
+	}
+	if orphan.State != bot.JobFailed || orphan.Note == "" {
+		t.Errorf("orphan: %+v; want a note saying why it failed", orphan)
+	}
+	if calls["flaky"] != 2 || calls["crashed"] != 1 {
+		t.Errorf("calls %v", calls)
+	}
+}
+
+// notifyingStore tells the test each time the runner records an outcome.
+type notifyingStore struct {
+	*DB
+	finished chan struct{}
+}
+
+func (s *notifyingStore) FinishJob(ctx context.Context, id int64, state bot.JobState, note string, at time.Time) error {
+	err := s.DB.FinishJob(ctx, id, state, note, at)
+	s.finished <- struct{}{}
+	return err
+}
