@@ -140,7 +140,7 @@ func (f *feature) rosterRemove(ctx context.Context, req *bot.Request) ([]bot.Out
 	var found bot.Member
 	switch {
 	case m.User != "" && m.Code != "":
-		return nil, bot.Errorf("Give user: or code:, not both.")
+		return nil, bot.Errorf("Give user: or code:, not both: either one finds the entry.")
 	case m.User != "":
 		found, err = f.st.MemberByUser(ctx, g.ID, m.User)
 	case m.Code != "":
@@ -163,7 +163,7 @@ func (f *feature) rosterRemove(ctx context.Context, req *bot.Request) ([]bot.Out
 	}
 	promoted, err := f.st.RemoveMember(ctx, req.Actor.Principal(), g.ID, found.ID)
 	if errors.Is(err, bot.ErrNotFound) {
-		return nil, &bot.UserError{Msg: fmt.Sprintf("%s was just removed by someone else.", found.Label(platform, g.Privacy)), Err: err}
+		return nil, &bot.UserError{Msg: fmt.Sprintf("%s was just removed by someone else. /tend roster list shows who is on the roster now.", found.Label(platform, g.Privacy)), Err: err}
 	}
 	if err != nil {
 		return nil, err
