@@ -200,30 +200,11 @@ func waitFor(e *env, cond func() bool) error {
 	return e.fake.Wait(e.ctx, func() bool { return cond() })
 }
 
-// blockText returns every text in blocks, decoded, one per line.
+// blockText returns every text a person reads in blocks.
 func blockText(t *testing.T, blocks json.RawMessage) string {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal(blocks, &v); err != nil {
-		t.Fatalf("blocks %s: %v", blocks, err)
+	if !json.Valid(blocks) {
+		t.Fatalf("blocks are not JSON: %s", blocks)
 	}
-	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch o := v.(type) {
-		case map[string]any:
-			if s, ok := o["text"].(string); ok {
-				out = append(out, s)
-			}
-			for _, c := range o {
-				walk(c)
-			}
-		case []any:
-			for _, c := range o {
-				walk(c)
-			}
-		}
-	}
-	walk(v)
-	return strings.Join(out, "\n")
+	return fakeslack.BlockText(blocks)
 }

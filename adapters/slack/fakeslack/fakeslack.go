@@ -73,6 +73,7 @@ type Server struct {
 	seq        int64
 	violations []string
 	rateLimits int
+	shown      []Shown
 
 	sock sockState
 	http httpTarget
@@ -126,6 +127,21 @@ type View struct {
 	CallbackID      string
 	PrivateMetadata string
 	Raw             json.RawMessage
+}
+
+// Shown is one thing people saw, in the order the fake showed them: a new
+// message, an edit, or an ephemeral message.
+type Shown struct {
+	// Kind is "post", "edit" or "ephemeral".
+	Kind    string
+	Channel string
+	TS      string // for posts and edits
+	// User is who alone saw an ephemeral message, or the other party of a
+	// direct message channel.
+	User   string
+	Text   string
+	Blocks json.RawMessage
+	Via    string
 }
 
 // Call is one Web API call as the fake answered it.
@@ -597,6 +613,7 @@ func (s *Server) do(method string, p map[string]string) apiResult {
 			return fail("user_not_in_channel")
 		}
 		s.ephemerals = append(s.ephemerals, &Ephemeral{Channel: c.ID, User: p["user"], Text: p["text"], Blocks: rawOrNil(p["blocks"]), Via: "chat.postEphemeral"})
+		s.show("ephemeral", c.ID, "", p["user"], p["text"], rawOrNil(p["blocks"]), "chat.postEphemeral")
 		s.notify()
 		return ok(map[string]any{"message_ts": s.nextTS()})
 	case "chat.update":
@@ -609,6 +626,7 @@ func (s *Server) do(method string, p map[string]string) apiResult {
 		}
 		m.Text, m.Blocks = p["text"], rawOrNil(p["blocks"])
 		m.Edits++
+		s.show("edit", m.Channel, m.TS, "", m.Text, m.Blocks, "chat.update")
 		s.notify()
 		return ok(map[string]any{"channel": m.Channel, "ts": m.TS, "text": m.Text})
 	case "conversations.open":
@@ -724,6 +742,7 @@ func (s *Server) postMessage(p map[string]string) apiResult {
 		m.Metadata = &meta
 	}
 	s.messages = append(s.messages, m)
+	s.show("post", m.Channel, m.TS, dmUser(c), m.Text, m.Blocks, m.Via)
 	s.notify()
 	return ok(map[string]any{"channel": c.ID, "ts": m.TS, "message": map[string]any{"ts": m.TS, "text": m.Text, "bot_id": m.BotID, "type": "message"}})
 }
@@ -766,6 +785,29 @@ func (s *Server) history(p map[string]string) apiResult {
 		res["response_metadata"] = map[string]any{"next_cursor": "c" + strconv.Itoa(end)}
 	}
 	return ok(res)
+}
+
+// show records something people saw; callers hold s.mu.
+func (s *Server) show(kind, ch, ts, user, text string, blocks json.RawMessage, via string) {
+	s.shown = append(s.shown, Shown{Kind: kind, Channel: ch, TS: ts, User: user, Text: text, Blocks: blocks, Via: via})
+}
+
+// dmUser returns the person a direct message channel is with, or "".
+func dmUser(c *Channel) string {
+	if !strings.HasPrefix(c.ID, "D") {
+		return ""
+	}
+	for u := range c.Members {
+		return u
+	}
+	return ""
+}
+
+// Shown returns everything people saw so far, in order.
+func (s *Server) Shown() []Shown {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Shown(nil), s.shown...)
 }
 
 func (s *Server) findMessage(ch, ts string) *Message {
@@ -827,9 +869,12 @@ func (s *Server) record(to respondTo, body responseBody, via string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if body.ResponseType == "in_channel" {
-		s.messages = append(s.messages, &Message{Channel: to.channel, TS: s.nextTS(), BotID: s.opts.BotID, Text: body.Text, Blocks: body.Blocks, Via: via})
+		m := &Message{Channel: to.channel, TS: s.nextTS(), BotID: s.opts.BotID, Text: body.Text, Blocks: body.Blocks, Via: via}
+		s.messages = append(s.messages, m)
+		s.show("post", m.Channel, m.TS, "", m.Text, m.Blocks, via)
 	} else {
 		s.ephemerals = append(s.ephemerals, &Ephemeral{Channel: to.channel, User: to.user, Text: body.Text, Blocks: body.Blocks, Via: via})
+		s.show("ephemeral", to.channel, "", to.user, body.Text, body.Blocks, via)
 	}
 	s.notify()
 }

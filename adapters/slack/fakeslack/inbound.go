@@ -358,3 +358,51 @@ func (s *Server) BotMessage(ctx context.Context, user, text string) (Response, e
 		"bot_id": s.opts.BotID, "user": s.opts.BotUserID, "text": text, "ts": ts, "event_ts": ts}
 	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{})
 }
+
+// Button is a button as shown in Block Kit.
+type Button struct {
+	Label    string
+	ActionID string
+	BlockID  string
+}
+
+// Buttons returns the buttons in blocks, in order.
+func Buttons(blocks json.RawMessage) []Button {
+	var out []Button
+	for _, b := range buttons(blocks) {
+		out = append(out, Button{Label: b.Text.Text, ActionID: b.ActionID, BlockID: b.blockID})
+	}
+	return out
+}
+
+// BlockText returns every text a person reads in blocks (headers,
+// sections, fields, button labels, context), decoded, one per line.
+func BlockText(blocks json.RawMessage) string {
+	var v any
+	if err := json.Unmarshal(blocks, &v); err != nil {
+		return ""
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch o := v.(type) {
+		case map[string]any:
+			if s, ok := o["text"].(string); ok {
+				out = append(out, s)
+			}
+			for _, k := range []string{"text", "fields", "elements", "accessory"} {
+				if c, ok := o[k]; ok {
+					if _, isStr := c.(string); !isStr {
+						walk(c)
+					}
+				}
+			}
+		case []any:
+			for _, c := range o {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return strings.Join(out, "\n")
+}
