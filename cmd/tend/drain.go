@@ -32,12 +32,13 @@ func (s *drainStore) bump(delta int) {
 	s.changed = make(chan struct{})
 }
 
-// ClaimDueJobs implements bot.JobStore.
+// ClaimDueJobs implements bot.JobStore. A claim in flight counts as a
+// running job: once the store has claimed, the jobs are no longer pending,
+// and a waiter must not see them as neither due nor running.
 func (s *drainStore) ClaimDueJobs(ctx context.Context, now time.Time, limit int) ([]bot.Job, error) {
+	s.bump(1)
 	jobs, err := s.JobStore.ClaimDueJobs(ctx, now, limit)
-	if len(jobs) > 0 {
-		s.bump(len(jobs))
-	}
+	s.bump(len(jobs) - 1)
 	return jobs, err
 }
 

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -324,5 +326,74 @@ func TestBinary(t *testing.T) {
 	out, err := exec.CommandContext(ctx, bin, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "tend ") {
 		t.Errorf("tend version: %q, %v", out, err)
+	}
+}
+
+// notifyWriter is a concurrency-safe output that wakes a waiter on each
+// write.
+type notifyWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
+}
+
+func (w *notifyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+func (w *notifyWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// waitFor blocks until the output holds s, or ctx ends.
+func (w *notifyWriter) waitFor(ctx context.Context, s string) error {
+	for !strings.Contains(w.String(), s) {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %q: %w", s, ctx.Err())
+		case <-w.wrote:
+		}
+	}
+	return nil
+}
+
+// TestMain_StopsOnSignal: a stop (SIGINT/SIGTERM cancel main's context)
+// while the console waits for input shuts down cleanly with status 0.
+func TestMain_StopsOnSignal(t *testing.T) {
+	in, feed := io.Pipe()
+	t.Cleanup(func() { feed.Close() }) // ends the console's blocked read
+	stdout := &notifyWriter{wrote: make(chan struct{}, 1)}
+	stderr := &notifyWriter{wrote: make(chan struct{}, 1)}
+	m := &Main{Stdin: in, Stdout: stdout, Stderr: stderr, Dir: t.TempDir(), Location: time.UTC,
+		LookupEnv: func(string) (string, bool) { return "", false }}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	sig, stop := context.WithCancel(ctx) // what signal.NotifyContext gives main
+	done := make(chan int, 1)
+	go func() { done <- runMain(sig, m, []string{"run"}) }()
+	go func() { io.WriteString(feed, "/tend help\n") }()
+	if err := stdout.waitFor(ctx, "what you can do here"); err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	stop()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after a stop\n%s", code, stderr.String())
+		}
+	case <-ctx.Done():
+		t.Fatal("tend did not stop")
+	}
+	if !strings.Contains(stderr.String(), "tend stopped") {
+		t.Errorf("no clean stop in the log:\n%s", stderr.String())
 	}
 }
