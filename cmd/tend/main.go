@@ -25,6 +25,10 @@ import (
 	"github.com/tend-bot/tend/reminders"
 )
 
+// defaultPreviewCount is how many sessions of each group tend check
+// previews when --from is given without --count.
+const defaultPreviewCount = 5
+
 // Exit codes.
 const (
 	exitOK      = 0
@@ -163,7 +167,7 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 	case "check":
 		fs.StringVar(&configPath, "config", "", "the YAML config file (default tend.yaml when present)")
 		fs.StringVar(&from, "from", "", "preview sessions and reminders from this date (YYYY-MM-DD; default today)")
-		fs.IntVar(&count, "count", 0, "preview the next N sessions of each group")
+		fs.IntVar(&count, "count", defaultPreviewCount, "preview the next N sessions of each group")
 	case "version":
 	case "help":
 		fmt.Fprintln(m.Stdout, usage)
@@ -183,7 +187,12 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 	if m.Command == "version" {
 		return nil
 	}
-	if from != "" || count != 0 {
+	countSet := false
+	fs.Visit(func(f *flag.Flag) { countSet = countSet || f.Name == "count" })
+	if from != "" || countSet {
+		if !countSet {
+			count = defaultPreviewCount
+		}
 		if count < 1 || count > 1000 {
 			return usagef("tend check: --count %d: give a number of sessions from 1 to 1000, such as --count 10", count)
 		}
