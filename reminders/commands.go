@@ -577,6 +577,24 @@ func jobLine(j bot.Job) string {
 	return line
 }
 
+// deliveryNote adds what the outbox knows of a reminder post: several
+// attempts, or a post begun but never confirmed.
+func (rm *Reminders) deliveryNote(ctx context.Context, key string) string {
+	e, err := rm.st.OutboxEntry(ctx, key)
+	if err != nil {
+		return "" // never attempted (or unreadable): the job line says why
+	}
+	switch {
+	case e.State == bot.OutboxFailed:
+		return " — the platform refused it: " + e.Error
+	case e.State == bot.OutboxSending:
+		return fmt.Sprintf(" — delivery not confirmed yet (%d attempts)", e.Attempts)
+	case e.Attempts > 1:
+		return fmt.Sprintf(" (posted after %d attempts)", e.Attempts)
+	}
+	return ""
+}
+
 func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	var ss []bot.Session
 	if w := req.Arg("which"); w != "" {
@@ -628,7 +646,11 @@ func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbou
 		}
 		lines := make([]string, 0, len(jobs))
 		for _, j := range jobs {
-			lines = append(lines, jobLine(j))
+			line := jobLine(j)
+			if strings.HasPrefix(j.Key, "reminder/") {
+				line += rm.deliveryNote(ctx, j.Key)
+			}
+			lines = append(lines, line)
 		}
 		if len(lines) == 0 {
 			lines = append(lines, "nothing was scheduled")

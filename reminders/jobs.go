@@ -41,7 +41,8 @@ func (rm *Reminders) loadJob(ctx context.Context, j bot.Job, now time.Time) (p p
 	switch {
 	case s.Status == bot.SessionCancelled:
 		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the session was cancelled"}, nil
-	case ser.Paused:
+	case ser.Paused && s.Status == bot.SessionScheduled:
+		// A session that is already running still ends.
 		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the series was paused"}, nil
 	}
 	return p, s, g, ser, nil, nil

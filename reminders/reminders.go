@@ -20,14 +20,24 @@ import (
 // session that is not scheduled). Methods are safe for concurrent use.
 type Store interface {
 	GroupByID(ctx context.Context, id int64) (bot.Group, error)
+	SeriesStore
+	SessionStore
+	MemberStore
+	LogStore
+}
 
+// SeriesStore keeps each group's series.
+type SeriesStore interface {
 	// SaveSeries stores a series; a changed schedule cancels the old one's
 	// sessions that have not started. It reports whether the schedule
 	// changed.
 	SaveSeries(ctx context.Context, s bot.Series, now time.Time) (bool, error)
 	Series(ctx context.Context, groupID int64) (bot.Series, error)
 	SetSeriesPaused(ctx context.Context, groupID int64, paused bool, now time.Time) error
+}
 
+// SessionStore keeps the materialised sessions and, with them, their jobs.
+type SessionStore interface {
 	// LastPlannedSession returns the latest session of the current schedule
 	// and the start the schedule gave it (a moved session counts as its
 	// original).
@@ -39,20 +49,33 @@ type Store interface {
 	UpcomingSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
 	RecentSessions(ctx context.Context, groupID int64, until time.Time, limit int) ([]bot.Session, error)
 	SetSessionStatus(ctx context.Context, id int64, status bot.SessionStatus) error
+	// CancelSession and MoveSession skip the session's pending jobs with
+	// the reason, in the same transaction.
 	CancelSession(ctx context.Context, id int64, why string, now time.Time) error
 	MoveSession(ctx context.Context, id int64, start, end, now time.Time, jobs func(bot.Session) []bot.Job) (bot.Session, error)
+}
 
+// MemberStore keeps what members say: RSVPs (a "no" is an excused absence
+// attendance reads), away dates and DM opt-ins.
+type MemberStore interface {
 	SetRSVP(ctx context.Context, r bot.RSVP) error
 	RSVPs(ctx context.Context, sessionID int64) ([]bot.RSVP, error)
 	SetAway(ctx context.Context, groupID int64, user bot.UserID, until time.Time) error
 	SetReminderDM(ctx context.Context, groupID int64, user bot.UserID, on bool, now time.Time) error
+	// ReminderDMUsers returns who opted in and is an active member not
+	// away at the given time.
 	ReminderDMUsers(ctx context.Context, groupID int64, at time.Time) ([]bot.UserID, error)
+}
 
+// LogStore reads what was done: the jobs and the outbox.
+type LogStore interface {
 	// SessionJobs returns a session's jobs (reminder/<id>/…, start/<id>,
 	// end/<id>) for the session log.
 	SessionJobs(ctx context.Context, sessionID int64) ([]bot.Job, error)
 	// SentMessages returns sent outbox entries whose key has prefix.
 	SentMessages(ctx context.Context, prefix string) ([]bot.OutboxEntry, error)
+	// OutboxEntry returns the delivery record of key.
+	OutboxEntry(ctx context.Context, key string) (bot.OutboxEntry, error)
 }
 
 // Settings are a group's reminder choices: lead times, RSVP buttons, DM

@@ -187,6 +187,12 @@ func TestReminders_Restart(t *testing.T) {
 					if n := len(e.postsWithKey(ReminderKey(s1.ID, 24*3600e9))); n != 1 {
 						t.Fatalf("%d visible 24h reminders; want 1", n)
 					}
+					if step.unknown {
+						log := e.cmd("fac", "session log 1")
+						if !strings.Contains(log, "reminder 1h before: sent") || !strings.Contains(log, "(posted after 2 attempts)") {
+							t.Fatalf("session log after an unconfirmed delivery:\n%s", log)
+						}
+					}
 				})
 			})
 		}

@@ -170,8 +170,9 @@ func (db *DB) seriesGen(ctx context.Context, groupID int64) (bot.Series, int64, 
 }
 
 // SetSeriesPaused pauses or resumes the group's series. Pausing skips the
-// pending jobs of sessions that have not started, with the reason; resuming
-// puts back the skipped-by-pause jobs that are still due in the future.
+// group's pending reminder and start jobs, with the reason (end jobs stay,
+// so that a running session still ends); resuming puts back the
+// skipped-by-pause jobs that are still due in the future.
 func (db *DB) SetSeriesPaused(ctx context.Context, groupID int64, paused bool, now time.Time) error {
 	const why = "the series was paused"
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
@@ -183,8 +184,10 @@ func (db *DB) SetSeriesPaused(ctx context.Context, groupID int64, paused bool, n
 			return notFound(fmt.Sprintf("series of group %d", groupID))
 		}
 		if paused {
+			// End jobs stay: a session that is running when the series is
+			// paused still ends; the others are skipped when they run.
 			_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'skipped', note = ?, finished_at = ?
-				WHERE state = 'pending' AND group_id = ? AND kind GLOB 'reminders.*'`, why, now.Unix(), groupID)
+				WHERE state = 'pending' AND group_id = ? AND kind GLOB 'reminders.*' AND kind != 'reminders.end'`, why, now.Unix(), groupID)
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending', note = '', finished_at = 0
