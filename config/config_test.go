@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -444,4 +445,19 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParseExample parses config.example.yaml, the size of a typical
+// deployment's file.
+func BenchmarkParseExample(b *testing.B) {
+	src, err := os.ReadFile("../config.example.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := config.Parse(bytes.NewReader(src), config.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
