@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -122,7 +123,7 @@ func TestMain_ConsoleEndToEnd(t *testing.T) {
 
 func TestMain_DefaultConfigFromWorkingDirectory(t *testing.T) {
 	dir := t.TempDir()
-	yaml := "storage: {path: data/groups.db}\nowners: [\"console:alex\"]\ngroups:\n  - name: tuesday-support\n    platform: console\n    facilitators: [\"console:sam\"]\n"
+	yaml := "storage: {path: data/groups.db}\nlog: {format: json, level: debug}\nowners: [\"console:alex\"]\ngroups:\n  - name: tuesday-support\n    platform: console\n    facilitators: [\"console:sam\"]\n"
 	if err := os.WriteFile(filepath.Join(dir, "tend.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +138,17 @@ func TestMain_DefaultConfigFromWorkingDirectory(t *testing.T) {
 	wantContains(t, "run", out, "you are alex", "Group tuesday-support", "Added @kim to the roster", "(only lee sees this) Only facilitators of tuesday-support")
 	if _, err := os.Stat(filepath.Join(dir, "data", "groups.db")); err != nil {
 		t.Fatalf("storage.path not used: %v", err)
+	}
+	// log: {format: json} gives one JSON object per line on stderr.
+	lines := strings.Split(strings.TrimSpace(tm.stderr.String()), "\n")
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil {
+			t.Errorf("not a JSON log record: %q (%v)", l, err)
+		}
+	}
+	if len(lines) < 2 {
+		t.Errorf("too few log records: %q", lines)
 	}
 }
 
