@@ -25,7 +25,7 @@ func (m *Main) check() error {
 		return nil
 	}
 	fmt.Fprintln(w)
-	return preview(w, cfg, m.From, m.Count)
+	return printPreview(w, cfg, m.From, m.Count)
 }
 
 // writeSummary describes cfg in a few lines an operator can check by eye.

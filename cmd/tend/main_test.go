@@ -409,3 +409,21 @@ func TestMain_StopsOnSignal(t *testing.T) {
 		t.Errorf("no clean stop in the log:\n%s", stderr.String())
 	}
 }
+
+// TestMain_CheckPreview: check --from --count prints the next sessions and
+// reminders of each group with local and UTC times.
+func TestMain_CheckPreview(t *testing.T) {
+	tm := newTestMain(t, t.TempDir(), "")
+	example, err := filepath.Abs("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := tm.run(t, "check", "--config", example, "--from", "2027-03-01", "--count", "3"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, tm.stdout.String(), tm.stderr.String())
+	}
+	out := tm.stdout.String()
+	wantContains(t, "preview", out, "config.example.yaml: OK", "tuesday-support", "thursday-course", "UTC")
+	// America/New_York springs forward on 14 March 2027: the third Tuesday
+	// session from 1 March (16 March) is an hour earlier in UTC than the first.
+	wantContains(t, "preview", out, "Tue 2027-03-02 18:00 EST  = 2027-03-02 23:00 UTC", "Tue 2027-03-16 18:00 EDT  = 2027-03-16 22:00 UTC", "clocks change")
+}
