@@ -29,13 +29,13 @@ func (rm *Reminders) loadJob(ctx context.Context, j bot.Job, now time.Time) (p p
 	} else if err != nil {
 		return
 	}
-	if err = rm.ensureAhead(ctx, s.GroupID, now); err != nil {
-		err = fmt.Errorf("schedule the next sessions: %w", err)
-		return
-	}
 	if ser, err = rm.st.Series(ctx, s.GroupID); errors.Is(err, bot.ErrNotFound) {
 		return p, s, g, ser, &bot.JobResult{State: bot.JobSkipped, Note: "the group has no schedule any more"}, nil
 	} else if err != nil {
+		return
+	}
+	if _, err = rm.materializeSeries(ctx, ser, now, nil); err != nil {
+		err = fmt.Errorf("schedule the next sessions: %w", err)
 		return
 	}
 	switch {

@@ -327,6 +327,12 @@ func (rm *Reminders) materialize(ctx context.Context, groupID int64, now time.Ti
 	if err != nil {
 		return nil, err
 	}
+	return rm.materializeSeries(ctx, ser, now, stop)
+}
+
+// materializeSeries is materialize for a series already read.
+func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now time.Time, stop func(bot.Session) bool) ([]bot.Session, error) {
+	groupID := ser.GroupID
 	if ser.Paused {
 		return nil, nil
 	}

@@ -235,3 +235,22 @@ func TestJobsFor_ShortNotice(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPlan_After measures computing the next occurrence of a weekly
+// series, the work a reminder job does to schedule the next session.
+func BenchmarkPlan_After(b *testing.B) {
+	loc := mustLoc(b, "Europe/London")
+	p, err := parsePlan(bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2026-01-01"}, loc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o, _ := p.First()
+	b.ReportAllocs()
+	for b.Loop() {
+		next, ok := p.After(Occurrence{Number: o.Number, Start: o.Start})
+		if !ok {
+			b.Fatal("series ended")
+		}
+		o = next
+	}
+}
