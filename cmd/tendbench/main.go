@@ -334,7 +334,7 @@ func once(c config, run int) (result, error) {
 			return res, err
 		}
 	}
-	dueAt := time.Now().Add(time.Duration(c.due/1000+1) * time.Minute).Truncate(time.Minute).Add(time.Minute)
+	dueAt := time.Now().Add(20*time.Second + time.Duration(c.due)*time.Millisecond).Truncate(time.Minute).Add(time.Minute)
 	for i := range c.due {
 		if err := apply(i, dueAt); err != nil {
 			return res, err
@@ -420,7 +420,10 @@ func once(c config, run int) (result, error) {
 			return res, fmt.Errorf("cron entry %d: %w", i, err)
 		}
 	}
-	cronDue := time.Now().Add(time.Duration(c.due/1000+1) * time.Minute).Truncate(time.Minute).Add(time.Minute)
+	// Adding to a running cron gets slower as it grows: leave twice the
+	// measured time per entry for the due ones.
+	perAdd := time.Since(start) / time.Duration(max(1, c.groups-c.due))
+	cronDue := time.Now().Add(20*time.Second + 2*perAdd*time.Duration(c.due)).Truncate(time.Minute).Add(time.Minute)
 	for i := range c.due {
 		if err := add(i, cronDue); err != nil {
 			return res, fmt.Errorf("cron entry %d: %w", i, err)
