@@ -43,7 +43,13 @@ type Response struct {
 	Status  int // HTTP status; 200 for a Socket Mode acknowledgement
 	Body    json.RawMessage
 	Latency time.Duration
+	// Late is set when the answer came after Slack's 3-second deadline,
+	// when Slack would have shown the person an error instead.
+	Late bool
 }
+
+// AckDeadline is how long Slack waits for an acknowledgement.
+const AckDeadline = 3 * time.Second
 
 // SignOptions tampers with a signed request, for security tests.
 type SignOptions struct {
@@ -146,6 +152,11 @@ func (s *Server) deliver(ctx context.Context, typ, path string, payload map[stri
 			return Response{}, err
 		}
 		res = Response{Status: http.StatusOK, Body: ack.Payload, Latency: ack.Latency}
+	}
+	res.Late = res.Latency > AckDeadline
+	if res.Late {
+		// Slack shows the person a timeout and drops the answer.
+		return res, nil
 	}
 	if typ == "slash_commands" && len(bytes.TrimSpace(res.Body)) > 0 && string(res.Body) != "null" {
 		var body responseBody

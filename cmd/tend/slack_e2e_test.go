@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/adapters/slack/fakeslack"
+)
+
+// slackTend is the real tend binary running against the fake Slack.
+type slackTend struct {
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+	exited chan error
+}
+
+func buildSlackTend(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "tend")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// slackConfig is a tend.yaml for the fake in mode; in http mode the fake
+// is pointed at the listen address.
+func slackConfig(t *testing.T, fake *fakeslack.Server, mode, owner, groups string) string {
+	t.Helper()
+	var modeKeys string
+	if mode == "http" {
+		addr := freeAddr(t)
+		fake.SetHTTPTarget("http://" + addr)
+		modeKeys = fmt.Sprintf("  signing_secret_env: TEND_E2E_SLACK_SECRET\n  listen: %q\n", addr)
+	} else {
+		modeKeys = "  app_token_env: TEND_E2E_SLACK_APP\n"
+	}
+	return fmt.Sprintf(`storage: {path: tend.db}
+log: {level: debug, format: text}
+timezone: UTC
+owners: ["slack:%s"]
+slack:
+  mode: %s
+  bot_token_env: TEND_E2E_SLACK_BOT
+%s  api_url: %q
+console: {enabled: "off"}
+%s`, owner, mode, modeKeys, fake.APIURL(), groups)
+}
+
+// startSlackTend runs `tend run` with the fake's tokens in the
+// environment. Cleanup stops it with SIGINT and expects exit 0 and no
+// secret in its output.
+func startSlackTend(t *testing.T, bin, config string, fake *fakeslack.Server) *slackTend {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "tend.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := fake.Opts()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	p := &slackTend{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), out: &lockedBuffer{}, exited: make(chan error, 1)}
+	p.cmd.Dir = dir
+	p.cmd.Env = []string{"HOME=" + dir, "TZ=UTC",
+		"TEND_E2E_SLACK_BOT=" + o.BotToken, "TEND_E2E_SLACK_APP=" + o.AppToken, "TEND_E2E_SLACK_SECRET=" + o.SigningSecret}
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		defer cancel()
+		select {
+		case err := <-p.exited:
+			t.Errorf("tend exited before the test ended: %v\n%s", err, p.out.String())
+			return
+		default:
+		}
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-p.exited:
+			if err != nil {
+				t.Errorf("tend exited with %v after SIGINT; want 0", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("tend did not stop within 30 s of SIGINT")
+		}
+		out := p.out.String()
+		for _, secret := range []string{o.BotToken, o.AppToken, o.SigningSecret} {
+			if strings.Contains(out, secret) {
+				t.Errorf("tend logged a secret")
+			}
+		}
+		if t.Failed() {
+			t.Logf("tend output:\n%s", out)
+		}
+	})
+	return p
+}
+
+// waitLog waits until tend's output contains s.
+func (p *slackTend) waitLog(t *testing.T, ctx context.Context, s string) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(p.out.String(), s) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("tend never logged %q", s)
+		case <-tick.C:
+		}
+	}
+}
+
+func (p *slackTend) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		t.Fatalf("tend exited: %v\n%s", err, p.out.String())
+	default:
+	}
+}
+
+// ready waits until tend serves Slack: a Socket Mode connection, or a
+// listening HTTP endpoint that answers url_verification.
+func slackReady(t *testing.T, ctx context.Context, fake *fakeslack.Server, mode string) {
+	t.Helper()
+	if mode != "http" {
+		if _, err := fake.Connected(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	for {
+		res, err := fake.PostSigned(ctx, fakeslack.PathEvents, "application/json", []byte(`{"type":"url_verification","challenge":"ready"}`), fakeslack.SignOptions{})
+		if err == nil && res.Status == http.StatusOK && string(res.Body) == "ready" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("tend never answered on its listen address: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// slackAsk runs /tend text and returns the ephemeral answer to user
+// containing want, checking Slack's deadline.
+func slackAsk(t *testing.T, ctx context.Context, fake *fakeslack.Server, user, channel, text, want string) fakeslack.Ephemeral {
+	t.Helper()
+	before := len(fake.Ephemerals(user))
+	res, err := fake.SlashCommand(ctx, user, channel, text)
+	if err != nil {
+		t.Fatalf("/tend %s: %v", text, err)
+	}
+	if res.Late {
+		t.Fatalf("/tend %s acknowledged after Slack's 3 s deadline", text)
+	}
+	var got fakeslack.Ephemeral
+	err = fake.Wait(ctx, func() bool {
+		all := fake.Ephemerals(user)
+		for _, e := range all[min(before, len(all)):] {
+			if strings.Contains(e.Text+"\n"+fakeslack.BlockText(e.Blocks), want) {
+				got = e
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		all := fake.Ephemerals(user)
+		t.Fatalf("/tend %s: no private answer containing %q; answers after it: %+v", text, want, all[min(before, len(all)):])
+	}
+	return got
+}
+
+func TestSlackE2E(t *testing.T) {
+	bin := buildSlackTend(t)
+	const (
+		facil   = "U0FRAN"
+		sam     = "U0SAM"
+		alex    = "U0ALEX"
+		channel = "C0TUESDAY"
+	)
+	for _, mode := range []string{"socket", "http"} {
+		t.Run(mode, func(t *testing.T) {
+			fake := fakeslack.New(t, fakeslack.Options{})
+			for _, u := range []string{facil, sam, alex} {
+				fake.AddUser(u, strings.ToLower(u[3:]))
+			}
+			fake.AddChannel(channel, "tuesday", false, facil, sam, alex)
+			p := startSlackTend(t, bin, slackConfig(t, fake, mode, facil, ""), fake)
+			ctx := waitCtx(t)
+			slackReady(t, ctx, fake, mode)
+
+			help := slackAsk(t, ctx, fake, sam, channel, "help", "what you can do here")
+			if help.User != sam {
+				t.Errorf("help shown to %q; want only sam", help.User)
+			}
+
+			slackAsk(t, ctx, fake, facil, channel, "group setup name:tuesday-support timezone:UTC", "tuesday-support")
+			start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+			weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+			sched := slackAsk(t, ctx, fake, facil, channel, fmt.Sprintf("session schedule weekly:%q duration:90m count:4", weekly), "")
+			if s := sched.Text; strings.Contains(s, "Sorry") || strings.Contains(s, "Only") {
+				t.Fatalf("session schedule answered %q", s)
+			}
+
+			// The reminders of a session half an hour away are both past: the
+			// 1 h one is sent late, while still useful.
+			reminder, err := fake.WaitMessage(ctx, channel, func(m fakeslack.Message) bool {
+				return m.Via == "chat.postMessage" && len(fakeslack.Buttons(m.Blocks)) >= 2
+			})
+			if err != nil {
+				t.Fatalf("no reminder with buttons: %v", err)
+			}
+			// The reminders feature finds the posts to edit in the outbox,
+			// which records a post once Slack has answered; it logs
+			// "reminder posted" after that.
+			p.waitLog(t, ctx, "reminder posted")
+			text := fakeslack.BlockText(reminder.Blocks)
+			if want := fmt.Sprintf("<!date^%d^{date_short_pretty} at {time}|", start.Unix()); !strings.Contains(text, want) {
+				t.Errorf("reminder %q does not show the session time as %s…>", text, want)
+			}
+			if reminder.Metadata == nil || reminder.Metadata.EventType != "tend_post" {
+				t.Errorf("reminder posted without its outbox key in metadata")
+			}
+			for _, b := range fakeslack.Buttons(reminder.Blocks) {
+				if b.BlockID == "" {
+					t.Errorf("button %q in a block without block_id", b.Label)
+				}
+			}
+			yes := fakeslack.Buttons(reminder.Blocks)[0]
+			for _, u := range []string{sam, alex} {
+				res, err := fake.Click(ctx, u, reminder, yes.ActionID)
+				if err != nil || res.Late {
+					t.Fatalf("RSVP by %s: %v (late %v)", u, err, res.Late)
+				}
+			}
+			current := func() fakeslack.Message {
+				for _, m := range fake.Messages(channel) {
+					if m.TS == reminder.TS {
+						return m
+					}
+				}
+				return fakeslack.Message{}
+			}
+			if err := fake.Wait(ctx, func() bool {
+				m := current()
+				return m.Edits >= 2 && strings.Contains(fakeslack.BlockText(m.Blocks), "2 coming")
+			}); err != nil {
+				t.Fatalf("%v; reminder now reads %q; answers %+v %+v", err, fakeslack.BlockText(current().Blocks), fake.Ephemerals(sam), fake.Ephemerals(alex))
+			}
+			for _, u := range []string{sam, alex} {
+				if err := fake.Wait(ctx, func() bool { return len(fake.Ephemerals(u)) > 0 }); err != nil {
+					t.Errorf("%s got no private answer to the RSVP", u)
+				}
+			}
+			posts := 0
+			for _, m := range fake.Messages(channel) {
+				if len(fakeslack.Buttons(m.Blocks)) > 0 {
+					posts++
+				}
+			}
+			if posts != 1 {
+				t.Errorf("%d reminder posts; want 1 (RSVPs edit in place)", posts)
+			}
+
+			slackAsk(t, ctx, fake, sam, channel, "session list", "Only facilitators")
+
+			i := strings.LastIndexByte(yes.ActionID, '|')
+			crafted := yes.ActionID[:i+1] + strings.Repeat("A", len(yes.ActionID)-i-1)
+			if _, err := fake.Click(ctx, sam, reminder, crafted); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fake.WaitEphemeral(ctx, sam, func(e fakeslack.Ephemeral) bool { return strings.Contains(e.Text, "not valid") }); err != nil {
+				t.Errorf("crafted action_id not refused privately: %v", err)
+			}
+			if v := fake.Violations(); len(v) > 0 {
+				t.Errorf("requests failing Slack's spec: %q", v)
+			}
+			p.alive(t)
+		})
+	}
+}
+
+func TestSlackE2E_FaultsDuringABurst(t *testing.T) {
+	bin := buildSlackTend(t)
+	const owner = "U0OWNER"
+	fake := fakeslack.New(t, fakeslack.Options{})
+	fake.AddUser(owner, "owner")
+	start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+	weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+	const n = 40
+	var groups strings.Builder
+	groups.WriteString("groups:\n")
+	channels := make([]string, n)
+	for i := range n {
+		channels[i] = fmt.Sprintf("C0G%04d", i)
+		fake.AddChannel(channels[i], fmt.Sprintf("g%d", i), false, owner)
+		fmt.Fprintf(&groups, "  - {name: group-%d, platform: slack, channel: %q, timezone: UTC, schedule: {weekly: %q, duration: 60m, count: 2}, reminders: {lead: [24h, 1h]}}\n",
+			i, channels[i], weekly)
+	}
+	// Faults armed before start: the first posts meet them.
+	fake.Fail("chat.postMessage", http.StatusTooManyRequests, 10)
+	fake.Fail("chat.postMessage", http.StatusInternalServerError, 3)
+	fake.FailAfterCommit("chat.postMessage", 2)
+	p := startSlackTend(t, bin, slackConfig(t, fake, "socket", owner, groups.String()), fake)
+	ctx := waitCtx(t)
+	if _, err := fake.Connected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.WaitConnections(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Drop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.WaitConnections(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	fake.Fail("chat.postMessage", http.StatusBadGateway, 2)
+	posted := func() int {
+		c := 0
+		for _, ch := range channels {
+			c += len(fake.Messages(ch))
+		}
+		return c
+	}
+	if err := fake.Wait(ctx, func() bool { return posted() >= n }); err != nil {
+		t.Fatalf("%v: %d of %d posted", err, posted(), n)
+	}
+	// The process keeps serving after the faults.
+	slackAsk(t, ctx, fake, owner, channels[0], "help", "what you can do here")
+	for i, ch := range channels {
+		if ms := fake.Messages(ch); len(ms) != 1 {
+			t.Errorf("group-%d got %d reminders; want exactly 1", i, len(ms))
+		}
+	}
+	if v := fake.Violations(); len(v) > 0 {
+		t.Errorf("requests failing Slack's spec: %q", v)
+	}
+	p.alive(t)
+}
