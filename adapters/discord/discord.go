@@ -190,7 +190,12 @@ func New(cfg Config) (*Adapter, error) {
 	// The adapter retries itself, with ctx, backoff and bounds.
 	s.ShouldRetryOnRateLimit = false
 	s.MaxRestRetries = 0
-	s.ShouldReconnectOnError = true
+	// discordgo's own reconnect races with its heartbeat goroutine: a
+	// heartbeat that was blocked while the old socket closed fails on it
+	// afterwards and closes the new socket, again and again (seen with op 7
+	// right after a resume). The adapter reconnects itself instead, a
+	// moment after the socket is gone, when no stale heartbeat is left.
+	s.ShouldReconnectOnError = false
 	s.LogLevel = discordgo.LogError
 	return a, nil
 }
@@ -216,6 +221,7 @@ func (a *Adapter) applicationID() string {
 // discordgo reconnects and resumes by itself after a dropped socket or an
 // op 7; Deliver does not depend on the gateway.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	lost := make(chan struct{}, 1)
 	removers := []func(){
 		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { a.onReady(r) }),
 		a.s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) { a.onGuildCreate(g) }),
@@ -229,7 +235,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			a.log.Info("gateway session resumed")
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
-			a.log.Info("gateway disconnected")
+			select {
+			case lost <- struct{}{}:
+			default:
+			}
 		}),
 	}
 	defer func() {
@@ -244,12 +253,17 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return err
 	}
 	a.log.Info("connected to the gateway")
-	if err := a.registerCommands(ctx, h.Commands()); err != nil {
-		if ctx.Err() == nil {
-			a.s.Close()
-			a.handlers.Wait()
-			return err
-		}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.keepConnected(ctx, lost)
+	}()
+	if err := a.registerCommands(ctx, h.Commands()); err != nil && ctx.Err() == nil {
+		a.s.Close()
+		a.handlers.Wait()
+		return err
 	}
 	<-ctx.Done()
 	if err := a.s.Close(); err != nil {
@@ -260,23 +274,66 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	return nil
 }
 
-// open connects the gateway, retrying with backoff until ctx is done; bad
+// open connects the gateway, retrying until ctx is done: a 429 waits for
+// its retry_after, other failures back off from 500 ms to a minute. Bad
 // credentials end it at once.
 func (a *Adapter) open(ctx context.Context) error {
-	wait := time.Second
+	backoff := 500 * time.Millisecond
 	for {
 		err := a.s.Open()
-		if err == nil {
+		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
 			return nil
 		}
 		if isAuthError(err) {
 			return fmt.Errorf("discord: the bot token was refused (check discord.token_env): %w", err)
 		}
+		wait := backoff
+		var rl *discordgo.RateLimitError
+		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
+			wait = min(max(rl.RetryAfter, 10*time.Millisecond), time.Minute)
+		} else {
+			backoff = min(backoff*2, time.Minute)
+		}
 		a.log.Warn("connecting to the gateway failed; retrying", "in", wait.String(), bot.KeyErr, err)
 		if !sleepCtx(ctx, a.clock, wait) {
 			return ctx.Err()
 		}
-		wait = min(wait*2, time.Minute)
+	}
+}
+
+// reconnectDelay is how long the adapter waits after the socket is gone
+// before opening it again: long enough for discordgo's goroutines of the old
+// socket to finish, short enough that events are not held back for long
+// (Discord replays them on resume anyway).
+const reconnectDelay = time.Second
+
+// keepConnected reopens the gateway after each disconnect until ctx is done.
+// Open resumes the session, so Discord replays the events missed meanwhile.
+func (a *Adapter) keepConnected(ctx context.Context, lost <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lost:
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.log.Warn("gateway connection lost; resuming")
+		if !sleepCtx(ctx, a.clock, reconnectDelay) {
+			return
+		}
+		select {
+		case <-lost: // the old socket's goroutines reporting the same loss
+		default:
+		}
+		if err := a.open(ctx); err != nil && !errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			if ctx.Err() == nil {
+				a.log.Error("reconnecting to the gateway failed for good; inbound events stop until restart", bot.KeyErr, err)
+			}
+			return
+		}
+		a.log.Info("gateway reconnected")
 	}
 }
 

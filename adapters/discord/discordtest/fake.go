@@ -323,7 +323,6 @@ func New(tb testing.TB, cfg Config) *Server {
 		shownCh:      make(chan struct{}),
 		buckets:      map[string]*bucket{},
 	}
-	s.ids.Store(1_000_000_000_000_000_000 / 1000)
 	s.users[cfg.BotUserID] = &User{ID: cfg.BotUserID, Username: "tend", Bot: true}
 	s.gw.init()
 	mux := http.NewServeMux()
@@ -355,9 +354,9 @@ func (s *Server) AppID() string { return s.cfg.AppID }
 // BotUserID is the bot's user id.
 func (s *Server) BotUserID() string { return s.cfg.BotUserID }
 
-// NewID returns a fresh snowflake.
+// NewID returns a fresh snowflake: 19 digits, increasing, as Discord's are.
 func (s *Server) NewID() string {
-	return strconv.FormatInt(s.ids.Add(1)<<22, 10)
+	return strconv.FormatInt(1_100_000_000_000_000_000+s.ids.Add(1)<<12, 10)
 }
 
 // AddGuild creates a guild with a text channel and returns both ids.

@@ -1,0 +1,367 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/adapters/discord/discordtest"
+)
+
+// lockedBuffer collects a process's output safely.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// tendProcess is the real tend binary running against the fake Discord.
+type tendProcess struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan error
+}
+
+func buildTend(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "tend")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startTend writes config to a temp dir and runs `tend run` with the bot
+// token in the environment. Cleanup stops it with SIGINT and expects exit 0.
+func startTend(t *testing.T, bin, config, token string) *tendProcess {
+	t.Helper()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "tend.yaml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	p := &tendProcess{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	p.cmd.Dir = dir
+	p.cmd.Env = []string{"HOME=" + dir, "TZ=UTC", "TEND_E2E_DISCORD_TOKEN=" + token}
+	p.cmd.Stdout, p.cmd.Stderr = p.stderr, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		defer cancel()
+		select {
+		case err := <-p.exited:
+			t.Errorf("tend exited before the test ended: %v\n%s", err, p.stderr.String())
+			return
+		default:
+		}
+		_ = p.cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-p.exited:
+			if err != nil {
+				t.Errorf("tend exited with %v after SIGINT; want 0\n%s", err, p.stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("tend did not stop within 30 s of SIGINT")
+		}
+		if strings.Contains(p.stderr.String(), token) {
+			t.Errorf("tend logged the bot token")
+		}
+		if t.Failed() {
+			t.Logf("tend output:\n%s", p.stderr.String())
+		}
+	})
+	return p
+}
+
+// alive fails the test if the process has exited.
+func (p *tendProcess) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		t.Fatalf("tend exited: %v\n%s", err, p.stderr.String())
+	default:
+	}
+}
+
+func discordConfig(fake *discordtest.Server, guild string, owners []string, groups string) string {
+	q := make([]string, len(owners))
+	for i, o := range owners {
+		q[i] = fmt.Sprintf("%q", "discord:"+o)
+	}
+	return fmt.Sprintf(`storage: {path: tend.db}
+log: {level: info, format: text}
+timezone: UTC
+owners: [%s]
+discord:
+  token_env: TEND_E2E_DISCORD_TOKEN
+  application_id: %q
+  guild_ids: [%q]
+  api_url: %q
+console: {enabled: "off"}
+%s`, strings.Join(q, ", "), fake.AppID(), guild, fake.APIURL(), groups)
+}
+
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// ask runs a command and returns its reply, checking Discord's deadline.
+func ask(t *testing.T, fake *discordtest.Server, user, channel string, words []string, args map[string]string) discordtest.Shown {
+	t.Helper()
+	id, err := fake.Command(user, channel, "tend", words, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer(t, fake, id)
+}
+
+func answer(t *testing.T, fake *discordtest.Server, id string) discordtest.Shown {
+	t.Helper()
+	ctx := waitCtx(t)
+	it, err := fake.WaitAnswered(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.CallbackLate {
+		t.Fatalf("interaction %s answered after Discord's 3 s deadline", id)
+	}
+	var got discordtest.Shown
+	if err := fake.WaitFor(ctx, "reply to "+id, func() bool {
+		for _, s := range fake.Shown() {
+			if s.Kind == "reply" && s.Message.InteractionID == id && s.Message.Text() != "" {
+				got = s
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestDiscordE2E(t *testing.T) {
+	bin := buildTend(t)
+
+	t.Run("FacilitatorAndMembers", func(t *testing.T) {
+		fake := discordtest.New(t, discordtest.Config{})
+		guild := fake.AddGuild("Peer support")
+		channel := fake.AddChannel(guild, "tuesday", discordtest.ChannelText)
+		facil, sam, alex := fake.AddUser("fran", false), fake.AddUser("sam", false), fake.AddUser("alex", false)
+		for _, u := range []string{facil, sam, alex} {
+			fake.AddMember(guild, discordtest.Member{UserID: u})
+		}
+		p := startTend(t, bin, discordConfig(fake, guild, []string{facil}, ""), fake.Token())
+		ctx := waitCtx(t)
+		if err := fake.WaitConnected(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := fake.WaitFor(ctx, "/tend registered", func() bool { return len(fake.Commands(guild)) == 1 }); err != nil {
+			t.Fatal(err)
+		}
+		if got := fake.Intents(); got != 1<<0|1<<1|1<<7|1<<12 {
+			t.Errorf("intents %b; want GUILDS, GUILD_MEMBERS, GUILD_VOICE_STATES, DIRECT_MESSAGES", got)
+		}
+
+		help := ask(t, fake, sam, channel, []string{"help"}, nil)
+		if !help.Ephemeral || help.OnlyFor != sam || !strings.Contains(help.Message.Text(), "what you can do here") {
+			t.Fatalf("help: %+v; want an ephemeral help for sam", help)
+		}
+
+		setup := ask(t, fake, facil, channel, []string{"group", "setup"}, map[string]string{"name": "tuesday-support", "timezone": "UTC"})
+		if !strings.Contains(setup.Message.Text(), "tuesday-support") {
+			t.Fatalf("group setup answered %q", setup.Message.Text())
+		}
+		start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+		weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+		sched := ask(t, fake, facil, channel, []string{"session", "schedule"}, map[string]string{"weekly": weekly, "duration": "90m", "count": "4"})
+		if strings.Contains(sched.Message.Text(), "Sorry") || strings.Contains(sched.Message.Text(), "Only") {
+			t.Fatalf("session schedule answered %q", sched.Message.Text())
+		}
+
+		// Both reminders of the session half an hour away have passed: the
+		// latest (1 h) goes out at once, while still useful.
+		var reminder discordtest.Message
+		if err := fake.WaitFor(ctx, "the reminder", func() bool {
+			for _, m := range fake.Messages(channel) {
+				if m.InteractionID == "" && len(m.Embeds) == 1 && len(m.Buttons()) >= 2 {
+					reminder = m
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			for _, m := range fake.Messages(channel) {
+				t.Logf("message %s (interaction %q): %q, %d buttons", m.ID, m.InteractionID, m.Text(), len(m.Buttons()))
+			}
+			t.Fatalf("%v; schedule answered %q", err, sched.Message.Text())
+		}
+		e := reminder.Embeds[0]
+		all := e.Title + "\n" + e.Description
+		for _, f := range e.Fields {
+			all += "\n" + f.Name + "\n" + f.Value
+		}
+		if want := fmt.Sprintf("<t:%d:", start.Unix()); !strings.Contains(all, want) {
+			t.Errorf("reminder %q does not show the session time as %s…>", all, want)
+		}
+		if reminder.Nonce == "" {
+			t.Errorf("reminder posted without a nonce")
+		}
+		btns := reminder.Buttons()
+		yes := btns[0]
+		for _, u := range []string{sam, alex} {
+			id, err := fake.Press(u, reminder.ID, yes.CustomID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := answer(t, fake, id)
+			if !r.Ephemeral || r.OnlyFor != u {
+				t.Errorf("RSVP answer %+v; want ephemeral for %s", r, u)
+			}
+		}
+		if err := fake.WaitFor(ctx, "the count edited in place", func() bool {
+			m, _ := fake.Message(reminder.ID)
+			return m.Edits >= 2 && strings.Contains(m.Text(), "2 coming")
+		}); err != nil {
+			m, _ := fake.Message(reminder.ID)
+			t.Fatalf("%v; reminder now reads %q", err, m.Text())
+		}
+		posts := 0
+		for _, m := range fake.Messages(channel) {
+			if m.InteractionID == "" && len(m.Buttons()) > 0 {
+				posts++
+			}
+		}
+		if posts != 1 {
+			t.Errorf("%d reminder posts; want 1 (RSVPs edit in place)", posts)
+		}
+
+		refused := ask(t, fake, sam, channel, []string{"session", "list"}, nil)
+		if !refused.Ephemeral || !strings.Contains(refused.Message.Text(), "Only facilitators") {
+			t.Errorf("member running a facilitator command got %+v; want an ephemeral refusal", refused)
+		}
+
+		i := strings.LastIndexByte(yes.CustomID, '|')
+		crafted := yes.CustomID[:i+1] + strings.Repeat("A", len(yes.CustomID)-i-1)
+		id, err := fake.Press(sam, reminder.ID, crafted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := answer(t, fake, id); !r.Ephemeral || !strings.Contains(r.Message.Text(), "not valid") {
+			t.Errorf("crafted custom_id answered %+v; want an ephemeral refusal", r)
+		}
+		if inv := fake.Invalid(); len(inv) > 0 {
+			t.Errorf("requests failing Discord's spec: %v", inv)
+		}
+		p.alive(t)
+	})
+
+	t.Run("FaultsDuringABurstOfReminders", func(t *testing.T) {
+		fake := discordtest.New(t, discordtest.Config{})
+		guild := fake.AddGuild("Many groups")
+		owner := fake.AddUser("owner", false)
+		fake.AddMember(guild, discordtest.Member{UserID: owner})
+		start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+		weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+		const n = 150
+		var groups strings.Builder
+		groups.WriteString("groups:\n")
+		channels := make([]string, n)
+		for i := range n {
+			channels[i] = fake.AddChannel(guild, fmt.Sprintf("g%d", i), discordtest.ChannelText)
+			fmt.Fprintf(&groups, "  - {name: group-%d, platform: discord, channel: %q, guild: %q, timezone: UTC, schedule: {weekly: %q, duration: 60m, count: 2}, reminders: {lead: [24h, 1h]}}\n",
+				i, channels[i], guild, weekly)
+		}
+		posted := func() int {
+			c := 0
+			for _, ch := range channels {
+				c += len(fake.Messages(ch))
+			}
+			return c
+		}
+		// Faults armed before start: the first REST calls (gateway
+		// lookup, command registration, the first posts) meet them too.
+		fake.Storm429(30)
+		fake.Fail5xx(3, 500)
+		p := startTend(t, bin, discordConfig(fake, guild, []string{owner}, groups.String()), fake.Token())
+		ctx := waitCtx(t)
+		if err := fake.WaitConnected(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		// Mid-burst: a dropped socket, then op 7 with a second storm.
+		if err := fake.WaitFor(ctx, "the burst under way", func() bool { return posted() >= 10 }); err != nil {
+			t.Fatal(err)
+		}
+		fake.DropSocket()
+		if err := fake.WaitConnected(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := fake.WaitFor(ctx, "the burst under way", func() bool { return posted() >= 40 }); err != nil {
+			t.Fatal(err)
+		}
+		fake.Storm429(20)
+		fake.Fail5xx(3, 503)
+		fake.Reconnect()
+		if err := fake.WaitConnected(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := fake.WaitFor(ctx, "every reminder", func() bool { return posted() >= n }); err != nil {
+			t.Fatalf("%v: %d of %d posted", err, posted(), n)
+		}
+		midBurst := posted()
+		// The process keeps serving after the faults.
+		r := ask(t, fake, owner, channels[0], []string{"help"}, nil)
+		if !r.Ephemeral {
+			t.Errorf("help after faults not ephemeral")
+		}
+		for i, ch := range channels {
+			ms := fake.Messages(ch)
+			if len(ms) != 1 {
+				t.Errorf("group-%d got %d reminders; want exactly 1", i, len(ms))
+			}
+		}
+		if midBurst == n {
+			t.Logf("the faults struck while reminders were still being posted")
+		}
+		st := fake.Stats()
+		if st.Injected429 != 50 || st.Injected5xx != 6 {
+			t.Errorf("faults consumed: %d 429s, %d 5xx; want 50 and 6 (all during the run)", st.Injected429, st.Injected5xx)
+		}
+		t.Logf("fake: %d requests, %d injected 429s, %d injected 5xx, %d limit 429s, %d nonce repeats, %d identifies, %d resumes",
+			st.Requests, st.Injected429, st.Injected5xx, st.GlobalTooMany+st.RouteTooMany, st.NonceDuplicate, st.Identifies, st.Resumes)
+		if st.Resumes < 2 {
+			t.Errorf("resumes %d; want the dropped socket and op 7 both resumed", st.Resumes)
+		}
+		if inv := fake.Invalid(); len(inv) > 0 {
+			t.Errorf("requests failing Discord's spec: %v", inv)
+		}
+		p.alive(t)
+	})
+}
