@@ -149,6 +149,9 @@ func (r *Runner) Notify() {
 // returns nil. Jobs left running by an earlier process are run again.
 func (r *Runner) Run(ctx context.Context) error {
 	if n, err := r.cfg.Store.ResetRunningJobs(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("jobs: reset: %w", err)
 	} else if n > 0 {
 		r.log.Info("resuming jobs interrupted by a stop", "count", n)

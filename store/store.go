@@ -7,8 +7,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -50,6 +52,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+		}
+	}
+	// Refuse a database from a newer tend before opening it read-write:
+	// a read-write open would replay a -wal file left by an unclean stop
+	// of that newer binary into the database, changing its bytes.
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		if err := checkNotNewer(ctx, path); err != nil {
+			return nil, err
 		}
 	}
 	// Create the file ourselves so that it is 0600 from the first byte;
@@ -98,6 +108,46 @@ func (db *DB) Close() error { return db.sql.Close() }
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
+
+// checkNotNewer reads the schema version without writing anything: from
+// the file header (user_version is the big-endian int at offset 60) and,
+// when a -wal file holds later transactions, through a read-only
+// connection, which touches only the rebuildable -shm index.
+func checkNotNewer(ctx context.Context, path string) error {
+	known := SchemaVersion()
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	var hdr [100]byte
+	n, _ := io.ReadFull(f, hdr[:])
+	f.Close()
+	if n == len(hdr) && string(hdr[:16]) == "SQLite format 3\x00" {
+		if have := int(binary.BigEndian.Uint32(hdr[60:64])); have > known {
+			return tooNew(path, have, known)
+		}
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() == 0 {
+		return nil
+	}
+	ro, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	defer ro.Close()
+	var have int
+	if err := ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("store: read schema version of %s (is it a tend database?): %w", path, err)
+	}
+	if have > known {
+		return tooNew(path, have, known)
+	}
+	return nil
+}
+
+func tooNew(path string, have, known int) error {
+	return fmt.Errorf("store: %s has schema version %d but this tend knows up to %d; run the newer tend that wrote it, or restore a backup made for this version: %w", path, have, known, ErrTooNew)
+}
 
 type migration struct {
 	version int
@@ -148,7 +198,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: read schema version of %s: %w", db.path, err)
 	}
 	if have > len(ms) {
-		return fmt.Errorf("store: %s has schema version %d but this tend knows up to %d; run the newer tend that wrote it, or restore a backup made for this version: %w", db.path, have, len(ms), ErrTooNew)
+		return tooNew(db.path, have, len(ms))
 	}
 	for _, m := range ms[have:] {
 		err := db.withTx(ctx, func(tx *sql.Tx) error {

@@ -286,3 +286,45 @@ func TestActionKey_CreatedOnce(t *testing.T) {
 		t.Fatalf("NewActionCodec: %v", err)
 	}
 }
+
+// A newer tend that stopped uncleanly leaves its last transactions in the
+// -wal file. Refusing it must not replay that WAL into the database.
+func TestOpen_RefusesNewerSchemaLeftInWAL(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tend.db")
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	newer := SchemaVersion() + 1
+	if _, err := db.sql.Exec(fmt.Sprintf("PRAGMA user_version = %d", newer)); err != nil {
+		t.Fatal(err)
+	}
+	// Copy the files while the database is open: what a crash leaves.
+	crashed := filepath.Join(t.TempDir(), "tend.db")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(crashed+suffix, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fi, err := os.Stat(crashed + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("test setup: no WAL content to replay (%v)", err)
+	}
+	before := fileStates(t, crashed)
+	if _, err := Open(t.Context(), crashed); !errors.Is(err, ErrTooNew) {
+		t.Fatalf("Open = %v, want ErrTooNew", err)
+	}
+	after := fileStates(t, crashed)
+	// The -shm file is SQLite's rebuildable index of the WAL; the database
+	// and the WAL itself must be untouched.
+	for _, name := range []string{"tend.db", "tend.db-wal"} {
+		if before[name] != after[name] {
+			t.Errorf("%s changed by the refused open", name)
+		}
+	}
+}
