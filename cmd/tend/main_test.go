@@ -225,37 +225,41 @@ func TestMain_BrokenConfigs(t *testing.T) {
 }
 
 // TestMain_NewerSchemaRefused: a database written by a newer tend is
-// refused with a clear message and left byte for byte as it was.
+// refused with a clear message and left byte for byte as it was, whether it
+// is in rollback-journal or WAL mode.
 func TestMain_NewerSchemaRefused(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "tend.db")
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := t.Context()
-	future := store.SchemaVersion() + 7
-	// A newer tend writes in WAL mode, as this one does.
-	for _, q := range []string{"PRAGMA journal_mode = WAL", "CREATE TABLE from_the_future (x INTEGER)", "INSERT INTO from_the_future VALUES (42)", fmt.Sprintf("PRAGMA user_version = %d", future)} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	before := fileSums(t, dir)
+	for _, mode := range []string{"DELETE", "WAL"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "tend.db")
+			db, err := sql.Open("sqlite", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := t.Context()
+			future := store.SchemaVersion() + 7
+			for _, q := range []string{"PRAGMA journal_mode = " + mode, "CREATE TABLE from_the_future (x INTEGER)", "INSERT INTO from_the_future VALUES (42)", fmt.Sprintf("PRAGMA user_version = %d", future)} {
+				if _, err := db.ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			before := fileSums(t, dir)
 
-	tm := newTestMain(t, dir, "/tend help\n")
-	if code := tm.run(t); code != 1 {
-		t.Fatalf("exit %d, want 1\n%s", code, tm.stderr.String())
-	}
-	wantContains(t, "stderr", tm.stderr.String(), "tend: open the database:", fmt.Sprintf("has schema version %d but this tend knows up to %d", future, store.SchemaVersion()), "run the newer tend that wrote it")
-	if strings.Contains(tm.stdout.String(), "what you can do here") {
-		t.Error("tend answered commands on a database it refused")
-	}
-	if after := fileSums(t, dir); after != before {
-		t.Errorf("the refused database changed:\nbefore %s\nafter  %s", before, after)
+			tm := newTestMain(t, dir, "/tend help\n")
+			if code := tm.run(t); code != 1 {
+				t.Fatalf("exit %d, want 1\n%s", code, tm.stderr.String())
+			}
+			wantContains(t, "stderr", tm.stderr.String(), "tend: open the database:", fmt.Sprintf("schema version %d", future), fmt.Sprintf("knows up to %d", store.SchemaVersion()), "newer tend")
+			if strings.Contains(tm.stdout.String(), "what you can do here") {
+				t.Error("tend answered commands on a database it refused")
+			}
+			if after := fileSums(t, dir); after != before {
+				t.Errorf("the refused database changed:\nbefore %s\nafter  %s", before, after)
+			}
+		})
 	}
 }
 
