@@ -284,6 +284,11 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 				return fmt.Errorf("%s: waiting for the channel's pace: %w", op, werr)
 			}
 		}
+		if l := a.methodLimiters[op]; l != nil {
+			if werr := l.Wait(ctx); werr != nil {
+				return fmt.Errorf("%s: waiting for the method's pace: %w", op, werr)
+			}
+		}
 		err = fn()
 		if err == nil {
 			return nil
@@ -339,6 +344,32 @@ func errCode(err error) string {
 		return se.Err
 	}
 	return ""
+}
+
+// methodTiers paces the workspace-wide, per-method limits of the Web API
+// methods the adapter calls (Slack's rate limit tiers: Tier 2 about 20 a
+// minute, Tier 3 about 50, Tier 4 about 100), a little under each so that a
+// burst of RSVP edits or invitations waits instead of meeting 429s.
+// chat.postMessage has its own per-channel limit instead.
+var methodTiers = map[string]struct {
+	perMinute float64
+	burst     int
+}{
+	"chat.update":           {45, 10},
+	"conversations.open":    {45, 10},
+	"conversations.invite":  {45, 10},
+	"conversations.history": {45, 5},
+	"pins.add":              {18, 3},
+	"views.open":            {90, 20},
+	"chat.postEphemeral":    {90, 20},
+}
+
+func newMethodLimiters() map[string]*rate.Limiter {
+	m := make(map[string]*rate.Limiter, len(methodTiers))
+	for op, t := range methodTiers {
+		m[op] = rate.NewLimiter(rate.Limit(t.perMinute/60), t.burst)
+	}
+	return m
 }
 
 func (a *Adapter) limiter(ch string) *rate.Limiter {

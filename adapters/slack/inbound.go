@@ -268,7 +268,9 @@ func (a *Adapter) reply(ctx context.Context, r request, o bot.Outbound) error {
 		if err != nil {
 			return err
 		}
-		return a.call(ctx, r.channel, "chat.postEphemeral", nil, func() error {
+		// Ephemeral messages are not channel posts: they have a method
+		// limit of their own, not the channel's pace.
+		return a.call(ctx, "", "chat.postEphemeral", nil, func() error {
 			_, err := a.api.PostEphemeralContext(ctx, r.channel, r.user, opts...)
 			return err
 		})

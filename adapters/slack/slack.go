@@ -88,6 +88,10 @@ type Adapter struct {
 
 	self atomic.Pointer[identity]
 
+	// methodLimiters pace tiered methods workspace-wide; read-only after
+	// New.
+	methodLimiters map[string]*rate.Limiter
+
 	mu          sync.Mutex
 	limiters    map[string]*rate.Limiter
 	unreachable map[string]time.Time // channel or "user:ID" → until
@@ -167,13 +171,14 @@ func New(cfg Config) (*Adapter, error) {
 		cfg.PingInterval = 30 * time.Second
 	}
 	a := &Adapter{
-		cfg:         cfg,
-		log:         cfg.Logger.With(bot.KeyPlatform, bot.PlatformSlack),
-		httpc:       cfg.HTTPClient,
-		limiters:    map[string]*rate.Limiter{},
-		unreachable: map[string]time.Time{},
-		dmChannels:  map[bot.UserID]string{},
-		seen:        newRecentSet(2048),
+		cfg:            cfg,
+		log:            cfg.Logger.With(bot.KeyPlatform, bot.PlatformSlack),
+		httpc:          cfg.HTTPClient,
+		limiters:       map[string]*rate.Limiter{},
+		methodLimiters: newMethodLimiters(),
+		unreachable:    map[string]time.Time{},
+		dmChannels:     map[bot.UserID]string{},
+		seen:           newRecentSet(2048),
 	}
 	opts := []slackgo.Option{slackgo.OptionHTTPClient(cfg.HTTPClient)}
 	if cfg.APIURL != "" {

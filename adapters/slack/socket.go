@@ -54,7 +54,11 @@ func (a *Adapter) socketEvent(ctx context.Context, h bot.Handler, smc *socketmod
 	case socketmode.EventTypeHello:
 		a.log.Debug("socket mode hello")
 	case socketmode.EventTypeConnectionError:
-		a.log.Warn("socket mode connection failed; retrying", bot.KeyErr, fmt.Sprint(evt.Data))
+		if ce, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
+			a.log.Warn("socket mode connection failed; retrying", "attempt", ce.Attempt, "in", ce.Backoff, bot.KeyErr, ce.ErrorObj)
+		} else {
+			a.log.Warn("socket mode connection failed; retrying")
+		}
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
 		// The data may hold the frame, which may hold a message body: log
 		// the kind only.
