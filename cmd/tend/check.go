@@ -64,7 +64,11 @@ func writeSummary(w io.Writer, cfg *config.Config, dbPath string) {
 		owners = append(owners, "none (the console's user is always one)")
 	}
 	fmt.Fprintf(w, "  owners:    %s\n", strings.Join(owners, ", "))
-	fmt.Fprintf(w, "  safety:    %d crisis phrases; resources set\n", len(cfg.Safety.CrisisPhrases))
+	resources := "resources set"
+	if cfg.Safety.Resources == config.DefaultCrisisResources {
+		resources = "resources are the built-in placeholder: set safety.resources to a crisis line for your members' region"
+	}
+	fmt.Fprintf(w, "  safety:    %d crisis phrases; %s\n", len(cfg.Safety.CrisisPhrases), resources)
 	if len(cfg.Groups) == 0 {
 		fmt.Fprintln(w, "  groups:    none in the file (set them up in chat with /tend group setup)")
 		return

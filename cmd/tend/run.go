@@ -10,6 +10,7 @@ import (
 
 	"github.com/tend-bot/tend/adapters/console"
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/config"
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/reminders"
 	"github.com/tend-bot/tend/store"
@@ -123,6 +124,9 @@ func (m *Main) run(ctx context.Context) error {
 		}
 	}
 
+	if cfg.Safety.Resources == config.DefaultCrisisResources {
+		log.Warn("safety.resources is the built-in placeholder; set it to a crisis line for your members' region")
+	}
 	log.Info("tend started", "version", buildVersion(), "database", dbPath, "platforms", len(platforms), "groups", len(cfg.Groups))
 	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs)
 }
