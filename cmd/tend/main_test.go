@@ -161,7 +161,7 @@ func TestMain_CheckExample(t *testing.T) {
 	if code := tm.run(t, "check", "--config", example); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, tm.stdout.String(), tm.stderr.String())
 	}
-	wantContains(t, "summary", tm.stdout.String(), "config.example.yaml: OK", "platforms: console", "groups:    2",
+	wantContains(t, "summary", tm.stdout.String(), "config.example.yaml: OK", "platforms: console", "groups:    2", "4 crisis phrases; resources set",
 		"tuesday-support on console:tuesday-support", "weekly tue 18:00, 1h30m each", "24h and 1h before, with RSVP buttons",
 		"thursday-course on console:thursday-course", "cron 30 9 * * THU, 1h each, 8 sessions")
 	if tm.stderr.Len() != 0 {
@@ -296,6 +296,7 @@ func TestMain_Usage(t *testing.T) {
 		{[]string{"check", "--count", "0", "--from", "2027-01-01"}, 2, "give a number of sessions from 1 to 1000"},
 		{[]string{"check", "--config", "testdata/nonexistent.yaml"}, 2, "cannot read the config file testdata/nonexistent.yaml"},
 		{[]string{"check"}, 0, "built-in defaults (no tend.yaml here): OK"},
+		{[]string{"check"}, 0, "resources are the built-in placeholder"},
 	}
 	for _, tc := range tests {
 		tm := newTestMain(t, t.TempDir(), "")
