@@ -250,6 +250,8 @@ func TestParse_Errors(t *testing.T) {
 			[]string{`4:25 groups[0].checkins.between.cron | needs its own cron | "0 12 * * FRI"`}},
 		{"BetweenBadCron", "groups:\n  - name: a\n    platform: console\n    checkins: {between: {cron: \"61 * * * *\"}}\n", nil,
 			[]string{`4:32 groups[0].checkins.between.cron | minute 61 is out of range | write a minute from 0 to 59`}},
+		{"PastedSecretAsEnvName", "slack:\n  mode: http\n  bot_token_env: xoxb-1234567890-abcdefghijkl\n  signing_secret_env: a3f9c0d4e5b6a7c8d9e0f1a2b3c4d5e6\n", nil,
+			[]string{`3:18 slack.bot_token_env | looks like the secret itself | SLACK_BOT_TOKEN`, `4:23 slack.signing_secret_env | looks like the secret itself | SLACK_SIGNING_SECRET`}},
 		{"SeveralAtOnce", "timezone: Mars/Olympus\nlog: {level: loud}\ngroups:\n  - name: a\n    platform: console\n    capacity: -1\n    colour: blue\n", nil,
 			[]string{`1:11 timezone | unknown time zone`, `2:14 log.level | "loud" is not one of debug, info, warn, error | write one of`,
 				`6:15 groups[0].capacity | -1 is out of range | from 0 to 10000`, `7:5 groups[0].colour | unknown key | keys here:`}},
@@ -278,6 +280,11 @@ func TestParse_Errors(t *testing.T) {
 				}
 				if e.Fix == "" {
 					t.Errorf("error %d has no fix: %v", i, e)
+				}
+				for _, secret := range []string{"xoxb-1234567890", "a3f9c0d4e5b6", "abc.def", "xoxb-1"} {
+					if strings.Contains(e.Error(), secret) {
+						t.Errorf("error %d echoes a secret: %v", i, e)
+					}
 				}
 				wantPrefix := fmt.Sprintf("tend.yaml:%d:%d: ", e.Line, e.Column)
 				if !strings.HasPrefix(e.Error(), wantPrefix) || !strings.Contains(e.Error(), " — ") {

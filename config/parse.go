@@ -320,6 +320,11 @@ func (d *decoder) secret(m map[string]entry, section entry, path, base, why stri
 		if !ok {
 			return Secret{}
 		}
+		if looksSecret(name) {
+			d.fail(env.val, join(path, envKey), "this looks like the secret itself, not the name of an environment variable",
+				fmt.Sprintf("put the secret in an environment variable and write its name here, such as %s (and replace the secret, since it has been in a file)", strings.ToUpper(path+"_"+base)))
+			return Secret{}
+		}
 		if !envName(name) {
 			d.fail(env.val, join(path, envKey), fmt.Sprintf("%q is not an environment variable name", redactLike(name)),
 				fmt.Sprintf("write the variable's name, such as %s, and put the secret in that variable (or use %s)", strings.ToUpper(path+"_"+base), fileKey))
@@ -371,6 +376,21 @@ func redactLike(s string) string {
 		return s[:4] + "…"
 	}
 	return s
+}
+
+// looksSecret reports whether s, written where an environment variable's
+// name belongs, looks like a pasted token or secret instead: long, with
+// lowercase letters and digits, or with a token's punctuation.
+func looksSecret(s string) bool {
+	if len(s) < 20 {
+		return false
+	}
+	var lower, digit bool
+	for _, r := range s {
+		lower = lower || r >= 'a' && r <= 'z'
+		digit = digit || r >= '0' && r <= '9'
+	}
+	return (lower && digit) || strings.ContainsAny(s, ".-")
 }
 
 func envName(s string) bool {
