@@ -214,7 +214,12 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 
 // loadConfig reads --config, else tend.yaml when present, else defaults.
 func (m *Main) loadConfig(flagPath string) error {
-	opts := config.Options{LookupEnv: m.LookupEnv, CheckSchedule: reminders.CheckSchedule}
+	opts := config.Options{
+		LookupEnv: m.LookupEnv,
+		// Secret files given relative are found from the working directory.
+		ReadFile:      func(name string) ([]byte, error) { return os.ReadFile(m.path(name)) },
+		CheckSchedule: reminders.CheckSchedule,
+	}
 	path := flagPath
 	if path == "" {
 		if _, err := os.Stat(m.path("tend.yaml")); err == nil {
