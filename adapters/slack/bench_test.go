@@ -24,7 +24,7 @@ import (
 // channel. It reports the makespan (first due to last posted), the 429s
 // the fake answered and the posts lost or doubled.
 //
-//	go test -run '^$' -bench ReminderBurst -benchtime 1x -count 5 ./adapters/slack/
+//	go test -run '^$' -bench ReminderBurst -benchtime 1x -count 3 ./adapters/slack/
 func BenchmarkReminderBurst(b *testing.B) {
 	const n = 500
 	for b.Loop() {

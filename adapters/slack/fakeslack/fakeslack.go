@@ -45,6 +45,11 @@ type Options struct {
 	// default one per second with bursts of 4.
 	ChannelRate  rate.Limit
 	ChannelBurst int
+	// WorkspaceRate and WorkspaceBurst limit chat.postMessage across the
+	// workspace ("several hundred messages per minute" in Slack's docs);
+	// default 600 a minute with bursts of 40.
+	WorkspaceRate  rate.Limit
+	WorkspaceBurst int
 	// PingInterval is how often the Socket Mode websocket is pinged;
 	// default 2 s.
 	PingInterval time.Duration
@@ -68,6 +73,7 @@ type Server struct {
 	calls      []Call
 	faults     []*fault
 	limiters   map[string]*rate.Limiter
+	workspace  *rate.Limiter
 	responses  map[string]respondTo // response_url id → where it answers
 	triggers   map[string]time.Time // trigger_id → issued
 	seq        int64
@@ -192,6 +198,12 @@ func New(tb testing.TB, opts Options) *Server {
 	if opts.ChannelBurst <= 0 {
 		opts.ChannelBurst = 4
 	}
+	if opts.WorkspaceRate <= 0 {
+		opts.WorkspaceRate = 10
+	}
+	if opts.WorkspaceBurst <= 0 {
+		opts.WorkspaceBurst = 40
+	}
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 2 * time.Second
 	}
@@ -206,6 +218,7 @@ func New(tb testing.TB, opts Options) *Server {
 		users:     map[string]string{},
 		dmsClosed: map[string]bool{},
 		limiters:  map[string]*rate.Limiter{},
+		workspace: rate.NewLimiter(opts.WorkspaceRate, opts.WorkspaceBurst),
 		responses: map[string]respondTo{},
 		triggers:  map[string]time.Time{},
 	}
@@ -351,8 +364,8 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
-// RateLimited returns how many 429s the fake's own per-channel limits
-// answered (injected faults not counted).
+// RateLimited returns how many 429s the fake's own limits answered
+// (injected faults not counted).
 func (s *Server) RateLimited() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -729,7 +742,13 @@ func (s *Server) postMessage(p map[string]string) apiResult {
 		l = rate.NewLimiter(s.opts.ChannelRate, s.opts.ChannelBurst)
 		s.limiters[c.ID] = l
 	}
-	if !l.Allow() {
+	// Both limits must allow the post; a refused post spends no token of
+	// the other limit.
+	now := time.Now()
+	rc, rw := l.ReserveN(now, 1), s.workspace.ReserveN(now, 1)
+	if !rc.OK() || !rw.OK() || rc.DelayFrom(now) > 0 || rw.DelayFrom(now) > 0 {
+		rc.CancelAt(now)
+		rw.CancelAt(now)
 		s.rateLimits++
 		return apiResult{status: http.StatusTooManyRequests, retryAfter: 1}
 	}

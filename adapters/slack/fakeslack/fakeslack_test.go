@@ -160,3 +160,19 @@ func TestFake_RateLimitsPerChannel(t *testing.T) {
 		t.Errorf("RateLimited %d, messages %d; want 1 and 2", s.RateLimited(), len(s.Messages("C1")))
 	}
 }
+
+func TestFake_RateLimitsTheWorkspace(t *testing.T) {
+	s := New(t, Options{WorkspaceRate: 0.001, WorkspaceBurst: 2})
+	api := slackgo.New(s.Opts().BotToken, slackgo.OptionAPIURL(s.APIURL()))
+	for i := range 3 {
+		ch := fmt.Sprintf("C%d", i)
+		s.AddChannel(ch, ch, false)
+		_, _, err := api.PostMessageContext(t.Context(), ch, slackgo.MsgOptionText("x", false))
+		if _, limited := err.(*slackgo.RateLimitedError); (i < 2 && err != nil) || (i == 2 && !limited) {
+			t.Errorf("post %d to its own channel: %v", i, err)
+		}
+	}
+	if s.RateLimited() != 1 {
+		t.Errorf("RateLimited %d; want 1", s.RateLimited())
+	}
+}
