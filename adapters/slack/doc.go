@@ -12,7 +12,9 @@
 //
 // Outbound work (Deliver) always uses the Web API, independent of the socket,
 // so a dropped socket loses nothing that is queued. Posts are paced at about
-// one per second per channel with short bursts, 429 Retry-After is honoured,
+// one per second per channel with short bursts and about 480 a minute across
+// the workspace, other methods under their rate tiers, 429 Retry-After is
+// honoured,
 // 5xx answers are retried a bounded number of times with backoff, and a
 // channel that refuses the bot (channel_not_found, not_in_channel,
 // is_archived) is marked unreachable so that later sends fail fast with a
