@@ -3,6 +3,7 @@ package slack_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,6 +13,24 @@ import (
 	"github.com/tend-bot/tend/adapters/slack/fakeslack"
 	"github.com/tend-bot/tend/bot"
 )
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 func post(key, ch string) bot.Outbound {
 	return bot.Post(key, bot.Address{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch)}, bot.Message{Text: "Reminder " + key})
@@ -94,7 +113,10 @@ func TestDeliver_UnreachableChannelFailsFast(t *testing.T) {
 		{"Archived", func(f *fakeslack.Server) { f.FailWith("chat.postMessage", "is_archived", 1) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, envOpts{mode: slack.ModeSocket})
+			logs := &syncBuffer{}
+			e := newEnv(t, envOpts{mode: slack.ModeSocket, tweak: func(c *slack.Config) {
+				c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+			}})
 			tc.break_(e.fake)
 			_, err := e.sender.Send(e.ctx, post("reminder/2/1h", otherChan))
 			var pe *bot.PermanentError
@@ -112,6 +134,9 @@ func TestDeliver_UnreachableChannelFailsFast(t *testing.T) {
 			// Other channels are unaffected.
 			if _, err := e.a.Deliver(e.ctx, post("reminder/4/1h", groupChan)); err != nil {
 				t.Errorf("Deliver to a healthy channel: %v", err)
+			}
+			if n := strings.Count(logs.String(), "level=ERROR msg=\"channel refused the bot"); n != 1 {
+				t.Errorf("the refusal was logged at Error %d times; want once\n%s", n, logs.String())
 			}
 		})
 	}
