@@ -111,6 +111,19 @@ func TestAdapter_BothModes(t *testing.T) {
 					t.Errorf("public late answer not in the channel: %v", err)
 				}
 			})
+			t.Run("LongAnswerThroughResponseURL", func(t *testing.T) {
+				e := newEnv(t, envOpts{mode: mode})
+				res, err := e.fake.SlashCommand(e.ctx, member1, groupChan, "demo big")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Body) > 20<<10 {
+					t.Errorf("acknowledgement of %d bytes; Socket Mode drops those of 20 KB or more", len(res.Body))
+				}
+				if got := e.ephemeral(member1, "The end."); got.Via != "response_url" {
+					t.Errorf("long answer via %s; want response_url", got.Via)
+				}
+			})
 			t.Run("ModalOpenAndSubmit", func(t *testing.T) {
 				e := newEnv(t, envOpts{mode: mode})
 				if _, err := e.fake.SlashCommand(e.ctx, facilitator, groupChan, "demo form"); err != nil {

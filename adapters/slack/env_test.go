@@ -237,6 +237,10 @@ func (e *env) registerDemo() {
 			}
 			return []bot.Outbound{bot.Reply("late answer"), bot.PublicReply(bot.Message{Text: "late public answer"})}, nil
 		}}))
+	must(b.Register(bot.CommandSpec{Path: "demo big", Summary: "a long answer", Group: bot.GroupNone,
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			return []bot.Outbound{bot.Reply(strings.Repeat("A long answer. ", 1700) + "The end.")}, nil
+		}}))
 	must(b.Register(bot.CommandSpec{Path: "demo form", Summary: "opens a modal", Group: bot.GroupRequired,
 		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 			return []bot.Outbound{{Kind: bot.OutModal, Modal: &bot.Modal{Title: "Edit norms", Action: bot.Action{Name: "demo.form", Group: req.Group.ID},

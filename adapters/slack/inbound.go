@@ -42,6 +42,10 @@ type request struct {
 // payload (a slash command's message). It is called exactly once.
 type ackFunc func(payload any)
 
+// maxAckPayload is the largest answer sent inside an acknowledgement,
+// safely under Socket Mode's 20 KB limit.
+const maxAckPayload = 16 << 10
+
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // commandRequest converts a slash command.
@@ -193,6 +197,11 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 				if err != nil {
 					a.log.Error("rendering a reply failed", bot.KeyErr, err)
 					continue
+				}
+				// Slack drops Socket Mode acknowledgements of 20 KB or
+				// more; a long answer goes through the response_url.
+				if raw, err := json.Marshal(msg); err != nil || len(raw) > maxAckPayload {
+					break
 				}
 				payload = msg
 				outs = append(outs[:i:i], outs[i+1:]...)

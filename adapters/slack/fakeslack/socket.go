@@ -76,6 +76,9 @@ func (st *sockState) snapshot() map[*wsConn]bool {
 	return out
 }
 
+// maxAckBytes is Socket Mode's limit on a frame from the app.
+const maxAckBytes = 20 << 10
+
 var upgrader = websocket.Upgrader{
 	// slack-go dials with Origin: https://api.slack.com, which is not this
 	// host; Slack's own endpoint accepts it, and so does the fake.
@@ -145,6 +148,12 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		_, data, err := ws.ReadMessage()
 		if err != nil {
 			break
+		}
+		if len(data) >= maxAckBytes {
+			// Slack silently drops such frames; the envelope stays
+			// unacknowledged.
+			s.violation("socket mode: a %d-byte frame from the app; Slack drops frames of %d bytes or more", len(data), maxAckBytes)
+			continue
 		}
 		var resp struct {
 			EnvelopeID string          `json:"envelope_id"`
