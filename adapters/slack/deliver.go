@@ -224,8 +224,11 @@ func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, er
 		return err
 	})
 	if err != nil {
-		if errCode(err) == "message_not_found" {
+		switch errCode(err) {
+		case "message_not_found":
 			return bot.Delivered{}, &bot.PermanentError{Reason: "the message to edit was deleted"}
+		case "cant_update_message", "edit_window_closed":
+			return bot.Delivered{}, &bot.PermanentError{Reason: "Slack no longer allows the bot to edit that message"}
 		}
 		return bot.Delivered{}, a.refusal(ch, "", "chat.update", err)
 	}
@@ -264,7 +267,7 @@ func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, 
 	switch errCode(err) {
 	case "", "already_in_channel":
 		return bot.Delivered{At: time.Now()}, nil
-	case "user_not_found", "user_is_restricted", "user_disabled", "cant_invite":
+	case "user_not_found", "user_is_restricted", "user_is_ultra_restricted", "user_is_bot", "cant_invite", "method_not_supported_for_channel_type":
 		return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("cannot invite the member to the channel (%s)", errCode(err))}
 	}
 	return bot.Delivered{}, a.refusal(ch, "", "conversations.invite", err)
