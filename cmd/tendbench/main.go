@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +51,7 @@ type config struct {
 	dir               string
 	skipCron          bool
 	workers           int
+	cpuprofile        string
 }
 
 func run(args []string, w io.Writer) error {
@@ -61,6 +63,7 @@ func run(args []string, w io.Writer) error {
 	fs.StringVar(&c.dir, "dir", "", "directory for the database files (default: a temporary one)")
 	fs.BoolVar(&c.skipCron, "skip-cron", false, "measure tend only")
 	fs.IntVar(&c.workers, "workers", 0, "runner workers (default: the runner's)")
+	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of tend's firing phase (first run) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -365,6 +368,21 @@ func once(c config, run int) (result, error) {
 	res.tendRestart = time.Since(start)
 
 	// Fire: run tend's runner through the due second.
+	stopProfile := func() {}
+	if c.cpuprofile != "" && run == 0 {
+		f, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return res, err
+		}
+		defer f.Close()
+		if d := time.Until(dueAt); d > 0 {
+			time.Sleep(d - min(d, 100*time.Millisecond))
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, err
+		}
+		stopProfile = pprof.StopCPUProfile
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -380,6 +398,7 @@ func once(c config, run int) (result, error) {
 	}
 	cancel()
 	wg.Wait()
+	stopProfile()
 	res.tendPeakMB = mem.done()
 	plat.mu.Lock()
 	var late []time.Duration
