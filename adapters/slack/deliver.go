@@ -207,6 +207,21 @@ func (a *Adapter) openDM(ctx context.Context, user bot.UserID) (string, error) {
 	return ch, nil
 }
 
+// editQueue orders the edits of one message: one chat.update at a time,
+// and an edit still waiting for its turn is replaced by a newer one, so
+// that a burst of RSVPs on a reminder makes few calls and the message ends
+// with the content of the last edit asked for.
+type editQueue struct {
+	busy    bool
+	waiting *editTurn
+}
+
+// editTurn is an edit waiting for the message's previous edit to finish.
+type editTurn struct {
+	turn       chan struct{} // closed when this edit may run
+	superseded chan struct{} // closed when a newer edit took its place
+}
+
 func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ch, ts := string(out.Ref.Channel), string(out.Ref.ID)
 	if ch == "" || ts == "" {
@@ -219,7 +234,57 @@ func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, er
 	if err != nil {
 		return bot.Delivered{}, fmt.Errorf("slack: render: %w", err)
 	}
-	err = a.call(ctx, "", "chat.update", nil, func() error {
+	key := ch + "/" + ts
+	a.mu.Lock()
+	q := a.edits[key]
+	if q == nil {
+		q = &editQueue{}
+		a.edits[key] = q
+	}
+	if !q.busy {
+		q.busy = true
+		a.mu.Unlock()
+		return a.runEdit(ctx, key, q, out.Ref, opts)
+	}
+	if q.waiting != nil {
+		close(q.waiting.superseded)
+	}
+	me := &editTurn{turn: make(chan struct{}), superseded: make(chan struct{})}
+	q.waiting = me
+	a.mu.Unlock()
+
+	select {
+	case <-me.turn:
+		return a.runEdit(ctx, key, q, out.Ref, opts)
+	case <-me.superseded:
+		// A newer edit of the same message carries on: this content would
+		// be replaced at once anyway.
+		return bot.Delivered{Ref: out.Ref, At: time.Now()}, nil
+	case <-ctx.Done():
+		a.mu.Lock()
+		if q.waiting == me {
+			q.waiting = nil
+			a.mu.Unlock()
+			return bot.Delivered{}, fmt.Errorf("slack: chat.update: %w", ctx.Err())
+		}
+		a.mu.Unlock()
+		// The turn was given (or the edit superseded) at the same moment:
+		// pass the turn on rather than hold the queue.
+		select {
+		case <-me.turn:
+			a.finishEdit(key, q)
+		case <-me.superseded:
+		}
+		return bot.Delivered{}, fmt.Errorf("slack: chat.update: %w", ctx.Err())
+	}
+}
+
+// runEdit makes one chat.update, then gives the message's turn to the
+// edit waiting for it, if any.
+func (a *Adapter) runEdit(ctx context.Context, key string, q *editQueue, ref bot.MessageRef, opts []slackgo.MsgOption) (bot.Delivered, error) {
+	defer a.finishEdit(key, q)
+	ch, ts := string(ref.Channel), string(ref.ID)
+	err := a.call(ctx, "", "chat.update", nil, func() error {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, opts...)
 		return err
 	})
@@ -232,7 +297,19 @@ func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, er
 		}
 		return bot.Delivered{}, a.refusal(ch, "", "chat.update", err)
 	}
-	return bot.Delivered{Ref: out.Ref, At: time.Now()}, nil
+	return bot.Delivered{Ref: ref, At: time.Now()}, nil
+}
+
+func (a *Adapter) finishEdit(key string, q *editQueue) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if next := q.waiting; next != nil {
+		q.waiting = nil
+		close(next.turn)
+		return
+	}
+	q.busy = false
+	delete(a.edits, key)
 }
 
 func (a *Adapter) pin(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {

@@ -325,3 +325,50 @@ func TestFindDelivered_AfterACrash(t *testing.T) {
 		t.Errorf("FindDelivered of a key never posted = %v, %v; want not found", found, err)
 	}
 }
+
+// TestDeliver_EditsOfOneMessageCoalesce: edits of one message run one at a
+// time, and edits that queue up behind a slow one collapse into the newest.
+func TestDeliver_EditsOfOneMessageCoalesce(t *testing.T) {
+	e := newEnv(t, envOpts{mode: slack.ModeSocket})
+	d, err := e.a.Deliver(e.ctx, post("reminder/5/1h", groupChan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first edit meets a 429 and waits a second: the others queue.
+	e.fake.Fail("chat.update", http.StatusTooManyRequests, 1)
+	const n = 20
+	texts := map[string]bool{}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		text := fmt.Sprintf("%d coming", i)
+		texts[text] = true
+		wg.Go(func() {
+			_, err := e.a.Deliver(e.ctx, bot.Edit(d.Ref, bot.Message{Text: text}))
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("edit: %v", err)
+		}
+	}
+	calls := callsOf(e.fake, "chat.update")
+	if calls >= n {
+		t.Errorf("%d chat.update calls for %d edits; want the queued ones coalesced", calls, n)
+	}
+	m := e.fake.Messages(groupChan)[0]
+	if !texts[m.Text] {
+		t.Errorf("message reads %q; want one of the edits", m.Text)
+	}
+	t.Logf("%d edits made %d chat.update calls", n, calls)
+	// After the burst, a single edit goes straight through.
+	if _, err := e.a.Deliver(e.ctx, bot.Edit(d.Ref, bot.Message{Text: "final"})); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.fake.Messages(groupChan)[0]; m.Text != "final" {
+		t.Errorf("message reads %q after a later edit; want final", m.Text)
+	}
+}

@@ -96,6 +96,7 @@ type Adapter struct {
 	limiters    map[string]*rate.Limiter
 	unreachable map[string]time.Time // channel or "user:ID" → until
 	dmChannels  map[bot.UserID]string
+	edits       map[string]*editQueue // channel/ts → its edits in flight
 	seen        *recentSet
 
 	addr atomic.Pointer[net.Addr]
@@ -178,6 +179,7 @@ func New(cfg Config) (*Adapter, error) {
 		methodLimiters: newMethodLimiters(),
 		unreachable:    map[string]time.Time{},
 		dmChannels:     map[bot.UserID]string{},
+		edits:          map[string]*editQueue{},
 		seen:           newRecentSet(2048),
 	}
 	opts := []slackgo.Option{slackgo.OptionHTTPClient(cfg.HTTPClient)}
