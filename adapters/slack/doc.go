@@ -19,7 +19,10 @@
 // channel that refuses the bot (channel_not_found, not_in_channel,
 // is_archived) is marked unreachable so that later sends fail fast with a
 // bot.PermanentError. A post carries message metadata with its outbox key so
-// that FindDelivered can recognise it after a crash.
+// that FindDelivered can recognise it after a crash, and an answer lost to a
+// 5xx is checked the same way before posting again. Edits of one message
+// run one at a time, and edits queued behind a slow one collapse into the
+// newest.
 //
 // Messages are rendered as Block Kit: a header for the title, mrkdwn sections
 // for the text and fields, an actions block (always with a block_id) for the
