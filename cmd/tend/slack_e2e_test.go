@@ -10,16 +10,42 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/tend-bot/tend/adapters/slack/fakeslack"
 )
 
+// slackOutput collects the process's output safely.
+type slackOutput struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (o *slackOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *slackOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// slackWaitCtx bounds a test's waits.
+func slackWaitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // slackTend is the real tend binary running against the fake Slack.
 type slackTend struct {
 	cmd    *exec.Cmd
-	out    *lockedBuffer
+	out    *slackOutput
 	exited chan error
 }
 
@@ -84,7 +110,7 @@ func startSlackTend(t *testing.T, bin, config string, fake *fakeslack.Server) *s
 	}
 	o := fake.Opts()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	p := &slackTend{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), out: &lockedBuffer{}, exited: make(chan error, 1)}
+	p := &slackTend{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), out: &slackOutput{}, exited: make(chan error, 1)}
 	p.cmd.Dir = dir
 	p.cmd.Env = []string{"HOME=" + dir, "TZ=UTC",
 		"TEND_E2E_SLACK_BOT=" + o.BotToken, "TEND_E2E_SLACK_APP=" + o.AppToken, "TEND_E2E_SLACK_SECRET=" + o.SigningSecret}
@@ -217,7 +243,7 @@ func TestSlackE2E(t *testing.T) {
 			}
 			fake.AddChannel(channel, "tuesday", false, facil, sam, alex)
 			p := startSlackTend(t, bin, slackConfig(t, fake, mode, facil, ""), fake)
-			ctx := waitCtx(t)
+			ctx := slackWaitCtx(t)
 			slackReady(t, ctx, fake, mode)
 
 			help := slackAsk(t, ctx, fake, sam, channel, "help", "what you can do here")
@@ -381,7 +407,7 @@ func TestSlackE2E_FaultsDuringABurst(t *testing.T) {
 	fake.Fail("chat.postMessage", http.StatusInternalServerError, 3)
 	fake.FailAfterCommit("chat.postMessage", 2)
 	p := startSlackTend(t, bin, slackConfig(t, fake, "socket", owner, groups.String()), fake)
-	ctx := waitCtx(t)
+	ctx := slackWaitCtx(t)
 	if _, err := fake.Connected(ctx); err != nil {
 		t.Fatal(err)
 	}
