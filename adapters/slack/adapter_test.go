@@ -103,6 +103,7 @@ func TestAdapter_BothModes(t *testing.T) {
 				if len(res.Body) != 0 && string(res.Body) != "null" {
 					t.Errorf("slow command acknowledged with %q; want an empty acknowledgement", res.Body)
 				}
+				close(e.release) // the core answers only after the acknowledgement
 				got := e.ephemeral(member1, "late answer")
 				if got.Via != "response_url" {
 					t.Errorf("late answer via %s; want response_url", got.Via)

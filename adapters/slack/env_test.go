@@ -44,6 +44,9 @@ type env struct {
 	handled *counter
 	mode    string
 	ctx     context.Context
+	// release lets "demo slow" answer; the test closes it once the
+	// command has been acknowledged.
+	release chan struct{}
 }
 
 type counter struct {
@@ -137,7 +140,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, fake: fake, a: a, db: db, bot: b, sender: sender, group: g,
-		events: make(chan bot.Event, 64), handled: &counter{}, mode: o.mode, ctx: ctx}
+		events: make(chan bot.Event, 64), handled: &counter{}, mode: o.mode, ctx: ctx, release: make(chan struct{})}
 	e.registerDemo()
 
 	runCtx, stop := context.WithCancel(context.Background())
@@ -232,8 +235,9 @@ func (e *env) registerDemo() {
 	must(b.Register(bot.CommandSpec{Path: "demo slow", Summary: "answers late", Group: bot.GroupNone,
 		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 			select {
-			case <-time.After(400 * time.Millisecond):
+			case <-e.release:
 			case <-ctx.Done():
+				return nil, ctx.Err()
 			}
 			return []bot.Outbound{bot.Reply("late answer"), bot.PublicReply(bot.Message{Text: "late public answer"})}, nil
 		}}))
