@@ -216,6 +216,7 @@ type Stats struct {
 	Resumes        int
 	Connections    int
 	NonceDuplicate int // creates answered from the nonce cache
+	Created        int // channel and DM messages created by the bot
 }
 
 // Server is the fake Discord.

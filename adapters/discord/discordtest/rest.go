@@ -256,6 +256,7 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 		}
 		s.messages[ch.ID] = append(s.messages[ch.ID], msg)
 		s.byID[msg.ID] = msg
+		s.stats.Created++
 		if nonce != "" && mb.EnforceNonce {
 			s.nonces[ch.ID+"/"+nonce] = nonceEntry{msgID: msg.ID, at: time.Now()}
 		}
