@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -189,6 +190,32 @@ func TestReminders_Refusals(t *testing.T) {
 		}
 		if ss, _ := e.db.UpcomingSessions(t.Context(), e.group.ID, at(t, "1999-01-01 00:00"), 10); len(ss) != 0 {
 			t.Fatalf("refused schedules stored sessions: %+v", ss)
+		}
+	})
+}
+
+// TestReminders_ChainContinuesPastCancelled checks that cancelling the
+// session that would carry the series forward does not end the series.
+func TestReminders_ChainContinuesPastCancelled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-04 20:00"))
+		for _, n := range []string{"2", "3"} {
+			if out := e.cmd("fac", "session cancel "+n); !strings.Contains(out, "is cancelled") {
+				t.Fatalf("cancel %s: %s", n, out)
+			}
+		}
+		e.sleepUntil(at(t, "2000-02-08 20:00"))
+		for n := 4; n <= 6; n++ {
+			s := e.session(n)
+			if got := len(e.postsWithKey(ReminderKey(s.ID, 3600e9))); got != 1 {
+				t.Fatalf("session %d: %d 1h reminders; want 1", n, got)
+			}
+			if j := e.job("end/" + strconv.FormatInt(s.ID, 10)); j.State != bot.JobDone {
+				t.Fatalf("session %d ended as %s", n, j.State)
+			}
 		}
 	})
 }

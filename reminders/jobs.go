@@ -11,10 +11,13 @@ import (
 	"github.com/tend-bot/tend/bot"
 )
 
-// loadJob reads a job's session, its group and series, and materialises
-// what comes next, so that the chain of sessions never breaks while jobs
-// run. It returns a result when the job has nothing to do.
-func (rm *Reminders) loadJob(ctx context.Context, j bot.Job, now time.Time) (p payload, s bot.Session, g bot.Group, ser bot.Series, done *bot.JobResult, err error) {
+// loadJob reads a job's session, its group and series and, when ahead is
+// set, materialises what comes next, so that the chain of sessions never
+// breaks. The start job does that: it runs for every session, and it
+// stores sessions up to one beyond now plus the longest lead, so every
+// reminder of a later session exists before it is due. It returns a
+// result when the job has nothing to do.
+func (rm *Reminders) loadJob(ctx context.Context, j bot.Job, now time.Time, ahead bool) (p payload, s bot.Session, g bot.Group, ser bot.Series, done *bot.JobResult, err error) {
 	if err = json.Unmarshal(j.Payload, &p); err != nil || p.Session == 0 {
 		err = &bot.PermanentError{Reason: fmt.Sprintf("job %s has an unreadable payload", j.Key)}
 		return
@@ -34,9 +37,11 @@ func (rm *Reminders) loadJob(ctx context.Context, j bot.Job, now time.Time) (p p
 	} else if err != nil {
 		return
 	}
-	if _, err = rm.materializeSeries(ctx, ser, now, nil); err != nil {
-		err = fmt.Errorf("schedule the next sessions: %w", err)
-		return
+	if ahead {
+		if _, err = rm.materializeSeries(ctx, ser, now, nil); err != nil {
+			err = fmt.Errorf("schedule the next sessions: %w", err)
+			return
+		}
 	}
 	switch {
 	case s.Status == bot.SessionCancelled:
@@ -68,7 +73,7 @@ func shortDuration(d time.Duration) string {
 // is recorded as missed, with the reason.
 func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 	now := rm.clock.Now()
-	p, s, g, ser, done, err := rm.loadJob(ctx, j, now)
+	p, s, g, ser, done, err := rm.loadJob(ctx, j, now, false)
 	if err != nil || done != nil {
 		return deref(done), err
 	}
@@ -132,7 +137,7 @@ func deref(r *bot.JobResult) bot.JobResult {
 // while tend was down is recorded as missed.
 func (rm *Reminders) runStart(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 	now := rm.clock.Now()
-	_, s, g, ser, done, err := rm.loadJob(ctx, j, now)
+	_, s, g, ser, done, err := rm.loadJob(ctx, j, now, true)
 	if err != nil || done != nil {
 		return deref(done), err
 	}
@@ -167,7 +172,7 @@ func (rm *Reminders) runStart(ctx context.Context, j bot.Job) (bot.JobResult, er
 // attendance needs the end of every session that was held.
 func (rm *Reminders) runEnd(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 	now := rm.clock.Now()
-	_, s, g, _, done, err := rm.loadJob(ctx, j, now)
+	_, s, g, _, done, err := rm.loadJob(ctx, j, now, true)
 	if err != nil || done != nil {
 		return deref(done), err
 	}

@@ -338,7 +338,9 @@ func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now 
 	}
 	horizon := now.Add(slices.Max(append([]time.Duration{0}, ser.Settings.Leads...)))
 	if stop == nil {
-		stop = func(s bot.Session) bool { return s.Start.After(horizon) }
+		// A cancelled session runs no jobs, so it cannot carry the chain:
+		// go on to the next one that will be held.
+		stop = func(s bot.Session) bool { return s.Status != bot.SessionCancelled && s.Start.After(horizon) }
 	}
 	last, planned, have, err := rm.st.LastPlannedSession(ctx, groupID)
 	if err != nil {
