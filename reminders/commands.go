@@ -268,6 +268,12 @@ func (rm *Reminders) cmdDM(ctx context.Context, req *bot.Request) ([]bot.Outboun
 		if !ser.Settings.DM {
 			return nil, bot.Errorf("%s does not send reminders by DM. A facilitator can turn them on with /tend session schedule … dm:yes; the reminders in this channel still reach you.", req.Group.Name)
 		}
+		m, err := rm.st.MemberByUser(ctx, req.Group.ID, req.Actor.ID)
+		if errors.Is(err, bot.ErrNotFound) || (err == nil && m.Status != bot.MemberActive) {
+			return nil, bot.Errorf("Reminder DMs go to %s's members, and you are not on its roster yet. Ask a facilitator to add you; the reminders in this channel reach you meanwhile.", req.Group.Name)
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	if err := rm.st.SetReminderDM(ctx, req.Group.ID, req.Actor.ID, on, req.Now); err != nil {
 		return nil, err

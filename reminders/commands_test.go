@@ -139,6 +139,9 @@ func TestReminders_AwayAndDMs(t *testing.T) {
 				t.Fatalf("dm on: %s", out)
 			}
 		}
+		if out := e.cmd("zed", "reminders dm on"); !strings.Contains(out, "not on its roster") {
+			t.Fatalf("dm on for a non-member: %s", out)
+		}
 		if out := e.cmd("bob", "away until:2000-01-05"); !strings.Contains(out, "away until the end of 2000-01-05") {
 			t.Fatalf("away: %s", out)
 		}

@@ -58,6 +58,7 @@ type SessionStore interface {
 // MemberStore keeps what members say: RSVPs (a "no" is an excused absence
 // attendance reads), away dates and DM opt-ins.
 type MemberStore interface {
+	MemberByUser(ctx context.Context, groupID int64, user bot.UserID) (bot.Member, error)
 	SetRSVP(ctx context.Context, r bot.RSVP) error
 	RSVPs(ctx context.Context, sessionID int64) ([]bot.RSVP, error)
 	SetAway(ctx context.Context, groupID int64, user bot.UserID, until time.Time) error
