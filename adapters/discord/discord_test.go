@@ -96,6 +96,7 @@ func newWorld(t *testing.T, o worldOpts) *world {
 		t.Fatal(err)
 	}
 	w.sender = bot.NewSender(w.db, codec, nil, log, w.ad)
+	w.sender.ReportUnreachableTo([]bot.Principal{bot.Principal("discord:" + w.facil)})
 	w.bot, err = bot.New(bot.Config{Groups: w.db, Codec: codec, Sender: w.sender, Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -625,6 +626,21 @@ func TestAdapter_ForbiddenChannelFailsFastAfterwards(t *testing.T) {
 	}
 	if after := len(w.fake.Requests()); after != before {
 		t.Errorf("the second post to an unreachable channel made %d requests; want 0 (fail fast)", after-before)
+	}
+	// Through the Sender, the owner is told privately, once.
+	for _, key := range []string{"k4", "k5"} {
+		if _, err := w.sender.Send(ctx, bot.Post(key, to, bot.Message{Text: "x"})); !errors.Is(err, bot.ErrUnreachable) {
+			t.Fatalf("send to an unreachable channel: %v", err)
+		}
+	}
+	told := 0
+	for _, s := range w.fake.Shown() {
+		if s.Kind == "dm" && s.OnlyFor == w.facil && strings.Contains(s.Message.Text(), "cannot post") {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("owner told %d times about the unreachable channel; want once", told)
 	}
 	// Other channels are unaffected.
 	if _, err := w.ad.Deliver(ctx, bot.Post("k3", bot.Address{Platform: "discord", Channel: bot.ChannelID(w.channel)}, bot.Message{Text: "x"})); err != nil {

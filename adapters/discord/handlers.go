@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -292,33 +291,38 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 		}()
 		done <- h.Handle(ctx, ev)
 	}()
+	// The handler goroutine is always waited for: on every path below,
+	// done is received before returning.
 	t := a.clock.NewTimer(a.cfg.DeferAfter)
 	defer t.Stop()
 	_, isCommand := ev.(*bot.Command)
 	select {
 	case replies := <-done:
 		a.respond(ctx, i, isCommand, replies)
+		return
 	case <-t.C():
-		// Most replies are private; a public one is posted as a follow-up.
-		typ := 6 // deferred update: a button press changes nothing visible yet
-		var data any
-		if isCommand {
-			typ, data = 5, map[string]any{"flags": flagEphemeral}
-		}
-		if err := a.callback(ctx, i, interactionResponse{Type: typ, Data: data}); err != nil {
-			a.log.Warn("deferring an interaction failed", bot.KeyErr, err)
-		}
-		a.mu.Lock()
-		a.stats.Deferred++
-		a.mu.Unlock()
-		select {
-		case replies := <-done:
-			a.followUp(ctx, i, isCommand, replies)
-		case <-ctx.Done():
-			a.log.Error("an interaction's handler did not finish in time; its reply is lost", bot.KeyErr, ctx.Err())
-		}
 	case <-ctx.Done():
+		<-done
+		return
 	}
+	// Most replies are private; a public one is posted as a follow-up.
+	typ := 6 // deferred update: a button press changes nothing visible yet
+	var data any
+	if isCommand {
+		typ, data = 5, map[string]any{"flags": flagEphemeral}
+	}
+	if err := a.callback(ctx, i, interactionResponse{Type: typ, Data: data}); err != nil {
+		a.log.Warn("deferring an interaction failed", bot.KeyErr, err)
+	}
+	a.mu.Lock()
+	a.stats.Deferred++
+	a.mu.Unlock()
+	replies := <-done
+	if ctx.Err() != nil {
+		a.log.Error("an interaction's handler did not finish in time; its reply is lost", bot.KeyErr, ctx.Err())
+		return
+	}
+	a.followUp(ctx, i, isCommand, replies)
 }
 
 func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, resp interactionResponse) error {
@@ -468,5 +472,3 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) {
 		a.log.Debug("answering autocomplete failed", bot.KeyErr, err)
 	}
 }
-
-var _ = time.Second

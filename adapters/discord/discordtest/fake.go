@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -638,9 +637,7 @@ func (s *Server) channelJSONLocked(c *channel) map[string]any {
 
 // sortedGuilds returns guild ids in creation order.
 func (s *Server) sortedGuildsLocked() []string {
-	ids := append([]string(nil), s.guildOrder...)
-	sort.SliceStable(ids, func(i, j int) bool { return false })
-	return ids
+	return append([]string(nil), s.guildOrder...)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -280,8 +280,31 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) bool {
 	return true
 }
 
-// dispatchTo sends one event to a session (buffering it for resume).
+// intentFor is the gateway intent an event needs, as Discord documents it;
+// 0 for events every session gets.
+func intentFor(typ string, data any) int {
+	switch typ {
+	case "GUILD_CREATE":
+		return 1 << 0 // GUILDS
+	case "GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE", "GUILD_MEMBER_UPDATE":
+		return 1 << 1 // GUILD_MEMBERS (privileged)
+	case "VOICE_STATE_UPDATE":
+		return 1 << 7 // GUILD_VOICE_STATES
+	case "MESSAGE_CREATE":
+		if m, ok := data.(map[string]any); ok && m["guild_id"] != nil {
+			return 1 << 9 // GUILD_MESSAGES
+		}
+		return 1 << 12 // DIRECT_MESSAGES
+	}
+	return 0
+}
+
+// dispatchTo sends one event to a session (buffering it for resume),
+// unless the session did not ask for the intent the event needs.
 func (s *Server) dispatchTo(ss *gwSession, typ string, data any) error {
+	if need := intentFor(typ, data); need != 0 && ss.intents&need == 0 {
+		return nil
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -484,5 +483,3 @@ func onlyIf(b bool, user string) string {
 	}
 	return ""
 }
-
-var _ = fmt.Sprintf
