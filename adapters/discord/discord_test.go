@@ -735,3 +735,39 @@ func TestAdapter_PinAndEdit(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func TestAdapter_GroupAutocompleteAnswersInTime(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	id, err := w.fake.Autocomplete(w.facil, w.channel, "tend", []string{"session", "remind"}, "group", "Tuesday-Support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := w.answered(t, id)
+	if it.CallbackType != discordtest.CallbackAutocomplete || !strings.Contains(string(it.Callback), `"value":"tuesday-support"`) {
+		t.Errorf("autocomplete answered type %d %s; want type 8 offering the typed name", it.CallbackType, it.Callback)
+	}
+}
+
+func TestAdapter_BadTokenStopsRun(t *testing.T) {
+	fake := discordtest.New(t, discordtest.Config{})
+	ad, err := discord.New(discord.Config{Token: "wrong", ApplicationID: fake.AppID(), APIURL: fake.APIURL(),
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	err = ad.Run(ctx, nil)
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "token was refused") {
+		t.Fatalf("Run with a bad token: %v (ctx %v); want an error at once naming the token", err, ctx.Err())
+	}
+}
+
+func TestNew_RefusesBadConfig(t *testing.T) {
+	if _, err := discord.New(discord.Config{}); err == nil {
+		t.Error("New without a token succeeded")
+	}
+	if _, err := discord.New(discord.Config{Token: "x", APIURL: "not a url"}); err == nil {
+		t.Error("New with a relative api_url succeeded")
+	}
+}
