@@ -199,3 +199,20 @@ func TestLimiter_BurstToManyChannelsGetsNo429(t *testing.T) {
 		t.Errorf("%d posts; want 132", got)
 	}
 }
+
+func TestFaults_LostResponsesAreDedupedByTheNonce(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	channels := []string{w.channel, w.other}
+	w.fake.LoseCreateResponses(4)
+	for i, err := range w.burst(t, "lost", channels, 10) {
+		if err != nil {
+			t.Errorf("post %d: %v", i, err)
+		}
+	}
+	if got := countPosts(t, w.fake, channels); got != 10 {
+		t.Errorf("%d posts; want 10, each once", got)
+	}
+	if st := w.fake.Stats(); st.NonceDuplicate != 4 {
+		t.Errorf("NonceDuplicate = %d; want 4 (each lost response retried with its nonce)", st.NonceDuplicate)
+	}
+}

@@ -242,6 +242,7 @@ type Server struct {
 	storm429     int
 	fail5xx      int
 	fail5xxCode  int
+	lostCreates  int
 	global       []time.Time // request times in the last second
 	buckets      map[string]*bucket
 	invalid      []string
@@ -451,6 +452,15 @@ func (s *Server) Fail5xx(n, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail5xx, s.fail5xxCode = n, code
+}
+
+// LoseCreateResponses makes the next n message creates succeed but be
+// answered 500, as when Discord stores a message and the response is lost:
+// only the nonce keeps a retry from posting twice.
+func (s *Server) LoseCreateResponses(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lostCreates = n
 }
 
 // Stats returns the counters.

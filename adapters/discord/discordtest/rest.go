@@ -264,6 +264,12 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 			kind, only = "dm", ch.Recipient
 		}
 		s.showLocked(Shown{Kind: kind, Channel: ch.ID, MessageID: msg.ID, OnlyFor: only, Message: *msg})
+		if s.lostCreates > 0 {
+			s.lostCreates--
+			s.stats.Injected5xx++
+			apiError(w, 500, 0, "500: Internal Server Error")
+			return
+		}
 		writeJSON(w, 200, s.messageJSONLocked(msg, true))
 	case r.Method == "GET" && len(p) == 3 && p[2] == "messages":
 		limit := 50
