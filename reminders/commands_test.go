@@ -222,3 +222,41 @@ func TestReminders_ChainContinuesPastCancelled(t *testing.T) {
 		}
 	})
 }
+
+func TestReminders_StartingNowAndClosedDMs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		e.setHook(func(out bot.Outbound) error {
+			if out.Kind == bot.OutDM && out.User == "bob" {
+				return &bot.PermanentError{Reason: "bob does not accept DMs"}
+			}
+			return nil
+		})
+		if out := e.cmd("fac", schedule+" starting_now:yes dm:yes lead:1h"); !strings.Contains(out, "Schedule saved") {
+			t.Fatalf("schedule: %s", out)
+		}
+		for _, u := range []bot.UserID{"ann", "bob"} {
+			e.cmd(u, "reminders dm on")
+		}
+		e.sleepUntil(at(t, "2000-01-04 18:01"))
+		s1 := e.session(1)
+		now := e.postsWithKey("now/" + strconv.FormatInt(s1.ID, 10))
+		if len(now) != 1 || !strings.Contains(render(now[0].Out.Message), "starting now") || !strings.Contains(render(now[0].Out.Message), "https://meet.example/t") {
+			t.Fatalf("starting-now posts: %+v", now)
+		}
+		if j := e.job("start/" + strconv.FormatInt(s1.ID, 10)); j.Note != `started; "starting now" posted` {
+			t.Fatalf("start note %q", j.Note)
+		}
+		j := e.job(ReminderKey(s1.ID, 3600e9))
+		if j.State != bot.JobDone || j.Note != "sent; 1 of 2 DMs (1 could not be delivered: DMs closed)" {
+			t.Fatalf("reminder job %s %q", j.State, j.Note)
+		}
+		// Never a fallback to the channel for the member whose DMs are closed.
+		for _, p := range rec.Posts() {
+			if strings.Contains(render(p.Out.Message), "bob") {
+				t.Fatalf("a channel post names bob: %s", render(p.Out.Message))
+			}
+		}
+	})
+}
