@@ -327,7 +327,7 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 			*dst, _ = bot.ParseBool(v)
 		}
 	}
-	plan, err := rm.saveSeries(ctx, *req.Group, s, rs, bot.SourceChat, true)
+	plan, err := rm.saveSeries(ctx, *req.Group, s, rs, bot.SourceChat)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/bot/bottest"
@@ -257,6 +258,49 @@ func TestReminders_StartingNowAndClosedDMs(t *testing.T) {
 			if strings.Contains(render(p.Out.Message), "bob") {
 				t.Fatalf("a channel post names bob: %s", render(p.Out.Message))
 			}
+		}
+	})
+}
+
+// TestReminders_ApplyConfig applies a config-declared series, again at a
+// "restart" (nothing changes, a facilitator's pause holds), then a changed
+// one (the old schedule's sessions are cancelled, numbering restarts).
+func TestReminders_ApplyConfig(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		ctx := t.Context()
+		s := bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Count: 8}
+		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {
+			t.Fatal(err)
+		}
+		first, err := e.db.Series(ctx, e.group.ID)
+		if err != nil || first.Source != bot.SourceConfig || first.Schedule.Starts != "2000-01-01" {
+			t.Fatalf("series %+v, %v", first, err)
+		}
+		s1 := e.session(1)
+		e.cmd("fac", "session pause")
+		time.Sleep(time.Hour)
+		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := e.db.Series(ctx, e.group.ID)
+		if !again.Paused || again.Schedule.Starts != "2000-01-01" {
+			t.Fatalf("after re-applying: %+v; want still paused, same start", again)
+		}
+		e.cmd("fac", "session resume")
+		s.Weekly = "wed 18:00"
+		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {
+			t.Fatal(err)
+		}
+		if old, _ := e.db.Session(ctx, s1.ID); old.Status != bot.SessionCancelled {
+			t.Fatalf("session of the old schedule is %s; want cancelled", old.Status)
+		}
+		if n := e.session(1); !n.Start.Equal(at(t, "2000-01-05 18:00")) {
+			t.Fatalf("new session 1 at %v", n.Start)
+		}
+		if err := e.rm.ApplyConfig(ctx, e.group.ID, bot.Schedule{Weekly: "tus 18:00", Duration: time.Hour}, DefaultSettings()); err == nil {
+			t.Fatal("a bad schedule was applied")
 		}
 	})
 }

@@ -164,7 +164,7 @@ func (rm *Reminders) ApplyConfig(ctx context.Context, groupID int64, s bot.Sched
 	if err != nil {
 		return fmt.Errorf("reminders: apply config to group %d: %w", groupID, err)
 	}
-	_, err = rm.saveSeries(ctx, g, s, rs, bot.SourceConfig, false)
+	_, err = rm.saveSeries(ctx, g, s, rs, bot.SourceConfig)
 	if err != nil {
 		return fmt.Errorf("reminders: apply config to group %s: %w", g.Name, err)
 	}
@@ -174,7 +174,7 @@ func (rm *Reminders) ApplyConfig(ctx context.Context, groupID int64, s bot.Sched
 // saveSeries validates and stores a schedule and materialises what is due
 // ahead. A stored series keeps its resolved start date when the schedule is
 // otherwise the same, so that session numbers do not restart.
-func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule, rs Settings, source string, keepPaused bool) (*Plan, error) {
+func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule, rs Settings, source string) (*Plan, error) {
 	loc, err := g.Location()
 	if err != nil {
 		return nil, err
@@ -202,17 +202,30 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 		return nil, &bot.UserError{Msg: err.Error() + ".", Err: err}
 	}
 	ser := bot.Series{GroupID: g.ID, Schedule: plan.Schedule(), Settings: rs, Source: source}
-	if keepPaused && oerr == nil {
+	if oerr == nil {
+		// Pausing is a facilitator's decision; neither a restart nor a new
+		// schedule undoes it.
 		ser.Paused = old.Paused
 	}
-	if _, err := rm.st.SaveSeries(ctx, ser, now); err != nil {
-		return nil, err
+	if oerr != nil || !sameSeries(old, ser) {
+		// A config applied again at every start changes nothing and
+		// writes nothing.
+		if _, err := rm.st.SaveSeries(ctx, ser, now); err != nil {
+			return nil, err
+		}
 	}
-	if err := rm.ensureAhead(ctx, g.ID, now); err != nil {
+	if _, err := rm.materializeSeries(ctx, ser, now, nil); err != nil {
 		return nil, err
 	}
 	rm.runner.Notify()
 	return plan, nil
+}
+
+// sameSeries reports whether storing b over a would change nothing.
+func sameSeries(a, b bot.Series) bool {
+	return sameSchedule(a.Schedule, b.Schedule) && slices.Equal(a.Settings.Leads, b.Settings.Leads) &&
+		a.Settings.RSVP == b.Settings.RSVP && a.Settings.DM == b.Settings.DM && a.Settings.StartingNow == b.Settings.StartingNow &&
+		a.Paused == b.Paused && a.Source == b.Source
 }
 
 func sameSchedule(a, b bot.Schedule) bool {
