@@ -288,6 +288,12 @@ func TestReminders_ApplyConfig(t *testing.T) {
 		if !again.Paused || again.Schedule.Starts != "2000-01-01" {
 			t.Fatalf("after re-applying: %+v; want still paused, same start", again)
 		}
+		if same := e.session(1); same.ID != s1.ID || same.Status != bot.SessionScheduled {
+			t.Fatalf("re-applying the same config replaced session 1 (%+v, was %+v): its reminders would be sent again", same, s1)
+		}
+		if jobs, _ := e.db.SessionJobs(ctx, s1.ID); len(jobs) == 0 || jobs[0].Note == "the schedule was replaced" {
+			t.Fatalf("session 1's jobs after re-applying: %+v", jobs)
+		}
 		e.cmd("fac", "session resume")
 		s.Weekly = "wed 18:00"
 		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {

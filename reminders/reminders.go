@@ -229,9 +229,12 @@ func sameSeries(a, b bot.Series) bool {
 }
 
 func sameSchedule(a, b bot.Schedule) bool {
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
+	// Field by field: a stored empty topic list and a nil one are the same
+	// schedule, and treating them as different would replace the series
+	// (new sessions, new keys) at every start.
+	return a.Cron == b.Cron && a.Weekly == b.Weekly && a.Duration == b.Duration && a.Starts == b.Starts &&
+		a.Until == b.Until && a.Count == b.Count && slices.Equal(a.Topics, b.Topics) && a.Link == b.Link &&
+		a.VoiceChannel == b.VoiceChannel
 }
 
 func checkLeads(ls []time.Duration) error {

@@ -137,8 +137,13 @@ func TestReminders_RSVPAwayDMOutbox(t *testing.T) {
 	db := storetest.Open(t)
 	g := newReminderGroup(t, db)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	if _, err := db.SaveSeries(ctx, bot.Series{GroupID: g.ID, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2026-11-24"}}, now); err != nil {
+	noTopics := bot.Series{GroupID: g.ID, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2026-11-24"}}
+	if _, err := db.SaveSeries(ctx, noTopics, now); err != nil {
 		t.Fatal(err)
+	}
+	// Stored, no topics read back as an empty list: still the same schedule.
+	if changed, err := db.SaveSeries(ctx, noTopics, now); err != nil || changed {
+		t.Fatalf("saving the same series without topics again: changed=%v err=%v; want unchanged", changed, err)
 	}
 	start := time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)
 	s, _, err := db.MaterializeSession(ctx, bot.Session{GroupID: g.ID, Number: 1, Start: start, End: start.Add(time.Hour)}, sessionJobsFor)
