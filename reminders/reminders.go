@@ -223,16 +223,27 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 
 // sameSeries reports whether storing b over a would change nothing.
 func sameSeries(a, b bot.Series) bool {
-	return sameSchedule(a.Schedule, b.Schedule) && slices.Equal(a.Settings.Leads, b.Settings.Leads) &&
+	secs := func(d time.Duration) int64 { return int64(d / time.Second) }
+	return sameSchedule(a.Schedule, b.Schedule) &&
+		slices.Equal(mapSlice(a.Settings.Leads, secs), mapSlice(b.Settings.Leads, secs)) &&
 		a.Settings.RSVP == b.Settings.RSVP && a.Settings.DM == b.Settings.DM && a.Settings.StartingNow == b.Settings.StartingNow &&
 		a.Paused == b.Paused && a.Source == b.Source
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
 }
 
 func sameSchedule(a, b bot.Schedule) bool {
 	// Field by field: a stored empty topic list and a nil one are the same
 	// schedule, and treating them as different would replace the series
 	// (new sessions, new keys) at every start.
-	return a.Cron == b.Cron && a.Weekly == b.Weekly && a.Duration == b.Duration && a.Starts == b.Starts &&
+	// Durations are stored in whole seconds.
+	return a.Cron == b.Cron && a.Weekly == b.Weekly && a.Duration/time.Second == b.Duration/time.Second && a.Starts == b.Starts &&
 		a.Until == b.Until && a.Count == b.Count && slices.Equal(a.Topics, b.Topics) && a.Link == b.Link &&
 		a.VoiceChannel == b.VoiceChannel
 }

@@ -114,7 +114,8 @@ func sameSchedule(a, b bot.Schedule) bool {
 	// Field by field: a stored empty topic list and a nil one are the same
 	// schedule, and treating them as different would replace the series
 	// (new sessions, new keys) at every start.
-	return a.Cron == b.Cron && a.Weekly == b.Weekly && a.Duration == b.Duration && a.Starts == b.Starts &&
+	// Durations are stored in whole seconds.
+	return a.Cron == b.Cron && a.Weekly == b.Weekly && a.Duration/time.Second == b.Duration/time.Second && a.Starts == b.Starts &&
 		a.Until == b.Until && a.Count == b.Count && slices.Equal(a.Topics, b.Topics) && a.Link == b.Link &&
 		a.VoiceChannel == b.VoiceChannel
 }
