@@ -26,6 +26,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 }
 
 func (s *Server) serveREST(w0 http.ResponseWriter, r *http.Request) {
+	// Limits count requests when they arrive, as Discord's edge does, not
+	// after the fake's own (costly) validation.
+	arrived := time.Now()
 	w := &statusRecorder{ResponseWriter: w0}
 	defer func() {
 		s.mu.Lock()
@@ -60,7 +63,7 @@ func (s *Server) serveREST(w0 http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !interaction && !s.admit(w, r.Method, parts) {
+	if !interaction && !s.admit(w, r.Method, parts, arrived) {
 		return
 	}
 	s.route(w, r, parts, body)
@@ -69,10 +72,9 @@ func (s *Server) serveREST(w0 http.ResponseWriter, r *http.Request) {
 // admit applies the fault switches, the global limit and the route's
 // bucket. It writes a 429 or 5xx and returns false when the request is
 // refused.
-func (s *Server) admit(w http.ResponseWriter, method string, parts []string) bool {
+func (s *Server) admit(w http.ResponseWriter, method string, parts []string, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now()
 	if s.fail5xx > 0 {
 		s.fail5xx--
 		s.stats.Injected5xx++
@@ -110,7 +112,15 @@ func (s *Server) admit(w http.ResponseWriter, method string, parts []string) boo
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"message": "You are being rate limited.", "retry_after": round3(retry), "global": true})
 		return false
 	}
-	s.global = append(s.global, now)
+	// Keep the window sorted: requests may reach this point out of their
+	// arrival order.
+	at := len(s.global)
+	for at > 0 && s.global[at-1].After(now) {
+		at--
+	}
+	s.global = append(s.global, time.Time{})
+	copy(s.global[at+1:], s.global[at:])
+	s.global[at] = now
 	// Per-route bucket: message creates are 5 per 5 s per channel; other
 	// routes get a roomy bucket so that their headers are still real.
 	key, limit, window := routeBucket(method, parts, s.cfg)
