@@ -270,7 +270,50 @@ func buildCommand(specs []bot.CommandSpec) (appCommand, map[string][]string) {
 		}
 		cmd.Options = append(cmd.Options, *top[n])
 	}
+	fitCommand(&cmd)
 	return cmd, aliases
+}
+
+// maxCommandChars is Discord's limit on one command's names, descriptions
+// and choices together.
+const maxCommandChars = 8000
+
+func (o appOption) chars() int {
+	n := utf8.RuneCountInString(o.Name) + utf8.RuneCountInString(o.Description)
+	for _, c := range o.Choices {
+		n += utf8.RuneCountInString(c.Name) + utf8.RuneCountInString(c.Value)
+	}
+	for _, sub := range o.Options {
+		n += sub.chars()
+	}
+	return n
+}
+
+func (c appCommand) chars() int {
+	n := utf8.RuneCountInString(c.Name) + utf8.RuneCountInString(c.Description)
+	for _, o := range c.Options {
+		n += o.chars()
+	}
+	return n
+}
+
+// fitCommand keeps the command within Discord's 8000 characters as the
+// command list grows: option descriptions shrink to their names first, then
+// subcommand descriptions. Help text in /tend help is unaffected.
+func fitCommand(c *appCommand) {
+	var shrink func(opts []appOption, subs bool)
+	shrink = func(opts []appOption, subs bool) {
+		for i := range opts {
+			o := &opts[i]
+			isSub := o.Type == optSubcommand || o.Type == optSubcommandGroup
+			if isSub == subs && c.chars() > maxCommandChars {
+				o.Description = o.Name
+			}
+			shrink(o.Options, subs)
+		}
+	}
+	shrink(c.Options, false)
+	shrink(c.Options, true)
 }
 
 func desc(s, fallback string) string {

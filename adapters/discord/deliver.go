@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -361,8 +362,25 @@ func (a *Adapter) registerCommands(ctx context.Context, specs []bot.CommandSpec)
 			return fmt.Errorf("discord: register /tend (guild %q): %w", g, err)
 		}
 	}
-	a.log.Info("registered /tend", "subcommands", len(cmd.Options), "guilds", len(a.cfg.GuildIDs))
+	if n := len(buildTopNames(specs)); n > len(cmd.Options) {
+		a.log.Warn("Discord allows 25 subcommands and groups under /tend; some commands are not registered", "commands", n, "registered", len(cmd.Options))
+	}
+	if cmd.chars() > maxCommandChars {
+		a.log.Warn("the /tend registration is over Discord's 8000 characters even with short descriptions", "chars", cmd.chars())
+	}
+	a.log.Info("registered /tend", "subcommands", len(cmd.Options), "chars", cmd.chars(), "guilds", len(a.cfg.GuildIDs))
 	return nil
+}
+
+// buildTopNames lists the distinct first words of the core's commands.
+func buildTopNames(specs []bot.CommandSpec) map[string]bool {
+	out := map[string]bool{}
+	for _, sp := range specs {
+		if w := strings.Fields(sp.Path); len(w) > 0 {
+			out[w[0]] = true
+		}
+	}
+	return out
 }
 
 // FindDelivered implements bot.Finder. After a crash between sending and

@@ -261,9 +261,14 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.keepConnected(ctx, lost)
 	}()
 	if err := a.registerCommands(ctx, h.Commands()); err != nil && ctx.Err() == nil {
-		a.s.Close()
-		a.handlers.Wait()
-		return err
+		if isAuthError(err) {
+			a.s.Close()
+			a.handlers.Wait()
+			return err
+		}
+		// Posts, reminders and DMs still work; only slash commands are
+		// missing until the next start.
+		a.log.Error("registering /tend failed; slash commands will not work until tend is restarted", bot.KeyErr, err)
 	}
 	<-ctx.Done()
 	if err := a.s.Close(); err != nil {

@@ -186,6 +186,7 @@ func TestDiscordE2E(t *testing.T) {
 		if err := fake.WaitFor(ctx, "/tend registered", func() bool { return len(fake.Commands(guild)) == 1 }); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("/tend registration: %d characters of Discord's 8000", discordtest.CommandChars(fake.Commands(guild)[0]))
 		if got := fake.Intents(); got != 1<<0|1<<1|1<<7|1<<12 {
 			t.Errorf("intents %b; want GUILDS, GUILD_MEMBERS, GUILD_VOICE_STATES, DIRECT_MESSAGES", got)
 		}

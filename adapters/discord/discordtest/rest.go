@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -417,6 +418,18 @@ func (s *Server) overwriteCommands(w http.ResponseWriter, p []string, body []byt
 		apiError(w, 400, 50035, "Invalid Form Body")
 		return
 	}
+	for _, c := range cmds {
+		// Discord: the names, descriptions and choice names and values of
+		// one command together are at most 8000 characters.
+		if n := commandChars(c); n > 8000 {
+			s.mu.Lock()
+			s.invalid = append(s.invalid, fmt.Sprintf("command %v is %d characters; Discord allows 8000", c["name"], n))
+			s.mu.Unlock()
+			s.tb.Errorf("discordtest: command %v is %d characters; Discord allows 8000", c["name"], n)
+			apiError(w, 400, 50035, "Invalid Form Body")
+			return
+		}
+	}
 	guildID := ""
 	if len(p) == 5 {
 		guildID = p[3]
@@ -493,9 +506,25 @@ func (s *Server) routeWebhook(w http.ResponseWriter, method string, p []string, 
 	}
 }
 
+// commandChars counts what Discord's 8000-character command limit counts.
+func commandChars(c map[string]any) int {
+	n := len([]rune(fmt.Sprint(c["name"]))) + len([]rune(fmt.Sprint(c["description"])))
+	for _, o := range optionList(c["options"]) {
+		n += commandChars(o)
+	}
+	for _, ch := range optionList(c["choices"]) {
+		n += len([]rune(fmt.Sprint(ch["name"]))) + len([]rune(fmt.Sprint(ch["value"])))
+	}
+	return n
+}
+
 func onlyIf(b bool, user string) string {
 	if b {
 		return user
 	}
 	return ""
 }
+
+// CommandChars is the size of a registered command as Discord's
+// 8000-character limit counts it.
+func CommandChars(c map[string]any) int { return commandChars(c) }
