@@ -328,7 +328,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, resp interactionResponse) error {
 	u := discordgo.EndpointInteractionResponse(i.ID, i.Token)
 	return a.rest(ctx, "answer interaction", "", func(opts ...discordgo.RequestOption) error {
-		_, err := a.s.RequestWithBucketID("POST", u, resp, u, opts...)
+		_, err := a.direct(opts, "POST", u, resp)
 		return err
 	})
 }
@@ -391,7 +391,7 @@ func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, isComm
 			u := discordgo.EndpointInteractionResponseActions(a.applicationID(), i.Token)
 			p := render(r.Message)
 			if err := a.rest(ctx, "edit deferred reply", "", func(opts ...discordgo.RequestOption) error {
-				_, err := a.s.RequestWithBucketID("PATCH", u, p, u, opts...)
+				_, err := a.direct(opts, "PATCH", u, p)
 				return err
 			}); err != nil {
 				a.log.Error("completing a deferred interaction failed", bot.KeyErr, err)
@@ -406,7 +406,7 @@ func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, isComm
 		msg := "Done."
 		p := payload{Content: &msg}
 		if err := a.rest(ctx, "edit deferred reply", "", func(opts ...discordgo.RequestOption) error {
-			_, err := a.s.RequestWithBucketID("PATCH", u, p, u, opts...)
+			_, err := a.direct(opts, "PATCH", u, p)
 			return err
 		}); err != nil {
 			a.log.Error("completing a deferred interaction failed", bot.KeyErr, err)
@@ -421,7 +421,7 @@ func (a *Adapter) sendFollowUp(ctx context.Context, i *discordgo.Interaction, r 
 	u := discordgo.EndpointFollowupMessage(a.applicationID(), i.Token)
 	p := replyPayload(r)
 	if err := a.rest(ctx, "follow up interaction", "", func(opts ...discordgo.RequestOption) error {
-		_, err := a.s.RequestWithBucketID("POST", u, p, u, opts...)
+		_, err := a.direct(opts, "POST", u, p)
 		return err
 	}); err != nil {
 		a.log.Error("sending a follow-up failed", bot.KeyErr, err)
