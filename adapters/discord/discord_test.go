@@ -202,6 +202,14 @@ func (w *world) register(t *testing.T) {
 			return []bot.Outbound{bot.Reply("slow answer")}, nil
 		},
 	}))
+	must(w.bot.RegisterAction(bot.ActionSpec{Name: "test.slowpress", Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+		select {
+		case <-w.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return []bot.Outbound{bot.Reply("slow press noted")}, nil
+	}}))
 	must(w.bot.Register(bot.CommandSpec{
 		Path: "slowpublic", Summary: "Takes its time, then answers publicly", Group: bot.GroupNone,
 		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
@@ -770,4 +778,36 @@ func TestNew_RefusesBadConfig(t *testing.T) {
 	if _, err := discord.New(discord.Config{Token: "x", APIURL: "not a url"}); err == nil {
 		t.Error("New with a relative api_url succeeded")
 	}
+}
+
+func TestAdapter_SlowButtonPressIsDeferredThenFollowedUp(t *testing.T) {
+	w := newWorld(t, worldOpts{deferAfter: 50 * time.Millisecond})
+	ctx := t.Context()
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	res, err := w.sender.Send(ctx, bot.Post("slowpress", to, bot.Message{Text: "press me",
+		Buttons: []bot.Button{{Label: "Go", Action: bot.Action{Name: "test.slowpress", Group: w.group.ID}}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := w.fake.Message(string(res.Ref.ID))
+	id, err := w.fake.Press(w.member, m.ID, m.Buttons()[0].CustomID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := w.answered(t, id)
+	if it.CallbackType != discordtest.CallbackDeferredUpdate {
+		t.Fatalf("callback type %d; want 6 (deferred update) while the handler runs", it.CallbackType)
+	}
+	close(w.release)
+	r := w.replyTo(t, it)
+	if r.Message.Text() != "slow press noted" || !r.Ephemeral || r.OnlyFor != w.member {
+		t.Errorf("follow-up %+v; want the ephemeral answer for the member", r)
+	}
+}
+
+func TestAdapter_RunStopsWhileTheSocketIsDown(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	w.fake.DropSocket()
+	// The world's cleanup cancels Run now, while the adapter is between
+	// sockets, and fails the test unless Run returns nil promptly.
 }
