@@ -403,6 +403,8 @@ type transport struct {
 
 const discordAPIPrefix = "https://discord.com/api/"
 
+// RoundTrip rewrites the URL, waits for the global limiter unless exempt,
+// and sends the request.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u := req.URL.String()
 	if rest, ok := strings.CutPrefix(u, discordAPIPrefix); ok {
