@@ -183,6 +183,46 @@ func (rm *Reminders) rsvpButton(ctx context.Context, req *bot.Request, a bot.RSV
 	return rm.rsvp(ctx, req, s, a)
 }
 
+// editReminders edits every posted reminder of session s in place with the
+// current RSVP count. Call it holding the session's lock.
+func (rm *Reminders) editReminders(ctx context.Context, g bot.Group, s bot.Session) error {
+	ser, err := rm.st.Series(ctx, s.GroupID)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return err
+	}
+	rs, err := rm.st.RSVPs(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	posted, err := rm.st.SentMessages(ctx, "reminder/"+strconv.FormatInt(s.ID, 10)+"/")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range posted {
+		lead, err := time.ParseDuration(e.Key[strings.LastIndexByte(e.Key, '/')+1:])
+		if err != nil || e.Ref.IsZero() {
+			continue
+		}
+		if _, err := rm.send.Send(ctx, bot.Edit(e.Ref, reminderMessage(g, s, ser, lead, rs))); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lockSession serialises RSVP updates of one session. The locks are
+// striped so that their number stays fixed however many sessions there are.
+func (rm *Reminders) lockSession(ctx context.Context, id int64) (unlock func(), err error) {
+	l := rm.rsvpLocks[uint64(id)%uint64(len(rm.rsvpLocks))]
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // rsvp records an answer and edits every posted reminder of the session in
 // place with the new count.
 func (rm *Reminders) rsvp(ctx context.Context, req *bot.Request, s bot.Session, a bot.RSVPAnswer) ([]bot.Outbound, error) {
@@ -192,29 +232,24 @@ func (rm *Reminders) rsvp(ctx context.Context, req *bot.Request, s bot.Session, 
 	case !req.Now.Before(s.End):
 		return nil, bot.Errorf("That session is over. /tend next shows the next one, and /tend rsvp yes|no answers for it.")
 	}
+	// Record the answer and edit the posted reminders under the session's
+	// lock: two members pressing at once must not leave the message showing
+	// the count one of them read before the other's answer was stored. The
+	// edits are sent here, inside the lock, so they reach the platform in
+	// the order the counts were read.
+	unlock, err := rm.lockSession(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if err := rm.st.SetRSVP(ctx, bot.RSVP{SessionID: s.ID, User: req.Actor.ID, Answer: a, At: req.Now}); err != nil {
 		return nil, err
 	}
-	ser, err := rm.st.Series(ctx, s.GroupID)
-	if err != nil && !errors.Is(err, bot.ErrNotFound) {
-		return nil, err
-	}
-	rs, err := rm.st.RSVPs(ctx, s.ID)
-	if err != nil {
-		return nil, err
-	}
-	posted, err := rm.st.SentMessages(ctx, "reminder/"+strconv.FormatInt(s.ID, 10)+"/")
-	if err != nil {
-		return nil, err
+	if err := rm.editReminders(ctx, *req.Group, s); err != nil {
+		// The answer is stored; the count catches up with the next press.
+		rm.log.Warn("updating the RSVP count on a reminder failed", bot.KeyGroup, req.Group.Name, bot.KeySession, s.ID, bot.KeyErr, err)
 	}
 	var outs []bot.Outbound
-	for _, e := range posted {
-		lead, err := time.ParseDuration(e.Key[strings.LastIndexByte(e.Key, '/')+1:])
-		if err != nil || e.Ref.IsZero() {
-			continue
-		}
-		outs = append(outs, bot.Edit(e.Ref, reminderMessage(*req.Group, s, ser, lead, rs)))
-	}
 	when := bot.Time(s.Start, bot.TimeFull)
 	if a == bot.RSVPYes {
 		outs = append(outs, bot.Reply(fmt.Sprintf("Thanks — you're down as coming to session %d, %s.", s.Number, when)))

@@ -310,3 +310,56 @@ func TestReminders_ApplyConfig(t *testing.T) {
 		}
 	})
 }
+
+// Members pressing RSVP at the same moment must leave the reminder showing
+// the final count, whatever order the platform's edit calls finish in.
+func TestReminders_ConcurrentRSVPsLeaveTheRightCount(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		s1 := scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-03 18:00"))
+		ref := e.postsWithKey(ReminderKey(s1.ID, 24*3600e9))[0].Delivered.Ref
+		m, _ := rec.Content(ref)
+		var yes string
+		for _, b := range m.Buttons {
+			if b.Label == "I'll be there" {
+				yes = b.ID
+			}
+		}
+		// Edits showing fewer people take longer to reach the platform, so
+		// that an edit computed from a stale count would land last.
+		e.setHook(func(o bot.Outbound) error {
+			if o.Kind == bot.OutEdit {
+				n, _ := strconv.Atoi(strings.Fields(render(o.Message) + " 0")[0])
+				for _, f := range strings.Fields(render(o.Message)) {
+					if v, err := strconv.Atoi(f); err == nil {
+						n = v
+						break
+					}
+				}
+				time.Sleep(time.Duration(20-n) * time.Millisecond)
+			}
+			return nil
+		})
+		const members = 12
+		done := make(chan struct{})
+		for i := range members {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				rec.Inject(t.Context(), &bot.ButtonPress{
+					EventMeta: bot.EventMeta{Platform: bot.PlatformConsole, Channel: ref.Channel, User: bot.User{Platform: bot.PlatformConsole, ID: bot.UserID("m" + strconv.Itoa(i))}},
+					ID:        yes, Message: ref,
+				})
+			}()
+		}
+		for range members {
+			<-done
+		}
+		synctest.Wait()
+		m, _ = rec.Content(ref)
+		if want := strconv.Itoa(members) + " coming"; !strings.Contains(render(m), want) {
+			t.Fatalf("after %d concurrent presses the reminder shows:\n%s\nwant %q", members, render(m), want)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -89,6 +90,12 @@ func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult,
 	msg := reminderMessage(g, s, ser, lead, rs)
 	if _, err := rm.send.Send(ctx, bot.Post(ReminderKey(s.ID, lead), g.Address, msg)); err != nil {
 		return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+	}
+	// A member may have answered between reading the RSVPs above and the
+	// outbox recording the post, when the press found no posted reminder to
+	// edit: bring the count up to date.
+	if err := rm.catchUpRSVPs(ctx, g, s, rs); err != nil {
+		rm.log.Warn("updating the RSVP count on a new reminder failed", bot.KeyGroup, g.Name, bot.KeySession, s.ID, bot.KeyErr, err)
 	}
 	note := "sent"
 	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
@@ -193,4 +200,22 @@ func (rm *Reminders) runEnd(ctx context.Context, j bot.Job) (bot.JobResult, erro
 		note = "ended; recorded late by " + shortDuration(late)
 	}
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// catchUpRSVPs edits the session's reminders when its RSVPs differ from
+// those a reminder was rendered with.
+func (rm *Reminders) catchUpRSVPs(ctx context.Context, g bot.Group, s bot.Session, rendered []bot.RSVP) error {
+	unlock, err := rm.lockSession(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	now, err := rm.st.RSVPs(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	if slices.EqualFunc(now, rendered, func(a, b bot.RSVP) bool { return a.User == b.User && a.Answer == b.Answer }) {
+		return nil
+	}
+	return rm.editReminders(ctx, g, s)
 }

@@ -125,6 +125,9 @@ type Reminders struct {
 	clock  bot.Clock
 	log    *slog.Logger
 	opts   Options
+	// rsvpLocks serialise RSVP count updates per session (striped; a
+	// one-slot channel each, so that a waiter can give up with its ctx).
+	rsvpLocks [64]chan struct{}
 }
 
 // Register wires the feature into b and r: its commands, its RSVP buttons
@@ -146,6 +149,9 @@ func Register(b *bot.Bot, r *bot.Runner, st Store, opts Options) (*Reminders, er
 		opts.StartingNowWithin = 15 * time.Minute
 	}
 	rm := &Reminders{b: b, runner: r, st: st, send: opts.Sender, clock: opts.Clock, log: opts.Logger, opts: opts}
+	for i := range rm.rsvpLocks {
+		rm.rsvpLocks[i] = make(chan struct{}, 1)
+	}
 	r.Handle(KindReminder, rm.runReminder)
 	r.Handle(KindStart, rm.runStart)
 	r.Handle(KindEnd, rm.runEnd)
