@@ -92,6 +92,7 @@ func (m *Main) run(ctx context.Context) error {
 	}
 
 	sender := bot.NewSender(db, codec, clock, log, platforms...)
+	sender.ReportUnreachableTo(owners)
 	b, err := bot.New(bot.Config{Groups: db, Owners: owners, Codec: codec, Sender: sender, Clock: clock, Logger: log, Version: buildVersion()})
 	if err != nil {
 		return err
