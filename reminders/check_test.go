@@ -40,8 +40,8 @@ func TestCheckSchedule(t *testing.T) {
 		{"NeverFires", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "0 0 30 2 *" }), london, "never holds a session"},
 		{"BadCron", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "0 25 * * *" }), london, "write five fields"},
 		{"CronSixFields", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "0 0 18 * * TUE" }), london, "write five fields"},
-		{"CronTZ", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "CRON_TZ=Europe/Paris 0 18 * * TUE" }), london, "set the group's time_zone"},
-		{"TZNoSpace", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "TZ=Europe/Paris" }), london, "set the group's time_zone"},
+		{"CronTZ", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "CRON_TZ=Europe/Paris 0 18 * * TUE" }), london, "set the group's timezone"},
+		{"TZNoSpace", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "TZ=Europe/Paris" }), london, "set the group's timezone"},
 		{"Every", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "@every 1h" }), london, "fixed interval"},
 		{"Both", with(func(s *bot.Schedule) { s.Cron = "0 18 * * TUE" }), london, "keep one of them"},
 		{"Neither", with(func(s *bot.Schedule) { s.Weekly = "" }), london, "neither when nor how often"},
@@ -56,7 +56,7 @@ func TestCheckSchedule(t *testing.T) {
 		{"TooManyTopics", with(func(s *bot.Schedule) { s.Count = 1; s.Topics = []string{"a", "b"} }), london, "2 topics but count: 1"},
 		{"Overlap", with(func(s *bot.Schedule) { s.Weekly = ""; s.Cron = "0,30 18 * * TUE" }), london, "overlap"},
 		{"BadLink", with(func(s *bot.Schedule) { s.Link = "meet.example.com/x" }), london, "starting with https://"},
-		{"NoZone", ok, nil, "time_zone"},
+		{"NoZone", ok, nil, "timezone"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -179,7 +179,7 @@ func TestReminders_Refusals(t *testing.T) {
 			{"fac", `session schedule weekly:"tue 18:00" duration:90m count:0`, "at least one session"},
 			{"fac", `session schedule weekly:"tue 18:00" duration:90m starts:1999-12-01`, "is in the past"},
 			{"fac", `session schedule cron:"0 0 30 2 *" duration:90m`, "never holds a session"},
-			{"fac", `session schedule cron:"CRON_TZ=Asia/Tokyo 0 18 * * TUE" duration:90m`, "time_zone"},
+			{"fac", `session schedule cron:"CRON_TZ=Asia/Tokyo 0 18 * * TUE" duration:90m`, "timezone"},
 			{"fac", `session schedule duration:90m`, "neither when nor how often"},
 			{"fac", `session schedule weekly:"tue 18:00" duration:90m lead:soon`, "lead times like 24h,1h"},
 			{"ann", "next", "no schedule yet"},

@@ -136,7 +136,7 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 // parsePlan checks s without reference to the current time.
 func parsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 	if loc == nil {
-		return nil, errors.New("the group has no time zone: set time_zone: to an IANA name such as Europe/London or America/New_York")
+		return nil, errors.New("the group has no time zone: set timezone: to an IANA name such as Europe/London or America/New_York")
 	}
 	cronSpec, weekly := strings.TrimSpace(s.Cron), strings.TrimSpace(s.Weekly)
 	p := &Plan{loc: loc, sched: s}
@@ -198,7 +198,7 @@ func parsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 func (p *Plan) parseCron(spec string) (err error) {
 	up := strings.ToUpper(spec)
 	if strings.HasPrefix(up, "CRON_TZ=") || strings.HasPrefix(up, "TZ=") {
-		return fmt.Errorf("cron: %q names its own time zone, but a schedule runs in its group's zone: remove the %s… prefix and set the group's time_zone: instead", spec, spec[:strings.IndexByte(spec, '=')+1])
+		return fmt.Errorf("cron: %q names its own time zone, but a schedule runs in its group's zone: remove the %s… prefix and set the group's timezone: instead", spec, spec[:strings.IndexByte(spec, '=')+1])
 	}
 	defer func() {
 		// robfig/cron panics on some malformed specs; a bad schedule is an
