@@ -37,25 +37,20 @@ type tendProcess struct {
 	cmd    *exec.Cmd
 	stderr *lockedBuffer
 	exited chan error
-}
-
-func buildTend(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), "tend")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	killed bool
 }
 
 // startTend writes config to a temp dir and runs `tend run` with the bot
 // token in the environment. Cleanup stops it with SIGINT and expects exit 0.
 func startTend(t *testing.T, bin, config, token string) *tendProcess {
 	t.Helper()
-	dir := t.TempDir()
+	return startTendIn(t, bin, t.TempDir(), config, token)
+}
+
+// startTendIn is startTend with the working directory (and so the
+// database) in dir, so that a second process can take over the first's.
+func startTendIn(t *testing.T, bin, dir, config, token string) *tendProcess {
+	t.Helper()
 	cfgPath := filepath.Join(dir, "tend.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -72,6 +67,9 @@ func startTend(t *testing.T, bin, config, token string) *tendProcess {
 	go func() { p.exited <- p.cmd.Wait() }()
 	t.Cleanup(func() {
 		defer cancel()
+		if p.killed {
+			return
+		}
 		select {
 		case err := <-p.exited:
 			t.Errorf("tend exited before the test ended: %v\n%s", err, p.stderr.String())
@@ -95,6 +93,21 @@ func startTend(t *testing.T, bin, config, token string) *tendProcess {
 		}
 	})
 	return p
+}
+
+// kill stops the process at once with SIGKILL, as a crash or power cut
+// would: no shutdown code runs.
+func (p *tendProcess) kill(t *testing.T) {
+	t.Helper()
+	p.killed = true
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("tend did not die within 30 s of SIGKILL")
+	}
 }
 
 // alive fails the test if the process has exited.
@@ -368,4 +381,63 @@ func TestDiscordE2E(t *testing.T) {
 		}
 		p.alive(t)
 	})
+}
+
+// TestDiscordE2E_KilledMidBurst kills the real binary with SIGKILL in the
+// middle of a burst of reminders and starts it again on the same database:
+// every reminder is posted exactly once, none lost, none repeated.
+func TestDiscordE2E_KilledMidBurst(t *testing.T) {
+	bin := buildTend(t)
+	fake := discordtest.New(t, discordtest.Config{})
+	guild := fake.AddGuild("Many groups")
+	owner := fake.AddUser("owner", false)
+	fake.AddMember(guild, discordtest.Member{UserID: owner})
+	start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+	weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+	const n = 120
+	var groups strings.Builder
+	groups.WriteString("groups:\n")
+	channels := make([]string, n)
+	for i := range n {
+		channels[i] = fake.AddChannel(guild, fmt.Sprintf("k%d", i), discordtest.ChannelText)
+		fmt.Fprintf(&groups, "  - {name: group-%d, platform: discord, channel: %q, guild: %q, timezone: UTC, schedule: {weekly: %q, duration: 60m, count: 2}, reminders: {lead: [1h]}}\n",
+			i, channels[i], guild, weekly)
+	}
+	posted := func() int {
+		c := 0
+		for _, ch := range channels {
+			c += len(fake.Messages(ch))
+		}
+		return c
+	}
+	cfg := discordConfig(fake, guild, []string{owner}, groups.String())
+	dir := t.TempDir()
+	// Slow the burst down so that the kill lands in its middle.
+	fake.Storm429(40)
+	first := startTendIn(t, bin, dir, cfg, fake.Token())
+	ctx := waitCtx(t)
+	if err := fake.WaitFor(ctx, "the burst under way", func() bool { return posted() >= 10 }); err != nil {
+		t.Fatal(err)
+	}
+	first.kill(t)
+	atKill := posted()
+	if atKill >= n {
+		t.Fatalf("the burst finished before the kill (%d posts); the test proves nothing", atKill)
+	}
+	second := startTendIn(t, bin, dir, cfg, fake.Token())
+	if err := fake.WaitFor(ctx, "every reminder", func() bool { return posted() >= n }); err != nil {
+		t.Fatalf("%v: %d of %d posted", err, posted(), n)
+	}
+	// Give a duplicate the chance to appear before counting.
+	r := ask(t, fake, owner, channels[0], []string{"session", "log"}, nil)
+	for i, ch := range channels {
+		if ms := fake.Messages(ch); len(ms) != 1 {
+			t.Errorf("group-%d got %d reminders; want exactly 1", i, len(ms))
+		}
+	}
+	if !strings.Contains(fmt.Sprintf("%+v", r.Message), "1h before") {
+		t.Errorf("session log after the restart does not show the reminder:\n%+v", r)
+	}
+	t.Logf("killed after %d of %d reminders; %d nonce repeats caught by Discord", atKill, n, fake.Stats().NonceDuplicate)
+	second.alive(t)
 }

@@ -319,11 +319,7 @@ func TestMain_Usage(t *testing.T) {
 func TestBinary(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "tend")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildTend(t)
 	dir := t.TempDir()
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Dir = dir

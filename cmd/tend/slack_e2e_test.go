@@ -49,17 +49,6 @@ type slackTend struct {
 	exited chan error
 }
 
-func buildSlackTend(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(t.TempDir(), "tend")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // freeAddr returns a loopback address that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -228,7 +217,7 @@ func slackAsk(t *testing.T, ctx context.Context, fake *fakeslack.Server, user, c
 }
 
 func TestSlackE2E(t *testing.T) {
-	bin := buildSlackTend(t)
+	bin := buildTend(t)
 	const (
 		facil   = "U0FRAN"
 		sam     = "U0SAM"
@@ -386,7 +375,7 @@ func refuseUnverified(t *testing.T, ctx context.Context, fake *fakeslack.Server,
 }
 
 func TestSlackE2E_FaultsDuringABurst(t *testing.T) {
-	bin := buildSlackTend(t)
+	bin := buildTend(t)
 	const owner = "U0OWNER"
 	fake := fakeslack.New(t, fakeslack.Options{})
 	fake.AddUser(owner, "owner")
