@@ -117,3 +117,30 @@ func (p Principal) Matches(u User) bool {
 	}
 	return p == u.Principal()
 }
+
+// IsSnowflake reports whether s looks like a Discord id: 5 to 20 digits.
+func IsSnowflake(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsSlackID reports whether s looks like a Slack user, channel or team id:
+// 5 to 20 uppercase letters and digits (U0123ABCD, C0123ABCD).
+func IsSlackID(s string) bool {
+	if len(s) < 5 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -101,9 +101,9 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 	g.Address.Platform = platform
 	if s, ok := d.str(m["channel"], path+".channel"); ok {
 		switch {
-		case platform == bot.PlatformDiscord && !snowflake(s):
+		case platform == bot.PlatformDiscord && !bot.IsSnowflake(s):
 			d.fail(m["channel"].val, path+".channel", fmt.Sprintf("%q is not a Discord channel id", s), "with Developer Mode on, right-click the channel and Copy Channel ID (a long number)")
-		case platform == bot.PlatformSlack && !slackID(s):
+		case platform == bot.PlatformSlack && !bot.IsSlackID(s):
 			d.fail(m["channel"].val, path+".channel", fmt.Sprintf("%q is not a Slack channel id", s), "open the channel's details in Slack and copy the Channel ID at the bottom (such as C0123ABCD)")
 		case s == "" || strings.ContainsAny(s, " \t"):
 			d.fail(m["channel"].val, path+".channel", fmt.Sprintf("%q is not a channel name", s), "write one word, such as tuesday-support")
@@ -350,7 +350,7 @@ func (d *decoder) decodeNorms(e entry, path, platform string, n *Norms) {
 	if s, ok := d.str(m["role"], path+".role"); ok {
 		if platform != "" && platform != bot.PlatformDiscord {
 			d.fail(m["role"].val, path+".role", "roles are a Discord feature; this group is on "+platform, "remove role:; on Slack, gating invites members to the group's private channel")
-		} else if !snowflake(s) {
+		} else if !bot.IsSnowflake(s) {
 			d.fail(m["role"].val, path+".role", fmt.Sprintf("%q is not a Discord role id", s), "with Developer Mode on, right-click the role in Server Settings → Roles and Copy Role ID")
 		} else {
 			n.Role = bot.RoleID(s)

@@ -237,7 +237,7 @@ func (d *decoder) decodeDiscord(e entry) *Discord {
 	dc := &Discord{}
 	dc.Token = d.secret(m, e, path, "token", "Discord needs the bot token")
 	if s, ok := d.str(m["application_id"], path+".application_id"); ok {
-		if !snowflake(s) {
+		if !bot.IsSnowflake(s) {
 			d.fail(m["application_id"].val, path+".application_id", fmt.Sprintf("%q is not a Discord id", s), "copy the Application ID from the Discord developer portal (General Information); it is a long number")
 		} else {
 			dc.ApplicationID = s
@@ -245,7 +245,7 @@ func (d *decoder) decodeDiscord(e entry) *Discord {
 	}
 	if ids, ok := d.strs(m["guild_ids"], path+".guild_ids", `["123456789012345678"]`); ok {
 		for i, id := range ids {
-			if !snowflake(id) {
+			if !bot.IsSnowflake(id) {
 				d.fail(deref(m["guild_ids"].val).Content[i], index(path+".guild_ids", i), fmt.Sprintf("%q is not a Discord id", id), "with Developer Mode on, right-click the server and Copy Server ID")
 				continue
 			}
@@ -400,30 +400,6 @@ func envName(s string) bool {
 	for i, r := range s {
 		ok := r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || (i > 0 && r >= '0' && r <= '9')
 		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func snowflake(s string) bool {
-	if len(s) < 5 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func slackID(s string) bool {
-	if len(s) < 5 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
 			return false
 		}
 	}

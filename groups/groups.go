@@ -273,7 +273,7 @@ func parseUser(platform, v string) (bot.UserID, error) {
 	}
 	switch platform {
 	case bot.PlatformDiscord:
-		if isSnowflake(string(id)) {
+		if bot.IsSnowflake(string(id)) {
 			return id, nil
 		}
 	case bot.PlatformSlack:
@@ -291,28 +291,9 @@ func parseUser(platform, v string) (bot.UserID, error) {
 	return "", bot.Errorf("%q does not name an account on %s: mention the person (type @ and pick them from the list), for example user:@sam.", v, platform)
 }
 
-func isSnowflake(s string) bool {
-	if len(s) < 5 || len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
+// isSlackUser reports whether s looks like a Slack user id (U… or W…).
 func isSlackUser(s string) bool {
-	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
+	return bot.IsSlackID(s) && (s[0] == 'U' || s[0] == 'W')
 }
 
 // parseRole reads the role: option: a Discord role mention or id.
@@ -324,7 +305,7 @@ func parseRole(platform, v string) (bot.Principal, error) {
 	if strings.HasPrefix(id, "<@&") && strings.HasSuffix(id, ">") {
 		id = id[3 : len(id)-1]
 	}
-	if !isSnowflake(id) {
+	if !bot.IsSnowflake(id) {
 		return "", bot.Errorf("%q is not a Discord role: mention it (type @ and pick the role) or give its id, for example role:222333444555666777.", v)
 	}
 	return bot.Principal("role:" + id), nil
