@@ -298,34 +298,14 @@ func TestDiscordE2E(t *testing.T) {
 	})
 
 	t.Run("FaultsDuringABurstOfReminders", func(t *testing.T) {
-		fake := discordtest.New(t, discordtest.Config{})
-		guild := fake.AddGuild("Many groups")
-		owner := fake.AddUser("owner", false)
-		fake.AddMember(guild, discordtest.Member{UserID: owner})
-		start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
-		weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
 		const n = 150
-		var groups strings.Builder
-		groups.WriteString("groups:\n")
-		channels := make([]string, n)
-		for i := range n {
-			channels[i] = fake.AddChannel(guild, fmt.Sprintf("g%d", i), discordtest.ChannelText)
-			fmt.Fprintf(&groups, "  - {name: group-%d, platform: discord, channel: %q, guild: %q, timezone: UTC, schedule: {weekly: %q, duration: 60m, count: 2}, reminders: {lead: [24h, 1h]}}\n",
-				i, channels[i], guild, weekly)
-		}
-		posted := func() int {
-			c := 0
-			for _, ch := range channels {
-				c += len(fake.Messages(ch))
-			}
-			return c
-		}
+		fake, guild, owner, channels, groups, posted := burstWorld(t, n, "[24h, 1h]")
 		// Faults armed before start: the first REST calls (gateway
 		// lookup, command registration, the first posts) meet them too.
 		fake.Storm429(30)
 		fake.Fail5xx(3, 500)
 		fake.LoseCreateResponses(5) // stored, but answered 500: the nonce must catch the retry
-		p := startTend(t, bin, discordConfig(fake, guild, []string{owner}, groups.String()), fake.Token())
+		p := startTend(t, bin, discordConfig(fake, guild, []string{owner}, groups), fake.Token())
 		ctx := waitCtx(t)
 		if err := fake.WaitConnected(ctx, 1); err != nil {
 			t.Fatal(err)
@@ -388,29 +368,9 @@ func TestDiscordE2E(t *testing.T) {
 // every reminder is posted exactly once, none lost, none repeated.
 func TestDiscordE2E_KilledMidBurst(t *testing.T) {
 	bin := buildTend(t)
-	fake := discordtest.New(t, discordtest.Config{})
-	guild := fake.AddGuild("Many groups")
-	owner := fake.AddUser("owner", false)
-	fake.AddMember(guild, discordtest.Member{UserID: owner})
-	start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
-	weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
 	const n = 120
-	var groups strings.Builder
-	groups.WriteString("groups:\n")
-	channels := make([]string, n)
-	for i := range n {
-		channels[i] = fake.AddChannel(guild, fmt.Sprintf("k%d", i), discordtest.ChannelText)
-		fmt.Fprintf(&groups, "  - {name: group-%d, platform: discord, channel: %q, guild: %q, timezone: UTC, schedule: {weekly: %q, duration: 60m, count: 2}, reminders: {lead: [1h]}}\n",
-			i, channels[i], guild, weekly)
-	}
-	posted := func() int {
-		c := 0
-		for _, ch := range channels {
-			c += len(fake.Messages(ch))
-		}
-		return c
-	}
-	cfg := discordConfig(fake, guild, []string{owner}, groups.String())
+	fake, guild, owner, channels, groups, posted := burstWorld(t, n, "[1h]")
+	cfg := discordConfig(fake, guild, []string{owner}, groups)
 	dir := t.TempDir()
 	// Slow the burst down so that the kill lands in its middle.
 	fake.Storm429(40)
@@ -440,4 +400,34 @@ func TestDiscordE2E_KilledMidBurst(t *testing.T) {
 	}
 	t.Logf("killed after %d of %d reminders; %d nonce repeats caught by Discord", atKill, n, fake.Stats().NonceDuplicate)
 	second.alive(t)
+}
+
+// burstWorld makes a fake Discord with n channels and the config of n
+// groups, one per channel, whose sessions start in 30 minutes, so that their
+// reminders (leads as YAML) all fall due at once when tend starts. posted
+// counts the messages in those channels.
+func burstWorld(t *testing.T, n int, leads string) (fake *discordtest.Server, guild, owner string, channels []string, groups string, posted func() int) {
+	t.Helper()
+	fake = discordtest.New(t, discordtest.Config{})
+	guild = fake.AddGuild("Many groups")
+	owner = fake.AddUser("owner", false)
+	fake.AddMember(guild, discordtest.Member{UserID: owner})
+	start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+	weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+	var b strings.Builder
+	b.WriteString("groups:\n")
+	channels = make([]string, n)
+	for i := range n {
+		channels[i] = fake.AddChannel(guild, fmt.Sprintf("g%d", i), discordtest.ChannelText)
+		fmt.Fprintf(&b, "  - {name: group-%d, platform: discord, channel: %q, guild: %q, timezone: UTC, schedule: {weekly: %q, duration: 60m, count: 2}, reminders: {lead: %s}}\n",
+			i, channels[i], guild, weekly, leads)
+	}
+	posted = func() int {
+		c := 0
+		for _, ch := range channels {
+			c += len(fake.Messages(ch))
+		}
+		return c
+	}
+	return fake, guild, owner, channels, b.String(), posted
 }

@@ -10,30 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tend-bot/tend/adapters/slack/fakeslack"
 )
-
-// slackOutput collects the process's output safely.
-type slackOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (o *slackOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *slackOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
 
 // slackWaitCtx bounds a test's waits.
 func slackWaitCtx(t *testing.T) context.Context {
@@ -45,7 +26,7 @@ func slackWaitCtx(t *testing.T) context.Context {
 // slackTend is the real tend binary running against the fake Slack.
 type slackTend struct {
 	cmd    *exec.Cmd
-	out    *slackOutput
+	out    *lockedBuffer
 	exited chan error
 }
 
@@ -99,7 +80,7 @@ func startSlackTend(t *testing.T, bin, config string, fake *fakeslack.Server) *s
 	}
 	o := fake.Opts()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	p := &slackTend{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), out: &slackOutput{}, exited: make(chan error, 1)}
+	p := &slackTend{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), out: &lockedBuffer{}, exited: make(chan error, 1)}
 	p.cmd.Dir = dir
 	p.cmd.Env = []string{"HOME=" + dir, "TZ=UTC",
 		"TEND_E2E_SLACK_BOT=" + o.BotToken, "TEND_E2E_SLACK_APP=" + o.AppToken, "TEND_E2E_SLACK_SECRET=" + o.SigningSecret}
