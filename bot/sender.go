@@ -184,6 +184,55 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 	return pr, nil
 }
 
+// OutboxWithdrawer is an OutboxStore that can take back an attempt that
+// was begun and never handed to the platform; *store.DB implements it.
+type OutboxWithdrawer interface {
+	// WithdrawOutbox undoes one BeginOutbox of key while it is sending: it
+	// decrements Attempts and removes the entry when none is left. A sent
+	// or failed entry is left as it is.
+	WithdrawOutbox(ctx context.Context, key string) error
+}
+
+// Abandon takes back a prepared post or DM that will not be delivered, so
+// that the outbox does not show an attempt whose outcome is unknown and a
+// later attempt does not need to look for it on the platform. It does
+// nothing for a PreparedSend that is Done or not keyed, or when the outbox
+// cannot withdraw. Call it instead of Deliver, never after.
+func (pr *PreparedSend) Abandon(ctx context.Context) error {
+	if pr.done || (pr.out.Kind != OutPost && pr.out.Kind != OutDM) {
+		return nil
+	}
+	pr.done = true
+	w, ok := pr.s.outbox.(OutboxWithdrawer)
+	if !ok {
+		return nil
+	}
+	if err := w.WithdrawOutbox(ctx, pr.out.Key); err != nil {
+		return fmt.Errorf("withdraw %s: %w", pr.out.Key, err)
+	}
+	return nil
+}
+
+// Replace makes Deliver send out instead, for content that changed after
+// Prepare (a fresher render). out must have the same kind, key and
+// platform as the prepared outbound; its buttons are sealed here. It
+// changes nothing when the PreparedSend is Done.
+func (pr *PreparedSend) Replace(out Outbound) error {
+	if pr.done {
+		return nil
+	}
+	if out.Kind != pr.out.Kind || out.Key != pr.out.Key || out.Platform() != pr.out.Platform() {
+		return fmt.Errorf("replace prepared %s %s: the kind, key and platform must stay the same", pr.out.Kind, pr.out.Key)
+	}
+	if pr.s.codec != nil {
+		if err := pr.s.codec.Seal(&out); err != nil {
+			return err
+		}
+	}
+	pr.out = out
+	return nil
+}
+
 // Deliver sends the prepared outbound to its platform and records the
 // delivery in the outbox; for a PreparedSend that is Done it returns the
 // earlier result without sending.
