@@ -171,6 +171,23 @@ func (rm *Reminders) abandon(ctx context.Context, pr *bot.PreparedSend) {
 	}
 }
 
+// cancelReason returns why session s was cancelled, as the store recorded
+// it on the session's jobs that were waiting ("cancelled by …", "moved
+// to …"): a reminder started early was running then, so its own job was
+// not given the reason. It returns fallback when none is found.
+func (rm *Reminders) cancelReason(ctx context.Context, s bot.Session, fallback string) string {
+	jobs, err := rm.st.SessionJobs(ctx, s.ID)
+	if err != nil {
+		return fallback
+	}
+	for _, j := range jobs {
+		if j.Key == "start/"+strconv.FormatInt(s.ID, 10) && j.State == bot.JobSkipped && j.Note != "" {
+			return j.Note
+		}
+	}
+	return fallback
+}
+
 // prepareReminder reads what a reminder needs and renders its post; done
 // is set when the reminder is not to be posted (skipped or missed, with
 // the reason).
@@ -178,6 +195,9 @@ func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (post bot.O
 	now := rm.clock.Now()
 	var p payload
 	p, s, g, ser, done, err = rm.loadJob(ctx, j, now, false)
+	if done != nil && done.State == bot.JobSkipped && s.Status == bot.SessionCancelled {
+		done.Note = rm.cancelReason(ctx, s, done.Note)
+	}
 	if err != nil || done != nil {
 		return
 	}
