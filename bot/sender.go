@@ -234,8 +234,9 @@ func (pr *PreparedSend) Replace(out Outbound) error {
 }
 
 // Deliver sends the prepared outbound to its platform and records the
-// delivery in the outbox; for a PreparedSend that is Done it returns the
-// earlier result without sending.
+// delivery in the outbox; for a PreparedSend that is Done (already
+// delivered, by an earlier Deliver too) it returns that delivery as a
+// Duplicate or Recovered result without sending.
 func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 	if pr.done {
 		return pr.res, nil
