@@ -8,7 +8,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -76,8 +75,10 @@ type RunnerConfig struct {
 	Store  JobStore
 	Clock  Clock
 	Logger *slog.Logger
-	// Workers bounds how many jobs run at once (default 32). Deliveries block
-	// while adapters pace them, so one slow channel must not hold up others.
+	// Workers bounds how many jobs claimed once due run at once (default
+	// 32). Deliveries block while adapters pace them, so one slow channel
+	// must not hold up others. Jobs claimed early have their own bound,
+	// MaxEarly.
 	Workers int
 	// MaxAttempts before a job fails (default 8).
 	MaxAttempts int
@@ -91,8 +92,10 @@ type RunnerConfig struct {
 	// once due. It needs a Store that implements EarlyJobStore.
 	Lookahead time.Duration
 	// MaxEarly bounds how many jobs claimed early may be in progress at
-	// once (default 10,000). They do not take Workers slots while they wait
-	// for their due time; WaitDue takes one for them once they are due.
+	// once (default 10,000). They do not take Workers slots, neither while
+	// they wait for their due time nor after: many falling due at the same
+	// second are delivered at once, paced by the adapters, and none waits
+	// for the database work of those before it.
 	MaxEarly int
 }
 
@@ -269,7 +272,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				go func() {
 					defer wg.Done()
 					defer func() { <-earlySem; r.Notify() }()
-					r.runOne(ctx, j, &dueWait{due: j.DueAt, clock: r.cfg.Clock, sem: sem})
+					r.runOne(ctx, j, &dueWait{due: j.DueAt, clock: r.cfg.Clock})
 				}()
 			}
 			if len(jobs) == limit {
@@ -359,7 +362,6 @@ func (r *Runner) earlyStore() (EarlyJobStore, []string) {
 }
 
 func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
-	defer dw.release()
 	ctx = context.WithValue(ctx, dueWaitKey{}, dw)
 	log := r.log.With(KeyJob, j.Kind, KeyKey, j.Key)
 	r.mu.RLock()
@@ -411,31 +413,19 @@ func (r *Runner) call(ctx context.Context, h JobHandler, j Job) (res JobResult, 
 	return h(ctx, j)
 }
 
-// dueWait is what WaitDue needs of the job it is called in: the due time,
-// the runner's clock and, for a job claimed early, the Workers slots, one
-// of which it takes once due.
+// dueWait is what WaitDue needs of the job it is called in: its due time
+// and the runner's clock.
 type dueWait struct {
 	due   time.Time
 	clock Clock
-	sem   chan struct{} // nil: the job already holds a slot
-	held  atomic.Bool
 }
 
 type dueWaitKey struct{}
 
-// release gives back the slot WaitDue took, if any.
-func (dw *dueWait) release() {
-	if dw.held.CompareAndSwap(true, false) {
-		<-dw.sem
-	}
-}
-
 // WaitDue returns once the job that ctx belongs to is due, or ctx's error
 // if ctx is done first. A job handler registered with HandleEarly calls it
 // right before its irreversible step; it returns at once for a job that is
-// already due and outside a job. For a job claimed early it also waits for
-// one of the Runner's Workers slots, which the job keeps until it ends.
-// Call it from the handler's own goroutine, at most once per job.
+// already due, and outside a job.
 func WaitDue(ctx context.Context) error {
 	dw, ok := ctx.Value(dueWaitKey{}).(*dueWait)
 	if !ok {
@@ -448,14 +438,6 @@ func WaitDue(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C():
-		}
-	}
-	if dw.sem != nil && !dw.held.Load() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case dw.sem <- struct{}{}:
-			dw.held.Store(true)
 		}
 	}
 	return ctx.Err()

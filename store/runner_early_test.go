@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -62,15 +61,15 @@ func (p *earlyProbe) plain(_ context.Context, j bot.Job) (bot.JobResult, error) 
 }
 
 // TestRunner_Lookahead: jobs of a kind registered with HandleEarly start a
-// Lookahead before they are due and pass WaitDue exactly at their due time;
-// plain kinds start only once due; jobs waiting for their time take no
-// Workers slot (a plain job due meanwhile runs at once), and no more than
-// Workers jobs deliver at once.
+// Lookahead before they are due, at most MaxEarly of them, and pass WaitDue
+// exactly at their due time; plain kinds start only once due; jobs started
+// early take no Workers slot (a plain job due meanwhile runs at its time
+// with Workers 1).
 func TestRunner_Lookahead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := storetest.Open(t)
 		const lookahead = 5 * time.Second
-		r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quietLog(), Workers: 1, Lookahead: lookahead})
+		r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quietLog(), Workers: 1, Lookahead: lookahead, MaxEarly: 3})
 		p := newProbe()
 		r.HandleEarly("early", p.early)
 		r.Handle("plain", p.plain)
@@ -79,8 +78,9 @@ func TestRunner_Lookahead(t *testing.T) {
 			{Kind: "early", Key: "e1", DueAt: due},
 			{Kind: "early", Key: "e2", DueAt: due},
 			{Kind: "early", Key: "e3", DueAt: due},
+			{Kind: "early", Key: "e4-over-max", DueAt: due.Add(time.Second)},
 			{Kind: "plain", Key: "p-before", DueAt: due.Add(-2 * time.Second)},
-			{Kind: "plain", Key: "p-same", DueAt: due},
+			{Kind: "plain", Key: "p-after", DueAt: due.Add(2 * time.Second)},
 		}
 		for _, j := range jobs {
 			if _, err := r.Enqueue(t.Context(), j); err != nil {
@@ -102,29 +102,23 @@ func TestRunner_Lookahead(t *testing.T) {
 			if s := p.started[k]; !s.Equal(due.Add(-lookahead)) {
 				t.Errorf("early job %s started at %v; want %v, the lookahead before it is due", k, s, due.Add(-lookahead))
 			}
-		}
-		// The plain job due before them ran at its time although three
-		// early jobs were waiting with Workers 1.
-		if s := p.started["p-before"]; !s.Equal(due.Add(-2 * time.Second)) {
-			t.Errorf("plain job p-before started at %v; want at its due time %v", s, due.Add(-2*time.Second))
-		}
-		if s := p.started["p-same"]; s.Before(due) {
-			t.Errorf("plain job p-same started at %v, before it was due at %v", s, due)
-		}
-		// One worker, a second per delivery: the four jobs due at the same
-		// time go one after the other from their due time, none before.
-		var times []time.Time
-		for _, k := range []string{"e1", "e2", "e3", "p-same"} {
-			times = append(times, p.fired[k])
-		}
-		slices.SortFunc(times, time.Time.Compare)
-		for i, f := range times {
-			if want := due.Add(time.Duration(i) * time.Second); !f.Equal(want) {
-				t.Errorf("delivery %d at %v; want %v (all: %v)", i+1, f, want, p.fired)
+			if f := p.fired[k]; !f.Equal(due) {
+				t.Errorf("early job %s delivered at %v; want exactly its due time %v", k, f, due)
 			}
 		}
-		if p.maxActiv != 1 {
-			t.Errorf("%d jobs delivered at once; Workers is 1", p.maxActiv)
+		// MaxEarly 3: the fourth starts only once one of the three ended,
+		// and still delivers at its own due time.
+		if s := p.started["e4-over-max"]; s.Before(due.Add(time.Second - lookahead)) || !s.After(due) {
+			t.Errorf("e4-over-max started at %v; want after the first three ended at %v", s, due.Add(time.Second))
+		}
+		if f := p.fired["e4-over-max"]; !f.Equal(due.Add(time.Second)) {
+			t.Errorf("e4-over-max delivered at %v; want %v", f, due.Add(time.Second))
+		}
+		// Three jobs waiting for their time did not hold the one worker.
+		for k, at := range map[string]time.Time{"p-before": due.Add(-2 * time.Second), "p-after": due.Add(2 * time.Second)} {
+			if s := p.started[k]; !s.Equal(at) {
+				t.Errorf("plain job %s started at %v; want at its due time %v", k, s, at)
+			}
 		}
 		for _, j := range jobs {
 			got, err := db.JobByKey(t.Context(), j.Key)
