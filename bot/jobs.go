@@ -95,7 +95,8 @@ type RunnerConfig struct {
 	// once (default 10,000). They do not take Workers slots, neither while
 	// they wait for their due time nor after: many falling due at the same
 	// second are delivered at once, paced by the adapters, and none waits
-	// for the database work of those before it.
+	// for the database work of those before it. Jobs already due when
+	// claimed (a backlog after downtime) run under Workers as before.
 	MaxEarly int
 }
 
@@ -103,11 +104,12 @@ type RunnerConfig struct {
 // Runner with a Lookahead uses it.
 type EarlyJobStore interface {
 	// ClaimEarlyJobs is ClaimDueJobs for pending jobs of the given kinds
-	// with DueAt ≤ until.
-	ClaimEarlyJobs(ctx context.Context, until time.Time, kinds []string, limit int) ([]Job, error)
-	// NextEarlyJobDue returns the earliest DueAt of a pending job of the
-	// given kinds.
-	NextEarlyJobDue(ctx context.Context, kinds []string) (time.Time, bool, error)
+	// that are not yet due: now < DueAt ≤ until. Jobs already due (a
+	// backlog after downtime) are left to ClaimDueJobs and Workers.
+	ClaimEarlyJobs(ctx context.Context, now, until time.Time, kinds []string, limit int) ([]Job, error)
+	// NextEarlyJobDue returns the earliest DueAt after now of a pending job
+	// of the given kinds.
+	NextEarlyJobDue(ctx context.Context, now time.Time, kinds []string) (time.Time, bool, error)
 }
 
 // Runner runs due jobs. It keeps one timer, for the earliest pending job,
@@ -255,7 +257,8 @@ func (r *Runner) Run(ctx context.Context) error {
 		efree := r.cfg.MaxEarly - len(earlySem)
 		if es != nil && efree > 0 {
 			limit := min(efree, maxEarlyBatch)
-			jobs, err := es.ClaimEarlyJobs(ctx, r.cfg.Clock.Now().Add(r.cfg.Lookahead), kinds, limit)
+			now := r.cfg.Clock.Now()
+			jobs, err := es.ClaimEarlyJobs(ctx, now, now.Add(r.cfg.Lookahead), kinds, limit)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -284,7 +287,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		// the runner).
 		wait, known := time.Hour, false
 		if es != nil && efree > 0 {
-			next, ok, err := es.NextEarlyJobDue(ctx, kinds)
+			next, ok, err := es.NextEarlyJobDue(ctx, r.cfg.Clock.Now(), kinds)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil

@@ -24,20 +24,21 @@ func kindsIn(kinds []string) (string, []any) {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + ")", args
 }
 
-// ClaimEarlyJobs moves up to limit pending jobs of the given kinds due at
-// or before until to running, earliest first, increments their attempts and
-// returns them, in one transaction, like ClaimDueJobs.
-func (db *DB) ClaimEarlyJobs(ctx context.Context, until time.Time, kinds []string, limit int) ([]bot.Job, error) {
+// ClaimEarlyJobs moves up to limit pending jobs of the given kinds that are
+// due after now and at or before until to running, earliest first,
+// increments their attempts and returns them, in one transaction, like
+// ClaimDueJobs. Jobs due at or before now are ClaimDueJobs's.
+func (db *DB) ClaimEarlyJobs(ctx context.Context, now, until time.Time, kinds []string, limit int) ([]bot.Job, error) {
 	if limit <= 0 || len(kinds) == 0 {
 		return nil, nil
 	}
 	in, args := kindsIn(kinds)
-	args = append([]any{until.Unix()}, args...)
+	args = append([]any{now.Unix(), until.Unix()}, args...)
 	args = append(args, limit)
 	var jobs []bot.Job
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_at <= ? AND kind IN `+in+` ORDER BY due_at, id LIMIT ?)
+			WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_at > ? AND due_at <= ? AND kind IN `+in+` ORDER BY due_at, id LIMIT ?)
 			RETURNING `+jobCols, args...)
 		if err != nil {
 			return err
@@ -64,15 +65,16 @@ func (db *DB) ClaimEarlyJobs(ctx context.Context, until time.Time, kinds []strin
 	return jobs, nil
 }
 
-// NextEarlyJobDue returns the earliest due time of a pending job of the
-// given kinds, and false when there is none.
-func (db *DB) NextEarlyJobDue(ctx context.Context, kinds []string) (time.Time, bool, error) {
+// NextEarlyJobDue returns the earliest due time after now of a pending job
+// of the given kinds, and false when there is none.
+func (db *DB) NextEarlyJobDue(ctx context.Context, now time.Time, kinds []string) (time.Time, bool, error) {
 	if len(kinds) == 0 {
 		return time.Time{}, false, nil
 	}
 	in, args := kindsIn(kinds)
+	args = append([]any{now.Unix()}, args...)
 	var due int64
-	err := db.sql.QueryRowContext(ctx, `SELECT due_at FROM jobs WHERE state = 'pending' AND kind IN `+in+` ORDER BY due_at LIMIT 1`, args...).Scan(&due)
+	err := db.sql.QueryRowContext(ctx, `SELECT due_at FROM jobs WHERE state = 'pending' AND due_at > ? AND kind IN `+in+` ORDER BY due_at LIMIT 1`, args...).Scan(&due)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, false, nil
 	}

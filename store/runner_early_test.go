@@ -108,7 +108,7 @@ func TestRunner_Lookahead(t *testing.T) {
 		}
 		// MaxEarly 3: the fourth starts only once one of the three ended,
 		// and still delivers at its own due time.
-		if s := p.started["e4-over-max"]; s.Before(due.Add(time.Second - lookahead)) || !s.After(due) {
+		if s := p.started["e4-over-max"]; s.Before(due.Add(time.Second-lookahead)) || !s.After(due) {
 			t.Errorf("e4-over-max started at %v; want after the first three ended at %v", s, due.Add(time.Second))
 		}
 		if f := p.fired["e4-over-max"]; !f.Equal(due.Add(time.Second)) {
