@@ -343,6 +343,14 @@ func (r *Runner) sleep(ctx context.Context, t Timer, d time.Duration) bool {
 	return true
 }
 
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
 // maxEarlyBatch bounds one early claim, so that one transaction does not
 // hold the database for long.
 const maxEarlyBatch = 1000
@@ -400,7 +408,9 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 	default:
 		wait := r.cfg.Backoff(j.Attempts)
 		log.Warn("job failed; will retry", "attempts", j.Attempts, "in", wait.String(), KeyErr, err)
-		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, err.Error(), now.Add(wait))
+		// A job started early keeps its due time: a retry never moves it
+		// earlier.
+		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, err.Error(), later(now.Add(wait), j.DueAt))
 	}
 	if err != nil {
 		log.Error("recording job outcome failed", KeyErr, err)

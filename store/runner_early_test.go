@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -167,6 +168,56 @@ func TestRunner_LookaheadStopWhileWaiting(t *testing.T) {
 		}
 		if f := p.fired["e"]; !f.Equal(due) {
 			t.Fatalf("delivered at %v; want %v", f, due)
+		}
+	})
+}
+
+// TestRunner_LookaheadRetryKeepsDueTime: a job started early whose
+// handler fails before its due time is retried no earlier than that time,
+// even when the backoff is shorter than the lookahead.
+func TestRunner_LookaheadRetryKeepsDueTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := storetest.Open(t)
+		due := time.Now().Add(time.Hour)
+		if _, err := db.EnqueueJob(t.Context(), bot.Job{Kind: "early", Key: "e", DueAt: due}); err != nil {
+			t.Fatal(err)
+		}
+		r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quietLog(), Lookahead: time.Minute,
+			Backoff: func(int) time.Duration { return time.Second }})
+		var (
+			mu    sync.Mutex
+			calls int
+			fired time.Time
+		)
+		r.HandleEarly("early", func(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+			mu.Lock()
+			calls++
+			first := calls == 1
+			mu.Unlock()
+			if first {
+				return bot.JobResult{}, errors.New("reading the session failed")
+			}
+			if err := bot.WaitDue(ctx); err != nil {
+				return bot.JobResult{}, err
+			}
+			mu.Lock()
+			fired = time.Now()
+			mu.Unlock()
+			return bot.JobResult{Note: "sent"}, nil
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- r.Run(ctx) }()
+		time.Sleep(2 * time.Hour)
+		synctest.Wait()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if calls != 2 || !fired.Equal(due) {
+			t.Fatalf("%d calls, delivered at %v; want a retry delivered at its due time %v", calls, fired, due)
 		}
 	})
 }
