@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 )
@@ -74,14 +75,41 @@ type RunnerConfig struct {
 	Store  JobStore
 	Clock  Clock
 	Logger *slog.Logger
-	// Workers bounds how many jobs run at once (default 32). Deliveries block
-	// while adapters pace them, so one slow channel must not hold up others.
+	// Workers bounds how many jobs claimed once due run at once (default
+	// 32). Deliveries block while adapters pace them, so one slow channel
+	// must not hold up others. Jobs claimed early have their own bound,
+	// MaxEarly.
 	Workers int
 	// MaxAttempts before a job fails (default 8).
 	MaxAttempts int
 	// Backoff returns the wait before retry n (1-based); default doubles
 	// from 5 s up to 10 min.
 	Backoff func(attempt int) time.Duration
+	// Lookahead is how long before their DueAt the jobs of kinds registered
+	// with HandleEarly are claimed and started, so that their reading and
+	// preparing is done before the due time and only the irreversible step
+	// (after WaitDue) is left for it. 0 (the default) claims every job only
+	// once due. It needs a Store that implements EarlyJobStore.
+	Lookahead time.Duration
+	// MaxEarly bounds how many jobs claimed early may be in progress at
+	// once (default 10,000). They do not take Workers slots, neither while
+	// they wait for their due time nor after: many falling due at the same
+	// second are delivered at once, paced by the adapters, and none waits
+	// for the database work of those before it. Jobs already due when
+	// claimed (a backlog after downtime) run under Workers as before.
+	MaxEarly int
+}
+
+// EarlyJobStore is a JobStore that can claim jobs before they are due; a
+// Runner with a Lookahead uses it.
+type EarlyJobStore interface {
+	// ClaimEarlyJobs is ClaimDueJobs for pending jobs of the given kinds
+	// that are not yet due: now < DueAt ≤ until. Jobs already due (a
+	// backlog after downtime) are left to ClaimDueJobs and Workers.
+	ClaimEarlyJobs(ctx context.Context, now, until time.Time, kinds []string, limit int) ([]Job, error)
+	// NextEarlyJobDue returns the earliest DueAt after now of a pending job
+	// of the given kinds.
+	NextEarlyJobDue(ctx context.Context, now time.Time, kinds []string) (time.Time, bool, error)
 }
 
 // Runner runs due jobs. It keeps one timer, for the earliest pending job,
@@ -91,6 +119,7 @@ type Runner struct {
 	log      *slog.Logger
 	mu       sync.RWMutex
 	handlers map[string]JobHandler
+	early    map[string]bool // kinds registered with HandleEarly
 	wake     chan struct{}
 }
 
@@ -114,14 +143,46 @@ func NewRunner(cfg RunnerConfig) *Runner {
 			return min(d, 10*time.Minute)
 		}
 	}
-	return &Runner{cfg: cfg, log: cfg.Logger, handlers: map[string]JobHandler{}, wake: make(chan struct{}, 1)}
+	if cfg.MaxEarly <= 0 {
+		cfg.MaxEarly = 10000
+	}
+	if cfg.Lookahead < 0 {
+		cfg.Lookahead = 0
+	}
+	return &Runner{cfg: cfg, log: cfg.Logger, handlers: map[string]JobHandler{}, early: map[string]bool{}, wake: make(chan struct{}, 1)}
 }
 
-// Handle registers the handler for a kind of job.
+// Handle registers the handler for a kind of job. It is called only once
+// the job is due.
 func (r *Runner) Handle(kind string, h JobHandler) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.handlers[kind] = h
+	delete(r.early, kind)
+}
+
+// HandleEarly registers the handler for a kind of job that may start up to
+// the Runner's Lookahead before it is due. The handler must call WaitDue
+// right before its first irreversible step (a delivery, a state change
+// others see) and stop when WaitDue returns an error; everything before
+// WaitDue must be safe to do early and to do again.
+func (r *Runner) HandleEarly(kind string, h JobHandler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.handlers[kind] = h
+	r.early[kind] = true
+}
+
+// earlyKinds returns the kinds registered with HandleEarly, sorted.
+func (r *Runner) earlyKinds() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	kinds := make([]string, 0, len(r.early))
+	for k := range r.early {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	return kinds
 }
 
 // Enqueue stores j and wakes the runner. It reports whether j was new.
@@ -157,6 +218,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.log.Info("resuming jobs interrupted by a stop", "count", n)
 	}
 	sem := make(chan struct{}, r.cfg.Workers)
+	earlySem := make(chan struct{}, r.cfg.MaxEarly)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	timer := r.cfg.Clock.NewTimer(time.Hour)
@@ -184,14 +246,61 @@ func (r *Runner) Run(ctx context.Context) error {
 				go func() {
 					defer wg.Done()
 					defer func() { <-sem; r.Notify() }()
-					r.runOne(ctx, j)
+					r.runOne(ctx, j, &dueWait{due: j.DueAt, clock: r.cfg.Clock})
 				}()
 			}
 			if len(jobs) == free {
 				continue // there may be more due right now
 			}
 		}
-		wait := time.Hour
+		es, kinds := r.earlyStore()
+		efree := r.cfg.MaxEarly - len(earlySem)
+		if es != nil && efree > 0 {
+			limit := min(efree, maxEarlyBatch)
+			now := r.cfg.Clock.Now()
+			jobs, err := es.ClaimEarlyJobs(ctx, now, now.Add(r.cfg.Lookahead), kinds, limit)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				r.log.Error("claiming jobs ahead of their time failed; trying again shortly", KeyErr, err)
+				if !r.sleep(ctx, timer, time.Second) {
+					return nil
+				}
+				continue
+			}
+			for _, j := range jobs {
+				earlySem <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() { <-earlySem; r.Notify() }()
+					r.runOne(ctx, j, &dueWait{due: j.DueAt, clock: r.cfg.Clock})
+				}()
+			}
+			if len(jobs) == limit {
+				continue
+			}
+		}
+		// wait is the time until the next claim can find work; a timer of
+		// an hour when nothing is pending (Enqueue and finished jobs wake
+		// the runner).
+		wait, known := time.Hour, false
+		if es != nil && efree > 0 {
+			next, ok, err := es.NextEarlyJobDue(ctx, r.cfg.Clock.Now(), kinds)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				r.log.Error("reading the next job to start early failed; trying again shortly", KeyErr, err)
+				wait = time.Second
+			} else if ok {
+				wait, known = max(next.Add(-r.cfg.Lookahead).Sub(r.cfg.Clock.Now()), 0), true
+				if wait == 0 {
+					continue
+				}
+			}
+		}
 		if free > 0 {
 			next, ok, err := r.cfg.Store.NextJobDue(ctx)
 			if err != nil {
@@ -201,7 +310,10 @@ func (r *Runner) Run(ctx context.Context) error {
 				r.log.Error("reading the next due job failed; trying again shortly", KeyErr, err)
 				wait = time.Second
 			} else if ok {
-				wait = max(next.Sub(r.cfg.Clock.Now()), 0)
+				d := max(next.Sub(r.cfg.Clock.Now()), 0)
+				if !known || d < wait {
+					wait = d
+				}
 				if wait == 0 {
 					continue
 				}
@@ -231,7 +343,37 @@ func (r *Runner) sleep(ctx context.Context, t Timer, d time.Duration) bool {
 	return true
 }
 
-func (r *Runner) runOne(ctx context.Context, j Job) {
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
+
+// maxEarlyBatch bounds one early claim, so that one transaction does not
+// hold the database for long.
+const maxEarlyBatch = 1000
+
+// earlyStore returns the store and the kinds to claim early, or nil when
+// nothing is claimed early.
+func (r *Runner) earlyStore() (EarlyJobStore, []string) {
+	if r.cfg.Lookahead <= 0 {
+		return nil, nil
+	}
+	es, ok := r.cfg.Store.(EarlyJobStore)
+	if !ok {
+		return nil, nil
+	}
+	kinds := r.earlyKinds()
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	return es, kinds
+}
+
+func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
+	ctx = context.WithValue(ctx, dueWaitKey{}, dw)
 	log := r.log.With(KeyJob, j.Kind, KeyKey, j.Key)
 	r.mu.RLock()
 	h, ok := r.handlers[j.Kind]
@@ -266,7 +408,9 @@ func (r *Runner) runOne(ctx context.Context, j Job) {
 	default:
 		wait := r.cfg.Backoff(j.Attempts)
 		log.Warn("job failed; will retry", "attempts", j.Attempts, "in", wait.String(), KeyErr, err)
-		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, err.Error(), now.Add(wait))
+		// A job started early keeps its due time: a retry never moves it
+		// earlier.
+		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, err.Error(), later(now.Add(wait), j.DueAt))
 	}
 	if err != nil {
 		log.Error("recording job outcome failed", KeyErr, err)
@@ -280,4 +424,34 @@ func (r *Runner) call(ctx context.Context, h JobHandler, j Job) (res JobResult, 
 		}
 	}()
 	return h(ctx, j)
+}
+
+// dueWait is what WaitDue needs of the job it is called in: its due time
+// and the runner's clock.
+type dueWait struct {
+	due   time.Time
+	clock Clock
+}
+
+type dueWaitKey struct{}
+
+// WaitDue returns once the job that ctx belongs to is due, or ctx's error
+// if ctx is done first. A job handler registered with HandleEarly calls it
+// right before its irreversible step; it returns at once for a job that is
+// already due, and outside a job.
+func WaitDue(ctx context.Context) error {
+	dw, ok := ctx.Value(dueWaitKey{}).(*dueWait)
+	if !ok {
+		return ctx.Err()
+	}
+	if d := dw.due.Sub(dw.clock.Now()); d > 0 {
+		t := dw.clock.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C():
+		}
+	}
+	return ctx.Err()
 }

@@ -96,52 +96,156 @@ var ErrNoKey = errors.New("a post or DM needs an outbox key")
 // unknown is looked for on the platform first when it can (Finder), and a
 // key that failed for good is not retried. Other kinds (edits, pins, roles,
 // invitations) are idempotent and are delivered every time.
+//
+// Send is Prepare followed by Deliver on the result.
 func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
+	pr, err := s.Prepare(ctx, out)
+	if err != nil {
+		return SendResult{}, err
+	}
+	return pr.Deliver(ctx)
+}
+
+// Preparer prepares deliveries ahead of their time; *Sender implements it.
+type Preparer interface {
+	Prepare(ctx context.Context, out Outbound) (*PreparedSend, error)
+}
+
+// PreparedSend is a delivery that Prepare made ready: its outbox attempt is
+// recorded and its earlier deliveries looked for. Deliver it once.
+type PreparedSend struct {
+	s   *Sender
+	p   Platform
+	out Outbound
+	// done: nothing is left to deliver; res says what happened.
+	done bool
+	res  SendResult
+}
+
+// Done reports whether nothing is left to deliver: the key had already been
+// delivered (Duplicate) or an earlier delivery was found (Recovered).
+// Deliver then returns that result without sending.
+func (pr *PreparedSend) Done() bool { return pr.done }
+
+// Prepare does the part of Send that comes before the platform is called:
+// it seals the buttons, records the outbox attempt of a post or DM and, for
+// a key whose earlier attempt's outcome is unknown, looks for that delivery
+// on the platform. A key that failed for good is a *PermanentError. Nothing
+// reaches the platform's channel until Deliver.
+func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, error) {
 	if out.Kind == OutReply || out.Kind == OutModal {
-		return SendResult{}, fmt.Errorf("send %s: replies go back to the adapter, not through the sender", out.Kind)
+		return nil, fmt.Errorf("send %s: replies go back to the adapter, not through the sender", out.Kind)
 	}
 	pname := out.Platform()
 	p, ok := s.platforms[pname]
 	if !ok {
-		return SendResult{}, &PermanentError{Reason: fmt.Sprintf("platform %q is not running", pname)}
+		return nil, &PermanentError{Reason: fmt.Sprintf("platform %q is not running", pname)}
 	}
 	if s.codec != nil {
 		if err := s.codec.Seal(&out); err != nil {
-			return SendResult{}, err
+			return nil, err
 		}
 	}
+	pr := &PreparedSend{s: s, p: p, out: out}
 	keyed := out.Kind == OutPost || out.Kind == OutDM
 	if !keyed {
-		d, err := p.Deliver(ctx, out)
-		return SendResult{Delivered: d}, err
+		return pr, nil
 	}
 	if out.Key == "" {
-		return SendResult{}, ErrNoKey
+		return nil, ErrNoKey
 	}
 	e, err := s.outbox.BeginOutbox(ctx, out.Key, pname, out.Kind)
 	if err != nil {
-		return SendResult{}, fmt.Errorf("outbox %s: %w", out.Key, err)
+		return nil, fmt.Errorf("outbox %s: %w", out.Key, err)
 	}
 	switch e.State {
 	case OutboxSent:
-		return SendResult{Delivered: Delivered{Ref: e.Ref, At: e.SentAt}, Duplicate: true}, nil
+		pr.done, pr.res = true, SendResult{Delivered: Delivered{Ref: e.Ref, At: e.SentAt}, Duplicate: true}
+		return pr, nil
 	case OutboxFailed:
-		return SendResult{}, &PermanentError{Reason: e.Error}
+		return nil, &PermanentError{Reason: e.Error}
 	}
 	if e.Attempts > 1 {
 		if f, ok := p.(Finder); ok {
 			d, found, err := f.FindDelivered(ctx, out)
 			if err != nil {
-				return SendResult{}, fmt.Errorf("look for earlier delivery of %s: %w", out.Key, err)
+				return nil, fmt.Errorf("look for earlier delivery of %s: %w", out.Key, err)
 			}
 			if found {
 				if err := s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
-					return SendResult{}, err
+					return nil, err
 				}
 				s.log.Info("found an earlier delivery; not sending again", KeyKey, out.Key)
-				return SendResult{Delivered: d, Recovered: true}, nil
+				pr.done, pr.res = true, SendResult{Delivered: d, Recovered: true}
+				return pr, nil
 			}
 		}
+	}
+	return pr, nil
+}
+
+// OutboxWithdrawer is an OutboxStore that can take back an attempt that
+// was begun and never handed to the platform; *store.DB implements it.
+type OutboxWithdrawer interface {
+	// WithdrawOutbox undoes one BeginOutbox of key while it is sending: it
+	// decrements Attempts and removes the entry when none is left. A sent
+	// or failed entry is left as it is.
+	WithdrawOutbox(ctx context.Context, key string) error
+}
+
+// Abandon takes back a prepared post or DM that will not be delivered, so
+// that the outbox does not show an attempt whose outcome is unknown and a
+// later attempt does not need to look for it on the platform. It does
+// nothing for a PreparedSend that is Done or not keyed, or when the outbox
+// cannot withdraw. Call it instead of Deliver, never after.
+func (pr *PreparedSend) Abandon(ctx context.Context) error {
+	if pr.done || (pr.out.Kind != OutPost && pr.out.Kind != OutDM) {
+		return nil
+	}
+	pr.done = true
+	w, ok := pr.s.outbox.(OutboxWithdrawer)
+	if !ok {
+		return nil
+	}
+	if err := w.WithdrawOutbox(ctx, pr.out.Key); err != nil {
+		return fmt.Errorf("withdraw %s: %w", pr.out.Key, err)
+	}
+	return nil
+}
+
+// Replace makes Deliver send out instead, for content that changed after
+// Prepare (a fresher render). out must have the same kind, key and
+// platform as the prepared outbound; its buttons are sealed here. It
+// changes nothing when the PreparedSend is Done.
+func (pr *PreparedSend) Replace(out Outbound) error {
+	if pr.done {
+		return nil
+	}
+	if out.Kind != pr.out.Kind || out.Key != pr.out.Key || out.Platform() != pr.out.Platform() {
+		return fmt.Errorf("replace prepared %s %s: the kind, key and platform must stay the same", pr.out.Kind, pr.out.Key)
+	}
+	if pr.s.codec != nil {
+		if err := pr.s.codec.Seal(&out); err != nil {
+			return err
+		}
+	}
+	pr.out = out
+	return nil
+}
+
+// Deliver sends the prepared outbound to its platform and records the
+// delivery in the outbox; for a PreparedSend that is Done (already
+// delivered, by an earlier Deliver too) it returns that delivery as a
+// Duplicate or Recovered result without sending.
+func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
+	if pr.done {
+		return pr.res, nil
+	}
+	s, p, out := pr.s, pr.p, pr.out
+	keyed := out.Kind == OutPost || out.Kind == OutDM
+	if !keyed {
+		d, err := p.Deliver(ctx, out)
+		return SendResult{Delivered: d}, err
 	}
 	d, err := p.Deliver(ctx, out)
 	if err != nil {
@@ -161,6 +265,7 @@ func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
 	if err := s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
 		return SendResult{}, fmt.Errorf("record delivery of %s: %w", out.Key, err)
 	}
+	pr.done, pr.res = true, SendResult{Delivered: d, Duplicate: true}
 	return SendResult{Delivered: d}, nil
 }
 

@@ -45,6 +45,9 @@ func (e *env) setHook(h func(bot.Outbound) error) {
 	e.hook.Store(&h)
 }
 
+// testLookahead is how early the test runners start reminder jobs.
+const testLookahead = 5 * time.Second
+
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -98,7 +101,9 @@ func (e *env) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quiet()})
+	// Every test runs with reminders started early, as cmd/tend runs
+	// them, so that each shows they are still posted at their due time.
+	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quiet(), Lookahead: testLookahead})
 	rm, err := Register(b, r, db, Options{Sender: sender, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)

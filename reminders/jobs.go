@@ -72,23 +72,48 @@ func shortDuration(d time.Duration) string {
 // runReminder posts one reminder of one session, exactly once, and the DMs
 // of the members who asked for them. A reminder whose session has started
 // is recorded as missed, with the reason.
+//
+// It may start up to the runner's Lookahead before it is due: it reads the
+// session, renders the reminder and records the outbox attempt first, and
+// posts only once bot.WaitDue returns. When a session or series changed
+// meanwhile, it reads and renders again (see early.go).
 func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult, error) {
-	now := rm.clock.Now()
-	p, s, g, ser, done, err := rm.loadJob(ctx, j, now, false)
+	seen := rm.changes.now()
+	post, s, g, ser, lead, rs, done, err := rm.prepareReminder(ctx, j)
 	if err != nil || done != nil {
 		return deref(done), err
 	}
-	lead := time.Duration(p.Lead) * time.Second
-	if !now.Before(s.Start) {
-		return bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("not sent: the session had started %s before tend could send it (it was due %s UTC; tend was not running)",
-			shortDuration(now.Sub(s.Start)), j.DueAt.UTC().Format("2006-01-02 15:04"))}, nil
+	var pr *bot.PreparedSend
+	if p, ok := rm.send.(bot.Preparer); ok {
+		if pr, err = p.Prepare(ctx, post); err != nil {
+			return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+		}
 	}
-	rs, err := rm.st.RSVPs(ctx, s.ID)
-	if err != nil {
+	if err := bot.WaitDue(ctx); err != nil {
+		rm.abandon(ctx, pr)
 		return bot.JobResult{}, err
 	}
-	msg := reminderMessage(g, s, ser, lead, rs)
-	if _, err := rm.send.Send(ctx, bot.Post(ReminderKey(s.ID, lead), g.Address, msg)); err != nil {
+	if rm.changes.now() != seen {
+		// Something changed while the reminder waited: it may no longer
+		// be wanted, or say something else.
+		post, s, g, ser, lead, rs, done, err = rm.prepareReminder(ctx, j)
+		if err != nil || done != nil {
+			rm.abandon(ctx, pr)
+			return deref(done), err
+		}
+		if pr != nil {
+			if err := pr.Replace(post); err != nil {
+				return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+			}
+		}
+	}
+	now := rm.clock.Now()
+	if pr != nil {
+		_, err = pr.Deliver(ctx)
+	} else {
+		_, err = rm.send.Send(ctx, post)
+	}
+	if err != nil {
 		return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
 	}
 	// A member may have answered between reading the RSVPs above and the
@@ -130,6 +155,63 @@ func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult,
 	}
 	rm.log.Info("reminder posted", bot.KeyGroup, g.Name, bot.KeySession, s.ID, "lead", LeadName(lead), "note", note)
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// abandon takes back a prepared reminder post that will not be posted now,
+// also while stopping, so that the session log does not show a post whose
+// outcome is unknown.
+func (rm *Reminders) abandon(ctx context.Context, pr *bot.PreparedSend) {
+	if pr == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := pr.Abandon(ctx); err != nil {
+		rm.log.Warn("taking back a prepared reminder failed; its log shows the post as not confirmed", bot.KeyErr, err)
+	}
+}
+
+// cancelReason returns why session s was cancelled, as the store recorded
+// it on the session's jobs that were waiting ("cancelled by …", "moved
+// to …"): a reminder started early was running then, so its own job was
+// not given the reason. It returns fallback when none is found.
+func (rm *Reminders) cancelReason(ctx context.Context, s bot.Session, fallback string) string {
+	jobs, err := rm.st.SessionJobs(ctx, s.ID)
+	if err != nil {
+		return fallback
+	}
+	for _, j := range jobs {
+		if j.Key == "start/"+strconv.FormatInt(s.ID, 10) && j.State == bot.JobSkipped && j.Note != "" {
+			return j.Note
+		}
+	}
+	return fallback
+}
+
+// prepareReminder reads what a reminder needs and renders its post; done
+// is set when the reminder is not to be posted (skipped or missed, with
+// the reason).
+func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (post bot.Outbound, s bot.Session, g bot.Group, ser bot.Series, lead time.Duration, rs []bot.RSVP, done *bot.JobResult, err error) {
+	now := rm.clock.Now()
+	var p payload
+	p, s, g, ser, done, err = rm.loadJob(ctx, j, now, false)
+	if done != nil && done.State == bot.JobSkipped && s.Status == bot.SessionCancelled {
+		done.Note = rm.cancelReason(ctx, s, done.Note)
+	}
+	if err != nil || done != nil {
+		return
+	}
+	lead = time.Duration(p.Lead) * time.Second
+	if !now.Before(s.Start) {
+		done = &bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("not sent: the session had started %s before tend could send it (it was due %s UTC; tend was not running)",
+			shortDuration(now.Sub(s.Start)), j.DueAt.UTC().Format("2006-01-02 15:04"))}
+		return
+	}
+	if rs, err = rm.st.RSVPs(ctx, s.ID); err != nil {
+		return
+	}
+	post = bot.Post(ReminderKey(s.ID, lead), g.Address, reminderMessage(g, s, ser, lead, rs))
+	return
 }
 
 func deref(r *bot.JobResult) bot.JobResult {

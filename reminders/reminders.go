@@ -128,6 +128,9 @@ type Reminders struct {
 	// rsvpLocks serialise RSVP count updates per session (striped; a
 	// one-slot channel each, so that a waiter can give up with its ctx).
 	rsvpLocks [64]chan struct{}
+	// changes counts changes to sessions and series, for reminders that
+	// wait for their due time (see early.go).
+	changes changeCounter
 }
 
 // Register wires the feature into b and r: its commands, its RSVP buttons
@@ -148,11 +151,12 @@ func Register(b *bot.Bot, r *bot.Runner, st Store, opts Options) (*Reminders, er
 	if opts.StartingNowWithin <= 0 {
 		opts.StartingNowWithin = 15 * time.Minute
 	}
-	rm := &Reminders{b: b, runner: r, st: st, send: opts.Sender, clock: opts.Clock, log: opts.Logger, opts: opts}
+	rm := &Reminders{b: b, runner: r, send: opts.Sender, clock: opts.Clock, log: opts.Logger, opts: opts}
+	rm.st = watchedStore{Store: st, changes: &rm.changes}
 	for i := range rm.rsvpLocks {
 		rm.rsvpLocks[i] = make(chan struct{}, 1)
 	}
-	r.Handle(KindReminder, rm.runReminder)
+	r.HandleEarly(KindReminder, rm.runReminder)
 	r.Handle(KindStart, rm.runStart)
 	r.Handle(KindEnd, rm.runEnd)
 	if err := rm.registerCommands(); err != nil {

@@ -126,3 +126,23 @@ func (db *DB) OutboxEntry(ctx context.Context, key string) (bot.OutboxEntry, err
 	}
 	return e, nil
 }
+
+var _ bot.OutboxWithdrawer = (*DB)(nil)
+
+// WithdrawOutbox undoes one BeginOutbox of key that was never handed to
+// the platform: while the entry is sending it counts one attempt less and
+// is removed when none is left. A sent or failed entry, or a missing one,
+// is left as it is.
+func (db *DB) WithdrawOutbox(ctx context.Context, key string) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts - 1 WHERE key = ? AND state = 'sending'`, key); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE key = ? AND state = 'sending' AND attempts <= 0`, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: withdraw outbox %s: %w", key, err)
+	}
+	return nil
+}

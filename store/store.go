@@ -72,10 +72,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.Chmod(path, 0o600); err != nil {
 		return nil, fmt.Errorf("store: restrict %s to its owner: %w", path, err)
 	}
-	sqldb, err := sql.Open("sqlite", dsn(path))
+	conn, err := sqlite.NewConnector(dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// Statements stay prepared on the connection (stmtcache.go).
+	sqldb := sql.OpenDB(cachingConnector{Connector: conn})
 	// One connection: SQLite has one writer anyway, and a single connection
 	// makes "inside a transaction, use only that transaction" impossible to
 	// get wrong silently (it would deadlock in tests instead).

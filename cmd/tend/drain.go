@@ -81,3 +81,25 @@ func (s *drainStore) waitIdle(ctx context.Context, clock bot.Clock) error {
 		}
 	}
 }
+
+// ClaimEarlyJobs implements bot.EarlyJobStore when the wrapped store does,
+// counting the claimed jobs as running like ClaimDueJobs.
+func (s *drainStore) ClaimEarlyJobs(ctx context.Context, now, until time.Time, kinds []string, limit int) ([]bot.Job, error) {
+	es, ok := s.JobStore.(bot.EarlyJobStore)
+	if !ok {
+		return nil, nil
+	}
+	s.bump(1)
+	jobs, err := es.ClaimEarlyJobs(ctx, now, until, kinds, limit)
+	s.bump(len(jobs) - 1)
+	return jobs, err
+}
+
+// NextEarlyJobDue implements bot.EarlyJobStore.
+func (s *drainStore) NextEarlyJobDue(ctx context.Context, now time.Time, kinds []string) (time.Time, bool, error) {
+	es, ok := s.JobStore.(bot.EarlyJobStore)
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	return es.NextEarlyJobDue(ctx, now, kinds)
+}

@@ -98,7 +98,15 @@ func (m *Main) run(ctx context.Context) error {
 		return err
 	}
 	jobs := newDrainStore(db)
-	runner := bot.NewRunner(bot.RunnerConfig{Store: jobs, Clock: clock, Logger: log})
+	// Reminders are read and prepared up to lookahead before they are due,
+	// so that a whole hour's reminders go out on time. Not with the
+	// console: at the end of its input it waits until no job is running,
+	// and a job started early would hold it until its due time.
+	lookahead := 5 * time.Second
+	if cons != nil {
+		lookahead = 0
+	}
+	runner := bot.NewRunner(bot.RunnerConfig{Store: jobs, Clock: clock, Logger: log, Lookahead: lookahead})
 	if err := groups.Register(b, db, groups.Options{DefaultTimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, Logger: log}); err != nil {
 		return fmt.Errorf("register groups: %w", err)
 	}

@@ -51,6 +51,7 @@ type config struct {
 	dir               string
 	skipCron          bool
 	workers           int
+	lookahead         time.Duration
 	cpuprofile        string
 }
 
@@ -63,6 +64,7 @@ func run(args []string, w io.Writer) error {
 	fs.StringVar(&c.dir, "dir", "", "directory for the database files (default: a temporary one)")
 	fs.BoolVar(&c.skipCron, "skip-cron", false, "measure tend only")
 	fs.IntVar(&c.workers, "workers", 0, "runner workers (default: the runner's)")
+	fs.DurationVar(&c.lookahead, "lookahead", 5*time.Second, "how early reminder jobs start to prepare (cmd/tend uses 5s; 0: only once due)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of tend's firing phase (first run) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -274,7 +276,7 @@ type tend struct {
 	rm     *reminders.Reminders
 }
 
-func open(ctx context.Context, path string, plat *stubPlatform, workers int) (*tend, error) {
+func open(ctx context.Context, path string, plat *stubPlatform, workers int, lookahead time.Duration) (*tend, error) {
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		return nil, err
@@ -293,7 +295,7 @@ func open(ctx context.Context, path string, plat *stubPlatform, workers int) (*t
 	if err != nil {
 		return nil, err
 	}
-	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log, Workers: workers})
+	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log, Workers: workers, Lookahead: lookahead})
 	rm, err := reminders.Register(b, r, db, reminders.Options{Sender: sender, Logger: log})
 	if err != nil {
 		return nil, err
@@ -306,7 +308,7 @@ func once(c config, run int) (result, error) {
 	var res result
 	path := filepath.Join(c.dir, fmt.Sprintf("bench-%d.db", run))
 	plat := &stubPlatform{at: map[string]time.Time{}}
-	td, err := open(ctx, path, plat, c.workers)
+	td, err := open(ctx, path, plat, c.workers, c.lookahead)
 	if err != nil {
 		return res, err
 	}
@@ -357,7 +359,7 @@ func once(c config, run int) (result, error) {
 	// tend: restart over the database, until the runner knows its next
 	// due job. This is all a start costs, however many series there are.
 	start = time.Now()
-	td, err = open(ctx, path, plat, c.workers)
+	td, err = open(ctx, path, plat, c.workers, c.lookahead)
 	if err != nil {
 		return res, err
 	}
