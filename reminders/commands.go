@@ -477,8 +477,11 @@ func (rm *Reminders) cmdCancel(ctx context.Context, req *bot.Request) ([]bot.Out
 		return nil, err
 	}
 	s.Status = bot.SessionCancelled
+	// The notice names the meeting that takes the cancelled one's place:
+	// the first scheduled session after it (a session between now and the
+	// cancelled one is already announced by its own reminders).
 	var next *bot.Session
-	if n, ok, err := rm.nextSession(ctx, req.Group, req.Now); err == nil && ok {
+	if n, ok, err := rm.nextSession(ctx, req.Group, s.Start); err == nil && ok {
 		next = &n
 	}
 	key := "cancel/" + strconv.FormatInt(s.ID, 10)

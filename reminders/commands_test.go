@@ -88,7 +88,7 @@ func TestReminders_CancelMovePause(t *testing.T) {
 			t.Fatalf("list:\n%s", s4)
 		}
 		notices := rec.Posts()
-		if len(notices) != 1 || !strings.Contains(render(notices[0].Out.Message), "Session 4 is cancelled") || !strings.Contains(render(notices[0].Out.Message), "next session is 2000-01-04 18:00") {
+		if len(notices) != 1 || !strings.Contains(render(notices[0].Out.Message), "Session 4 is cancelled") || !strings.Contains(render(notices[0].Out.Message), "The group meets next on 2000-02-01 18:00") {
 			t.Fatalf("notice: %+v", notices)
 		}
 		if out := e.cmd("fac", "session cancel 4"); !strings.Contains(out, "no upcoming session 4") {

@@ -113,7 +113,7 @@ func cancelMessage(s bot.Session, next *bot.Session) bot.Message {
 		Text:  fmt.Sprintf("The session on %s will not take place.", bot.Time(s.Start, bot.TimeFull)),
 	}
 	if next != nil {
-		m.Text += fmt.Sprintf(" The next session is %s (%s).", bot.Time(next.Start, bot.TimeFull), bot.Time(next.Start, bot.TimeRelative))
+		m.Text += fmt.Sprintf(" The group meets next on %s (%s).", bot.Time(next.Start, bot.TimeFull), bot.Time(next.Start, bot.TimeRelative))
 	}
 	return m
 }
