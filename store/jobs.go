@@ -66,11 +66,22 @@ func (db *DB) ClaimDueJobs(ctx context.Context, now time.Time, limit int) ([]bot
 	if limit <= 0 {
 		return nil, nil
 	}
+	jobs, err := db.claimJobs(ctx, `state = 'pending' AND due_at <= ?`, now.Unix(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim due jobs: %w", err)
+	}
+	return jobs, nil
+}
+
+// claimJobs moves up to limit pending jobs matching where (whose arguments
+// come before limit in args) to running, earliest first, in one
+// transaction, and returns them sorted by due time.
+func (db *DB) claimJobs(ctx context.Context, where string, args ...any) ([]bot.Job, error) {
 	var jobs []bot.Job
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?)
-			RETURNING `+jobCols, now.Unix(), limit)
+			WHERE id IN (SELECT id FROM jobs WHERE `+where+` ORDER BY due_at, id LIMIT ?)
+			RETURNING `+jobCols, args...)
 		if err != nil {
 			return err
 		}
@@ -85,7 +96,7 @@ func (db *DB) ClaimDueJobs(ctx context.Context, now time.Time, limit int) ([]bot
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: claim due jobs: %w", err)
+		return nil, err
 	}
 	// RETURNING gives rows in no particular order.
 	slices.SortFunc(jobs, func(a, b bot.Job) int {

@@ -1,12 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -35,33 +33,10 @@ func (db *DB) ClaimEarlyJobs(ctx context.Context, now, until time.Time, kinds []
 	in, args := kindsIn(kinds)
 	args = append([]any{now.Unix(), until.Unix()}, args...)
 	args = append(args, limit)
-	var jobs []bot.Job
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE jobs SET state = 'running', attempts = attempts + 1
-			WHERE id IN (SELECT id FROM jobs WHERE state = 'pending' AND due_at > ? AND due_at <= ? AND kind IN `+in+` ORDER BY due_at, id LIMIT ?)
-			RETURNING `+jobCols, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanJob(rows)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		return rows.Err()
-	})
+	jobs, err := db.claimJobs(ctx, `state = 'pending' AND due_at > ? AND due_at <= ? AND kind IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim jobs early: %w", err)
 	}
-	slices.SortFunc(jobs, func(a, b bot.Job) int {
-		if c := a.DueAt.Compare(b.DueAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
 	return jobs, nil
 }
 
