@@ -3,42 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tend-bot/tend/adapters/discord/discordtest"
 )
-
-// lockedBuffer collects a process's output safely.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// tendProcess is the real tend binary running against the fake Discord.
-type tendProcess struct {
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	exited chan error
-	killed bool
-}
 
 // startTend writes config to a temp dir and runs `tend run` with the bot
 // token in the environment. Cleanup stops it with SIGINT and expects exit 0.
@@ -51,74 +21,7 @@ func startTend(t *testing.T, bin, config, token string) *tendProcess {
 // database) in dir, so that a second process can take over the first's.
 func startTendIn(t *testing.T, bin, dir, config, token string) *tendProcess {
 	t.Helper()
-	cfgPath := filepath.Join(dir, "tend.yaml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	p := &tendProcess{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), stderr: &lockedBuffer{}, exited: make(chan error, 1)}
-	p.cmd.Dir = dir
-	p.cmd.Env = []string{"HOME=" + dir, "TZ=UTC", "TEND_E2E_DISCORD_TOKEN=" + token}
-	p.cmd.Stdout, p.cmd.Stderr = p.stderr, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		defer cancel()
-		if p.killed {
-			return
-		}
-		select {
-		case err := <-p.exited:
-			t.Errorf("tend exited before the test ended: %v\n%s", err, p.stderr.String())
-			return
-		default:
-		}
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-p.exited:
-			if err != nil {
-				t.Errorf("tend exited with %v after SIGINT; want 0\n%s", err, p.stderr.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("tend did not stop within 30 s of SIGINT")
-		}
-		if strings.Contains(p.stderr.String(), token) {
-			t.Errorf("tend logged the bot token")
-		}
-		if t.Failed() {
-			t.Logf("tend output:\n%s", p.stderr.String())
-		}
-	})
-	return p
-}
-
-// kill stops the process at once with SIGKILL, as a crash or power cut
-// would: no shutdown code runs.
-func (p *tendProcess) kill(t *testing.T) {
-	t.Helper()
-	p.killed = true
-	if err := p.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("tend did not die within 30 s of SIGKILL")
-	}
-}
-
-// alive fails the test if the process has exited.
-func (p *tendProcess) alive(t *testing.T) {
-	t.Helper()
-	select {
-	case err := <-p.exited:
-		p.exited <- err
-		t.Fatalf("tend exited: %v\n%s", err, p.stderr.String())
-	default:
-	}
+	return runTend(t, bin, dir, config, []string{"TEND_E2E_DISCORD_TOKEN=" + token}, []string{token})
 }
 
 func discordConfig(fake *discordtest.Server, guild string, owners []string, groups string) string {

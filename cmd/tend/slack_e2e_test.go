@@ -6,9 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,11 +21,7 @@ func slackWaitCtx(t *testing.T) context.Context {
 }
 
 // slackTend is the real tend binary running against the fake Slack.
-type slackTend struct {
-	cmd    *exec.Cmd
-	out    *lockedBuffer
-	exited chan error
-}
+type slackTend struct{ *tendProcess }
 
 // freeAddr returns a loopback address that was free a moment ago.
 func freeAddr(t *testing.T) string {
@@ -73,51 +66,9 @@ console: {enabled: "off"}
 // secret in its output.
 func startSlackTend(t *testing.T, bin, config string, fake *fakeslack.Server) *slackTend {
 	t.Helper()
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "tend.yaml")
-	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	o := fake.Opts()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	p := &slackTend{cmd: exec.CommandContext(ctx, bin, "run", "--config", cfgPath), out: &lockedBuffer{}, exited: make(chan error, 1)}
-	p.cmd.Dir = dir
-	p.cmd.Env = []string{"HOME=" + dir, "TZ=UTC",
-		"TEND_E2E_SLACK_BOT=" + o.BotToken, "TEND_E2E_SLACK_APP=" + o.AppToken, "TEND_E2E_SLACK_SECRET=" + o.SigningSecret}
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	go func() { p.exited <- p.cmd.Wait() }()
-	t.Cleanup(func() {
-		defer cancel()
-		select {
-		case err := <-p.exited:
-			t.Errorf("tend exited before the test ended: %v\n%s", err, p.out.String())
-			return
-		default:
-		}
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case err := <-p.exited:
-			if err != nil {
-				t.Errorf("tend exited with %v after SIGINT; want 0", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("tend did not stop within 30 s of SIGINT")
-		}
-		out := p.out.String()
-		for _, secret := range []string{o.BotToken, o.AppToken, o.SigningSecret} {
-			if strings.Contains(out, secret) {
-				t.Errorf("tend logged a secret")
-			}
-		}
-		if t.Failed() {
-			t.Logf("tend output:\n%s", out)
-		}
-	})
-	return p
+	env := []string{"TEND_E2E_SLACK_BOT=" + o.BotToken, "TEND_E2E_SLACK_APP=" + o.AppToken, "TEND_E2E_SLACK_SECRET=" + o.SigningSecret}
+	return &slackTend{runTend(t, bin, t.TempDir(), config, env, []string{o.BotToken, o.AppToken, o.SigningSecret})}
 }
 
 // waitLog waits until tend's output contains s.
@@ -125,22 +76,12 @@ func (p *slackTend) waitLog(t *testing.T, ctx context.Context, s string) {
 	t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for !strings.Contains(p.out.String(), s) {
+	for !strings.Contains(p.stderr.String(), s) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("tend never logged %q", s)
 		case <-tick.C:
 		}
-	}
-}
-
-func (p *slackTend) alive(t *testing.T) {
-	t.Helper()
-	select {
-	case err := <-p.exited:
-		p.exited <- err
-		t.Fatalf("tend exited: %v\n%s", err, p.out.String())
-	default:
 	}
 }
 

@@ -1,4 +1,5 @@
 // Package archtest holds tend's architecture rules as a test: which
 // packages may import which (ARCHITECTURE.md and STYLE.md), and that no
-// library code panics or calls log.Fatal. It has no non-test code.
+// library code crashes the process (a panic call, or the log package's Fatal
+// functions). It has no non-test code.
 package archtest
