@@ -50,11 +50,52 @@ func UserMessage(err error) (string, bool) {
 	return "", false
 }
 
-// PermanentError marks a delivery failure that retrying cannot fix. It wraps
-// ErrUnreachable.
+// ErrRejected means the platform refused this particular payload (Discord
+// 400 or code 50035, Slack invalid_blocks or msg_too_long): sending the same
+// content again will not help, but the channel itself is fine. It is a bug
+// or an oversized message, never a reason to stop posting to the channel.
+var ErrRejected = errors.New("rejected")
+
+// PermanentError marks a delivery failure that retrying cannot fix. It
+// wraps its Cause: ErrUnreachable (the channel is gone, the bot was
+// removed, DMs are closed) when Cause is nil, or ErrRejected (the payload
+// was refused). Transient failures (5xx, network, 429) are never
+// PermanentErrors.
 type PermanentError struct {
 	Reason string
+	// Cause is ErrUnreachable or ErrRejected; nil means ErrUnreachable.
+	Cause error
 }
 
-func (e *PermanentError) Error() string { return "unreachable: " + e.Reason }
-func (e *PermanentError) Unwrap() error { return ErrUnreachable }
+func (e *PermanentError) Error() string {
+	if errors.Is(e.cause(), ErrRejected) {
+		return "rejected: " + e.Reason
+	}
+	return "unreachable: " + e.Reason
+}
+
+func (e *PermanentError) cause() error {
+	if e.Cause == nil {
+		return ErrUnreachable
+	}
+	return e.Cause
+}
+
+// Unwrap returns ErrUnreachable or ErrRejected.
+func (e *PermanentError) Unwrap() error { return e.cause() }
+
+// Unreachable returns a *PermanentError wrapping ErrUnreachable.
+func Unreachable(format string, args ...any) error {
+	return &PermanentError{Reason: fmt.Sprintf(format, args...), Cause: ErrUnreachable}
+}
+
+// Rejected returns a *PermanentError wrapping ErrRejected.
+func Rejected(format string, args ...any) error {
+	return &PermanentError{Reason: fmt.Sprintf(format, args...), Cause: ErrRejected}
+}
+
+// IsPermanent reports whether err is a delivery failure that retrying
+// cannot fix: it wraps ErrUnreachable or ErrRejected.
+func IsPermanent(err error) bool {
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, ErrRejected)
+}

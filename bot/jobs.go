@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -66,7 +65,7 @@ type JobResult struct {
 
 // JobHandler performs a job. It must be idempotent: a job may run again
 // after a crash, and deliveries go through the Sender's outbox. An error
-// that wraps ErrUnreachable, or any error on the last attempt, fails the job;
+// that wraps ErrUnreachable or ErrRejected, or any error on the last attempt, fails the job;
 // other errors retry it with backoff.
 type JobHandler func(ctx context.Context, j Job) (JobResult, error)
 
@@ -402,7 +401,7 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 		// Stopped mid-job: leave it running; the next start resets and
 		// reruns it, and the outbox stops a second delivery.
 		return
-	case errors.Is(err, ErrUnreachable) || j.Attempts >= r.cfg.MaxAttempts:
+	case IsPermanent(err) || j.Attempts >= r.cfg.MaxAttempts:
 		log.Error("job failed; giving up", "attempts", j.Attempts, KeyErr, err)
 		err = r.cfg.Store.FinishJob(fctx, j.ID, JobFailed, err.Error(), now)
 	default:

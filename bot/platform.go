@@ -41,3 +41,25 @@ type Handler interface {
 type Finder interface {
 	FindDelivered(ctx context.Context, out Outbound) (Delivered, bool, error)
 }
+
+// ChannelInspector is an optional Platform capability: what a channel is and
+// who is in it. The core uses it to keep what a group holds to the group's
+// members (a member is whoever is in the group's channel, or on its roster)
+// and to make sure a facilitators' channel is really private. Answers may
+// be cached by the adapter for a short while (seconds to a minute); a
+// platform error is returned as an error, never guessed as "no".
+type ChannelInspector interface {
+	// ChannelPrivate reports whether only invited people can see channel a:
+	// on Slack, a private channel (is_private); on Discord, a channel the
+	// guild's @everyone role cannot view. An error wrapping ErrUnreachable
+	// means the bot cannot see the channel at all.
+	ChannelPrivate(ctx context.Context, a Address) (bool, error)
+	// InChannel reports whether user u is in channel a: on Slack, a member
+	// of the conversation; on Discord, a guild member who can view it.
+	InChannel(ctx context.Context, a Address, u UserID) (bool, error)
+	// ChannelMembers lists the people (not bots) in channel a, for
+	// features that reach every member privately (check-ins by DM) or count
+	// them (attendance). It may be capped by the adapter (documented there)
+	// for very large channels.
+	ChannelMembers(ctx context.Context, a Address) ([]User, error)
+}
