@@ -28,9 +28,13 @@ type Deliverer interface {
 	Send(ctx context.Context, out Outbound) (SendResult, error)
 }
 
-// Subscriber reacts to an event (members joining, voice presence, DMs,
-// session lifecycle). It returns outbounds to deliver: replies are returned
-// to the adapter when the event came from one, the rest are sent.
+// Subscriber reacts to an inbound event other than a command or an action:
+// members joining, leaving or changing, voice presence, direct messages.
+// It runs while the adapter waits, so it must be quick: work that must
+// survive a crash is enqueued as a job. It returns outbounds to deliver:
+// replies answer a direct message, the rest are sent. Session events and
+// members leaving a group go to OnSession and OnMemberGone subscribers,
+// durably.
 type Subscriber func(ctx context.Context, ev Event) ([]Outbound, error)
 
 // Config configures a Bot.
@@ -45,6 +49,17 @@ type Config struct {
 	Logger *slog.Logger
 	// Version is shown by help.
 	Version string
+	// Runner delivers session events and members leaving durably, one job
+	// per subscriber; New registers the KindEvent job kind on it. Without
+	// it, publishing such an event is an error.
+	Runner *Runner
+	// Sessions reads sessions for session events; nil uses Groups when it
+	// implements SessionFinder.
+	Sessions SessionFinder
+	// Resources are the operator's crisis resources (safety.resources),
+	// shown privately to a member who may be in crisis, including when
+	// tend fails to take in what they sent.
+	Resources string
 }
 
 // Bot is the platform-neutral dispatcher. It resolves the group and actor of
@@ -55,10 +70,12 @@ type Bot struct {
 	cfg Config
 	log *slog.Logger
 
-	mu       sync.RWMutex
-	commands map[string]CommandSpec
-	actions  map[string]ActionSpec
-	subs     []namedSub
+	mu          sync.RWMutex
+	commands    map[string]CommandSpec
+	actions     map[string]ActionSpec
+	subs        []namedSub
+	sessionSubs []sessionSub
+	goneSubs    []goneSub
 }
 
 type namedSub struct {
@@ -85,8 +102,25 @@ func New(cfg Config) (*Bot, error) {
 		Options: []Option{{Name: "topic", Description: "a command word such as session or roster", Positional: true}},
 		Run:     b.help,
 	})
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Runner != nil {
+		if err := cfg.Runner.Register(JobKind{Name: KindEvent, Run: b.runEvent, Label: eventLabel}); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
+
+// Resources returns the operator's crisis resources.
+func (b *Bot) Resources() string { return b.cfg.Resources }
+
+// Owners returns the configured owners.
+func (b *Bot) Owners() []Principal { return slices.Clone(b.cfg.Owners) }
+
+// Sender returns the deliverer of posts, DMs and edits.
+func (b *Bot) Sender() Deliverer { return b.cfg.Sender }
 
 // Clock returns the bot's clock.
 func (b *Bot) Clock() Clock { return b.cfg.Clock }
@@ -190,10 +224,13 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 		outs, err = b.handleAction(ctx, e, e.ID, &e.Action, e.Values)
 	default:
 		outs, err = b.publish(ctx, ev)
+		if err != nil {
+			return b.passiveFailed(ctx, ev, outs, err, log)
+		}
 	}
 	if err != nil {
 		if msg, ok := UserMessage(err); ok {
-			log.Debug("refused", KeyErr, err)
+			log.Debug("refused", "event", fmt.Sprintf("%T", ev))
 			return []Outbound{Reply(msg)}
 		}
 		log.Error("handling event failed", "event", fmt.Sprintf("%T", ev), KeyErr, err)
@@ -202,28 +239,27 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 	return b.split(ctx, outs, log)
 }
 
-const apology = "Sorry, something went wrong on our side. It has been logged; please try again in a moment, and tell the bot's operator if it keeps happening."
-
-// Publish runs every subscriber for a core event (such as a SessionEvent)
-// and delivers what they return. It returns the first delivery or
-// subscriber error after running them all, so that a job can retry; the
-// subscribers must be idempotent.
-func (b *Bot) Publish(ctx context.Context, ev Event) error {
-	outs, err := b.publish(ctx, ev)
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, o := range outs {
-		if o.Kind == OutReply || o.Kind == OutModal {
-			continue // no one to reply to
+// passiveFailed handles a subscriber failing on an inbound event that is
+// not a command or a button. Nobody asked for anything when a member joined
+// or left or entered a voice channel, so nobody is sent an apology: the
+// failure is logged for the operator, and what the other subscribers
+// returned is still delivered. A direct message is someone talking to the
+// bot, maybe in distress: they are told it was not taken in, with the
+// crisis resources.
+func (b *Bot) passiveFailed(ctx context.Context, ev Event, outs []Outbound, err error, log *slog.Logger) []Outbound {
+	log.Error("a reaction to an event failed", "event", fmt.Sprintf("%T", ev), KeyErr, err)
+	replies := b.split(ctx, outs, log)
+	if _, dm := ev.(*DirectMessage); dm && len(replies) == 0 {
+		msg := "Sorry, tend could not take in your message just now. It has been logged for the operator."
+		if b.cfg.Resources != "" {
+			msg += "\n\nIf you are in danger or thinking of harming yourself, please reach out now:\n" + b.cfg.Resources
 		}
-		if _, err := b.cfg.Sender.Send(ctx, o); err != nil {
-			errs = append(errs, err)
-		}
+		replies = append(replies, Reply(msg))
 	}
-	return errors.Join(errs...)
+	return replies
 }
+
+const apology = "Sorry, something went wrong on our side. It has been logged; please try again in a moment, and tell the bot's operator if it keeps happening."
 
 func (b *Bot) publish(ctx context.Context, ev Event) (outs []Outbound, err error) {
 	b.mu.RLock()
@@ -241,12 +277,15 @@ func (b *Bot) publish(ctx context.Context, ev Event) (outs []Outbound, err error
 }
 
 func (b *Bot) runSub(ctx context.Context, s namedSub, ev Event) (outs []Outbound, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-		}
-	}()
+	defer recoverInto(&err)
 	return s.fn(ctx, ev)
+}
+
+// recoverInto turns a panic into *err, with the stack, for the log.
+func recoverInto(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+	}
 }
 
 // split returns the replies and sends the rest. Buttons are sealed.

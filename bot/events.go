@@ -1,6 +1,9 @@
 package bot
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Event is something that happened, handed to the core. Inbound events come
 // from adapters (Command, ButtonPress, ModalSubmit, MemberJoined, MemberLeft,
@@ -90,22 +93,83 @@ type DirectMessage struct {
 // SessionPhase is a point in a session's life that features react to.
 type SessionPhase string
 
-// Session phases, published by the reminders feature.
+// Session phases, published by the reminders feature, which owns sessions.
 const (
-	PhaseReminderDue SessionPhase = "reminder_due" // a reminder lead time came
-	PhaseStarted     SessionPhase = "started"
-	PhaseEnded       SessionPhase = "ended"
-	PhaseCancelled   SessionPhase = "cancelled"
-	PhaseMoved       SessionPhase = "moved"
+	PhaseScheduled    SessionPhase = "scheduled"     // the session was stored, ahead of its reminders
+	PhaseReminderSent SessionPhase = "reminder_sent" // a reminder lead time came and the reminder went out
+	PhaseStarted      SessionPhase = "started"
+	PhaseEnded        SessionPhase = "ended"
+	PhaseCancelled    SessionPhase = "cancelled"
+	PhaseMoved        SessionPhase = "moved" // Session is the new occurrence, From the old one
 )
 
-// SessionEvent is a core event about one session. Subscribers run inside the
-// durable job that published it; they must be idempotent, since a job may
-// run again after a crash.
+// SessionPhases lists every phase, in the order of a session's life.
+var SessionPhases = []SessionPhase{PhaseScheduled, PhaseReminderSent, PhaseStarted, PhaseEnded, PhaseCancelled, PhaseMoved}
+
+// words says how a session log names a subscriber's job for the phase.
+func (p SessionPhase) words(lead time.Duration) string {
+	switch p {
+	case PhaseScheduled:
+		return "when the session was scheduled"
+	case PhaseReminderSent:
+		return "after the " + shortLead(lead) + " reminder"
+	case PhaseStarted:
+		return "at the start"
+	case PhaseEnded:
+		return "at the end"
+	case PhaseCancelled:
+		return "on cancelling"
+	case PhaseMoved:
+		return "on moving"
+	}
+	return string(p)
+}
+
+// shortLead prints a lead time as reminders' keys do: "24h", "1h30m", "5m".
+func shortLead(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	if s == "" {
+		return "0s"
+	}
+	return s
+}
+
+// SessionEvent is a core event about one session. Each subscriber gets it
+// in a durable job of its own (see Bot.OnSession): with its own retries
+// and its own line in the session's log, so a failing subscriber never
+// delays or repeats another one or the reminders. Subscribers must be
+// idempotent: a job may run again after a crash; their posts and DMs carry
+// outbox keys.
 type SessionEvent struct {
 	EventMeta // Platform and Channel are the group's; At is when it happened
 	Phase     SessionPhase
-	Group     Group
-	Session   Session
-	Lead      time.Duration // for PhaseReminderDue
+	// Group and Session are read afresh when the subscriber's job runs.
+	Group   Group
+	Session Session
+	// Lead is the reminder's lead time, for PhaseReminderSent.
+	Lead time.Duration
+	// From is the session that was moved, for PhaseMoved; Session is the
+	// new one.
+	From *Session
+	// Note says why, for PhaseCancelled ("cancelled by …", "the schedule
+	// was replaced"). It never holds what a member wrote.
+	Note string
+}
+
+// MemberGone is a core event: a person is no longer in a group — they left
+// the group's channel or the server it is in, or a facilitator removed them.
+// Every feature reacts (no more DMs, nudges or prompts; an access role
+// revoked; a waitlist place given up), each in a durable job of its own (see
+// Bot.OnMemberGone).
+type MemberGone struct {
+	Group Group
+	User  UserID
+	// Why says how, in words for a log: "left the channel", "left the
+	// server", "removed by console:alex".
+	Why string
+	At  time.Time
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,15 +27,25 @@ const (
 // Job is one piece of due work. The jobs table is the truth about what is
 // due; the runner keeps only a timer for the earliest job.
 type Job struct {
-	ID       int64
-	Kind     string // handler name, e.g. "reminder"
-	Key      string // unique; enqueueing an existing key does nothing
-	GroupID  int64  // 0 when not about one group
-	DueAt    time.Time
-	Payload  []byte // handler-specific, usually JSON
-	State    JobState
-	Attempts int
-	Note     string // outcome or last error, never message content
+	ID int64
+	// Kind names the registered JobKind that runs it: "reminders.reminder".
+	Kind string
+	// Key is unique and namespaced by kind: it starts with Kind + "/".
+	// Enqueueing an existing key with the same content does nothing; with
+	// different content it is an error wrapping ErrConflict.
+	Key     string
+	GroupID int64 // 0 when not about one group
+	// SessionID is the session the job belongs to; 0 when none. Cancelling,
+	// moving or pausing a session acts on its jobs by it, whatever feature
+	// made them, and the session log lists them. A moved session's jobs are
+	// carried to the new session: handlers read the session from here,
+	// never from the key or the payload.
+	SessionID int64
+	DueAt     time.Time
+	Payload   []byte // handler-specific, usually JSON
+	State     JobState
+	Attempts  int
+	Note      string // outcome or last error, never message content
 	// FinishedAt is when the job reached a final state.
 	FinishedAt time.Time
 }
@@ -42,7 +53,9 @@ type Job struct {
 // JobStore keeps durable jobs.
 type JobStore interface {
 	// EnqueueJob inserts j in JobPending unless a job with j.Key exists; it
-	// reports whether it inserted.
+	// reports whether it inserted. An existing job with the same key but
+	// another kind, group, session or payload is an error wrapping
+	// ErrConflict: two pieces of work must never share a key.
 	EnqueueJob(ctx context.Context, j Job) (bool, error)
 	// ClaimDueJobs moves up to limit pending jobs with DueAt ≤ now to
 	// JobRunning, earliest first, increments their Attempts and returns them.
@@ -85,7 +98,7 @@ type RunnerConfig struct {
 	// from 5 s up to 10 min.
 	Backoff func(attempt int) time.Duration
 	// Lookahead is how long before their DueAt the jobs of kinds registered
-	// with HandleEarly are claimed and started, so that their reading and
+	// Early are claimed and started, so that their reading and
 	// preparing is done before the due time and only the irreversible step
 	// (after WaitDue) is left for it. 0 (the default) claims every job only
 	// once due. It needs a Store that implements EarlyJobStore.
@@ -114,12 +127,31 @@ type EarlyJobStore interface {
 // Runner runs due jobs. It keeps one timer, for the earliest pending job,
 // and is woken early when a job is enqueued.
 type Runner struct {
-	cfg      RunnerConfig
-	log      *slog.Logger
-	mu       sync.RWMutex
-	handlers map[string]JobHandler
-	early    map[string]bool // kinds registered with HandleEarly
-	wake     chan struct{}
+	cfg   RunnerConfig
+	log   *slog.Logger
+	mu    sync.RWMutex
+	kinds map[string]JobKind
+	wake  chan struct{}
+}
+
+// JobKind is one kind of durable job a feature registers with the Runner.
+type JobKind struct {
+	// Name is the kind's name, namespaced by the feature that owns it:
+	// "reminders.reminder", "checkins.close". Keys of its jobs start with
+	// Name + "/".
+	Name string
+	// Run performs one job of this kind.
+	Run JobHandler
+	// Early lets a job start up to the Runner's Lookahead before it is
+	// due. Run must then call WaitDue right before its first irreversible
+	// step (a delivery, a state change others see) and stop when WaitDue
+	// returns an error; everything before WaitDue must be safe to do early
+	// and to do again.
+	Early bool
+	// Label names a job of this kind in a session's log, in the words a
+	// facilitator uses: "reminder 1h before", "check-in prompt". Nil uses
+	// the kind's name.
+	Label func(Job) string
 }
 
 // NewRunner returns a Runner.
@@ -148,44 +180,79 @@ func NewRunner(cfg RunnerConfig) *Runner {
 	if cfg.Lookahead < 0 {
 		cfg.Lookahead = 0
 	}
-	return &Runner{cfg: cfg, log: cfg.Logger, handlers: map[string]JobHandler{}, early: map[string]bool{}, wake: make(chan struct{}, 1)}
+	return &Runner{cfg: cfg, log: cfg.Logger, kinds: map[string]JobKind{}, wake: make(chan struct{}, 1)}
 }
 
-// Handle registers the handler for a kind of job. It is called only once
-// the job is due.
-func (r *Runner) Handle(kind string, h JobHandler) {
+// Register adds a kind of job. A name registered twice, a name without a
+// feature namespace ("feature.kind") or a kind without Run is an error.
+func (r *Runner) Register(k JobKind) error {
+	if k.Run == nil || !validKindName(k.Name) {
+		return fmt.Errorf("jobs: kind %q needs a name of the form feature.kind and a Run", k.Name)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.handlers[kind] = h
-	delete(r.early, kind)
+	if _, dup := r.kinds[k.Name]; dup {
+		return fmt.Errorf("jobs: kind %q registered twice", k.Name)
+	}
+	r.kinds[k.Name] = k
+	return nil
 }
 
-// HandleEarly registers the handler for a kind of job that may start up to
-// the Runner's Lookahead before it is due. The handler must call WaitDue
-// right before its first irreversible step (a delivery, a state change
-// others see) and stop when WaitDue returns an error; everything before
-// WaitDue must be safe to do early and to do again.
-func (r *Runner) HandleEarly(kind string, h JobHandler) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.handlers[kind] = h
-	r.early[kind] = true
+// validKindName reports whether s is "feature.kind": lowercase letters,
+// digits, '-' and '_', with one or more dots, none at either end.
+func validKindName(s string) bool {
+	if s == "" || !strings.Contains(s, ".") || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
-// earlyKinds returns the kinds registered with HandleEarly, sorted.
+// CheckKey reports whether j's key is namespaced by its kind.
+func CheckKey(j Job) error {
+	if j.Kind == "" || !strings.HasPrefix(j.Key, j.Kind+"/") || len(j.Key) == len(j.Kind)+1 {
+		return fmt.Errorf("jobs: key %q of a %q job must start with %q and name the job after it", j.Key, j.Kind, j.Kind+"/")
+	}
+	return nil
+}
+
+// Label returns how a session's log names j: its kind's Label, else the
+// kind's name.
+func (r *Runner) Label(j Job) string {
+	r.mu.RLock()
+	k, ok := r.kinds[j.Kind]
+	r.mu.RUnlock()
+	if ok && k.Label != nil {
+		return k.Label(j)
+	}
+	return j.Kind
+}
+
+// earlyKinds returns the kinds registered with Early, sorted.
 func (r *Runner) earlyKinds() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	kinds := make([]string, 0, len(r.early))
-	for k := range r.early {
-		kinds = append(kinds, k)
+	var kinds []string
+	for name, k := range r.kinds {
+		if k.Early {
+			kinds = append(kinds, name)
+		}
 	}
 	slices.Sort(kinds)
 	return kinds
 }
 
-// Enqueue stores j and wakes the runner. It reports whether j was new.
+// Enqueue stores j and wakes the runner. It reports whether j was new; an
+// existing key with different content is an error wrapping ErrConflict,
+// and so is a key not namespaced by its kind.
 func (r *Runner) Enqueue(ctx context.Context, j Job) (bool, error) {
+	if err := CheckKey(j); err != nil {
+		return false, fmt.Errorf("%w: %w", err, ErrConflict)
+	}
 	created, err := r.cfg.Store.EnqueueJob(ctx, j)
 	if err != nil {
 		return false, err
@@ -375,16 +442,16 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 	ctx = context.WithValue(ctx, dueWaitKey{}, dw)
 	log := r.log.With(KeyJob, j.Kind, KeyKey, j.Key)
 	r.mu.RLock()
-	h, ok := r.handlers[j.Kind]
+	k, ok := r.kinds[j.Kind]
 	r.mu.RUnlock()
 	var (
 		res JobResult
 		err error
 	)
 	if !ok {
-		err = &PermanentError{Reason: fmt.Sprintf("no handler for job kind %q", j.Kind)}
+		err = Rejected("no handler for job kind %q (a job of a newer or older tend?)", j.Kind)
 	} else {
-		res, err = r.call(ctx, h, j)
+		res, err = r.call(ctx, k.Run, j)
 	}
 	// Record the outcome even while shutting down, so a finished job is not
 	// run again; a short fresh context bounds it.
@@ -435,7 +502,7 @@ type dueWait struct {
 type dueWaitKey struct{}
 
 // WaitDue returns once the job that ctx belongs to is due, or ctx's error
-// if ctx is done first. A job handler registered with HandleEarly calls it
+// if ctx is done first. A job handler of a kind registered Early calls it
 // right before its irreversible step; it returns at once for a job that is
 // already due, and outside a job.
 func WaitDue(ctx context.Context) error {

@@ -28,7 +28,7 @@ func TestRunner_LookaheadWithoutEarlyStore(t *testing.T) {
 		r := NewRunner(RunnerConfig{Store: st, Logger: discardLog, Lookahead: time.Minute})
 		start := time.Now()
 		var started, fired time.Duration
-		r.HandleEarly("k", func(ctx context.Context, j Job) (JobResult, error) {
+		handleEarly(t, r, "test.k", func(ctx context.Context, j Job) (JobResult, error) {
 			started = time.Since(start)
 			if err := WaitDue(ctx); err != nil {
 				return JobResult{}, err
@@ -39,7 +39,7 @@ func TestRunner_LookaheadWithoutEarlyStore(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error)
 		go func() { done <- r.Run(ctx) }()
-		if _, err := r.Enqueue(ctx, Job{Kind: "k", Key: "a", DueAt: start.Add(time.Hour)}); err != nil {
+		if _, err := r.Enqueue(ctx, Job{Kind: "test.k", Key: "test.k/a", DueAt: start.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Hour)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -90,11 +91,12 @@ func (m *memJobs) ResetRunningJobs(context.Context) (int, error) {
 	return n, nil
 }
 
+// get returns the job with key, or whose key is "<kind>/" + key.
 func (m *memJobs) get(key string) Job {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, j := range m.jobs {
-		if j.Key == key {
+		if j.Key == key || j.Key == j.Kind+"/"+key {
 			return *j
 		}
 	}
@@ -109,9 +111,9 @@ func TestRunner(t *testing.T) {
 			start := time.Now()
 			var mu sync.Mutex
 			ran := map[string]time.Duration{}
-			r.Handle("k", func(ctx context.Context, j Job) (JobResult, error) {
+			handle(t, r, "test.k", func(ctx context.Context, j Job) (JobResult, error) {
 				mu.Lock()
-				ran[j.Key] = time.Since(start)
+				ran[strings.TrimPrefix(j.Key, j.Kind+"/")] = time.Since(start)
 				mu.Unlock()
 				return JobResult{Note: "sent"}, nil
 			})
@@ -119,12 +121,12 @@ func TestRunner(t *testing.T) {
 			done := make(chan error)
 			go func() { done <- r.Run(ctx) }()
 			for _, d := range []time.Duration{3 * time.Hour, time.Minute, 24 * time.Hour} {
-				if _, err := r.Enqueue(ctx, Job{Kind: "k", Key: d.String(), DueAt: start.Add(d)}); err != nil {
+				if _, err := r.Enqueue(ctx, Job{Kind: "test.k", Key: "test.k/" + d.String(), DueAt: start.Add(d)}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			// Enqueueing the same key again does nothing.
-			if created, _ := r.Enqueue(ctx, Job{Kind: "k", Key: "1m0s", DueAt: start}); created {
+			if created, _ := r.Enqueue(ctx, Job{Kind: "test.k", Key: "test.k/1m0s", DueAt: start}); created {
 				t.Fatal("duplicate key enqueued")
 			}
 			time.Sleep(25 * time.Hour)
@@ -154,7 +156,7 @@ func TestRunner(t *testing.T) {
 			r := NewRunner(RunnerConfig{Store: st, Logger: discardLog, MaxAttempts: 3,
 				Backoff: func(n int) time.Duration { return time.Duration(n) * time.Minute }})
 			var attempts []time.Time
-			r.Handle("flaky", func(ctx context.Context, j Job) (JobResult, error) {
+			handle(t, r, "test.flaky", func(ctx context.Context, j Job) (JobResult, error) {
 				attempts = append(attempts, time.Now())
 				if j.Attempts == 2 {
 					panic("handler bug")
@@ -165,8 +167,8 @@ func TestRunner(t *testing.T) {
 			done := make(chan error)
 			go func() { done <- r.Run(ctx) }()
 			start := time.Now()
-			r.Enqueue(ctx, Job{Kind: "flaky", Key: "f", DueAt: start})
-			r.Enqueue(ctx, Job{Kind: "nobody", Key: "n", DueAt: start})
+			r.Enqueue(ctx, Job{Kind: "test.flaky", Key: "test.flaky/f", DueAt: start})
+			r.Enqueue(ctx, Job{Kind: "test.nobody", Key: "test.nobody/n", DueAt: start})
 			time.Sleep(time.Hour)
 			synctest.Wait()
 			cancel()
@@ -190,14 +192,14 @@ func TestRunner(t *testing.T) {
 			st := &memJobs{}
 			r := NewRunner(RunnerConfig{Store: st, Logger: discardLog})
 			calls := 0
-			r.Handle("k", func(ctx context.Context, j Job) (JobResult, error) {
+			handle(t, r, "test.k", func(ctx context.Context, j Job) (JobResult, error) {
 				calls++
 				return JobResult{}, &PermanentError{Reason: "channel deleted"}
 			})
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error)
 			go func() { done <- r.Run(ctx) }()
-			r.Enqueue(ctx, Job{Kind: "k", Key: "a", DueAt: time.Now()})
+			r.Enqueue(ctx, Job{Kind: "test.k", Key: "test.k/a", DueAt: time.Now()})
 			time.Sleep(time.Hour)
 			synctest.Wait()
 			cancel()
@@ -213,14 +215,14 @@ func TestRunner(t *testing.T) {
 			ctx1, stop := context.WithCancel(t.Context())
 			r1 := NewRunner(RunnerConfig{Store: st, Logger: discardLog})
 			entered := make(chan struct{})
-			r1.Handle("k", func(ctx context.Context, j Job) (JobResult, error) {
+			handle(t, r1, "test.k", func(ctx context.Context, j Job) (JobResult, error) {
 				close(entered)
 				<-ctx.Done() // the process is stopped mid-job
 				return JobResult{}, ctx.Err()
 			})
 			done := make(chan error)
 			go func() { done <- r1.Run(ctx1) }()
-			r1.Enqueue(ctx1, Job{Kind: "k", Key: "a", DueAt: time.Now()})
+			r1.Enqueue(ctx1, Job{Kind: "test.k", Key: "test.k/a", DueAt: time.Now()})
 			<-entered
 			stop()
 			<-done
@@ -229,7 +231,7 @@ func TestRunner(t *testing.T) {
 			}
 			r2 := NewRunner(RunnerConfig{Store: st, Logger: discardLog})
 			ran := 0
-			r2.Handle("k", func(ctx context.Context, j Job) (JobResult, error) { ran++; return JobResult{}, nil })
+			handle(t, r2, "test.k", func(ctx context.Context, j Job) (JobResult, error) { ran++; return JobResult{}, nil })
 			ctx2, cancel := context.WithCancel(t.Context())
 			go func() { done <- r2.Run(ctx2) }()
 			synctest.Wait()
@@ -246,7 +248,7 @@ func TestRunner(t *testing.T) {
 			r := NewRunner(RunnerConfig{Store: st, Logger: discardLog, Workers: 4})
 			var mu sync.Mutex
 			running, peak, total := 0, 0, 0
-			r.Handle("slow", func(ctx context.Context, j Job) (JobResult, error) {
+			handle(t, r, "test.slow", func(ctx context.Context, j Job) (JobResult, error) {
 				mu.Lock()
 				running++
 				total++
@@ -260,7 +262,7 @@ func TestRunner(t *testing.T) {
 			})
 			now := time.Now()
 			for i := range 20 {
-				st.EnqueueJob(t.Context(), Job{Kind: "slow", Key: string(rune('a' + i)), DueAt: now})
+				st.EnqueueJob(t.Context(), Job{Kind: "test.slow", Key: "test.slow/" + string(rune('a'+i)), DueAt: now})
 			}
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error)
@@ -274,4 +276,52 @@ func TestRunner(t *testing.T) {
 			}
 		})
 	})
+}
+
+// handle registers a plain job kind or fails the test.
+func handle(t testing.TB, r *Runner, name string, run JobHandler) {
+	t.Helper()
+	if err := r.Register(JobKind{Name: name, Run: run}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// handleEarly registers a job kind that may start early or fails the test.
+func handleEarly(t testing.TB, r *Runner, name string, run JobHandler) {
+	t.Helper()
+	if err := r.Register(JobKind{Name: name, Run: run, Early: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunner_RegisterAndKeys(t *testing.T) {
+	r := NewRunner(RunnerConfig{Store: &memJobs{}, Logger: discardLog})
+	run := func(context.Context, Job) (JobResult, error) { return JobResult{}, nil }
+	if err := r.Register(JobKind{Name: "checkins.prompt", Run: run, Label: func(Job) string { return "check-in prompt" }}); err != nil {
+		t.Fatal(err)
+	}
+	for name, k := range map[string]JobKind{
+		"twice":        {Name: "checkins.prompt", Run: run},
+		"no namespace": {Name: "prompt", Run: run},
+		"no run":       {Name: "checkins.close"},
+		"upper case":   {Name: "Checkins.Close", Run: run},
+	} {
+		if err := r.Register(k); err == nil {
+			t.Errorf("%s: registered %+v", name, k)
+		}
+	}
+	if got := r.Label(Job{Kind: "checkins.prompt"}); got != "check-in prompt" {
+		t.Errorf("label %q", got)
+	}
+	if got := r.Label(Job{Kind: "gone.kind"}); got != "gone.kind" {
+		t.Errorf("label of an unknown kind %q; want its name", got)
+	}
+	for _, key := range []string{"prompt/1", "checkins.prompt", "checkins.prompt/", "checkins.promptx/1", ""} {
+		if _, err := r.Enqueue(t.Context(), Job{Kind: "checkins.prompt", Key: key}); !errors.Is(err, ErrConflict) {
+			t.Errorf("key %q: %v; want ErrConflict (keys are namespaced by kind)", key, err)
+		}
+	}
+	if _, err := r.Enqueue(t.Context(), Job{Kind: "checkins.prompt", Key: "checkins.prompt/1"}); err != nil {
+		t.Errorf("a namespaced key: %v", err)
+	}
 }

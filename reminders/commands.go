@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -473,7 +474,8 @@ func (rm *Reminders) cmdCancel(ctx context.Context, req *bot.Request) ([]bot.Out
 	if err != nil {
 		return nil, err
 	}
-	if err := rm.st.CancelSession(ctx, s.ID, fmt.Sprintf("the session was cancelled by %s", req.Actor.Principal()), req.Now); err != nil {
+	why := fmt.Sprintf("the session was cancelled by %s", req.Actor.Principal())
+	if err := rm.st.CancelSession(ctx, s.ID, why, req.Now, rm.cancelledEvents(g, why, req.Now)); err != nil {
 		return nil, err
 	}
 	s.Status = bot.SessionCancelled
@@ -486,9 +488,7 @@ func (rm *Reminders) cmdCancel(ctx context.Context, req *bot.Request) ([]bot.Out
 	}
 	key := "cancel/" + strconv.FormatInt(s.ID, 10)
 	outs := []bot.Outbound{bot.Post(key, g.Address, cancelMessage(s, next))}
-	if err := rm.b.Publish(ctx, sessionEvent(g, s, bot.PhaseCancelled, req.Now)); err != nil {
-		rm.log.Error("publishing a cancellation failed", bot.KeyGroup, g.Name, bot.KeySession, s.ID, bot.KeyErr, err)
-	}
+	rm.runner.Notify()
 	outs = append(outs, bot.Reply(fmt.Sprintf("Session %d on %s is cancelled; the group has been told. Its reminders will not be sent.", s.Number, bot.Time(s.Start, bot.TimeFull))))
 	return outs, nil
 }
@@ -537,15 +537,16 @@ func (rm *Reminders) cmdMove(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if err != nil {
 		return nil, err
 	}
-	moved, err := rm.st.MoveSession(ctx, s.ID, start, start.Add(s.End.Sub(s.Start)), req.Now, jobsFor(ser, req.Now))
+	jobs := func(moved bot.Session) []bot.Job {
+		ev := &bot.SessionEvent{Phase: bot.PhaseMoved, Group: g, Session: moved, From: &s, EventMeta: bot.EventMeta{At: req.Now}}
+		return append(rm.jobsFor(ser, req.Now)(moved), rm.b.SessionEventJobs(ev)...)
+	}
+	moved, err := rm.st.MoveSession(ctx, s.ID, start, start.Add(s.End.Sub(s.Start)), req.Now, jobs)
 	if err != nil {
 		return nil, err
 	}
 	rm.runner.Notify()
 	outs := []bot.Outbound{bot.Post("move/"+strconv.FormatInt(s.ID, 10), g.Address, moveMessage(g, s, moved))}
-	if err := rm.b.Publish(ctx, sessionEvent(g, moved, bot.PhaseMoved, req.Now)); err != nil {
-		rm.log.Error("publishing a move failed", bot.KeyGroup, g.Name, bot.KeySession, moved.ID, bot.KeyErr, err)
-	}
 	outs = append(outs, bot.Reply(fmt.Sprintf("Session %d moved to %s; the group has been told, and reminders follow the new time.", moved.Number, bot.Time(moved.Start, bot.TimeFull))))
 	return outs, nil
 }
@@ -580,22 +581,8 @@ func (rm *Reminders) cmdPause(ctx context.Context, req *bot.Request, pause bool)
 	return []bot.Outbound{bot.Reply(msg)}, nil
 }
 
-// jobLabel names a job in the session log.
-func jobLabel(j bot.Job) string {
-	switch {
-	case strings.HasPrefix(j.Key, "reminder/"):
-		return "reminder " + j.Key[strings.LastIndexByte(j.Key, '/')+1:] + " before"
-	case strings.HasPrefix(j.Key, "start/"):
-		return "start"
-	case strings.HasPrefix(j.Key, "end/"):
-		return "end"
-	}
-	return j.Kind
-}
-
-// jobLine is one line of the session log: what happened, when, and why.
-func jobLine(j bot.Job) string {
-	label := jobLabel(j)
+func (rm *Reminders) jobLine(j bot.Job) string {
+	label := rm.runner.Label(j)
 	switch j.State {
 	case bot.JobPending:
 		line := fmt.Sprintf("%s: pending, due %s", label, bot.Time(j.DueAt, bot.TimeShort))
@@ -690,9 +677,12 @@ func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbou
 		}
 		lines := make([]string, 0, len(jobs))
 		for _, j := range jobs {
-			line := jobLine(j)
-			if strings.HasPrefix(j.Key, "reminder/") {
-				line += rm.deliveryNote(ctx, j.Key)
+			line := rm.jobLine(j)
+			if j.Kind == KindReminder {
+				var p payload
+				if json.Unmarshal(j.Payload, &p) == nil {
+					line += rm.deliveryNote(ctx, ReminderKey(j.SessionID, time.Duration(p.Lead)*time.Second))
+				}
 			}
 			lines = append(lines, line)
 		}

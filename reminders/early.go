@@ -8,7 +8,7 @@ import (
 	"github.com/tend-bot/tend/bot"
 )
 
-// Reminders are started early (bot.Runner.HandleEarly): read, rendered and
+// Reminders are started early (bot.JobKind.Early): read, rendered and
 // their outbox attempt recorded up to the runner's Lookahead before they
 // are due, then posted at the due time. A session may be cancelled or
 // moved, or its series paused or replaced, while its reminder waits. Every
@@ -38,9 +38,9 @@ type watchedStore struct {
 }
 
 // SaveSeries implements Store.
-func (w watchedStore) SaveSeries(ctx context.Context, s bot.Series, now time.Time) (bool, error) {
+func (w watchedStore) SaveSeries(ctx context.Context, s bot.Series, now time.Time, onCancel func(bot.Session) []bot.Job) (bool, error) {
 	defer w.changes.bump()
-	return w.Store.SaveSeries(ctx, s, now)
+	return w.Store.SaveSeries(ctx, s, now, onCancel)
 }
 
 // SetSeriesPaused implements Store.
@@ -50,9 +50,9 @@ func (w watchedStore) SetSeriesPaused(ctx context.Context, groupID int64, paused
 }
 
 // CancelSession implements Store.
-func (w watchedStore) CancelSession(ctx context.Context, id int64, why string, now time.Time) error {
+func (w watchedStore) CancelSession(ctx context.Context, id int64, why string, now time.Time, then func(bot.Session) []bot.Job) error {
 	defer w.changes.bump()
-	return w.Store.CancelSession(ctx, id, why, now)
+	return w.Store.CancelSession(ctx, id, why, now, then)
 }
 
 // MoveSession implements Store.

@@ -172,7 +172,7 @@ func TestReminders_RestartWhileWaiting(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				j, err := db.JobByKey(t.Context(), key)
+				j, err := db.JobByKey(t.Context(), KindReminder+"/"+strings.TrimPrefix(key, "reminder/"))
 				if cerr := db.Close(); err != nil || cerr != nil {
 					t.Fatal(err, cerr)
 				}

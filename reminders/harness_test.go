@@ -2,10 +2,13 @@ package reminders
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -35,6 +38,46 @@ type env struct {
 	// hook, when set, runs before each delivery (the platform's
 	// DeliverHook reads it, so a test can change it while tend runs).
 	hook atomic.Pointer[func(bot.Outbound) error]
+	// enqueueHook, when set, runs before each job the runner enqueues
+	// (session events); an error is returned by the enqueue.
+	enqueueHook atomic.Pointer[func(bot.Job) error]
+	// events records the session events a probe subscriber saw, as
+	// "phase/number".
+	eventsMu sync.Mutex
+	events   []string
+	// extra, when set, registers more on each new Bot and Runner before
+	// they run, as other features would.
+	extra func(*bot.Bot, *bot.Runner) error
+}
+
+// hookedJobs is the runner's store, calling the env's enqueue hook.
+type hookedJobs struct {
+	*store.DB
+	e *env
+}
+
+func (h hookedJobs) EnqueueJob(ctx context.Context, j bot.Job) (bool, error) {
+	if f := h.e.enqueueHook.Load(); f != nil {
+		if err := (*f)(j); err != nil {
+			return false, err
+		}
+	}
+	return h.DB.EnqueueJob(ctx, j)
+}
+
+func (e *env) setEnqueueHook(h func(bot.Job) error) {
+	if h == nil {
+		e.enqueueHook.Store(nil)
+		return
+	}
+	e.enqueueHook.Store(&h)
+}
+
+// seen returns the session events the probe subscriber has seen.
+func (e *env) seen() []string {
+	e.eventsMu.Lock()
+	defer e.eventsMu.Unlock()
+	return slices.Clone(e.events)
 }
 
 func (e *env) setHook(h func(bot.Outbound) error) {
@@ -56,7 +99,13 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 // and starts tend over it.
 func newEnv(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat}
+	return newEnvWith(t, rec, plat, zone, nil)
+}
+
+// newEnvWith is newEnv with more registered on each start (see env.extra).
+func newEnvWith(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string, extra func(*bot.Bot, *bot.Runner) error) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat, extra: extra}
 	if rec != nil {
 		rec.DeliverHook = func(out bot.Outbound) error {
 			if h := e.hook.Load(); h != nil {
@@ -97,13 +146,28 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	sender := bot.NewSender(db, codec, nil, quiet(), e.plat)
-	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: quiet()})
+	// Every test runs with reminders started early, as cmd/tend runs
+	// them, so that each shows they are still posted at their due time.
+	r := bot.NewRunner(bot.RunnerConfig{Store: hookedJobs{DB: db, e: e}, Logger: quiet(), Lookahead: testLookahead})
+	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: quiet(), Runner: r})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Every test runs with reminders started early, as cmd/tend runs
-	// them, so that each shows they are still posted at their due time.
-	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quiet(), Lookahead: testLookahead})
+	// A probe subscribes to every phase, as other features do, so that
+	// events are published and tests can see them.
+	if err := b.OnSession("probe", func(_ context.Context, ev *bot.SessionEvent) ([]bot.Outbound, error) {
+		e.eventsMu.Lock()
+		defer e.eventsMu.Unlock()
+		e.events = append(e.events, fmt.Sprintf("%s/%d", ev.Phase, ev.Session.Number))
+		return nil, nil
+	}, bot.SessionPhases...); err != nil {
+		t.Fatal(err)
+	}
+	if e.extra != nil {
+		if err := e.extra(b, r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rm, err := Register(b, r, db, Options{Sender: sender, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -239,8 +303,15 @@ func (e *env) session(n int) bot.Session {
 	return bot.Session{}
 }
 
+// job returns a job by its key or, for a reminder, by its post's outbox
+// key ("reminder/<session>/<lead>").
 func (e *env) job(key string) bot.Job {
 	e.t.Helper()
+	for old, kind := range map[string]string{"reminder/": KindReminder, "start/": KindStart, "end/": KindEnd} {
+		if strings.HasPrefix(key, old) {
+			key = kind + "/" + strings.TrimPrefix(key, old)
+		}
+	}
 	j, err := e.db.JobByKey(e.t.Context(), key)
 	if err != nil {
 		e.t.Fatalf("job %s: %v", key, err)

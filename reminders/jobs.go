@@ -126,10 +126,10 @@ func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult,
 	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
 		note = "sent late by " + shortDuration(late)
 	}
-	ev := sessionEvent(g, s, bot.PhaseReminderDue, now)
+	ev := sessionEvent(g, s, bot.PhaseReminderSent, j.DueAt)
 	ev.Lead = lead
-	if err := rm.b.Publish(ctx, ev); err != nil {
-		return bot.JobResult{}, fmt.Errorf("publish reminder due: %w", err)
+	if err := rm.b.PublishSession(ctx, ev); err != nil {
+		return bot.JobResult{}, fmt.Errorf("publish reminder sent: %w", err)
 	}
 	if ser.Settings.DM {
 		users, err := rm.st.ReminderDMUsers(ctx, g.ID, s.Start)
@@ -181,7 +181,7 @@ func (rm *Reminders) cancelReason(ctx context.Context, s bot.Session, fallback s
 		return fallback
 	}
 	for _, j := range jobs {
-		if j.Key == "start/"+strconv.FormatInt(s.ID, 10) && j.State == bot.JobSkipped && j.Note != "" {
+		if j.Kind == KindStart && j.State == bot.JobSkipped && j.Note != "" {
 			return j.Note
 		}
 	}
@@ -237,7 +237,7 @@ func (rm *Reminders) runStart(ctx context.Context, j bot.Job) (bot.JobResult, er
 		return bot.JobResult{}, err
 	}
 	s.Status = bot.SessionRunning
-	if err := rm.b.Publish(ctx, sessionEvent(g, s, bot.PhaseStarted, now)); err != nil {
+	if err := rm.b.PublishSession(ctx, sessionEvent(g, s, bot.PhaseStarted, s.Start)); err != nil {
 		return bot.JobResult{}, fmt.Errorf("publish started: %w", err)
 	}
 	note := "started"
@@ -274,7 +274,7 @@ func (rm *Reminders) runEnd(ctx context.Context, j bot.Job) (bot.JobResult, erro
 		return bot.JobResult{}, err
 	}
 	s.Status = bot.SessionDone
-	if err := rm.b.Publish(ctx, sessionEvent(g, s, bot.PhaseEnded, now)); err != nil {
+	if err := rm.b.PublishSession(ctx, sessionEvent(g, s, bot.PhaseEnded, s.End)); err != nil {
 		return bot.JobResult{}, fmt.Errorf("publish ended: %w", err)
 	}
 	note := "ended"

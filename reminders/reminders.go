@@ -29,9 +29,10 @@ type Store interface {
 // SeriesStore keeps each group's series.
 type SeriesStore interface {
 	// SaveSeries stores a series; a changed schedule cancels the old one's
-	// sessions that have not started. It reports whether the schedule
+	// sessions that have not started, enqueueing what onCancel returns for
+	// each in the same transaction. It reports whether the schedule
 	// changed.
-	SaveSeries(ctx context.Context, s bot.Series, now time.Time) (bool, error)
+	SaveSeries(ctx context.Context, s bot.Series, now time.Time, onCancel func(bot.Session) []bot.Job) (bool, error)
 	Series(ctx context.Context, groupID int64) (bot.Series, error)
 	SetSeriesPaused(ctx context.Context, groupID int64, paused bool, now time.Time) error
 }
@@ -49,9 +50,11 @@ type SessionStore interface {
 	UpcomingSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
 	RecentSessions(ctx context.Context, groupID int64, until time.Time, limit int) ([]bot.Session, error)
 	SetSessionStatus(ctx context.Context, id int64, status bot.SessionStatus) error
-	// CancelSession and MoveSession skip the session's pending jobs with
-	// the reason, in the same transaction.
-	CancelSession(ctx context.Context, id int64, why string, now time.Time) error
+	// CancelSession and MoveSession skip the session's pending jobs, of
+	// every feature, with the reason, and enqueue the jobs given (session
+	// events), in the same transaction. MoveSession carries other
+	// features' pending jobs to the new session.
+	CancelSession(ctx context.Context, id int64, why string, now time.Time, then func(bot.Session) []bot.Job) error
 	MoveSession(ctx context.Context, id int64, start, end, now time.Time, jobs func(bot.Session) []bot.Job) (bot.Session, error)
 }
 
@@ -70,8 +73,8 @@ type MemberStore interface {
 
 // LogStore reads what was done: the jobs and the outbox.
 type LogStore interface {
-	// SessionJobs returns a session's jobs (reminder/<id>/…, start/<id>,
-	// end/<id>) for the session log.
+	// SessionJobs returns a session's jobs, of every feature, for the
+	// session log.
 	SessionJobs(ctx context.Context, sessionID int64) ([]bot.Job, error)
 	// SentMessages returns sent outbox entries whose key has prefix.
 	SentMessages(ctx context.Context, prefix string) ([]bot.OutboxEntry, error)
@@ -156,9 +159,15 @@ func Register(b *bot.Bot, r *bot.Runner, st Store, opts Options) (*Reminders, er
 	for i := range rm.rsvpLocks {
 		rm.rsvpLocks[i] = make(chan struct{}, 1)
 	}
-	r.HandleEarly(KindReminder, rm.runReminder)
-	r.Handle(KindStart, rm.runStart)
-	r.Handle(KindEnd, rm.runEnd)
+	for _, k := range []bot.JobKind{
+		{Name: KindReminder, Run: rm.runReminder, Early: true, Label: reminderLabel},
+		{Name: KindStart, Run: rm.runStart, Label: func(bot.Job) string { return "start" }},
+		{Name: KindEnd, Run: rm.runEnd, Label: func(bot.Job) string { return "end" }},
+	} {
+		if err := r.Register(k); err != nil {
+			return nil, fmt.Errorf("reminders: register: %w", err)
+		}
+	}
 	if err := rm.registerCommands(); err != nil {
 		return nil, fmt.Errorf("reminders: register: %w", err)
 	}
@@ -220,7 +229,7 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 	if oerr != nil || !sameSeries(old, ser) {
 		// A config applied again at every start changes nothing and
 		// writes nothing.
-		if _, err := rm.st.SaveSeries(ctx, ser, now); err != nil {
+		if _, err := rm.st.SaveSeries(ctx, ser, now, rm.cancelledEvents(g, "the schedule was replaced", now)); err != nil {
 			return nil, err
 		}
 	}
@@ -301,19 +310,40 @@ type payload struct {
 	Lead    int64 `json:"lead,omitempty"` // seconds, for reminders
 }
 
-// ReminderKey is the outbox and job key of a session's reminder.
+// ReminderKey is the outbox key of a session's reminder post:
+// "reminder/<session>/<lead>".
 func ReminderKey(sessionID int64, lead time.Duration) string {
 	return "reminder/" + strconv.FormatInt(sessionID, 10) + "/" + LeadName(lead)
 }
 
+// jobKey is the key of a job of this feature about a session:
+// "<kind>/<session>[/<rest>]".
+func jobKey(kind string, sessionID int64, rest string) string {
+	k := kind + "/" + strconv.FormatInt(sessionID, 10)
+	if rest != "" {
+		k += "/" + rest
+	}
+	return k
+}
+
+// reminderLabel names a reminder job in the session log.
+func reminderLabel(j bot.Job) string {
+	var p payload
+	if err := json.Unmarshal(j.Payload, &p); err != nil || p.Lead == 0 {
+		return "reminder"
+	}
+	return "reminder " + LeadName(time.Duration(p.Lead)*time.Second) + " before"
+}
+
 // jobsFor builds a session's due work: a reminder per lead, its start and
-// its end. Reminders whose time has already passed when the session is
-// first stored (a series scheduled at short notice) are not made, except
-// the latest one, which is due at once: people hear of the session once,
+// its end, and the session's PhaseScheduled events for other features.
+// Reminders whose time has already passed when the session is first
+// stored (a series scheduled at short notice) are not made, except the
+// latest one, which is due at once: people hear of the session once,
 // promptly, and are not told it is late. A session stored after it started
 // (tend was down over it) gets every job at its own time, so that the
 // session log shows each as missed.
-func jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
+func (rm *Reminders) jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
 	return func(s bot.Session) []bot.Job {
 		var jobs []bot.Job
 		leads := slices.Clone(ser.Settings.Leads)
@@ -331,14 +361,24 @@ func jobsFor(ser bot.Series, now time.Time) func(bot.Session) []bot.Job {
 			}
 			kept = true
 			p, _ := json.Marshal(payload{Session: s.ID, Lead: int64(l / time.Second)})
-			jobs = append(jobs, bot.Job{Kind: KindReminder, Key: ReminderKey(s.ID, l), GroupID: s.GroupID, DueAt: due, Payload: p})
+			jobs = append(jobs, bot.Job{Kind: KindReminder, Key: jobKey(KindReminder, s.ID, LeadName(l)), GroupID: s.GroupID, SessionID: s.ID, DueAt: due, Payload: p})
 		}
 		p, _ := json.Marshal(payload{Session: s.ID})
-		id := strconv.FormatInt(s.ID, 10)
 		jobs = append(jobs,
-			bot.Job{Kind: KindStart, Key: "start/" + id, GroupID: s.GroupID, DueAt: s.Start, Payload: p},
-			bot.Job{Kind: KindEnd, Key: "end/" + id, GroupID: s.GroupID, DueAt: s.End, Payload: p})
-		return jobs
+			bot.Job{Kind: KindStart, Key: jobKey(KindStart, s.ID, ""), GroupID: s.GroupID, SessionID: s.ID, DueAt: s.Start, Payload: p},
+			bot.Job{Kind: KindEnd, Key: jobKey(KindEnd, s.ID, ""), GroupID: s.GroupID, SessionID: s.ID, DueAt: s.End, Payload: p})
+		// now may be a time ahead that the series is computed from; the
+		// event happens now.
+		ev := &bot.SessionEvent{Phase: bot.PhaseScheduled, Group: bot.Group{ID: s.GroupID}, Session: s, EventMeta: bot.EventMeta{At: rm.clock.Now()}}
+		return append(jobs, rm.b.SessionEventJobs(ev)...)
+	}
+}
+
+// cancelledEvents returns, for a session being cancelled, the jobs of its
+// PhaseCancelled events.
+func (rm *Reminders) cancelledEvents(g bot.Group, why string, now time.Time) func(bot.Session) []bot.Job {
+	return func(s bot.Session) []bot.Job {
+		return rm.b.SessionEventJobs(&bot.SessionEvent{Phase: bot.PhaseCancelled, Group: g, Session: s, Note: why, EventMeta: bot.EventMeta{At: now}})
 	}
 }
 
@@ -416,7 +456,7 @@ func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now 
 	for i := 0; ok && i < maxAhead; i++ {
 		s := bot.Session{GroupID: groupID, Number: o.Number, Start: o.Start, End: o.End, Topic: plan.Topic(o.Number),
 			Status: bot.SessionScheduled, Link: ser.Schedule.Link, VoiceChannel: ser.Schedule.VoiceChannel}
-		s, _, err = rm.st.MaterializeSession(ctx, s, jobsFor(ser, now))
+		s, _, err = rm.st.MaterializeSession(ctx, s, rm.jobsFor(ser, now))
 		if err != nil {
 			return out, err
 		}

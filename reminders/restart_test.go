@@ -3,8 +3,8 @@ package reminders
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 
@@ -66,20 +66,12 @@ func TestReminders_OnTime(t *testing.T) {
 	})
 }
 
+// TestReminders_SessionEvents: every phase of a session's life reaches a
+// subscriber, each in a durable job of its own.
 func TestReminders_SessionEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := &bottest.Platform{}
 		e := newEnv(t, rec, rec, "Europe/London")
-		var mu sync.Mutex
-		var got []string
-		e.b.Subscribe("test", func(_ context.Context, ev bot.Event) ([]bot.Outbound, error) {
-			if se, ok := ev.(*bot.SessionEvent); ok {
-				mu.Lock()
-				got = append(got, fmt.Sprintf("%s/%d/%s", se.Phase, se.Session.Number, LeadName(se.Lead)))
-				mu.Unlock()
-			}
-			return nil, nil
-		})
 		scheduled(t, e)
 		e.sleepUntil(at(t, "2000-01-04 20:00"))
 		if out := e.cmd("fac", "session cancel 2"); !strings.Contains(out, "cancelled") {
@@ -88,13 +80,30 @@ func TestReminders_SessionEvents(t *testing.T) {
 		if out := e.cmd("fac", `session move 3 to:"2000-01-19 18:00"`); !strings.Contains(out, "moved") {
 			t.Fatalf("move: %s", out)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		want := "[reminder_due/1/24h reminder_due/1/1h started/1/0s ended/1/0s cancelled/2/0s moved/3/0s]"
-		if fmt.Sprint(got) != want {
-			t.Fatalf("events %v; want %s", got, want)
+		synctest.Wait()
+		got := e.seen()
+		for _, want := range []string{"scheduled/1", "reminder_sent/1", "started/1", "ended/1", "scheduled/2", "cancelled/2", "moved/3"} {
+			if !slices.Contains(got, want) {
+				t.Errorf("events %v lack %s", got, want)
+			}
+		}
+		if n := count(got, "reminder_sent/1"); n != 2 {
+			t.Errorf("%d reminder_sent events for session 1; want one per lead (2)", n)
+		}
+		if slices.Contains(got, "started/2") || slices.Contains(got, "reminder_sent/2") {
+			t.Errorf("events %v: the cancelled session 2 must not start or be reminded", got)
 		}
 	})
+}
+
+func count(ss []string, s string) int {
+	n := 0
+	for _, v := range ss {
+		if v == s {
+			n++
+		}
+	}
+	return n
 }
 
 // TestReminders_Restart stops tend at each step of a reminder's life,
@@ -146,15 +155,17 @@ func TestReminders_Restart(t *testing.T) {
 		}},
 		{"AfterRecord", false, func(e *env, key string) {
 			// The post is recorded in the outbox, then the process dies
-			// before the job is finished (a subscriber sees the stop).
-			e.b.Subscribe("crash", func(ctx context.Context, ev bot.Event) ([]bot.Outbound, error) {
-				if se, ok := ev.(*bot.SessionEvent); ok && se.Phase == bot.PhaseReminderDue && se.Lead == 3600e9 {
+			// before the job is finished: as it publishes the reminder's
+			// session event.
+			e.setEnqueueHook(func(j bot.Job) error {
+				if strings.Contains(j.Key, "/reminder_sent/") && strings.HasSuffix(j.Key, "/1h") {
 					e.cancel()
-					return nil, ctx.Err()
+					return context.Canceled
 				}
-				return nil, nil
+				return nil
 			})
 			e.sleepUntil(at(e.t, "2000-01-04 17:00"))
+			e.setEnqueueHook(nil)
 			e.expectInterrupted(key)
 			e.stop()
 		}},

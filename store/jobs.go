@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -14,7 +15,7 @@ import (
 
 var _ bot.JobStore = (*DB)(nil)
 
-const jobCols = `id, kind, key, COALESCE(group_id, 0), due_at, payload, state, attempts, note, finished_at`
+const jobCols = `id, kind, key, COALESCE(group_id, 0), COALESCE(session_id, 0), due_at, payload, state, attempts, note, finished_at`
 
 func scanJob(sc interface{ Scan(...any) error }) (bot.Job, error) {
 	var (
@@ -22,7 +23,7 @@ func scanJob(sc interface{ Scan(...any) error }) (bot.Job, error) {
 		due, finished int64
 		state         string
 	)
-	if err := sc.Scan(&j.ID, &j.Kind, &j.Key, &j.GroupID, &due, &j.Payload, &state, &j.Attempts, &j.Note, &finished); err != nil {
+	if err := sc.Scan(&j.ID, &j.Kind, &j.Key, &j.GroupID, &j.SessionID, &due, &j.Payload, &state, &j.Attempts, &j.Note, &finished); err != nil {
 		return bot.Job{}, err
 	}
 	j.DueAt = fromUnix(due)
@@ -32,31 +33,60 @@ func scanJob(sc interface{ Scan(...any) error }) (bot.Job, error) {
 }
 
 // EnqueueJob inserts j as pending unless a job with j.Key exists, and
-// reports whether it inserted. j.State, Attempts, Note and FinishedAt are
-// ignored.
+// reports whether it inserted. A key not namespaced by its kind, or an
+// existing job with that key but another kind, group, session or payload,
+// is an error wrapping bot.ErrConflict. j.State, Attempts, Note and
+// FinishedAt are ignored.
 func (db *DB) EnqueueJob(ctx context.Context, j bot.Job) (bool, error) {
-	if j.Key == "" || j.Kind == "" {
-		return false, errors.New("store: enqueue job: a job needs a kind and a key")
-	}
-	var group any
-	if j.GroupID != 0 {
-		group = j.GroupID
-	}
-	var n int64
+	var created bool
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, key, group_id, due_at, payload, state, created_at)
-			VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`,
-			j.Kind, j.Key, group, unix(j.DueAt), j.Payload, db.Now().Unix())
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
+		var err error
+		created, err = insertJob(ctx, tx, db.Now().Unix(), j)
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: enqueue job %s: %w", j.Key, err)
 	}
-	return n == 1, nil
+	return created, nil
+}
+
+// insertJob inserts j as pending inside tx unless its key exists with the
+// same content; see EnqueueJob.
+func insertJob(ctx context.Context, tx *sql.Tx, now int64, j bot.Job) (bool, error) {
+	if err := bot.CheckKey(j); err != nil {
+		return false, fmt.Errorf("%w: %w", err, bot.ErrConflict)
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, key, group_id, session_id, due_at, payload, state, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`,
+		j.Kind, j.Key, nullID(j.GroupID), nullID(j.SessionID), unix(j.DueAt), j.Payload, now)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	var (
+		kind           string
+		group, session int64
+		payload        []byte
+	)
+	if err := tx.QueryRowContext(ctx, `SELECT kind, COALESCE(group_id, 0), COALESCE(session_id, 0), payload FROM jobs WHERE key = ?`, j.Key).
+		Scan(&kind, &group, &session, &payload); err != nil {
+		return false, err
+	}
+	if kind != j.Kind || group != j.GroupID || session != j.SessionID || !bytes.Equal(payload, j.Payload) {
+		return false, fmt.Errorf("a job with key %s exists with other content (kind %s, group %d, session %d): %w",
+			j.Key, kind, group, session, bot.ErrConflict)
+	}
+	return false, nil
+}
+
+// nullID stores 0 as NULL, for optional foreign keys.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 // ClaimDueJobs moves up to limit pending jobs due at or before now to

@@ -16,22 +16,22 @@ func TestJobs_ClaimEarly(t *testing.T) {
 	ctx := t.Context()
 	now := t0
 	for _, j := range []bot.Job{
-		{Kind: "early", Key: "overdue", DueAt: now.Add(-time.Minute)},
-		{Kind: "early", Key: "due-now", DueAt: now},
-		{Kind: "early", Key: "in-3s", DueAt: now.Add(3 * time.Second)},
-		{Kind: "early", Key: "in-5s", DueAt: now.Add(5 * time.Second)},
-		{Kind: "early", Key: "in-6s", DueAt: now.Add(6 * time.Second)},
-		{Kind: "plain", Key: "plain-in-2s", DueAt: now.Add(2 * time.Second)},
+		{Kind: "test.early", Key: "test.early/overdue", DueAt: now.Add(-time.Minute)},
+		{Kind: "test.early", Key: "test.early/due-now", DueAt: now},
+		{Kind: "test.early", Key: "test.early/in-3s", DueAt: now.Add(3 * time.Second)},
+		{Kind: "test.early", Key: "test.early/in-5s", DueAt: now.Add(5 * time.Second)},
+		{Kind: "test.early", Key: "test.early/in-6s", DueAt: now.Add(6 * time.Second)},
+		{Kind: "test.plain", Key: "test.plain/plain-in-2s", DueAt: now.Add(2 * time.Second)},
 	} {
 		if _, err := db.EnqueueJob(ctx, j); err != nil {
 			t.Fatal(err)
 		}
 	}
-	next, ok, err := db.NextEarlyJobDue(ctx, now, []string{"early", "other"})
+	next, ok, err := db.NextEarlyJobDue(ctx, now, []string{"test.early", "test.other"})
 	if err != nil || !ok || !next.Equal(now.Add(3*time.Second)) {
 		t.Fatalf("next early = %v, %v, %v; want %v", next, ok, err, now.Add(3*time.Second))
 	}
-	got, err := db.ClaimEarlyJobs(ctx, now, now.Add(5*time.Second), []string{"early", "other"}, 10)
+	got, err := db.ClaimEarlyJobs(ctx, now, now.Add(5*time.Second), []string{"test.early", "test.other"}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +42,11 @@ func TestJobs_ClaimEarly(t *testing.T) {
 		}
 		keys = append(keys, j.Key)
 	}
-	if want := "[in-3s in-5s]"; fmt.Sprint(keys) != want {
+	if want := "[test.early/in-3s test.early/in-5s]"; fmt.Sprint(keys) != want {
 		t.Fatalf("claimed early %v; want %s", keys, want)
 	}
 	// Claimed jobs are no longer pending: neither claim sees them again.
-	if again, err := db.ClaimEarlyJobs(ctx, now, now.Add(5*time.Second), []string{"early"}, 10); err != nil || len(again) != 0 {
+	if again, err := db.ClaimEarlyJobs(ctx, now, now.Add(5*time.Second), []string{"test.early"}, 10); err != nil || len(again) != 0 {
 		t.Fatalf("second early claim = %v, %v; want none", again, err)
 	}
 	due, err := db.ClaimDueJobs(ctx, now, 10)
@@ -57,13 +57,13 @@ func TestJobs_ClaimEarly(t *testing.T) {
 	for _, j := range due {
 		keys = append(keys, j.Key)
 	}
-	if want := "[overdue due-now]"; fmt.Sprint(keys) != want {
+	if want := "[test.early/overdue test.early/due-now]"; fmt.Sprint(keys) != want {
 		t.Fatalf("claimed due %v; want %s", keys, want)
 	}
-	if next, ok, err := db.NextEarlyJobDue(ctx, now, []string{"early"}); err != nil || !ok || !next.Equal(now.Add(6*time.Second)) {
+	if next, ok, err := db.NextEarlyJobDue(ctx, now, []string{"test.early"}); err != nil || !ok || !next.Equal(now.Add(6*time.Second)) {
 		t.Fatalf("next early after the claims = %v, %v, %v; want %v", next, ok, err, now.Add(6*time.Second))
 	}
-	if _, ok, err := db.NextEarlyJobDue(ctx, now.Add(6*time.Second), []string{"early"}); err != nil || ok {
+	if _, ok, err := db.NextEarlyJobDue(ctx, now.Add(6*time.Second), []string{"test.early"}); err != nil || ok {
 		t.Fatalf("next early after in-6s = %v, %v; want none", ok, err)
 	}
 }

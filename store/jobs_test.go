@@ -14,17 +14,30 @@ import (
 func TestJobs_EnqueueIsIdempotentByKey(t *testing.T) {
 	db := openTest(t)
 	ctx := t.Context()
-	j := bot.Job{Kind: "reminder", Key: "reminder/1/24h", DueAt: t0.Add(time.Hour), Payload: []byte(`{"s":1}`)}
+	j := bot.Job{Kind: "test.reminder", Key: "test.reminder/reminder/1/24h", DueAt: t0.Add(time.Hour), Payload: []byte(`{"s":1}`)}
 	created, err := db.EnqueueJob(ctx, j)
 	if err != nil || !created {
 		t.Fatalf("first enqueue: %v, %v", created, err)
 	}
+	// The same job again (a retried job enqueueing what it enqueued
+	// before) changes nothing, even at another due time: retries move it.
 	j2 := j
 	j2.DueAt = t0.Add(5 * time.Hour)
-	j2.Payload = []byte(`{"s":2}`)
 	created, err = db.EnqueueJob(ctx, j2)
 	if err != nil || created {
-		t.Fatalf("second enqueue of the same key: created=%v, %v; want false, nil", created, err)
+		t.Fatalf("second enqueue of the same job: created=%v, %v; want false, nil", created, err)
+	}
+	// Other work under the same key is a bug, never silently dropped.
+	for name, other := range map[string]bot.Job{
+		"payload": {Kind: j.Kind, Key: j.Key, DueAt: j.DueAt, Payload: []byte(`{"s":2}`)},
+		"session": {Kind: j.Kind, Key: j.Key, DueAt: j.DueAt, Payload: j.Payload, SessionID: 5},
+	} {
+		if _, err := db.EnqueueJob(ctx, other); !errors.Is(err, bot.ErrConflict) {
+			t.Errorf("same key, other %s: %v; want ErrConflict", name, err)
+		}
+	}
+	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "test.reminder", Key: "reminder/1/1h"}); !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("a key not namespaced by its kind: %v; want ErrConflict", err)
 	}
 	got, err := db.JobByKey(ctx, j.Key)
 	if err != nil {
@@ -36,7 +49,7 @@ func TestJobs_EnqueueIsIdempotentByKey(t *testing.T) {
 	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "x"}); err == nil {
 		t.Error("a job without a key was enqueued")
 	}
-	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "x", Key: "k", GroupID: 999}); err == nil {
+	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "test.x", Key: "test.x/k", GroupID: 999}); err == nil {
 		t.Error("a job for a missing group was enqueued")
 	}
 	if _, err := db.JobByKey(ctx, "nope"); !errors.Is(err, bot.ErrNotFound) {
@@ -51,7 +64,7 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 		t.Fatalf("NextJobDue on an empty table: %v, %v", ok, err)
 	}
 	for i, due := range []time.Duration{3 * time.Minute, time.Minute, 2 * time.Minute, time.Hour} {
-		if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "k", Key: fmt.Sprint("j", i), DueAt: t0.Add(due)}); err != nil {
+		if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "test.k", Key: fmt.Sprint("test.k/j", i), DueAt: t0.Add(due)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -64,7 +77,7 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 	}
 	// Three are due; claim two: the earliest two.
 	js, err := db.ClaimDueJobs(ctx, t0.Add(10*time.Minute), 2)
-	if err != nil || len(js) != 2 || js[0].Key != "j1" || js[1].Key != "j2" {
+	if err != nil || len(js) != 2 || js[0].Key != "test.k/j1" || js[1].Key != "test.k/j2" {
 		t.Fatalf("claim 2 = %+v, %v; want j1, j2", js, err)
 	}
 	for _, j := range js {
@@ -74,7 +87,7 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 	}
 	// Claimed jobs are not claimed again.
 	more, err := db.ClaimDueJobs(ctx, t0.Add(10*time.Minute), 10)
-	if err != nil || len(more) != 1 || more[0].Key != "j0" {
+	if err != nil || len(more) != 1 || more[0].Key != "test.k/j0" {
 		t.Fatalf("claim the rest = %+v, %v; want j0", more, err)
 	}
 
@@ -87,11 +100,11 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 	if err := db.FinishJob(ctx, js[1].ID, bot.JobPending, "timeout", retry); err != nil {
 		t.Fatal(err)
 	}
-	done, _ := db.JobByKey(ctx, "j1")
+	done, _ := db.JobByKey(ctx, "test.k/j1")
 	if done.State != bot.JobDone || done.Note != "sent" || !done.FinishedAt.Equal(fin) {
 		t.Errorf("done job %+v", done)
 	}
-	again, _ := db.JobByKey(ctx, "j2")
+	again, _ := db.JobByKey(ctx, "test.k/j2")
 	if again.State != bot.JobPending || !again.DueAt.Equal(retry) || again.Attempts != 1 || !again.FinishedAt.IsZero() || again.Note != "timeout" {
 		t.Errorf("retried job %+v; want pending at t0+20m, attempts kept", again)
 	}
@@ -103,12 +116,12 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("ResetRunningJobs = %d, %v; want 1", n, err)
 	}
-	reset, _ := db.JobByKey(ctx, "j0")
+	reset, _ := db.JobByKey(ctx, "test.k/j0")
 	if reset.State != bot.JobPending || reset.Attempts != 1 {
 		t.Errorf("reset job %+v; want pending with its attempt kept", reset)
 	}
 	js, err = db.ClaimDueJobs(ctx, retry, 10)
-	if err != nil || len(js) != 2 || js[0].Key != "j0" || js[0].Attempts != 2 || js[1].Key != "j2" || js[1].Attempts != 2 {
+	if err != nil || len(js) != 2 || js[0].Key != "test.k/j0" || js[0].Attempts != 2 || js[1].Key != "test.k/j2" || js[1].Attempts != 2 {
 		t.Fatalf("claim after reset and retry = %+v, %v", js, err)
 	}
 
@@ -116,7 +129,7 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 		if err := db.FinishJob(ctx, js[0].ID, st, string(st), fin); err != nil {
 			t.Errorf("FinishJob(%s): %v", st, err)
 		}
-		if j, _ := db.JobByKey(ctx, "j0"); j.State != st {
+		if j, _ := db.JobByKey(ctx, "test.k/j0"); j.State != st {
 			t.Errorf("state %s, want %s", j.State, st)
 		}
 	}
@@ -138,16 +151,16 @@ func TestJobs_CascadeWithGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "k", Key: "g", GroupID: g.ID, DueAt: t0}); err != nil {
+	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "test.k", Key: "test.k/g", GroupID: g.ID, DueAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if j, err := db.JobByKey(ctx, "g"); err != nil || j.GroupID != g.ID {
+	if j, err := db.JobByKey(ctx, "test.k/g"); err != nil || j.GroupID != g.ID {
 		t.Fatalf("job %+v, %v", j, err)
 	}
 	if _, err := db.sql.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, g.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.JobByKey(ctx, "g"); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := db.JobByKey(ctx, "test.k/g"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("a deleted group's job survived: %v", err)
 	}
 }
@@ -182,8 +195,8 @@ func TestJobs_ConcurrentEnqueueAndClaim(t *testing.T) {
 			for i := range perWriter {
 				// Writers 2k and 2k+1 enqueue the same keys, to race
 				// the idempotence too.
-				key := fmt.Sprintf("job-%d-%d", w/2, i)
-				if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "k", Key: key, DueAt: t0}); err != nil {
+				key := fmt.Sprintf("test.k/job-%d-%d", w/2, i)
+				if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "test.k", Key: key, DueAt: t0}); err != nil {
 					errs <- err
 					return
 				}

@@ -64,9 +64,11 @@ func leadsText(ls []time.Duration) string {
 // the stored one, the series gets a new generation, every scheduled session
 // of the old schedule that has not started by now is cancelled and its
 // pending jobs are skipped, with the reason; the caller then materialises
-// the new schedule's next sessions. It reports whether the schedule
-// changed (settings alone do not count).
-func (db *DB) SaveSeries(ctx context.Context, s bot.Series, now time.Time) (changed bool, err error) {
+// the new schedule's next sessions. For each session it cancels, the jobs
+// that onCancel returns (the session events of the cancellation) are
+// enqueued in the same transaction; onCancel may be nil. It reports
+// whether the schedule changed (settings alone do not count).
+func (db *DB) SaveSeries(ctx context.Context, s bot.Series, now time.Time, onCancel func(bot.Session) []bot.Job) (changed bool, err error) {
 	topics, err := json.Marshal(s.Schedule.Topics)
 	if err != nil {
 		return false, fmt.Errorf("store: save series of group %d: %w", s.GroupID, err)
@@ -88,7 +90,7 @@ func (db *DB) SaveSeries(ctx context.Context, s bot.Series, now time.Time) (chan
 			changed = !sameSchedule(old.Schedule, s.Schedule)
 			if changed {
 				gen++
-				if err := cancelFuture(ctx, tx, s.GroupID, now, "the schedule was replaced"); err != nil {
+				if err := db.cancelFuture(ctx, tx, s.GroupID, now, "the schedule was replaced", onCancel); err != nil {
 					return err
 				}
 			}
@@ -121,8 +123,8 @@ func sameSchedule(a, b bot.Schedule) bool {
 }
 
 // cancelFuture cancels the group's scheduled sessions that start after now
-// and skips their pending jobs.
-func cancelFuture(ctx context.Context, tx *sql.Tx, groupID int64, now time.Time, why string) error {
+// and skips their pending jobs; see cancelOne.
+func (db *DB) cancelFuture(ctx context.Context, tx *sql.Tx, groupID int64, now time.Time, why string, then func(bot.Session) []bot.Job) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM sessions WHERE group_id = ? AND status = 'scheduled' AND start_at > ?`, groupID, now.Unix())
 	if err != nil {
 		return err
@@ -141,20 +143,11 @@ func cancelFuture(ctx context.Context, tx *sql.Tx, groupID int64, now time.Time,
 		return err
 	}
 	for _, id := range ids {
-		if err := cancelOne(ctx, tx, id, why, now); err != nil {
+		if _, err := db.cancelOne(ctx, tx, id, why, now, then); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// sessionJobs is the condition that selects a session's jobs by their keys
-// (reminder/<id>/<lead>, now/<id>, start/<id>, end/<id>); the key range
-// uses the jobs table's unique index.
-func sessionJobs(id int64) (string, []any) {
-	p := "reminder/" + strconv.FormatInt(id, 10) + "/"
-	n := strconv.FormatInt(id, 10)
-	return `((key >= ? AND key < ?) OR key IN (?, ?, ?))`, []any{p, p[:len(p)-1] + "0", "now/" + n, "start/" + n, "end/" + n}
 }
 
 // Series returns the group's series, or an error wrapping bot.ErrNotFound.
@@ -189,14 +182,17 @@ func (db *DB) SetSeriesPaused(ctx context.Context, groupID int64, paused bool, n
 			return notFound(fmt.Sprintf("series of group %d", groupID))
 		}
 		if paused {
-			// End jobs stay: a session that is running when the series is
-			// paused still ends; the others are skipped when they run.
+			// Every feature's jobs of the sessions that have not started
+			// are skipped; a session that is running when the series is
+			// paused keeps its jobs and still ends.
 			_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'skipped', note = ?, finished_at = ?
-				WHERE state = 'pending' AND group_id = ? AND kind GLOB 'reminders.*' AND kind != 'reminders.end'`, why, now.Unix(), groupID)
+				WHERE state = 'pending' AND session_id IN (SELECT id FROM sessions WHERE group_id = ? AND status = 'scheduled')`,
+				why, now.Unix(), groupID)
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending', note = '', finished_at = 0
-			WHERE state = 'skipped' AND note = ? AND group_id = ? AND kind GLOB 'reminders.*' AND due_at > ?`, why, groupID, now.Unix())
+			WHERE state = 'skipped' AND note = ? AND due_at > ? AND session_id IN (SELECT id FROM sessions WHERE group_id = ?)`,
+			why, now.Unix(), groupID)
 		return err
 	})
 	if err != nil {
@@ -306,13 +302,7 @@ func (db *DB) MaterializeSession(ctx context.Context, s bot.Session, jobs func(b
 
 func insertJobs(ctx context.Context, tx *sql.Tx, now int64, jobs []bot.Job) error {
 	for _, j := range jobs {
-		var group any
-		if j.GroupID != 0 {
-			group = j.GroupID
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, key, group_id, due_at, payload, state, created_at)
-			VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING`,
-			j.Kind, j.Key, group, unix(j.DueAt), j.Payload, now); err != nil {
+		if _, err := insertJob(ctx, tx, now, j); err != nil {
 			return fmt.Errorf("job %s: %w", j.Key, err)
 		}
 	}
@@ -373,12 +363,15 @@ func (db *DB) SetSessionStatus(ctx context.Context, id int64, status bot.Session
 	return nil
 }
 
-// CancelSession cancels a scheduled session and skips its pending jobs with
-// the reason. A session that is not scheduled (already cancelled, running
-// or done) is refused with bot.ErrConflict.
-func (db *DB) CancelSession(ctx context.Context, id int64, why string, now time.Time) error {
+// CancelSession cancels a scheduled session and skips its pending jobs,
+// whatever feature made them, with the reason; the jobs that then returns
+// for the cancelled session (its session events) are enqueued in the same
+// transaction, and then may be nil. A session that is not scheduled
+// (already cancelled, running or done) is refused with bot.ErrConflict.
+func (db *DB) CancelSession(ctx context.Context, id int64, why string, now time.Time, then func(bot.Session) []bot.Job) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		return cancelOne(ctx, tx, id, why, now)
+		_, err := db.cancelOne(ctx, tx, id, why, now, then)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: cancel session %d: %w", id, err)
@@ -386,23 +379,54 @@ func (db *DB) CancelSession(ctx context.Context, id int64, why string, now time.
 	return nil
 }
 
-func cancelOne(ctx context.Context, tx *sql.Tx, id int64, why string, now time.Time) error {
+// cancelOne cancels session id inside tx, skips its pending jobs with the
+// reason and enqueues what then returns; it returns the jobs it skipped.
+func (db *DB) cancelOne(ctx context.Context, tx *sql.Tx, id int64, why string, now time.Time, then func(bot.Session) []bot.Job) ([]bot.Job, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE sessions SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'`, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("session %d is not scheduled: %w", id, bot.ErrConflict)
+		return nil, fmt.Errorf("session %d is not scheduled: %w", id, bot.ErrConflict)
 	}
-	cond, args := sessionJobs(id)
-	_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = 'skipped', note = ?, finished_at = ? WHERE state = 'pending' AND `+cond,
-		append([]any{why, now.Unix()}, args...)...)
-	return err
+	rows, err := tx.QueryContext(ctx, `UPDATE jobs SET state = 'skipped', note = ?, finished_at = ?
+		WHERE state = 'pending' AND session_id = ? RETURNING `+jobCols, why, now.Unix(), id)
+	if err != nil {
+		return nil, err
+	}
+	var skipped []bot.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		skipped = append(skipped, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if then != nil {
+		s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id))
+		if err != nil {
+			return nil, err
+		}
+		if err := insertJobs(ctx, tx, db.Now().Unix(), then(s.Session)); err != nil {
+			return nil, err
+		}
+	}
+	return skipped, nil
 }
 
-// MoveSession cancels session id (skipping its pending jobs) and adds a new
-// session with the same number, topic and link at start–end whose
-// moved_from names it, with the jobs jobs returns, in one transaction.
+// MoveSession cancels session id (skipping its pending jobs with "moved
+// to …") and adds a new session with the same number, topic and link at
+// start–end whose moved_from names it, in one transaction. The new session
+// gets the jobs that jobs returns for it (the series' own due work and the
+// session events of the move), and every other feature's pending job of
+// the old session is carried to it, due as much later or earlier as the
+// session moved, with a key of its own. Session events of the old session
+// (kind bot.KindEvent) are not carried: they were about the old time.
 func (db *DB) MoveSession(ctx context.Context, id int64, start, end time.Time, now time.Time, jobs func(bot.Session) []bot.Job) (bot.Session, error) {
 	var moved bot.Session
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
@@ -413,7 +437,8 @@ func (db *DB) MoveSession(ctx context.Context, id int64, start, end time.Time, n
 		if err != nil {
 			return err
 		}
-		if err := cancelOne(ctx, tx, id, "the session was moved to "+start.UTC().Format(time.RFC3339), now); err != nil {
+		skipped, err := db.cancelOne(ctx, tx, id, "the session was moved to "+start.UTC().Format(time.RFC3339), now, nil)
+		if err != nil {
 			return err
 		}
 		moved = old.Session
@@ -427,7 +452,21 @@ func (db *DB) MoveSession(ctx context.Context, id int64, start, end time.Time, n
 		if moved.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		return insertJobs(ctx, tx, db.Now().Unix(), jobs(moved))
+		own := jobs(moved)
+		planned := map[string]bool{bot.KindEvent: true}
+		for _, j := range own {
+			planned[j.Kind] = true
+		}
+		shift := start.Sub(old.Start)
+		for _, j := range skipped {
+			if planned[j.Kind] {
+				continue
+			}
+			j.SessionID, j.DueAt = moved.ID, j.DueAt.Add(shift)
+			j.Key = j.Key + "/moved-to-" + strconv.FormatInt(moved.ID, 10)
+			own = append(own, j)
+		}
+		return insertJobs(ctx, tx, db.Now().Unix(), own)
 	})
 	if err != nil {
 		return bot.Session{}, fmt.Errorf("store: move session %d: %w", id, err)
@@ -532,11 +571,10 @@ func (db *DB) ReminderDMUsers(ctx context.Context, groupID int64, at time.Time) 
 	return out, rows.Err()
 }
 
-// SessionJobs returns the reminders feature's jobs for a session, by due
-// time: what "session log" shows.
+// SessionJobs returns every feature's jobs of a session, by due time:
+// what "session log" shows.
 func (db *DB) SessionJobs(ctx context.Context, sessionID int64) ([]bot.Job, error) {
-	cond, args := sessionJobs(sessionID)
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE `+cond+` ORDER BY due_at, id`, args...)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+jobCols+` FROM jobs WHERE session_id = ? ORDER BY due_at, id`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("store: read jobs of session %d: %w", sessionID, err)
 	}

@@ -25,8 +25,8 @@ func newReminderGroup(t *testing.T, db *store.DB) bot.Group {
 
 func sessionJobsFor(s bot.Session) []bot.Job {
 	return []bot.Job{
-		{Kind: "reminders.reminder", Key: fmt.Sprintf("reminder/%d/1h", s.ID), GroupID: s.GroupID, DueAt: s.Start.Add(-time.Hour)},
-		{Kind: "reminders.start", Key: fmt.Sprintf("start/%d", s.ID), GroupID: s.GroupID, DueAt: s.Start},
+		{Kind: "reminders.reminder", Key: fmt.Sprintf("reminders.reminder/%d/1h", s.ID), GroupID: s.GroupID, SessionID: s.ID, DueAt: s.Start.Add(-time.Hour)},
+		{Kind: "reminders.start", Key: fmt.Sprintf("reminders.start/%d", s.ID), GroupID: s.GroupID, SessionID: s.ID, DueAt: s.Start},
 	}
 }
 
@@ -38,7 +38,7 @@ func TestReminders_SeriesSessionsJobs(t *testing.T) {
 	ser := bot.Series{GroupID: g.ID, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: 90 * time.Minute, Starts: "2026-11-24",
 		Count: 8, Topics: []string{"one", "two"}, Link: "https://meet.example/x"},
 		Settings: bot.ReminderSettings{Leads: []time.Duration{24 * time.Hour, time.Hour}, RSVP: true}}
-	if changed, err := db.SaveSeries(ctx, ser, now); err != nil || !changed {
+	if changed, err := db.SaveSeries(ctx, ser, now, nil); err != nil || !changed {
 		t.Fatalf("SaveSeries = %v, %v; want changed", changed, err)
 	}
 	got, err := db.Series(ctx, g.ID)
@@ -48,7 +48,7 @@ func TestReminders_SeriesSessionsJobs(t *testing.T) {
 	if got.Schedule.Weekly != "tue 18:00" || got.Schedule.Duration != 90*time.Minute || len(got.Settings.Leads) != 2 || got.Settings.Leads[0] != 24*time.Hour || got.Schedule.Topics[1] != "two" || !got.Settings.RSVP {
 		t.Fatalf("Series = %+v; want what was saved", got)
 	}
-	if changed, err := db.SaveSeries(ctx, ser, now); err != nil || changed {
+	if changed, err := db.SaveSeries(ctx, ser, now, nil); err != nil || changed {
 		t.Fatalf("SaveSeries(same) = %v, %v; want unchanged", changed, err)
 	}
 
@@ -97,13 +97,13 @@ func TestReminders_SeriesSessionsJobs(t *testing.T) {
 	if last, _, _, _ := db.LastPlannedSession(ctx, g.ID); last.ID != a.ID {
 		t.Fatalf("last planned after move = %d; want the original %d (the plan continues from it)", last.ID, a.ID)
 	}
-	if err := db.CancelSession(ctx, a.ID, "again", now); !errors.Is(err, bot.ErrConflict) {
+	if err := db.CancelSession(ctx, a.ID, "again", now, nil); !errors.Is(err, bot.ErrConflict) {
 		t.Fatalf("cancelling a cancelled session = %v; want ErrConflict", err)
 	}
 
 	// A new schedule cancels sessions of the old one that have not started.
 	ser.Schedule.Weekly = "wed 18:00"
-	if changed, err := db.SaveSeries(ctx, ser, now); err != nil || !changed {
+	if changed, err := db.SaveSeries(ctx, ser, now, nil); err != nil || !changed {
 		t.Fatalf("SaveSeries(new schedule) = %v, %v", changed, err)
 	}
 	if s, _ := db.Session(ctx, m.ID); s.Status != bot.SessionCancelled {
@@ -138,11 +138,11 @@ func TestReminders_RSVPAwayDMOutbox(t *testing.T) {
 	g := newReminderGroup(t, db)
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	noTopics := bot.Series{GroupID: g.ID, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2026-11-24"}}
-	if _, err := db.SaveSeries(ctx, noTopics, now); err != nil {
+	if _, err := db.SaveSeries(ctx, noTopics, now, nil); err != nil {
 		t.Fatal(err)
 	}
 	// Stored, no topics read back as an empty list: still the same schedule.
-	if changed, err := db.SaveSeries(ctx, noTopics, now); err != nil || changed {
+	if changed, err := db.SaveSeries(ctx, noTopics, now, nil); err != nil || changed {
 		t.Fatalf("saving the same series without topics again: changed=%v err=%v; want unchanged", changed, err)
 	}
 	start := time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -31,6 +32,7 @@ func newProbe() *earlyProbe {
 
 // work is a delivery that takes a second of the fake clock.
 func (p *earlyProbe) work(key string) {
+	key = key[strings.LastIndexByte(key, '/')+1:]
 	p.mu.Lock()
 	p.fired[key] = time.Now()
 	p.active++
@@ -44,7 +46,7 @@ func (p *earlyProbe) work(key string) {
 
 func (p *earlyProbe) early(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 	p.mu.Lock()
-	p.started[j.Key] = time.Now()
+	p.started[j.Key[strings.LastIndexByte(j.Key, '/')+1:]] = time.Now()
 	p.mu.Unlock()
 	if err := bot.WaitDue(ctx); err != nil {
 		return bot.JobResult{}, err
@@ -55,7 +57,7 @@ func (p *earlyProbe) early(ctx context.Context, j bot.Job) (bot.JobResult, error
 
 func (p *earlyProbe) plain(_ context.Context, j bot.Job) (bot.JobResult, error) {
 	p.mu.Lock()
-	p.started[j.Key] = time.Now()
+	p.started[j.Key[strings.LastIndexByte(j.Key, '/')+1:]] = time.Now()
 	p.mu.Unlock()
 	p.work(j.Key)
 	return bot.JobResult{Note: "sent"}, nil
@@ -72,16 +74,16 @@ func TestRunner_Lookahead(t *testing.T) {
 		const lookahead = 5 * time.Second
 		r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quietLog(), Workers: 1, Lookahead: lookahead, MaxEarly: 3})
 		p := newProbe()
-		r.HandleEarly("early", p.early)
-		r.Handle("plain", p.plain)
+		handleEarly(t, r, "test.early", p.early)
+		handle(t, r, "test.plain", p.plain)
 		due := time.Now().Add(time.Hour)
 		jobs := []bot.Job{
-			{Kind: "early", Key: "e1", DueAt: due},
-			{Kind: "early", Key: "e2", DueAt: due},
-			{Kind: "early", Key: "e3", DueAt: due},
-			{Kind: "early", Key: "e4-over-max", DueAt: due.Add(time.Second)},
-			{Kind: "plain", Key: "p-before", DueAt: due.Add(-2 * time.Second)},
-			{Kind: "plain", Key: "p-after", DueAt: due.Add(2 * time.Second)},
+			{Kind: "test.early", Key: "test.early/e1", DueAt: due},
+			{Kind: "test.early", Key: "test.early/e2", DueAt: due},
+			{Kind: "test.early", Key: "test.early/e3", DueAt: due},
+			{Kind: "test.early", Key: "test.early/e4-over-max", DueAt: due.Add(time.Second)},
+			{Kind: "test.plain", Key: "test.plain/p-before", DueAt: due.Add(-2 * time.Second)},
+			{Kind: "test.plain", Key: "test.plain/p-after", DueAt: due.Add(2 * time.Second)},
 		}
 		for _, j := range jobs {
 			if _, err := r.Enqueue(t.Context(), j); err != nil {
@@ -137,13 +139,13 @@ func TestRunner_LookaheadStopWhileWaiting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := storetest.Open(t)
 		due := time.Now().Add(time.Minute)
-		if _, err := db.EnqueueJob(t.Context(), bot.Job{Kind: "early", Key: "e", DueAt: due}); err != nil {
+		if _, err := db.EnqueueJob(t.Context(), bot.Job{Kind: "test.early", Key: "test.early/e", DueAt: due}); err != nil {
 			t.Fatal(err)
 		}
 		p := newProbe()
 		run := func(until time.Time) {
 			r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quietLog(), Lookahead: 10 * time.Second})
-			r.HandleEarly("early", p.early)
+			handleEarly(t, r, "test.early", p.early)
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error, 1)
 			go func() { done <- r.Run(ctx) }()
@@ -155,14 +157,14 @@ func TestRunner_LookaheadStopWhileWaiting(t *testing.T) {
 			}
 		}
 		run(due.Add(-5 * time.Second))
-		if j, err := db.JobByKey(t.Context(), "e"); err != nil || j.State != bot.JobRunning {
+		if j, err := db.JobByKey(t.Context(), "test.early/e"); err != nil || j.State != bot.JobRunning {
 			t.Fatalf("job after a stop while waiting = %+v, %v; want left running", j, err)
 		}
 		if len(p.fired) != 0 {
 			t.Fatalf("delivered before its due time: %v", p.fired)
 		}
 		run(due.Add(time.Minute))
-		j, err := db.JobByKey(t.Context(), "e")
+		j, err := db.JobByKey(t.Context(), "test.early/e")
 		if err != nil || j.State != bot.JobDone || j.Attempts != 2 {
 			t.Fatalf("job = %+v, %v; want done on attempt 2", j, err)
 		}
@@ -179,7 +181,7 @@ func TestRunner_LookaheadRetryKeepsDueTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		db := storetest.Open(t)
 		due := time.Now().Add(time.Hour)
-		if _, err := db.EnqueueJob(t.Context(), bot.Job{Kind: "early", Key: "e", DueAt: due}); err != nil {
+		if _, err := db.EnqueueJob(t.Context(), bot.Job{Kind: "test.early", Key: "test.early/e", DueAt: due}); err != nil {
 			t.Fatal(err)
 		}
 		r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quietLog(), Lookahead: time.Minute,
@@ -189,7 +191,7 @@ func TestRunner_LookaheadRetryKeepsDueTime(t *testing.T) {
 			calls int
 			fired time.Time
 		)
-		r.HandleEarly("early", func(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+		handleEarly(t, r, "test.early", func(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 			mu.Lock()
 			calls++
 			first := calls == 1

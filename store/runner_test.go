@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,20 +20,20 @@ func TestJobs_WithRunner(t *testing.T) {
 	defer cancel()
 	past := time.Now().Add(-time.Minute)
 	for _, key := range []string{"flaky", "crashed", "orphan"} {
-		kind := "work"
+		kind := "test.work"
 		if key == "orphan" {
-			kind = "nobody-handles-this"
+			kind = "test.nobody-handles-this"
 		}
 		due := past
 		if key == "crashed" {
 			due = past.Add(-time.Minute) // the earliest, so the claim below takes it
 		}
-		if _, err := db.EnqueueJob(ctx, bot.Job{Kind: kind, Key: key, DueAt: due}); err != nil {
+		if _, err := db.EnqueueJob(ctx, bot.Job{Kind: kind, Key: kind + "/" + key, DueAt: due}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// "crashed" was claimed by a process that then died.
-	if js, err := db.ClaimDueJobs(ctx, past, 1); err != nil || len(js) != 1 || js[0].Key != "crashed" {
+	if js, err := db.ClaimDueJobs(ctx, past, 1); err != nil || len(js) != 1 || js[0].Key != "test.work/crashed" {
 		t.Fatalf("claim: %+v, %v", js, err)
 	}
 
@@ -46,16 +47,19 @@ func TestJobs_WithRunner(t *testing.T) {
 		Workers: 2,
 		Backoff: func(int) time.Duration { return 0 },
 	})
-	r.Handle("work", func(_ context.Context, j bot.Job) (bot.JobResult, error) {
+	if err := r.Register(bot.JobKind{Name: "test.work", Run: func(_ context.Context, j bot.Job) (bot.JobResult, error) {
 		mu.Lock()
-		calls[j.Key]++
-		n := calls[j.Key]
+		name := strings.TrimPrefix(j.Key, "test.work/")
+		calls[name]++
+		n := calls[name]
 		mu.Unlock()
-		if j.Key == "flaky" && n == 1 {
+		if name == "flaky" && n == 1 {
 			return bot.JobResult{}, errors.New("platform timed out")
 		}
 		return bot.JobResult{Note: "sent"}, nil
-	})
+	}}); err != nil {
+		t.Fatal(err)
+	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- r.Run(ctx) }()
 
@@ -71,9 +75,9 @@ func TestJobs_WithRunner(t *testing.T) {
 	if err := <-runErr; err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	flaky, _ := db.JobByKey(t.Context(), "flaky")
-	crashed, _ := db.JobByKey(t.Context(), "crashed")
-	orphan, _ := db.JobByKey(t.Context(), "orphan")
+	flaky, _ := db.JobByKey(t.Context(), "test.work/flaky")
+	crashed, _ := db.JobByKey(t.Context(), "test.work/crashed")
+	orphan, _ := db.JobByKey(t.Context(), "test.nobody-handles-this/orphan")
 	if flaky.State != bot.JobDone || flaky.Attempts != 2 || flaky.Note != "sent" || flaky.FinishedAt.IsZero() {
 		t.Errorf("flaky: %+v; want done on attempt 2", flaky)
 	}

@@ -328,3 +328,57 @@ func TestOpen_RefusesNewerSchemaLeftInWAL(t *testing.T) {
 		}
 	}
 }
+
+// TestMigration3_SessionJobs: jobs written by tend before 0003 get their
+// session from their key and a key namespaced by their kind, so that an
+// upgraded tend skips, moves and lists them by session like new ones, and
+// enqueueing them again under the new keys finds them.
+func TestMigration3_SessionJobs(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "v2.db")
+	raw, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:2] {
+		if _, err := raw.Exec(m.sql); err != nil {
+			t.Fatalf("apply %s: %v", m.name, err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA user_version = 2`,
+		`INSERT INTO groups (id, name, platform, channel, kind, admission, timezone, privacy, source, created_at, updated_at)
+			VALUES (1, 'g', 'console', 'g', 'support', 'open', 'UTC', 'standard', 'chat', 0, 0)`,
+		`INSERT INTO series (group_id, duration_s, starts, updated_at) VALUES (1, 3600, '2026-01-01', 0)`,
+		`INSERT INTO sessions (id, group_id, generation, number, planned_at, start_at, end_at, status) VALUES (12, 1, 1, 1, 100, 100, 200, 'scheduled')`,
+		`INSERT INTO jobs (kind, key, group_id, due_at, state, created_at) VALUES
+			('reminders.reminder', 'reminder/12/1h30m', 1, 10, 'pending', 0),
+			('reminders.start', 'start/12', 1, 100, 'pending', 0),
+			('reminders.end', 'end/12', 1, 200, 'pending', 0),
+			('reminders.start', 'start/99', 1, 100, 'done', 0)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db := openAt(t, path)
+	jobs, err := db.SessionJobs(t.Context(), 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range jobs {
+		got = append(got, j.Key)
+	}
+	if want := "[reminders.reminder/12/1h30m reminders.start/12 reminders.end/12]"; fmt.Sprint(got) != want {
+		t.Errorf("jobs of session 12 after the upgrade: %v; want %s", got, want)
+	}
+	// A job of a session that no longer exists keeps no dangling session.
+	if j, err := db.JobByKey(t.Context(), "reminders.start/99"); err != nil || j.SessionID != 0 {
+		t.Errorf("orphan job: %+v, %v; want renamed, with no session", j, err)
+	}
+}

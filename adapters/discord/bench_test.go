@@ -89,7 +89,7 @@ func BenchmarkReminderBurst(b *testing.B) {
 		for i := range channels {
 			channels[i] = r.fake.AddChannel(r.guild, fmt.Sprintf("c%d", i), discordtest.ChannelText)
 		}
-		r.runner.Handle("bench-reminder", func(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+		registerKind(b, r.runner, "test.bench-reminder", func(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 			ch := string(j.Payload)
 			at := time.Now().Add(time.Hour)
 			msg := bot.Message{
@@ -108,7 +108,7 @@ func BenchmarkReminderBurst(b *testing.B) {
 		first := time.Now().Add(2 * time.Second)
 		for i, ch := range channels {
 			due := first.Add(time.Duration(i) * time.Minute / n)
-			if _, err := r.runner.Enqueue(ctx, bot.Job{Kind: "bench-reminder", Key: fmt.Sprint(i), DueAt: due, Payload: []byte(ch)}); err != nil {
+			if _, err := r.runner.Enqueue(ctx, bot.Job{Kind: "test.bench-reminder", Key: "test.bench-reminder/" + fmt.Sprint(i), DueAt: due, Payload: []byte(ch)}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -193,3 +193,11 @@ func BenchmarkInteractionLatency(b *testing.B) {
 // same cores as the adapter, so benchmarks leave it off unless asked; the
 // tests validate every request the benchmarks make.
 var benchValidate = flag.Bool("validate", false, "benchmarks: validate every request against Discord's OpenAPI spec")
+
+// registerKind registers a job kind or fails the benchmark.
+func registerKind(tb testing.TB, r *bot.Runner, name string, run bot.JobHandler) {
+	tb.Helper()
+	if err := r.Register(bot.JobKind{Name: name, Run: run}); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -19,7 +19,7 @@ func TestDrainStore_WaitIdle(t *testing.T) {
 		ds := newDrainStore(storetest.Open(t))
 		clock := bot.SystemClock{}
 		now := clock.Now()
-		for _, j := range []bot.Job{{Kind: "test", Key: "due-now", DueAt: now}, {Kind: "test", Key: "due-later", DueAt: now.Add(time.Hour)}} {
+		for _, j := range []bot.Job{{Kind: "test.test", Key: "test.test/due-now", DueAt: now}, {Kind: "test.test", Key: "test.test/due-later", DueAt: now.Add(time.Hour)}} {
 			if _, err := ds.EnqueueJob(ctx, j); err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +36,7 @@ func TestDrainStore_WaitIdle(t *testing.T) {
 		}
 		blocked("job due")
 		jobs, err := ds.ClaimDueJobs(ctx, clock.Now(), 10)
-		if err != nil || len(jobs) != 1 || jobs[0].Key != "due-now" {
+		if err != nil || len(jobs) != 1 || jobs[0].Key != "test.test/due-now" {
 			t.Fatalf("claimed %v, %v", jobs, err)
 		}
 		blocked("job running")
@@ -59,7 +59,7 @@ func TestDrainStore_WaitIdleBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ds := newDrainStore(storetest.Open(t))
 		clock := bot.SystemClock{}
-		if _, err := ds.EnqueueJob(t.Context(), bot.Job{Kind: "test", Key: "never-claimed", DueAt: clock.Now()}); err != nil {
+		if _, err := ds.EnqueueJob(t.Context(), bot.Job{Kind: "test.test", Key: "test.test/never-claimed", DueAt: clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)

@@ -93,10 +93,6 @@ func (m *Main) run(ctx context.Context) error {
 
 	sender := bot.NewSender(db, codec, clock, log, platforms...)
 	sender.ReportUnreachableTo(owners)
-	b, err := bot.New(bot.Config{Groups: db, Owners: owners, Codec: codec, Sender: sender, Clock: clock, Logger: log, Version: buildVersion()})
-	if err != nil {
-		return err
-	}
 	jobs := newDrainStore(db)
 	// Reminders are read and prepared up to lookahead before they are due,
 	// so that a whole hour's reminders go out on time. Not with the
@@ -107,6 +103,11 @@ func (m *Main) run(ctx context.Context) error {
 		lookahead = 0
 	}
 	runner := bot.NewRunner(bot.RunnerConfig{Store: jobs, Clock: clock, Logger: log, Lookahead: lookahead})
+	b, err := bot.New(bot.Config{Groups: db, Owners: owners, Codec: codec, Sender: sender, Clock: clock, Logger: log,
+		Version: buildVersion(), Runner: runner, Resources: cfg.Safety.Resources})
+	if err != nil {
+		return err
+	}
 	if err := groups.Register(b, db, groups.Options{DefaultTimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, Logger: log}); err != nil {
 		return fmt.Errorf("register groups: %w", err)
 	}

@@ -1,0 +1,307 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// KindEvent is the job kind of core events delivered durably: one job per
+// subscriber and event, so that each subscriber has its own retries and
+// its own line in a session's log.
+const KindEvent = "core.event"
+
+// SessionSubscriber reacts to one session event. It returns outbounds to
+// deliver (posts and DMs with outbox keys; edits, pins, roles). An error
+// retries its job with backoff, alone: other subscribers and the reminders
+// are not held up.
+type SessionSubscriber func(ctx context.Context, ev *SessionEvent) ([]Outbound, error)
+
+// MemberGoneSubscriber reacts to a member leaving a group, like a
+// SessionSubscriber.
+type MemberGoneSubscriber func(ctx context.Context, ev *MemberGone) ([]Outbound, error)
+
+// SessionFinder reads one session; *store.DB implements it. A missing
+// session wraps ErrNotFound.
+type SessionFinder interface {
+	Session(ctx context.Context, id int64) (Session, error)
+}
+
+type sessionSub struct {
+	name   string
+	fn     SessionSubscriber
+	phases []SessionPhase
+}
+
+type goneSub struct {
+	name string
+	fn   MemberGoneSubscriber
+}
+
+// eventPayload is a core event's job payload. It is deterministic for one
+// event, so that publishing the same event again (a job that published it
+// ran again after a crash) finds the same jobs.
+type eventPayload struct {
+	Sub   string       `json:"sub"`
+	Phase SessionPhase `json:"phase,omitempty"`
+	Lead  int64        `json:"lead,omitempty"` // seconds
+	From  int64        `json:"from,omitempty"` // PhaseMoved: the old session
+	Note  string       `json:"note,omitempty"`
+	Gone  bool         `json:"gone,omitempty"` // a MemberGone event
+	User  UserID       `json:"user,omitempty"`
+	Why   string       `json:"why,omitempty"`
+}
+
+// validSubName reports whether s can name a subscriber: a feature's name,
+// lowercase letters, digits, '.', '-' and '_'.
+func validSubName(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// OnSession subscribes fn, under a name unique among session subscribers
+// (the feature's name: "norms", "checkins"), to the given phases of every
+// session. Each event reaches it in a durable job of its own.
+func (b *Bot) OnSession(name string, fn SessionSubscriber, phases ...SessionPhase) error {
+	if !validSubName(name) || fn == nil || len(phases) == 0 {
+		return fmt.Errorf("bot: session subscriber %q needs a name (lowercase letters, digits, '.', '-'), a function and phases", name)
+	}
+	for _, p := range phases {
+		if !slices.Contains(SessionPhases, p) {
+			return fmt.Errorf("bot: session subscriber %q: unknown phase %q", name, p)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.sessionSubs {
+		if s.name == name {
+			return fmt.Errorf("bot: session subscriber %q registered twice", name)
+		}
+	}
+	b.sessionSubs = append(b.sessionSubs, sessionSub{name: name, fn: fn, phases: slices.Clone(phases)})
+	return nil
+}
+
+// OnMemberGone subscribes fn, under a unique name, to members leaving a
+// group. Each event reaches it in a durable job of its own.
+func (b *Bot) OnMemberGone(name string, fn MemberGoneSubscriber) error {
+	if !validSubName(name) || fn == nil {
+		return fmt.Errorf("bot: member-gone subscriber %q needs a name (lowercase letters, digits, '.', '-') and a function", name)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.goneSubs {
+		if s.name == name {
+			return fmt.Errorf("bot: member-gone subscriber %q registered twice", name)
+		}
+	}
+	b.goneSubs = append(b.goneSubs, goneSub{name: name, fn: fn})
+	return nil
+}
+
+// SessionEventJobs returns the durable jobs that deliver ev to its
+// subscribers, one per subscriber of ev.Phase, due at ev.At. The feature
+// that changes a session enqueues them in the same transaction as the
+// change (a store method taking jobs), so that the event is never lost
+// between the two; or calls PublishSession. ev.Group and ev.Session need
+// only their ids.
+func (b *Bot) SessionEventJobs(ev *SessionEvent) []Job {
+	b.mu.RLock()
+	subs := slices.Clone(b.sessionSubs)
+	b.mu.RUnlock()
+	at := ev.At
+	if at.IsZero() {
+		at = b.cfg.Clock.Now()
+	}
+	var jobs []Job
+	for _, s := range subs {
+		if !slices.Contains(s.phases, ev.Phase) {
+			continue
+		}
+		p := eventPayload{Sub: s.name, Phase: ev.Phase, Note: ev.Note}
+		key := KindEvent + "/" + s.name + "/" + string(ev.Phase) + "/" + strconv.FormatInt(ev.Session.ID, 10)
+		if ev.Phase == PhaseReminderSent {
+			p.Lead = int64(ev.Lead / time.Second)
+			key += "/" + shortLead(ev.Lead)
+		}
+		if ev.From != nil {
+			p.From = ev.From.ID
+		}
+		payload, _ := json.Marshal(p) // a struct of strings and numbers
+		jobs = append(jobs, Job{Kind: KindEvent, Key: key, GroupID: ev.Group.ID, SessionID: ev.Session.ID, DueAt: at, Payload: payload})
+	}
+	return jobs
+}
+
+// PublishSession enqueues ev's durable jobs (SessionEventJobs). Publishing
+// the same event again changes nothing.
+func (b *Bot) PublishSession(ctx context.Context, ev *SessionEvent) error {
+	return b.enqueueAll(ctx, b.SessionEventJobs(ev))
+}
+
+// PublishMemberGone enqueues one durable job per MemberGone subscriber.
+func (b *Bot) PublishMemberGone(ctx context.Context, ev *MemberGone) error {
+	b.mu.RLock()
+	subs := slices.Clone(b.goneSubs)
+	b.mu.RUnlock()
+	if ev.At.IsZero() {
+		ev.At = b.cfg.Clock.Now()
+	}
+	jobs := make([]Job, 0, len(subs))
+	for _, s := range subs {
+		payload, _ := json.Marshal(eventPayload{Sub: s.name, Gone: true, User: ev.User, Why: ev.Why})
+		key := KindEvent + "/" + s.name + "/member_gone/" + strconv.FormatInt(ev.Group.ID, 10) + "/" + string(ev.User) + "/" + strconv.FormatInt(ev.At.UnixNano(), 36)
+		jobs = append(jobs, Job{Kind: KindEvent, Key: key, GroupID: ev.Group.ID, DueAt: ev.At, Payload: payload})
+	}
+	return b.enqueueAll(ctx, jobs)
+}
+
+func (b *Bot) enqueueAll(ctx context.Context, jobs []Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if b.cfg.Runner == nil {
+		return errors.New("bot: publish: no Runner configured for durable events")
+	}
+	var errs []error
+	for _, j := range jobs {
+		if _, err := b.cfg.Runner.Enqueue(ctx, j); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// runEvent is the job handler of KindEvent: it reads the group and session
+// afresh, runs the one subscriber the job is for and delivers what it
+// returns.
+func (b *Bot) runEvent(ctx context.Context, j Job) (JobResult, error) {
+	var p eventPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil || p.Sub == "" {
+		return JobResult{}, Rejected("event job %s has an unreadable payload", j.Key)
+	}
+	g, err := b.cfg.Groups.GroupByID(ctx, j.GroupID)
+	if errors.Is(err, ErrNotFound) {
+		return JobResult{State: JobSkipped, Note: "the group no longer exists"}, nil
+	} else if err != nil {
+		return JobResult{}, err
+	}
+	var outs []Outbound
+	if p.Gone {
+		sub, ok := b.goneSub(p.Sub)
+		if !ok {
+			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
+		}
+		ev := &MemberGone{Group: g, User: p.User, Why: p.Why, At: j.DueAt}
+		if outs, err = b.callGone(ctx, sub, ev); err != nil {
+			return JobResult{}, err
+		}
+	} else {
+		sub, ok := b.sessionSub(p.Sub)
+		if !ok {
+			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
+		}
+		finder, ok := b.sessions()
+		if !ok {
+			return JobResult{}, Rejected("no SessionFinder configured")
+		}
+		s, err := finder.Session(ctx, j.SessionID)
+		if errors.Is(err, ErrNotFound) {
+			return JobResult{State: JobSkipped, Note: "the session no longer exists"}, nil
+		} else if err != nil {
+			return JobResult{}, err
+		}
+		ev := &SessionEvent{
+			EventMeta: EventMeta{Platform: g.Address.Platform, Guild: g.Guild, Channel: g.Address.Channel, At: j.DueAt},
+			Phase:     p.Phase, Group: g, Session: s, Lead: time.Duration(p.Lead) * time.Second, Note: p.Note,
+		}
+		if p.From != 0 {
+			from, err := finder.Session(ctx, p.From)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return JobResult{}, err
+			}
+			if err == nil {
+				ev.From = &from
+			}
+		}
+		if outs, err = b.callSession(ctx, sub, ev); err != nil {
+			return JobResult{}, err
+		}
+	}
+	var errs []error
+	for _, o := range outs {
+		if o.Kind == OutReply || o.Kind == OutModal {
+			continue // nobody to answer
+		}
+		if _, err := b.cfg.Sender.Send(ctx, o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return JobResult{}, err
+	}
+	return JobResult{State: JobDone, Note: "done"}, nil
+}
+
+func (b *Bot) sessions() (SessionFinder, bool) {
+	if b.cfg.Sessions != nil {
+		return b.cfg.Sessions, true
+	}
+	f, ok := b.cfg.Groups.(SessionFinder)
+	return f, ok
+}
+
+func (b *Bot) sessionSub(name string) (sessionSub, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, s := range b.sessionSubs {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return sessionSub{}, false
+}
+
+func (b *Bot) goneSub(name string) (goneSub, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, s := range b.goneSubs {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return goneSub{}, false
+}
+
+func (b *Bot) callSession(ctx context.Context, s sessionSub, ev *SessionEvent) (outs []Outbound, err error) {
+	defer recoverInto(&err)
+	return s.fn(ctx, ev)
+}
+
+func (b *Bot) callGone(ctx context.Context, s goneSub, ev *MemberGone) (outs []Outbound, err error) {
+	defer recoverInto(&err)
+	return s.fn(ctx, ev)
+}
+
+// eventLabel names an event job in a session's log: "norms at the start".
+func eventLabel(j Job) string {
+	var p eventPayload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		return "event"
+	}
+	if p.Gone {
+		return p.Sub + ": a member left"
+	}
+	return p.Sub + " " + p.Phase.words(time.Duration(p.Lead)*time.Second)
+}
