@@ -60,9 +60,13 @@ type Group struct {
 	Privacy   Privacy
 	// Facilitators may run facilitator commands for this group.
 	Facilitators []Principal
-	Source       string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// FacilitatorsChannel, when set, is a private channel on the group's
+	// platform where the facilitators are told things privately (alerts,
+	// summaries); empty means a DM to each facilitator.
+	FacilitatorsChannel ChannelID
+	Source              string
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Location loads the group's time zone.

@@ -73,6 +73,9 @@ type Config struct {
 	Console Console
 	Safety  Safety
 	Groups  []Group
+	// Sections holds the global feature sections by key
+	// ("safety.crisis_phrases"), as the file wrote them.
+	Sections map[string]*bot.Node
 }
 
 // Storage says where the database lives.
@@ -135,28 +138,24 @@ type Console struct {
 	Enabled string // ConsoleAuto, ConsoleOn or ConsoleOff
 }
 
-// Safety configures what happens when a member may be in crisis.
+// Safety is the core's part of the safety: section: the crisis resources
+// that norms, check-ins and any reply to a member in distress show. The
+// crisis phrases are the check-ins feature's section.
 type Safety struct {
-	// CrisisPhrases are matched against what a member sends the bot
-	// (check-in answers, DMs), never against group conversation.
-	CrisisPhrases []string
-	// Resources is shown privately to a member in crisis.
+	// Resources is shown privately to a member who may be in crisis.
 	Resources string
 }
 
 // Group is a group declared in the file: its settings as a bot.Group
-// (Source bot.SourceConfig), its series, and the settings later features
-// read.
+// (Source bot.SourceConfig), its series, and the feature sections it has.
 type Group struct {
 	bot.Group
 	// Schedule is nil when the group declares no series.
-	Schedule   *bot.Schedule
-	Reminders  Reminders
-	Norms      Norms
-	CheckIns   CheckIns
-	Attendance Attendance
-	// RetentionDays is how long check-in answers are kept.
-	RetentionDays int
+	Schedule  *bot.Schedule
+	Reminders Reminders
+	// Sections holds the group's feature sections by key ("norms"), as
+	// the file wrote them, already checked by their features.
+	Sections map[string]*bot.Node
 	// Line is where the group is declared, for messages.
 	Line int
 }
@@ -165,54 +164,18 @@ type Group struct {
 // empty list sends none), RSVP (default true), DM and StartingNow.
 type Reminders = bot.ReminderSettings
 
-// Norms are a group's agreement settings.
-type Norms struct {
-	Template string   // one of NormTemplates; empty: none
-	Items    []string // the group's own agreements, replacing the template's
-	Require  bool     // access only after agreeing
-	Role     bot.RoleID
-	Repost   string // "never" or "each_session"
-}
-
-// NormTemplates lists the built-in norm templates.
-var NormTemplates = []string{"support", "psychoeducation", "therapy", "online", "team"}
-
-// CheckIns are a group's check-in settings.
-type CheckIns struct {
-	AtStart *Prompt // asked at session start; nil: none
-	Between *Prompt // asked on its own Cron; nil: none
-	// ShareTally shows the group an anonymous tally.
-	ShareTally bool
-}
-
-// Prompt kinds.
-var PromptKinds = []string{"scale", "traffic", "choice", "word", "text"}
-
-// Prompt is one check-in question.
-type Prompt struct {
-	Kind     string // one of PromptKinds
-	Text     string // the question
-	Choices  []string
-	Cron     string // Between only
-	Delivery string // "channel" or "dm"
-	Nudge    bool   // one gentle reminder to non-responders
-}
-
-// Attendance are a group's attendance settings.
-type Attendance struct {
-	VoiceChannel      bot.ChannelID
-	MinMinutes        int
-	LateAfter         time.Duration
-	AbsenceAlertAfter int
-	MissedYouDM       bool
-}
+// PlannedSections are the config keys of features that are designed but
+// not in this version: a file that uses one is refused with a clear error,
+// so that an operator never believes a gate or an escalation is on when
+// nothing enforces it. Each feature's release removes its key from here
+// and registers its ConfigSection. Global keys are dotted from the top.
+var PlannedSections = []string{"norms", "checkins", "attendance", "retention_days", "safety.crisis_phrases"}
 
 // Defaults.
 const (
-	DefaultStoragePath   = "tend.db"
-	DefaultTimeZone      = "UTC"
-	DefaultRetentionDays = 90
-	DefaultSlackListen   = "127.0.0.1:3000"
+	DefaultStoragePath = "tend.db"
+	DefaultTimeZone    = "UTC"
+	DefaultSlackListen = "127.0.0.1:3000"
 	// DefaultCrisisResources is shown when the operator sets none. The
 	// operator must replace the placeholder with a real line for their
 	// members' region.

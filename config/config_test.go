@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,13 +87,7 @@ groups:
     timezone: America/New_York
     privacy: minimal
     reminders: {lead: [48h, 30m], rsvp: no, dm: yes, starting_now: on}
-    norms: {template: therapy, require: true, repost: each_session}
-    checkins:
-      at_start: {kind: scale, prompt: "How are you?"}
-      between: {cron: "0 12 * * FRI", kind: traffic, delivery: dm, nudge: true}
-      share_tally: true
-    attendance: {min_minutes: 5, late_after: 15m, absence_alert_after: 3, missed_you_dm: true}
-    retention_days: 30
+    facilitators_channel: staff-room
 `
 	var checked []bot.Schedule
 	cfg, errs := parse(t, src, config.Options{CheckSchedule: func(s bot.Schedule, loc *time.Location) error {
@@ -115,8 +110,8 @@ groups:
 	if g.Schedule == nil || g.Schedule.Weekly != "tue 18:00" || g.Schedule.Duration != 90*time.Minute || g.Schedule.Count != 8 {
 		t.Errorf("schedule = %+v", g.Schedule)
 	}
-	if fmt.Sprint(g.Reminders.Leads) != "[24h0m0s 1h0m0s]" || !g.Reminders.RSVP || g.Reminders.DM || g.RetentionDays != 90 {
-		t.Errorf("defaults = %+v retention %d", g.Reminders, g.RetentionDays)
+	if fmt.Sprint(g.Reminders.Leads) != "[24h0m0s 1h0m0s]" || !g.Reminders.RSVP || g.Reminders.DM || g.FacilitatorsChannel != "" {
+		t.Errorf("defaults = %+v, facilitators' channel %q", g.Reminders, g.FacilitatorsChannel)
 	}
 	c := cfg.Groups[1]
 	if c.Address.Channel != "room" || c.Kind != bot.KindPsychoeducation || c.Admission != bot.AdmissionClosed || c.Capacity != 10 ||
@@ -126,17 +121,10 @@ groups:
 	if fmt.Sprint(c.Reminders) != "{[48h0m0s 30m0s] false true true}" {
 		t.Errorf("reminders = %+v", c.Reminders)
 	}
-	if c.Norms.Template != "therapy" || !c.Norms.Require || c.Norms.Repost != "each_session" {
-		t.Errorf("norms = %+v", c.Norms)
+	if c.FacilitatorsChannel != "staff-room" {
+		t.Errorf("facilitators' channel %q", c.FacilitatorsChannel)
 	}
-	if c.CheckIns.AtStart == nil || c.CheckIns.AtStart.Kind != "scale" || c.CheckIns.Between == nil || c.CheckIns.Between.Cron != "0 12 * * FRI" || !c.CheckIns.Between.Nudge || !c.CheckIns.ShareTally {
-		t.Errorf("checkins = %+v", c.CheckIns)
-	}
-	if c.Attendance != (config.Attendance{MinMinutes: 5, LateAfter: 15 * time.Minute, AbsenceAlertAfter: 3, MissedYouDM: true}) || c.RetentionDays != 30 {
-		t.Errorf("attendance = %+v", c.Attendance)
-	}
-	// The series and the between-session cron both went through the hook.
-	if len(checked) != 2 || checked[0].Weekly != "tue 18:00" || checked[1].Cron != "0 12 * * FRI" {
+	if len(checked) != 1 || checked[0].Weekly != "tue 18:00" {
 		t.Errorf("CheckSchedule saw %+v", checked)
 	}
 	if len(cfg.BotGroups()) != 2 || cfg.BotGroups()[1].Name != "course" {
@@ -232,8 +220,6 @@ func TestParse_Errors(t *testing.T) {
 			[]string{`3:43 groups[0].channel | not a Discord channel id | Copy Channel ID`}},
 		{"ConsoleOff", "console: {enabled: off}\ngroups:\n  - {name: a, platform: console}\n", nil,
 			[]string{`3:25 groups[0].platform | console adapter is off | enabled: on`}},
-		{"MinimalPrivacyText", "groups:\n  - name: a\n    platform: console\n    privacy: minimal\n    checkins: {at_start: {kind: text}}\n", nil,
-			[]string{`5:33 groups[0].checkins.at_start.kind | free-text check-ins are off | scale, traffic or choice`}},
 		{"NotYAML", "groups:\n  - name: a\n\tplatform: console\n", nil,
 			[]string{`3:1  | not valid YAML | indentation`}},
 		{"TwoDocuments", "timezone: UTC\n---\ntimezone: UTC\n", nil,
@@ -242,14 +228,16 @@ func TestParse_Errors(t *testing.T) {
 			[]string{`4:41 groups[0].schedule.link | not a web link | https://`}},
 		{"BadListenAndURL", "slack:\n  mode: http\n  bot_token_env: B\n  signing_secret_env: S\n  listen: localhost\n  api_url: ftp://example.org\n", map[string]string{"B": "xoxb", "S": "s"},
 			[]string{`5:11 slack.listen | "localhost" is not host:port | 127.0.0.1:3000`, `6:12 slack.api_url | not an http or https URL | https://`}},
-		{"RoleOnSlack", "slack: {bot_token_env: B, app_token_env: A}\ngroups:\n  - {name: a, platform: slack, channel: C0123ABCD, norms: {role: \"123456\"}}\n", map[string]string{"B": "b", "A": "a"},
-			[]string{`3:66 groups[0].norms.role | roles are a Discord feature | remove role:`}},
-		{"ChoiceWithoutChoices", "groups:\n  - name: a\n    platform: console\n    checkins: {at_start: {kind: choice}}\n", nil,
-			[]string{`4:26 groups[0].checkins.at_start.choices | at least two choices | add choices:`}},
-		{"BetweenWithoutCron", "groups:\n  - name: a\n    platform: console\n    checkins: {between: {kind: scale}}\n", nil,
-			[]string{`4:25 groups[0].checkins.between.cron | needs its own cron | "0 12 * * FRI"`}},
-		{"BetweenBadCron", "groups:\n  - name: a\n    platform: console\n    checkins: {between: {cron: \"61 * * * *\"}}\n", nil,
-			[]string{`4:32 groups[0].checkins.between.cron | minute 61 is out of range | write a minute from 0 to 59`}},
+		{"PlannedSections", "safety: {crisis_phrases: [\"x\"]}\ngroups:\n  - name: a\n    platform: console\n    norms: {template: support}\n    checkins: {at_start: {kind: traffic}}\n    attendance: {}\n    retention_days: 30\n", nil,
+			[]string{`1:10 safety.crisis_phrases | not available in this version | remove the crisis_phrases: section`,
+				`5:5 groups[0].norms | not available in this version | remove the norms: section`,
+				`6:5 groups[0].checkins | not available in this version | remove the checkins: section`,
+				`7:5 groups[0].attendance | not available in this version | remove the attendance: section`,
+				`8:5 groups[0].retention_days | not available in this version | remove the retention_days: section`}},
+		{"UnknownSection", "groups:\n  - name: a\n    platform: console\n    welcome: {text: hi}\n", nil,
+			[]string{`4:5 groups[0].welcome | unknown key "welcome" | keys here:`}},
+		{"FacilitatorsChannelIsGroupChannel", "groups:\n  - {name: a, platform: console, channel: a, facilitators_channel: a}\n", nil,
+			[]string{`2:68 groups[0].facilitators_channel | the group's own channel | private channel`}},
 		{"PastedSecretAsEnvName", "slack:\n  mode: http\n  bot_token_env: xoxb-1234567890-abcdefghijkl\n  signing_secret_env: a3f9c0d4e5b6a7c8d9e0f1a2b3c4d5e6\n", nil,
 			[]string{`3:18 slack.bot_token_env | looks like the secret itself | SLACK_BOT_TOKEN`, `4:23 slack.signing_secret_env | looks like the secret itself | SLACK_SIGNING_SECRET`}},
 		{"SeveralAtOnce", "timezone: Mars/Olympus\nlog: {level: loud}\ngroups:\n  - name: a\n    platform: console\n    capacity: -1\n    colour: blue\n", nil,
@@ -368,7 +356,7 @@ func TestExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.ConsoleEnabled() || cfg.Discord != nil || cfg.Slack != nil || len(cfg.Groups) < 2 || schedules != 3 {
+	if !cfg.ConsoleEnabled() || cfg.Discord != nil || cfg.Slack != nil || len(cfg.Groups) < 2 || schedules != 2 {
 		t.Fatalf("example: console %v discord %v slack %v groups %d schedules checked %d", cfg.ConsoleEnabled(), cfg.Discord, cfg.Slack, len(cfg.Groups), schedules)
 	}
 
@@ -476,5 +464,73 @@ func BenchmarkParseExample(b *testing.B) {
 		if _, err := config.Parse(bytes.NewReader(src), config.Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestParse_FeatureSections: a feature's section is handed to its Check as
+// a neutral node with positions; its problems are reported with the
+// others, all at once, at file:line:col; a global section is found under
+// its dotted path; the checked nodes are kept for the feature to apply.
+func TestParse_FeatureSections(t *testing.T) {
+	var sawGroup string
+	norms := bot.ConfigSection{Key: "norms", Check: func(g bot.Group, n *bot.Node, path string) []bot.ConfigProblem {
+		sawGroup = g.Name
+		var r bot.NodeReader
+		m := r.Map(n, path, []string{"template", "require"})
+		r.OneOf(m["template"], path+".template", []string{"support", "team"})
+		r.Bool(m["require"], path+".require")
+		return r.Problems
+	}}
+	phrases := bot.ConfigSection{Key: "safety.crisis_phrases", Global: true, Check: func(_ bot.Group, n *bot.Node, path string) []bot.ConfigProblem {
+		var r bot.NodeReader
+		r.Strings(n, path, `["x"]`, 10)
+		return r.Problems
+	}}
+	opts := config.Options{Sections: []bot.ConfigSection{norms, phrases}}
+	src := "safety:\n  crisis_phrases: [\"a much too long phrase\"]\ngroups:\n  - name: a\n    platform: console\n    capacity: -1\n    norms: {template: suport, require: maybe, colour: red}\n"
+	_, errs := parse(t, src, opts)
+	want := []string{
+		`tend.yaml:2:20: safety.crisis_phrases[0]: is 22 characters long — keep each to 10 characters`,
+		`tend.yaml:6:15: groups[0].capacity: -1 is out of range — write a number from 0 to 10000`,
+	}
+	got := make([]string, len(errs))
+	for i, e := range errs {
+		got[i] = e.Error()
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			t.Errorf("errors lack %q:\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	// The group had a problem of its own: its section is checked once the
+	// group is sound, so fix that and look again.
+	src = strings.Replace(src, "capacity: -1", "capacity: 5", 1)
+	_, errs = parse(t, src, opts)
+	got = got[:0]
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	for _, w := range []string{
+		`tend.yaml:7:23: groups[0].norms.template: "suport" is not one of support, team — did you mean "support"? (write one of: support, team)`,
+		`tend.yaml:7:40: groups[0].norms.require: expected true or false, got "maybe" — write true or false`,
+		`tend.yaml:7:47: groups[0].norms.colour: unknown key "colour" — keys here: template, require`,
+	} {
+		if !slices.Contains(got, w) {
+			t.Errorf("errors lack %q:\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	if sawGroup != "a" {
+		t.Errorf("the section's Check saw group %q; want a", sawGroup)
+	}
+	src = "safety:\n  crisis_phrases: [\"short\"]\ngroups:\n  - {name: a, platform: console, norms: {template: team}}\n"
+	cfg, errs := parse(t, src, opts)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if n := cfg.Groups[0].Sections["norms"]; n == nil || n.Kind != bot.NodeMap || n.Line != 4 {
+		t.Errorf("kept norms node %+v", n)
+	}
+	if n := cfg.Sections["safety.crisis_phrases"]; n == nil || len(n.Items) != 1 || n.Items[0].Value != "short" {
+		t.Errorf("kept crisis phrases %+v", n)
 	}
 }

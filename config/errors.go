@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/tend-bot/tend/bot"
 )
 
 // Error is one problem in a config file, located precisely enough for an
@@ -68,46 +70,4 @@ func (es Errors) sort() {
 
 // nearest returns the known word closest to s, when it is close enough to be
 // a likely typo.
-func nearest(s string, known []string) (string, bool) {
-	best, bestD := "", 1<<30
-	for _, k := range known {
-		d := editDistance(strings.ToLower(s), k)
-		if d < bestD {
-			best, bestD = k, d
-		}
-	}
-	limit := max(2, len(s)/3)
-	if bestD <= limit {
-		return best, true
-	}
-	// A key that contains a known one or is contained by it ("timezones",
-	// "tz" is not) is also a likely slip.
-	for _, k := range known {
-		if len(s) >= 4 && (strings.Contains(k, s) || strings.Contains(s, k)) {
-			return k, true
-		}
-	}
-	return "", false
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+func nearest(s string, known []string) (string, bool) { return bot.Nearest(s, known) }

@@ -65,13 +65,10 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 			TimeZone:  cfg.TimeZone,
 			Source:    bot.SourceConfig,
 		},
-		Reminders:     Reminders{Leads: DefaultLead(), RSVP: true},
-		Norms:         Norms{Repost: "never"},
-		Attendance:    Attendance{MinMinutes: 10, LateAfter: 10 * time.Minute, AbsenceAlertAfter: 2},
-		RetentionDays: DefaultRetentionDays,
-		Line:          deref(n).Line,
+		Reminders: Reminders{Leads: DefaultLead(), RSVP: true},
+		Line:      deref(n).Line,
 	}
-	m := d.mapping(n, path, groupKeys)
+	m := d.mapping(n, path, d.sectionKeys(groupKeys, false, ""))
 	if m == nil {
 		return g, nil, false
 	}
@@ -145,11 +142,19 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 		g.Schedule = d.decodeSchedule(e, path+".schedule", g.TimeZone)
 	}
 	d.decodeReminders(m["reminders"], path+".reminders", &g.Reminders)
-	d.decodeNorms(m["norms"], path+".norms", platform, &g.Norms)
-	d.decodeCheckIns(m["checkins"], path+".checkins", &g)
-	d.decodeAttendance(m["attendance"], path+".attendance", &g.Attendance)
-	if v, ok := d.integer(m["retention_days"], path+".retention_days", 1, 3650, "90"); ok {
-		g.RetentionDays = v
+	if s, ok := d.str(m["facilitators_channel"], path+".facilitators_channel"); ok {
+		switch {
+		case platform == bot.PlatformDiscord && !bot.IsSnowflake(s):
+			d.fail(m["facilitators_channel"].val, path+".facilitators_channel", fmt.Sprintf("%q is not a Discord channel id", s), "with Developer Mode on, right-click the private channel and Copy Channel ID")
+		case platform == bot.PlatformSlack && !bot.IsSlackID(s):
+			d.fail(m["facilitators_channel"].val, path+".facilitators_channel", fmt.Sprintf("%q is not a Slack channel id", s), "open the private channel's details in Slack and copy its Channel ID (such as G0123ABCD or C0123ABCD)")
+		case s == "" || strings.ContainsAny(s, " \t"):
+			d.fail(m["facilitators_channel"].val, path+".facilitators_channel", fmt.Sprintf("%q is not a channel", s), "write one word")
+		case bot.ChannelID(strings.TrimPrefix(s, "#")) == g.Address.Channel:
+			d.fail(m["facilitators_channel"].val, path+".facilitators_channel", "is the group's own channel, which members read", "name a private channel that only the facilitators are in, or leave it out to reach them by DM")
+		default:
+			g.FacilitatorsChannel = bot.ChannelID(strings.TrimPrefix(s, "#"))
+		}
 	}
 	if len(d.errs) > before {
 		return g, m, false
@@ -159,7 +164,9 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 		d.failErr(n, path, err, "see config.example.yaml")
 		return g, m, false
 	}
-	return g, m, true
+	// The features check their own sections, knowing the group.
+	g.Sections = d.decodeSections(m, path, false, "", g.Group, d.opts.Sections)
+	return g, m, len(d.errs) == before
 }
 
 func kinds() []string {
@@ -330,115 +337,5 @@ func (d *decoder) decodeReminders(e entry, path string, r *Reminders) {
 	}
 	if v, ok := d.boolean(m["starting_now"], path+".starting_now"); ok {
 		r.StartingNow = v
-	}
-}
-
-func (d *decoder) decodeNorms(e entry, path, platform string, n *Norms) {
-	m := d.mapping(e.val, path, normsKeys)
-	if m == nil {
-		return
-	}
-	if s, ok := d.oneOf(m["template"], path+".template", NormTemplates); ok {
-		n.Template = s
-	}
-	if v, ok := d.strs(m["items"], path+".items", `["What is shared here stays here.", "Speak from your own experience."]`); ok {
-		n.Items = v
-	}
-	if v, ok := d.boolean(m["require"], path+".require"); ok {
-		n.Require = v
-	}
-	if s, ok := d.str(m["role"], path+".role"); ok {
-		if platform != "" && platform != bot.PlatformDiscord {
-			d.fail(m["role"].val, path+".role", "roles are a Discord feature; this group is on "+platform, "remove role:; on Slack, gating invites members to the group's private channel")
-		} else if !bot.IsSnowflake(s) {
-			d.fail(m["role"].val, path+".role", fmt.Sprintf("%q is not a Discord role id", s), "with Developer Mode on, right-click the role in Server Settings → Roles and Copy Role ID")
-		} else {
-			n.Role = bot.RoleID(s)
-		}
-	}
-	if s, ok := d.oneOf(m["repost"], path+".repost", []string{"never", "each_session"}); ok {
-		n.Repost = s
-	}
-}
-
-func (d *decoder) decodeCheckIns(e entry, path string, g *Group) {
-	m := d.mapping(e.val, path, checkinsKeys)
-	if m == nil {
-		return
-	}
-	if m["at_start"].set() {
-		g.CheckIns.AtStart = d.decodePrompt(m["at_start"], path+".at_start", atStartKeys, g)
-	}
-	if m["between"].set() {
-		g.CheckIns.Between = d.decodePrompt(m["between"], path+".between", betweenKeys, g)
-	}
-	if v, ok := d.boolean(m["share_tally"], path+".share_tally"); ok {
-		g.CheckIns.ShareTally = v
-	}
-}
-
-func (d *decoder) decodePrompt(e entry, path string, keys []string, g *Group) *Prompt {
-	m := d.mapping(e.val, path, keys)
-	if m == nil {
-		return nil
-	}
-	p := &Prompt{Kind: "traffic", Delivery: "channel"}
-	if s, ok := d.oneOf(m["kind"], path+".kind", PromptKinds); ok {
-		p.Kind = s
-		if g.Privacy == bot.PrivacyMinimal && (s == "word" || s == "text") {
-			d.fail(m["kind"].val, path+".kind", "free-text check-ins are off under privacy: minimal", "use scale, traffic or choice")
-		}
-	}
-	if s, ok := d.str(m["prompt"], path+".prompt"); ok {
-		p.Text = s
-	}
-	if v, ok := d.strs(m["choices"], path+".choices", `["calm", "tired", "anxious"]`); ok {
-		p.Choices = v
-	}
-	if p.Kind == "choice" && len(p.Choices) < 2 {
-		d.fail(deref(e.val), path+".choices", "a choice check-in needs at least two choices", `add choices: such as ["calm", "tired", "anxious"]`)
-	}
-	if s, ok := d.oneOf(m["delivery"], path+".delivery", []string{"channel", "dm"}); ok {
-		p.Delivery = s
-	}
-	if v, ok := d.boolean(m["nudge"], path+".nudge"); ok {
-		p.Nudge = v
-	}
-	if contains(keys, "cron") {
-		if !m["cron"].set() {
-			d.fail(deref(e.val), path+".cron", "a between-session check-in needs its own cron", `add cron: such as "0 12 * * FRI" (Fridays at noon)`)
-		} else if s, ok := d.str(m["cron"], path+".cron"); ok {
-			p.Cron = s
-			if d.opts.CheckSchedule != nil {
-				if loc, err := bot.LoadLocation(g.TimeZone); err == nil {
-					if err := d.checkSchedule(bot.Schedule{Cron: s, Duration: time.Minute}, loc); err != nil {
-						d.failErr(m["cron"].val, path+".cron", err, `write a five-field cron expression such as "0 12 * * FRI"`)
-					}
-				}
-			}
-		}
-	}
-	return p
-}
-
-func (d *decoder) decodeAttendance(e entry, path string, a *Attendance) {
-	m := d.mapping(e.val, path, attendanceKeys)
-	if m == nil {
-		return
-	}
-	if s, ok := d.str(m["voice_channel"], path+".voice_channel"); ok {
-		a.VoiceChannel = bot.ChannelID(s)
-	}
-	if v, ok := d.integer(m["min_minutes"], path+".min_minutes", 0, 1440, "10"); ok {
-		a.MinMinutes = v
-	}
-	if v, ok := d.duration(m["late_after"], path+".late_after"); ok {
-		a.LateAfter = v
-	}
-	if v, ok := d.integer(m["absence_alert_after"], path+".absence_alert_after", 0, 100, "2 (0 for no alerts)"); ok {
-		a.AbsenceAlertAfter = v
-	}
-	if v, ok := d.boolean(m["missed_you_dm"], path+".missed_you_dm"); ok {
-		a.MissedYouDM = v
 	}
 }

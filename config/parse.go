@@ -32,6 +32,12 @@ type Options struct {
 	// package provides reminders.CheckSchedule). nil checks only the shape.
 	// It may panic on malformed input; Parse recovers.
 	CheckSchedule func(s bot.Schedule, loc *time.Location) error
+	// Sections are the config sections of the features this tend has
+	// (norms:, checkins: …): each is handed its node to check, and the
+	// node is kept in Config for the feature to apply at start. A planned
+	// feature's key that no section claims is refused as not available in
+	// this version, never accepted and ignored.
+	Sections []bot.ConfigSection
 }
 
 // Load reads and parses the file at path. Problems in the file are returned
@@ -48,23 +54,17 @@ func Load(path string, opts Options) (*Config, error) {
 }
 
 var (
-	topKeys        = []string{"timezone", "storage", "log", "owners", "discord", "slack", "console", "safety", "groups"}
-	storageKeys    = []string{"path"}
-	logKeys        = []string{"level", "format"}
-	discordKeys    = []string{"token_env", "token_file", "application_id", "guild_ids", "api_url"}
-	slackKeys      = []string{"mode", "bot_token_env", "bot_token_file", "app_token_env", "app_token_file", "signing_secret_env", "signing_secret_file", "listen", "api_url"}
-	consoleKeys    = []string{"enabled"}
-	safetyKeys     = []string{"crisis_phrases", "resources"}
-	groupKeys      = []string{"name", "platform", "channel", "guild", "kind", "admission", "capacity", "timezone", "facilitators", "privacy", "schedule", "reminders", "norms", "checkins", "attendance", "retention_days"}
-	scheduleKeys   = []string{"weekly", "cron", "duration", "starts", "until", "count", "topics", "link", "voice_channel"}
-	remindersKeys  = []string{"lead", "rsvp", "dm", "starting_now"}
-	normsKeys      = []string{"template", "items", "require", "role", "repost"}
-	checkinsKeys   = []string{"at_start", "between", "share_tally"}
-	atStartKeys    = []string{"kind", "prompt", "choices", "delivery"}
-	betweenKeys    = []string{"cron", "kind", "prompt", "choices", "delivery", "nudge"}
-	attendanceKeys = []string{"voice_channel", "min_minutes", "late_after", "absence_alert_after", "missed_you_dm"}
-
-	platforms = []string{bot.PlatformDiscord, bot.PlatformSlack, bot.PlatformConsole}
+	topKeys       = []string{"timezone", "storage", "log", "owners", "discord", "slack", "console", "safety", "groups"}
+	storageKeys   = []string{"path"}
+	logKeys       = []string{"level", "format"}
+	discordKeys   = []string{"token_env", "token_file", "application_id", "guild_ids", "api_url"}
+	slackKeys     = []string{"mode", "bot_token_env", "bot_token_file", "app_token_env", "app_token_file", "signing_secret_env", "signing_secret_file", "listen", "api_url"}
+	consoleKeys   = []string{"enabled"}
+	safetyKeys    = []string{"resources"}
+	groupKeys     = []string{"name", "platform", "channel", "guild", "kind", "admission", "capacity", "timezone", "facilitators", "facilitators_channel", "privacy", "schedule", "reminders"}
+	scheduleKeys  = []string{"weekly", "cron", "duration", "starts", "until", "count", "topics", "link", "voice_channel"}
+	remindersKeys = []string{"lead", "rsvp", "dm", "starting_now"}
+	platforms     = []string{bot.PlatformDiscord, bot.PlatformSlack, bot.PlatformConsole}
 )
 
 const zoneFix = "write an IANA name such as Europe/London, America/New_York or Australia/Sydney"
@@ -209,15 +209,8 @@ func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
 			cfg.Console.Enabled = s
 		}
 	}
-	sf := d.mapping(m["safety"].val, "safety", safetyKeys)
-	if ps, ok := d.strs(sf["crisis_phrases"], "safety.crisis_phrases", `["want to die", "kill myself"]`); ok {
-		for i, p := range ps {
-			if p == "" {
-				d.fail(deref(sf["crisis_phrases"].val).Content[i], index("safety.crisis_phrases", i), "an empty phrase would match everything", "remove it or write the phrase")
-			}
-		}
-		cfg.Safety.CrisisPhrases = ps
-	}
+	sf := d.mapping(m["safety"].val, "safety", d.sectionKeys(safetyKeys, true, "safety."))
+	cfg.Sections = d.decodeSections(sf, "safety", true, "safety.", bot.Group{}, d.opts.Sections)
 	if s, ok := d.str(sf["resources"], "safety.resources"); ok {
 		if s == "" {
 			d.fail(sf["resources"].val, "safety.resources", "is empty", "write what a member in crisis should do: local emergency number and a crisis line for your members' region")

@@ -70,44 +70,43 @@ type Store interface {
 	Roster
 }
 
-// Options configures the commands.
-type Options struct {
-	// DefaultTimeZone is the zone of a group set up without timezone: (the
-	// config's top-level timezone). Empty means UTC.
-	DefaultTimeZone string
-	// ConfigFile names the config file in refusals about groups it
-	// declares; empty says "the config file".
-	ConfigFile string
-	Logger     *slog.Logger
-}
-
 // ConfigActor is the principal that config-file changes are audited as.
 const ConfigActor bot.Principal = "system:config"
 
-type feature struct {
+// Feature is the groups feature.
+type Feature struct {
 	st   Store
-	opts Options
+	deps bot.Deps
 	log  *slog.Logger
+	b    *bot.Bot
+	// configFile names the config file in refusals about groups it
+	// declares.
+	configFile string
 }
 
-// Register adds the group and roster commands to b.
-func Register(b *bot.Bot, st Store, opts Options) error {
+var _ bot.Feature = (*Feature)(nil)
+
+// New returns the feature over its store. d.TimeZone is the zone of a
+// group set up without timezone: (the config's top-level timezone).
+func New(st Store, d bot.Deps) (*Feature, error) {
 	if st == nil {
-		return errors.New("groups: a store is required")
+		return nil, errors.New("groups: a store is required")
 	}
-	if opts.DefaultTimeZone == "" {
-		opts.DefaultTimeZone = "UTC"
+	d = d.WithDefaults()
+	if _, err := bot.LoadLocation(d.TimeZone); err != nil {
+		return nil, fmt.Errorf("groups: default time zone: %w", err)
 	}
-	if _, err := bot.LoadLocation(opts.DefaultTimeZone); err != nil {
-		return fmt.Errorf("groups: default time zone: %w", err)
+	f := &Feature{st: st, deps: d, log: d.Logger, configFile: d.ConfigFile}
+	if f.configFile == "" {
+		f.configFile = "the config file"
 	}
-	if opts.ConfigFile == "" {
-		opts.ConfigFile = "the config file"
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	f := &feature{st: st, opts: opts, log: opts.Logger}
+	return f, nil
+}
+
+// Register adds the group and roster commands to b, and the core's
+// handling of members leaving.
+func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
+	f.b = b
 	kinds := make([]string, len(bot.GroupKinds))
 	for i, k := range bot.GroupKinds {
 		kinds[i] = string(k)

@@ -95,8 +95,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = groups.Register(b, db, groups.Options{DefaultTimeZone: "Europe/London", ConfigFile: "tend.yaml", Logger: log})
+	f, err := groups.New(db, bot.Deps{Sender: sender, TimeZone: "Europe/London", ConfigFile: "tend.yaml", Logger: log})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Register(b, bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log})); err != nil {
 		t.Fatal(err)
 	}
 	return &env{t: t, db: db, bot: b, rec: recs}
@@ -539,14 +542,14 @@ func TestRegister(t *testing.T) {
 	if got := e.run("sam", "c1", "help"); strings.Contains(got, "/tend roster add") || !strings.Contains(got, "/tend group setup") {
 		t.Errorf("help for a member:\n%s", got)
 	}
-	if err := groups.Register(e.bot, e.db, groups.Options{}); err == nil {
-		t.Error("registering twice succeeded")
-	}
-	b2, err := bot.New(bot.Config{Groups: e.db, Codec: e.bot.Codec(), Sender: bot.NewSender(e.db, nil, nil, nil)})
+	again, err := groups.New(e.db, bot.Deps{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := groups.Register(b2, e.db, groups.Options{DefaultTimeZone: "Mars/Base"}); err == nil {
+	if err := again.Register(e.bot, bot.NewRunner(bot.RunnerConfig{Store: e.db})); err == nil {
+		t.Error("registering twice succeeded")
+	}
+	if _, err := groups.New(e.db, bot.Deps{TimeZone: "Mars/Base"}); err == nil {
 		t.Error("a bad default time zone was accepted")
 	}
 	// Nothing in these commands posts through the sender.

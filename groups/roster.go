@@ -62,7 +62,7 @@ func target(req *bot.Request, g bot.Group) (bot.Member, error) {
 }
 
 // rosterAdd puts a person or a code-only entry on the roster.
-func (f *feature) rosterAdd(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+func (f *Feature) rosterAdd(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
 	platform := g.Address.Platform
 	m, err := target(req, g)
@@ -130,7 +130,7 @@ func (f *feature) rosterAdd(ctx context.Context, req *bot.Request) ([]bot.Outbou
 }
 
 // rosterRemove takes a member off the roster.
-func (f *feature) rosterRemove(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+func (f *Feature) rosterRemove(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
 	platform := g.Address.Platform
 	m, err := target(req, g)
@@ -176,7 +176,7 @@ func (f *feature) rosterRemove(ctx context.Context, req *bot.Request) ([]bot.Out
 }
 
 // rosterList shows the roster and the waitlist, privately.
-func (f *feature) rosterList(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+func (f *Feature) rosterList(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
 	platform := g.Address.Platform
 	ms, err := f.st.ListMembers(ctx, g.ID)

@@ -12,7 +12,7 @@ import (
 
 // setup binds the channel to a new group, or changes the settings of the
 // group bound to it.
-func (f *feature) setup(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+func (f *Feature) setup(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	meta := req.Event.Meta()
 	if req.Arg("group") != "" {
 		return nil, bot.Errorf("/tend group setup binds the channel where you run it, so it takes no group: argument. Run it in the group's own channel.")
@@ -30,7 +30,7 @@ func (f *feature) setup(ctx context.Context, req *bot.Request) ([]bot.Outbound, 
 	return f.create(ctx, req, name)
 }
 
-func (f *feature) create(ctx context.Context, req *bot.Request, name string) ([]bot.Outbound, error) {
+func (f *Feature) create(ctx context.Context, req *bot.Request, name string) ([]bot.Outbound, error) {
 	meta := req.Event.Meta()
 	here := req.Address()
 	if !req.Owner {
@@ -53,7 +53,7 @@ func (f *feature) create(ctx context.Context, req *bot.Request, name string) ([]
 		Guild:        meta.Guild,
 		Kind:         bot.KindSupport,
 		Admission:    bot.AdmissionOpen,
-		TimeZone:     f.opts.DefaultTimeZone,
+		TimeZone:     f.deps.TimeZone,
 		Privacy:      bot.PrivacyStandard,
 		Facilitators: []bot.Principal{req.Actor.Principal()},
 		Source:       bot.SourceChat,
@@ -76,7 +76,7 @@ func (f *feature) create(ctx context.Context, req *bot.Request, name string) ([]
 }
 
 // facilitatesOn reports whether u facilitates any group on u's platform.
-func (f *feature) facilitatesOn(ctx context.Context, u bot.User) (bool, error) {
+func (f *Feature) facilitatesOn(ctx context.Context, u bot.User) (bool, error) {
 	gs, err := f.st.ListGroups(ctx)
 	if err != nil {
 		return false, err
@@ -89,12 +89,12 @@ func (f *feature) facilitatesOn(ctx context.Context, u bot.User) (bool, error) {
 	return false, nil
 }
 
-func (f *feature) update(ctx context.Context, req *bot.Request, old bot.Group, name string) ([]bot.Outbound, error) {
+func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, name string) ([]bot.Outbound, error) {
 	if !req.Owner && !old.IsFacilitator(req.Actor) {
 		return nil, bot.Errorf("This channel is group %s, and only its facilitators can change its settings. If you facilitate it, ask another facilitator or the bot's owner to add you with /tend group facilitators add.", old.Name)
 	}
 	if old.Source == bot.SourceConfig {
-		return nil, editInFile(&old, f.opts.ConfigFile)
+		return nil, editInFile(&old, f.configFile)
 	}
 	if name != old.Name {
 		return nil, bot.Errorf("This channel is already bound to group %s; a channel holds one group. To change %s, run /tend group setup name:%s here; to set up %s, run the command in the channel it will use.", old.Name, old.Name, old.Name, name)
@@ -219,7 +219,7 @@ func settingsMessage(g bot.Group) bot.Message {
 }
 
 // show describes the group.
-func (f *feature) show(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+func (f *Feature) show(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
 	ms, err := f.st.ListMembers(ctx, g.ID)
 	if err != nil {
@@ -237,7 +237,7 @@ func (f *feature) show(ctx context.Context, req *bot.Request) ([]bot.Outbound, e
 	}
 	defined := "chat: change it with /tend group setup name:" + g.Name
 	if g.Source == bot.SourceConfig {
-		defined = f.opts.ConfigFile + ": change it there and restart tend"
+		defined = f.configFile + ": change it there and restart tend"
 	}
 	msg.Fields = append(msg.Fields,
 		bot.Field{Name: "Members", Value: members + " (/tend roster list shows them)"},
@@ -248,7 +248,7 @@ func (f *feature) show(ctx context.Context, req *bot.Request) ([]bot.Outbound, e
 }
 
 // facilitators adds or removes a facilitator.
-func (f *feature) facilitators(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+func (f *Feature) facilitators(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
 	platform := g.Address.Platform
 	action := req.Arg("action")
@@ -272,7 +272,7 @@ func (f *feature) facilitators(ctx context.Context, req *bot.Request) ([]bot.Out
 		return nil, bot.Errorf("Say who: /tend group facilitators %s user:@name (or role:@role on Discord).", action)
 	}
 	if g.Source == bot.SourceConfig {
-		return nil, editInFile(&g, f.opts.ConfigFile)
+		return nil, editInFile(&g, f.configFile)
 	}
 	who := describe(platform, p)
 	by := req.Actor.Principal()

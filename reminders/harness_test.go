@@ -168,8 +168,11 @@ func (e *env) start() {
 			t.Fatal(err)
 		}
 	}
-	rm, err := Register(b, r, db, Options{Sender: sender, Logger: quiet()})
+	rm, err := New(db, bot.Deps{Sender: sender, Logger: quiet()})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rm.Register(b, r); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

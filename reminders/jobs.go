@@ -123,7 +123,7 @@ func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult,
 		rm.log.Warn("updating the RSVP count on a new reminder failed", bot.KeyGroup, g.Name, bot.KeySession, s.ID, bot.KeyErr, err)
 	}
 	note := "sent"
-	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
+	if late := lateness(now, j.DueAt); late >= lateAfter {
 		note = "sent late by " + shortDuration(late)
 	}
 	ev := sessionEvent(g, s, bot.PhaseReminderSent, j.DueAt)
@@ -241,11 +241,11 @@ func (rm *Reminders) runStart(ctx context.Context, j bot.Job) (bot.JobResult, er
 		return bot.JobResult{}, fmt.Errorf("publish started: %w", err)
 	}
 	note := "started"
-	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
+	if late := lateness(now, j.DueAt); late >= lateAfter {
 		note = "started late by " + shortDuration(late)
 	}
 	if ser.Settings.StartingNow {
-		if now.Sub(s.Start) > rm.opts.StartingNowWithin {
+		if now.Sub(s.Start) > startingNowWithin {
 			note += `; "starting now" not posted: too late`
 		} else {
 			if _, err := rm.send.Send(ctx, bot.Post("now/"+strconv.FormatInt(s.ID, 10), g.Address, startingMessage(g, s))); err != nil {
@@ -278,7 +278,7 @@ func (rm *Reminders) runEnd(ctx context.Context, j bot.Job) (bot.JobResult, erro
 		return bot.JobResult{}, fmt.Errorf("publish ended: %w", err)
 	}
 	note := "ended"
-	if late := lateness(now, j.DueAt); late >= rm.opts.LateAfter {
+	if late := lateness(now, j.DueAt); late >= lateAfter {
 		note = "ended; recorded late by " + shortDuration(late)
 	}
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil

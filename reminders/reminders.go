@@ -95,27 +95,21 @@ func DefaultSettings() Settings {
 	return Settings{Leads: slices.Clone(DefaultLeads), RSVP: true}
 }
 
-// Options configure the feature.
-type Options struct {
-	// Sender delivers posts, DMs and edits: the core's *bot.Sender, whose
-	// outbox makes each keyed post once. Required.
-	Sender bot.Deliverer
-	// Clock defaults to the Bot's clock.
-	Clock  bot.Clock
-	Logger *slog.Logger
-	// LateAfter is how late a reminder may run before it is noted as "sent
-	// late" (default 1 minute).
-	LateAfter time.Duration
-	// StartingNowWithin bounds how long after a session's start the
-	// "starting now" post is still sent (default 15 minutes).
-	StartingNowWithin time.Duration
-}
-
 // Job kinds this package handles.
 const (
 	KindReminder = "reminders.reminder"
 	KindStart    = "reminders.start"
 	KindEnd      = "reminders.end"
+)
+
+// Timing of notes and late posts.
+const (
+	// lateAfter is how late a reminder may run before it is noted as
+	// "sent late".
+	lateAfter = time.Minute
+	// startingNowWithin bounds how long after a session's start the
+	// "starting now" post is still sent.
+	startingNowWithin = 15 * time.Minute
 )
 
 // Reminders is the feature: commands, buttons and job handlers over the
@@ -127,7 +121,6 @@ type Reminders struct {
 	send   bot.Deliverer
 	clock  bot.Clock
 	log    *slog.Logger
-	opts   Options
 	// rsvpLocks serialise RSVP count updates per session (striped; a
 	// one-slot channel each, so that a waiter can give up with its ctx).
 	rsvpLocks [64]chan struct{}
@@ -136,42 +129,40 @@ type Reminders struct {
 	changes changeCounter
 }
 
-// Register wires the feature into b and r: its commands, its RSVP buttons
-// and its job handlers.
-func Register(b *bot.Bot, r *bot.Runner, st Store, opts Options) (*Reminders, error) {
-	if b == nil || r == nil || st == nil || opts.Sender == nil {
-		return nil, errors.New("reminders: register: a Bot, a Runner, a Store and Options.Sender are required")
+var _ bot.Feature = (*Reminders)(nil)
+
+// New returns the feature over its store. d.Sender is required: the core's
+// *bot.Sender, whose outbox makes each keyed post once.
+func New(st Store, d bot.Deps) (*Reminders, error) {
+	if st == nil || d.Sender == nil {
+		return nil, errors.New("reminders: a Store and Deps.Sender are required")
 	}
-	if opts.Clock == nil {
-		opts.Clock = b.Clock()
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.LateAfter <= 0 {
-		opts.LateAfter = time.Minute
-	}
-	if opts.StartingNowWithin <= 0 {
-		opts.StartingNowWithin = 15 * time.Minute
-	}
-	rm := &Reminders{b: b, runner: r, send: opts.Sender, clock: opts.Clock, log: opts.Logger, opts: opts}
+	d = d.WithDefaults()
+	rm := &Reminders{send: d.Sender, clock: d.Clock, log: d.Logger}
 	rm.st = watchedStore{Store: st, changes: &rm.changes}
 	for i := range rm.rsvpLocks {
 		rm.rsvpLocks[i] = make(chan struct{}, 1)
 	}
+	return rm, nil
+}
+
+// Register adds the feature's commands, RSVP buttons and job kinds to b
+// and r.
+func (rm *Reminders) Register(b *bot.Bot, r *bot.Runner) error {
+	rm.b, rm.runner = b, r
 	for _, k := range []bot.JobKind{
 		{Name: KindReminder, Run: rm.runReminder, Early: true, Label: reminderLabel},
 		{Name: KindStart, Run: rm.runStart, Label: func(bot.Job) string { return "start" }},
 		{Name: KindEnd, Run: rm.runEnd, Label: func(bot.Job) string { return "end" }},
 	} {
 		if err := r.Register(k); err != nil {
-			return nil, fmt.Errorf("reminders: register: %w", err)
+			return fmt.Errorf("reminders: register: %w", err)
 		}
 	}
 	if err := rm.registerCommands(); err != nil {
-		return nil, fmt.Errorf("reminders: register: %w", err)
+		return fmt.Errorf("reminders: register: %w", err)
 	}
-	return rm, nil
+	return nil
 }
 
 // ApplyConfig stores the config-declared schedule and settings of a group

@@ -21,21 +21,22 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const groupCols = `id, name, platform, channel, guild, kind, admission, capacity, timezone, privacy, source, created_at, updated_at`
+const groupCols = `id, name, platform, channel, guild, kind, admission, capacity, timezone, privacy, source, created_at, updated_at, facilitators_channel`
 
 func scanGroup(sc interface{ Scan(...any) error }) (bot.Group, error) {
 	var (
 		g                  bot.Group
-		channel            string
+		channel, fchannel  string
 		kind, adm, privacy string
 		created, updated   int64
 	)
 	err := sc.Scan(&g.ID, &g.Name, &g.Address.Platform, &channel, &g.Guild, &kind, &adm,
-		&g.Capacity, &g.TimeZone, &privacy, &g.Source, &created, &updated)
+		&g.Capacity, &g.TimeZone, &privacy, &g.Source, &created, &updated, &fchannel)
 	if err != nil {
 		return bot.Group{}, err
 	}
 	g.Address.Channel = bot.ChannelID(channel)
+	g.FacilitatorsChannel = bot.ChannelID(fchannel)
 	g.Kind = bot.GroupKind(kind)
 	g.Admission = bot.Admission(adm)
 	g.Privacy = bot.Privacy(privacy)
@@ -177,10 +178,10 @@ func (db *DB) CreateGroup(ctx context.Context, by bot.Principal, g bot.Group) (b
 
 func insertGroup(ctx context.Context, tx *sql.Tx, g bot.Group, now int64) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO groups (name, platform, channel, guild, kind, admission, capacity, timezone, privacy, source, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err := tx.QueryRowContext(ctx, `INSERT INTO groups (name, platform, channel, guild, kind, admission, capacity, timezone, privacy, source, created_at, updated_at, facilitators_channel)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		g.Name, g.Address.Platform, string(g.Address.Channel), g.Guild, string(g.Kind), string(g.Admission),
-		g.Capacity, g.TimeZone, string(g.Privacy), g.Source, now, now).Scan(&id)
+		g.Capacity, g.TimeZone, string(g.Privacy), g.Source, now, now, string(g.FacilitatorsChannel)).Scan(&id)
 	if isConstraint(err) {
 		return 0, groupConflict(ctx, tx, g)
 	}
@@ -260,9 +261,9 @@ func (db *DB) UpdateGroup(ctx context.Context, by bot.Principal, g bot.Group) (b
 
 func updateGroupRow(ctx context.Context, tx *sql.Tx, g bot.Group, now int64) error {
 	res, err := tx.ExecContext(ctx, `UPDATE groups SET name = ?, platform = ?, channel = ?, guild = ?, kind = ?, admission = ?,
-		capacity = ?, timezone = ?, privacy = ?, source = ?, updated_at = ? WHERE id = ?`,
+		capacity = ?, timezone = ?, privacy = ?, source = ?, updated_at = ?, facilitators_channel = ? WHERE id = ?`,
 		g.Name, g.Address.Platform, string(g.Address.Channel), g.Guild, string(g.Kind), string(g.Admission),
-		g.Capacity, g.TimeZone, string(g.Privacy), g.Source, now, g.ID)
+		g.Capacity, g.TimeZone, string(g.Privacy), g.Source, now, string(g.FacilitatorsChannel), g.ID)
 	if isConstraint(err) {
 		return groupConflict(ctx, tx, g)
 	}
@@ -424,5 +425,6 @@ func groupDiff(a, b bot.Group) string {
 	add("timezone", a.TimeZone, b.TimeZone)
 	add("privacy", string(a.Privacy), string(b.Privacy))
 	add("source", a.Source, b.Source)
+	add("facilitators_channel", string(a.FacilitatorsChannel), string(b.FacilitatorsChannel))
 	return strings.Join(parts, " ")
 }

@@ -20,7 +20,7 @@ func (m *Main) check() error {
 	}
 	w := m.Stdout
 	fmt.Fprintf(w, "%s: OK\n", src)
-	writeSummary(w, cfg, m.path(cfg.Storage.Path))
+	writeSummary(w, cfg, m.path(cfg.Storage.Path), m.sections())
 	if m.Count == 0 {
 		return nil
 	}
@@ -30,7 +30,7 @@ func (m *Main) check() error {
 
 // writeSummary describes cfg in a few lines an operator can check by eye.
 // It never prints secrets, only where they come from.
-func writeSummary(w io.Writer, cfg *config.Config, dbPath string) {
+func writeSummary(w io.Writer, cfg *config.Config, dbPath string, sections []bot.ConfigSection) {
 	fmt.Fprintf(w, "  database:  %s\n", dbPath)
 	fmt.Fprintf(w, "  log:       %s, %s, to standard error\n", strings.ToLower(cfg.Log.Level.String()), cfg.Log.Format)
 	fmt.Fprintf(w, "  time zone: %s (for groups that set none)\n", cfg.TimeZone)
@@ -68,7 +68,14 @@ func writeSummary(w io.Writer, cfg *config.Config, dbPath string) {
 	if cfg.Safety.Resources == config.DefaultCrisisResources {
 		resources = "resources are the built-in placeholder: set safety.resources to a crisis line for your members' region"
 	}
-	fmt.Fprintf(w, "  safety:    %d crisis phrases; %s\n", len(cfg.Safety.CrisisPhrases), resources)
+	fmt.Fprintf(w, "  safety:    %s\n", resources)
+	for _, sec := range sections {
+		if n := cfg.Sections[sec.Key]; sec.Global && n != nil && sec.Summary != nil {
+			if s := sec.Summary(bot.Group{}, n); s != "" {
+				fmt.Fprintf(w, "  %s: %s\n", sec.Key, s)
+			}
+		}
+	}
 	if len(cfg.Groups) == 0 {
 		fmt.Fprintln(w, "  groups:    none in the file (set them up in chat with /tend group setup)")
 		return
@@ -91,25 +98,12 @@ func writeSummary(w io.Writer, cfg *config.Config, dbPath string) {
 			fmt.Fprintf(w, "      series: %s\n", describeSchedule(*s))
 			fmt.Fprintf(w, "      reminders: %s\n", describeReminders(g.Reminders))
 		}
-		if g.Norms.Template != "" || len(g.Norms.Items) > 0 {
-			n := "template " + g.Norms.Template
-			if len(g.Norms.Items) > 0 {
-				n = fmt.Sprintf("%d own agreements", len(g.Norms.Items))
+		for _, sec := range sections {
+			if n := g.Sections[sec.Key]; !sec.Global && n != nil && sec.Summary != nil {
+				if s := sec.Summary(g.Group, n); s != "" {
+					fmt.Fprintf(w, "      %s: %s\n", sec.Key, s)
+				}
 			}
-			if g.Norms.Require {
-				n += ", agreement required"
-			}
-			fmt.Fprintf(w, "      norms: %s\n", n)
-		}
-		var ci []string
-		if p := g.CheckIns.AtStart; p != nil {
-			ci = append(ci, p.Kind+" at each start")
-		}
-		if p := g.CheckIns.Between; p != nil {
-			ci = append(ci, fmt.Sprintf("%s on %q by %s", p.Kind, p.Cron, p.Delivery))
-		}
-		if len(ci) > 0 {
-			fmt.Fprintf(w, "      check-ins: %s\n", strings.Join(ci, "; "))
 		}
 	}
 }

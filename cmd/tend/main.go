@@ -219,6 +219,7 @@ func (m *Main) loadConfig(flagPath string) error {
 		// Secret files given relative are found from the working directory.
 		ReadFile:      func(name string) ([]byte, error) { return os.ReadFile(m.path(name)) },
 		CheckSchedule: reminders.CheckSchedule,
+		Sections:      m.sections(),
 	}
 	path := flagPath
 	if path == "" {

@@ -161,7 +161,7 @@ func TestMain_CheckExample(t *testing.T) {
 	if code := tm.run(t, "check", "--config", example); code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, tm.stdout.String(), tm.stderr.String())
 	}
-	wantContains(t, "summary", tm.stdout.String(), "config.example.yaml: OK", "platforms: console", "groups:    2", "4 crisis phrases; resources set",
+	wantContains(t, "summary", tm.stdout.String(), "config.example.yaml: OK", "platforms: console", "groups:    2", "safety:    resources set",
 		"tuesday-support on console:tuesday-support", "weekly tue 18:00, 1h30m each", "24h and 1h before, with RSVP buttons",
 		"thursday-course on console:thursday-course", "cron 30 9 * * THU, 1h each, 8 sessions")
 	if tm.stderr.Len() != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -42,55 +43,10 @@ func (m *Main) run(ctx context.Context) error {
 	}
 
 	owners := cfg.Owners
-	var platforms []bot.Platform
-	var cons *console.Adapter
-	if cfg.ConsoleEnabled() {
-		// The person at the terminal is an owner: the first console owner
-		// configured, or "owner".
-		user := ""
-		for _, o := range owners {
-			if o.Kind() == bot.PlatformConsole {
-				user = o.ID()
-				break
-			}
-		}
-		if user == "" {
-			user = console.DefaultUser
-			owners = append(owners, bot.Principal(bot.PlatformConsole+":"+user))
-		}
-		var channels []bot.ChannelID
-		for _, g := range cfg.Groups {
-			if g.Address.Platform == bot.PlatformConsole {
-				channels = append(channels, g.Address.Channel)
-			}
-		}
-		cons, err = console.New(console.Config{
-			In: m.Stdin, Out: m.Stdout, DefaultUser: user, Channels: channels,
-			Location: m.Location, Clock: clock, Logger: log,
-		})
-		if err != nil {
-			return fmt.Errorf("start the console: %w", err)
-		}
-		platforms = append(platforms, cons)
+	platforms, cons, err := m.platforms(log, clock, &owners)
+	if err != nil {
+		return err
 	}
-	if cfg.Discord != nil {
-		p, err := newDiscord(cfg, log)
-		if err != nil {
-			return err
-		}
-		platforms = append(platforms, p)
-	}
-	if cfg.Slack != nil {
-		p, err := newSlack(cfg, log)
-		if err != nil {
-			return err
-		}
-		platforms = append(platforms, p)
-	}
-	if len(platforms) == 0 {
-		return &usageError{msg: "no platform is enabled: configure discord: or slack:, or set console: {enabled: on}"}
-	}
-
 	sender := bot.NewSender(db, codec, clock, log, platforms...)
 	sender.ReportUnreachableTo(owners)
 	jobs := newDrainStore(db)
@@ -108,14 +64,19 @@ func (m *Main) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := groups.Register(b, db, groups.Options{DefaultTimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, Logger: log}); err != nil {
-		return fmt.Errorf("register groups: %w", err)
+	deps := bot.Deps{Clock: clock, Sender: sender, Logger: log, TimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath}
+	var built []bot.Feature
+	for _, f := range features() {
+		feat, err := f.build(db, deps)
+		if err != nil {
+			return err
+		}
+		if err := feat.Register(b, runner); err != nil {
+			return err
+		}
+		built = append(built, feat)
 	}
-	rm, err := reminders.Register(b, runner, db, reminders.Options{Sender: sender, Clock: clock, Logger: log})
-	if err != nil {
-		return fmt.Errorf("register reminders: %w", err)
-	}
-	if err := m.applyConfig(ctx, db, rm); err != nil {
+	if err := m.applyConfig(ctx, db, built); err != nil {
 		return err
 	}
 	if cons != nil {
@@ -141,26 +102,92 @@ func (m *Main) run(ctx context.Context) error {
 	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs)
 }
 
-// applyConfig applies the groups and series the file declares.
-func (m *Main) applyConfig(ctx context.Context, db *store.DB, rm *reminders.Reminders) error {
+// platforms builds the configured platforms. With the console, the person
+// at the terminal is an owner: the first console owner configured, else
+// "owner", who is then added to owners.
+func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Principal) ([]bot.Platform, *console.Adapter, error) {
 	cfg := m.Config
-	if len(cfg.Groups) == 0 {
-		// Still hand earlier config groups over to chat.
-		return wrapApply(groups.ApplyConfig(ctx, db, nil))
+	var (
+		out  []bot.Platform
+		cons *console.Adapter
+	)
+	if cfg.ConsoleEnabled() {
+		user := ""
+		for _, o := range *owners {
+			if o.Kind() == bot.PlatformConsole {
+				user = o.ID()
+				break
+			}
+		}
+		if user == "" {
+			user = console.DefaultUser
+			*owners = append(slices.Clone(*owners), bot.Principal(bot.PlatformConsole+":"+user))
+		}
+		var channels []bot.ChannelID
+		for _, g := range cfg.Groups {
+			if g.Address.Platform == bot.PlatformConsole {
+				channels = append(channels, g.Address.Channel)
+			}
+		}
+		var err error
+		cons, err = console.New(console.Config{
+			In: m.Stdin, Out: m.Stdout, DefaultUser: user, Channels: channels,
+			Location: m.Location, Clock: clock, Logger: log,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("start the console: %w", err)
+		}
+		out = append(out, cons)
 	}
+	if cfg.Discord != nil {
+		p, err := newDiscord(cfg, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, p)
+	}
+	if cfg.Slack != nil {
+		p, err := newSlack(cfg, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil, nil, &usageError{msg: "no platform is enabled: configure discord: or slack:, or set console: {enabled: on}"}
+	}
+	return out, cons, nil
+}
+
+// applyConfig applies the groups the file declares, then hands each
+// feature its sections of them: the series and reminder settings to
+// reminders, and every ConfigApplier its own section.
+func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []bot.Feature) error {
+	cfg := m.Config
 	if err := groups.ApplyConfig(ctx, db, cfg.BotGroups()); err != nil {
 		return wrapApply(err)
 	}
 	for _, g := range cfg.Groups {
-		if g.Schedule == nil {
-			continue
-		}
 		stored, err := db.GroupByName(ctx, g.Name)
 		if err != nil {
 			return fmt.Errorf("apply the config: group %s: %w", g.Name, err)
 		}
-		if err := rm.ApplyConfig(ctx, stored.ID, *g.Schedule, g.Reminders); err != nil {
-			return wrapApply(fmt.Errorf("group %s: schedule: %w", g.Name, err))
+		for _, f := range feats {
+			if rm, ok := f.(*reminders.Reminders); ok && g.Schedule != nil {
+				if err := rm.ApplyConfig(ctx, stored.ID, *g.Schedule, g.Reminders); err != nil {
+					return wrapApply(fmt.Errorf("group %s: schedule: %w", g.Name, err))
+				}
+			}
+			if a, ok := f.(bot.ConfigApplier); ok {
+				for _, sec := range m.sections() {
+					if sec.Global {
+						continue
+					}
+					if err := a.ApplyConfig(ctx, stored, g.Sections[sec.Key]); err != nil {
+						return wrapApply(fmt.Errorf("group %s: %s: %w", g.Name, sec.Key, err))
+					}
+				}
+			}
 		}
 	}
 	return nil

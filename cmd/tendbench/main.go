@@ -291,12 +291,15 @@ func open(ctx context.Context, path string, plat *stubPlatform, workers int, loo
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sender := bot.NewSender(db, codec, nil, log, plat)
-	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: log})
+	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log, Workers: workers, Lookahead: lookahead})
+	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: log, Runner: r})
 	if err != nil {
 		return nil, err
 	}
-	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log, Workers: workers, Lookahead: lookahead})
-	rm, err := reminders.Register(b, r, db, reminders.Options{Sender: sender, Logger: log})
+	rm, err := reminders.New(db, bot.Deps{Sender: sender, Logger: log})
+	if err == nil {
+		err = rm.Register(b, r)
+	}
 	if err != nil {
 		return nil, err
 	}

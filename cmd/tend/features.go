@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/groups"
+	"github.com/tend-bot/tend/reminders"
+	"github.com/tend-bot/tend/store"
+)
+
+// feature is one of tend's features as this binary wires it: its config
+// section, if it has one, and its constructor over the database.
+type feature struct {
+	section func() bot.ConfigSection
+	build   func(db *store.DB, d bot.Deps) (bot.Feature, error)
+}
+
+// features lists tend's features, in the order they are registered.
+// Adding a feature is one line here.
+func features() []feature {
+	return []feature{
+		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return groups.New(db, d) }},
+		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return reminders.New(db, d) }},
+	}
+}
+
+// sections returns the config sections of the features.
+func (m *Main) sections() []bot.ConfigSection {
+	var out []bot.ConfigSection
+	for _, f := range features() {
+		if f.section != nil {
+			out = append(out, f.section())
+		}
+	}
+	return out
+}
