@@ -88,6 +88,17 @@ func NewSender(outbox OutboxStore, codec *ActionCodec, clock Clock, log *slog.Lo
 	return s
 }
 
+// Inspector returns the named platform as a ChannelInspector, when it is
+// running and can inspect channels.
+func (s *Sender) Inspector(platform string) (ChannelInspector, bool) {
+	p, ok := s.platforms[platform]
+	if !ok {
+		return nil, false
+	}
+	i, ok := p.(ChannelInspector)
+	return i, ok
+}
+
 // ErrNoKey means a post or DM was sent without an outbox key.
 var ErrNoKey = errors.New("a post or DM needs an outbox key")
 

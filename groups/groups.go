@@ -26,6 +26,9 @@ import (
 type Groups interface {
 	bot.GroupStore
 	ListGroups(ctx context.Context) ([]bot.Group, error)
+	// GroupsInGuild returns the groups on platform in a Discord guild or
+	// Slack team.
+	GroupsInGuild(ctx context.Context, platform, guild string) ([]bot.Group, error)
 	CreateGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, error)
 	// UpdateGroup changes settings, not facilitators, and returns the
 	// waitlisted members a larger capacity let in.
@@ -107,6 +110,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 // handling of members leaving.
 func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
 	f.b = b
+	b.Subscribe("groups", f.memberLeft)
 	kinds := make([]string, len(bot.GroupKinds))
 	for i, k := range bot.GroupKinds {
 		kinds[i] = string(k)
@@ -127,6 +131,7 @@ func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
 				{Name: "capacity", Description: "most active members; 0 for no limit", Type: bot.OptInt},
 				{Name: "timezone", Description: "IANA time zone, such as Europe/London"},
 				{Name: "privacy", Description: "minimal: roster by code only, no names", Choices: []string{string(bot.PrivacyStandard), string(bot.PrivacyMinimal)}},
+				{Name: "facilitators_channel", Description: "a private channel where tend tells the facilitators things; none: by DM", Type: bot.OptChannel},
 			},
 			Run: f.setup,
 		},

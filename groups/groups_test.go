@@ -28,7 +28,18 @@ type recorder struct {
 	name string
 	mu   sync.Mutex
 	outs []bot.Outbound
+	// private lists the channels that only invited people can see; a
+	// channel not listed is public.
+	private map[bot.ChannelID]bool
 }
+
+func (r *recorder) ChannelPrivate(_ context.Context, a bot.Address) (bool, error) {
+	return r.private[a.Channel], nil
+}
+func (r *recorder) InChannel(context.Context, bot.Address, bot.UserID) (bool, error) {
+	return true, nil
+}
+func (r *recorder) ChannelMembers(context.Context, bot.Address) ([]bot.User, error) { return nil, nil }
 
 func (r *recorder) Name() string { return r.name }
 
@@ -51,10 +62,11 @@ func (r *recorder) delivered() int {
 }
 
 type env struct {
-	t   *testing.T
-	db  *store.DB
-	bot *bot.Bot
-	rec []*recorder
+	t      *testing.T
+	db     *store.DB
+	bot    *bot.Bot
+	runner *bot.Runner
+	rec    []*recorder
 }
 
 const owner = "owner"
@@ -83,14 +95,16 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	recs := []*recorder{{name: bot.PlatformConsole}, {name: bot.PlatformDiscord}, {name: bot.PlatformSlack}}
+	recs := []*recorder{{name: bot.PlatformConsole}, {name: bot.PlatformDiscord}, {name: bot.PlatformSlack, private: map[bot.ChannelID]bool{"GSTAFF": true}}}
 	sender := bot.NewSender(db, codec, nil, log, recs[0], recs[1], recs[2])
+	runner := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log})
 	b, err := bot.New(bot.Config{
 		Groups: db,
-		Owners: []bot.Principal{"console:" + owner, "discord:100000000000000001"},
+		Owners: []bot.Principal{"console:" + owner, "discord:100000000000000001", "slack:UOWNER01"},
 		Codec:  codec,
 		Sender: sender,
 		Logger: log,
+		Runner: runner,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,10 +113,10 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Register(b, bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log})); err != nil {
+	if err := f.Register(b, runner); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, db: db, bot: b, rec: recs}
+	return &env{t: t, db: db, bot: b, runner: runner, rec: recs}
 }
 
 // run types "/tend <text>" as user in channel on platform and returns the

@@ -168,6 +168,13 @@ func (f *Feature) rosterRemove(ctx context.Context, req *bot.Request) ([]bot.Out
 	if err != nil {
 		return nil, err
 	}
+	if found.User != "" {
+		// Every feature hears of it: no more prompts or DMs, an access
+		// role revoked.
+		if err := f.b.PublishMemberGone(ctx, &bot.MemberGone{Group: g, User: found.User, Why: "removed by " + string(req.Actor.Principal())}); err != nil {
+			return nil, err
+		}
+	}
 	text := fmt.Sprintf("Removed %s from the roster of %s.", found.Label(platform, g.Privacy), g.Name)
 	if len(promoted) > 0 {
 		text += fmt.Sprintf(" Moved from the waitlist to the roster: %s.", labels(platform, g.Privacy, promoted))

@@ -61,6 +61,9 @@ func (f *Feature) create(ctx context.Context, req *bot.Request, name string) ([]
 	if err := applyArgs(&g, req); err != nil {
 		return nil, err
 	}
+	if err := f.b.CheckFacilitatorsChannel(ctx, g, g.FacilitatorsChannel); err != nil {
+		return nil, err
+	}
 	created, err := f.st.CreateGroup(ctx, req.Actor.Principal(), g)
 	if errors.Is(err, bot.ErrConflict) {
 		return nil, &bot.UserError{Msg: "Another group took that name or this channel a moment ago. Run /tend group show here to see which, then try again with another name if needed.", Err: err}
@@ -102,6 +105,11 @@ func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, n
 	g := old
 	if err := applyArgs(&g, req); err != nil {
 		return nil, err
+	}
+	if g.FacilitatorsChannel != old.FacilitatorsChannel {
+		if err := f.b.CheckFacilitatorsChannel(ctx, g, g.FacilitatorsChannel); err != nil {
+			return nil, err
+		}
 	}
 	if g.Privacy == bot.PrivacyMinimal && old.Privacy != bot.PrivacyMinimal {
 		ms, err := f.st.ListMembers(ctx, g.ID)
@@ -150,7 +158,7 @@ func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, n
 // sameSettings compares the settings setup can change.
 func sameSettings(a, b bot.Group) bool {
 	return a.Kind == b.Kind && a.Admission == b.Admission && a.Capacity == b.Capacity &&
-		a.TimeZone == b.TimeZone && a.Privacy == b.Privacy
+		a.TimeZone == b.TimeZone && a.Privacy == b.Privacy && a.FacilitatorsChannel == b.FacilitatorsChannel
 }
 
 // applyArgs sets the settings given as arguments and checks the result.
@@ -176,6 +184,20 @@ func applyArgs(g *bot.Group, req *bot.Request) error {
 	}
 	if v := req.Arg("privacy"); v != "" {
 		g.Privacy = bot.Privacy(v)
+	}
+	switch v := strings.TrimSpace(req.Arg("facilitators_channel")); {
+	case v == "":
+	case strings.EqualFold(v, "none"):
+		g.FacilitatorsChannel = ""
+	default:
+		ch, ok := bot.ParseChannelMention(v)
+		if !ok && !strings.ContainsAny(v, " <>") {
+			ch, ok = bot.ChannelID(strings.TrimPrefix(v, "#")), true
+		}
+		if !ok || ch == "" {
+			return bot.Errorf("facilitators_channel:%s does not name a channel: mention it (#staff-room), give its id, or write none to reach the facilitators by DM.", v)
+		}
+		g.FacilitatorsChannel = ch
 	}
 	if err := g.Validate(); err != nil {
 		return bot.Errorf("%s.", capitalize(err.Error()))
@@ -215,6 +237,7 @@ func settingsMessage(g bot.Group) bot.Message {
 		{Name: "Time zone", Value: g.TimeZone, Inline: true},
 		{Name: "Privacy", Value: string(g.Privacy), Inline: true},
 		{Name: "Facilitators", Value: describeAll(g.Address.Platform, g.Facilitators)},
+		{Name: "Facilitators are told privately", Value: facilitatorsReach(g)},
 	}}
 }
 
@@ -300,4 +323,12 @@ func (f *Feature) facilitators(ctx context.Context, req *bot.Request) ([]bot.Out
 		return nil, err
 	}
 	return []bot.Outbound{bot.Reply(fmt.Sprintf("%s is no longer a facilitator of %s.", who, g.Name))}, nil
+}
+
+// facilitatorsReach says where tend tells the facilitators things.
+func facilitatorsReach(g bot.Group) string {
+	if g.FacilitatorsChannel == "" {
+		return "by DM to each facilitator"
+	}
+	return "in " + channelName(bot.Address{Platform: g.Address.Platform, Channel: g.FacilitatorsChannel}) + " (private)"
 }

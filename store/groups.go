@@ -101,9 +101,21 @@ func (db *DB) GroupByName(ctx context.Context, name string) (bot.Group, error) {
 	return getGroup(ctx, db.sql, fmt.Sprintf("group %q", name), `name = ?`, name)
 }
 
+// GroupsInGuild returns the groups on platform whose guild (a Discord
+// server, a Slack team) is guild, by name.
+func (db *DB) GroupsInGuild(ctx context.Context, platform, guild string) ([]bot.Group, error) {
+	return db.listGroups(ctx, `WHERE platform = ? AND guild = ? AND guild != ''`, platform, guild)
+}
+
 // ListGroups returns every group, with its facilitators, ordered by name.
 func (db *DB) ListGroups(ctx context.Context) ([]bot.Group, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+groupCols+` FROM groups ORDER BY name`)
+	return db.listGroups(ctx, "")
+}
+
+// listGroups returns the groups matching where (a WHERE clause or ""),
+// with their facilitators, ordered by name.
+func (db *DB) listGroups(ctx context.Context, where string, args ...any) ([]bot.Group, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+groupCols+` FROM groups `+where+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list groups: %w", err)
 	}
@@ -124,7 +136,14 @@ func (db *DB) ListGroups(ctx context.Context) ([]bot.Group, error) {
 	}
 	// One query for every facilitator, after the groups' rows are closed:
 	// the pool has a single connection.
-	frows, err := db.sql.QueryContext(ctx, `SELECT group_id, principal FROM group_facilitators ORDER BY group_id, principal`)
+	if len(gs) == 0 {
+		return nil, nil
+	}
+	q := `SELECT group_id, principal FROM group_facilitators ORDER BY group_id, principal`
+	if where != "" {
+		q = `SELECT group_id, principal FROM group_facilitators WHERE group_id IN (SELECT id FROM groups ` + where + `) ORDER BY group_id, principal`
+	}
+	frows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list facilitators: %w", err)
 	}

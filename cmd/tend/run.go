@@ -99,7 +99,19 @@ func (m *Main) run(ctx context.Context) error {
 		log.Warn("safety.resources is the built-in placeholder; set it to a crisis line for your members' region")
 	}
 	log.Info("tend started", "version", buildVersion(), "database", dbPath, "platforms", len(platforms), "groups", len(cfg.Groups))
-	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs)
+	var beside []func(context.Context)
+	for _, f := range built {
+		if g, ok := f.(*groups.Feature); ok {
+			// Advisory, beside the platforms: every message to the
+			// facilitators checks again.
+			beside = append(beside, func(ctx context.Context) {
+				cctx, cancel := context.WithTimeout(ctx, time.Minute)
+				defer cancel()
+				g.CheckFacilitatorsChannels(cctx)
+			})
+		}
+	}
+	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs, beside...)
 }
 
 // platforms builds the configured platforms. With the console, the person
@@ -203,14 +215,18 @@ func wrapApply(err error) error {
 	return fmt.Errorf("apply the config: %w", err)
 }
 
-// serve runs the platforms and the job runner until ctx is done, a platform
+// serve runs the platforms, the job runner and the beside tasks (which
+// end by themselves) until ctx is done, a platform
 // fails, or the console — when it is the only platform — reaches the end of
 // its input, after which the work due at that moment is let finish.
-func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore) error {
+func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore, beside ...func(context.Context)) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return runner.Run(gctx) })
+	for _, f := range beside {
+		g.Go(func() error { f(gctx); return nil })
+	}
 	consoleOnly := cons != nil && len(platforms) == 1
 	for _, p := range platforms {
 		g.Go(func() error {

@@ -29,3 +29,6 @@ CREATE INDEX jobs_session ON jobs (session_id, due_at) WHERE session_id IS NOT N
 -- summaries, "could not reach a member"): a private channel; '' means a DM
 -- to each facilitator.
 ALTER TABLE groups ADD COLUMN facilitators_channel TEXT NOT NULL DEFAULT '';
+
+-- A member leaving a Discord server leaves every group in it.
+CREATE INDEX groups_guild ON groups (platform, guild) WHERE guild != '';

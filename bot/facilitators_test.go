@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// inspectPlatform is a recPlatform that can tell which channels are
+// private.
+type inspectPlatform struct {
+	*recPlatform
+	private map[ChannelID]bool
+}
+
+func (p inspectPlatform) ChannelPrivate(_ context.Context, a Address) (bool, error) {
+	v, ok := p.private[a.Channel]
+	if !ok {
+		return false, Unreachable("no such channel %s", a.Channel)
+	}
+	return v, nil
+}
+func (p inspectPlatform) InChannel(context.Context, Address, UserID) (bool, error) { return false, nil }
+func (p inspectPlatform) ChannelMembers(context.Context, Address) ([]User, error)  { return nil, nil }
+
+func newNotifyFixture(t *testing.T, g Group, closed ...UserID) (*Bot, *recPlatform) {
+	t.Helper()
+	codec, err := NewActionCodec([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recPlatform{name: "slack", fail: func(o Outbound) error {
+		for _, u := range closed {
+			if o.Kind == OutDM && o.User == u {
+				return Unreachable("DMs closed")
+			}
+		}
+		return nil
+	}}
+	plat := inspectPlatform{recPlatform: rec, private: map[ChannelID]bool{"GSTAFF": true, "CPUBLIC": false}}
+	sender := NewSender(&memOutbox{}, codec, nil, discardLog, plat)
+	b, err := New(Config{Groups: &memGroups{groups: []Group{g}}, Owners: []Principal{"slack:UOWNER", "discord:1234567"}, Codec: codec, Sender: sender, Logger: discardLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, rec
+}
+
+func slackGroup(ch ChannelID, facilitators ...Principal) Group {
+	return Group{ID: 3, Name: "clinic", Address: Address{Platform: "slack", Channel: "CGROUP"}, Kind: KindTherapy,
+		Admission: AdmissionClosed, TimeZone: "UTC", Privacy: PrivacyMinimal, Facilitators: facilitators, FacilitatorsChannel: ch}
+}
+
+func TestTellFacilitators(t *testing.T) {
+	ctx := context.Background()
+	msg := Message{Title: "Check-in summary", Text: "C-014 passed"}
+
+	t.Run("PrivateChannel", func(t *testing.T) {
+		b, rec := newNotifyFixture(t, slackGroup("GSTAFF", "slack:UFAC1", "slack:UFAC2"))
+		for range 2 {
+			r, err := b.TellFacilitators(ctx, slackGroup("GSTAFF", "slack:UFAC1", "slack:UFAC2"), "summary/1", msg)
+			if err != nil || !r.Channel || r.DMs != 0 {
+				t.Fatalf("reach %+v, %v; want the private channel", r, err)
+			}
+		}
+		d := rec.delivered()
+		if len(d) != 1 || d[0].Kind != OutPost || d[0].To.Channel != "GSTAFF" {
+			t.Fatalf("delivered %+v; want one post in the private channel, once", d)
+		}
+	})
+
+	t.Run("PublicChannelRefused", func(t *testing.T) {
+		g := slackGroup("CPUBLIC", "slack:UFAC1", "slack:UFAC2")
+		b, rec := newNotifyFixture(t, g)
+		if err := b.CheckFacilitatorsChannel(ctx, g, "CPUBLIC"); err == nil || !strings.Contains(err.Error(), "not private") {
+			t.Fatalf("check of a public channel: %v; want refused as not private", err)
+		}
+		if err := b.CheckFacilitatorsChannel(ctx, g, "CGROUP"); err == nil || !strings.Contains(err.Error(), "own channel") {
+			t.Fatalf("check of the group's own channel: %v", err)
+		}
+		r, err := b.TellFacilitators(ctx, g, "summary/1", msg)
+		if err != nil || r.Channel || r.DMs != 2 {
+			t.Fatalf("reach %+v, %v; want DMs, not the public channel", r, err)
+		}
+		var dms, owner int
+		for _, o := range rec.delivered() {
+			switch {
+			case o.Kind == OutPost:
+				t.Fatalf("posted in a channel: %+v", o)
+			case o.Kind == OutDM && o.User == "UOWNER":
+				owner++
+				if !strings.Contains(o.Message.Text, "not private") {
+					t.Errorf("owner notice %q", o.Message.Text)
+				}
+			case o.Kind == OutDM:
+				dms++
+				if o.Message.Text != msg.Text {
+					t.Errorf("facilitator DM %+v", o.Message)
+				}
+			}
+		}
+		if dms != 2 || owner != 1 {
+			t.Fatalf("%d facilitator DMs, %d owner notices; want 2 and 1", dms, owner)
+		}
+	})
+
+	t.Run("ClosedDMs", func(t *testing.T) {
+		g := slackGroup("", "slack:UFAC1", "slack:UFAC2", "role:999")
+		b, rec := newNotifyFixture(t, g, "UFAC2")
+		r, err := b.TellFacilitators(ctx, g, "alert/7", msg)
+		if err != nil || r.DMs != 1 || len(r.Unreachable) != 1 || r.Unreachable[0] != "slack:UFAC2" {
+			t.Fatalf("reach %+v, %v", r, err)
+		}
+		for _, o := range rec.delivered() {
+			if o.Kind == OutPost {
+				t.Fatalf("a closed DM fell back to a channel post: %+v", o)
+			}
+			if o.Kind == OutDM && o.User == "UOWNER" && !strings.Contains(o.Message.Text, "<@UFAC2>") {
+				t.Errorf("owner notice does not name the facilitator: %q", o.Message.Text)
+			}
+		}
+	})
+
+	t.Run("NobodyButOwners", func(t *testing.T) {
+		g := slackGroup("", "role:999")
+		b, rec := newNotifyFixture(t, g)
+		r, err := b.TellFacilitators(ctx, g, "alert/8", msg)
+		if err != nil || !r.Owners || r.DMs != 0 {
+			t.Fatalf("reach %+v, %v; want the owners told instead", r, err)
+		}
+		d := rec.delivered()
+		if len(d) != 1 || d[0].User != "UOWNER" || !strings.Contains(d[0].Message.Title, "clinic") {
+			t.Fatalf("delivered %+v; want the slack owner, with the group named", d)
+		}
+	})
+
+	t.Run("TransientRetried", func(t *testing.T) {
+		g := slackGroup("", "slack:UFAC1")
+		b, rec := newNotifyFixture(t, g)
+		rec.fail = func(Outbound) error { return errors.New("503") }
+		if _, err := b.TellFacilitators(ctx, g, "alert/9", msg); err == nil {
+			t.Fatal("a transient failure was swallowed; the calling job must retry")
+		}
+	})
+}

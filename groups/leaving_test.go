@@ -1,0 +1,132 @@
+package groups_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// TestFacilitatorsChannel_MustBePrivate: group setup refuses a public
+// channel (and the group's own) as the facilitators' channel, and takes a
+// private one.
+func TestFacilitatorsChannel_MustBePrivate(t *testing.T) {
+	e := newEnv(t)
+	if got := e.runOn(bot.PlatformSlack, "UOWNER01", "CGROUP1", "group setup name:clinic facilitators_channel:<#CPUBLIC|general>"); !strings.Contains(got, "not private") {
+		t.Fatalf("a public facilitators' channel: %s", got)
+	}
+	if _, err := e.db.GroupByName(t.Context(), "clinic"); err == nil {
+		t.Fatal("the group was created with a public facilitators' channel")
+	}
+	if got := e.runOn(bot.PlatformSlack, "UOWNER01", "CGROUP1", "group setup name:clinic facilitators_channel:CGROUP1"); !strings.Contains(got, "own channel") {
+		t.Fatalf("the group's own channel as the facilitators' channel: %s", got)
+	}
+	if got := e.runOn(bot.PlatformSlack, "UOWNER01", "CGROUP1", "group setup name:clinic facilitators_channel:<#GSTAFF|staff>"); !strings.Contains(got, "now group clinic") {
+		t.Fatalf("a private facilitators' channel: %s", got)
+	}
+	g, err := e.db.GroupByName(t.Context(), "clinic")
+	if err != nil || g.FacilitatorsChannel != "GSTAFF" {
+		t.Fatalf("group %+v, %v; want the private channel kept", g, err)
+	}
+	if got := e.runOn(bot.PlatformSlack, "UOWNER01", "CGROUP1", "group setup name:clinic facilitators_channel:CPUBLIC"); !strings.Contains(got, "not private") {
+		t.Fatalf("changing to a public channel: %s", got)
+	}
+	if got := e.runOn(bot.PlatformSlack, "UOWNER01", "CGROUP1", "group setup name:clinic facilitators_channel:none"); !strings.Contains(got, "by DM to each facilitator") {
+		t.Fatalf("back to DMs: %s", got)
+	}
+}
+
+// TestMemberGone_ReachesEveryFeature: a member leaving the group's channel,
+// the server, or being removed from the roster reaches every feature's
+// MemberGone subscriber, each in its own durable job, and gives up their
+// place on the roster to the first on the waitlist.
+func TestMemberGone_ReachesEveryFeature(t *testing.T) {
+	e := newEnv(t)
+	type seen struct{ feature, group, user, why string }
+	var (
+		mu  sync.Mutex
+		got []seen
+		hit = make(chan struct{}, 100)
+	)
+	for _, name := range []string{"norms-like", "checkins-like"} {
+		if err := e.bot.OnMemberGone(name, func(_ context.Context, ev *bot.MemberGone) ([]bot.Outbound, error) {
+			mu.Lock()
+			got = append(got, seen{name, ev.Group.Name, string(ev.User), ev.Why})
+			mu.Unlock()
+			hit <- struct{}{}
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.runner.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	wait := func(n int) {
+		t.Helper()
+		for range n {
+			select {
+			case <-hit:
+			case <-time.After(10 * time.Second):
+				t.Fatalf("timed out waiting for subscribers; saw %+v", got)
+			}
+		}
+	}
+
+	e.run(owner, "room", "group setup name:support capacity:1")
+	e.run(owner, "room", "roster add user:sam")
+	e.run(owner, "room", "roster add user:kim") // waitlisted: capacity 1
+	e.bot.Handle(t.Context(), &bot.MemberLeft{EventMeta: bot.EventMeta{Platform: bot.PlatformConsole, Channel: "room", User: bot.User{Platform: bot.PlatformConsole, ID: "sam"}}})
+	wait(2)
+	sam, err := e.db.MemberByUser(t.Context(), mustGroup(t, e, "support").ID, "sam")
+	if err != nil || sam.Status != bot.MemberRemoved {
+		t.Fatalf("sam after leaving: %+v, %v; want removed", sam, err)
+	}
+	kim, _ := e.db.MemberByUser(t.Context(), mustGroup(t, e, "support").ID, "kim")
+	if kim.Status != bot.MemberActive {
+		t.Fatalf("kim after sam left: %s; want let in from the waitlist", kim.Status)
+	}
+
+	// Discord: leaving the server leaves every group in it.
+	e.runOn(bot.PlatformDiscord, "100000000000000001", "200000000000000001", "group setup name:one")
+	e.runOn(bot.PlatformDiscord, "100000000000000001", "200000000000000002", "group setup name:two")
+	e.bot.Handle(t.Context(), &bot.MemberLeft{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Guild: "guild1", User: bot.User{Platform: bot.PlatformDiscord, ID: "300000000000000003"}}})
+	wait(4)
+
+	e.run(owner, "room", "roster remove user:kim")
+	wait(2)
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := map[seen]bool{
+		{"norms-like", "support", "sam", "left the channel"}:               true,
+		{"checkins-like", "support", "sam", "left the channel"}:            true,
+		{"norms-like", "one", "300000000000000003", "left the server"}:     true,
+		{"checkins-like", "one", "300000000000000003", "left the server"}:  true,
+		{"norms-like", "two", "300000000000000003", "left the server"}:     true,
+		{"checkins-like", "two", "300000000000000003", "left the server"}:  true,
+		{"norms-like", "support", "kim", "removed by console:" + owner}:    true,
+		{"checkins-like", "support", "kim", "removed by console:" + owner}: true,
+	}
+	if len(got) != len(want) {
+		t.Errorf("saw %d events; want %d: %+v", len(got), len(want), got)
+	}
+	for _, s := range got {
+		if !want[s] {
+			t.Errorf("unexpected event %+v", s)
+		}
+	}
+}
+
+func mustGroup(t *testing.T, e *env, name string) bot.Group {
+	t.Helper()
+	g, err := e.db.GroupByName(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
