@@ -11,12 +11,16 @@ import (
 )
 
 // Action is what a button or modal carries back to the core: which handler
-// (Name, such as "rsvp.yes"), for which group, and a feature-specific
-// reference (such as a session id).
+// (Name, such as "rsvp.yes"), for which group, for whom, and a
+// feature-specific reference (such as a session id).
 type Action struct {
 	Name  string
 	Group int64
-	Ref   string
+	// User is the one person the button was sent to, when it was sent to
+	// one person: a DM, or a private (ephemeral) reply. Only they may
+	// press it. The core fills it in when it seals those buttons.
+	User UserID
+	Ref  string
 }
 
 // ActionCodec turns Actions into opaque ids for platforms (Discord custom_id,
@@ -31,7 +35,12 @@ type ActionCodec struct {
 // MaxActionIDLen is the longest id Encode returns: Discord's custom_id limit.
 const MaxActionIDLen = 100
 
-const actionVersion = "t1"
+// Action id versions: t1 (name, group, ref) is still read, for buttons on
+// messages posted before t2 added the recipient.
+const (
+	actionV1 = "t1"
+	actionV2 = "t2"
+)
 
 // ErrBadAction means an action id was malformed or failed its integrity
 // check.
@@ -45,12 +54,12 @@ func NewActionCodec(key []byte) (*ActionCodec, error) {
 	return &ActionCodec{key: append([]byte(nil), key...)}, nil
 }
 
-// Encode returns the id for a. Name and Ref may not contain '|'.
+// Encode returns the id for a. Name, User and Ref may not contain '|'.
 func (c *ActionCodec) Encode(a Action) (string, error) {
-	if a.Name == "" || strings.Contains(a.Name, "|") || strings.Contains(a.Ref, "|") {
-		return "", fmt.Errorf("action %q/%q: name must be set and neither may contain '|'", a.Name, a.Ref)
+	if a.Name == "" || strings.Contains(a.Name, "|") || strings.Contains(a.Ref, "|") || strings.Contains(string(a.User), "|") {
+		return "", fmt.Errorf("action %q/%q: name must be set and none of name, user, ref may contain '|'", a.Name, a.Ref)
 	}
-	body := actionVersion + "|" + a.Name + "|" + strconv.FormatInt(a.Group, 36) + "|" + a.Ref
+	body := actionV2 + "|" + a.Name + "|" + strconv.FormatInt(a.Group, 36) + "|" + string(a.User) + "|" + a.Ref
 	id := body + "|" + c.mac(body)
 	if len(id) > MaxActionIDLen {
 		return "", fmt.Errorf("action id for %q is %d characters; the limit is %d", a.Name, len(id), MaxActionIDLen)
@@ -69,14 +78,18 @@ func (c *ActionCodec) Decode(id string) (Action, error) {
 		return Action{}, ErrBadAction
 	}
 	parts := strings.Split(body, "|")
-	if len(parts) != 4 || parts[0] != actionVersion {
+	switch {
+	case len(parts) == 4 && parts[0] == actionV1:
+		parts = []string{parts[0], parts[1], parts[2], "", parts[3]}
+	case len(parts) == 5 && parts[0] == actionV2:
+	default:
 		return Action{}, ErrBadAction
 	}
 	g, err := strconv.ParseInt(parts[2], 36, 64)
-	if err != nil {
+	if err != nil || parts[1] == "" {
 		return Action{}, ErrBadAction
 	}
-	return Action{Name: parts[1], Group: g, Ref: parts[3]}, nil
+	return Action{Name: parts[1], Group: g, User: UserID(parts[3]), Ref: parts[4]}, nil
 }
 
 func (c *ActionCodec) mac(body string) string {
@@ -87,11 +100,25 @@ func (c *ActionCodec) mac(body string) string {
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:12])
 }
 
-// Seal fills in the ID of every button and modal in out.
+// Seal fills in the ID of every button and modal in out. The buttons of a
+// DM are bound to its recipient (Action.User), so that only they can press
+// them; SealFor binds a private reply's to the person it answers.
 func (c *ActionCodec) Seal(out *Outbound) error {
+	if out.Kind == OutDM {
+		return c.SealFor(out, out.User)
+	}
+	return c.SealFor(out, "")
+}
+
+// SealFor is Seal with every button and modal bound to user (unless it
+// names a recipient already, or user is empty).
+func (c *ActionCodec) SealFor(out *Outbound, user UserID) error {
 	if len(out.Message.Buttons) > 0 {
 		btns := make([]Button, len(out.Message.Buttons))
 		for i, b := range out.Message.Buttons {
+			if b.Action.User == "" {
+				b.Action.User = user
+			}
 			id, err := c.Encode(b.Action)
 			if err != nil {
 				return err
@@ -103,6 +130,9 @@ func (c *ActionCodec) Seal(out *Outbound) error {
 	}
 	if out.Modal != nil {
 		m := *out.Modal
+		if m.Action.User == "" {
+			m.Action.User = user
+		}
 		id, err := c.Encode(m.Action)
 		if err != nil {
 			return err

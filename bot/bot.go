@@ -14,6 +14,16 @@ import (
 	"time"
 )
 
+// MemberFinder finds a group's roster entry for a platform account;
+// *store.DB implements it. A missing entry wraps ErrNotFound.
+type MemberFinder interface {
+	MemberByUser(ctx context.Context, groupID int64, user UserID) (Member, error)
+}
+
+// ApplicantCheck reports whether user was welcomed to group g and waits to
+// be admitted (the norms feature registers one).
+type ApplicantCheck func(ctx context.Context, g Group, user UserID) (bool, error)
+
 // GroupStore finds groups. Each method returns an error wrapping ErrNotFound
 // when there is no such group.
 type GroupStore interface {
@@ -56,6 +66,9 @@ type Config struct {
 	// Sessions reads sessions for session events; nil uses Groups when it
 	// implements SessionFinder.
 	Sessions SessionFinder
+	// Members reads rosters, to tell members from outsiders; nil uses
+	// Groups when it implements MemberFinder.
+	Members MemberFinder
 	// Resources are the operator's crisis resources (safety.resources),
 	// shown privately to a member who may be in crisis, including when
 	// tend fails to take in what they sent.
@@ -76,6 +89,15 @@ type Bot struct {
 	subs        []namedSub
 	sessionSubs []sessionSub
 	goneSubs    []goneSub
+	applicants  ApplicantCheck
+}
+
+// SetApplicantCheck registers how to tell an applicant (see
+// Request.Applicant). Call it before the first event.
+func (b *Bot) SetApplicantCheck(f ApplicantCheck) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.applicants = f
 }
 
 type namedSub struct {
@@ -98,6 +120,7 @@ func New(cfg Config) (*Bot, error) {
 	err := b.Register(CommandSpec{
 		Path:    "help",
 		Summary: "What you can do here",
+		Access:  AccessAnyone,
 		Group:   GroupOptional,
 		Options: []Option{{Name: "topic", Description: "a command word such as session or roster", Positional: true}},
 		Run:     b.help,
@@ -236,7 +259,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 		log.Error("handling event failed", "event", fmt.Sprintf("%T", ev), KeyErr, err)
 		return []Outbound{Reply(apology)}
 	}
-	return b.split(ctx, outs, log)
+	return b.split(ctx, outs, m.User.ID, log)
 }
 
 // passiveFailed handles a subscriber failing on an inbound event that is
@@ -248,7 +271,7 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 // crisis resources.
 func (b *Bot) passiveFailed(ctx context.Context, ev Event, outs []Outbound, err error, log *slog.Logger) []Outbound {
 	log.Error("a reaction to an event failed", "event", fmt.Sprintf("%T", ev), KeyErr, err)
-	replies := b.split(ctx, outs, log)
+	replies := b.split(ctx, outs, ev.Meta().User.ID, log)
 	if _, dm := ev.(*DirectMessage); dm && len(replies) == 0 {
 		msg := "Sorry, tend could not take in your message just now. It has been logged for the operator."
 		if b.cfg.Resources != "" {
@@ -289,10 +312,18 @@ func recoverInto(err *error) {
 }
 
 // split returns the replies and sends the rest. Buttons are sealed.
-func (b *Bot) split(ctx context.Context, outs []Outbound, log *slog.Logger) []Outbound {
+func (b *Bot) split(ctx context.Context, outs []Outbound, actor UserID, log *slog.Logger) []Outbound {
 	var replies []Outbound
 	for _, o := range outs {
-		if err := b.cfg.Codec.Seal(&o); err != nil {
+		// A private reply's buttons and forms belong to the person it
+		// answers.
+		var err error
+		if (o.Kind == OutReply && o.Ephemeral) || o.Kind == OutModal {
+			err = b.cfg.Codec.SealFor(&o, actor)
+		} else {
+			err = b.cfg.Codec.Seal(&o)
+		}
+		if err != nil {
 			log.Error("sealing buttons failed", KeyErr, err)
 			continue
 		}
@@ -337,6 +368,9 @@ func (b *Bot) handleCommand(ctx context.Context, e *Command) ([]Outbound, error)
 	if err := b.resolveGroup(ctx, spec, req, args["group"], e.Address()); err != nil {
 		return nil, err
 	}
+	if err := b.admitApplicant(ctx, spec.Access, spec.Applicants, req); err != nil {
+		return nil, err
+	}
 	if err := b.permit(spec.Access, "/tend "+spec.Path, req); err != nil {
 		return nil, err
 	}
@@ -344,9 +378,10 @@ func (b *Bot) handleCommand(ctx context.Context, e *Command) ([]Outbound, error)
 }
 
 func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action, values map[string]string) ([]Outbound, error) {
+	m := ev.Meta()
 	a, err := b.cfg.Codec.Decode(id)
 	if err != nil {
-		b.log.Warn("refused a button or form with a bad id", KeyPlatform, ev.Meta().Platform, KeyUser, string(ev.Meta().User.ID))
+		b.log.Warn("refused a button or form with a bad id", KeyPlatform, m.Platform, KeyUser, string(m.User.ID))
 		return nil, &UserError{Msg: "This button is not valid: it may come from an old or altered message. Use the latest message, or ask a facilitator to post it again."}
 	}
 	*act = a
@@ -356,8 +391,13 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 	if !ok {
 		return nil, &UserError{Msg: "This button no longer does anything. Use the latest message, or try /tend help."}
 	}
-	req := &Request{Event: ev, Actor: ev.Meta().User, Action: a, Values: values, Now: b.cfg.Clock.Now()}
+	req := &Request{Event: ev, Actor: m.User, Action: a, Values: values, Now: b.cfg.Clock.Now()}
 	req.Owner = b.IsOwner(req.Actor)
+	// A button sent to one person (a DM, a private reply) is theirs alone.
+	if a.User != "" && a.User != m.User.ID {
+		b.log.Warn("refused a button sent to someone else", KeyPlatform, m.Platform, KeyUser, string(m.User.ID), "action", a.Name)
+		return nil, &UserError{Msg: "This button was sent to someone else, so it does nothing for you. /tend help shows what you can do here."}
+	}
 	if a.Group != 0 {
 		g, err := b.cfg.Groups.GroupByID(ctx, a.Group)
 		if errors.Is(err, ErrNotFound) {
@@ -365,16 +405,99 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 		} else if err != nil {
 			return nil, err
 		}
-		if g.Address.Platform != ev.Meta().Platform {
+		if g.Address.Platform != m.Platform {
 			return nil, &UserError{Msg: "This button is not valid here."}
+		}
+		switch {
+		case m.DM && a.User == "":
+			// A DM binds no group: only a button naming its recipient
+			// can act on one.
+			return nil, &UserError{Msg: "This button is from an older message and cannot be used here. Use the newest message, or the /tend commands in the group's channel."}
+		case !m.DM:
+			// In a channel, an action acts only on the group bound to
+			// that channel.
+			bound, err := b.cfg.Groups.GroupByAddress(ctx, m.Address())
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			if err != nil || bound.ID != g.ID {
+				b.log.Warn("refused a button of another group's message", KeyPlatform, m.Platform, KeyChannel, string(m.Channel), KeyUser, string(m.User.ID), "action", a.Name)
+				return nil, &UserError{Msg: "This button does not belong to this channel's group, so it changed nothing. Use the buttons on this channel's own messages."}
+			}
 		}
 		req.Group = &g
 		req.Facilitator = req.Owner || g.IsFacilitator(req.Actor)
+		if req.Member, err = b.isMember(ctx, g, req); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.admitApplicant(ctx, spec.Access, spec.Applicants, req); err != nil {
+		return nil, err
 	}
 	if err := b.permit(spec.Access, "this button", req); err != nil {
 		return nil, err
 	}
 	return spec.Run(ctx, req)
+}
+
+// isMember reports whether the actor of req belongs to g: a facilitator or
+// owner, an active roster entry, or someone in g's channel on its platform
+// (asked of the platform when it can tell; otherwise, acting in the
+// channel itself counts).
+func (b *Bot) isMember(ctx context.Context, g Group, req *Request) (bool, error) {
+	if req.Owner || req.Facilitator {
+		return true, nil
+	}
+	u := req.Actor
+	if u.Platform != g.Address.Platform || u.ID == "" {
+		return false, nil
+	}
+	if mf, ok := b.members(); ok {
+		m, err := mf.MemberByUser(ctx, g.ID, u.ID)
+		switch {
+		case err == nil && m.Status == MemberActive:
+			return true, nil
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return false, err
+		}
+	}
+	if ins, ok := b.inspector(g.Address.Platform); ok {
+		in, err := ins.InChannel(ctx, g.Address, u.ID)
+		if err != nil {
+			return false, &UserError{Msg: "tend could not check that you are in this group just now. Try again in a moment.", Err: err}
+		}
+		return in, nil
+	}
+	here := req.Event.Meta()
+	return !here.DM && here.Address() == g.Address, nil
+}
+
+func (b *Bot) members() (MemberFinder, bool) {
+	if b.cfg.Members != nil {
+		return b.cfg.Members, true
+	}
+	m, ok := b.cfg.Groups.(MemberFinder)
+	return m, ok
+}
+
+// admitApplicant marks req's actor an applicant of its group when the
+// command or button lets applicants in and they are one.
+func (b *Bot) admitApplicant(ctx context.Context, a Access, applicants bool, req *Request) error {
+	if !applicants || req.Group == nil || req.Member {
+		return nil
+	}
+	b.mu.RLock()
+	check := b.applicants
+	b.mu.RUnlock()
+	if check == nil {
+		return nil
+	}
+	ok, err := check(ctx, *req.Group, req.Actor.ID)
+	if err != nil {
+		return err
+	}
+	req.Applicant = ok
+	return nil
 }
 
 func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, name string, where Address) error {
@@ -385,13 +508,20 @@ func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, 
 		g   Group
 		err error
 	)
+	noSuch := &UserError{Msg: fmt.Sprintf("There is no group named %q that you can use. Check the name, or run the command in the group's own channel.", name)}
 	if name != "" {
 		g, err = b.cfg.Groups.GroupByName(ctx, strings.ToLower(name))
 		if errors.Is(err, ErrNotFound) {
-			return &UserError{Msg: fmt.Sprintf("There is no group named %q. Check the name with /tend group show in the group's channel.", name)}
+			return noSuch
 		}
 		if err == nil && g.Address.Platform != where.Platform {
-			return &UserError{Msg: fmt.Sprintf("Group %q lives on %s; run the command there.", name, g.Address.Platform)}
+			// Only its members learn where a group lives.
+			req.Group = &g
+			req.Facilitator = req.Owner || g.IsFacilitator(req.Actor)
+			if req.Owner || req.Facilitator {
+				return &UserError{Msg: fmt.Sprintf("Group %q lives on %s; run the command there.", name, g.Address.Platform)}
+			}
+			return noSuch
 		}
 	} else {
 		g, err = b.cfg.Groups.GroupByAddress(ctx, where)
@@ -407,11 +537,34 @@ func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, 
 	}
 	req.Group = &g
 	req.Facilitator = req.Owner || g.IsFacilitator(req.Actor)
+	if req.Member, err = b.isMember(ctx, g, req); err != nil {
+		return err
+	}
+	if !req.Member && name != "" && (g.Admission == AdmissionClosed || g.Privacy == PrivacyMinimal) {
+		// To an outsider a closed or minimal group does not exist: the
+		// same answer as a name nobody uses, whatever they try.
+		if spec.Applicants {
+			if err := b.admitApplicant(ctx, spec.Access, true, req); err != nil {
+				return err
+			}
+			if req.Applicant {
+				return nil
+			}
+		}
+		req.Group = nil
+		return noSuch
+	}
 	return nil
 }
 
 func (b *Bot) permit(a Access, what string, req *Request) error {
 	switch a {
+	case AccessMember:
+		if req.Group == nil || req.Member || req.Applicant {
+			return nil
+		}
+		return &UserError{Msg: fmt.Sprintf("%s is for members of group %s. Join the group's channel (%s) to take part, or ask a facilitator to add you.",
+			capitalizeFirst(what), req.Group.Name, channelRef(req.Group.Address))}
 	case AccessOwner:
 		if !req.Owner {
 			return &UserError{Msg: fmt.Sprintf("Only the bot's owners can use %s. The operator lists owners under owners: in the config file.", what)}
@@ -536,7 +689,7 @@ func (b *Bot) help(_ context.Context, req *Request) ([]Outbound, error) {
 		}
 		line := c.Usage() + " — " + c.Summary
 		switch c.Access {
-		case AccessAnyone:
+		case AccessAnyone, AccessMember:
 			member = append(member, line)
 		case AccessFacilitator:
 			if req.Facilitator || req.Owner {
@@ -562,6 +715,24 @@ func (b *Bot) help(_ context.Context, req *Request) ([]Outbound, error) {
 	if len(facil) > 0 {
 		fields = append(fields, Field{Name: "Facilitators", Value: strings.Join(facil, "\n")})
 	}
-	sb.WriteString("Arguments are name:value; put values with spaces in quotes, like weekly:\"tue 18:00\".")
+	sb.WriteString("Arguments are name:value; put values with spaces in quotes, like weekly:\"tue 18:00\". " +
+		"In a group's channel a command acts on that group; from anywhere else (a DM, another channel) add group:NAME, for example /tend next group:tuesday-support.")
 	return []Outbound{ReplyMessage(Message{Title: "tend — what you can do here", Text: sb.String(), Fields: fields})}, nil
+}
+
+// capitalizeFirst upper-cases the first letter of s.
+func capitalizeFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// channelRef names a channel so that each platform renders a link to it.
+func channelRef(a Address) string {
+	switch a.Platform {
+	case PlatformDiscord, PlatformSlack:
+		return "<#" + string(a.Channel) + ">"
+	}
+	return "#" + string(a.Channel)
 }

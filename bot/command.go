@@ -12,8 +12,16 @@ type Access int
 
 // Access levels.
 const (
-	// AccessAnyone: any person (members, facilitators, owners).
-	AccessAnyone Access = iota
+	// AccessMember, the default: for a command or button about a group,
+	// the group's members (whoever is in its channel on its platform, or
+	// active on its roster), its facilitators and the owners. Without a
+	// group (help, a DM without group:), anyone.
+	AccessMember Access = iota
+	// AccessAnyone: anyone, also people outside the group. Such a command
+	// shows only what the group's channel shows publicly (Request.Member
+	// says whether the actor may see more), and never a closed or
+	// minimal-privacy group to an outsider: for them it does not exist.
+	AccessAnyone
 	// AccessFacilitator: facilitators of the resolved group and owners.
 	AccessFacilitator
 	// AccessOwner: the bot's configured owners only.
@@ -73,9 +81,11 @@ type CommandSpec struct {
 	Access  Access
 	Group   GroupScope
 	Options []Option
-	// Ephemeral says the reply is for the person who asked only. Most
-	// replies are.
-	Run func(ctx context.Context, req *Request) ([]Outbound, error)
+	// Applicants lets an applicant run an AccessMember command too:
+	// someone welcomed to a group but not yet admitted (norms gating). They
+	// may see the norms and the next session time and agree, nothing more.
+	Applicants bool
+	Run        func(ctx context.Context, req *Request) ([]Outbound, error)
 }
 
 // Usage returns the command as help shows it: "group setup name:<text> …".
@@ -129,7 +139,10 @@ func (t OptionType) String() string {
 type ActionSpec struct {
 	Name   string
 	Access Access
-	Run    func(ctx context.Context, req *Request) ([]Outbound, error)
+	// Applicants: see CommandSpec.Applicants. In a DM only the button's
+	// recipient can press it in any case.
+	Applicants bool
+	Run        func(ctx context.Context, req *Request) ([]Outbound, error)
 }
 
 // Request is what a command or action handler gets.
@@ -150,6 +163,12 @@ type Request struct {
 	// Owner and Facilitator tell the actor's rights in Group.
 	Owner       bool
 	Facilitator bool
+	// Member: the actor is a member of Group (or facilitates it, or is
+	// an owner). False for an outsider running an AccessAnyone command.
+	Member bool
+	// Applicant: the actor is not a member but was welcomed to Group and
+	// may see its norms and next session and agree (Applicants specs).
+	Applicant bool
 }
 
 // Arg returns a named argument, or "".

@@ -15,7 +15,7 @@ import (
 func (rm *Reminders) registerCommands() error {
 	whichOpt := bot.Option{Name: "which", Description: "the session's number or date (YYYY-MM-DD)", Required: true, Positional: true}
 	specs := []bot.CommandSpec{
-		{Path: "next", Summary: "When the next session is, in your time", Group: bot.GroupRequired, Run: rm.cmdNext},
+		{Path: "next", Summary: "When the next session is, in your time", Access: bot.AccessAnyone, Group: bot.GroupRequired, Applicants: true, Run: rm.cmdNext},
 		{Path: "rsvp", Summary: "Say whether you'll come to the next session", Group: bot.GroupRequired,
 			Options: []bot.Option{{Name: "answer", Description: "yes or no", Required: true, Positional: true, Choices: []string{"yes", "no"}}},
 			Run:     rm.cmdRSVP},
@@ -143,6 +143,12 @@ func (rm *Reminders) cmdNext(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	}
 	if _, bring := splitTopic(s.Topic); bring != "" {
 		m.Text += "\nWhat to bring: " + bring
+	}
+	if !req.Member {
+		// Someone outside the group (or waiting to be admitted) learns
+		// when the group meets, as its channel shows; the meeting link
+		// and the RSVPs are for members.
+		return []bot.Outbound{bot.ReplyMessage(m)}, nil
 	}
 	m.Fields = where(*req.Group, s)
 	rs, err := rm.st.RSVPs(ctx, s.ID)

@@ -363,3 +363,28 @@ func TestReminders_ConcurrentRSVPsLeaveTheRightCount(t *testing.T) {
 		}
 	})
 }
+
+// TestReminders_OutsidersSeeNothing: someone who is not in the group can
+// neither read its sessions and link by name nor answer for it; to them a
+// closed group does not exist.
+func TestReminders_OutsidersSeeNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e)
+		for _, text := range []string{"next group:tuesday", "rsvp yes group:tuesday", "away until:2000-02-01 group:tuesday"} {
+			got := e.cmdIn("eve", "elsewhere", text)
+			if !strings.Contains(got, `no group named "tuesday"`) || strings.Contains(got, "meet.example") {
+				t.Errorf("%s by an outsider: %q", text, got)
+			}
+		}
+		// A member asking from elsewhere by name gets it all.
+		if got := e.cmdIn("ann", "elsewhere", "next group:tuesday"); !strings.Contains(got, "https://meet.example/t") {
+			t.Errorf("next by a member from elsewhere: %q", got)
+		}
+		rs, err := e.db.RSVPs(t.Context(), e.session(1).ID)
+		if err != nil || len(rs) != 0 {
+			t.Fatalf("RSVPs %+v, %v; want none from an outsider", rs, err)
+		}
+	})
+}

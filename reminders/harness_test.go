@@ -221,12 +221,18 @@ func (e *env) sleepUntil(t time.Time) {
 // replies' text.
 func (e *env) cmd(user bot.UserID, text string) string {
 	e.t.Helper()
+	return e.cmdIn(user, e.group.Address.Channel, text)
+}
+
+// cmdIn runs "/tend text" as user in channel.
+func (e *env) cmdIn(user bot.UserID, channel bot.ChannelID, text string) string {
+	e.t.Helper()
 	words, args, err := bot.ParseCommandText(text)
 	if err != nil {
 		e.t.Fatalf("parse %q: %v", text, err)
 	}
 	outs := e.rec.Inject(e.t.Context(), &bot.Command{
-		EventMeta: bot.EventMeta{Platform: bot.PlatformConsole, Channel: e.group.Address.Channel, User: bot.User{Platform: bot.PlatformConsole, ID: user}},
+		EventMeta: bot.EventMeta{Platform: bot.PlatformConsole, Channel: channel, User: bot.User{Platform: bot.PlatformConsole, ID: user}},
 		Words:     words, Args: args,
 	})
 	synctest.Wait()

@@ -379,7 +379,7 @@ func TestAdapter_ReminderEmbedButtonsAndRSVPEditInPlace(t *testing.T) {
 		t.Errorf("nonce %q; want 1..25 characters from the outbox key", m.Nonce)
 	}
 	btns := m.Buttons()
-	if len(btns) != 2 || btns[0].Label != "I'll be there" || btns[0].Style != 3 || len(btns[0].CustomID) > 100 || !strings.HasPrefix(btns[0].CustomID, "t1|") {
+	if len(btns) != 2 || btns[0].Label != "I'll be there" || btns[0].Style != 3 || len(btns[0].CustomID) > 100 || !strings.HasPrefix(btns[0].CustomID, "t2|") {
 		t.Fatalf("buttons %+v; want two signed RSVP buttons", btns)
 	}
 	for i, u := range []string{w.member, w.member2} {
@@ -477,7 +477,7 @@ func TestAdapter_ModalOpensAndSubmits(t *testing.T) {
 	var data struct {
 		CustomID string `json:"custom_id"`
 	}
-	if err := jsonUnmarshal(it.Callback, &data); err != nil || !strings.HasPrefix(data.CustomID, "t1|test.form|") {
+	if err := jsonUnmarshal(it.Callback, &data); err != nil || !strings.HasPrefix(data.CustomID, "t2|test.form|") {
 		t.Fatalf("modal custom_id %q (%v); want the sealed action", data.CustomID, err)
 	}
 	id, err := w.fake.SubmitModal(w.facil, w.channel, data.CustomID, map[string]string{"text": "be kind"})

@@ -205,7 +205,7 @@ func checkCard(t *testing.T, m fakeslack.Message) {
 		t.Errorf("fallback text %q; want the time in UTC words", m.Text)
 	}
 	id, ok := fakeslack.ButtonID(m, "Can't make it")
-	if !ok || !strings.HasPrefix(id, "t1|demo.rsvp|") {
+	if !ok || !strings.HasPrefix(id, "t2|demo.rsvp|") {
 		t.Errorf("button action_id %q; want the core's signed id", id)
 	}
 }
