@@ -18,6 +18,14 @@ func (m memRoster) MemberByUser(_ context.Context, g int64, u UserID) (Member, e
 	return Member{}, fmt.Errorf("member %s: %w", u, ErrNotFound)
 }
 
+func (m memRoster) ListMembers(_ context.Context, g int64) ([]Member, error) {
+	var out []Member
+	for u, st := range m[g] {
+		out = append(out, Member{GroupID: g, User: u, Status: st})
+	}
+	return out, nil
+}
+
 // channelPlatform is a Slack-like platform that knows who is in which
 // channel.
 type channelPlatform struct {
@@ -34,7 +42,13 @@ func (p channelPlatform) InChannel(_ context.Context, a Address, u UserID) (bool
 	}
 	return false, nil
 }
-func (p channelPlatform) ChannelMembers(context.Context, Address) ([]User, error) { return nil, nil }
+func (p channelPlatform) ChannelMembers(_ context.Context, a Address) ([]User, error) {
+	var out []User
+	for _, u := range p.in[a.Channel] {
+		out = append(out, User{Platform: "slack", ID: u})
+	}
+	return append(out, User{Platform: "slack", ID: "UBOT", Bot: true}), nil
+}
 
 type authzFixture struct {
 	bot   *Bot
@@ -267,5 +281,20 @@ func TestAuthz_PrivateButtonsBoundToTheirReader(t *testing.T) {
 	}
 	if a, err := f.codec.Decode(sent[0].Message.Buttons[0].ID); err != nil || a.User != "UANA" {
 		t.Fatalf("DM's button decodes to %+v, %v; want bound to its recipient", a, err)
+	}
+}
+
+func TestPeople_RosterAndChannel(t *testing.T) {
+	f := newAuthzFixture(t)
+	ps, err := f.bot.People(context.Background(), Group{ID: 1, Address: Address{Platform: "slack", Channel: "CCLINIC"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		got = append(got, string(p.User))
+	}
+	if fmt.Sprint(got) != "[UBEN UANA]" {
+		t.Fatalf("people %v; want the active roster entry, then the channel's people, and not the waitlist", got)
 	}
 }

@@ -14,10 +14,13 @@ import (
 	"time"
 )
 
-// MemberFinder finds a group's roster entry for a platform account;
-// *store.DB implements it. A missing entry wraps ErrNotFound.
+// MemberFinder reads a group's roster; *store.DB implements it.
 type MemberFinder interface {
+	// MemberByUser returns the roster entry of a platform account, removed
+	// ones included; a missing entry wraps ErrNotFound.
 	MemberByUser(ctx context.Context, groupID int64, user UserID) (Member, error)
+	// ListMembers returns the active members, then the waitlist.
+	ListMembers(ctx context.Context, groupID int64) ([]Member, error)
 }
 
 // ApplicantCheck reports whether user was welcomed to group g and waits to
