@@ -86,13 +86,41 @@ type Bot struct {
 	cfg Config
 	log *slog.Logger
 
-	mu          sync.RWMutex
-	commands    map[string]CommandSpec
-	actions     map[string]ActionSpec
-	subs        []namedSub
-	sessionSubs []sessionSub
-	goneSubs    []goneSub
-	applicants  ApplicantCheck
+	mu           sync.RWMutex
+	commands     map[string]CommandSpec
+	actions      map[string]ActionSpec
+	subs         []namedSub
+	sessionSubs  []sessionSub
+	goneSubs     []goneSub
+	presenceSubs []presenceSub
+	applicants   ApplicantCheck
+	takesPart    ParticipationCheck
+}
+
+// ParticipationCheck reports whether user may take part in group g's
+// activities now (be asked to check in, be counted absent). The norms
+// feature registers one: a member who has not agreed to norms the group
+// requires does not take part yet; why says so in a log's words.
+type ParticipationCheck func(ctx context.Context, g Group, user UserID) (ok bool, why string, err error)
+
+// SetParticipationCheck registers the participation check. Call it before
+// the first event.
+func (b *Bot) SetParticipationCheck(f ParticipationCheck) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.takesPart = f
+}
+
+// TakesPart reports whether user takes part in g's activities now: true
+// unless a registered ParticipationCheck says otherwise (with why).
+func (b *Bot) TakesPart(ctx context.Context, g Group, user UserID) (bool, string, error) {
+	b.mu.RLock()
+	f := b.takesPart
+	b.mu.RUnlock()
+	if f == nil {
+		return true, "", nil
+	}
+	return f(ctx, g, user)
 }
 
 // SetApplicantCheck registers how to tell an applicant (see

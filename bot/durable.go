@@ -25,6 +25,10 @@ type SessionSubscriber func(ctx context.Context, ev *SessionEvent) ([]Outbound, 
 // SessionSubscriber.
 type MemberGoneSubscriber func(ctx context.Context, ev *MemberGone) ([]Outbound, error)
 
+// PresenceSubscriber reacts to a member's presence at a session, like a
+// SessionSubscriber.
+type PresenceSubscriber func(ctx context.Context, ev *Presence) ([]Outbound, error)
+
 // SessionFinder reads one session; *store.DB implements it. A missing
 // session wraps ErrNotFound.
 type SessionFinder interface {
@@ -42,6 +46,11 @@ type goneSub struct {
 	fn   MemberGoneSubscriber
 }
 
+type presenceSub struct {
+	name string
+	fn   PresenceSubscriber
+}
+
 // eventPayload is a core event's job payload. It is deterministic for one
 // event, so that publishing the same event again (a job that published it
 // ran again after a crash) finds the same jobs.
@@ -54,6 +63,9 @@ type eventPayload struct {
 	Gone  bool         `json:"gone,omitempty"` // a MemberGone event
 	User  UserID       `json:"user,omitempty"`
 	Why   string       `json:"why,omitempty"`
+	// Presence: a Presence event with its source and time (Unix seconds).
+	Presence string `json:"presence,omitempty"`
+	At       int64  `json:"at,omitempty"`
 }
 
 // validSubName reports whether s can name a subscriber: a feature's name,
@@ -108,6 +120,42 @@ func (b *Bot) OnMemberGone(name string, fn MemberGoneSubscriber) error {
 	}
 	b.goneSubs = append(b.goneSubs, goneSub{name: name, fn: fn})
 	return nil
+}
+
+// OnPresence subscribes fn, under a unique name, to members' presence at
+// sessions. Each event reaches it in a durable job of its own.
+func (b *Bot) OnPresence(name string, fn PresenceSubscriber) error {
+	if !validSubName(name) || fn == nil {
+		return fmt.Errorf("bot: presence subscriber %q needs a name (lowercase letters, digits, '.', '-') and a function", name)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.presenceSubs {
+		if s.name == name {
+			return fmt.Errorf("bot: presence subscriber %q registered twice", name)
+		}
+	}
+	b.presenceSubs = append(b.presenceSubs, presenceSub{name: name, fn: fn})
+	return nil
+}
+
+// PublishPresence enqueues one durable job per Presence subscriber. The
+// same presence (group, session, user, source) published again changes
+// nothing: the first time counts.
+func (b *Bot) PublishPresence(ctx context.Context, ev *Presence) error {
+	b.mu.RLock()
+	subs := slices.Clone(b.presenceSubs)
+	b.mu.RUnlock()
+	if ev.At.IsZero() {
+		ev.At = b.cfg.Clock.Now()
+	}
+	jobs := make([]Job, 0, len(subs))
+	for _, s := range subs {
+		payload, _ := json.Marshal(eventPayload{Sub: s.name, Presence: ev.Source, User: ev.User, At: ev.At.Unix()})
+		key := KindEvent + "/" + s.name + "/presence/" + strconv.FormatInt(ev.SessionID, 10) + "/" + string(ev.User) + "/" + ev.Source
+		jobs = append(jobs, Job{Kind: KindEvent, Key: key, GroupID: ev.Group.ID, SessionID: ev.SessionID, DueAt: ev.At, Payload: payload})
+	}
+	return b.enqueueAll(ctx, jobs)
 }
 
 // SessionEventJobs returns the durable jobs that deliver ev to its
@@ -198,7 +246,16 @@ func (b *Bot) runEvent(ctx context.Context, j Job) (JobResult, error) {
 		return JobResult{}, err
 	}
 	var outs []Outbound
-	if p.Gone {
+	if p.Presence != "" {
+		sub, ok := b.presenceSub(p.Sub)
+		if !ok {
+			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
+		}
+		ev := &Presence{Group: g, SessionID: j.SessionID, User: p.User, Source: p.Presence, At: time.Unix(p.At, 0).UTC()}
+		if outs, err = b.callPresence(ctx, sub, ev); err != nil {
+			return JobResult{}, err
+		}
+	} else if p.Gone {
 		sub, ok := b.goneSub(p.Sub)
 		if !ok {
 			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
@@ -273,6 +330,22 @@ func (b *Bot) sessionSub(name string) (sessionSub, bool) {
 	return sessionSub{}, false
 }
 
+func (b *Bot) presenceSub(name string) (presenceSub, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, s := range b.presenceSubs {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return presenceSub{}, false
+}
+
+func (b *Bot) callPresence(ctx context.Context, s presenceSub, ev *Presence) (outs []Outbound, err error) {
+	defer recoverInto(&err)
+	return s.fn(ctx, ev)
+}
+
 func (b *Bot) goneSub(name string) (goneSub, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -302,6 +375,9 @@ func eventLabel(j Job) string {
 	}
 	if p.Gone {
 		return p.Sub + ": a member left"
+	}
+	if p.Presence != "" {
+		return p.Sub + ": presence (" + p.Presence + ")"
 	}
 	return p.Sub + " " + p.Phase.words(time.Duration(p.Lead)*time.Second)
 }

@@ -173,3 +173,16 @@ type MemberGone struct {
 	Why string
 	At  time.Time
 }
+
+// Presence is a core event: a member showed they were at a session — they
+// answered its check-in, pressed "I'm here" — so that the attendance
+// feature can count it without the feature that saw it importing
+// attendance. Delivered durably, one job per subscriber (Bot.OnPresence).
+type Presence struct {
+	Group     Group
+	SessionID int64
+	User      UserID
+	// Source says how: "checkin", "button", "voice".
+	Source string
+	At     time.Time
+}

@@ -56,8 +56,13 @@ type Outbound struct {
 	Role      RoleID     // OutGrantRole, OutRevokeRole
 	Ref       MessageRef // OutEdit, OutPin
 	Ephemeral bool       // OutReply: only the person who acted sees it
-	Message   Message
-	Modal     *Modal // OutModal
+	// Urgent puts the outbound in the adapter's priority lane, ahead of
+	// bulk work such as a burst of reminders, while still within the
+	// platform's rate limits: safety alerts and the careful reply to a
+	// member in distress. Replies to an interaction are always urgent.
+	Urgent  bool
+	Message Message
+	Modal   *Modal // OutModal
 }
 
 // Platform returns the platform the outbound is for, when it names one.
