@@ -66,7 +66,8 @@ type JobStore interface {
 	// JobPending with a new DueAt to retry.
 	FinishJob(ctx context.Context, id int64, state JobState, note string, at time.Time) error
 	// ResetRunningJobs returns jobs left running by a process that died to
-	// pending, so that they run again; it returns how many.
+	// pending, so that they run again, taking back the attempt the
+	// interrupted run counted; it returns how many.
 	ResetRunningJobs(ctx context.Context) (int, error)
 }
 
@@ -132,6 +133,17 @@ type Runner struct {
 	mu    sync.RWMutex
 	kinds map[string]JobKind
 	wake  chan struct{}
+	// started is when Run began: work due before it came due while tend
+	// was not running.
+	started time.Time
+}
+
+// StartedAt returns when Run began, or the zero time before. A job due
+// before it came due while this process was not running.
+func (r *Runner) StartedAt() time.Time {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.started
 }
 
 // JobKind is one kind of durable job a feature registers with the Runner.
@@ -152,6 +164,11 @@ type JobKind struct {
 	// facilitator uses: "reminder 1h before", "check-in prompt". Nil uses
 	// the kind's name.
 	Label func(Job) string
+	// MaxAttempts overrides the Runner's for this kind: a reminder keeps
+	// trying through a platform's outage for as long as it is useful (its
+	// handler then records it missed), instead of giving up after the
+	// default eight tries in ten minutes. 0 uses the Runner's.
+	MaxAttempts int
 }
 
 // NewRunner returns a Runner.
@@ -275,6 +292,9 @@ func (r *Runner) Notify() {
 // Run runs due jobs until ctx is done, then waits for running jobs and
 // returns nil. Jobs left running by an earlier process are run again.
 func (r *Runner) Run(ctx context.Context) error {
+	r.mu.Lock()
+	r.started = r.cfg.Clock.Now()
+	r.mu.Unlock()
 	if n, err := r.cfg.Store.ResetRunningJobs(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -468,7 +488,7 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 		// Stopped mid-job: leave it running; the next start resets and
 		// reruns it, and the outbox stops a second delivery.
 		return
-	case IsPermanent(err) || j.Attempts >= r.cfg.MaxAttempts:
+	case IsPermanent(err) || j.Attempts >= r.maxAttempts(k):
 		log.Error("job failed; giving up", "attempts", j.Attempts, KeyErr, err)
 		err = r.cfg.Store.FinishJob(fctx, j.ID, JobFailed, err.Error(), now)
 	default:
@@ -481,6 +501,14 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 	if err != nil {
 		log.Error("recording job outcome failed", KeyErr, err)
 	}
+}
+
+// maxAttempts returns how many attempts a job of kind k gets.
+func (r *Runner) maxAttempts(k JobKind) int {
+	if k.MaxAttempts > 0 {
+		return k.MaxAttempts
+	}
+	return r.cfg.MaxAttempts
 }
 
 func (r *Runner) call(ctx context.Context, h JobHandler, j Job) (res JobResult, err error) {

@@ -203,8 +203,7 @@ func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (post bot.O
 	}
 	lead = time.Duration(p.Lead) * time.Second
 	if !now.Before(s.Start) {
-		done = &bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("not sent: the session had started %s before tend could send it (it was due %s UTC; tend was not running)",
-			shortDuration(now.Sub(s.Start)), j.DueAt.UTC().Format("2006-01-02 15:04"))}
+		done, err = rm.tooLate(ctx, j, s, lead, now)
 		return
 	}
 	if rs, err = rm.st.RSVPs(ctx, s.ID); err != nil {
@@ -300,4 +299,33 @@ func (rm *Reminders) catchUpRSVPs(ctx context.Context, g bot.Group, s bot.Sessio
 		return nil
 	}
 	return rm.editReminders(ctx, g, s)
+}
+
+// tooLate is the result of a reminder whose session has started. When the
+// outbox shows the post was made (the process stopped between recording
+// the post and finishing its job), it is done, never "missed". Otherwise
+// it is missed, saying why: tend was not running at its due time, or it
+// was and could not post in time.
+func (rm *Reminders) tooLate(ctx context.Context, j bot.Job, s bot.Session, lead time.Duration, now time.Time) (*bot.JobResult, error) {
+	e, err := rm.st.OutboxEntry(ctx, ReminderKey(s.ID, lead))
+	switch {
+	case err == nil && e.State == bot.OutboxSent:
+		note := "sent"
+		if late := lateness(e.SentAt, j.DueAt); late >= lateAfter {
+			note = "sent late by " + shortDuration(late)
+		}
+		return &bot.JobResult{State: bot.JobDone, Note: note + "; recorded after a restart"}, nil
+	case err != nil && !errors.Is(err, bot.ErrNotFound):
+		return nil, err
+	}
+	due := j.DueAt.UTC().Format("2006-01-02 15:04")
+	why := "tend was not running then"
+	if started := rm.runner.StartedAt(); !started.IsZero() && !j.DueAt.Before(started) {
+		why = "tend was running but could not post it in time"
+		if j.Note != "" {
+			why += " (last error: " + j.Note + ")"
+		}
+	}
+	return &bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("not sent: the session had started %s before tend could send it (it was due %s UTC; %s)",
+		shortDuration(now.Sub(s.Start)), due, why)}, nil
 }

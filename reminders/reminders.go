@@ -151,7 +151,11 @@ func New(st Store, d bot.Deps) (*Reminders, error) {
 func (rm *Reminders) Register(b *bot.Bot, r *bot.Runner) error {
 	rm.b, rm.runner = b, r
 	for _, k := range []bot.JobKind{
-		{Name: KindReminder, Run: rm.runReminder, Early: true, Label: reminderLabel},
+		// A reminder retries through an outage for as long as it is
+		// useful: backoff is capped at 10 minutes, so this covers the
+		// longest lead (14 days); once its session has started the
+		// handler records it missed, saying why.
+		{Name: KindReminder, Run: rm.runReminder, Early: true, Label: reminderLabel, MaxAttempts: 2100},
 		{Name: KindStart, Run: rm.runStart, Label: func(bot.Job) string { return "start" }},
 		{Name: KindEnd, Run: rm.runEnd, Label: func(bot.Job) string { return "end" }},
 	} {

@@ -2,11 +2,13 @@ package reminders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/bot/bottest"
@@ -322,5 +324,64 @@ func TestReminders_Downtime(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// TestReminders_SentNeverLoggedMissed: the post was recorded in the
+// outbox, then the process died before the job was finished, and came
+// back only after the session had started. The job is done — never
+// "missed" — and nothing is posted again.
+func TestReminders_SentNeverLoggedMissed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		s1 := scheduled(t, e)
+		key := ReminderKey(s1.ID, time.Hour)
+		e.setEnqueueHook(func(j bot.Job) error {
+			if strings.Contains(j.Key, "/reminder_sent/") && strings.HasSuffix(j.Key, "/1h") {
+				e.cancel()
+				return context.Canceled
+			}
+			return nil
+		})
+		e.sleepUntil(at(t, "2000-01-04 17:00"))
+		e.setEnqueueHook(nil)
+		e.expectInterrupted(key)
+		e.stop()
+		e.sleepUntil(at(t, "2000-01-04 18:10")) // the session has started
+		e.start()
+		synctest.Wait()
+		if n := len(e.postsWithKey(key)); n != 1 {
+			t.Fatalf("%d posts with %s; want the one made before the stop", n, key)
+		}
+		j := e.job(key)
+		if j.State != bot.JobDone || j.Note != "sent; recorded after a restart" {
+			t.Fatalf("job %s %q; want done, sent", j.State, j.Note)
+		}
+		if log := e.cmd("fac", "session log 1"); strings.Contains(log, "missed") || strings.Contains(log, "not sent") {
+			t.Fatalf("session log calls a sent reminder missed:\n%s", log)
+		}
+	})
+}
+
+// TestReminders_MissedSaysWhy: "tend was not running" only when it was
+// not; a reminder tend was running for but could not post before the
+// session started says so.
+func TestReminders_MissedSaysWhy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		s1 := scheduled(t, e)
+		e.setHook(func(out bot.Outbound) error {
+			if out.Key == ReminderKey(s1.ID, time.Hour) {
+				return errors.New("platform answered 503")
+			}
+			return nil
+		})
+		e.sleepUntil(at(t, "2000-01-04 18:30"))
+		j := e.job(ReminderKey(s1.ID, time.Hour))
+		if j.State != bot.JobMissed || !strings.Contains(j.Note, "tend was running but could not post it in time") || strings.Contains(j.Note, "not running") {
+			t.Fatalf("job %s %q; want missed, saying tend was running", j.State, j.Note)
+		}
 	})
 }

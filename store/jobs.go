@@ -187,11 +187,13 @@ func (db *DB) FinishJob(ctx context.Context, id int64, state bot.JobState, note 
 }
 
 // ResetRunningJobs puts jobs left running by a process that stopped back to
-// pending, keeping their attempts, and returns how many.
+// pending and returns how many. The interrupted run does not count as an
+// attempt: a job fails for good only after MaxAttempts real failures, not
+// because tend was restarted while it ran.
 func (db *DB) ResetRunningJobs(ctx context.Context) (int, error) {
 	var n int64
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending' WHERE state = 'running'`)
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0) WHERE state = 'running'`)
 		if err != nil {
 			return err
 		}

@@ -117,11 +117,11 @@ func TestJobs_ClaimFinishRetryReset(t *testing.T) {
 		t.Fatalf("ResetRunningJobs = %d, %v; want 1", n, err)
 	}
 	reset, _ := db.JobByKey(ctx, "test.k/j0")
-	if reset.State != bot.JobPending || reset.Attempts != 1 {
-		t.Errorf("reset job %+v; want pending with its attempt kept", reset)
+	if reset.State != bot.JobPending || reset.Attempts != 0 {
+		t.Errorf("reset job %+v; want pending, the interrupted run not counted as an attempt", reset)
 	}
 	js, err = db.ClaimDueJobs(ctx, retry, 10)
-	if err != nil || len(js) != 2 || js[0].Key != "test.k/j0" || js[0].Attempts != 2 || js[1].Key != "test.k/j2" || js[1].Attempts != 2 {
+	if err != nil || len(js) != 2 || js[0].Key != "test.k/j0" || js[0].Attempts != 1 || js[1].Key != "test.k/j2" || js[1].Attempts != 2 {
 		t.Fatalf("claim after reset and retry = %+v, %v", js, err)
 	}
 
@@ -305,5 +305,28 @@ func BenchmarkClaimDueJobs(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch), "ns/job")
 		})
+	}
+}
+
+// TestJobs_InterruptionsAreNotFailures: a job interrupted by twenty stops
+// in a row (kill -9 while it ran) still has every attempt left: only real
+// failures count towards the limit.
+func TestJobs_InterruptionsAreNotFailures(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "test.k", Key: "test.k/burst", DueAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if js, err := db.ClaimDueJobs(ctx, t0, 10); err != nil || len(js) != 1 {
+			t.Fatalf("claim: %v, %v", js, err)
+		}
+		if _, err := db.ResetRunningJobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js, err := db.ClaimDueJobs(ctx, t0, 10)
+	if err != nil || len(js) != 1 || js[0].Attempts != 1 {
+		t.Fatalf("after 20 interruptions: %+v, %v; want attempt 1", js, err)
 	}
 }
