@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -67,10 +68,12 @@ type Sender struct {
 	owners    []Principal
 }
 
-// ReportUnreachableTo makes the Sender tell these owners privately, once per
-// channel, when a platform refuses a post for good (the channel was deleted
-// or the bot lost access), so that a facilitator's reminders do not silently
-// stop. Call it before the Sender is used.
+// ReportUnreachableTo makes the Sender tell these owners privately when a
+// platform refuses for good, so that a facilitator's reminders do not
+// silently stop: once per channel when a post finds the channel unreachable
+// (it was deleted or the bot lost access), and once per key when a post or
+// DM is rejected as invalid (a bug or an over-long message; the channel is
+// fine). Call it before the Sender is used.
 func (s *Sender) ReportUnreachableTo(owners []Principal) { s.owners = owners }
 
 // NewSender returns a Sender over the given platforms.
@@ -260,11 +263,16 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 	}
 	d, err := p.Deliver(ctx, out)
 	if err != nil {
-		if errors.Is(err, ErrUnreachable) {
+		if IsPermanent(err) {
+			// The reason is the adapter's description of the refusal,
+			// never the message's content.
 			if merr := s.outbox.MarkOutboxFailed(ctx, out.Key, err.Error()); merr != nil {
 				return SendResult{}, errors.Join(err, merr)
 			}
-			if out.Kind == OutPost {
+			switch {
+			case errors.Is(err, ErrRejected):
+				s.reportRejected(ctx, out, err)
+			case out.Kind == OutPost:
 				s.reportUnreachable(ctx, p, out.To, err)
 			}
 		}
@@ -294,9 +302,48 @@ func (s *Sender) reportUnreachable(ctx context.Context, p Platform, to Address, 
 				"Check that the channel still exists and that tend may post there, then rebind the group with /tend group setup in the right channel.",
 				to.Platform, to.Channel, cause),
 		}
-		dm := DM("unreachable/"+to.Platform+"/"+string(to.Channel)+"/"+o.ID(), to.Platform, UserID(o.ID()), msg)
+		dm := DM(keyUnreachableNotice+to.Platform+"/"+string(to.Channel)+"/"+o.ID(), to.Platform, UserID(o.ID()), msg)
 		if _, err := s.Send(ctx, dm); err != nil {
 			s.log.Error("telling an owner about an unreachable channel failed", KeyUser, o.ID(), KeyErr, err)
+		}
+	}
+}
+
+// Key prefixes of the Sender's own notices to owners.
+const (
+	keyUnreachableNotice = "unreachable/"
+	keyRejectedNotice    = "rejected/"
+)
+
+// reportRejected DMs each owner on the platform that a post or DM was
+// refused as invalid, once per key (the notice's outbox key makes it once
+// across restarts too). A refused notice is not itself reported: that
+// would repeat without end.
+func (s *Sender) reportRejected(ctx context.Context, out Outbound, cause error) {
+	pname := out.Platform()
+	s.log.Error("the platform refused a delivery as invalid; it is not retried, other deliveries continue",
+		KeyPlatform, pname, KeyChannel, string(out.To.Channel), KeyKey, out.Key, "kind", out.Kind.String(), KeyErr, cause)
+	if strings.HasPrefix(out.Key, keyRejectedNotice) || strings.HasPrefix(out.Key, keyUnreachableNotice) {
+		return
+	}
+	what := fmt.Sprintf("a post to channel %s", out.To.Channel)
+	if out.Kind == OutDM {
+		what = "a direct message"
+	}
+	for _, o := range s.owners {
+		if o.Kind() != pname {
+			continue
+		}
+		msg := Message{
+			Title: "tend's message was refused as invalid",
+			Text: fmt.Sprintf("%s refused %s from tend as invalid (%v). This is likely a bug in tend or an over-long message, not a problem with the channel: "+
+				"the channel is fine and tend's other posts continue. This one message is not sent again. "+
+				"Look for the key %q in tend's logs, and report it if it keeps happening.",
+				pname, what, cause, out.Key),
+		}
+		dm := DM(keyRejectedNotice+out.Key+"/"+o.ID(), pname, UserID(o.ID()), msg)
+		if _, err := s.Send(ctx, dm); err != nil {
+			s.log.Error("telling an owner about a refused delivery failed", KeyUser, o.ID(), KeyErr, err)
 		}
 	}
 }
