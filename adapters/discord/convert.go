@@ -22,6 +22,7 @@ const (
 	maxFieldName   = 256
 	maxFieldValue  = 1024
 	maxFooter      = 2048
+	maxEmbedTotal  = 6000 // all of an embed's text together
 	maxLabel       = 80
 	maxRows        = 5
 	maxPerRow      = 5
@@ -135,6 +136,7 @@ func render(m bot.Message) payload {
 		if m.Footer != "" {
 			e.Footer = &embedFooter{Text: truncate(text(m.Footer), maxFooter)}
 		}
+		fitEmbed(&e)
 		empty := ""
 		p.Content = &empty
 		p.Embeds = &[]embed{e}
@@ -159,6 +161,50 @@ func render(m bot.Message) payload {
 	}
 	p.Components = &rows
 	return p
+}
+
+// embedChars counts what Discord's 6000-character embed limit counts.
+func embedChars(e *embed) int {
+	n := utf8.RuneCountInString(e.Title) + utf8.RuneCountInString(e.Description)
+	for _, f := range e.Fields {
+		n += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+	}
+	if e.Footer != nil {
+		n += utf8.RuneCountInString(e.Footer.Text)
+	}
+	return n
+}
+
+// fitEmbed keeps e within Discord's 6000 characters for all of its text,
+// which each part being within its own limit does not ensure: it shortens
+// the description first (long text goes there), then drops fields from
+// the end, then shortens the footer. The title (at most 256) always stays.
+func fitEmbed(e *embed) {
+	over := embedChars(e) - maxEmbedTotal
+	if over <= 0 {
+		return
+	}
+	if n := utf8.RuneCountInString(e.Description); n > 0 {
+		keep := max(n-over, 0)
+		if keep == 0 {
+			e.Description = ""
+		} else {
+			e.Description = truncate(e.Description, keep)
+		}
+		over = embedChars(e) - maxEmbedTotal
+	}
+	for over > 0 && len(e.Fields) > 0 {
+		e.Fields = e.Fields[:len(e.Fields)-1]
+		over = embedChars(e) - maxEmbedTotal
+	}
+	if over > 0 && e.Footer != nil {
+		n := utf8.RuneCountInString(e.Footer.Text)
+		if keep := n - over; keep > 0 {
+			e.Footer.Text = truncate(e.Footer.Text, keep)
+		} else {
+			e.Footer = nil
+		}
+	}
 }
 
 func buttonStyle(s bot.ButtonStyle) int {

@@ -240,6 +240,7 @@ type Server struct {
 	shownCh      chan struct{} // closed and replaced on each append
 	stats        Stats
 	storm429     int
+	rejects      map[string]int // channel → message creates left to answer 400
 	fail5xx      int
 	fail5xxCode  int
 	lostCreates  int
@@ -321,6 +322,7 @@ func New(tb testing.TB, cfg Config) *Server {
 		interactions: map[string]*Interaction{},
 		forbidden:    map[string]bool{},
 		dmsClosed:    map[string]bool{},
+		rejects:      map[string]int{},
 		shownCh:      make(chan struct{}),
 		buckets:      map[string]*bucket{},
 	}
@@ -436,6 +438,16 @@ func (s *Server) CloseDMs(userID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dmsClosed[userID] = true
+}
+
+// RejectCreates makes the next n message creates in channelID answer 400
+// with code 50035 Invalid Form Body, as Discord refuses a payload it will
+// never accept (one over a limit the fake does not model, say). The
+// channel stays as it is.
+func (s *Server) RejectCreates(channelID string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejects[channelID] = n
 }
 
 // Storm429 answers the next n rate-limited REST requests (not interaction

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // statusRecorder remembers the status for the request log.
@@ -245,6 +246,15 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 			apiError(w, 403, 50007, "Cannot send messages to this user")
 			return
 		}
+		if s.rejects[ch.ID] > 0 {
+			s.rejects[ch.ID]--
+			invalidFormBody(w, "content", "BASE_TYPE_BAD_REQUEST", "This request was refused.")
+			return
+		}
+		if n := embedChars(mb.Embeds); n > maxEmbedTotal {
+			invalidFormBody(w, "embeds", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal))
+			return
+		}
 		nonce := ""
 		if len(mb.Nonce) > 0 && string(mb.Nonce) != "null" {
 			if err := json.Unmarshal(mb.Nonce, &nonce); err != nil {
@@ -314,6 +324,10 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 			var mb messageBody
 			if err := json.Unmarshal(body, &mb); err != nil {
 				apiError(w, 400, 50109, "The request body contains invalid JSON.")
+				return
+			}
+			if n := embedChars(mb.Embeds); n > maxEmbedTotal {
+				invalidFormBody(w, "embeds", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal))
 				return
 			}
 			mb.apply(msg)
@@ -480,6 +494,10 @@ func (s *Server) routeWebhook(w http.ResponseWriter, method string, p []string, 
 		apiError(w, 400, 50109, "The request body contains invalid JSON.")
 		return
 	}
+	if n := embedChars(mb.Embeds); n > maxEmbedTotal {
+		invalidFormBody(w, "embeds", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal))
+		return
+	}
 	switch {
 	case method == "PATCH" && len(p) == 5 && p[3] == "messages" && p[4] == "@original":
 		msg := it.original
@@ -529,3 +547,35 @@ func onlyIf(b bool, user string) string {
 // CommandChars is the size of a registered command as Discord's
 // 8000-character limit counts it.
 func CommandChars(c map[string]any) int { return commandChars(c) }
+
+// maxEmbedTotal is Discord's limit on the characters of all of a message's
+// embeds together (titles, descriptions, field names and values, footers),
+// which no per-field schema in the spec expresses.
+const maxEmbedTotal = 6000
+
+// embedChars counts what the 6000-character embed limit counts.
+func embedChars(es *[]Embed) int {
+	if es == nil {
+		return 0
+	}
+	n := 0
+	for _, e := range *es {
+		n += utf8.RuneCountInString(e.Title) + utf8.RuneCountInString(e.Description)
+		for _, f := range e.Fields {
+			n += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+		}
+		if e.Footer != nil {
+			n += utf8.RuneCountInString(e.Footer.Text)
+		}
+	}
+	return n
+}
+
+// invalidFormBody writes Discord's 400 for a refused payload: code 50035
+// with the offending field in "errors".
+func invalidFormBody(w http.ResponseWriter, field, code, msg string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{
+		"code": 50035, "message": "Invalid Form Body",
+		"errors": map[string]any{field: map[string]any{"_errors": []any{map[string]any{"code": code, "message": msg}}}},
+	})
+}
