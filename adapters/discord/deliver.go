@@ -36,12 +36,12 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 	case bot.OutPost:
 		ch := string(out.To.Channel)
 		if ch == "" {
-			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: a post needs a channel"}
+			return bot.Delivered{}, bot.Rejected("discord: a post needs a channel")
 		}
 		return a.post(ctx, ch, render(out.Message), out.Key, false)
 	case bot.OutDM:
 		if out.User == "" {
-			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: a DM needs a user"}
+			return bot.Delivered{}, bot.Rejected("discord: a DM needs a user")
 		}
 		ch, err := a.dmChannel(ctx, out.User)
 		if err != nil {
@@ -52,6 +52,9 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		return a.edit(ctx, out.Ref, render(out.Message))
 	case bot.OutPin:
 		ch := string(out.Ref.Channel)
+		if ch == "" || out.Ref.ID == "" {
+			return bot.Delivered{}, bot.Rejected("discord: a pin needs a message reference")
+		}
 		if err := a.checkReachable(ch); err != nil {
 			return bot.Delivered{}, err
 		}
@@ -68,7 +71,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		return a.grant(ctx, out)
 	case bot.OutRevokeRole:
 		if out.Guild == "" || out.User == "" || out.Role == "" {
-			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: revoking a role needs a guild, a user and a role"}
+			return bot.Delivered{}, bot.Rejected("discord: revoking a role needs a guild, a user and a role")
 		}
 		err := a.rest(ctx, "revoke role", "", func(opts ...discordgo.RequestOption) error {
 			return a.s.GuildMemberRoleRemove(out.Guild, string(out.User), string(out.Role), opts...)
@@ -93,7 +96,7 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 	if err := a.checkReachable(ch); err != nil {
 		return bot.Delivered{}, err
 	}
-	if err := a.channelLimiter(ch).Wait(ctx); err != nil {
+	if err := waitLimiter(ctx, a.clock, a.channelLimiter(ch)); err != nil {
 		return bot.Delivered{}, fmt.Errorf("discord: pace posts to %s: %w", ch, err)
 	}
 	if n := nonce(key); n != "" {
@@ -109,11 +112,10 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 		return json.Unmarshal(body, &msg)
 	})
 	if err != nil {
-		var re *discordgo.RESTError
-		if dm && errors.As(err, &re) && re.Message != nil && re.Message.Code == codeCannotDMUser {
+		if dm && restCode(err) == codeCannotDMUser {
 			// Never fall back to a mention in a shared channel: that could
 			// tell others the person is in a support group.
-			return bot.Delivered{}, &bot.PermanentError{Reason: "discord: this person does not accept direct messages from the server's members"}
+			return bot.Delivered{}, bot.Unreachable("discord: this person does not accept direct messages from the server's members")
 		}
 		return bot.Delivered{}, fmt.Errorf("discord: post to %s: %w", ch, err)
 	}
@@ -127,7 +129,7 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 func (a *Adapter) edit(ctx context.Context, ref bot.MessageRef, p payload) (bot.Delivered, error) {
 	ch := string(ref.Channel)
 	if ch == "" || ref.ID == "" {
-		return bot.Delivered{}, &bot.PermanentError{Reason: "discord: an edit needs a message reference"}
+		return bot.Delivered{}, bot.Rejected("discord: an edit needs a message reference")
 	}
 	if err := a.checkReachable(ch); err != nil {
 		return bot.Delivered{}, err
@@ -147,7 +149,7 @@ func (a *Adapter) edit(ctx context.Context, ref bot.MessageRef, p payload) (bot.
 // server's rules screening: a pending member is never granted a role.
 func (a *Adapter) grant(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	if out.Guild == "" || out.User == "" || out.Role == "" {
-		return bot.Delivered{}, &bot.PermanentError{Reason: "discord: granting a role needs a guild, a user and a role"}
+		return bot.Delivered{}, bot.Rejected("discord: granting a role needs a guild, a user and a role")
 	}
 	var m *discordgo.Member
 	err := a.rest(ctx, "fetch member", "", func(opts ...discordgo.RequestOption) error {
@@ -159,7 +161,9 @@ func (a *Adapter) grant(ctx context.Context, out bot.Outbound) (bot.Delivered, e
 		return bot.Delivered{}, fmt.Errorf("discord: grant role %s to %s: %w", out.Role, out.User, err)
 	}
 	if m.Pending {
-		return bot.Delivered{}, &bot.PermanentError{Reason: "discord: the member has not yet completed the server's rules screening; grant the role after they pass it"}
+		// The member cannot have the role yet; the request itself is fine
+		// and the core grants it again once they pass.
+		return bot.Delivered{}, bot.Unreachable("discord: the member has not yet completed the server's rules screening; grant the role after they pass it")
 	}
 	err = a.rest(ctx, "grant role", "", func(opts ...discordgo.RequestOption) error {
 		return a.s.GuildMemberRoleAdd(out.Guild, string(out.User), string(out.Role), opts...)
@@ -172,10 +176,7 @@ func (a *Adapter) grant(ctx context.Context, out bot.Outbound) (bot.Delivered, e
 
 // dmChannel opens (or reuses) the DM channel with user.
 func (a *Adapter) dmChannel(ctx context.Context, user bot.UserID) (string, error) {
-	a.mu.Lock()
-	ch, ok := a.dmChannels[user]
-	a.mu.Unlock()
-	if ok {
+	if ch, ok := a.dmChannels.Get(user); ok {
 		return ch, nil
 	}
 	var c *discordgo.Channel
@@ -185,36 +186,41 @@ func (a *Adapter) dmChannel(ctx context.Context, user bot.UserID) (string, error
 		return err
 	})
 	if err != nil {
-		var re *discordgo.RESTError
-		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
-			return "", &bot.PermanentError{Reason: fmt.Sprintf("discord: cannot open a DM with %s (HTTP %d)", user, re.Response.StatusCode)}
+		if errors.Is(err, bot.ErrRejected) {
+			// 400 50033 Invalid Recipient: no such person, or one the bot
+			// shares no server with. It is the person who cannot be
+			// reached, not a payload to fix.
+			return "", bot.Unreachable("discord: cannot open a DM with %s (code %d)", user, restCode(err))
 		}
 		return "", fmt.Errorf("discord: open DM with %s: %w", user, err)
 	}
-	a.mu.Lock()
-	a.dmChannels[user] = c.ID
-	a.mu.Unlock()
+	a.dmChannels.Put(user, c.ID)
 	return c.ID, nil
 }
 
 func (a *Adapter) channelLimiter(ch string) *rate.Limiter {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	l := a.chanLimits[ch]
-	if l == nil {
-		if len(a.chanLimits) > 20000 {
-			// Forget limiters that are full again: they hold no state
-			// worth keeping.
-			for k, v := range a.chanLimits {
-				if v.Tokens() >= float64(a.cfg.ChannelBurst) {
-					delete(a.chanLimits, k)
-				}
-			}
-		}
-		l = rate.NewLimiter(rate.Every(a.cfg.ChannelEvery), a.cfg.ChannelBurst)
-		a.chanLimits[ch] = l
-	}
+	// An evicted limiter is the least recently used of MaxChannels: idle
+	// for far longer than it takes to fill up again, so nothing is lost.
+	l, _ := a.chanLimits.GetOrPut(ch, func() *rate.Limiter {
+		return rate.NewLimiter(rate.Every(a.cfg.ChannelEvery), a.cfg.ChannelBurst)
+	})
 	return l
+}
+
+// waitLimiter waits for a token of l, telling the time by clock (the
+// configured Clock, not the limiter's own time.Now), or until ctx is done,
+// when it gives the token back.
+func waitLimiter(ctx context.Context, clock bot.Clock, l *rate.Limiter) error {
+	now := clock.Now()
+	r := l.ReserveN(now, 1)
+	if !r.OK() {
+		return fmt.Errorf("rate limit: a burst of %d cannot take one token", l.Burst())
+	}
+	if !bot.Sleep(ctx, clock, r.DelayFrom(now)) {
+		r.CancelAt(clock.Now())
+		return ctx.Err()
+	}
+	return nil
 }
 
 // checkReachable fails fast for a channel that answered 403/404 lately.
@@ -222,37 +228,84 @@ func (a *Adapter) checkReachable(ch string) error {
 	if ch == "" {
 		return nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	until, ok := a.unreachable[ch]
-	if !ok {
+	if _, ok := a.unreachable.Get(ch); !ok {
 		return nil
 	}
-	if a.clock.Now().After(until) {
-		delete(a.unreachable, ch)
-		return nil
-	}
-	return &bot.PermanentError{Reason: fmt.Sprintf("discord: channel %s is unreachable (the bot lacks access or it was deleted); give the bot access or bind the group to another channel", ch)}
+	return bot.Unreachable("discord: channel %s is unreachable (the bot lacks access or it was deleted); give the bot access or bind the group to another channel", ch)
 }
 
 // markUnreachable records that ch refused the bot, logging once.
 func (a *Adapter) markUnreachable(ch string, status, code int) {
-	a.mu.Lock()
-	_, already := a.unreachable[ch]
-	a.unreachable[ch] = a.clock.Now().Add(a.cfg.UnreachableFor)
-	a.mu.Unlock()
+	_, already := a.unreachable.Get(ch)
+	a.unreachable.Put(ch, struct{}{})
 	if !already {
 		a.log.Error("channel is unreachable; posts to it fail until access is restored", bot.KeyChannel, ch, "status", status, "code", code)
 	}
 }
 
+// refusal is a permanent refusal that keeps Discord's answer, so that a
+// caller can still read its code (restCode). Its message is the
+// PermanentError's: Discord's body is never in it.
+type refusal struct {
+	perm error
+	re   *discordgo.RESTError
+}
+
+func (r *refusal) Error() string   { return r.perm.Error() }
+func (r *refusal) Unwrap() []error { return []error{r.perm, r.re} }
+
+// restCode returns Discord's JSON error code in err, or 0.
+func restCode(err error) int {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil {
+		return re.Message.Code
+	}
+	return 0
+}
+
+// classify turns Discord's refusal of one call into the error rest
+// returns: a refused payload is bot.Rejected and leaves the channel alone;
+// a channel the bot cannot reach is bot.Unreachable and is marked, so that
+// later posts fail fast; a person, message or role that no longer exists is
+// bot.Unreachable without marking the channel. 401 is left transient: it
+// is the token, not the request.
+func (a *Adapter) classify(op, ch string, re *discordgo.RESTError) error {
+	status, code := re.Response.StatusCode, 0
+	if re.Message != nil {
+		code = re.Message.Code
+	}
+	var perm error
+	switch {
+	case status == http.StatusUnauthorized:
+		return fmt.Errorf("%s: the bot token was refused: %w", op, re)
+	case code == codeUnknownChannel || code == codeMissingAccess || code == codeMissingPermissions:
+		if ch != "" {
+			a.markUnreachable(ch, status, code)
+			perm = bot.Unreachable("discord: %s: channel %s refused the bot (HTTP %d, code %d): give the bot access to it or bind the group to another channel", op, ch, status, code)
+		} else {
+			perm = bot.Unreachable("discord: %s: the bot lacks access (HTTP %d, code %d): check its role and permissions", op, status, code)
+		}
+	case code == codeCannotDMUser:
+		perm = bot.Unreachable("discord: %s: the person does not accept direct messages from the bot (code %d)", op, code)
+	case code == codeUnknownMessage || code == codeUnknownMember || code == codeUnknownRole:
+		perm = bot.Unreachable("discord: %s: %s (code %d)", op, discordMessage(re), code)
+	case status == http.StatusNotFound:
+		perm = bot.Unreachable("discord: %s: not found (HTTP 404, code %d)", op, code)
+	default:
+		// 400 (50035 Invalid Form Body and the like), 403 for this action
+		// (editing another's message), 413: the request itself is refused;
+		// the same request again cannot succeed, but the channel is fine.
+		perm = bot.Rejected("discord: %s: refused as invalid (HTTP %d, code %d); the channel is fine", op, status, code)
+	}
+	return &refusal{perm: perm, re: re}
+}
+
 // rest runs one discordgo call with the adapter's policy: ctx on the
 // request; 429 waits for retry_after and tries again (bounded, and never
-// losing the request); 5xx and network errors retry with backoff up to
-// MaxServerRetries; 403/404 on a channel mark it unreachable and return a
-// PermanentError; other refusals return at once.
+// losing the request); 5xx and network errors retry with ServerBackoff up
+// to MaxServerRetries; other refusals return at once, classified (see
+// classify).
 func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...discordgo.RequestOption) error) error {
-	backoff := 250 * time.Millisecond
 	serverTries, limited := 0, 0
 	for {
 		err := call(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false), discordgo.WithRestRetries(0))
@@ -277,40 +330,14 @@ func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...dis
 			}
 			wait = min(max(wait, 10*time.Millisecond), time.Minute)
 			a.log.Warn("rate limited by Discord; waiting", "op", op, "retry_after", wait.String())
-			if !sleepCtx(ctx, a.clock, wait) {
+			if !bot.Sleep(ctx, a.clock, wait) {
 				return fmt.Errorf("%s: %w", op, ctx.Err())
 			}
 			continue
 		}
 		var re *discordgo.RESTError
-		if errors.As(err, &re) && re.Response != nil {
-			status, code := re.Response.StatusCode, 0
-			if re.Message != nil {
-				code = re.Message.Code
-			}
-			switch {
-			case status >= 500:
-				// retried below
-			case status == http.StatusForbidden || status == http.StatusNotFound:
-				switch code {
-				case codeUnknownChannel, codeMissingAccess, codeMissingPermissions:
-					if ch != "" {
-						a.markUnreachable(ch, status, code)
-					}
-					return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: channel %s refused the bot (HTTP %d, code %d): give the bot access to it or bind the group to another channel", op, ch, status, code)}
-				case codeCannotDMUser:
-					return err
-				case codeUnknownMessage, codeUnknownMember, codeUnknownRole:
-					return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: %s (code %d)", op, discordMessage(re), code)}
-				}
-				return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: refused (HTTP %d, code %d)", op, status, code)}
-			case status == http.StatusUnauthorized:
-				return fmt.Errorf("%s: the bot token was refused: %w", op, err)
-			default:
-				// 400 and the like: the request itself is wrong; sending it
-				// again cannot help.
-				return &bot.PermanentError{Reason: fmt.Sprintf("discord: %s: refused as invalid (HTTP %d, code %d)", op, status, code)}
-			}
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
+			return a.classify(op, ch, re)
 		}
 		serverTries++
 		if serverTries > a.cfg.MaxServerRetries {
@@ -319,11 +346,11 @@ func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...dis
 		a.mu.Lock()
 		a.stats.Retried5xx++
 		a.mu.Unlock()
-		a.log.Warn("Discord call failed; retrying", "op", op, "in", backoff.String(), bot.KeyErr, err)
-		if !sleepCtx(ctx, a.clock, backoff) {
+		wait := a.cfg.ServerBackoff.Delay(serverTries)
+		a.log.Warn("Discord call failed; retrying", "op", op, "in", wait.String(), bot.KeyErr, err)
+		if !bot.Sleep(ctx, a.clock, wait) {
 			return fmt.Errorf("%s: %w", op, ctx.Err())
 		}
-		backoff = min(backoff*2, 5*time.Second)
 	}
 }
 

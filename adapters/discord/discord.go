@@ -78,10 +78,29 @@ type Config struct {
 	// fast before it is tried again (default 15 minutes).
 	UnreachableFor time.Duration
 	// MaxServerRetries bounds retries of 5xx answers and network errors
-	// for one call (default 4, with backoff from 250 ms).
+	// for one call (default 4).
 	MaxServerRetries int
-	Clock            bot.Clock
-	Logger           *slog.Logger
+	// ServerBackoff spaces those retries (default 250 ms doubling to 5 s,
+	// with equal jitter so that many posts failing together do not retry
+	// in step).
+	ServerBackoff bot.Backoff
+	// OpenBackoff spaces attempts to open the gateway (default 500 ms
+	// doubling to a minute).
+	OpenBackoff bot.Backoff
+	// MaxChannels bounds each per-channel and per-person table the adapter
+	// keeps (pacing, unreachable marks, DM channels, channel answers):
+	// beyond it the least recently used entry is forgotten (default
+	// 10,000). Voice presence keeps ten times as many.
+	MaxChannels int
+	// InspectTTL is how long ChannelInspector answers (a channel's
+	// permission overwrites, a guild's roles, its member list) are reused
+	// (default 30 s).
+	InspectTTL time.Duration
+	// MaxMembers caps ChannelMembers: at most this many guild members are
+	// read, in the order Discord lists them (default 10,000).
+	MaxMembers int
+	Clock      bot.Clock
+	Logger     *slog.Logger
 }
 
 // Adapter is the Discord platform. Its methods are safe for concurrent use.
@@ -90,17 +109,20 @@ type Adapter struct {
 	log    *slog.Logger
 	clock  bot.Clock
 	s      *discordgo.Session
+	api    *url.URL // the base that replaces https://discord.com/api
 	global *rate.Limiter
 
-	mu          sync.Mutex
-	appID       string
-	botUserID   string
-	chanLimits  map[string]*rate.Limiter
-	unreachable map[string]time.Time // channel → until
-	dmChannels  map[bot.UserID]string
-	voice       map[string]string // guild/user → voice channel
-	guilds      map[string]bool
-	handlers    sync.WaitGroup
+	// Bounded per-channel and per-person state; each is safe for
+	// concurrent use on its own.
+	chanLimits  *bot.Cache[string, *rate.Limiter]
+	unreachable *bot.Cache[string, struct{}] // channels that refused the bot, for UnreachableFor
+	dmChannels  *bot.Cache[bot.UserID, string]
+	voice       *bot.Cache[string, string] // guild/user → voice channel
+
+	mu        sync.Mutex
+	appID     string
+	botUserID string
+	handlers  sync.WaitGroup
 	// aliases maps a Discord subcommand path to the core's words when a
 	// one-word command shares its name with a subcommand group.
 	aliases map[string][]string
@@ -127,7 +149,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
 	}
-	api, err := url.Parse(strings.TrimSuffix(cfg.APIURL, "/"))
+	api, err := url.Parse(apiBase(cfg.APIURL))
 	if err != nil || api.Scheme == "" || api.Host == "" {
 		return nil, fmt.Errorf("discord: api_url %q is not an absolute URL such as https://discord.com/api", cfg.APIURL)
 	}
@@ -152,6 +174,21 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.MaxServerRetries <= 0 {
 		cfg.MaxServerRetries = 4
 	}
+	if cfg.ServerBackoff.Base <= 0 {
+		cfg.ServerBackoff = bot.Backoff{Base: 250 * time.Millisecond, Max: 5 * time.Second, Jitter: true}
+	}
+	if cfg.OpenBackoff.Base <= 0 {
+		cfg.OpenBackoff = bot.Backoff{Base: 500 * time.Millisecond, Max: time.Minute}
+	}
+	if cfg.MaxChannels <= 0 {
+		cfg.MaxChannels = 10000
+	}
+	if cfg.InspectTTL <= 0 {
+		cfg.InspectTTL = 30 * time.Second
+	}
+	if cfg.MaxMembers <= 0 {
+		cfg.MaxMembers = 10000
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = bot.SystemClock{}
 	}
@@ -167,20 +204,20 @@ func New(cfg Config) (*Adapter, error) {
 		log:         cfg.Logger.With(bot.KeyPlatform, bot.PlatformDiscord),
 		clock:       cfg.Clock,
 		s:           s,
+		api:         api,
 		global:      rate.NewLimiter(rate.Limit(cfg.GlobalRate), 1),
 		appID:       cfg.ApplicationID,
-		chanLimits:  map[string]*rate.Limiter{},
-		unreachable: map[string]time.Time{},
-		dmChannels:  map[bot.UserID]string{},
-		voice:       map[string]string{},
-		guilds:      map[string]bool{},
+		chanLimits:  bot.NewCache[string, *rate.Limiter](cfg.MaxChannels, 0, cfg.Clock),
+		unreachable: bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
+		dmChannels:  bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
+		voice:       bot.NewCache[string, string](10*cfg.MaxChannels, 0, cfg.Clock),
 		aliases:     map[string][]string{},
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 64
 	s.Client = &http.Client{
 		Timeout:   30 * time.Second,
-		Transport: &transport{base: base, api: api, global: a.global, appID: a.applicationID},
+		Transport: &transport{base: base, api: api, global: a.global, clock: cfg.Clock, appID: a.applicationID},
 	}
 	s.Identify.Intents = Intents
 	// Handlers run on discordgo's read loop; the adapter starts and owns
@@ -283,7 +320,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 // its retry_after, other failures back off from 500 ms to a minute. Bad
 // credentials end it at once.
 func (a *Adapter) open(ctx context.Context) error {
-	backoff := 500 * time.Millisecond
+	failures := 0
 	for {
 		err := a.s.Open()
 		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
@@ -292,18 +329,52 @@ func (a *Adapter) open(ctx context.Context) error {
 		if isAuthError(err) {
 			return fmt.Errorf("discord: the bot token was refused (check discord.token_env): %w", err)
 		}
-		wait := backoff
+		if isGatewayNotFound(err) {
+			// No retry fixes a wrong base URL: say which setting to fix.
+			return fmt.Errorf("discord: discord.api_url %q is not Discord's API base: the gateway lookup (GET %s/v%s/gateway) answered 404 Not Found; "+
+				"set api_url to %s (the default, which leaving it out gives) or the same path on a proxy, with or without a version such as /v10: %w",
+				a.cfg.APIURL, a.api, discordgo.APIVersion, DefaultAPIURL, ErrConfig)
+		}
+		var wait time.Duration
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
 			wait = min(max(rl.RetryAfter, 10*time.Millisecond), time.Minute)
 		} else {
-			backoff = min(backoff*2, time.Minute)
+			failures++
+			wait = a.cfg.OpenBackoff.Delay(failures)
 		}
 		a.log.Warn("connecting to the gateway failed; retrying", "in", wait.String(), bot.KeyErr, err)
-		if !sleepCtx(ctx, a.clock, wait) {
+		if !bot.Sleep(ctx, a.clock, wait) {
 			return ctx.Err()
 		}
 	}
+}
+
+// ErrConfig marks an error from Run that only a change to the
+// configuration fixes, such as an api_url that is not Discord's API base.
+var ErrConfig = errors.New("configuration error")
+
+// isGatewayNotFound reports whether err is a 404 from GET /gateway, the
+// first REST call Open makes: the API base is wrong. Any other REST error
+// from Open is also from that lookup (the websocket dial fails otherwise).
+func isGatewayNotFound(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound
+}
+
+// apiBase turns a configured api_url into the base that replaces
+// https://discord.com/api: a trailing slash and a trailing version
+// ("/v10", as in https://discord.com/api/v10) are dropped, since the
+// adapter speaks the version discordgo was written for.
+func apiBase(raw string) string {
+	s := strings.TrimRight(raw, "/")
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		last := s[i+1:]
+		if len(last) > 1 && last[0] == 'v' && strings.Trim(last[1:], "0123456789") == "" {
+			s = s[:i]
+		}
+	}
+	return s
 }
 
 // reconnectDelay is how long the adapter waits after the socket is gone
@@ -325,7 +396,7 @@ func (a *Adapter) keepConnected(ctx context.Context, lost <-chan struct{}) {
 			return
 		}
 		a.log.Warn("gateway connection lost; resuming")
-		if !sleepCtx(ctx, a.clock, reconnectDelay) {
+		if !bot.Sleep(ctx, a.clock, reconnectDelay) {
 			return
 		}
 		select {
@@ -365,29 +436,10 @@ func (a *Adapter) onGuildCreate(g *discordgo.GuildCreate) {
 	if g.Guild == nil {
 		return
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.guilds[g.ID] = true
 	for _, vs := range g.VoiceStates {
 		if vs.ChannelID != "" {
-			a.voice[g.ID+"/"+vs.UserID] = vs.ChannelID
+			a.voice.Put(g.ID+"/"+vs.UserID, vs.ChannelID)
 		}
-	}
-}
-
-// sleepCtx waits d on clock, or until ctx is done; it reports whether the
-// wait completed.
-func sleepCtx(ctx context.Context, clock bot.Clock, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C():
-		return true
 	}
 }
 
@@ -398,6 +450,7 @@ type transport struct {
 	base   http.RoundTripper
 	api    *url.URL
 	global *rate.Limiter
+	clock  bot.Clock
 	appID  func() string
 }
 
@@ -417,7 +470,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Host = nu.Host
 	}
 	if !t.exempt(req.URL.Path) {
-		if err := t.global.Wait(req.Context()); err != nil {
+		if err := waitLimiter(req.Context(), t.clock, t.global); err != nil {
 			return nil, fmt.Errorf("global rate limit: %w", err)
 		}
 	}

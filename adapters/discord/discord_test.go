@@ -48,6 +48,8 @@ type worldOpts struct {
 	deferAfter time.Duration
 	fake       discordtest.Config
 	rate       float64
+	// apiURL replaces the fake's own API base, as written in a config.
+	apiURL func(fake *discordtest.Server) string
 }
 
 func newWorld(t *testing.T, o worldOpts) *world {
@@ -88,8 +90,12 @@ func newWorld(t *testing.T, o worldOpts) *world {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	apiURL := fake.APIURL()
+	if o.apiURL != nil {
+		apiURL = o.apiURL(fake)
+	}
 	w.ad, err = discord.New(discord.Config{
-		Token: fake.Token(), ApplicationID: fake.AppID(), GuildIDs: []string{w.guild}, APIURL: fake.APIURL(),
+		Token: fake.Token(), ApplicationID: fake.AppID(), GuildIDs: []string{w.guild}, APIURL: apiURL,
 		DeferAfter: o.deferAfter, GlobalRate: o.rate, Logger: log,
 	})
 	if err != nil {
@@ -810,4 +816,86 @@ func TestAdapter_RunStopsWhileTheSocketIsDown(t *testing.T) {
 	w.fake.DropSocket()
 	// The world's cleanup cancels Run now, while the adapter is between
 	// sockets, and fails the test unless Run returns nil promptly.
+}
+
+func TestAdapter_RejectedPostLeavesTheChannelUsable(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	w.fake.RejectCreates(w.channel, 1)
+	_, err := w.sender.Send(ctx, bot.Post("reminder/40/24h", to, bot.Message{Title: "Reminder", Text: "tomorrow"}))
+	if !errors.Is(err, bot.ErrRejected) || errors.Is(err, bot.ErrUnreachable) {
+		t.Fatalf("post answered 400: %v; want ErrRejected and not ErrUnreachable", err)
+	}
+	e, err := w.db.OutboxEntry(ctx, "reminder/40/24h")
+	if err != nil || e.State != bot.OutboxFailed || !strings.Contains(e.Error, "400") {
+		t.Errorf("outbox %+v %v; want failed with the refusal", e, err)
+	}
+	// The next post to that channel goes out: the channel was not marked.
+	res, err := w.sender.Send(ctx, bot.Post("reminder/41/24h", to, bot.Message{Title: "Reminder", Text: "next week"}))
+	if err != nil || res.Ref.ID == "" {
+		t.Fatalf("the next post to the channel: %+v %v", res, err)
+	}
+	var rejected, unreachable int
+	for _, s := range w.fake.Shown() {
+		if s.Kind != "dm" || s.OnlyFor != w.facil {
+			continue
+		}
+		switch txt := s.Message.Text(); {
+		case strings.Contains(txt, "refused as invalid") && strings.Contains(txt, "reminder/40/24h"):
+			rejected++
+		case strings.Contains(txt, "cannot post"):
+			unreachable++
+		}
+	}
+	if rejected != 1 || unreachable != 0 {
+		t.Errorf("owner got %d rejected and %d unreachable notices; want one rejected notice only", rejected, unreachable)
+	}
+}
+
+func TestAdapter_LongEmbedFitsDiscordsTotalLimit(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	m := bot.Message{Title: "Session notes", Text: strings.Repeat("Long notes. ", 400), Footer: strings.Repeat("f", 300)}
+	for i := range 25 {
+		m.Fields = append(m.Fields, bot.Field{Name: fmt.Sprintf("Part %d", i), Value: strings.Repeat("v", 1024)})
+	}
+	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	if _, err := w.sender.Send(t.Context(), bot.Post("notes/1", to, m)); err != nil {
+		t.Fatalf("a long embed was refused: %v; the adapter must keep within Discord's 6000 characters", err)
+	}
+	msgs := w.fake.Messages(w.channel)
+	if len(msgs) != 1 || len(msgs[0].Embeds) != 1 || msgs[0].Embeds[0].Title != "Session notes" {
+		t.Fatalf("messages %+v; want the embed with its title", msgs)
+	}
+}
+
+func TestAdapter_APIURLWithAVersionWorks(t *testing.T) {
+	for _, suffix := range []string{"/v10", "/v9/", "/"} {
+		t.Run(strings.Trim(suffix, "/")+"Slash", func(t *testing.T) {
+			w := newWorld(t, worldOpts{apiURL: func(f *discordtest.Server) string { return f.APIURL() + suffix }})
+			to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+			if _, err := w.ad.Deliver(t.Context(), bot.Post("v/1", to, bot.Message{Text: "hello"})); err != nil {
+				t.Fatalf("post with api_url %q: %v", w.fake.APIURL()+suffix, err)
+			}
+		})
+	}
+}
+
+func TestAdapter_WrongAPIURLStopsRunWithAConfigError(t *testing.T) {
+	fake := discordtest.New(t, discordtest.Config{})
+	wrong := strings.TrimSuffix(fake.APIURL(), "/api") + "/discord-api"
+	ad, err := discord.New(discord.Config{Token: fake.Token(), ApplicationID: fake.AppID(), APIURL: wrong,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	err = ad.Run(ctx, nil)
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("Run with an api_url whose gateway lookup is 404: %v (ctx %v); want an error at once", err, ctx.Err())
+	}
+	if !errors.Is(err, discord.ErrConfig) || !strings.Contains(err.Error(), "discord.api_url") || !strings.Contains(err.Error(), wrong) {
+		t.Errorf("error %q; want a configuration error naming discord.api_url and its value", err)
+	}
 }

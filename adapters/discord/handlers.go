@@ -94,12 +94,12 @@ func (a *Adapter) onVoice(ctx context.Context, h bot.Handler, e *discordgo.Voice
 		return
 	}
 	key := e.GuildID + "/" + e.UserID
-	a.mu.Lock()
-	before := a.voice[key]
+	a.mu.Lock() // one read-modify-write per person
+	before, _ := a.voice.Get(key)
 	if e.ChannelID == "" {
-		delete(a.voice, key)
+		a.voice.Delete(key)
 	} else {
-		a.voice[key] = e.ChannelID
+		a.voice.Put(key, e.ChannelID)
 	}
 	a.mu.Unlock()
 	if before == e.ChannelID {
@@ -130,9 +130,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, e *discordgo.Mes
 		a.log.Debug("dropped a message from a bot", bot.KeyChannel, e.ChannelID)
 		return
 	}
-	a.mu.Lock()
-	a.dmChannels[u.ID] = e.ChannelID
-	a.mu.Unlock()
+	a.dmChannels.Put(u.ID, e.ChannelID)
 	at := e.Timestamp
 	if at.IsZero() {
 		at = a.clock.Now()
