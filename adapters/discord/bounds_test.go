@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func (nopHandler) Commands() []bot.CommandSpec                      { return nil
 // within MaxChannels (ten times that for voice presence).
 func TestAdapter_PerChannelStateIsBounded(t *testing.T) {
 	clock := bottest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	a, err := New(Config{Token: "t", APIURL: "http://127.0.0.1:1/api", Clock: clock, MaxChannels: 1000})
+	a, err := New(Config{Token: "t", APIURL: "http://127.0.0.1:1/api", Clock: clock, MaxChannels: 1000, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

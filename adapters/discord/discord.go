@@ -11,9 +11,12 @@
 // It sends like a good citizen: a proactive global limiter below Discord's
 // 50 requests/s (interaction callbacks are exempt, as on Discord), per-channel
 // pacing of message creates, 429s honoured from retry_after, 5xx retried
-// with backoff and a bound, and channels answering 403/404 marked
-// unreachable so that they fail fast. Message creates carry a nonce derived
-// from the outbox key with enforce_nonce, so Discord itself drops a repeat.
+// with bot.Backoff and a bound, and channels answering 403/404 marked
+// unreachable (bot.Unreachable) so that they fail fast. A payload Discord
+// refuses (400, code 50035) is bot.Rejected and leaves the channel alone.
+// Per-channel state is bounded (Config.MaxChannels). Message creates carry
+// a nonce derived from the outbox key with enforce_nonce, so Discord itself
+// drops a repeat.
 //
 // Every REST call and the gateway lookup go to Config.APIURL through the
 // session's http.Client transport; discordgo's Endpoint globals are never

@@ -23,16 +23,24 @@ const metadataEventType = "tend_post"
 
 // channelRefusals are Web API errors meaning the bot cannot post in a
 // channel until a person changes something (invites it back, unarchives).
+// The channel is marked unreachable.
 var channelRefusals = map[string]string{
-	"channel_not_found":   "the channel does not exist or the bot cannot see it",
-	"not_in_channel":      "the bot is not a member of the channel; invite it with /invite @tend",
-	"is_archived":         "the channel is archived",
-	"channel_is_archived": "the channel is archived",
-	"restricted_action":   "the workspace does not allow the bot to post there",
+	"channel_not_found":                        "the channel does not exist or the bot cannot see it",
+	"not_in_channel":                           "the bot is not a member of the channel; invite it with /invite @tend",
+	"is_archived":                              "the channel is archived",
+	"channel_is_archived":                      "the channel is archived",
+	"restricted_action":                        "the workspace does not allow the bot to post there",
+	"restricted_action_read_only_channel":      "the channel is read-only",
+	"restricted_action_thread_only_channel":    "the channel takes replies in threads only",
+	"restricted_action_non_threadable_channel": "the channel does not allow the bot to post there",
+	"team_access_not_granted":                  "the bot has not been granted access to the channel's workspace",
+	"ekm_access_denied":                        "the workspace's key management denies access to the channel",
 }
 
 // dmRefusals are Web API errors meaning a person cannot be sent a direct
-// message.
+// message. The person is marked unreachable. (account_inactive is not one:
+// Slack answers it when the bot's own token belongs to a deleted user or
+// workspace; a deactivated member is user_disabled.)
 var dmRefusals = map[string]string{
 	"user_not_found":        "the member's account was not found",
 	"user_not_visible":      "the member cannot be messaged by the bot",
@@ -44,13 +52,60 @@ var dmRefusals = map[string]string{
 	"restricted_action":     "the workspace does not allow the bot to message the member",
 }
 
+// payloadRefusals are Web API errors meaning Slack refused this request's
+// content or arguments (the methods' documented errors for a bad message:
+// blocks, length, attachments, metadata, a malformed form): sending it again
+// cannot help, but the channel is fine, so nothing is marked.
+var payloadRefusals = map[string]string{
+	"invalid_blocks":                        "the message's blocks are invalid",
+	"invalid_blocks_format":                 "the message's blocks are malformed",
+	"msg_too_long":                          "the message is too long",
+	"no_text":                               "the message has no text",
+	"invalid_arguments":                     "the request's arguments are invalid",
+	"invalid_attachments":                   "the message's attachments are invalid",
+	"too_many_attachments":                  "the message has too many attachments",
+	"too_many_contact_cards":                "the message has too many contact cards",
+	"invalid_metadata_format":               "the message's metadata is malformed",
+	"invalid_metadata_schema":               "the message's metadata does not match its schema",
+	"metadata_too_large":                    "the message's metadata is too large",
+	"metadata_must_be_sent_from_app":        "the message's metadata was not sent by an app",
+	"message_limit_exceeded":                "the channel's message limit is exceeded",
+	"invalid_arg_name":                      "the request names an invalid argument",
+	"invalid_array_arg":                     "the request has an invalid array argument",
+	"invalid_charset":                       "the request's character set is invalid",
+	"invalid_form_data":                     "the request's form data is invalid",
+	"invalid_post_type":                     "the request's content type is invalid",
+	"missing_post_type":                     "the request has no content type",
+	"invalid_json":                          "the request's JSON is invalid",
+	"json_not_object":                       "the request's JSON is not an object",
+	"bad_timestamp":                         "the message timestamp is invalid",
+	"cant_update_message":                   "Slack no longer allows the bot to edit that message",
+	"edit_window_closed":                    "Slack no longer allows the bot to edit that message",
+	"not_pinnable":                          "the message cannot be pinned",
+	"user_is_bot":                           "a bot cannot be invited to the channel",
+	"user_is_restricted":                    "a guest cannot be invited to the channel",
+	"user_is_ultra_restricted":              "a single-channel guest cannot be invited to the channel",
+	"cant_invite":                           "the member cannot be invited to the channel",
+	"cant_invite_self":                      "the bot cannot invite itself",
+	"method_not_supported_for_channel_type": "the channel's type does not allow it",
+}
+
+// goneRefusals are Web API errors meaning what the request names no longer
+// exists or the app lacks a permission: retrying cannot help, and no channel
+// is marked.
+var goneRefusals = map[string]string{
+	"message_not_found": "the message was deleted",
+	"user_not_found":    "the member's account was not found",
+	"missing_scope":     "the app lacks a permission (scope) this needs: reinstall it from the current manifest",
+}
+
 // Deliver implements bot.Platform.
 func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	switch out.Kind {
 	case bot.OutPost:
 		ch := string(out.To.Channel)
 		if ch == "" {
-			return bot.Delivered{}, errors.New("slack: post: no channel")
+			return bot.Delivered{}, bot.Rejected("slack: a post needs a channel")
 		}
 		return a.post(ctx, ch, out, false)
 	case bot.OutDM:
@@ -121,7 +176,7 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 				continue
 			}
 			if k, _ := m.Metadata.EventPayload["key"].(string); k == key {
-				return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(m.Timestamp)}, At: tsTime(m.Timestamp)}, true, nil
+				return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(m.Timestamp)}, At: a.tsTime(m.Timestamp)}, true, nil
 			}
 		}
 		seen += len(resp.Messages)
@@ -164,7 +219,7 @@ func (a *Adapter) post(ctx context.Context, ch string, out bot.Outbound, dm bool
 	err = a.call(ctx, ch, "chat.postMessage", ambiguous, func() error {
 		rch, ts, err := a.api.PostMessageContext(ctx, ch, opts...)
 		if err == nil {
-			d = bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(rch), ID: bot.MessageID(ts)}, At: tsTime(ts)}
+			d = bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(rch), ID: bot.MessageID(ts)}, At: a.tsTime(ts)}
 		}
 		return err
 	})
@@ -180,17 +235,15 @@ func (a *Adapter) post(ctx context.Context, ch string, out bot.Outbound, dm bool
 
 func (a *Adapter) openDM(ctx context.Context, user bot.UserID) (string, error) {
 	if user == "" {
-		return "", errors.New("slack: dm: no user")
+		return "", bot.Rejected("slack: a DM needs a user")
 	}
 	if err := a.checkReachable("", user, true); err != nil {
 		return "", err
 	}
-	a.mu.Lock()
-	ch, ok := a.dmChannels[user]
-	a.mu.Unlock()
-	if ok {
+	if ch, ok := a.dmChannels.Get(user); ok {
 		return ch, nil
 	}
+	var ch string
 	err := a.call(ctx, "", "conversations.open", nil, func() error {
 		c, _, _, err := a.api.OpenConversationContext(ctx, &slackgo.OpenConversationParameters{Users: []string{string(user)}, ReturnIM: true})
 		if err == nil {
@@ -201,9 +254,7 @@ func (a *Adapter) openDM(ctx context.Context, user bot.UserID) (string, error) {
 	if err != nil {
 		return "", a.refusal("", user, "conversations.open", err)
 	}
-	a.mu.Lock()
-	a.dmChannels[user] = ch
-	a.mu.Unlock()
+	a.dmChannels.Put(user, ch)
 	return ch, nil
 }
 
@@ -225,7 +276,7 @@ type editTurn struct {
 func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ch, ts := string(out.Ref.Channel), string(out.Ref.ID)
 	if ch == "" || ts == "" {
-		return bot.Delivered{}, errors.New("slack: edit: the message reference has no channel or timestamp")
+		return bot.Delivered{}, bot.Rejected("slack: an edit needs a message reference with a channel and a timestamp")
 	}
 	if err := a.checkReachable(ch, "", false); err != nil {
 		return bot.Delivered{}, err
@@ -259,7 +310,7 @@ func (a *Adapter) edit(ctx context.Context, out bot.Outbound) (bot.Delivered, er
 	case <-me.superseded:
 		// A newer edit of the same message carries on: this content would
 		// be replaced at once anyway.
-		return bot.Delivered{Ref: out.Ref, At: time.Now()}, nil
+		return bot.Delivered{Ref: out.Ref, At: a.clock.Now()}, nil
 	case <-ctx.Done():
 		a.mu.Lock()
 		if q.waiting == me {
@@ -289,15 +340,9 @@ func (a *Adapter) runEdit(ctx context.Context, key string, q *editQueue, ref bot
 		return err
 	})
 	if err != nil {
-		switch errCode(err) {
-		case "message_not_found":
-			return bot.Delivered{}, &bot.PermanentError{Reason: "the message to edit was deleted"}
-		case "cant_update_message", "edit_window_closed":
-			return bot.Delivered{}, &bot.PermanentError{Reason: "Slack no longer allows the bot to edit that message"}
-		}
 		return bot.Delivered{}, a.refusal(ch, "", "chat.update", err)
 	}
-	return bot.Delivered{Ref: ref, At: time.Now()}, nil
+	return bot.Delivered{Ref: ref, At: a.clock.Now()}, nil
 }
 
 func (a *Adapter) finishEdit(key string, q *editQueue) {
@@ -315,7 +360,7 @@ func (a *Adapter) finishEdit(key string, q *editQueue) {
 func (a *Adapter) pin(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ch, ts := string(out.Ref.Channel), string(out.Ref.ID)
 	if ch == "" || ts == "" {
-		return bot.Delivered{}, errors.New("slack: pin: the message reference has no channel or timestamp")
+		return bot.Delivered{}, bot.Rejected("slack: a pin needs a message reference with a channel and a timestamp")
 	}
 	if err := a.checkReachable(ch, "", false); err != nil {
 		return bot.Delivered{}, err
@@ -326,13 +371,13 @@ func (a *Adapter) pin(ctx context.Context, out bot.Outbound) (bot.Delivered, err
 	if err != nil && errCode(err) != "already_pinned" {
 		return bot.Delivered{}, a.refusal(ch, "", "pins.add", err)
 	}
-	return bot.Delivered{Ref: out.Ref, At: time.Now()}, nil
+	return bot.Delivered{Ref: out.Ref, At: a.clock.Now()}, nil
 }
 
 func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ch := string(out.To.Channel)
 	if ch == "" || out.User == "" {
-		return bot.Delivered{}, errors.New("slack: invite: a channel and a user are required")
+		return bot.Delivered{}, bot.Rejected("slack: an invitation needs a channel and a user")
 	}
 	if err := a.checkReachable(ch, "", false); err != nil {
 		return bot.Delivered{}, err
@@ -343,9 +388,7 @@ func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, 
 	})
 	switch errCode(err) {
 	case "", "already_in_channel":
-		return bot.Delivered{At: time.Now()}, nil
-	case "user_not_found", "user_is_restricted", "user_is_ultra_restricted", "user_is_bot", "cant_invite", "method_not_supported_for_channel_type":
-		return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("cannot invite the member to the channel (%s)", errCode(err))}
+		return bot.Delivered{At: a.clock.Now()}, nil
 	}
 	return bot.Delivered{}, a.refusal(ch, "", "conversations.invite", err)
 }
@@ -360,12 +403,12 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 	var err error
 	for attempt := 1; ; attempt++ {
 		if channel != "" {
-			if werr := a.limiter(channel).Wait(ctx); werr != nil {
+			if werr := waitLimiter(ctx, a.clock, a.limiter(channel)); werr != nil {
 				return fmt.Errorf("%s: waiting for the channel's pace: %w", op, werr)
 			}
 		}
 		if l := a.methodLimiters[op]; l != nil {
-			if werr := l.Wait(ctx); werr != nil {
+			if werr := waitLimiter(ctx, a.clock, l); werr != nil {
 				return fmt.Errorf("%s: waiting for the method's pace: %w", op, werr)
 			}
 		}
@@ -387,11 +430,11 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 			wait = max(rl.RetryAfter, time.Second)
 			a.log.Warn("rate limited by Slack; waiting", "op", op, bot.KeyChannel, channel, "retry_after", wait)
 		case errors.As(err, &sc) && sc.Code >= 500, isNetErr(err):
-			wait = backoff(a.cfg.RetryBase, attempt)
+			wait = a.retry.Delay(attempt)
 			a.log.Warn("Slack call failed; retrying", "op", op, bot.KeyChannel, channel, "attempt", attempt, "in", wait, bot.KeyErr, err)
 			if ambiguous != nil {
-				if serr := sleep(ctx, wait); serr != nil {
-					return fmt.Errorf("%s: %w", op, serr)
+				if !bot.Sleep(ctx, a.clock, wait) {
+					return fmt.Errorf("%s: %w", op, ctx.Err())
 				}
 				wait = 0
 				done, ferr := ambiguous()
@@ -405,8 +448,8 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 		default:
 			return fmt.Errorf("%s: %w", op, err)
 		}
-		if serr := sleep(ctx, wait); serr != nil {
-			return fmt.Errorf("%s: %w", op, serr)
+		if !bot.Sleep(ctx, a.clock, wait) {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
 		}
 	}
 }
@@ -457,69 +500,87 @@ func newMethodLimiters() map[string]*rate.Limiter {
 }
 
 func (a *Adapter) limiter(ch string) *rate.Limiter {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	l, ok := a.limiters[ch]
-	if !ok {
-		l = rate.NewLimiter(a.cfg.ChannelRate, a.cfg.ChannelBurst)
-		a.limiters[ch] = l
-	}
+	// An evicted limiter is the least recently used of MaxChannels: idle
+	// for far longer than it takes to fill up again, so nothing is lost.
+	l, _ := a.limiters.GetOrPut(ch, func() *rate.Limiter {
+		return rate.NewLimiter(a.cfg.ChannelRate, a.cfg.ChannelBurst)
+	})
 	return l
+}
+
+// waitLimiter waits for a token of l, telling the time by clock (the
+// configured Clock, not the limiter's own time.Now), or until ctx is done,
+// when it gives the token back.
+func waitLimiter(ctx context.Context, clock bot.Clock, l *rate.Limiter) error {
+	now := clock.Now()
+	r := l.ReserveN(now, 1)
+	if !r.OK() {
+		return fmt.Errorf("rate limit: a burst of %d cannot take one token", l.Burst())
+	}
+	if !bot.Sleep(ctx, clock, r.DelayFrom(now)) {
+		r.CancelAt(clock.Now())
+		return ctx.Err()
+	}
+	return nil
 }
 
 // checkReachable fails fast for a channel or user that refused the bot
 // recently.
 func (a *Adapter) checkReachable(ch string, user bot.UserID, dm bool) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := time.Now()
 	if dm && user != "" {
-		if until, ok := a.unreachable["user:"+string(user)]; ok && now.Before(until) {
-			return &bot.PermanentError{Reason: "the member cannot be sent direct messages"}
+		if _, ok := a.unreachable.Get("user:" + string(user)); ok {
+			return bot.Unreachable("slack: the member cannot be sent direct messages")
 		}
 	}
 	if ch != "" && !dm {
-		if until, ok := a.unreachable[ch]; ok && now.Before(until) {
-			return &bot.PermanentError{Reason: fmt.Sprintf("Slack channel %s refused the bot earlier; invite the bot back or bind the group to another channel", ch)}
+		if _, ok := a.unreachable.Get(ch); ok {
+			return bot.Unreachable("slack: channel %s refused the bot earlier; invite the bot back or bind the group to another channel", ch)
 		}
 	}
 	return nil
 }
 
-// refusal turns a Web API error into a bot.PermanentError when the channel
-// or person refused the bot, marking it so that later sends fail fast and
-// logging it once; other errors are wrapped as they are.
+// refusal turns a Web API error into a bot.PermanentError when retrying
+// cannot help: bot.Unreachable when the channel or person refused the bot
+// (marking it, so that later sends fail fast, and logging it once) or what
+// the request names is gone; bot.Rejected when Slack refused the request's
+// content, which leaves the channel alone. Other errors (rate limits,
+// server errors, the token) are wrapped as they are.
 func (a *Adapter) refusal(ch string, user bot.UserID, op string, err error) error {
 	code := errCode(err)
 	if user != "" {
 		if why, ok := dmRefusals[code]; ok {
 			a.mark("user:"+string(user), "direct message refused", bot.KeyUser, string(user), code)
-			return &bot.PermanentError{Reason: "cannot send a direct message: " + why}
+			return bot.Unreachable("slack: %s: cannot send a direct message: %s (%s)", op, why, code)
 		}
 	} else if why, ok := channelRefusals[code]; ok && ch != "" {
 		a.mark(ch, "channel refused the bot", bot.KeyChannel, ch, code)
-		return &bot.PermanentError{Reason: fmt.Sprintf("Slack channel %s: %s", ch, why)}
+		return bot.Unreachable("slack: %s: channel %s: %s (%s)", op, ch, why, code)
+	}
+	if why, ok := payloadRefusals[code]; ok {
+		return bot.Rejected("slack: %s: refused as invalid: %s (%s); the channel is fine", op, why, code)
+	}
+	if why, ok := goneRefusals[code]; ok {
+		return bot.Unreachable("slack: %s: %s (%s)", op, why, code)
 	}
 	return fmt.Errorf("slack: %w", err)
 }
 
 func (a *Adapter) mark(key, msg, logKey, logVal, code string) {
-	a.mu.Lock()
-	until, was := a.unreachable[key]
-	fresh := !was || time.Now().After(until)
-	a.unreachable[key] = time.Now().Add(a.cfg.UnreachableFor)
-	a.mu.Unlock()
-	if fresh {
+	_, was := a.unreachable.Get(key)
+	a.unreachable.Put(key, struct{}{})
+	if !was {
 		a.log.Error(msg+"; failing fast for a while", logKey, logVal, "slack_error", code, "for", a.cfg.UnreachableFor)
 	}
 }
 
-// tsTime reads a Slack message timestamp ("1700000000.000100").
-func tsTime(ts string) time.Time {
+// tsTime reads a Slack message timestamp ("1700000000.000100"); an
+// unreadable one reads as now.
+func (a *Adapter) tsTime(ts string) time.Time {
 	sec, frac, _ := strings.Cut(ts, ".")
 	s, err := strconv.ParseInt(sec, 10, 64)
 	if err != nil {
-		return time.Now()
+		return a.clock.Now()
 	}
 	var ns int64
 	if frac != "" {

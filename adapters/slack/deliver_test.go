@@ -8,10 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tend-bot/tend/adapters/slack"
 	"github.com/tend-bot/tend/adapters/slack/fakeslack"
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
 )
 
 // syncBuffer is a log destination safe for concurrent writers.
@@ -370,5 +372,94 @@ func TestDeliver_EditsOfOneMessageCoalesce(t *testing.T) {
 	}
 	if m := e.fake.Messages(groupChan)[0]; m.Text != "final" {
 		t.Errorf("message reads %q after a later edit; want final", m.Text)
+	}
+}
+
+func TestDeliver_RejectedPayloadLeavesTheChannelUsable(t *testing.T) {
+	for _, code := range []string{"invalid_blocks", "msg_too_long", "invalid_metadata_format", "too_many_attachments"} {
+		t.Run(code, func(t *testing.T) {
+			e := newEnv(t, envOpts{mode: slack.ModeSocket})
+			e.sender.ReportUnreachableTo([]bot.Principal{"slack:" + owner})
+			e.fake.FailWith("chat.postMessage", code, 1)
+			_, err := e.sender.Send(e.ctx, post("reminder/50/24h", groupChan))
+			if !errors.Is(err, bot.ErrRejected) || errors.Is(err, bot.ErrUnreachable) {
+				t.Fatalf("Send answered %s = %v; want ErrRejected and not ErrUnreachable", code, err)
+			}
+			if n := callsOf(e.fake, "chat.postMessage"); n != 2 { // the post and the owner's notice
+				t.Errorf("chat.postMessage called %d times; want 2 (no retry of a refused payload)", n)
+			}
+			// The next post to that channel goes out: it was not marked.
+			if _, err := e.sender.Send(e.ctx, post("reminder/51/24h", groupChan)); err != nil {
+				t.Fatalf("the next post to the channel: %v", err)
+			}
+			if n := countKey(e.fake, groupChan, "reminder/51/24h"); n != 1 {
+				t.Errorf("%d copies of the next post; want 1", n)
+			}
+			e2, err := e.db.OutboxEntry(e.ctx, "reminder/50/24h")
+			if err != nil || e2.State != bot.OutboxFailed || !strings.Contains(e2.Error, code) {
+				t.Errorf("outbox %+v %v; want failed naming %s", e2, err, code)
+			}
+			var rejected, unreachable int
+			for _, m := range e.fake.Messages("D" + strings.TrimPrefix(owner, "U")) {
+				txt := m.Text + string(m.Blocks)
+				switch {
+				case strings.Contains(txt, "refused as invalid") && strings.Contains(txt, "reminder/50/24h"):
+					rejected++
+				case strings.Contains(txt, "cannot post"):
+					unreachable++
+				}
+			}
+			if rejected != 1 || unreachable != 0 {
+				t.Errorf("owner got %d rejected and %d unreachable notices; want one rejected notice only", rejected, unreachable)
+			}
+		})
+	}
+	t.Run("EditRefused", func(t *testing.T) {
+		e := newEnv(t, envOpts{mode: slack.ModeSocket})
+		p, err := e.a.Deliver(e.ctx, post("card/1", groupChan))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.fake.FailWith("chat.update", "invalid_blocks", 1)
+		if _, err := e.a.Deliver(e.ctx, bot.Edit(p.Ref, bot.Message{Text: "2 coming"})); !errors.Is(err, bot.ErrRejected) {
+			t.Fatalf("refused edit = %v; want ErrRejected", err)
+		}
+		if _, err := e.a.Deliver(e.ctx, bot.Edit(p.Ref, bot.Message{Text: "3 coming"})); err != nil {
+			t.Fatalf("the next edit: %v", err)
+		}
+	})
+}
+
+func TestDeliver_UsesTheConfiguredClock(t *testing.T) {
+	start := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	clock := bottest.NewClock(start)
+	e := newEnv(t, envOpts{mode: slack.ModeSocket, tweak: func(c *slack.Config) { c.Clock = clock }})
+	p, err := e.a.Deliver(e.ctx, post("clock/1", groupChan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.a.Deliver(e.ctx, bot.Edit(p.Ref, bot.Message{Text: "edited"}))
+	if err != nil || !d.At.Equal(start) {
+		t.Errorf("edit delivered at %v (%v); want the clock's %v", d.At, err, start)
+	}
+	if _, err := e.fake.MemberJoined(e.ctx, member1, groupChan); err != nil {
+		t.Fatal(err)
+	}
+	if ev := e.event(); !ev.Meta().At.Equal(start) {
+		t.Errorf("event at %v; want the clock's %v", ev.Meta().At, start)
+	}
+	// An unreachable mark lasts UnreachableFor on the clock, not on the
+	// wall.
+	e.fake.RemoveBot(otherChan)
+	if _, err := e.a.Deliver(e.ctx, post("clock/2", otherChan)); !errors.Is(err, bot.ErrUnreachable) {
+		t.Fatalf("post to a channel without the bot = %v", err)
+	}
+	e.fake.AddChannel(otherChan, "general", false, owner)
+	if _, err := e.a.Deliver(e.ctx, post("clock/3", otherChan)); !errors.Is(err, bot.ErrUnreachable) {
+		t.Fatalf("post within UnreachableFor = %v; want it failed fast", err)
+	}
+	clock.Advance(10 * time.Minute) // the default UnreachableFor
+	if _, err := e.a.Deliver(e.ctx, post("clock/4", otherChan)); err != nil {
+		t.Fatalf("post after UnreachableFor on the clock: %v", err)
 	}
 }

@@ -14,11 +14,13 @@
 // so a dropped socket loses nothing that is queued. Posts are paced at about
 // one per second per channel with short bursts and about 480 a minute across
 // the workspace, other methods under their rate tiers, 429 Retry-After is
-// honoured,
-// 5xx answers are retried a bounded number of times with backoff, and a
-// channel that refuses the bot (channel_not_found, not_in_channel,
-// is_archived) is marked unreachable so that later sends fail fast with a
-// bot.PermanentError. A post carries message metadata with its outbox key so
+// honoured, and 5xx answers are retried a bounded number of times with
+// bot.Backoff. A channel that refuses the bot (channel_not_found,
+// not_in_channel, is_archived) is marked unreachable so that later sends
+// fail fast with bot.Unreachable; a payload Slack refuses (invalid_blocks,
+// msg_too_long, invalid_arguments …) is bot.Rejected and leaves the channel
+// alone. Per-channel state is bounded (Config.MaxChannels) and all time
+// comes from Config.Clock. A post carries message metadata with its outbox key so
 // that FindDelivered can recognise it after a crash, and an answer lost to a
 // 5xx is checked the same way before posting again. Edits of one message
 // run one at a time, and edits queued behind a slow one collapse into the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/tend-bot/tend/bot"
 
@@ -160,7 +159,7 @@ func (a *Adapter) meta(team, ch string, dm bool, user, name string) bot.EventMet
 		Channel:  bot.ChannelID(ch),
 		DM:       dm,
 		User:     bot.User{Platform: bot.PlatformSlack, ID: bot.UserID(user), Name: name, Bot: isSelf},
-		At:       time.Now(),
+		At:       a.clock.Now(),
 	}
 }
 
@@ -184,7 +183,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 
 	var outs []bot.Outbound
 	if r.kind == kindCommand {
-		t := time.NewTimer(a.cfg.AckWait)
+		t := a.clock.NewTimer(a.cfg.AckWait)
 		select {
 		case outs = <-results:
 			t.Stop()
@@ -208,7 +207,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 				break
 			}
 			ack(payload)
-		case <-t.C:
+		case <-t.C():
 			ack(nil)
 			a.log.Debug("the core took longer than the acknowledgement wait; answering through response_url", bot.KeyChannel, r.channel)
 			outs = <-results

@@ -64,8 +64,8 @@ type Config struct {
 	// MaxRetries bounds retries of one call after a 5xx, a network error or
 	// a 429; default 5.
 	MaxRetries int
-	// RetryBase is the first 5xx backoff, doubled per retry up to 30 s;
-	// default 500 ms.
+	// RetryBase is the first 5xx backoff, doubled per retry up to 30 s,
+	// with equal jitter; default 500 ms.
 	RetryBase time.Duration
 	// UnreachableFor is how long a channel that refused the bot is failed
 	// fast before it is tried again; default 10 minutes.
@@ -76,15 +76,32 @@ type Config struct {
 	// PingInterval is the longest the Socket Mode client waits for Slack's
 	// websocket ping before it reconnects; default 30 s.
 	PingInterval time.Duration
+	// MaxChannels bounds each per-channel and per-person table the adapter
+	// keeps (pacing, unreachable marks, DM channels, channel answers):
+	// beyond it the least recently used entry is forgotten; default
+	// 10,000.
+	MaxChannels int
+	// InspectTTL is how long ChannelInspector answers (a channel's
+	// privacy, its member list) are reused; default 30 s. Whether a person
+	// is a bot is kept for an hour.
+	InspectTTL time.Duration
+	// MaxMembers caps ChannelMembers: at most this many members of one
+	// channel are read, in the order Slack lists them; default 10,000.
+	MaxMembers int
+	// Clock tells the time for pacing, retries, acknowledgement waits and
+	// timestamps; default the system clock.
+	Clock bot.Clock
 }
 
 // Adapter is the Slack platform.
 type Adapter struct {
 	cfg    Config
 	log    *slog.Logger
+	clock  bot.Clock
 	api    *slackgo.Client
 	httpc  *http.Client
 	apiURL string
+	retry  bot.Backoff
 
 	self atomic.Pointer[identity]
 
@@ -92,12 +109,15 @@ type Adapter struct {
 	// New.
 	methodLimiters map[string]*rate.Limiter
 
-	mu          sync.Mutex
-	limiters    map[string]*rate.Limiter
-	unreachable map[string]time.Time // channel or "user:ID" → until
-	dmChannels  map[bot.UserID]string
-	edits       map[string]*editQueue // channel/ts → its edits in flight
+	// Bounded per-channel and per-person state; each is safe for
+	// concurrent use on its own.
+	limiters    *bot.Cache[string, *rate.Limiter]
+	unreachable *bot.Cache[string, struct{}] // channel or "user:ID", for UnreachableFor
+	dmChannels  *bot.Cache[bot.UserID, string]
 	seen        *recentSet
+
+	mu    sync.Mutex
+	edits map[string]*editQueue // channel/ts → its edits in flight; removed when done
 
 	addr atomic.Pointer[net.Addr]
 }
@@ -171,14 +191,28 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 30 * time.Second
 	}
+	if cfg.MaxChannels <= 0 {
+		cfg.MaxChannels = 10000
+	}
+	if cfg.InspectTTL <= 0 {
+		cfg.InspectTTL = 30 * time.Second
+	}
+	if cfg.MaxMembers <= 0 {
+		cfg.MaxMembers = 10000
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = bot.SystemClock{}
+	}
 	a := &Adapter{
 		cfg:            cfg,
 		log:            cfg.Logger.With(bot.KeyPlatform, bot.PlatformSlack),
+		clock:          cfg.Clock,
 		httpc:          cfg.HTTPClient,
-		limiters:       map[string]*rate.Limiter{},
+		retry:          bot.Backoff{Base: cfg.RetryBase, Max: 30 * time.Second, Jitter: true},
+		limiters:       bot.NewCache[string, *rate.Limiter](cfg.MaxChannels, 0, cfg.Clock),
 		methodLimiters: newMethodLimiters(),
-		unreachable:    map[string]time.Time{},
-		dmChannels:     map[bot.UserID]string{},
+		unreachable:    bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
+		dmChannels:     bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		edits:          map[string]*editQueue{},
 		seen:           newRecentSet(2048),
 	}
@@ -244,29 +278,11 @@ func (a *Adapter) authenticate(ctx context.Context) (*identity, error) {
 		if errors.As(err, &se) && fatalAuth[se.Err] {
 			return nil, fmt.Errorf("slack: auth.test: the bot token was refused (%s): check SLACK_BOT_TOKEN or the variable named by bot_token_env", se.Err)
 		}
-		wait := backoff(a.cfg.RetryBase, attempt)
+		wait := a.retry.Delay(attempt)
 		a.log.Warn("auth.test failed; retrying", bot.KeyErr, err, "in", wait)
-		if err := sleep(ctx, wait); err != nil {
-			return nil, err
+		if !bot.Sleep(ctx, a.clock, wait) {
+			return nil, ctx.Err()
 		}
-	}
-}
-
-// backoff returns base doubled per attempt, capped at 30 s.
-func backoff(base time.Duration, attempt int) time.Duration {
-	d := base << min(attempt-1, 16)
-	return min(d, 30*time.Second)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
