@@ -121,6 +121,7 @@ type Adapter struct {
 	unreachable *bot.Cache[string, struct{}] // channels that refused the bot, for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
 	voice       *bot.Cache[string, string] // guild/user → voice channel
+	inspect     inspectCaches
 
 	mu        sync.Mutex
 	appID     string
@@ -140,8 +141,9 @@ type Stats struct {
 }
 
 var (
-	_ bot.Platform = (*Adapter)(nil)
-	_ bot.Finder   = (*Adapter)(nil)
+	_ bot.Platform         = (*Adapter)(nil)
+	_ bot.Finder           = (*Adapter)(nil)
+	_ bot.ChannelInspector = (*Adapter)(nil)
 )
 
 // New returns an adapter; it does not connect until Run.
@@ -214,6 +216,7 @@ func New(cfg Config) (*Adapter, error) {
 		unreachable: bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:  bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		voice:       bot.NewCache[string, string](10*cfg.MaxChannels, 0, cfg.Clock),
+		inspect:     newInspectCaches(cfg),
 		aliases:     map[string][]string{},
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()

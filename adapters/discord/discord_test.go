@@ -50,6 +50,8 @@ type worldOpts struct {
 	rate       float64
 	// apiURL replaces the fake's own API base, as written in a config.
 	apiURL func(fake *discordtest.Server) string
+	// tweak changes the adapter's configuration.
+	tweak func(*discord.Config)
 }
 
 func newWorld(t *testing.T, o worldOpts) *world {
@@ -94,10 +96,14 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	if o.apiURL != nil {
 		apiURL = o.apiURL(fake)
 	}
-	w.ad, err = discord.New(discord.Config{
+	cfg := discord.Config{
 		Token: fake.Token(), ApplicationID: fake.AppID(), GuildIDs: []string{w.guild}, APIURL: apiURL,
 		DeferAfter: o.deferAfter, GlobalRate: o.rate, Logger: log,
-	})
+	}
+	if o.tweak != nil {
+		o.tweak(&cfg)
+	}
+	w.ad, err = discord.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

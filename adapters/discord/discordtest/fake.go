@@ -186,17 +186,20 @@ func (m Message) Buttons() []Component {
 }
 
 type channel struct {
-	ID        string
-	GuildID   string
-	Type      int
-	Name      string
-	Recipient string // DM channels
+	ID         string
+	GuildID    string
+	Type       int
+	Name       string
+	Recipient  string // DM channels
+	Overwrites []Overwrite
 }
 
 type guild struct {
 	ID       string
 	Name     string
+	OwnerID  string
 	Roles    []string
+	Perms    map[string]int64 // role id → permissions; the guild id is @everyone
 	Channels []string
 	Members  map[string]*Member
 	Voice    map[string]string // user → voice channel
@@ -367,7 +370,8 @@ func (s *Server) AddGuild(name string) (guildID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := s.NewID()
-	s.guilds[id] = &guild{ID: id, Name: name, Members: map[string]*Member{}, Voice: map[string]string{}}
+	s.guilds[id] = &guild{ID: id, Name: name, OwnerID: s.cfg.BotUserID, Members: map[string]*Member{}, Voice: map[string]string{},
+		Perms: map[string]int64{id: DefaultEveryone}}
 	s.guildOrder = append(s.guildOrder, id)
 	s.guilds[id].Members[s.cfg.BotUserID] = &Member{UserID: s.cfg.BotUserID}
 	return id
@@ -391,6 +395,7 @@ func (s *Server) AddRole(guildID, name string) string {
 	defer s.mu.Unlock()
 	id := s.NewID()
 	s.guilds[guildID].Roles = append(s.guilds[guildID].Roles, id)
+	s.guilds[guildID].Perms[id] = 0
 	return id
 }
 
@@ -648,7 +653,12 @@ func (s *Server) channelJSONLocked(c *channel) map[string]any {
 		out["guild_id"] = c.GuildID
 		out["name"] = c.Name
 		out["position"] = 0
-		out["permission_overwrites"] = []any{}
+		ows := []any{}
+		for _, o := range c.Overwrites {
+			ows = append(ows, map[string]any{"id": o.ID, "type": o.Type,
+				"allow": strconv.FormatInt(o.Allow, 10), "deny": strconv.FormatInt(o.Deny, 10)})
+		}
+		out["permission_overwrites"] = ows
 	}
 	if c.Type == ChannelDM {
 		out["recipients"] = []any{s.userJSONLocked(c.Recipient)}

@@ -205,10 +205,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 func (s *Server) guildCreateLocked(gid string) map[string]any {
 	gd := s.guilds[gid]
 	var chans, members, roles, voice []any
-	roles = append(roles, map[string]any{"id": gid, "name": "@everyone", "permissions": "0", "position": 0, "color": 0, "hoist": false, "managed": false, "mentionable": false})
-	for _, r := range gd.Roles {
-		roles = append(roles, map[string]any{"id": r, "name": "role" + r, "permissions": "0", "position": 1, "color": 0, "hoist": false, "managed": false, "mentionable": false})
-	}
+	roles = s.rolesJSONLocked(gd)
 	for _, cid := range gd.Channels {
 		chans = append(chans, s.channelJSONLocked(s.channels[cid]))
 	}
@@ -221,7 +218,7 @@ func (s *Server) guildCreateLocked(gid string) map[string]any {
 		voice = append(voice, map[string]any{"user_id": u, "channel_id": ch, "session_id": "v" + u, "deaf": false, "mute": false, "self_deaf": false, "self_mute": false, "self_video": false, "suppress": false})
 	}
 	return map[string]any{
-		"id": gid, "name": gd.Name, "owner_id": s.cfg.BotUserID, "unavailable": false, "member_count": len(gd.Members),
+		"id": gid, "name": gd.Name, "owner_id": gd.OwnerID, "unavailable": false, "member_count": len(gd.Members),
 		"channels": nonNil(chans), "members": nonNil(members), "roles": nonNil(roles), "voice_states": nonNil(voice),
 		"threads": []any{}, "presences": []any{}, "emojis": []any{}, "stickers": []any{}, "features": []any{},
 		"joined_at": time.Now().UTC().Format(time.RFC3339), "large": false,

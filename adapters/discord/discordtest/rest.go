@@ -177,10 +177,12 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body 
 		writeJSON(w, 200, map[string]any{"url": s.gatewayURL()})
 	case m == "GET" && len(p) == 2 && p[0] == "gateway" && p[1] == "bot":
 		writeJSON(w, 200, map[string]any{"url": s.gatewayURL(), "shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
-	case p[0] == "channels" && len(p) >= 3:
+	case p[0] == "channels" && len(p) >= 2:
 		s.routeChannel(w, r, p, body)
 	case m == "POST" && len(p) == 3 && p[0] == "users" && p[1] == "@me" && p[2] == "channels":
 		s.createDM(w, body)
+	case p[0] == "guilds" && (len(p) == 2 || len(p) == 3):
+		s.routeGuild(w, r, p)
 	case p[0] == "guilds" && len(p) >= 4 && p[2] == "members":
 		s.routeMember(w, m, p)
 	case m == "PUT" && p[0] == "applications" && (len(p) == 3 || len(p) == 5) && p[len(p)-1] == "commands":
@@ -236,6 +238,8 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 		return
 	}
 	switch {
+	case r.Method == "GET" && len(p) == 2:
+		writeJSON(w, 200, s.channelJSONLocked(ch))
 	case r.Method == "POST" && len(p) == 3 && p[2] == "messages":
 		var mb messageBody
 		if err := json.Unmarshal(body, &mb); err != nil {

@@ -1,0 +1,177 @@
+package discordtest
+
+import (
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+)
+
+// Permission bits, as Discord numbers them.
+const (
+	PermAdministrator      int64 = 1 << 3
+	PermViewChannel        int64 = 1 << 10
+	PermSendMessages       int64 = 1 << 11
+	PermReadMessageHistory int64 = 1 << 16
+	PermConnect            int64 = 1 << 20
+	// DefaultEveryone is what a new guild's @everyone role may do here:
+	// see channels, write and read their history, join voice.
+	DefaultEveryone = PermViewChannel | PermSendMessages | PermReadMessageHistory | PermConnect
+)
+
+// Permission overwrite types.
+const (
+	OverwriteRole   = 0
+	OverwriteMember = 1
+)
+
+// Overwrite is a channel's permission overwrite for a role (the guild id
+// is @everyone) or a member.
+type Overwrite struct {
+	ID    string
+	Type  int // OverwriteRole or OverwriteMember
+	Allow int64
+	Deny  int64
+}
+
+// AddRoleWith adds a role with the given permissions to a guild.
+func (s *Server) AddRoleWith(guildID, name string, perms int64) string {
+	id := s.AddRole(guildID, name)
+	s.SetRolePermissions(guildID, id, perms)
+	return id
+}
+
+// SetRolePermissions sets a role's permissions; roleID == guildID is the
+// guild's @everyone role.
+func (s *Server) SetRolePermissions(guildID, roleID string, perms int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds[guildID].Perms[roleID] = perms
+}
+
+// SetOwner makes userID the guild's owner, who may do everything.
+func (s *Server) SetOwner(guildID, userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds[guildID].OwnerID = userID
+}
+
+// SetMemberRoles replaces a member's roles without announcing it.
+func (s *Server) SetMemberRoles(guildID, userID string, roles ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds[guildID].Members[userID].Roles = slices.Clone(roles)
+}
+
+// SetOverwrite sets a channel's overwrite for o.ID, replacing an earlier one.
+func (s *Server) SetOverwrite(channelID string, o Overwrite) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channelID]
+	c.Overwrites = slices.DeleteFunc(c.Overwrites, func(x Overwrite) bool { return x.ID == o.ID })
+	c.Overwrites = append(c.Overwrites, o)
+}
+
+// AddPrivateChannel adds a text channel that @everyone cannot view, and
+// that each of allowed (role ids of the guild, or user ids) can.
+func (s *Server) AddPrivateChannel(guildID, name string, allowed ...string) string {
+	id := s.AddChannel(guildID, name, ChannelText)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, c := s.guilds[guildID], s.channels[id]
+	c.Overwrites = append(c.Overwrites, Overwrite{ID: guildID, Type: OverwriteRole, Deny: PermViewChannel})
+	for _, a := range allowed {
+		typ := OverwriteMember
+		if _, isRole := g.Perms[a]; isRole {
+			typ = OverwriteRole
+		}
+		c.Overwrites = append(c.Overwrites, Overwrite{ID: a, Type: typ, Allow: PermViewChannel})
+	}
+	return id
+}
+
+// rolesJSONLocked renders a guild's roles, @everyone first.
+func (s *Server) rolesJSONLocked(g *guild) []any {
+	role := func(id, name string, pos int) map[string]any {
+		return map[string]any{"id": id, "name": name, "permissions": strconv.FormatInt(g.Perms[id], 10), "position": pos,
+			"color": 0, "hoist": false, "managed": false, "mentionable": false, "flags": 0}
+	}
+	out := []any{role(g.ID, "@everyone", 0)}
+	for i, r := range g.Roles {
+		out = append(out, role(r, "role"+r, i+1))
+	}
+	return out
+}
+
+// guildJSONLocked renders GET /guilds/{id}.
+func (s *Server) guildJSONLocked(g *guild) map[string]any {
+	return map[string]any{
+		"id": g.ID, "name": g.Name, "owner_id": g.OwnerID, "roles": s.rolesJSONLocked(g),
+		"icon": nil, "splash": nil, "discovery_splash": nil, "afk_channel_id": nil, "afk_timeout": 300,
+		"verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+		"emojis": []any{}, "stickers": []any{}, "features": []any{}, "mfa_level": 0, "application_id": nil,
+		"system_channel_id": nil, "system_channel_flags": 0, "rules_channel_id": nil, "vanity_url_code": nil,
+		"description": nil, "banner": nil, "premium_tier": 0, "preferred_locale": "en-US",
+		"public_updates_channel_id": nil, "nsfw_level": 0, "premium_progress_bar_enabled": false,
+	}
+}
+
+// routeGuild answers GET /guilds/{id}, /guilds/{id}/roles and
+// /guilds/{id}/members (paginated by after and limit, ordered by user id,
+// as Discord lists them).
+func (s *Server) routeGuild(w http.ResponseWriter, r *http.Request, p []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[p[1]]
+	if g == nil {
+		apiError(w, 404, 10004, "Unknown Guild")
+		return
+	}
+	if r.Method != http.MethodGet {
+		apiError(w, 405, 0, "405: Method Not Allowed")
+		return
+	}
+	switch {
+	case len(p) == 2:
+		writeJSON(w, 200, s.guildJSONLocked(g))
+	case len(p) == 3 && p[2] == "roles":
+		writeJSON(w, 200, s.rolesJSONLocked(g))
+	case len(p) == 3 && p[2] == "members":
+		limit := 1
+		if v := r.URL.Query().Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				apiError(w, 400, 50035, "Invalid Form Body")
+				return
+			}
+			limit = n
+		}
+		after := r.URL.Query().Get("after")
+		ids := make([]string, 0, len(g.Members))
+		for id := range g.Members {
+			ids = append(ids, id)
+		}
+		// Snowflakes of one length sort as numbers do.
+		sort.Slice(ids, func(i, j int) bool {
+			if len(ids[i]) != len(ids[j]) {
+				return len(ids[i]) < len(ids[j])
+			}
+			return ids[i] < ids[j]
+		})
+		out := []any{}
+		for _, id := range ids {
+			if after != "" && (len(id) < len(after) || len(id) == len(after) && id <= after) {
+				continue
+			}
+			if len(out) == limit {
+				break
+			}
+			mj := s.memberJSONLocked(g.ID, g.Members[id])
+			delete(mj, "guild_id")
+			out = append(out, mj)
+		}
+		writeJSON(w, 200, out)
+	default:
+		apiError(w, 404, 0, "404: Not Found")
+	}
+}
