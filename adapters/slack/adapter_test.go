@@ -170,6 +170,14 @@ func TestAdapter_BothModes(t *testing.T) {
 				if !ok || j.User.ID != member2 || j.Channel != groupChan || j.Guild != e.fake.Opts().TeamID {
 					t.Errorf("event %#v; want member2 joining the group channel", ev)
 				}
+				if _, err := e.fake.MemberLeft(e.ctx, member2, groupChan); err != nil {
+					t.Fatal(err)
+				}
+				ev = e.event()
+				l, ok := ev.(*bot.MemberLeft)
+				if !ok || l.User.ID != member2 || l.Channel != groupChan || l.Guild != e.fake.Opts().TeamID || l.At.IsZero() {
+					t.Errorf("event %#v; want member2 leaving the group channel", ev)
+				}
 			})
 		})
 	}

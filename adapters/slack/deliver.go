@@ -487,6 +487,9 @@ var methodTiers = map[string]struct {
 	"conversations.invite":  {45, 10},
 	"conversations.history": {45, 5},
 	"pins.add":              {18, 3},
+	"conversations.info":    {45, 10},
+	"conversations.members": {90, 20},
+	"users.info":            {90, 20},
 	"views.open":            {90, 20},
 	"chat.postEphemeral":    {90, 20},
 }

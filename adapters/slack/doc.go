@@ -26,6 +26,14 @@
 // run one at a time, and edits queued behind a slow one collapse into the
 // newest.
 //
+// Inbound events include member_joined_channel and member_left_channel, as
+// bot.MemberJoined and bot.MemberLeft with the channel set, in both modes.
+// The adapter is a bot.ChannelInspector: conversations.info tells whether a
+// channel is private, conversations.members who is in it, and users.info
+// which members are bots (the bot itself is always left out); answers are
+// kept for Config.InspectTTL, a channel's member list is forgotten when a
+// member joins or leaves, and every table is bounded.
+//
 // Messages are rendered as Block Kit: a header for the title, mrkdwn sections
 // for the text and fields, an actions block (always with a block_id) for the
 // buttons, whose action_id is the core's signed id, and times as

@@ -129,9 +129,19 @@ func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
 		if ev.Team != "" {
 			team = ev.Team
 		}
+		a.forgetMembers(ev.Channel)
 		return request{
 			kind: kindEvent, channel: ev.Channel, user: ev.User,
 			ev: &bot.MemberJoined{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
+		}, true
+	case *slackevents.MemberLeftChannelEvent:
+		if ev.Team != "" {
+			team = ev.Team
+		}
+		a.forgetMembers(ev.Channel)
+		return request{
+			kind: kindEvent, channel: ev.Channel, user: ev.User,
+			ev: &bot.MemberLeft{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
 		}, true
 	case *slackevents.MessageEvent:
 		if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {

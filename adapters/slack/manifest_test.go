@@ -45,10 +45,10 @@ type manifest struct {
 // http manifest points at the paths the adapter serves.
 func TestManifest(t *testing.T) {
 	// Scopes each Web API method the adapter calls needs (Slack's method
-	// reference); conversations.history and member_joined_channel need the
-	// public and the private channel scope.
+	// reference); conversations.history, conversations.info and .members,
+	// and the member events need the public and the private channel scope.
 	need := []string{"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
-		"channels:read", "groups:read", "groups:write", "pins:write"}
+		"channels:read", "groups:read", "groups:write", "pins:write", "users:read"}
 	for _, tc := range []struct {
 		file   string
 		socket bool
@@ -70,7 +70,7 @@ func TestManifest(t *testing.T) {
 			if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/tend" || !m.Features.SlashCommands[0].ShouldEscape {
 				t.Errorf("slash commands %+v; want /tend with should_escape", m.Features.SlashCommands)
 			}
-			for _, ev := range []string{"member_joined_channel", "message.im"} {
+			for _, ev := range []string{"member_joined_channel", "member_left_channel", "message.im"} {
 				if !slices.Contains(m.Settings.Events.BotEvents, ev) {
 					t.Errorf("bot event %s missing", ev)
 				}

@@ -114,6 +114,7 @@ type Adapter struct {
 	limiters    *bot.Cache[string, *rate.Limiter]
 	unreachable *bot.Cache[string, struct{}] // channel or "user:ID", for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
+	inspect     inspectCaches
 	seen        *recentSet
 
 	mu    sync.Mutex
@@ -130,8 +131,9 @@ type identity struct {
 }
 
 var (
-	_ bot.Platform = (*Adapter)(nil)
-	_ bot.Finder   = (*Adapter)(nil)
+	_ bot.Platform         = (*Adapter)(nil)
+	_ bot.Finder           = (*Adapter)(nil)
+	_ bot.ChannelInspector = (*Adapter)(nil)
 )
 
 // New returns an Adapter. It checks the configuration but does not connect;
@@ -213,6 +215,7 @@ func New(cfg Config) (*Adapter, error) {
 		methodLimiters: newMethodLimiters(),
 		unreachable:    bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:     bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
+		inspect:        newInspectCaches(cfg),
 		edits:          map[string]*editQueue{},
 		seen:           newRecentSet(2048),
 	}

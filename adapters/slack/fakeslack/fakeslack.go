@@ -66,6 +66,7 @@ type Server struct {
 	changed    chan struct{} // closed and replaced on every change
 	channels   map[string]*Channel
 	users      map[string]string // id → name
+	bots       map[string]bool   // ids of bot users
 	dmsClosed  map[string]bool
 	messages   []*Message
 	ephemerals []*Ephemeral
@@ -216,6 +217,7 @@ func New(tb testing.TB, opts Options) *Server {
 		changed:   make(chan struct{}),
 		channels:  map[string]*Channel{},
 		users:     map[string]string{},
+		bots:      map[string]bool{},
 		dmsClosed: map[string]bool{},
 		limiters:  map[string]*rate.Limiter{},
 		workspace: rate.NewLimiter(opts.WorkspaceRate, opts.WorkspaceBurst),
@@ -270,6 +272,21 @@ func (s *Server) AddUser(id, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[id] = name
+}
+
+// AddBotUser adds another app's bot user: users.info says is_bot.
+func (s *Server) AddBotUser(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[id] = name
+	s.bots[id] = true
+}
+
+// AddMember puts user in channel without an event (see MemberJoined).
+func (s *Server) AddMember(channel, user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[channel].Members[user] = true
 }
 
 // SetDMsClosed makes conversations.open for user fail as it does for a
@@ -676,6 +693,23 @@ func (s *Server) do(method string, p map[string]string) apiResult {
 		return ok(map[string]any{"channel": map[string]any{"id": c.ID, "name": c.Name, "is_private": c.Private}})
 	case "conversations.history":
 		return s.history(p)
+	case "conversations.info":
+		return s.conversationInfo(p)
+	case "conversations.members":
+		return s.conversationMembers(p)
+	case "users.info":
+		name, known := s.users[p["user"]]
+		if !known && p["user"] != s.opts.BotUserID {
+			return fail("user_not_found")
+		}
+		if p["user"] == s.opts.BotUserID {
+			name = "tend"
+		}
+		return ok(map[string]any{"user": map[string]any{
+			"id": p["user"], "team_id": s.opts.TeamID, "name": name, "real_name": name, "deleted": false,
+			"is_bot": s.bots[p["user"]] || p["user"] == s.opts.BotUserID, "is_app_user": false,
+			"profile": map[string]any{"display_name": name, "real_name": name},
+		}})
 	case "pins.add":
 		if _, res, good := s.writableChannel(p["channel"]); !good {
 			return res
@@ -804,6 +838,67 @@ func (s *Server) history(p map[string]string) apiResult {
 		res["response_metadata"] = map[string]any{"next_cursor": "c" + strconv.Itoa(end)}
 	}
 	return ok(res)
+}
+
+// visibleChannel finds a channel the bot can read about: a private
+// channel the bot is not in is invisible, as on Slack; callers hold s.mu.
+func (s *Server) visibleChannel(id string) (*Channel, apiResult, bool) {
+	c := s.channels[id]
+	if c == nil || (c.Private || strings.HasPrefix(id, "D")) && !c.BotMember {
+		return nil, fail("channel_not_found"), false
+	}
+	return c, apiResult{}, true
+}
+
+func (s *Server) conversationInfo(p map[string]string) apiResult {
+	c, res, good := s.visibleChannel(p["channel"])
+	if !good {
+		return res
+	}
+	im := strings.HasPrefix(c.ID, "D")
+	info := map[string]any{
+		"id": c.ID, "name": c.Name, "is_channel": !c.Private && !im, "is_group": c.Private, "is_im": im, "is_mpim": false,
+		"is_private": c.Private || im, "is_archived": c.Archived, "is_member": c.BotMember, "created": 1700000000,
+	}
+	if im {
+		info["user"] = dmUser(c)
+	}
+	return ok(map[string]any{"channel": info})
+}
+
+// conversationMembers lists a channel's members by user id, the bot
+// included when it is in the channel, paginated by cursor.
+func (s *Server) conversationMembers(p map[string]string) apiResult {
+	c, res, good := s.visibleChannel(p["channel"])
+	if !good {
+		return res
+	}
+	ids := make([]string, 0, len(c.Members)+1)
+	for u := range c.Members {
+		ids = append(ids, u)
+	}
+	if c.BotMember && !c.Members[s.opts.BotUserID] {
+		ids = append(ids, s.opts.BotUserID)
+	}
+	sort.Strings(ids)
+	limit := 100
+	if n, err := strconv.Atoi(p["limit"]); err == nil && n > 0 {
+		limit = min(n, 1000)
+	}
+	start := 0
+	if cur := p["cursor"]; cur != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(cur, "m"))
+		if err != nil || !strings.HasPrefix(cur, "m") {
+			return fail("invalid_cursor")
+		}
+		start = n
+	}
+	end := min(start+limit, len(ids))
+	next := ""
+	if end < len(ids) {
+		next = "m" + strconv.Itoa(end)
+	}
+	return ok(map[string]any{"members": ids[min(start, len(ids)):end], "response_metadata": map[string]any{"next_cursor": next}})
 }
 
 // show records something people saw; callers hold s.mu.

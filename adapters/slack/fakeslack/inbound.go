@@ -344,6 +344,18 @@ func (s *Server) MemberJoined(ctx context.Context, user, channel string) (Respon
 	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{})
 }
 
+// MemberLeft takes user out of channel and reports member_left_channel.
+func (s *Server) MemberLeft(ctx context.Context, user, channel string) (Response, error) {
+	s.mu.Lock()
+	if c := s.channels[channel]; c != nil {
+		delete(c.Members, user)
+	}
+	s.mu.Unlock()
+	ev := map[string]any{"type": "member_left_channel", "user": user, "channel": channel, "channel_type": "C",
+		"team": s.opts.TeamID, "event_ts": fmt.Sprintf("%d.000200", time.Now().Unix())}
+	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{})
+}
+
 // DirectMessage reports that user wrote text to the bot privately.
 func (s *Server) DirectMessage(ctx context.Context, user, text string) (Response, error) {
 	ch := "D" + strings.TrimPrefix(user, "U")

@@ -1,0 +1,119 @@
+package slack_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/tend-bot/tend/adapters/slack"
+	"github.com/tend-bot/tend/bot"
+)
+
+func addr(ch string) bot.Address {
+	return bot.Address{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch)}
+}
+
+func ids(us []bot.User) []string {
+	var out []string
+	for _, u := range us {
+		out = append(out, string(u.ID))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestChannelInspector(t *testing.T) {
+	e := newEnv(t, envOpts{mode: slack.ModeSocket})
+	const otherBot = "U0OTHERBOT"
+	e.fake.AddBotUser(otherBot, "reminders-app")
+	e.fake.AddMember(groupChan, otherBot)
+	e.fake.AddChannel("G0SECRET", "not-for-the-bot", true, owner)
+	e.fake.RemoveBot("G0SECRET")
+
+	t.Run("Private", func(t *testing.T) {
+		for ch, want := range map[string]bool{groupChan: false, privateChan: true} {
+			got, err := e.a.ChannelPrivate(e.ctx, addr(ch))
+			if err != nil || got != want {
+				t.Errorf("ChannelPrivate(%s) = %v, %v; want %v", ch, got, err, want)
+			}
+		}
+		dm, err := e.a.Deliver(e.ctx, bot.DM("dm/inspect", bot.PlatformSlack, member1, bot.Message{Text: "hello"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.a.ChannelPrivate(e.ctx, addr(string(dm.Ref.Channel))); err != nil || !got {
+			t.Errorf("ChannelPrivate(DM) = %v, %v; want true", got, err)
+		}
+	})
+	t.Run("Members", func(t *testing.T) {
+		got, err := e.a.ChannelMembers(e.ctx, addr(groupChan))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The bot itself and the other app's bot are left out.
+		if want := []string{facilitator, member1, member2, owner}; !slices.Equal(ids(got), want) {
+			t.Errorf("ChannelMembers = %v; want %v", ids(got), want)
+		}
+		for _, u := range got {
+			if u.Name == "" || u.Platform != bot.PlatformSlack {
+				t.Errorf("member %+v; want a name and the platform", u)
+			}
+		}
+		got, err = e.a.ChannelMembers(e.ctx, addr(privateChan))
+		if err != nil || !slices.Equal(ids(got), []string{facilitator}) {
+			t.Errorf("ChannelMembers(private) = %v, %v; want the facilitator", ids(got), err)
+		}
+		for u, want := range map[bot.UserID]bool{facilitator: true, member1: false} {
+			if in, err := e.a.InChannel(e.ctx, addr(privateChan), u); err != nil || in != want {
+				t.Errorf("InChannel(private, %s) = %v, %v; want %v", u, in, err, want)
+			}
+		}
+	})
+	t.Run("CachedThenForgottenOnLeave", func(t *testing.T) {
+		before := callsOf(e.fake, "conversations.members") + callsOf(e.fake, "users.info")
+		if in, err := e.a.InChannel(e.ctx, addr(groupChan), member1); err != nil || !in {
+			t.Fatalf("InChannel = %v, %v", in, err)
+		}
+		if _, err := e.a.ChannelMembers(e.ctx, addr(groupChan)); err != nil {
+			t.Fatal(err)
+		}
+		if n := callsOf(e.fake, "conversations.members") + callsOf(e.fake, "users.info") - before; n != 0 {
+			t.Errorf("asking again within the TTL made %d calls; want 0", n)
+		}
+		// member_left_channel makes the next answer fresh.
+		if _, err := e.fake.MemberLeft(e.ctx, member1, groupChan); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := e.event().(*bot.MemberLeft); !ok {
+			t.Fatal("no MemberLeft event")
+		}
+		if in, err := e.a.InChannel(e.ctx, addr(groupChan), member1); err != nil || in {
+			t.Errorf("InChannel after member_left_channel = %v, %v; want false", in, err)
+		}
+	})
+	t.Run("Paginated", func(t *testing.T) {
+		e.fake.AddChannel("C0BIG", "big", false)
+		for i := range 450 {
+			e.fake.AddMember("C0BIG", fmt.Sprintf("U1%05d", i))
+		}
+		before := callsOf(e.fake, "conversations.members")
+		in, err := e.a.InChannel(e.ctx, addr("C0BIG"), "U100449")
+		if err != nil || !in {
+			t.Errorf("InChannel(last of 450) = %v, %v; want true", in, err)
+		}
+		if n := callsOf(e.fake, "conversations.members") - before; n != 3 {
+			t.Errorf("%d pages read; want 3 of 200", n)
+		}
+	})
+	t.Run("Unreachable", func(t *testing.T) {
+		for _, ch := range []string{"G0SECRET", "C0GONE"} {
+			if _, err := e.a.ChannelPrivate(e.ctx, addr(ch)); !errors.Is(err, bot.ErrUnreachable) {
+				t.Errorf("ChannelPrivate(%s) = %v; want ErrUnreachable", ch, err)
+			}
+			if _, err := e.a.ChannelMembers(e.ctx, addr(ch)); !errors.Is(err, bot.ErrUnreachable) {
+				t.Errorf("ChannelMembers(%s) = %v; want ErrUnreachable", ch, err)
+			}
+		}
+	})
+}
