@@ -537,10 +537,13 @@ func TestAdapter_InboundMemberVoiceAndDMEvents(t *testing.T) {
 		return ok && v.Channel == bot.ChannelID(w.stage)
 	})
 	w.fake.Leave(w.guild, newbie)
-	w.waitEvent(t, "member left", func(e bot.Event) bool {
+	l := w.waitEvent(t, "member left", func(e bot.Event) bool {
 		ml, ok := e.(*bot.MemberLeft)
 		return ok && ml.User.ID == bot.UserID(newbie)
-	})
+	}).(*bot.MemberLeft)
+	if l.Guild != w.guild || l.Channel != "" || l.Platform != bot.PlatformDiscord || l.At.IsZero() {
+		t.Errorf("left %+v; want guild %s set and no channel", l, w.guild)
+	}
 
 	// The bot's own DM and another bot's DM are dropped; a person's DM
 	// arrives as a DirectMessage and its reply goes back privately.

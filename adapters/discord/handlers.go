@@ -35,16 +35,19 @@ func (a *Adapter) goHandle(runCtx context.Context, h bot.Handler, ev any) {
 			if e.Member == nil || e.User == nil {
 				return
 			}
+			a.forgetMember(e.GuildID, e.User.ID)
 			a.deliverEventReplies(ctx, h, &bot.MemberJoined{EventMeta: a.memberMeta(e.GuildID, e.Member), Pending: e.Pending})
 		case *discordgo.GuildMemberRemove:
 			if e.Member == nil || e.User == nil {
 				return
 			}
+			a.forgetMember(e.GuildID, e.User.ID)
 			a.deliverEventReplies(ctx, h, &bot.MemberLeft{EventMeta: a.memberMeta(e.GuildID, e.Member)})
 		case *discordgo.GuildMemberUpdate:
 			if e.Member == nil || e.User == nil {
 				return
 			}
+			a.forgetMember(e.GuildID, e.User.ID)
 			a.deliverEventReplies(ctx, h, &bot.MemberUpdated{EventMeta: a.memberMeta(e.GuildID, e.Member), Pending: e.Pending})
 		case *discordgo.VoiceStateUpdate:
 			a.onVoice(ctx, h, e)

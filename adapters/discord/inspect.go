@@ -271,3 +271,10 @@ func permissions(g *discordgo.Guild, c *discordgo.Channel, userID string, roles 
 	}
 	return p
 }
+
+// forgetMember drops what the inspector keeps about a member of guild,
+// after they joined, left or changed (their roles decide what they see).
+func (a *Adapter) forgetMember(guild, user string) {
+	a.inspect.members.Delete(guild + "/" + user)
+	a.inspect.lists.Delete(guild)
+}

@@ -169,3 +169,31 @@ func TestAdapter_ChannelMembersPagesAndCap(t *testing.T) {
 		})
 	}
 }
+
+func TestAdapter_InChannelFollowsMembersLeavingAndJoining(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	at := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
+	if in, err := w.ad.InChannel(ctx, at, bot.UserID(w.member)); err != nil || !in {
+		t.Fatalf("InChannel before leaving = %v, %v", in, err)
+	}
+	if _, err := w.ad.ChannelMembers(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	w.fake.Leave(w.guild, w.member)
+	w.waitEvent(t, "member left", func(e bot.Event) bool { _, ok := e.(*bot.MemberLeft); return ok })
+	// The cached answers are dropped when the member leaves, not after
+	// the TTL.
+	if in, err := w.ad.InChannel(ctx, at, bot.UserID(w.member)); err != nil || in {
+		t.Errorf("InChannel after leaving = %v, %v; want false", in, err)
+	}
+	got, err := w.ad.ChannelMembers(ctx, at)
+	if err != nil || slices.Contains(memberIDs(got), w.member) {
+		t.Errorf("ChannelMembers after leaving = %v, %v; want without %s", memberIDs(got), err, w.member)
+	}
+	w.fake.Join(w.guild, w.member, false)
+	w.waitEvent(t, "member joined", func(e bot.Event) bool { _, ok := e.(*bot.MemberJoined); return ok })
+	if in, err := w.ad.InChannel(ctx, at, bot.UserID(w.member)); err != nil || !in {
+		t.Errorf("InChannel after joining again = %v, %v; want true", in, err)
+	}
+}
