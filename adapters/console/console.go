@@ -9,6 +9,13 @@
 // for the whole session, and "/click N" presses one on any earlier message.
 // Any other line is a private message to the bot. Output is deterministic:
 // times come from the configured Clock, rendered in the configured Location.
+//
+// The console keeps who is in each channel, as a bot.ChannelInspector: the
+// configured default user is in every channel, anyone else is in a channel
+// once they have typed a command there, and "/leave" takes the person
+// typing out of the current channel (a bot.MemberLeft). The console is one
+// terminal, seen only by the people typing at it, so every channel reports
+// private.
 package console
 
 import (
@@ -80,21 +87,28 @@ type Adapter struct {
 	running sync.Mutex // held by Run
 	readers sync.WaitGroup
 
-	mu       sync.Mutex // guards everything below, and writes to out
-	out      io.Writer
-	user     bot.UserID
-	channel  bot.ChannelID
-	known    map[bot.ChannelID]bool
-	nextMsg  int
-	messages map[bot.MessageID]*message
-	buttons  []*button // button number n is buttons[n-1]
-	forms    map[bot.UserID]*form
-	writeErr error
+	mu      sync.Mutex // guards everything below, and writes to out
+	out     io.Writer
+	user    bot.UserID
+	channel bot.ChannelID
+	known   map[bot.ChannelID]bool
+	// inside records who is in which channel; defaultUser is in every
+	// channel unless recorded as not.
+	inside      map[bot.ChannelID]map[bot.UserID]bool
+	defaultUser bot.UserID
+	nextMsg     int
+	messages    map[bot.MessageID]*message
+	buttons     []*button // button number n is buttons[n-1]
+	forms       map[bot.UserID]*form
+	writeErr    error
 	// observe, when set by tests, sees every item the bot shows.
 	observe func(shown)
 }
 
-var _ bot.Platform = (*Adapter)(nil)
+var (
+	_ bot.Platform         = (*Adapter)(nil)
+	_ bot.ChannelInspector = (*Adapter)(nil)
+)
 
 // message is one message the console showed.
 type message struct {
@@ -179,17 +193,19 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("console: default user: %w", err)
 	}
 	a := &Adapter{
-		in:       cfg.In,
-		botName:  bot.UserID(strings.TrimPrefix(cfg.BotName, "@")),
-		loc:      cfg.Location,
-		echo:     cfg.Echo,
-		clock:    cfg.Clock,
-		log:      cfg.Logger.With(bot.KeyPlatform, bot.PlatformConsole),
-		out:      cfg.Out,
-		user:     bot.UserID(user),
-		known:    map[bot.ChannelID]bool{},
-		messages: map[bot.MessageID]*message{},
-		forms:    map[bot.UserID]*form{},
+		in:          cfg.In,
+		botName:     bot.UserID(strings.TrimPrefix(cfg.BotName, "@")),
+		loc:         cfg.Location,
+		echo:        cfg.Echo,
+		clock:       cfg.Clock,
+		log:         cfg.Logger.With(bot.KeyPlatform, bot.PlatformConsole),
+		out:         cfg.Out,
+		user:        bot.UserID(user),
+		defaultUser: bot.UserID(user),
+		known:       map[bot.ChannelID]bool{},
+		inside:      map[bot.ChannelID]map[bot.UserID]bool{},
+		messages:    map[bot.MessageID]*message{},
+		forms:       map[bot.UserID]*form{},
 	}
 	if err := a.AddChannels(append([]bot.ChannelID{cfg.Channel}, cfg.Channels...)...); err != nil {
 		return nil, fmt.Errorf("console: %w", err)
@@ -318,6 +334,14 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 		return false
 	}
 	a.log.Debug("event", "event", fmt.Sprintf("%T", ev), bot.KeyUser, string(user), bot.KeyChannel, string(ev.Meta().Channel))
+	if m := ev.Meta(); !m.DM {
+		if _, left := ev.(*bot.MemberLeft); !left {
+			// Typing in a channel makes the person one of its members.
+			a.mu.Lock()
+			a.setInsideLocked(m.Channel, m.User.ID, true)
+			a.mu.Unlock()
+		}
+	}
 	replies := h.Handle(ctx, ev)
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -382,6 +406,18 @@ func (a *Adapter) parseLocked(line string) (ev bot.Event, quit bool) {
 		a.channel = bot.ChannelID(name)
 		a.known[a.channel] = true
 		a.notef("You are now in #%s.", name)
+	case "/leave":
+		if rest != "" {
+			a.notef("/leave takes no name: it takes you out of the channel you are in. Use /in CHANNEL first to leave another one.")
+			return nil, false
+		}
+		if a.user == a.botName || !a.insideLocked(a.channel, a.user) {
+			a.notef("%s is not in #%s.", a.user, a.channel)
+			return nil, false
+		}
+		a.setInsideLocked(a.channel, a.user, false)
+		a.notef("%s left #%s.", a.user, a.channel)
+		return &bot.MemberLeft{EventMeta: meta}, false
 	case "/click":
 		return a.clickLocked(meta, rest), false
 	case "/submit":
@@ -493,12 +529,15 @@ func (a *Adapter) helpLocked() {
 	a.printf(`Console commands:
   /tend …           run a tend command as the current person (/tend help lists them)
   /as NAME          type as NAME from now on (you are %s)
-  /in CHANNEL       move to CHANNEL (you are in #%s; known: %s)
+  /in CHANNEL       move to CHANNEL (you are in #%s; known: %s);
+                    a command typed there makes you one of its members
+  /leave            leave the channel you are in
   /click N          press choice [N] on any message above
   /submit name:value …  fill in and send the open form; /cancel closes it
-  /quit             leave (the end of input does the same)
+  /quit             stop the console (the end of input does the same)
 Any other line is a private message to the bot from the current person.
-`, a.user, a.channel, a.knownListLocked())
+%s is in every channel; the console is one terminal, so every channel counts as private.
+`, a.user, a.channel, a.knownListLocked(), a.defaultUser)
 }
 
 // refuseLocked shows a parse error to the person typing.
@@ -543,7 +582,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 	case bot.OutPost:
 		ch := bot.ChannelID(strings.TrimPrefix(string(out.To.Channel), "#"))
 		if !a.known[ch] {
-			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("the console has no channel #%s (known: %s); type /in %s first, or bind a group to a known channel", ch, a.knownListLocked(), ch)}
+			return bot.Delivered{}, bot.Unreachable("the console has no channel #%s (known: %s); type /in %s first, or bind a group to a known channel", ch, a.knownListLocked(), ch)
 		}
 		m := a.newMessageLocked(ch, "", out.Message)
 		a.showLocked(shown{kind: shownPost, channel: ch, ref: m.ref},
@@ -551,7 +590,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		d.Ref = m.ref
 	case bot.OutDM:
 		if out.User == "" {
-			return bot.Delivered{}, fmt.Errorf("console: deliver dm: no recipient")
+			return bot.Delivered{}, bot.Rejected("console: a DM needs a recipient")
 		}
 		m := a.newMessageLocked(dmChannel(out.User), out.User, out.Message)
 		a.showLocked(shown{kind: shownDM, channel: m.ref.Channel, ref: m.ref, onlyFor: out.User},
@@ -560,7 +599,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 	case bot.OutEdit:
 		m, ok := a.messages[out.Ref.ID]
 		if !ok || out.Ref.Channel != m.ref.Channel {
-			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)}
+			return bot.Delivered{}, bot.Unreachable("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)
 		}
 		a.replaceLocked(m, out.Message)
 		header := fmt.Sprintf("✎ message #%s now reads", m.ref.ID)
@@ -572,7 +611,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 	case bot.OutPin:
 		m, ok := a.messages[out.Ref.ID]
 		if !ok || out.Ref.Channel != m.ref.Channel {
-			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)}
+			return bot.Delivered{}, bot.Unreachable("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)
 		}
 		a.showTextLocked(shown{kind: shownOther, channel: m.ref.Channel, ref: m.ref},
 			fmt.Sprintf("📌 message #%s in #%s is pinned\n", m.ref.ID, m.ref.Channel))
@@ -586,7 +625,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 	case bot.OutInvite:
 		ch, err := cleanName(strings.TrimPrefix(string(out.To.Channel), "#"))
 		if err != nil || out.User == "" {
-			return bot.Delivered{}, &bot.PermanentError{Reason: fmt.Sprintf("cannot invite %q to channel %q", out.User, out.To.Channel)}
+			return bot.Delivered{}, bot.Rejected("console: cannot invite %q to channel %q", out.User, out.To.Channel)
 		}
 		a.known[bot.ChannelID(ch)] = true
 		a.showTextLocked(shown{kind: shownOther, channel: bot.ChannelID(ch), onlyFor: out.User},
@@ -821,4 +860,95 @@ func stripControl(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// insideLocked reports whether u is in ch.
+func (a *Adapter) insideLocked(ch bot.ChannelID, u bot.UserID) bool {
+	if in, ok := a.inside[ch][u]; ok {
+		return in
+	}
+	return u == a.defaultUser
+}
+
+// setInsideLocked records whether u is in ch.
+func (a *Adapter) setInsideLocked(ch bot.ChannelID, u bot.UserID, in bool) {
+	if ch == "" || u == a.botName {
+		return
+	}
+	m := a.inside[ch]
+	if m == nil {
+		m = map[bot.UserID]bool{}
+		a.inside[ch] = m
+	}
+	m[u] = in
+}
+
+// inspectLocked resolves a channel for ChannelInspector: a DM channel
+// names its person; any other must be a channel the console knows.
+func (a *Adapter) inspectLocked(addr bot.Address) (ch bot.ChannelID, dmWith bot.UserID, err error) {
+	ch = bot.ChannelID(strings.TrimPrefix(string(addr.Channel), "#"))
+	if u, ok := strings.CutPrefix(string(ch), "dm-"); ok && u != "" {
+		return ch, bot.UserID(u), nil
+	}
+	if !a.known[ch] {
+		return "", "", bot.Unreachable("the console has no channel #%s (known: %s)", ch, a.knownListLocked())
+	}
+	return ch, "", nil
+}
+
+// ChannelPrivate implements bot.ChannelInspector. The console is one
+// terminal, seen only by the people typing at it: every channel it knows
+// is private.
+func (a *Adapter) ChannelPrivate(ctx context.Context, addr bot.Address) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, _, err := a.inspectLocked(addr); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// InChannel implements bot.ChannelInspector: the default user is in every
+// channel until they /leave it; anyone else from the first command they
+// type there until they /leave it. A DM channel holds its person.
+func (a *Adapter) InChannel(ctx context.Context, addr bot.Address, u bot.UserID) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ch, dmWith, err := a.inspectLocked(addr)
+	if err != nil {
+		return false, err
+	}
+	if dmWith != "" {
+		return u == dmWith, nil
+	}
+	return u != a.botName && a.insideLocked(ch, u), nil
+}
+
+// ChannelMembers implements bot.ChannelInspector: the people in the
+// channel, by name.
+func (a *Adapter) ChannelMembers(ctx context.Context, addr bot.Address) ([]bot.User, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ch, dmWith, err := a.inspectLocked(addr)
+	if err != nil {
+		return nil, err
+	}
+	if dmWith != "" {
+		return []bot.User{a.person(dmWith)}, nil
+	}
+	ids := []bot.UserID{}
+	if a.insideLocked(ch, a.defaultUser) {
+		ids = append(ids, a.defaultUser)
+	}
+	for u, in := range a.inside[ch] {
+		if in && u != a.defaultUser {
+			ids = append(ids, u)
+		}
+	}
+	slices.Sort(ids)
+	out := make([]bot.User, 0, len(ids))
+	for _, u := range ids {
+		out = append(out, a.person(u))
+	}
+	return out, nil
 }

@@ -445,3 +445,87 @@ func TestSecondRunRefused(t *testing.T) {
 		t.Fatal("a second concurrent Run was accepted")
 	}
 }
+
+func TestChannelInspectorAndLeave(t *testing.T) {
+	l := startLive(t, nil, nil)
+	at := func(ch string) bot.Address {
+		return bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(ch)}
+	}
+	members := func(ch string) []string {
+		l.t.Helper()
+		us, err := l.a.ChannelMembers(l.ctx, at(ch))
+		if err != nil {
+			l.t.Fatalf("ChannelMembers(%s): %v", ch, err)
+		}
+		var out []string
+		for _, u := range us {
+			out = append(out, string(u.ID))
+		}
+		return out
+	}
+	in := func(ch string, u bot.UserID) bool {
+		l.t.Helper()
+		ok, err := l.a.InChannel(l.ctx, at(ch), u)
+		if err != nil {
+			l.t.Fatalf("InChannel(%s, %s): %v", ch, u, err)
+		}
+		return ok
+	}
+	// The default user is in every channel; nobody else yet.
+	if got := members("group-a"); !slices.Equal(got, []string{DefaultUser}) {
+		t.Fatalf("members of #group-a = %v; want only %s", got, DefaultUser)
+	}
+	if in("group-a", "sam") {
+		t.Fatal("sam is in #group-a before typing there")
+	}
+	// Typing a command in a channel makes one of its members; moving there
+	// alone does not, and the bot's own account never is.
+	l.send("/as sam", "/in group-a", "/as kim", "/in group-a", "/tend hello", "/as tend", "/tend hello", "/as kim")
+	if c, ok := l.event().(*bot.Command); !ok || c.User.ID != "kim" {
+		t.Fatalf("event %+v; want kim's command", c)
+	}
+	l.sync()
+	if got := members("group-a"); !slices.Equal(got, []string{"kim", DefaultUser}) {
+		t.Errorf("members of #group-a = %v; want kim and %s", got, DefaultUser)
+	}
+	if in("group-a", "sam") || in("group-a", "tend") || !in("group-a", "kim") {
+		t.Error("InChannel disagrees with who typed in #group-a")
+	}
+	// /leave takes the person typing out of the current channel and tells
+	// the core.
+	l.send("/leave")
+	ev := l.event()
+	left, ok := ev.(*bot.MemberLeft)
+	if !ok || left.User.ID != "kim" || left.Channel != "group-a" || left.Platform != bot.PlatformConsole || !left.At.Equal(t0) {
+		t.Fatalf("event %#v; want kim leaving #group-a at the clock's time", ev)
+	}
+	if in("group-a", "kim") {
+		t.Error("kim is still in #group-a after /leave")
+	}
+	// Leaving again is refused without an event (sync fails otherwise);
+	// the default user may leave too.
+	l.send("/leave", "/as owner", "/leave")
+	if ev, ok := l.event().(*bot.MemberLeft); !ok || ev.User.ID != DefaultUser {
+		t.Fatalf("event %+v; want the owner leaving", ev)
+	}
+	l.sync() // owner typed /tend sync in #group-a: back in it
+	if got := members("group-a"); !slices.Equal(got, []string{DefaultUser}) {
+		t.Errorf("members of #group-a = %v; want the owner, who typed there again", got)
+	}
+	if !strings.Contains(l.out.String(), "kim is not in #group-a.") {
+		t.Errorf("the second /leave was not refused:\n%s", l.out.String())
+	}
+	// Every channel is private; an unknown one cannot be inspected; a DM
+	// channel holds its person.
+	for _, ch := range []string{"group-a", DefaultChannel} {
+		if p, err := l.a.ChannelPrivate(l.ctx, at(ch)); err != nil || !p {
+			t.Errorf("ChannelPrivate(%s) = %v, %v; want true", ch, p, err)
+		}
+	}
+	if _, err := l.a.ChannelPrivate(l.ctx, at("nowhere")); !errors.Is(err, bot.ErrUnreachable) {
+		t.Errorf("ChannelPrivate(unknown) = %v; want ErrUnreachable", err)
+	}
+	if !in("dm-sam", "sam") || in("dm-sam", "kim") {
+		t.Error("a DM channel should hold its person only")
+	}
+}

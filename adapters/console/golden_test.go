@@ -262,6 +262,8 @@ I have been sleeping badly this week
 /as sam
 /click 2
 /click 9
+/leave
+/leave
 /as ana
 /tend group role @kim
 /tend bogus
