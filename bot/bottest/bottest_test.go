@@ -285,3 +285,48 @@ func TestPlatformConcurrentDeliver(t *testing.T) {
 		seen[d.Delivered.Ref.ID] = true
 	}
 }
+
+func TestPlatformChannelInspector(t *testing.T) {
+	ctx := context.Background()
+	p := &Platform{PlatformName: bot.PlatformSlack}
+	group := bot.Address{Platform: bot.PlatformSlack, Channel: "C1"}
+	sam := bot.User{Platform: bot.PlatformSlack, ID: "U1", Name: "sam"}
+	kim := bot.User{Platform: bot.PlatformSlack, ID: "U2", Name: "kim"}
+	helper := bot.User{Platform: bot.PlatformSlack, ID: "B1", Name: "helper", Bot: true}
+
+	if priv, err := p.ChannelPrivate(ctx, group); err != nil || priv {
+		t.Fatalf("a channel not set: private %v, %v; want public", priv, err)
+	}
+	if ms, err := p.ChannelMembers(ctx, group); err != nil || len(ms) != 0 {
+		t.Fatalf("a channel not set: members %v, %v; want none", ms, err)
+	}
+	p.SetPrivate("C1", true)
+	p.SetMembers("C1", sam, helper)
+	p.AddMember("C1", kim)
+	p.AddMember("C1", kim) // once
+	if priv, _ := p.ChannelPrivate(ctx, group); !priv {
+		t.Error("SetPrivate did not make the channel private")
+	}
+	ms, err := p.ChannelMembers(ctx, group)
+	if err != nil || len(ms) != 2 || ms[0].ID != "U1" || ms[1].ID != "U2" {
+		t.Errorf("members %+v, %v; want sam and kim, the bot left out", ms, err)
+	}
+	p.RemoveMember("C1", "U1")
+	for u, want := range map[bot.UserID]bool{"U1": false, "U2": true, "B1": true, "U9": false} {
+		if in, err := p.InChannel(ctx, group, u); err != nil || in != want {
+			t.Errorf("InChannel(%s) = %v, %v; want %v", u, in, err, want)
+		}
+	}
+	p.InspectHook = func(a bot.Address) error {
+		if a.Channel == "gone" {
+			return bot.Unreachable("channel %s was deleted", a.Channel)
+		}
+		return nil
+	}
+	if _, err := p.ChannelPrivate(ctx, bot.Address{Platform: bot.PlatformSlack, Channel: "gone"}); !errors.Is(err, bot.ErrUnreachable) {
+		t.Errorf("InspectHook's error: %v; want ErrUnreachable", err)
+	}
+	if in, err := p.InChannel(ctx, group, "U2"); err != nil || !in {
+		t.Errorf("another channel with the hook set: %v, %v", in, err)
+	}
+}

@@ -25,9 +25,14 @@ type Platform struct {
 	DedupeKeys bool
 	// DeliverHook, when set, is called with every outbound before it is
 	// performed; a non-nil error is returned by Deliver and nothing is shown.
-	// Return a *bot.PermanentError to model a channel that is gone. It may
-	// be called from several goroutines at once.
+	// Return bot.Unreachable(…) to model a channel that is gone,
+	// bot.Rejected(…) a payload the platform refuses. It may be called from
+	// several goroutines at once.
 	DeliverHook func(bot.Outbound) error
+	// InspectHook, when set, is called with the channel of every
+	// ChannelInspector call; a non-nil error is returned instead of an
+	// answer (bot.Unreachable(…) models a channel the bot cannot see).
+	InspectHook func(bot.Address) error
 	// Clock stamps deliveries (default bot.SystemClock).
 	Clock bot.Clock
 
@@ -37,6 +42,8 @@ type Platform struct {
 	byKey      map[string]bot.Delivered
 	content    map[bot.MessageRef]bot.Message
 	pinned     map[bot.MessageRef]bool
+	private    map[bot.ChannelID]bool
+	members    map[bot.ChannelID][]bot.User
 	handler    bot.Handler
 	ready      chan struct{} // closed while a Run is active
 }
@@ -55,7 +62,10 @@ type Delivery struct {
 // Shown reports whether the delivery changed what people see.
 func (d Delivery) Shown() bool { return d.Err == nil && !d.Duplicate }
 
-var _ bot.Platform = (*Platform)(nil)
+var (
+	_ bot.Platform         = (*Platform)(nil)
+	_ bot.ChannelInspector = (*Platform)(nil)
+)
 
 // Name implements bot.Platform.
 func (p *Platform) Name() string {
@@ -70,6 +80,8 @@ func (p *Platform) initLocked() {
 		p.byKey = map[string]bot.Delivered{}
 		p.content = map[bot.MessageRef]bot.Message{}
 		p.pinned = map[bot.MessageRef]bool{}
+		p.private = map[bot.ChannelID]bool{}
+		p.members = map[bot.ChannelID][]bot.User{}
 	}
 	if p.ready == nil {
 		p.ready = make(chan struct{})
@@ -178,7 +190,7 @@ func (p *Platform) performLocked(out bot.Outbound, now time.Time, hookErr error,
 		p.content[d.Ref] = out.Message
 	case bot.OutEdit, bot.OutPin:
 		if _, ok := p.content[out.Ref]; !ok {
-			return d, &bot.PermanentError{Reason: fmt.Sprintf("%s: unknown message %s", out.Kind, out.Ref.ID)}
+			return d, bot.Unreachable("%s: unknown message %s", out.Kind, out.Ref.ID)
 		}
 		if out.Kind == bot.OutEdit {
 			p.content[out.Ref] = out.Message
@@ -292,4 +304,90 @@ func (f FinderPlatform) FindDelivered(ctx context.Context, out bot.Outbound) (bo
 		}
 	}
 	return bot.Delivered{}, false, nil
+}
+
+// SetPrivate makes ChannelPrivate report private for channel ch (channels
+// are public until set).
+func (p *Platform) SetPrivate(ch bot.ChannelID, private bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	p.private[ch] = private
+}
+
+// SetMembers makes users the people (and bots) in channel ch, replacing
+// those set before; channels are empty until set.
+func (p *Platform) SetMembers(ch bot.ChannelID, users ...bot.User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	p.members[ch] = slices.Clone(users)
+}
+
+// AddMember puts u in channel ch, unless they are there already.
+func (p *Platform) AddMember(ch bot.ChannelID, u bot.User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	if !slices.ContainsFunc(p.members[ch], func(m bot.User) bool { return m.ID == u.ID }) {
+		p.members[ch] = append(p.members[ch], u)
+	}
+}
+
+// RemoveMember takes user out of channel ch.
+func (p *Platform) RemoveMember(ch bot.ChannelID, user bot.UserID) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	p.members[ch] = slices.DeleteFunc(p.members[ch], func(m bot.User) bool { return m.ID == user })
+}
+
+func (p *Platform) inspect(ctx context.Context, a bot.Address) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("inspect %s: %w", a.Channel, err)
+	}
+	if p.InspectHook != nil {
+		return p.InspectHook(a)
+	}
+	return nil
+}
+
+// ChannelPrivate implements bot.ChannelInspector with what SetPrivate set.
+func (p *Platform) ChannelPrivate(ctx context.Context, a bot.Address) (bool, error) {
+	if err := p.inspect(ctx, a); err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	return p.private[a.Channel], nil
+}
+
+// InChannel implements bot.ChannelInspector with the members set.
+func (p *Platform) InChannel(ctx context.Context, a bot.Address, u bot.UserID) (bool, error) {
+	if err := p.inspect(ctx, a); err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	return slices.ContainsFunc(p.members[a.Channel], func(m bot.User) bool { return m.ID == u }), nil
+}
+
+// ChannelMembers implements bot.ChannelInspector: the members set, bots
+// left out, in the order they were added.
+func (p *Platform) ChannelMembers(ctx context.Context, a bot.Address) ([]bot.User, error) {
+	if err := p.inspect(ctx, a); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	var out []bot.User
+	for _, m := range p.members[a.Channel] {
+		if !m.Bot {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
