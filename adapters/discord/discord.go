@@ -337,9 +337,9 @@ func (a *Adapter) open(ctx context.Context) error {
 		}
 		if isGatewayNotFound(err) {
 			// No retry fixes a wrong base URL: say which setting to fix.
-			return fmt.Errorf("discord: discord.api_url %q is not Discord's API base: the gateway lookup (GET %s/v%s/gateway) answered 404 Not Found; "+
-				"set api_url to %s (the default, which leaving it out gives) or the same path on a proxy, with or without a version such as /v10: %w",
-				a.cfg.APIURL, a.api, discordgo.APIVersion, DefaultAPIURL, ErrConfig)
+			return fmt.Errorf("%w: discord.api_url %q is not Discord's API base: the gateway lookup (GET %s/v%s/gateway) answered 404 Not Found; "+
+				"set api_url to %s (the default, which leaving it out gives) or the same path on a proxy, with or without a version such as /v10",
+				ErrConfig, a.cfg.APIURL, a.api, discordgo.APIVersion, DefaultAPIURL)
 		}
 		var wait time.Duration
 		var rl *discordgo.RateLimitError
