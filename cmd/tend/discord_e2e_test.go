@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -333,4 +337,35 @@ func burstWorld(t *testing.T, n int, leads string) (fake *discordtest.Server, gu
 		return c
 	}
 	return fake, guild, owner, channels, b.String(), posted
+}
+
+// TestDiscordE2E_WrongAPIURLExits1: an api_url whose gateway lookup answers
+// 404 is a configuration mistake no retry fixes: tend says which setting
+// and exits 1 instead of retrying for ever.
+func TestDiscordE2E_WrongAPIURLExits1(t *testing.T) {
+	bin := buildTend(t)
+	fake := discordtest.New(t, discordtest.Config{})
+	guild := fake.AddGuild("Peer support")
+	wrong := strings.TrimSuffix(fake.APIURL(), "/api") + "/not-the-api/v10"
+	cfg := strings.Replace(discordConfig(fake, guild, []string{"1"}, ""), fake.APIURL(), wrong, 1)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tend.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := waitCtx(t)
+	cmd := exec.CommandContext(ctx, bin, "run", "--config", path)
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "TZ=UTC", "TEND_E2E_DISCORD_TOKEN=" + fake.Token()}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || ctx.Err() != nil {
+		t.Fatalf("tend with a wrong api_url: %v (ctx %v); want exit status 1 at once\n%s", err, ctx.Err(), out)
+	}
+	if !strings.Contains(string(out), "discord.api_url") || !strings.Contains(string(out), "404") {
+		t.Errorf("output does not name discord.api_url and the 404:\n%s", out)
+	}
+	if strings.Contains(string(out), fake.Token()) {
+		t.Error("tend printed the token")
+	}
 }

@@ -9,13 +9,14 @@ import (
 )
 
 // newDiscord returns the Discord platform for cfg.Discord.
-func newDiscord(cfg *config.Config, log *slog.Logger) (bot.Platform, error) {
+func newDiscord(cfg *config.Config, log *slog.Logger, clock bot.Clock) (bot.Platform, error) {
 	d := cfg.Discord
 	return discord.New(discord.Config{
 		Token:         d.Token.Reveal(),
 		ApplicationID: d.ApplicationID,
 		GuildIDs:      d.GuildIDs,
 		APIURL:        d.APIURL,
+		Clock:         clock,
 		Logger:        log,
 	})
 }

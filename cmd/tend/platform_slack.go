@@ -10,7 +10,7 @@ import (
 
 // newSlack returns the Slack platform for cfg.Slack: Socket Mode with the
 // app-level token, or signed HTTP requests on cfg.Slack.Listen.
-func newSlack(cfg *config.Config, log *slog.Logger) (bot.Platform, error) {
+func newSlack(cfg *config.Config, log *slog.Logger, clock bot.Clock) (bot.Platform, error) {
 	s := cfg.Slack
 	return slack.New(slack.Config{
 		Mode:          s.Mode,
@@ -19,6 +19,7 @@ func newSlack(cfg *config.Config, log *slog.Logger) (bot.Platform, error) {
 		SigningSecret: s.SigningSecret.Reveal(),
 		Listen:        s.Listen,
 		APIURL:        s.APIURL,
+		Clock:         clock,
 		Logger:        log,
 	})
 }

@@ -152,14 +152,14 @@ func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Princi
 		out = append(out, cons)
 	}
 	if cfg.Discord != nil {
-		p, err := newDiscord(cfg, log)
+		p, err := newDiscord(cfg, log, clock)
 		if err != nil {
 			return nil, nil, err
 		}
 		out = append(out, p)
 	}
 	if cfg.Slack != nil {
-		p, err := newSlack(cfg, log)
+		p, err := newSlack(cfg, log, clock)
 		if err != nil {
 			return nil, nil, err
 		}
