@@ -17,7 +17,7 @@ const membersPage = 200
 
 // maxMemberLists bounds how many channels' member lists are kept at once:
 // each holds up to MaxMembers ids.
-const maxMemberLists = 256
+const maxMemberLists = 64
 
 // personTTL is how long who a person is (a bot or not, their name) is
 // kept: it rarely changes, and looking it up costs a users.info call.
