@@ -288,7 +288,11 @@ func TestPlatformConcurrentDeliver(t *testing.T) {
 
 func TestPlatformChannelInspector(t *testing.T) {
 	ctx := context.Background()
-	p := &Platform{PlatformName: bot.PlatformSlack}
+	plain := &Platform{PlatformName: bot.PlatformSlack}
+	if _, ok := bot.Platform(plain).(bot.ChannelInspector); ok {
+		t.Fatal("a plain Platform is a ChannelInspector; features relying on the fallback would change")
+	}
+	p := InspectorPlatform{plain}
 	group := bot.Address{Platform: bot.PlatformSlack, Channel: "C1"}
 	sam := bot.User{Platform: bot.PlatformSlack, ID: "U1", Name: "sam"}
 	kim := bot.User{Platform: bot.PlatformSlack, ID: "U2", Name: "kim"}

@@ -30,8 +30,9 @@ type Platform struct {
 	// several goroutines at once.
 	DeliverHook func(bot.Outbound) error
 	// InspectHook, when set, is called with the channel of every
-	// ChannelInspector call; a non-nil error is returned instead of an
-	// answer (bot.Unreachable(…) models a channel the bot cannot see).
+	// ChannelInspector call of an InspectorPlatform over it; a non-nil
+	// error is returned instead of an answer (bot.Unreachable(…) models a
+	// channel the bot cannot see).
 	InspectHook func(bot.Address) error
 	// Clock stamps deliveries (default bot.SystemClock).
 	Clock bot.Clock
@@ -62,10 +63,7 @@ type Delivery struct {
 // Shown reports whether the delivery changed what people see.
 func (d Delivery) Shown() bool { return d.Err == nil && !d.Duplicate }
 
-var (
-	_ bot.Platform         = (*Platform)(nil)
-	_ bot.ChannelInspector = (*Platform)(nil)
-)
+var _ bot.Platform = (*Platform)(nil)
 
 // Name implements bot.Platform.
 func (p *Platform) Name() string {
@@ -306,8 +304,8 @@ func (f FinderPlatform) FindDelivered(ctx context.Context, out bot.Outbound) (bo
 	return bot.Delivered{}, false, nil
 }
 
-// SetPrivate makes ChannelPrivate report private for channel ch (channels
-// are public until set).
+// SetPrivate makes an InspectorPlatform over p report channel ch private
+// (channels are public until set).
 func (p *Platform) SetPrivate(ch bot.ChannelID, private bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -315,8 +313,9 @@ func (p *Platform) SetPrivate(ch bot.ChannelID, private bool) {
 	p.private[ch] = private
 }
 
-// SetMembers makes users the people (and bots) in channel ch, replacing
-// those set before; channels are empty until set.
+// SetMembers makes users the people (and bots) an InspectorPlatform over p
+// reports in channel ch, replacing those set before; channels are empty
+// until set.
 func (p *Platform) SetMembers(ch bot.ChannelID, users ...bot.User) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -342,6 +341,18 @@ func (p *Platform) RemoveMember(ch bot.ChannelID, user bot.UserID) {
 	p.members[ch] = slices.DeleteFunc(p.members[ch], func(m bot.User) bool { return m.ID == user })
 }
 
+// InspectorPlatform is a Platform that also implements
+// bot.ChannelInspector, answering with the privacy and members set on the
+// Platform (SetPrivate, SetMembers, AddMember, RemoveMember) and failing
+// with its InspectHook. A plain Platform is no ChannelInspector, so that
+// the core falls back to what it does on platforms that cannot tell (acting
+// in a group's channel counts as being in it).
+type InspectorPlatform struct {
+	*Platform
+}
+
+var _ bot.ChannelInspector = InspectorPlatform{}
+
 func (p *Platform) inspect(ctx context.Context, a bot.Address) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("inspect %s: %w", a.Channel, err)
@@ -353,7 +364,8 @@ func (p *Platform) inspect(ctx context.Context, a bot.Address) error {
 }
 
 // ChannelPrivate implements bot.ChannelInspector with what SetPrivate set.
-func (p *Platform) ChannelPrivate(ctx context.Context, a bot.Address) (bool, error) {
+func (i InspectorPlatform) ChannelPrivate(ctx context.Context, a bot.Address) (bool, error) {
+	p := i.Platform
 	if err := p.inspect(ctx, a); err != nil {
 		return false, err
 	}
@@ -364,7 +376,8 @@ func (p *Platform) ChannelPrivate(ctx context.Context, a bot.Address) (bool, err
 }
 
 // InChannel implements bot.ChannelInspector with the members set.
-func (p *Platform) InChannel(ctx context.Context, a bot.Address, u bot.UserID) (bool, error) {
+func (i InspectorPlatform) InChannel(ctx context.Context, a bot.Address, u bot.UserID) (bool, error) {
+	p := i.Platform
 	if err := p.inspect(ctx, a); err != nil {
 		return false, err
 	}
@@ -376,7 +389,8 @@ func (p *Platform) InChannel(ctx context.Context, a bot.Address, u bot.UserID) (
 
 // ChannelMembers implements bot.ChannelInspector: the members set, bots
 // left out, in the order they were added.
-func (p *Platform) ChannelMembers(ctx context.Context, a bot.Address) ([]bot.User, error) {
+func (i InspectorPlatform) ChannelMembers(ctx context.Context, a bot.Address) ([]bot.User, error) {
+	p := i.Platform
 	if err := p.inspect(ctx, a); err != nil {
 		return nil, err
 	}
