@@ -186,11 +186,9 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		cfg.MaxAttempts = 8
 	}
 	if cfg.Backoff == nil {
-		cfg.Backoff = func(n int) time.Duration {
-			d := 5 * time.Second << min(n-1, 10)
-			return min(d, 10*time.Minute)
-		}
+		cfg.Backoff = Backoff{Base: 5 * time.Second, Max: 10 * time.Minute}.Delay
 	}
+
 	if cfg.MaxEarly <= 0 {
 		cfg.MaxEarly = 10000
 	}
