@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +13,7 @@ import (
 
 // check prints what the (already validated) config sets up, and with
 // --count the next sessions and reminders of each group.
-func (m *Main) check() error {
+func (m *Main) check(ctx context.Context) error {
 	cfg := m.Config
 	src := m.ConfigPath
 	if src == "" {
@@ -21,6 +22,7 @@ func (m *Main) check() error {
 	w := m.Stdout
 	fmt.Fprintf(w, "%s: OK\n", src)
 	writeSummary(w, cfg, m.path(cfg.Storage.Path), m.sections())
+	m.writeHolder(ctx, w, m.path(cfg.Storage.Path))
 	if m.Count == 0 {
 		return nil
 	}

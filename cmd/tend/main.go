@@ -252,7 +252,7 @@ func (m *Main) Run(ctx context.Context) error {
 		fmt.Fprintln(m.Stdout, "tend", buildVersion())
 		return nil
 	case "check":
-		return m.check()
+		return m.check(ctx)
 	}
 	return m.run(ctx)
 }

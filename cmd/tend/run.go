@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -28,11 +29,24 @@ func (m *Main) run(ctx context.Context) error {
 	}
 
 	dbPath := m.path(cfg.Storage.Path)
-	db, err := store.Open(ctx, dbPath)
+	// Only one tend run may use a database; a second one stops here, naming
+	// the first, before it opens the database for writing.
+	db, lock, err := store.OpenLocked(ctx, dbPath, store.LockOptions{Clock: clock, Logger: log})
+	if errors.Is(err, store.ErrHeld) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("open the database: %w", err)
 	}
-	m.closers = append(m.closers, db.Close)
+	m.closers = append(m.closers, db.Close, func() error {
+		rctx, cancel := context.WithTimeout(context.Background(), m.shutdownTimeout())
+		defer cancel()
+		return lock.Release(rctx)
+	})
+	if p := lock.Previous; p != nil {
+		log.Warn("took the database over from a tend run that is gone", "pid", p.PID, "host", p.Host,
+			"started", p.StartedAt, "last_heartbeat", p.HeartbeatAt)
+	}
 	key, err := db.ActionKey(ctx)
 	if err != nil {
 		return fmt.Errorf("read the button signing key: %w", err)
@@ -111,7 +125,7 @@ func (m *Main) run(ctx context.Context) error {
 			})
 		}
 	}
-	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs, beside...)
+	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs, lock, beside...)
 }
 
 // platforms builds the configured platforms. With the console, the person
@@ -219,11 +233,13 @@ func wrapApply(err error) error {
 // end by themselves) until ctx is done, a platform
 // fails, or the console — when it is the only platform — reaches the end of
 // its input, after which the work due at that moment is let finish.
-func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore, beside ...func(context.Context)) error {
+func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore, lock *store.Lock, beside ...func(context.Context)) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return runner.Run(gctx) })
+	// The heartbeat: losing the database to another tend stops this one.
+	g.Go(func() error { return lock.Keep(gctx) })
 	for _, f := range beside {
 		g.Go(func() error { f(gctx); return nil })
 	}
