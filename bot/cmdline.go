@@ -7,14 +7,17 @@ import (
 )
 
 // ParseCommandText splits the text after "/tend" into positional words and
-// name:value arguments. Values holding spaces are quoted with double or
-// single quotes: `session schedule weekly:"tue 18:00" count:8`. A quoted
-// positional word is kept whole. Words before the first argument are
-// lowercased (they name the command); argument names are lowercased; values
-// are kept as written.
+// name:value arguments. Values holding spaces are quoted with double quotes,
+// straight or curly (phones type “…”): `session schedule weekly:"tue 18:00"
+// count:8`. A quoted positional word is kept whole. Apostrophes are letters,
+// never quotes, so that name:O'Brien is one value. Argument names are
+// lowercased; values are kept as written.
 func ParseCommandText(text string) (words []string, args map[string]string, err error) {
 	toks, err := tokenize(text)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := singleQuoted(toks); err != nil {
 		return nil, nil, err
 	}
 	args = map[string]string{}
@@ -73,13 +76,10 @@ func readValue(rs []rune, i int) (string, int, error) {
 	var b strings.Builder
 	for i < len(rs) && !unicode.IsSpace(rs[i]) {
 		switch q := rs[i]; q {
-		case '"', '\'', '“', '”', '‘', '’':
+		case '"', '“', '”':
 			closeQ := q
-			switch q {
-			case '“', '”':
+			if q != '"' {
 				closeQ = '”'
-			case '‘', '’':
-				closeQ = '’'
 			}
 			i++
 			start := i
@@ -87,7 +87,7 @@ func readValue(rs []rune, i int) (string, int, error) {
 				i++
 			}
 			if i >= len(rs) {
-				return "", 0, &UserError{Msg: fmt.Sprintf("A quote (%c) is not closed. Put the value in matching quotes, for example weekly:\"tue 18:00\".", q)}
+				return "", 0, &UserError{Msg: fmt.Sprintf("A quote (%c) is not closed. Put the value in double quotes, for example weekly:\"tue 18:00\".", q)}
 			}
 			b.WriteString(string(rs[start:i]))
 			i++
@@ -97,6 +97,37 @@ func readValue(rs []rune, i int) (string, int, error) {
 		}
 	}
 	return b.String(), i, nil
+}
+
+// singleQuoted refuses what looks like a value put in single quotes
+// ('tue 18:00'): apostrophes are letters, so it would be read as two
+// words. A lone apostrophe (O'Brien, 'til) is fine.
+func singleQuoted(toks []token) error {
+	isOpen := func(r rune) bool { return r == '\'' || r == '‘' }
+	isClose := func(r rune) bool { return r == '\'' || r == '’' }
+	for i, t := range toks {
+		rs := []rune(t.value)
+		if len(rs) == 0 || !isOpen(rs[0]) || (len(rs) > 1 && isClose(rs[len(rs)-1])) {
+			continue
+		}
+		for j := i + 1; j < len(toks) && toks[j].name == ""; j++ {
+			rj := []rune(toks[j].value)
+			if len(rj) == 0 || !isClose(rj[len(rj)-1]) {
+				continue
+			}
+			words := []string{string(rs[1:])}
+			for _, u := range toks[i+1 : j] {
+				words = append(words, u.value)
+			}
+			words = append(words, string(rj[:len(rj)-1]))
+			v := `"` + strings.Join(words, " ") + `"`
+			if t.name != "" {
+				v = t.name + ":" + v
+			}
+			return &UserError{Msg: fmt.Sprintf("Only double quotes hold words together (an apostrophe is part of the text, as in O'Brien). Write %s.", v)}
+		}
+	}
+	return nil
 }
 
 // ParseMention returns the user id in a platform mention: <@U0123>,

@@ -527,7 +527,9 @@ func inputNames(m bot.Modal) string {
 
 func (a *Adapter) helpLocked() {
 	a.printf(`Console commands:
-  /tend …           run a tend command as the current person (/tend help lists them)
+  /tend …           run a tend command as the current person (/tend help lists them);
+                    put a value with spaces in double quotes, name:"Sam O'Brien"
+                    (an apostrophe is part of the value, never a quote)
   /as NAME          type as NAME from now on (you are %s)
   /in CHANNEL       move to CHANNEL (you are in #%s; known: %s);
                     a command typed there makes you one of its members
