@@ -153,7 +153,7 @@ func New(cfg Config) (*Bot, error) {
 		Summary: "What you can do here",
 		Access:  AccessAnyone,
 		Group:   GroupOptional,
-		Options: []Option{{Name: "topic", Description: "a command word such as session or roster", Positional: true}},
+		Options: []Option{{Name: "topic", Description: "a command word such as session or roster", Positional: true, Placeholder: "command word"}},
 		Run:     b.help,
 	})
 	if err != nil {
@@ -645,18 +645,43 @@ func bindArgs(spec CommandSpec, words []string, named map[string]string) (map[st
 		v, ok := args[o.Name]
 		if !ok || v == "" {
 			if o.Required {
-				return nil, &UserError{Msg: fmt.Sprintf("/tend %s needs %s. Usage: %s", spec.Path, o.Name, spec.Usage())}
+				return nil, &UserError{Msg: fmt.Sprintf("/tend %s needs %s. Usage: %s", spec.Path, o.wanted(), spec.Usage())}
 			}
 			continue
 		}
 		if err := checkOption(o, v); err != nil {
-			return nil, &UserError{Msg: fmt.Sprintf("%s: %v. Usage: %s", o.Name, err, spec.Usage())}
+			what := ""
+			if !o.Positional {
+				what = o.Name + ": "
+			}
+			msg := err.Error()
+			if what == "" && !strings.HasPrefix(msg, `"`) {
+				msg = capitalizeFirst(msg)
+			}
+			return nil, &UserError{Msg: fmt.Sprintf("%s%s. Usage: %s", what, msg, spec.Usage())}
 		}
 		if len(o.Choices) > 0 {
 			args[o.Name] = strings.ToLower(v)
 		}
 	}
 	return args, nil
+}
+
+// wanted says what a missing option is, in the words of the command
+// surface rather than its internal name: "yes or no", "the session's number
+// or date", "duration: (length of each session, e.g. 90m)".
+func (o Option) wanted() string {
+	switch {
+	case o.Positional && len(o.Choices) > 0:
+		return strings.Join(o.Choices, " or ")
+	case o.Positional && o.Description != "":
+		return o.Description
+	case o.Positional:
+		return "<" + o.placeholder() + ">"
+	case o.Description != "":
+		return o.Name + ": (" + o.Description + ")"
+	}
+	return o.Name + ":<" + o.placeholder() + ">"
 }
 
 func checkOption(o Option, v string) error {
@@ -710,16 +735,19 @@ func (b *Bot) unknownCommand(words []string) error {
 }
 
 // help lists the commands the actor may use here, built from what is
-// registered.
+// registered: the commands for everyone, then, for facilitators and owners,
+// theirs. A command is listed for the stricter of its Access and Audience.
 func (b *Bot) help(_ context.Context, req *Request) ([]Outbound, error) {
 	topic := strings.ToLower(req.Arg("topic"))
 	var member, facil []string
+	matched := 0
 	for _, c := range b.Commands() {
 		if topic != "" && c.Path != topic && !strings.HasPrefix(c.Path, topic+" ") {
 			continue
 		}
+		matched++
 		line := c.Usage() + " — " + c.Summary
-		switch c.Access {
+		switch c.listedFor() {
 		case AccessAnyone, AccessMember:
 			member = append(member, line)
 		case AccessFacilitator:
@@ -733,20 +761,28 @@ func (b *Bot) help(_ context.Context, req *Request) ([]Outbound, error) {
 		}
 	}
 	if len(member)+len(facil) == 0 {
-		return nil, &UserError{Msg: fmt.Sprintf("There is no command about %q that you can use here. /tend help lists them all.", topic)}
+		if matched > 0 {
+			return nil, &UserError{Msg: fmt.Sprintf("The /tend %s commands are for a group's facilitators. /tend help lists what you can do here.", topic)}
+		}
+		return nil, &UserError{Msg: fmt.Sprintf("There is no command about %q. /tend help lists them all.", topic)}
 	}
 	var sb strings.Builder
-	if req.Group != nil {
+	switch {
+	case req.Group != nil:
 		fmt.Fprintf(&sb, "This channel is group %s.\n", req.Group.Name)
-	} else {
-		sb.WriteString("This channel is not bound to a group yet.\n")
+	case req.Owner:
+		sb.WriteString("This channel is not bound to a group yet: bind it with /tend group setup name:NAME.\n")
+	default:
+		sb.WriteString("This channel is not bound to a group yet. A facilitator or the bot's owner can bind it with /tend group setup.\n")
 	}
 	var fields []Field
-	fields = append(fields, Field{Name: "Everyone", Value: strings.Join(member, "\n")})
+	if len(member) > 0 {
+		fields = append(fields, Field{Name: "Everyone", Value: strings.Join(member, "\n")})
+	}
 	if len(facil) > 0 {
 		fields = append(fields, Field{Name: "Facilitators", Value: strings.Join(facil, "\n")})
 	}
-	sb.WriteString("Arguments are name:value; put values with spaces in quotes, like weekly:\"tue 18:00\". " +
+	sb.WriteString("Arguments are name:value. Put a value with spaces in double quotes, like weekly:\"tue 18:00\"; an apostrophe is part of the value, as in name:O'Brien. " +
 		"In a group's channel a command acts on that group; from anywhere else (a DM, another channel) add group:NAME, for example /tend next group:tuesday-support.")
 	return []Outbound{ReplyMessage(Message{Title: "tend — what you can do here", Text: sb.String(), Fields: fields})}, nil
 }

@@ -149,14 +149,22 @@ func newFixture(t *testing.T) *fixture {
 			return []Outbound{Reply("rsvp " + r.Arg("answer") + " for " + r.Group.Name)}, nil
 		}}))
 	must(b.Register(CommandSpec{Path: "session cancel", Summary: "Cancel one session", Access: AccessFacilitator, Group: GroupRequired,
-		Options: []Option{{Name: "when", Positional: true, Required: true}, {Name: "count", Type: OptInt}},
+		Options: []Option{{Name: "which", Description: "the session's number or date", Placeholder: "number or date", Positional: true, Required: true}, {Name: "count", Type: OptInt}},
 		Run: func(ctx context.Context, r *Request) ([]Outbound, error) {
 			return []Outbound{
-				Reply("cancelled " + r.Arg("when")),
-				Post("cancel/"+r.Arg("when"), r.Group.Address, Message{Text: "Session cancelled",
-					Buttons: []Button{{Label: "OK", Action: Action{Name: "ack", Group: r.Group.ID, Ref: r.Arg("when")}}}}),
+				Reply("cancelled " + r.Arg("which")),
+				Post("cancel/"+r.Arg("which"), r.Group.Address, Message{Text: "Session cancelled",
+					Buttons: []Button{{Label: "OK", Action: Action{Name: "ack", Group: r.Group.ID, Ref: r.Arg("which")}}}}),
 			}, nil
 		}}))
+	must(b.Register(CommandSpec{Path: "away", Summary: "Away until a date", Group: GroupRequired,
+		Options: []Option{{Name: "until", Description: "the last day you are away", Type: OptDate, Required: true}},
+		Run:     func(ctx context.Context, r *Request) ([]Outbound, error) { return []Outbound{Reply("away")}, nil }}))
+	// Like group setup: anyone may reach it (Run checks rights itself), but
+	// it is a facilitator's command.
+	must(b.Register(CommandSpec{Path: "group setup", Summary: "Bind this channel", Access: AccessAnyone, Audience: AccessFacilitator, Group: GroupOptional,
+		Options: []Option{{Name: "name", Description: "the group's name", Placeholder: "name", Required: true}},
+		Run:     func(ctx context.Context, r *Request) ([]Outbound, error) { return []Outbound{Reply("set up")}, nil }}))
 	must(b.Register(CommandSpec{Path: "boom", Summary: "Panics", Run: func(ctx context.Context, r *Request) ([]Outbound, error) {
 		panic("kaboom")
 	}}))
@@ -199,8 +207,11 @@ func TestBot_Handle(t *testing.T) {
 		{"NamedArg", "sam", "support", "rsvp answer:NO", "rsvp no for tuesday-support"},
 		{"GroupByName", "fran", "elsewhere", "rsvp yes group:tuesday-support", "rsvp yes for tuesday-support"},
 		{"OutsiderByName", "sam", "elsewhere", "rsvp yes group:tuesday-support", "is for members of group tuesday-support"},
-		{"BadChoice", "sam", "support", "rsvp maybe", `"maybe" is not one of yes, no`},
-		{"MissingArg", "sam", "support", "rsvp", "needs answer"},
+		{"BadChoice", "sam", "support", "rsvp maybe", `"maybe" is not one of yes, no. Usage: /tend rsvp yes|no`},
+		{"MissingArg", "sam", "support", "rsvp", "/tend rsvp needs yes or no. Usage: /tend rsvp yes|no"},
+		{"MissingPositional", "fran", "support", "session cancel", "/tend session cancel needs the session's number or date. Usage: /tend session cancel <number or date> [count:<number>]"},
+		{"MissingNamed", "sam", "support", "away", "/tend away needs until: (the last day you are away). Usage: /tend away until:<date>"},
+		{"BadNamed", "sam", "support", "away until:soon", `until: "soon" is not a date`},
 		{"UnknownArg", "sam", "support", "rsvp yes colour:red", `has no argument "colour"`},
 		{"ExtraWord", "sam", "support", "rsvp yes please", `did not understand "please"`},
 		{"NoGroup", "sam", "elsewhere", "rsvp yes", "not bound to a group"},
@@ -260,14 +271,44 @@ func TestBot_Help(t *testing.T) {
 	if strings.Contains(text, "session cancel") {
 		t.Fatalf("member help shows facilitator commands: %s", text)
 	}
+	if strings.Contains(text, "group setup") {
+		t.Errorf("member help lists group setup, a facilitator's command: %s", text)
+	}
 	fac := f.bot.Handle(context.Background(), cmd("fran", "support", "help"))
-	if text := fmt.Sprint(fac[0].Message.Fields); !strings.Contains(text, "/tend session cancel <text> [count:<number>]") {
-		t.Fatalf("facilitator help lacks facilitator commands: %s", text)
+	fields := fieldsByName(fac[0].Message)
+	if !strings.Contains(fields["Facilitators"], "/tend session cancel <number or date> [count:<number>]") ||
+		!strings.Contains(fields["Facilitators"], "/tend group setup name:<name> — Bind this channel") {
+		t.Fatalf("facilitator help lacks facilitator commands: %v", fields)
+	}
+	if strings.Contains(fields["Everyone"], "group setup") {
+		t.Errorf("group setup is listed under Everyone: %v", fields)
+	}
+	if !strings.Contains(fields["Everyone"], "/tend away until:<date>") || !strings.Contains(fields["Everyone"], "/tend help [<command word>]") {
+		t.Errorf("usage lines: %v", fields)
 	}
 	topic := f.bot.Handle(context.Background(), cmd("fran", "support", "help session"))
-	if text := fmt.Sprint(topic[0].Message.Fields); strings.Contains(text, "/tend next") || !strings.Contains(text, "session cancel") {
-		t.Fatalf("help session: %s", text)
+	got := fieldsByName(topic[0].Message)
+	if _, ok := got["Everyone"]; ok || strings.Contains(got["Facilitators"], "/tend next") || !strings.Contains(got["Facilitators"], "session cancel") {
+		t.Fatalf("help session for a facilitator: %v (want only a Facilitators field)", got)
 	}
+	if got := onlyReply(t, f.bot.Handle(context.Background(), cmd("sam", "support", "help session"))); !strings.Contains(got, "The /tend session commands are for a group's facilitators") {
+		t.Errorf("help session for a member: %q", got)
+	}
+	if got := onlyReply(t, f.bot.Handle(context.Background(), cmd("sam", "support", "help frobnicate"))); !strings.Contains(got, `There is no command about "frobnicate"`) {
+		t.Errorf("help on an unknown word: %q", got)
+	}
+	unbound := f.bot.Handle(context.Background(), cmd("sam", "elsewhere", "help"))
+	if !strings.Contains(unbound[0].Message.Text, "A facilitator or the bot's owner can bind it with /tend group setup") {
+		t.Errorf("help in an unbound channel: %q", unbound[0].Message.Text)
+	}
+}
+
+func fieldsByName(m Message) map[string]string {
+	out := map[string]string{}
+	for _, f := range m.Fields {
+		out[f.Name] = f.Value
+	}
+	return out
 }
 
 func TestBot_PostsThroughSenderAndButtons(t *testing.T) {

@@ -67,6 +67,10 @@ type Option struct {
 	// Positional options may also be given as bare words, in the order
 	// declared: "rsvp yes" sets answer:yes.
 	Positional bool
+	// Placeholder names the value in usage lines, in the words people use
+	// ("number or date" gives <number or date>); empty uses the type's
+	// word (<number>, <date>, <@user>, <text>).
+	Placeholder string
 	// Autocomplete asks the platform to offer values as the user types
 	// (group names).
 	Autocomplete bool
@@ -79,8 +83,14 @@ type CommandSpec struct {
 	Path    string
 	Summary string // one line for help (≤ 100 chars)
 	Access  Access
-	Group   GroupScope
-	Options []Option
+	// Audience, when set, is who help lists the command for instead of
+	// Access: for a command whose Run checks rights itself while Access
+	// lets more people reach it. Group setup is open to anyone because an
+	// unbound channel has no facilitators yet, but only owners and
+	// facilitators can do anything with it, so help lists it for them.
+	Audience Access
+	Group    GroupScope
+	Options  []Option
 	// Applicants lets an applicant run an AccessMember command too:
 	// someone welcomed to a group but not yet admitted (norms gating). They
 	// may see the norms and the next session time and agree, nothing more.
@@ -88,24 +98,17 @@ type CommandSpec struct {
 	Run        func(ctx context.Context, req *Request) ([]Outbound, error)
 }
 
-// Usage returns the command as help shows it: "group setup name:<text> …".
+// Usage returns the command as help shows it, in the words of the command
+// surface: "/tend rsvp yes|no", "/tend session cancel <number or date>",
+// "/tend away [off] [until:<date>]". Optional parts are in brackets.
 func (c CommandSpec) Usage() string {
 	var b strings.Builder
 	b.WriteString("/tend ")
 	b.WriteString(c.Path)
 	for _, o := range c.Options {
-		var v string
-		switch {
-		case len(o.Choices) > 0:
-			v = strings.Join(o.Choices, "|")
-		default:
-			v = "<" + o.Type.String() + ">"
-		}
-		var s string
-		if o.Positional {
-			s = v
-		} else {
-			s = o.Name + ":" + v
+		s := o.usageValue()
+		if !o.Positional {
+			s = o.Name + ":" + s
 		}
 		if !o.Required {
 			s = "[" + s + "]"
@@ -115,6 +118,32 @@ func (c CommandSpec) Usage() string {
 	return b.String()
 }
 
+// usageValue is how usage shows the option's value: its choices, or its
+// placeholder in angle brackets.
+func (o Option) usageValue() string {
+	if len(o.Choices) > 0 {
+		return strings.Join(o.Choices, "|")
+	}
+	return "<" + o.placeholder() + ">"
+}
+
+func (o Option) placeholder() string {
+	if o.Placeholder != "" {
+		return o.Placeholder
+	}
+	return o.Type.String()
+}
+
+// listedFor is who help lists c for: Audience when set, else Access.
+func (c CommandSpec) listedFor() Access {
+	if c.Audience != AccessMember {
+		return c.Audience
+	}
+	return c.Access
+}
+
+// String is the type's word in usage lines: number, yes|no, @user,
+// #channel, duration, date or text.
 func (t OptionType) String() string {
 	switch t {
 	case OptInt:
@@ -128,7 +157,7 @@ func (t OptionType) String() string {
 	case OptDuration:
 		return "duration"
 	case OptDate:
-		return "YYYY-MM-DD"
+		return "date"
 	default:
 		return "text"
 	}

@@ -121,15 +121,17 @@ func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
 			Path:    "group setup",
 			Summary: "Bind this channel to a group, or change its settings",
 			// Who may run it depends on whether the channel is bound
-			// already; setup checks that itself.
-			Access: bot.AccessAnyone,
-			Group:  bot.GroupOptional,
+			// already; setup checks that itself. Help lists it for
+			// facilitators and owners, the only people it serves.
+			Access:   bot.AccessAnyone,
+			Audience: bot.AccessFacilitator,
+			Group:    bot.GroupOptional,
 			Options: []bot.Option{
-				{Name: "name", Description: "the group's name: lowercase letters, digits, dashes", Required: true},
+				{Name: "name", Description: "the group's name: lowercase letters, digits, dashes", Placeholder: "name", Required: true},
 				{Name: "kind", Description: "what sort of group meets", Choices: kinds},
 				{Name: "admission", Description: "open: rolling admission; closed: fixed roster", Choices: []string{string(bot.AdmissionOpen), string(bot.AdmissionClosed)}},
 				{Name: "capacity", Description: "most active members; 0 for no limit", Type: bot.OptInt},
-				{Name: "timezone", Description: "IANA time zone, such as Europe/London"},
+				{Name: "timezone", Description: "IANA time zone, such as Europe/London", Placeholder: "zone"},
 				{Name: "privacy", Description: "minimal: roster by code only, no names", Choices: []string{string(bot.PrivacyStandard), string(bot.PrivacyMinimal)}},
 				{Name: "facilitators_channel", Description: "a private channel where tend tells the facilitators things; none: by DM", Type: bot.OptChannel},
 			},
@@ -150,7 +152,7 @@ func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
 			Options: []bot.Option{
 				{Name: "action", Description: "add or remove", Required: true, Positional: true, Choices: []string{"add", "remove"}},
 				userOpt,
-				{Name: "role", Description: "a Discord role (mention or id): everyone with it"},
+				{Name: "role", Description: "a Discord role (mention or id): everyone with it", Placeholder: "@role"},
 			},
 			Run: f.facilitators,
 		},
@@ -161,8 +163,8 @@ func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
 			Group:   bot.GroupRequired,
 			Options: []bot.Option{
 				userOpt,
-				{Name: "code", Description: "roster code, such as C-104 (for someone not on this platform)"},
-				{Name: "name", Description: "display name (not under minimal privacy)"},
+				{Name: "code", Description: "roster code, such as C-104 (for someone not on this platform)", Placeholder: "code"},
+				{Name: "name", Description: "display name (not under minimal privacy)", Placeholder: "name"},
 			},
 			Run: f.rosterAdd,
 		},
@@ -171,7 +173,7 @@ func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
 			Summary: "Take a member off the roster",
 			Access:  bot.AccessFacilitator,
 			Group:   bot.GroupRequired,
-			Options: []bot.Option{userOpt, {Name: "code", Description: "roster code"}},
+			Options: []bot.Option{userOpt, {Name: "code", Description: "roster code", Placeholder: "code"}},
 			Run:     f.rosterRemove,
 		},
 		{

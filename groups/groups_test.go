@@ -225,7 +225,7 @@ func TestGroupSetup(t *testing.T) {
 		{as: owner, channel: "c1", cmd: "group setup name:tuesday capacity:many",
 			want: []string{`"many" is not a whole number`}},
 		{as: owner, channel: "c1", cmd: "group setup",
-			want: []string{"needs name", "Usage: /tend group setup name:"}},
+			want: []string{"/tend group setup needs name: (the group's name", "Usage: /tend group setup name:<name> [kind:support|psychoeducation|therapy|skills|team]", "[timezone:<zone>]"}},
 		{as: owner, channel: "c1", cmd: "group setup name:tuesday kind:psychoeducation admission:closed capacity:2 timezone:America/New_York",
 			want: []string{"This channel is now group tuesday", "first facilitator", "psychoeducation", "closed", "America/New_York", "Facilitators: @owner"}},
 		{as: owner, channel: "c2", cmd: "group setup name:tuesday",
@@ -306,7 +306,7 @@ func TestGroupShowAndFacilitators(t *testing.T) {
 		// From elsewhere with group:.
 		{as: owner, channel: "c9", cmd: "group show group:tuesday", want: []string{"Group tuesday"}},
 
-		{as: owner, channel: "c1", cmd: "group facilitators", want: []string{"needs action"}},
+		{as: owner, channel: "c1", cmd: "group facilitators", want: []string{"/tend group facilitators needs add or remove. Usage: /tend group facilitators add|remove [user:<@user>] [role:<@role>]"}},
 		{as: owner, channel: "c1", cmd: "group facilitators promote user:ana", want: []string{`"promote" is not one of add, remove`}},
 		{as: owner, channel: "c1", cmd: "group facilitators add", want: []string{"Say who", "user:@name"}},
 		{as: owner, channel: "c1", cmd: "group facilitators add user:ana role:123456", want: []string{"not both"}},
@@ -548,13 +548,18 @@ func TestRegister(t *testing.T) {
 			t.Errorf("command %q not registered: %v", p, paths)
 		}
 	}
-	// Help lists them for a facilitator, and setup for anyone.
+	// Help lists them, setup included, for facilitators and owners only:
+	// a member can run none of them.
 	e.run(owner, "c1", "group setup name:tuesday")
-	if got := e.run(owner, "c1", "help"); !strings.Contains(got, "/tend roster add") || !strings.Contains(got, "/tend group facilitators add|remove") {
+	if got := e.run(owner, "c1", "help"); !strings.Contains(got, "/tend roster add") || !strings.Contains(got, "/tend group facilitators add|remove") ||
+		!strings.Contains(got, "Facilitators: /tend group facilitators") || !strings.Contains(got, "/tend group setup name:<name>") {
 		t.Errorf("help for the owner:\n%s", got)
 	}
-	if got := e.run("sam", "c1", "help"); strings.Contains(got, "/tend roster add") || !strings.Contains(got, "/tend group setup") {
+	if got := e.run("sam", "c1", "help"); strings.Contains(got, "/tend roster add") || strings.Contains(got, "/tend group setup") {
 		t.Errorf("help for a member:\n%s", got)
+	}
+	if got := e.run("sam", "c9", "help"); strings.Contains(got, "/tend group setup name") || !strings.Contains(got, "A facilitator or the bot's owner can bind it with /tend group setup") {
+		t.Errorf("help for a member in an unbound channel:\n%s", got)
 	}
 	again, err := groups.New(e.db, bot.Deps{})
 	if err != nil {

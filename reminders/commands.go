@@ -13,7 +13,7 @@ import (
 )
 
 func (rm *Reminders) registerCommands() error {
-	whichOpt := bot.Option{Name: "which", Description: "the session's number or date (YYYY-MM-DD)", Required: true, Positional: true}
+	whichOpt := bot.Option{Name: "which", Description: "the session's number or date (YYYY-MM-DD)", Placeholder: "number or date", Required: true, Positional: true}
 	specs := []bot.CommandSpec{
 		{Path: "next", Summary: "When the next session is, in your time", Access: bot.AccessAnyone, Group: bot.GroupRequired, Applicants: true, Run: rm.cmdNext},
 		{Path: "rsvp", Summary: "Say whether you'll come to the next session", Group: bot.GroupRequired,
@@ -30,16 +30,16 @@ func (rm *Reminders) registerCommands() error {
 			Run:     rm.cmdDM},
 		{Path: "session schedule", Summary: "Set the group's series of sessions", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
 			Options: []bot.Option{
-				{Name: "weekly", Description: `days and time, e.g. "tue 18:00" or "mon,thu 09:30"`},
-				{Name: "cron", Description: `a cron expression, e.g. "0 18 * * TUE"`},
+				{Name: "weekly", Description: `days and time, e.g. "tue 18:00" or "mon,thu 09:30"`, Placeholder: "days time"},
+				{Name: "cron", Description: `a cron expression, e.g. "0 18 * * TUE"`, Placeholder: "cron"},
 				{Name: "duration", Description: "length of each session, e.g. 90m", Type: bot.OptDuration, Required: true},
 				{Name: "starts", Description: "date of the first session, YYYY-MM-DD (default today)", Type: bot.OptDate},
 				{Name: "count", Description: "number of sessions", Type: bot.OptInt},
 				{Name: "until", Description: "last possible date, YYYY-MM-DD", Type: bot.OptDate},
-				{Name: "topics", Description: `topics per session separated by ";", e.g. "intro; skills | bring a notebook"`},
-				{Name: "link", Description: "meeting link"},
+				{Name: "topics", Description: `topics per session separated by ";", e.g. "intro; skills | bring a notebook"`, Placeholder: "topic; topic …"},
+				{Name: "link", Description: "meeting link", Placeholder: "link"},
 				{Name: "voice_channel", Description: "voice or stage channel", Type: bot.OptChannel},
-				{Name: "lead", Description: "reminder lead times, e.g. 24h,1h"},
+				{Name: "lead", Description: "reminder lead times, e.g. 24h,1h", Placeholder: "durations"},
 				{Name: "rsvp", Description: "RSVP buttons on reminders (default yes)", Type: bot.OptBool},
 				{Name: "dm", Description: "offer reminders by DM (default no)", Type: bot.OptBool},
 				{Name: "starting_now", Description: `post "starting now" with the link (default no)`, Type: bot.OptBool},
@@ -49,7 +49,7 @@ func (rm *Reminders) registerCommands() error {
 		{Path: "session cancel", Summary: "Cancel one session and tell the group", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
 			Options: []bot.Option{whichOpt}, Run: rm.cmdCancel},
 		{Path: "session move", Summary: "Move one session and tell the group", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
-			Options: []bot.Option{whichOpt, {Name: "to", Description: `new local time: "2026-12-02 18:30" or "18:30" on the same day`, Required: true}},
+			Options: []bot.Option{whichOpt, {Name: "to", Description: `new local time: "YYYY-MM-DD HH:MM", or "HH:MM" on the same day`, Placeholder: "date and time", Required: true}},
 			Run:     rm.cmdMove},
 		{Path: "session pause", Summary: "Pause the series: no sessions or reminders until resumed", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
 			Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
@@ -60,7 +60,7 @@ func (rm *Reminders) registerCommands() error {
 				return rm.cmdPause(ctx, req, false)
 			}},
 		{Path: "session log", Summary: "What was sent, late, skipped, missed or is pending, per session", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
-			Options: []bot.Option{{Name: "which", Description: "a session's number or date (default: recent and next)", Positional: true}},
+			Options: []bot.Option{{Name: "which", Description: "a session's number or date (default: recent and next)", Placeholder: "number or date", Positional: true}},
 			Run:     rm.cmdLog},
 	}
 	for _, s := range specs {
