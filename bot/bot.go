@@ -390,7 +390,7 @@ func (b *Bot) handleCommand(ctx context.Context, e *Command) ([]Outbound, error)
 	if !ok {
 		return nil, b.unknownCommand(e.Words)
 	}
-	args, err := bindArgs(spec, rest, e.Args)
+	args, err := bindArgs(spec, rest, e.Args, b.cfg.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -613,8 +613,9 @@ func (b *Bot) permit(a Access, what string, req *Request) error {
 }
 
 // bindArgs maps positional words to positional options, checks names and
-// types, and returns the arguments by name.
-func bindArgs(spec CommandSpec, words []string, named map[string]string) (map[string]string, error) {
+// types, and returns the arguments by name. now dates the examples in
+// refusals.
+func bindArgs(spec CommandSpec, words []string, named map[string]string, now time.Time) (map[string]string, error) {
 	args := map[string]string{}
 	byName := map[string]Option{}
 	for _, o := range spec.Options {
@@ -649,7 +650,7 @@ func bindArgs(spec CommandSpec, words []string, named map[string]string) (map[st
 			}
 			continue
 		}
-		if err := checkOption(o, v); err != nil {
+		if err := checkOption(o, v, now); err != nil {
 			what := ""
 			if !o.Positional {
 				what = o.Name + ": "
@@ -684,7 +685,7 @@ func (o Option) wanted() string {
 	return o.Name + ":<" + o.placeholder() + ">"
 }
 
-func checkOption(o Option, v string) error {
+func checkOption(o Option, v string, now time.Time) error {
 	if len(o.Choices) > 0 {
 		for _, c := range o.Choices {
 			if strings.EqualFold(c, v) {
@@ -707,7 +708,7 @@ func checkOption(o Option, v string) error {
 		}
 	case OptDate:
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return fmt.Errorf("%q is not a date: write YYYY-MM-DD, for example 2026-12-01", v)
+			return fmt.Errorf("%q is not a date: write YYYY-MM-DD, for example %s", v, ExampleDate(now))
 		}
 	case OptUser:
 		if _, ok := ParseMention(v); !ok && strings.ContainsAny(v, " <>") {

@@ -211,7 +211,7 @@ func TestBot_Handle(t *testing.T) {
 		{"MissingArg", "sam", "support", "rsvp", "/tend rsvp needs yes or no. Usage: /tend rsvp yes|no"},
 		{"MissingPositional", "fran", "support", "session cancel", "/tend session cancel needs the session's number or date. Usage: /tend session cancel <number or date> [count:<number>]"},
 		{"MissingNamed", "sam", "support", "away", "/tend away needs until: (the last day you are away). Usage: /tend away until:<date>"},
-		{"BadNamed", "sam", "support", "away until:soon", `until: "soon" is not a date`},
+		{"BadNamed", "sam", "support", "away until:soon", `until: "soon" is not a date: write YYYY-MM-DD, for example ` + ExampleDate(time.Now())},
 		{"UnknownArg", "sam", "support", "rsvp yes colour:red", `has no argument "colour"`},
 		{"ExtraWord", "sam", "support", "rsvp yes please", `did not understand "please"`},
 		{"NoGroup", "sam", "elsewhere", "rsvp yes", "not bound to a group"},

@@ -121,8 +121,11 @@ func (c CommandSpec) Usage() string {
 // usageValue is how usage shows the option's value: its choices, or its
 // placeholder in angle brackets.
 func (o Option) usageValue() string {
-	if len(o.Choices) > 0 {
+	switch {
+	case len(o.Choices) > 0:
 		return strings.Join(o.Choices, "|")
+	case o.Type == OptBool && o.Placeholder == "":
+		return "yes|no"
 	}
 	return "<" + o.placeholder() + ">"
 }

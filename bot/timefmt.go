@@ -95,7 +95,10 @@ func FormatTimeIn(t time.Time, style TimeStyle, loc *time.Location, now time.Tim
 	}
 }
 
-// Relative says how far t is from now: "in 2 hours", "5 minutes ago".
+// Relative says how far t is from now, rounded to the nearest unit: "in 2
+// hours", "5 minutes ago". A reminder posted a moment after its due time,
+// one minute before a session, still reads "in 1 minute": only what is
+// under half a minute away is "now".
 func Relative(t, now time.Time) string {
 	d := t.Sub(now)
 	past := d < 0
@@ -104,27 +107,20 @@ func Relative(t, now time.Time) string {
 	}
 	var s string
 	switch {
-	case d < time.Minute:
+	case d < 30*time.Second:
 		if past {
 			return "just now"
 		}
 		return "now"
-	case d < time.Hour:
-		s = plural(int(d/time.Minute), "minute")
-	case d < 48*time.Hour:
-		s = plural(int(d/time.Hour), "hour")
+	case d < time.Hour-30*time.Second:
+		s = Plural(int((d+30*time.Second)/time.Minute), "minute", "minutes")
+	case d < 48*time.Hour-30*time.Minute:
+		s = Plural(int((d+30*time.Minute)/time.Hour), "hour", "hours")
 	default:
-		s = plural(int(d/(24*time.Hour)), "day")
+		s = Plural(int((d+12*time.Hour)/(24*time.Hour)), "day", "days")
 	}
 	if past {
 		return s + " ago"
 	}
 	return "in " + s
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }

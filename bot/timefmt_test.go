@@ -59,3 +59,48 @@ func TestFormatTimeIn(t *testing.T) {
 		t.Errorf("Relative days = %q", got)
 	}
 }
+
+// TestRelative: rounded to the nearest unit, so that a reminder posted a
+// moment late one minute ahead still says "in 1 minute", never "now".
+func TestRelative(t *testing.T) {
+	now := time.Date(2026, 12, 1, 17, 59, 0, 0, time.UTC)
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "now"},
+		{29 * time.Second, "now"},
+		{-29 * time.Second, "just now"},
+		{30 * time.Second, "in 1 minute"},
+		{59*time.Second + 990*time.Millisecond, "in 1 minute"},
+		{time.Minute, "in 1 minute"},
+		{-time.Minute, "1 minute ago"},
+		{89 * time.Second, "in 1 minute"},
+		{90 * time.Second, "in 2 minutes"},
+		{59*time.Minute + 29*time.Second, "in 59 minutes"},
+		{59*time.Minute + 30*time.Second, "in 1 hour"},
+		{time.Hour + 29*time.Minute, "in 1 hour"},
+		{time.Hour + 59*time.Minute, "in 2 hours"},
+		{24 * time.Hour, "in 24 hours"},
+		{47*time.Hour + 29*time.Minute, "in 47 hours"},
+		{47*time.Hour + 30*time.Minute, "in 2 days"},
+		{-72 * time.Hour, "3 days ago"},
+	}
+	for _, tt := range tests {
+		if got := Relative(now.Add(tt.d), now); got != tt.want {
+			t.Errorf("Relative(now%+v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 places", 1: "1 place", 2: "2 places", 12: "12 places"} {
+		if got := Plural(n, "place", "places"); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+	now := time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC)
+	if got := ExampleDate(now); got != "2027-01-03" {
+		t.Errorf("ExampleDate = %q", got)
+	}
+}

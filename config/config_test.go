@@ -214,6 +214,10 @@ func TestParse_Errors(t *testing.T) {
 			[]string{`4:20 groups[0].facilitators[0] | discord account but the group is on console | console:id`, `4:38 groups[0].facilitators[1] | roles are a Discord feature | console:id`}},
 		{"BadName", "groups:\n  - name: Tuesday Support\n    platform: console\n", nil,
 			[]string{`2:11 groups[0].name | may use only lowercase letters | tuesday-support`}},
+		{"LongName", "groups:\n  - name: a-name-that-goes-on-and-on-for-more-than-forty-characters\n    platform: console\n", nil,
+			[]string{`2:11 groups[0].name | 1 to 40 characters | tuesday-support`}},
+		{"BadDate", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, starts: 1/12/2026}\n", nil,
+			[]string{`4:43 groups[0].schedule.starts | "1/12/2026" is not a date | such as 2027-01-03`}},
 		{"MissingName", "groups:\n  - platform: console\n", nil,
 			[]string{`2:5 groups[0].name | needs a name | add name:`}},
 		{"DiscordChannelNotID", "discord: {token_env: T}\ngroups:\n  - {name: a, platform: discord, channel: general}\n", map[string]string{"T": "t"},
@@ -246,7 +250,8 @@ func TestParse_Errors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, errs := parse(t, tc.src, config.Options{LookupEnv: env(tc.env), CheckSchedule: badCron})
+			now := func() time.Time { return time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC) }
+			_, errs := parse(t, tc.src, config.Options{LookupEnv: env(tc.env), CheckSchedule: badCron, Now: now})
 			if len(errs) != len(tc.want) {
 				t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(tc.want), errs)
 			}
@@ -273,6 +278,9 @@ func TestParse_Errors(t *testing.T) {
 					if strings.Contains(e.Error(), secret) {
 						t.Errorf("error %d echoes a secret: %v", i, e)
 					}
+				}
+				if ex := repeatedExample(e.Error()); ex != "" {
+					t.Errorf("error %d gives the example %q twice: %v", i, ex, e)
 				}
 				wantPrefix := fmt.Sprintf("tend.yaml:%d:%d: ", e.Line, e.Column)
 				if !strings.HasPrefix(e.Error(), wantPrefix) || !strings.Contains(e.Error(), " — ") {
@@ -533,4 +541,40 @@ func TestParse_FeatureSections(t *testing.T) {
 	if n := cfg.Sections["safety.crisis_phrases"]; n == nil || len(n.Items) != 1 || n.Items[0].Value != "short" {
 		t.Errorf("kept crisis phrases %+v", n)
 	}
+}
+
+// repeatedExample returns an example phrase ("such as X", "for example X",
+// "e.g. X") that msg gives more than once, or "".
+func repeatedExample(msg string) string {
+	seen := map[string]bool{}
+	for _, marker := range []string{"such as ", "for example ", "e.g. "} {
+		rest := msg
+		for {
+			i := strings.Index(rest, marker)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(marker):]
+			ex := rest
+			if j := strings.IndexAny(ex, ",;)—"); j >= 0 {
+				ex = ex[:j]
+			}
+			ex = strings.TrimSpace(ex)
+			if ex == "" {
+				continue
+			}
+			if seen[ex] {
+				return ex
+			}
+			seen[ex] = true
+		}
+	}
+	// An example repeated without its marker: the problem's example
+	// again in the fix.
+	for ex := range seen {
+		if strings.Count(msg, ex) > 1 {
+			return ex
+		}
+	}
+	return ""
 }

@@ -35,23 +35,32 @@ func (d *decoder) fail(n *yaml.Node, field, problem, fix string) {
 }
 
 // failErr reports err, splitting a message of the form "problem: write …"
-// into its problem and fix; fix is used when err carries none.
+// into its problem and fix; fix is used when err carries none. A message
+// that ends in its own example ("…, such as tuesday-support") loses the
+// example when fix is given, so that the example is said once, in the fix.
 func (d *decoder) failErr(n *yaml.Node, field string, err error, fix string) {
-	p, f := splitFix(err.Error())
-	if f == "" {
+	p, f, example := splitFix(err.Error())
+	if f == "" || (example && fix != "") {
 		f = fix
 	}
 	d.fail(n, field, p, f)
 }
 
-// splitFix splits "problem: write X" (bot's style) into problem and fix.
-func splitFix(msg string) (problem, fix string) {
+// splitFix splits "problem: write X" (bot's style) into problem and fix,
+// or "problem, such as X" and "problem (for example X)" into the problem
+// and "such as X"; example reports the second kind.
+func splitFix(msg string) (problem, fix string, example bool) {
 	for _, sep := range []string{": write ", ": use ", ": give ", "; write ", "; use ", " — "} {
 		if i := strings.Index(msg, sep); i > 0 {
-			return msg[:i], strings.TrimPrefix(msg[i+2:], " ")
+			return msg[:i], strings.TrimPrefix(msg[i+2:], " "), false
 		}
 	}
-	return msg, ""
+	for _, sep := range []string{" (for example ", ", such as ", " such as "} {
+		if i := strings.Index(msg, sep); i > 0 {
+			return msg[:i], "such as " + strings.TrimSuffix(msg[i+len(sep):], ")"), true
+		}
+	}
+	return msg, "", false
 }
 
 func deref(n *yaml.Node) *yaml.Node {
@@ -278,12 +287,13 @@ func (d *decoder) date(e entry, field string) (string, bool) {
 	if !e.set() {
 		return "", false
 	}
-	s, ok := d.scalar(e.val, field, "a date", "write a date as YYYY-MM-DD, such as 2026-12-01")
+	fix := "write a date as YYYY-MM-DD, such as " + bot.ExampleDate(d.opts.Now())
+	s, ok := d.scalar(e.val, field, "a date", fix)
 	if !ok {
 		return "", false
 	}
 	if _, err := time.Parse(time.DateOnly, s); err != nil {
-		d.fail(e.val, field, fmt.Sprintf("%q is not a date", s), "write a date as YYYY-MM-DD, such as 2026-12-01")
+		d.fail(e.val, field, fmt.Sprintf("%q is not a date", s), fix)
 		return "", false
 	}
 	return s, true

@@ -76,7 +76,7 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 		d.fail(n, path+".name", "a group needs a name", "add name: such as tuesday-support")
 	} else if s, ok := d.str(m["name"], path+".name"); ok {
 		if err := bot.ValidName(s); err != nil {
-			d.failErr(m["name"].val, path+".name", err, "use lowercase letters, digits and dashes, such as tuesday-support")
+			d.failErr(m["name"].val, path+".name", err, "use 1 to 40 lowercase letters, digits and dashes, such as tuesday-support")
 		} else {
 			g.Name = s
 		}

@@ -28,6 +28,9 @@ type Options struct {
 	LookupEnv func(name string) (string, bool)
 	// ReadFile reads a secret file; nil means os.ReadFile.
 	ReadFile func(name string) ([]byte, error)
+	// Now dates the examples in messages (a date is shown as one four weeks
+	// ahead, never one that has passed); nil means time.Now.
+	Now func() time.Time
 	// CheckSchedule validates a series in its group's zone (the reminders
 	// package provides reminders.CheckSchedule). nil checks only the shape.
 	// It may panic on malformed input; Parse recovers.
@@ -85,6 +88,9 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 	}
 	if d.opts.ReadFile == nil {
 		d.opts.ReadFile = os.ReadFile
+	}
+	if d.opts.Now == nil {
+		d.opts.Now = time.Now
 	}
 	cfg := Default()
 	cfg.File = opts.File

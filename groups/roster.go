@@ -123,8 +123,8 @@ func (f *Feature) rosterAdd(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	who := added.Label(platform, g.Privacy)
 	if added.Status == bot.MemberWaitlisted {
 		return []bot.Outbound{bot.Reply(fmt.Sprintf(
-			"Group %s is full (%d places), so %s is on the waitlist. They move onto the roster, earliest first, when a place frees up (/tend roster remove) or the capacity is raised (/tend group setup name:%s capacity:N).",
-			g.Name, g.Capacity, who, g.Name))}, nil
+			"Group %s is full (%s), so %s is on the waitlist. They move onto the roster, earliest first, when a place frees up (/tend roster remove) or the capacity is raised (/tend group setup name:%s capacity:N).",
+			g.Name, bot.Plural(g.Capacity, "place", "places"), who, g.Name))}, nil
 	}
 	return []bot.Outbound{bot.Reply(fmt.Sprintf("Added %s to the roster of %s.", who, g.Name))}, nil
 }

@@ -123,7 +123,8 @@ func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, n
 			}
 		}
 		if named > 0 {
-			return nil, bot.Errorf("Minimal privacy keeps no names, but %d roster entries have a name or no code. Remove them with /tend roster remove and add them back with code: only, then set privacy:minimal.", named)
+			entries := bot.Plural(named, "roster entry has", "roster entries have")
+			return nil, bot.Errorf("Minimal privacy keeps no names, but %s a name or no code. Remove them with /tend roster remove and add them back with code: only, then set privacy:minimal.", entries)
 		}
 	}
 	if sameSettings(g, old) {

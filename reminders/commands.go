@@ -276,7 +276,7 @@ func (rm *Reminders) cmdAway(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	case off && until != "":
 		return nil, bot.Errorf("Write either /tend away until:YYYY-MM-DD or /tend away off, not both.")
 	case !off && until == "":
-		return nil, bot.Errorf("Say until when: /tend away until:2026-12-24 (the last day you are away), or /tend away off when you are back.")
+		return nil, bot.Errorf("Say until when: /tend away until:%s (the last day you are away), or /tend away off when you are back.", bot.ExampleDate(req.Now))
 	}
 	var end time.Time
 	if !off {
@@ -509,7 +509,7 @@ func parseMoveTo(to string, day time.Time, loc *time.Location) (time.Time, error
 	}
 	d, err := time.Parse(time.DateOnly, strings.TrimSpace(date))
 	if err != nil {
-		return time.Time{}, bot.Errorf("to:%q is not a date and time. Write to:\"2026-12-02 18:30\", or to:18:30 to keep the day.", to)
+		return time.Time{}, bot.Errorf("to:%q is not a date and time. Write to:\"%s 18:30\", or to:18:30 to keep the day.", to, day.In(loc).Format(time.DateOnly))
 	}
 	m, err := parseClock(strings.TrimSpace(clock))
 	if err != nil {

@@ -83,7 +83,7 @@ func civilOf(t time.Time) civil { return civil{t.Year(), t.Month(), t.Day()} }
 func parseDate(field, s string) (civil, error) {
 	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
 	if err != nil {
-		return civil{}, fmt.Errorf("%s: %q is not a date: write YYYY-MM-DD, for example 2026-12-01", field, s)
+		return civil{}, fmt.Errorf("%s: %q is not a date: write YYYY-MM-DD (year, month, day)", field, s)
 	}
 	return civilOf(t), nil
 }
@@ -302,7 +302,7 @@ func (p *Plan) checkOverlap() error {
 	mins := int(p.sched.Duration / time.Minute)
 	for i := 1; i < len(p.times); i++ {
 		if p.times[i]-p.times[i-1] < mins {
-			return fmt.Errorf("sessions every %d minutes cannot last %s: they would overlap; write a shorter duration: or a schedule with fewer times a day", p.times[i]-p.times[i-1], p.sched.Duration)
+			return fmt.Errorf("sessions every %s cannot last %s: they would overlap; write a shorter duration: or a schedule with fewer times a day", bot.Plural(p.times[i]-p.times[i-1], "minute", "minutes"), p.sched.Duration)
 		}
 	}
 	if len(p.times) > 0 && p.times[0]+24*60-p.times[len(p.times)-1] < mins && len(p.times) > 1 {

@@ -40,7 +40,7 @@ func writeSummary(w io.Writer, cfg *config.Config, dbPath string, sections []bot
 	if cfg.Discord != nil {
 		s := "discord"
 		if len(cfg.Discord.GuildIDs) > 0 {
-			s += fmt.Sprintf(" (commands in %d servers)", len(cfg.Discord.GuildIDs))
+			s += " (commands in " + bot.Plural(len(cfg.Discord.GuildIDs), "server", "servers") + ")"
 		}
 		plats = append(plats, s)
 	}

@@ -16,10 +16,7 @@ func (m *Main) writeHolder(ctx context.Context, w io.Writer, path string) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	h, ok, err := store.ReadHolder(ctx, path)
-	now := time.Now()
-	if m.Clock != nil {
-		now = m.Clock.Now()
-	}
+	now := m.now()
 	var s string
 	switch {
 	case err != nil:

@@ -142,6 +142,14 @@ func NewMain() *Main {
 	}
 }
 
+// now reads the clock: m.Clock when set, else the system's.
+func (m *Main) now() time.Time {
+	if m.Clock != nil {
+		return m.Clock.Now()
+	}
+	return time.Now()
+}
+
 // path resolves p against m.Dir.
 func (m *Main) path(p string) string {
 	if m.Dir == "" || filepath.IsAbs(p) {
@@ -173,7 +181,7 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, usage)
 		return flag.ErrHelp
 	default:
-		return usagef("tend: unknown command %q", m.Command)
+		return usagef("unknown command %q: use run, check or version", m.Command)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -182,7 +190,7 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 		return &usageError{msg: err.Error()} // the flag package printed the usage
 	}
 	if fs.NArg() > 0 {
-		return usagef("tend %s: unexpected %q", m.Command, fs.Arg(0))
+		return usagef("%s: unexpected %q", m.Command, fs.Arg(0))
 	}
 	if m.Command == "version" {
 		return nil
@@ -194,17 +202,14 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 			count = defaultPreviewCount
 		}
 		if count < 1 || count > 1000 {
-			return usagef("tend check: --count %d: give a number of sessions from 1 to 1000, such as --count 10", count)
+			return usagef("check: --count %d: give a number of sessions from 1 to 1000, such as --count 10", count)
 		}
 		m.Count = count
-		m.From = time.Now()
-		if m.Clock != nil {
-			m.From = m.Clock.Now()
-		}
+		m.From = m.now()
 		if from != "" {
 			t, err := time.Parse(time.DateOnly, from)
 			if err != nil {
-				return usagef("tend check: --from %q is not a date: write YYYY-MM-DD, such as --from 2027-03-01", from)
+				return usagef("check: --from %q is not a date: write YYYY-MM-DD, such as --from %s", from, bot.ExampleDate(m.now()))
 			}
 			m.From = t
 		}
@@ -220,6 +225,7 @@ func (m *Main) loadConfig(flagPath string) error {
 		ReadFile:      func(name string) ([]byte, error) { return os.ReadFile(m.path(name)) },
 		CheckSchedule: reminders.CheckSchedule,
 		Sections:      m.sections(),
+		Now:           m.now,
 	}
 	path := flagPath
 	if path == "" {

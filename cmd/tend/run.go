@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -93,13 +94,15 @@ func (m *Main) run(ctx context.Context) error {
 	if err := m.applyConfig(ctx, db, built); err != nil {
 		return err
 	}
+	// Every group tend serves: those the file declares and those set up in
+	// chat on earlier runs.
+	all, err := db.ListGroups(ctx)
+	if err != nil {
+		return fmt.Errorf("list groups: %w", err)
+	}
 	if cons != nil {
 		// Groups set up in chat on earlier runs are bound to channels the
 		// console must know, so that their reminders can be shown.
-		all, err := db.ListGroups(ctx)
-		if err != nil {
-			return fmt.Errorf("list groups: %w", err)
-		}
 		for _, g := range all {
 			if g.Address.Platform == bot.PlatformConsole {
 				if err := cons.AddChannels(g.Address.Channel); err != nil {
@@ -112,7 +115,8 @@ func (m *Main) run(ctx context.Context) error {
 	if cfg.Safety.Resources == config.DefaultCrisisResources {
 		log.Warn("safety.resources is the built-in placeholder; set it to a crisis line for your members' region")
 	}
-	log.Info("tend started", "version", buildVersion(), "database", dbPath, "platforms", len(platforms), "groups", len(cfg.Groups))
+	log.Info("tend started", "version", buildVersion(), "database", dbPath, "platforms", len(platforms),
+		"groups", len(all), "groups_in_config", len(cfg.Groups))
 	var beside []func(context.Context)
 	for _, f := range built {
 		if g, ok := f.(*groups.Feature); ok {
@@ -247,7 +251,7 @@ func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, pla
 	for _, p := range platforms {
 		g.Go(func() error {
 			if err := p.Run(gctx, b); err != nil {
-				return fmt.Errorf("%s: %w", p.Name(), err)
+				return platformError(p.Name(), err)
 			}
 			if p == bot.Platform(cons) && consoleOnly && gctx.Err() == nil {
 				// End of input: finish what is due now, then stop.
@@ -284,6 +288,16 @@ func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, pla
 	}
 	log.Info("tend stopped")
 	return nil
+}
+
+// platformError names the platform a Run error came from, unless the
+// adapter named itself already ("console: read input: …"), as adapters do
+// at their API boundary.
+func platformError(name string, err error) error {
+	if strings.HasPrefix(err.Error(), name+":") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", name, err)
 }
 
 func (m *Main) drainTimeout() time.Duration {
