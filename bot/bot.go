@@ -284,7 +284,9 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 	}
 	if err != nil {
 		if msg, ok := UserMessage(err); ok {
-			log.Debug("refused", "event", fmt.Sprintf("%T", ev))
+			// A refusal's text often quotes what the person typed: log
+			// what kind of refusal it was, never its words or its cause.
+			log.Debug("refused", b.refusalAttrs(ev, err)...)
 			return []Outbound{Reply(msg)}
 		}
 		log.Error("handling event failed", "event", fmt.Sprintf("%T", ev), KeyErr, err)
@@ -311,6 +313,69 @@ func (b *Bot) passiveFailed(ctx context.Context, ev Event, outs []Outbound, err 
 		replies = append(replies, Reply(msg))
 	}
 	return replies
+}
+
+// Refusal kinds, logged instead of a refusal's text.
+const (
+	refusedUnknown    = "unknown_command"
+	refusedUsage      = "usage"
+	refusedGroup      = "group"
+	refusedPermission = "permission"
+	refusedButton     = "button"
+	refusedFeature    = "feature" // the command or button itself refused
+)
+
+// refusedErr marks where the dispatcher refused an event.
+type refusedErr struct {
+	kind string
+	err  error
+}
+
+func (e *refusedErr) Error() string { return e.err.Error() }
+func (e *refusedErr) Unwrap() error { return e.err }
+
+// refusal marks err, a refusal by the dispatcher, with its kind. A nil err
+// stays nil.
+func refusal(kind string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &refusedErr{kind: kind, err: err}
+}
+
+// refusalAttrs describes a refusal for the log without anything the person
+// typed: the event's type, the registered command path or action name (not
+// the words typed), the refusal's kind, and whether it was about something
+// missing or clashing.
+func (b *Bot) refusalAttrs(ev Event, err error) []any {
+	attrs := []any{"event", fmt.Sprintf("%T", ev)}
+	switch e := ev.(type) {
+	case *Command:
+		if spec, _, ok := b.lookup(e.Words); ok {
+			attrs = append(attrs, "command", spec.Path)
+		}
+	case *ButtonPress:
+		if e.Action.Name != "" {
+			attrs = append(attrs, "action", e.Action.Name)
+		}
+	case *ModalSubmit:
+		if e.Action.Name != "" {
+			attrs = append(attrs, "action", e.Action.Name)
+		}
+	}
+	kind := refusedFeature
+	var re *refusedErr
+	if errors.As(err, &re) {
+		kind = re.kind
+	}
+	attrs = append(attrs, "refusal", kind)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		attrs = append(attrs, "cause", "not_found")
+	case errors.Is(err, ErrConflict):
+		attrs = append(attrs, "cause", "conflict")
+	}
+	return attrs
 }
 
 const apology = "Sorry, something went wrong on our side. It has been logged; please try again in a moment, and tell the bot's operator if it keeps happening."
@@ -388,22 +453,22 @@ func (b *Bot) handleCommand(ctx context.Context, e *Command) ([]Outbound, error)
 	}
 	spec, rest, ok := b.lookup(e.Words)
 	if !ok {
-		return nil, b.unknownCommand(e.Words)
+		return nil, refusal(refusedUnknown, b.unknownCommand(e.Words))
 	}
 	args, err := bindArgs(spec, rest, e.Args, b.cfg.Clock.Now())
 	if err != nil {
-		return nil, err
+		return nil, refusal(refusedUsage, err)
 	}
 	req := &Request{Event: e, Actor: e.User, Args: args, Now: b.cfg.Clock.Now()}
 	req.Owner = b.IsOwner(e.User)
 	if err := b.resolveGroup(ctx, spec, req, args["group"], e.Address()); err != nil {
-		return nil, err
+		return nil, refusal(refusedGroup, err)
 	}
 	if err := b.admitApplicant(ctx, spec.Access, spec.Applicants, req); err != nil {
 		return nil, err
 	}
 	if err := b.permit(spec.Access, "/tend "+spec.Path, req); err != nil {
-		return nil, err
+		return nil, refusal(refusedPermission, err)
 	}
 	return spec.Run(ctx, req)
 }
@@ -413,7 +478,7 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 	a, err := b.cfg.Codec.Decode(id)
 	if err != nil {
 		b.log.Warn("refused a button or form with a bad id", KeyPlatform, m.Platform, KeyUser, string(m.User.ID))
-		return nil, &UserError{Msg: "This button is not valid: it may come from an old or altered message. Use the latest message, or ask a facilitator to post it again."}
+		return nil, refusal(refusedButton, &UserError{Msg: "This button is not valid: it may come from an old or altered message. Use the latest message, or ask a facilitator to post it again."})
 	}
 	*act = a
 	b.mu.RLock()
@@ -466,7 +531,7 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 		return nil, err
 	}
 	if err := b.permit(spec.Access, "this button", req); err != nil {
-		return nil, err
+		return nil, refusal(refusedPermission, err)
 	}
 	return spec.Run(ctx, req)
 }
