@@ -44,8 +44,12 @@ const (
 	DefaultBotName = "tend"
 )
 
-// maxLine bounds one input line.
-const maxLine = 1 << 20
+// MaxLine bounds one input line, in bytes (64 KiB): far more than any
+// command or message a chat platform takes (Discord's longest form field is
+// 4,000 characters, a Slack message 40,000), and small enough that a
+// runaway paste costs little memory. A longer line is refused and skipped;
+// the lines after it are read as usual.
+const MaxLine = 64 << 10
 
 // Config configures an Adapter.
 type Config struct {
@@ -265,22 +269,29 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	// Read, which no io.Reader lets us interrupt.
 	readCtx, stopReading := context.WithCancel(ctx)
 	defer stopReading()
-	lines := make(chan string)
+	lines := make(chan inputLine)
 	var readErr error
 	a.readers.Add(1)
 	go func() {
 		defer a.readers.Done()
 		defer close(lines)
-		sc := bufio.NewScanner(a.in)
-		sc.Buffer(make([]byte, 0, 4096), maxLine)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-readCtx.Done():
+		r := bufio.NewReaderSize(a.in, MaxLine+len("\r\n"))
+		for {
+			l, err := readLine(r)
+			if l.text != "" || l.tooLong > 0 {
+				select {
+				case lines <- l:
+				case <-readCtx.Done():
+					return
+				}
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr = err // read by Run after lines is closed
+				}
 				return
 			}
 		}
-		readErr = sc.Err() // read by Run after lines is closed
 	}()
 
 	a.mu.Lock()
@@ -303,11 +314,57 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 				a.log.Info("console input ended")
 				return nil
 			}
-			if quit := a.handleLine(ctx, h, line); quit {
+			if line.tooLong > 0 {
+				a.mu.Lock()
+				a.notef("That line is %d bytes long; a line may be at most %d bytes (64 KiB). It was not run: shorten it, or split it over several commands.", line.tooLong, MaxLine)
+				a.mu.Unlock()
+				a.log.Debug("refused an input line over the length limit", "bytes", line.tooLong)
+				continue
+			}
+			if quit := a.handleLine(ctx, h, line.text); quit {
 				return nil
 			}
 		}
 	}
+}
+
+// inputLine is one line read from In: its text, or, for a line longer than
+// MaxLine, only its length.
+type inputLine struct {
+	text    string
+	tooLong int
+}
+
+// readLine reads one line without its line ending ("\n" or "\r\n"). A line
+// longer than MaxLine is read to its end and dropped, keeping only its
+// length, so that memory stays bounded and the next line is read as usual.
+// A last line without a newline is returned with io.EOF.
+func readLine(r *bufio.Reader) (inputLine, error) {
+	b, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		n := len(b)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			b, err = r.ReadSlice('\n')
+			n += len(b)
+		}
+		return inputLine{tooLong: n - len(lineEnding(b))}, err
+	}
+	b = b[:len(b)-len(lineEnding(b))]
+	if len(b) > MaxLine {
+		return inputLine{tooLong: len(b)}, err
+	}
+	return inputLine{text: string(b)}, err
+}
+
+// lineEnding returns the "\n" or "\r\n" that ends b, if any.
+func lineEnding(b []byte) []byte {
+	switch {
+	case len(b) >= 2 && b[len(b)-2] == '\r' && b[len(b)-1] == '\n':
+		return b[len(b)-2:]
+	case len(b) >= 1 && b[len(b)-1] == '\n':
+		return b[len(b)-1:]
+	}
+	return nil
 }
 
 // handleLine acts on one input line and reports whether it was /quit.

@@ -141,3 +141,13 @@ func TestMain_ExamplesNeverPast(t *testing.T) {
 		}
 	}
 }
+
+// TestMain_OverlongLine: a console line of 1 MiB used to end tend with
+// "bufio.Scanner: token too long", losing the commands after it.
+func TestMain_OverlongLine(t *testing.T) {
+	tm := newTestMain(t, t.TempDir(), "/tend help\n"+strings.Repeat("a", 1<<20)+"\n/tend group setup name:after-the-long-line\n")
+	if code := tm.run(t); code != 0 {
+		t.Fatalf("exit %d\n%s", code, tm.stderr.String())
+	}
+	wantContains(t, "stdout", tm.stdout.String(), "a line may be at most 65536 bytes", "This channel is now group after-the-long-line")
+}
