@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // MemberFinder reads a group's roster; *store.DB implements it.
@@ -604,7 +605,7 @@ func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, 
 		g   Group
 		err error
 	)
-	noSuch := &UserError{Msg: fmt.Sprintf("There is no group named %q that you can use. Check the name, or run the command in the group's own channel.", name)}
+	noSuch := &UserError{Msg: fmt.Sprintf("There is no group named %s that you can use. Check the name, or run the command in the group's own channel.", Excerpt(name, 40))}
 	if name != "" {
 		g, err = b.cfg.Groups.GroupByName(ctx, strings.ToLower(name))
 		if errors.Is(err, ErrNotFound) {
@@ -615,7 +616,7 @@ func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, 
 			req.Group = &g
 			req.Facilitator = req.Owner || g.IsFacilitator(req.Actor)
 			if req.Owner || req.Facilitator {
-				return &UserError{Msg: fmt.Sprintf("Group %q lives on %s; run the command there.", name, g.Address.Platform)}
+				return &UserError{Msg: fmt.Sprintf("Group %s lives on %s; run the command there.", g.Name, g.Address.Platform)}
 			}
 			return noSuch
 		}
@@ -692,7 +693,7 @@ func bindArgs(spec CommandSpec, words []string, named map[string]string, now tim
 			continue
 		}
 		if _, ok := byName[k]; !ok {
-			return nil, &UserError{Msg: fmt.Sprintf("/tend %s has no argument %q. Usage: %s", spec.Path, k, spec.Usage())}
+			return nil, &UserError{Msg: fmt.Sprintf("/tend %s has no argument %s. Usage: %s", spec.Path, Excerpt(k, 40), spec.Usage())}
 		}
 		args[k] = v
 	}
@@ -702,7 +703,7 @@ func bindArgs(spec CommandSpec, words []string, named map[string]string, now tim
 			pos++
 		}
 		if pos >= len(spec.Options) {
-			return nil, &UserError{Msg: fmt.Sprintf("I did not understand %q in /tend %s. Usage: %s", w, spec.Path, spec.Usage())}
+			return nil, &UserError{Msg: fmt.Sprintf("I did not understand %s in /tend %s. Usage: %s", Excerpt(w, 40), spec.Path, spec.Usage())}
 		}
 		args[spec.Options[pos].Name] = w
 		pos++
@@ -750,6 +751,10 @@ func (o Option) wanted() string {
 	return o.Name + ":<" + o.placeholder() + ">"
 }
 
+// maxMentionLen bounds what can name a person: a Slack mention with a name
+// (<@U0123ABCD|name>, names up to 80) is the longest.
+const maxMentionLen = 100
+
 func checkOption(o Option, v string, now time.Time) error {
 	if len(o.Choices) > 0 {
 		for _, c := range o.Choices {
@@ -757,27 +762,27 @@ func checkOption(o Option, v string, now time.Time) error {
 				return nil
 			}
 		}
-		return fmt.Errorf("%q is not one of %s", v, strings.Join(o.Choices, ", "))
+		return fmt.Errorf("%s is not one of %s", Excerpt(v, 40), strings.Join(o.Choices, ", "))
 	}
 	switch o.Type {
 	case OptInt:
 		if _, err := strconv.Atoi(v); err != nil {
-			return fmt.Errorf("%q is not a whole number", v)
+			return fmt.Errorf("%s is not a whole number", Excerpt(v, 40))
 		}
 	case OptBool:
 		_, err := ParseBool(v)
 		return err
 	case OptDuration:
 		if d, err := time.ParseDuration(v); err != nil || d < 0 {
-			return fmt.Errorf("%q is not a duration: write for example 90m, 1h30m or 24h", v)
+			return fmt.Errorf("%s is not a duration: write for example 90m, 1h30m or 24h", Excerpt(v, 40))
 		}
 	case OptDate:
 		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return fmt.Errorf("%q is not a date: write YYYY-MM-DD, for example %s", v, ExampleDate(now))
+			return fmt.Errorf("%s is not a date: write YYYY-MM-DD, for example %s", Excerpt(v, 40), ExampleDate(now))
 		}
 	case OptUser:
-		if _, ok := ParseMention(v); !ok && strings.ContainsAny(v, " <>") {
-			return fmt.Errorf("%q does not name a person: mention them, for example @sam", v)
+		if _, ok := ParseMention(v); (!ok && strings.ContainsAny(v, " <>")) || utf8.RuneCountInString(v) > maxMentionLen {
+			return fmt.Errorf("%s does not name a person: mention them, for example @sam", Excerpt(v, 40))
 		}
 	}
 	return nil
@@ -794,10 +799,14 @@ func (b *Bot) unknownCommand(words []string) error {
 	}
 	b.mu.RUnlock()
 	sort.Strings(near)
-	if len(near) > 0 {
-		return &UserError{Msg: fmt.Sprintf("I don't know /tend %s. Did you mean: %s? /tend help lists everything.", strings.Join(words, " "), strings.Join(near, ", "))}
+	typed := strings.Join(words, " ")
+	if r := []rune(typed); len(r) > 60 {
+		typed = string(r[:60]) + "…"
 	}
-	return &UserError{Msg: fmt.Sprintf("I don't know /tend %s. /tend help lists what you can do here.", strings.Join(words, " "))}
+	if len(near) > 0 {
+		return &UserError{Msg: fmt.Sprintf("I don't know /tend %s. Did you mean: %s? /tend help lists everything.", typed, strings.Join(near, ", "))}
+	}
+	return &UserError{Msg: fmt.Sprintf("I don't know /tend %s. /tend help lists what you can do here.", typed)}
 }
 
 // help lists the commands the actor may use here, built from what is
@@ -830,7 +839,7 @@ func (b *Bot) help(_ context.Context, req *Request) ([]Outbound, error) {
 		if matched > 0 {
 			return nil, &UserError{Msg: fmt.Sprintf("The /tend %s commands are for a group's facilitators. /tend help lists what you can do here.", topic)}
 		}
-		return nil, &UserError{Msg: fmt.Sprintf("There is no command about %q. /tend help lists them all.", topic)}
+		return nil, &UserError{Msg: fmt.Sprintf("There is no command about %s. /tend help lists them all.", Excerpt(topic, 40))}
 	}
 	var sb strings.Builder
 	switch {

@@ -214,6 +214,19 @@ func TestParse_Errors(t *testing.T) {
 			[]string{`4:20 groups[0].facilitators[0] | discord account but the group is on console | console:id`, `4:38 groups[0].facilitators[1] | roles are a Discord feature | console:id`}},
 		{"BadName", "groups:\n  - name: Tuesday Support\n    platform: console\n", nil,
 			[]string{`2:11 groups[0].name | may use only lowercase letters | tuesday-support`}},
+		{"LongTopic", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, topics: [ok, " + strings.Repeat("t", 201) + "]}\n", nil,
+			[]string{`4:48 groups[0].schedule.topics[1] | is 201 characters long; at most 200 fit | what to bring`}},
+		{"LongLink", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, link: https://example.org/" + strings.Repeat("x", 481) + "}\n", nil,
+			[]string{`4:41 groups[0].schedule.link | is 501 characters long; at most 500 fit | short link`}},
+		{"LongResources", "safety:\n  resources: " + strings.Repeat("r", 1501) + "\n", nil,
+			[]string{`2:14 safety.resources | is 1501 characters long; at most 1500 fit | emergency number`}},
+		{"OwnerShapes", "owners: [\"discord:sam\", \"slack:C0123ABCD\", \"console:" + strings.Repeat("o", 65) + "\"]\n", nil,
+			[]string{`1:10 owners[0] | "discord:sam" does not name a discord account | Copy User ID`,
+				`1:25 owners[1] | "slack:C0123ABCD" does not name a slack account | Copy member ID`,
+				`1:44 owners[2] | does not name a console account | 1 to 64 letters`}},
+		{"FacilitatorShapes", "discord: {token_env: T}\ngroups:\n  - name: a\n    platform: discord\n    channel: \"900000000000000001\"\n    facilitators: [\"discord:<@sam>\", \"role:mods\", \"discord:200000000000000002\"]\n", map[string]string{"T": "t"},
+			[]string{`6:20 groups[0].facilitators[0] | does not name a discord account | discord:123456789012345678`,
+				`6:38 groups[0].facilitators[1] | "role:mods" does not name a Discord role | Copy Role ID`}},
 		{"LongName", "groups:\n  - name: a-name-that-goes-on-and-on-for-more-than-forty-characters\n    platform: console\n", nil,
 			[]string{`2:11 groups[0].name | 1 to 40 characters | tuesday-support`}},
 		{"BadDate", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, starts: 1/12/2026}\n", nil,
@@ -577,4 +590,24 @@ func repeatedExample(msg string) string {
 		}
 	}
 	return ""
+}
+
+// TestParse_LimitsFit: text at each limit, counted in characters (not
+// bytes), and ids of each platform's shape are accepted.
+func TestParse_LimitsFit(t *testing.T) {
+	src := "owners: [\"discord:123456789012345678\", \"slack:W0123ABCD\", \"console:" + strings.Repeat("o", 64) + "\"]\n" +
+		"safety:\n  resources: \"" + strings.Repeat("é", 1500) + "\"\n" +
+		"groups:\n  - name: a\n    platform: console\n    schedule:\n      weekly: tue 18:00\n" +
+		"      topics: [\"" + strings.Repeat("ü", 200) + "\"]\n" +
+		"      link: https://example.org/" + strings.Repeat("x", 480) + "\n"
+	cfg, errs := parse(t, src, config.Options{})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if n := len([]rune(cfg.Groups[0].Schedule.Topics[0])); n != 200 {
+		t.Errorf("topic of %d characters", n)
+	}
+	if len(cfg.Groups[0].Schedule.Link) != 500 || len([]rune(cfg.Safety.Resources)) != 1500 || len(cfg.Owners) != 3 {
+		t.Errorf("link %d, resources %d, owners %v", len(cfg.Groups[0].Schedule.Link), len([]rune(cfg.Safety.Resources)), cfg.Owners)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -297,6 +298,17 @@ func (d *decoder) date(e entry, field string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// limit reports text longer than max characters at n and returns whether
+// it fits.
+func (d *decoder) limit(n *yaml.Node, field, s string, max int, fix string) bool {
+	l := utf8.RuneCountInString(s)
+	if l <= max {
+		return true
+	}
+	d.fail(n, field, fmt.Sprintf("is %d characters long; at most %d fit", l, max), fix)
+	return false
 }
 
 // list returns the items of a sequence, reporting anything else.

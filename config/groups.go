@@ -200,6 +200,8 @@ func (d *decoder) decodeFacilitators(e entry, path, platform string, g *Group) {
 		case !p.IsRole() && platform != "" && p.Kind() != platform:
 			d.fail(it, f, fmt.Sprintf("%s is a %s account but the group is on %s", p, p.Kind(), platform), "name facilitators by their "+platform+" id, as "+platform+":id")
 			continue
+		case !d.principalShape(it, f, p):
+			continue
 		}
 		g.Facilitators = append(g.Facilitators, p)
 	}
@@ -256,9 +258,12 @@ func (d *decoder) decodeSchedule(e entry, path, zone string) *bot.Schedule {
 		}
 	}
 	if v, ok := d.strs(m["topics"], path+".topics", `["Welcome and agreements", "Understanding stress"]`); ok {
+		for i, t := range v {
+			d.limit(deref(m["topics"].val).Content[i], index(path+".topics", i), t, bot.MaxTopicLen, `shorten the topic; what to bring goes after "|" in the same text`)
+		}
 		s.Topics = v
 	}
-	if v, ok := d.str(m["link"], path+".link"); ok {
+	if v, ok := d.str(m["link"], path+".link"); ok && d.limit(m["link"].val, path+".link", v, bot.MaxLinkLen, "use the meeting's short link") {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			d.fail(m["link"].val, path+".link", fmt.Sprintf("%q is not a web link", v), "write the meeting link in full, such as https://meet.example.org/tuesday")

@@ -191,6 +191,9 @@ func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
 				d.fail(it, f, "an owner is one account, not a role", "write platform:id, such as discord:123456789012345678; give roles rights per group under facilitators:")
 				continue
 			}
+			if !d.principalShape(it, f, p) {
+				continue
+			}
 			cfg.Owners = append(cfg.Owners, p)
 		}
 	}
@@ -220,11 +223,39 @@ func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
 	if s, ok := d.str(sf["resources"], "safety.resources"); ok {
 		if s == "" {
 			d.fail(sf["resources"].val, "safety.resources", "is empty", "write what a member in crisis should do: local emergency number and a crisis line for your members' region")
-		} else {
+		} else if d.limit(sf["resources"].val, "safety.resources", s, bot.MaxResourcesLen, "keep it to what a person in crisis needs at once: the emergency number, a crisis line to call or text, and when it answers") {
 			cfg.Safety.Resources = s
 		}
 	}
 	d.decodeGroups(m["groups"], cfg)
+}
+
+// principalShape reports a principal whose id does not have its platform's
+// shape (a Discord snowflake, a Slack U… or W… id, a console name, a role
+// id) and returns whether it has.
+func (d *decoder) principalShape(n *yaml.Node, field string, p bot.Principal) bool {
+	var fix string
+	switch kind := p.Kind(); {
+	case kind == "role":
+		if bot.IsSnowflake(p.ID()) {
+			return true
+		}
+		fix = "with Developer Mode on, right-click the role in Server Settings → Roles, Copy Role ID, and write role: and that number"
+	case bot.CheckUserID(kind, bot.UserID(p.ID())) == nil:
+		return true
+	case kind == bot.PlatformDiscord:
+		fix = "with Developer Mode on, right-click the person, Copy User ID, and write discord: and that number, such as discord:123456789012345678"
+	case kind == bot.PlatformSlack:
+		fix = "open the person's profile in Slack, choose Copy member ID, and write slack: and that id, such as slack:U0123ABCD"
+	default:
+		fix = fmt.Sprintf("write %s: and a name of 1 to %d letters, digits, dots, dashes or underscores, such as %s:alice", kind, bot.MaxConsoleNameLen, kind)
+	}
+	what := p.Kind() + " account"
+	if p.IsRole() {
+		what = "Discord role"
+	}
+	d.fail(n, field, fmt.Sprintf("%s does not name a %s", bot.Excerpt(string(p), 60), what), fix)
+	return false
 }
 
 func (d *decoder) decodeDiscord(e entry) *Discord {

@@ -270,36 +270,21 @@ func describeAll(platform string, ps []bot.Principal) string {
 }
 
 // parseUser reads the user: option. Discord and Slack need a mention (or a
-// raw account id); the console names people plainly.
+// raw account id of the platform's shape: a snowflake, a U… or W… id); the
+// console names people plainly, as /as does.
 func parseUser(platform, v string) (bot.UserID, error) {
 	v = strings.TrimSpace(v)
 	id, ok := bot.ParseMention(v)
 	if !ok {
 		id = bot.UserID(v)
 	}
-	switch platform {
-	case bot.PlatformDiscord:
-		if bot.IsSnowflake(string(id)) {
-			return id, nil
-		}
-	case bot.PlatformSlack:
-		if isSlackUser(string(id)) {
-			return id, nil
-		}
-	default:
-		if id != "" && !strings.ContainsAny(string(id), " \t<>@:") {
-			return id, nil
-		}
+	if bot.CheckUserID(platform, id) == nil {
+		return id, nil
 	}
 	if platform == bot.PlatformConsole {
-		return "", bot.Errorf("%q does not name a person: write their name, for example user:sam or user:@sam.", v)
+		return "", bot.Errorf("%s does not name a person: write their name in 1 to %d letters, digits, dots, dashes or underscores, for example user:sam.", bot.Excerpt(v, 40), bot.MaxConsoleNameLen)
 	}
-	return "", bot.Errorf("%q does not name an account on %s: mention the person (type @ and pick them from the list), for example user:@sam.", v, platform)
-}
-
-// isSlackUser reports whether s looks like a Slack user id (U… or W…).
-func isSlackUser(s string) bool {
-	return bot.IsSlackID(s) && (s[0] == 'U' || s[0] == 'W')
+	return "", bot.Errorf("%s does not name an account on %s: mention the person (type @ and pick them from the list), for example user:@sam.", bot.Excerpt(v, 40), platform)
 }
 
 // parseRole reads the role: option: a Discord role mention or id.
@@ -312,7 +297,7 @@ func parseRole(platform, v string) (bot.Principal, error) {
 		id = id[3 : len(id)-1]
 	}
 	if !bot.IsSnowflake(id) {
-		return "", bot.Errorf("%q is not a Discord role: mention it (type @ and pick the role) or give its id, for example role:222333444555666777.", v)
+		return "", bot.Errorf("%s is not a Discord role: mention it (type @ and pick the role) or give its id, for example role:222333444555666777.", bot.Excerpt(v, 40))
 	}
 	return bot.Principal("role:" + id), nil
 }

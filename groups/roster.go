@@ -11,9 +11,6 @@ import (
 	"github.com/tend-bot/tend/bot"
 )
 
-// maxNameLen bounds a roster display name, in characters.
-const maxNameLen = 80
-
 // parseCode checks a roster code and returns it in upper case, so that
 // c-104 and C-104 are one person.
 func parseCode(v string) (string, error) {
@@ -23,7 +20,7 @@ func parseCode(v string) (string, error) {
 	}
 	for _, r := range c {
 		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return "", bot.Errorf("Roster code %q may use only letters, digits and dashes, such as code:C-104.", v)
+			return "", bot.Errorf("Roster code %s may use only letters, digits and dashes, such as code:C-104.", bot.Excerpt(v, 40))
 		}
 	}
 	return c, nil
@@ -31,8 +28,8 @@ func parseCode(v string) (string, error) {
 
 func parseName(v string) (string, error) {
 	n := strings.TrimSpace(bot.StripPlaceholderRunes(v))
-	if utf8.RuneCountInString(n) > maxNameLen {
-		return "", bot.Errorf("That name is longer than %d characters: give a shorter display name.", maxNameLen)
+	if l := utf8.RuneCountInString(n); l > bot.MaxNameLen {
+		return "", bot.Errorf("That name is %d characters long; a display name may be at most %d. Give a shorter one.", l, bot.MaxNameLen)
 	}
 	if strings.IndexFunc(n, unicode.IsControl) >= 0 {
 		return "", bot.Errorf("A name must be one line: give it without line breaks.")

@@ -351,6 +351,9 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 			s.Topics = append(s.Topics, strings.TrimSpace(f))
 		}
 	}
+	if err := bot.CheckScheduleText(s); err != nil {
+		return nil, bot.Errorf("The schedule's %v. Shorten it and run the command again.", err)
+	}
 	if v := req.Arg("voice_channel"); v != "" {
 		if id, ok := bot.ParseChannelMention(v); ok {
 			s.VoiceChannel = id

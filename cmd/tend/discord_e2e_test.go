@@ -347,7 +347,7 @@ func TestDiscordE2E_WrongAPIURLExits1(t *testing.T) {
 	fake := discordtest.New(t, discordtest.Config{})
 	guild := fake.AddGuild("Peer support")
 	wrong := strings.TrimSuffix(fake.APIURL(), "/api") + "/not-the-api/v10"
-	cfg := strings.Replace(discordConfig(fake, guild, []string{"1"}, ""), fake.APIURL(), wrong, 1)
+	cfg := strings.Replace(discordConfig(fake, guild, []string{"100000000000000001"}, ""), fake.APIURL(), wrong, 1)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tend.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
