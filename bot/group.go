@@ -75,7 +75,8 @@ func (g Group) Location() (*time.Location, error) {
 }
 
 // LoadLocation loads an IANA zone and explains a failure in words a
-// facilitator can act on.
+// facilitator can act on, suggesting the right spelling of a name written
+// in the wrong case ("europe/london": did you mean Europe/London?).
 func LoadLocation(name string) (*time.Location, error) {
 	if name == "" {
 		return nil, fmt.Errorf("no time zone: write an IANA name such as Europe/London or America/New_York")
@@ -85,6 +86,9 @@ func LoadLocation(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
+		if right, ok := zoneSpelling(name); ok {
+			return nil, fmt.Errorf("unknown time zone %q: did you mean %s? Zone names are case-sensitive", name, right)
+		}
 		return nil, fmt.Errorf("unknown time zone %q: write an IANA name such as Europe/London, America/New_York or Australia/Sydney", name)
 	}
 	return loc, nil

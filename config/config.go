@@ -76,6 +76,11 @@ type Config struct {
 	// Sections holds the global feature sections by key
 	// ("safety.crisis_phrases"), as the file wrote them.
 	Sections map[string]*bot.Node
+	// Warnings are what tend accepts but the operator should look at (a
+	// zone without daylight saving such as EST, a secret file others can
+	// read), each located like an Error. tend check prints them and tend
+	// run logs them.
+	Warnings Errors
 }
 
 // Storage says where the database lives.

@@ -227,6 +227,14 @@ func TestParse_Errors(t *testing.T) {
 		{"FacilitatorShapes", "discord: {token_env: T}\ngroups:\n  - name: a\n    platform: discord\n    channel: \"900000000000000001\"\n    facilitators: [\"discord:<@sam>\", \"role:mods\", \"discord:200000000000000002\"]\n", map[string]string{"T": "t"},
 			[]string{`6:20 groups[0].facilitators[0] | does not name a discord account | discord:123456789012345678`,
 				`6:38 groups[0].facilitators[1] | "role:mods" does not name a Discord role | Copy Role ID`}},
+		{"ZoneCase", "timezone: europe/london\n", nil,
+			[]string{`1:11 timezone | unknown time zone "europe/london" | did you mean Europe/London? Zone names are case-sensitive`}},
+		{"GroupZoneCase", "groups:\n  - name: a\n    platform: console\n    timezone: america/new_york\n", nil,
+			[]string{`4:15 groups[0].timezone | unknown time zone | did you mean America/New_York?`}},
+		{"DuplicateNameWithOtherErrors", "groups:\n  - name: a\n    platform: console\n    capacity: -1\n  - name: a\n    platform: console\n    kind: book-club\n", nil,
+			[]string{`4:15 groups[0].capacity | -1 is out of range`, `5:11 groups[1].name | already used by groups[0] on line 2 | own name`, `7:11 groups[1].kind | "book-club" is not one of`}},
+		{"DuplicateChannelWithOtherErrors", "groups:\n  - {name: a, platform: console, channel: x, capacity: -1}\n  - {name: b, platform: console, channel: x, privacy: none}\n", nil,
+			[]string{`2:56 groups[0].capacity | out of range`, `3:43 groups[1].channel | already bound to groups[0] | own channel`, `3:55 groups[1].privacy | not one of`}},
 		{"LongName", "groups:\n  - name: a-name-that-goes-on-and-on-for-more-than-forty-characters\n    platform: console\n", nil,
 			[]string{`2:11 groups[0].name | 1 to 40 characters | tuesday-support`}},
 		{"BadDate", "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, starts: 1/12/2026}\n", nil,
@@ -609,5 +617,48 @@ func TestParse_LimitsFit(t *testing.T) {
 	}
 	if len(cfg.Groups[0].Schedule.Link) != 500 || len([]rune(cfg.Safety.Resources)) != 1500 || len(cfg.Owners) != 3 {
 		t.Errorf("link %d, resources %d, owners %v", len(cfg.Groups[0].Schedule.Link), len([]rune(cfg.Safety.Resources)), cfg.Owners)
+	}
+}
+
+// TestParse_Warnings: what tend accepts but the operator should look at is
+// returned with the config, located like an error: a zone without daylight
+// saving time written as an abbreviation, a secret file others can read.
+func TestParse_Warnings(t *testing.T) {
+	dir := t.TempDir()
+	open, private := filepath.Join(dir, "open-token"), filepath.Join(dir, "private-token")
+	for _, f := range []string{open, private} {
+		if err := os.WriteFile(f, []byte("not-a-real-token\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(open, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := "timezone: EST\n" +
+		"discord:\n  token_file: " + open + "\n" +
+		"slack:\n  bot_token_file: " + private + "\n  app_token_file: " + open + "\n" +
+		"groups:\n  - name: a\n    platform: console\n    timezone: MST\n  - name: b\n    platform: console\n    timezone: Europe/London\n"
+	src = "console: {enabled: on}\n" + src
+	now := func() time.Time { return time.Date(2026, 12, 6, 21, 0, 0, 0, time.UTC) }
+	cfg, errs := parse(t, src, config.Options{Now: now})
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	want := []string{
+		`tend.yaml:2:11: timezone: EST is a fixed offset, UTC-05:00 all year, with no daylight saving time — if the group meets where clocks change, use the zone of its city, such as America/New_York`,
+		`tend.yaml:4:15: discord.token_file: secret file ` + open + ` can be read by other users (mode 0644) — run chmod 600 ` + open,
+		`tend.yaml:7:19: slack.app_token_file: secret file ` + open + ` can be read by other users (mode 0644)`,
+		`tend.yaml:11:15: groups[0].timezone: MST is a fixed offset, UTC-07:00 all year`,
+	}
+	if len(cfg.Warnings) != len(want) {
+		t.Fatalf("%d warnings, want %d:\n%v", len(cfg.Warnings), len(want), cfg.Warnings)
+	}
+	for i, w := range want {
+		if got := cfg.Warnings[i].Error(); !strings.HasPrefix(got, w) {
+			t.Errorf("warning %d:\n got %s\nwant %s…", i, got, w)
+		}
+	}
+	if strings.Contains(cfg.Warnings.Error(), "not-a-real-token") {
+		t.Error("a warning shows the secret")
 	}
 }

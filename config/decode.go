@@ -14,9 +14,10 @@ import (
 
 // decoder walks yaml.Nodes and collects every problem with its position.
 type decoder struct {
-	file string
-	opts Options
-	errs Errors
+	file  string
+	opts  Options
+	errs  Errors
+	warns Errors
 }
 
 // entry is one key: value pair of a mapping.
@@ -35,6 +36,35 @@ func (d *decoder) fail(n *yaml.Node, field, problem, fix string) {
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Column: col, Field: field, Problem: problem, Fix: fix})
 }
 
+// warn records a warning: something tend accepts but the operator should
+// look at.
+func (d *decoder) warn(n *yaml.Node, field, problem, fix string) {
+	line, col := 1, 1
+	if n != nil && n.Line > 0 {
+		line, col = n.Line, n.Column
+	}
+	d.warns = append(d.warns, &Error{File: d.file, Line: line, Column: col, Field: field, Problem: problem, Fix: fix})
+}
+
+// zone reads a time zone name at e, reporting an unknown one (with the
+// right spelling when only the case is wrong) and warning about one that is
+// likely not meant (EST: no daylight saving time).
+func (d *decoder) zone(e entry, field string) (string, bool) {
+	s, ok := d.str(e, field)
+	if !ok {
+		return "", false
+	}
+	if _, err := bot.LoadLocation(s); err != nil {
+		d.failErr(e.val, field, err, zoneFix)
+		return "", false
+	}
+	if note := bot.ZoneNote(s, d.opts.Now()); note != "" {
+		p, f, _ := splitFix(note)
+		d.warn(e.val, field, p, f)
+	}
+	return s, true
+}
+
 // failErr reports err, splitting a message of the form "problem: write …"
 // into its problem and fix; fix is used when err carries none. A message
 // that ends in its own example ("…, such as tuesday-support") loses the
@@ -51,7 +81,7 @@ func (d *decoder) failErr(n *yaml.Node, field string, err error, fix string) {
 // or "problem, such as X" and "problem (for example X)" into the problem
 // and "such as X"; example reports the second kind.
 func splitFix(msg string) (problem, fix string, example bool) {
-	for _, sep := range []string{": write ", ": use ", ": give ", "; write ", "; use ", " — "} {
+	for _, sep := range []string{": write ", ": use ", ": give ", ": did you mean ", ": if ", "; write ", "; use ", " — "} {
 		if i := strings.Index(msg, sep); i > 0 {
 			return msg[:i], strings.TrimPrefix(msg[i+2:], " "), false
 		}

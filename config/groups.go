@@ -18,39 +18,41 @@ func (d *decoder) decodeGroups(e entry, cfg *Config) {
 	if !ok {
 		return
 	}
-	byName := map[string]int{}
-	byChannel := map[bot.Address]int{}
+	// Duplicates are checked for every group whose name or channel could be
+	// read, also when it has other problems, so that all are reported at
+	// once.
+	type first struct{ index, line int }
+	byName := map[string]first{}
+	byChannel := map[bot.Address]first{}
 	for i, it := range items {
 		path := index("groups", i)
 		g, m, ok := d.decodeGroup(it, path, cfg)
-		if !ok {
-			continue
+		if m == nil {
+			continue // not a mapping: reported
 		}
-		if first, dup := byName[g.Name]; dup {
-			d.fail(m["name"].val, path+".name", fmt.Sprintf("group name %q is already used by groups[%d] on line %d", g.Name, first, cfg.Groups[groupIndex(cfg, g.Name)].Line), "give each group its own name")
-			continue
-		}
-		if first, dup := byChannel[g.Address]; dup {
-			n := m["channel"].val
-			if n == nil {
-				n = it
+		here := first{i, deref(it).Line}
+		if g.Name != "" {
+			if f, dup := byName[g.Name]; dup {
+				d.fail(m["name"].val, path+".name", fmt.Sprintf("group name %q is already used by groups[%d] on line %d", g.Name, f.index, f.line), "give each group its own name")
+				continue
 			}
-			d.fail(n, path+".channel", fmt.Sprintf("channel %s is already bound to groups[%d]", g.Address, first), "bind each group to its own channel")
-			continue
+			byName[g.Name] = here
 		}
-		byName[g.Name] = i
-		byChannel[g.Address] = i
-		cfg.Groups = append(cfg.Groups, g)
-	}
-}
-
-func groupIndex(cfg *Config, name string) int {
-	for i, g := range cfg.Groups {
-		if g.Name == name {
-			return i
+		if g.Address.Platform != "" && g.Address.Channel != "" {
+			if f, dup := byChannel[g.Address]; dup {
+				n := m["channel"].val
+				if n == nil {
+					n = it
+				}
+				d.fail(n, path+".channel", fmt.Sprintf("channel %s is already bound to groups[%d]", g.Address, f.index), "bind each group to its own channel")
+				continue
+			}
+			byChannel[g.Address] = here
+		}
+		if ok {
+			cfg.Groups = append(cfg.Groups, g)
 		}
 	}
-	return 0
 }
 
 // decodeGroup reads one group; ok is false when it had a problem (already
@@ -127,12 +129,8 @@ func (d *decoder) decodeGroup(n *yaml.Node, path string, cfg *Config) (Group, ma
 	if v, ok := d.integer(m["capacity"], path+".capacity", 0, 10000, "12 (0 for no limit)"); ok {
 		g.Capacity = v
 	}
-	if s, ok := d.str(m["timezone"], path+".timezone"); ok {
-		if _, err := bot.LoadLocation(s); err != nil {
-			d.failErr(m["timezone"].val, path+".timezone", err, zoneFix)
-		} else {
-			g.TimeZone = s
-		}
+	if s, ok := d.zone(m["timezone"], path+".timezone"); ok {
+		g.TimeZone = s
 	}
 	if s, ok := d.oneOf(m["privacy"], path+".privacy", []string{string(bot.PrivacyStandard), string(bot.PrivacyMinimal)}); ok {
 		g.Privacy = bot.Privacy(s)

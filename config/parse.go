@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +30,9 @@ type Options struct {
 	LookupEnv func(name string) (string, bool)
 	// ReadFile reads a secret file; nil means os.ReadFile.
 	ReadFile func(name string) ([]byte, error)
+	// StatFile describes a secret file, to warn when others may read it;
+	// nil means os.Stat. Give it the same path resolution as ReadFile.
+	StatFile func(name string) (fs.FileInfo, error)
 	// Now dates the examples in messages (a date is shown as one four weeks
 	// ahead, never one that has passed); nil means time.Now.
 	Now func() time.Time
@@ -89,6 +94,9 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 	if d.opts.ReadFile == nil {
 		d.opts.ReadFile = os.ReadFile
 	}
+	if d.opts.StatFile == nil {
+		d.opts.StatFile = os.Stat
+	}
 	if d.opts.Now == nil {
 		d.opts.Now = time.Now
 	}
@@ -122,6 +130,8 @@ func Parse(r io.Reader, opts Options) (*Config, error) {
 		d.errs.sort()
 		return nil, d.errs
 	}
+	d.warns.sort()
+	cfg.Warnings = d.warns
 	return cfg, nil
 }
 
@@ -153,12 +163,8 @@ func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
 	if m == nil {
 		return
 	}
-	if s, ok := d.str(m["timezone"], "timezone"); ok {
-		if _, err := bot.LoadLocation(s); err != nil {
-			d.failErr(m["timezone"].val, "timezone", err, zoneFix)
-		} else {
-			cfg.TimeZone = s
-		}
+	if s, ok := d.zone(m["timezone"], "timezone"); ok {
+		cfg.TimeZone = s
 	}
 	sm := d.mapping(m["storage"].val, "storage", storageKeys)
 	if s, ok := d.str(sm["path"], "storage.path"); ok {
@@ -394,6 +400,11 @@ func (d *decoder) secret(m map[string]entry, section entry, path, base, why stri
 		if v == "" {
 			d.fail(file.val, join(path, fileKey), fmt.Sprintf("secret file %s is empty", name), "put the secret in the file, on one line")
 			return Secret{}
+		}
+		// Windows has no such mode bits: os.Stat reports 0666 for any file.
+		if fi, err := d.opts.StatFile(name); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+			d.warn(file.val, join(path, fileKey), fmt.Sprintf("secret file %s can be read by other users (mode %04o)", name, fi.Mode().Perm()),
+				fmt.Sprintf("run chmod 600 %s, so that only the user running tend can read it (and replace the secret if others could have read it)", name))
 		}
 		return NewSecret(v)
 	}

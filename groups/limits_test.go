@@ -70,3 +70,19 @@ func TestLimits_PlatformIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestSetup_Zones: a zone in the wrong case gets its right spelling, and a
+// zone without daylight saving time written as an abbreviation (EST) is
+// taken with a note that it never changes its clocks.
+func TestSetup_Zones(t *testing.T) {
+	e := newEnv(t)
+	e.steps([]step{
+		{as: owner, channel: "c1", cmd: "group setup name:tuesday timezone:europe/london",
+			want: []string{`Unknown time zone "europe/london": did you mean Europe/London? Zone names are case-sensitive.`}},
+		{as: owner, channel: "c1", cmd: "group setup name:tuesday timezone:EST",
+			want: []string{"This channel is now group tuesday", "Note: EST is a fixed offset, UTC-05:00 all year, with no daylight saving time", "such as America/New_York", "/tend group setup name:tuesday timezone:…"}},
+		{as: owner, channel: "c1", cmd: "group setup name:tuesday capacity:9", not: []string{"Note:"}},
+		{as: owner, channel: "c1", cmd: "group setup name:tuesday timezone:America/New_York", want: []string{"Time zone: America/New_York"}, not: []string{"Note:"}},
+		{as: owner, channel: "c1", cmd: "group setup name:tuesday timezone:MST", want: []string{"Note: MST is a fixed offset, UTC-07:00"}},
+	})
+}

@@ -75,6 +75,9 @@ func (f *Feature) create(ctx context.Context, req *bot.Request, name string) ([]
 	msg := settingsMessage(created)
 	msg.Title = "This channel is now group " + created.Name
 	msg.Text = fmt.Sprintf("You are its first facilitator. Next: add people with /tend roster add user:@name (or code:C-101 for someone not on %s), and more facilitators with /tend group facilitators add user:@name. Change a setting by running /tend group setup name:%s again with it.", here.Platform, created.Name)
+	if note := zoneNote(created, req); note != "" {
+		msg.Text += "\n" + note
+	}
 	return []bot.Outbound{bot.ReplyMessage(msg)}, nil
 }
 
@@ -152,8 +155,24 @@ func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, n
 			notes = append(notes, fmt.Sprintf("The roster has %d active members, more than the new capacity of %d: nobody is removed, and newcomers go on the waitlist until there is room.", active, updated.Capacity))
 		}
 	}
+	if updated.TimeZone != old.TimeZone {
+		if note := zoneNote(updated, req); note != "" {
+			notes = append(notes, note)
+		}
+	}
 	msg.Text = strings.Join(notes, "\n")
 	return []bot.Outbound{bot.ReplyMessage(msg)}, nil
+}
+
+// zoneNote is bot.ZoneNote for g's zone, as a sentence with how to change
+// it: "EST is a fixed offset … such as America/New_York: /tend group setup
+// name:g timezone:…".
+func zoneNote(g bot.Group, req *bot.Request) string {
+	note := bot.ZoneNote(g.TimeZone, req.Now)
+	if note == "" {
+		return ""
+	}
+	return fmt.Sprintf("Note: %s (/tend group setup name:%s timezone:…).", note, g.Name)
 }
 
 // sameSettings compares the settings setup can change.

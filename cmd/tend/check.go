@@ -21,6 +21,7 @@ func (m *Main) check(ctx context.Context) error {
 	}
 	w := m.Stdout
 	fmt.Fprintf(w, "%s: OK\n", src)
+	writeWarnings(w, cfg)
 	writeSummary(w, cfg, m.path(cfg.Storage.Path), m.sections())
 	m.writeHolder(ctx, w, m.path(cfg.Storage.Path))
 	if m.Count == 0 {

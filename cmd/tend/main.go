@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -223,6 +224,7 @@ func (m *Main) loadConfig(flagPath string) error {
 		LookupEnv: m.LookupEnv,
 		// Secret files given relative are found from the working directory.
 		ReadFile:      func(name string) ([]byte, error) { return os.ReadFile(m.path(name)) },
+		StatFile:      func(name string) (fs.FileInfo, error) { return os.Stat(m.path(name)) },
 		CheckSchedule: reminders.CheckSchedule,
 		Sections:      m.sections(),
 		Now:           m.now,

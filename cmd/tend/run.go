@@ -24,6 +24,7 @@ import (
 func (m *Main) run(ctx context.Context) error {
 	cfg := m.Config
 	log := m.logger()
+	logWarnings(log, cfg)
 	clock := m.Clock
 	if clock == nil {
 		clock = bot.SystemClock{}
