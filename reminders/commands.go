@@ -628,7 +628,7 @@ func (rm *Reminders) deliveryNote(ctx context.Context, key string) string {
 	case e.State == bot.OutboxFailed:
 		return " — the platform refused it: " + e.Error
 	case e.State == bot.OutboxSending:
-		return fmt.Sprintf(" — delivery not confirmed yet (%d attempts)", e.Attempts)
+		return fmt.Sprintf(" — delivery not confirmed yet (%s)", bot.Plural(e.Attempts, "attempt", "attempts"))
 	case e.Attempts > 1:
 		return fmt.Sprintf(" (posted after %d attempts)", e.Attempts)
 	}

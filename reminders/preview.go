@@ -78,7 +78,7 @@ func seriesBounds(p *Plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, ", from %s", p.starts)
 	if p.count > 0 {
-		fmt.Fprintf(&b, ", %d sessions", p.count)
+		b.WriteString(", " + bot.Plural(p.count, "session", "sessions"))
 	}
 	if !p.until.isZero() {
 		fmt.Fprintf(&b, ", until %s", p.until)

@@ -184,7 +184,7 @@ func parsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 		p.until = c
 	}
 	if p.count > 0 && len(s.Topics) > p.count {
-		return nil, fmt.Errorf("topics: there are %d topics but count: %d sessions; remove the extra topics or raise count:", len(s.Topics), p.count)
+		return nil, fmt.Errorf("topics: there are %s but count: %s; remove the extra topics or raise count:", bot.Plural(len(s.Topics), "topic", "topics"), bot.Plural(p.count, "session", "sessions"))
 	}
 	if s.Link != "" && !strings.HasPrefix(s.Link, "https://") && !strings.HasPrefix(s.Link, "http://") {
 		return nil, fmt.Errorf("link: %q is not a web address: write the full meeting link, starting with https://", s.Link)

@@ -87,7 +87,7 @@ func writeSummary(w io.Writer, cfg *config.Config, dbPath string, sections []bot
 	for _, g := range cfg.Groups {
 		fmt.Fprintf(w, "  - %s on %s, %s group, %s", g.Name, g.Address, g.Kind, g.Admission)
 		if g.Capacity > 0 {
-			fmt.Fprintf(w, ", up to %d members", g.Capacity)
+			fmt.Fprintf(w, ", up to %s", bot.Plural(g.Capacity, "member", "members"))
 		}
 		fmt.Fprintf(w, ", %s, privacy %s\n", g.TimeZone, g.Privacy)
 		if len(g.Facilitators) > 0 {
@@ -124,14 +124,14 @@ func describeSchedule(s bot.Schedule) string {
 	}
 	switch {
 	case s.Count > 0:
-		fmt.Fprintf(&b, ", %d sessions", s.Count)
+		b.WriteString(", " + bot.Plural(s.Count, "session", "sessions"))
 	case s.Until != "":
 		b.WriteString(", until " + s.Until)
 	default:
 		b.WriteString(", no end")
 	}
 	if len(s.Topics) > 0 {
-		fmt.Fprintf(&b, ", %d topics", len(s.Topics))
+		b.WriteString(", " + bot.Plural(len(s.Topics), "topic", "topics"))
 	}
 	if s.Link != "" {
 		b.WriteString(", with a meeting link")

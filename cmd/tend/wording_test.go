@@ -34,6 +34,20 @@ func TestMain_Wording(t *testing.T) {
 		}
 		wantContains(t, "check", tm.stdout.String(), "discord (commands in 1 server)")
 	})
+	t.Run("OneOfEach", func(t *testing.T) {
+		dir := t.TempDir()
+		writeConfig(t, dir, "groups:\n  - name: a\n    platform: console\n    capacity: 1\n    schedule: {weekly: tue 18:00, count: 1, topics: [intro]}\n")
+		tm := newTestMain(t, dir, "")
+		if code := tm.run(t, "check"); code != 0 {
+			t.Fatalf("exit %d\n%s", code, tm.stderr.String())
+		}
+		wantContains(t, "check", tm.stdout.String(), ", up to 1 member,", ", 1 session, 1 topic")
+		for _, wrong := range []string{"1 members", "1 sessions", "1 topics"} {
+			if strings.Contains(tm.stdout.String(), wrong) {
+				t.Errorf("check says %q:\n%s", wrong, tm.stdout.String())
+			}
+		}
+	})
 	t.Run("EveryOneMinute", func(t *testing.T) {
 		dir := t.TempDir()
 		writeConfig(t, dir, "groups:\n  - name: a\n    platform: console\n    schedule: {cron: \"0,1 18 * * TUE\", duration: 5m}\n")
