@@ -28,11 +28,14 @@ const (
 	// OutModal opens Modal for the person who triggered the event. Only
 	// valid in a handler's return value for a command or button press.
 	OutModal
+	// OutUnpin unpins the message Ref. Unpinning a message that is not
+	// pinned succeeds.
+	OutUnpin
 )
 
 var outboundKindNames = map[OutboundKind]string{
 	OutPost: "post", OutReply: "reply", OutDM: "dm", OutEdit: "edit", OutPin: "pin",
-	OutGrantRole: "grant-role", OutRevokeRole: "revoke-role", OutInvite: "invite", OutModal: "modal",
+	OutGrantRole: "grant-role", OutRevokeRole: "revoke-role", OutInvite: "invite", OutModal: "modal", OutUnpin: "unpin",
 }
 
 func (k OutboundKind) String() string {
@@ -54,7 +57,7 @@ type Outbound struct {
 	User      UserID     // OutDM, OutGrantRole, OutRevokeRole, OutInvite
 	Guild     string     // OutGrantRole, OutRevokeRole
 	Role      RoleID     // OutGrantRole, OutRevokeRole
-	Ref       MessageRef // OutEdit, OutPin
+	Ref       MessageRef // OutEdit, OutPin, OutUnpin
 	Ephemeral bool       // OutReply: only the person who acted sees it
 	// Urgent puts the outbound in the adapter's priority lane, ahead of
 	// bulk work such as a burst of reminders, while still within the

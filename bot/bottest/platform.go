@@ -186,14 +186,17 @@ func (p *Platform) performLocked(out bot.Outbound, now time.Time, hookErr error,
 		}
 		d.Ref = p.newRefLocked(bot.ChannelID("dm-" + string(out.User)))
 		p.content[d.Ref] = out.Message
-	case bot.OutEdit, bot.OutPin:
+	case bot.OutEdit, bot.OutPin, bot.OutUnpin:
 		if _, ok := p.content[out.Ref]; !ok {
 			return d, bot.Unreachable("%s: unknown message %s", out.Kind, out.Ref.ID)
 		}
-		if out.Kind == bot.OutEdit {
+		switch out.Kind {
+		case bot.OutEdit:
 			p.content[out.Ref] = out.Message
-		} else {
+		case bot.OutPin:
 			p.pinned[out.Ref] = true
+		default:
+			delete(p.pinned, out.Ref)
 		}
 		d.Ref = out.Ref
 	case bot.OutGrantRole, bot.OutRevokeRole, bot.OutInvite:
