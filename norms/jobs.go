@@ -1,0 +1,696 @@
+package norms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// arrival reads a job's newcomer; done is set when the job has nothing to
+// do because they left (or came back, which is a new round).
+func (f *Feature) arrival(ctx context.Context, g bot.Group, p jobPayload) (bot.Applicant, *bot.JobResult, error) {
+	a, ok, err := f.applicant(ctx, g.ID, p.User)
+	if err != nil {
+		return a, nil, err
+	}
+	if !ok || a.Round != p.Round || a.State == bot.ApplicantGone {
+		return a, &bot.JobResult{State: bot.JobSkipped, Note: "the newcomer left before this ran"}, nil
+	}
+	return a, nil, nil
+}
+
+// runWelcome welcomes a newcomer privately: the group, its next session in
+// their time, its norms with the I agree button, and what its privacy is.
+// A closed group puts them on its roster first, or on its waitlist when it
+// is full, telling the facilitators. When the DM cannot be delivered the
+// facilitators are told privately; nothing is said in the group's channel.
+func (f *Feature) runWelcome(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	g, done, err := f.loadGroup(ctx, j)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	a, done, err := f.arrival(ctx, g, p)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	if a.State == bot.ApplicantAdmitted {
+		return bot.JobResult{State: bot.JobSkipped, Note: "already admitted"}, nil
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	v, ok, err := f.current(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !s.Require || !ok {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the group no longer requires agreement"}, nil
+	}
+	place := 0
+	if g.Admission == bot.AdmissionClosed {
+		if place, err = f.joinRoster(ctx, g, a); err != nil {
+			return bot.JobResult{}, err
+		}
+	}
+	ack, agreed, err := f.latestAck(ctx, g.ID, p.User)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	agreedNow := agreed && ack.Version == v.Version
+	next, err := f.nextSession(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	where := "the group's channel"
+	switch {
+	case s.Lobby != "":
+		where = channelRef(bot.Address{Platform: g.Address.Platform, Channel: s.Lobby})
+	case g.Address.Platform == bot.PlatformDiscord && a.Guild != "":
+		where = "the server"
+	}
+	l := layout{
+		title:   "Welcome to " + g.Name,
+		privacy: true,
+		button:  !agreedNow,
+		fields:  []bot.Field{{Name: "Next session", Value: next}},
+	}
+	l.intro = fmt.Sprintf("Hello, and welcome: you joined %s, where group %s meets. Before taking part, the group asks everyone to read its agreements and press I agree.", where, g.Name)
+	if agreedNow {
+		l.intro = fmt.Sprintf("Welcome back to %s. You agreed to these norms on %s, so there is nothing to do.", g.Name, bot.Time(ack.At, bot.TimeShort))
+	}
+	switch {
+	case place > 0:
+		l.fields = append(l.fields, bot.Field{Name: "Waitlist", Value: fmt.Sprintf(
+			"The group is full just now: you are number %d on its waitlist. tend tells you privately when a place frees up; you can read and agree to the norms meanwhile.", place)})
+	case s.Role != "" && a.Pending:
+		l.fields = append(l.fields, bot.Field{Name: "Access", Value: "You get access to the group once you have agreed and completed the server's rules screening (Discord shows it at the top of the server)."})
+	case s.Role != "":
+		l.fields = append(l.fields, bot.Field{Name: "Access", Value: "You get access to the group as soon as you agree."})
+	case s.Lobby != "":
+		l.fields = append(l.fields, bot.Field{Name: "Access", Value: "tend invites you to " + channelRef(g.Address) + " as soon as you agree."})
+	}
+	msg := f.normsMessage(ctx, g, v, l)
+	dmKey := "norms/welcome/" + strings.TrimPrefix(j.Key, KindWelcome+"/")
+	note := "welcomed"
+	if _, err := f.send.Send(ctx, bot.DM(dmKey, g.Address.Platform, p.User, msg)); err != nil {
+		if !bot.IsPermanent(err) {
+			return bot.JobResult{}, fmt.Errorf("welcome DM: %w", err)
+		}
+		if err := f.dmClosed(ctx, g, a, s); err != nil {
+			return bot.JobResult{}, err
+		}
+		note = "welcome not delivered: DMs closed; the facilitators were told privately"
+	}
+	if agreedNow && place == 0 {
+		if _, err := f.r.Enqueue(ctx, admitJob(g.ID, p.User, a.Round, "rejoined")); err != nil {
+			return bot.JobResult{}, err
+		}
+		note += "; agreed before, access given again"
+	}
+	if place > 0 {
+		note += fmt.Sprintf("; waitlisted at place %d", place)
+	}
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// joinRoster puts a newcomer on a closed group's roster (the store decides
+// active or waitlisted) and returns their place on the waitlist, 0 when
+// they are active. The facilitators are told about a waitlisted newcomer.
+func (f *Feature) joinRoster(ctx context.Context, g bot.Group, a bot.Applicant) (int, error) {
+	m, err := f.st.MemberByUser(ctx, g.ID, a.User)
+	if errors.Is(err, bot.ErrNotFound) || err == nil && m.Status == bot.MemberRemoved {
+		m, err = f.st.AddMember(ctx, Actor, bot.Member{GroupID: g.ID, User: a.User})
+		if errors.Is(err, bot.ErrConflict) {
+			// Added meanwhile (a facilitator, a retry): read it.
+			m, err = f.st.MemberByUser(ctx, g.ID, a.User)
+		}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("put the newcomer on the roster: %w", err)
+	}
+	if m.Status != bot.MemberWaitlisted {
+		return 0, nil
+	}
+	ms, err := f.st.ListMembers(ctx, g.ID)
+	if err != nil {
+		return 0, err
+	}
+	place := 0
+	for _, o := range ms {
+		if o.Status == bot.MemberWaitlisted {
+			place++
+			if o.ID == m.ID {
+				break
+			}
+		}
+	}
+	if !a.Waitlisted {
+		if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+			if exists && r.Round == a.Round {
+				r.Waitlisted = true
+			}
+			return nil, nil
+		}); err != nil {
+			return 0, err
+		}
+	}
+	capacity := plural(g.Capacity, "place")
+	msg := bot.Message{
+		Title: "A newcomer is on the waitlist of " + g.Name,
+		Text: fmt.Sprintf("%s arrived and is number %d on the waitlist: the group is full (%s). They were welcomed privately with the norms. "+
+			"When a place frees up, tend offers it to the first on the waitlist; /tend roster list shows the waitlist.",
+			bot.Mention(g.Address.Platform, a.User), place, capacity),
+	}
+	if _, err := f.b.TellFacilitators(ctx, g, key("norms.waitlist", g.ID, string(a.User), strconv.Itoa(a.Round)), msg); err != nil {
+		return 0, fmt.Errorf("tell the facilitators about the waitlist: %w", err)
+	}
+	return place, nil
+}
+
+// dmClosed records that a newcomer's welcome could not be delivered and
+// tells the facilitators privately. Nothing is said in the group's
+// channel: a mention there could tell others the person is in a support
+// group.
+func (f *Feature) dmClosed(ctx context.Context, g bot.Group, a bot.Applicant, s bot.NormsSettings) error {
+	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+		if exists && r.Round == a.Round {
+			r.DMClosed = true
+		}
+		return nil, nil
+	}); err != nil {
+		return err
+	}
+	how := fmt.Sprintf("They can read and agree to the norms with /tend norms show group:%s in any channel of the server where tend is.", g.Name)
+	if s.Lobby != "" {
+		how = fmt.Sprintf("They can read and agree to the norms with /tend norms show in %s.", channelRef(bot.Address{Platform: g.Address.Platform, Channel: s.Lobby}))
+	}
+	msg := bot.Message{
+		Title: "A newcomer could not be welcomed privately",
+		Text: fmt.Sprintf("%s arrived at %s, but tend could not send them the welcome with the norms: their direct messages are closed to the bot. "+
+			"tend has not mentioned them anywhere public. You may want to reach out, and ask them to allow direct messages from the server's members. %s",
+			bot.Mention(g.Address.Platform, a.User), g.Name, how),
+	}
+	_, err := f.b.TellFacilitators(ctx, g, key("norms.dm-closed", g.ID, string(a.User), strconv.Itoa(a.Round)), msg)
+	return err
+}
+
+// runAdmit gives access after agreeing: on Discord the group's role (never
+// while the member's rules screening is pending), on Slack and the console
+// an invitation from the lobby to the group's channel. A refusal that
+// retrying cannot fix is explained to the facilitators privately.
+func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	g, done, err := f.loadGroup(ctx, j)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !s.Require {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the group no longer requires agreement"}, nil
+	}
+	var a bot.Applicant
+	newcomer := p.Round > 0
+	if newcomer {
+		if a, done, err = f.arrival(ctx, g, p); err != nil || done != nil {
+			return deref(done), err
+		}
+		if a.State == bot.ApplicantAdmitted {
+			return bot.JobResult{State: bot.JobSkipped, Note: "already admitted"}, nil
+		}
+	}
+	ack, agreed, err := f.latestAck(ctx, g.ID, p.User)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !agreed {
+		return bot.JobResult{State: bot.JobSkipped, Note: "not agreed yet"}, nil
+	}
+	if newcomer {
+		v, _, err := f.current(ctx, g)
+		if err != nil {
+			return bot.JobResult{}, err
+		}
+		if ack.Version < v.Version {
+			// Newcomers need the current version; they were asked.
+			return bot.JobResult{State: bot.JobSkipped, Note: fmt.Sprintf("agreed to version %d; newcomers need version %d", ack.Version, v.Version)}, nil
+		}
+		if g.Admission == bot.AdmissionClosed {
+			m, err := f.st.MemberByUser(ctx, g.ID, p.User)
+			if err != nil && !errors.Is(err, bot.ErrNotFound) {
+				return bot.JobResult{}, err
+			}
+			switch {
+			case err == nil && m.Status == bot.MemberWaitlisted:
+				return bot.JobResult{State: bot.JobDone, Note: "on the waitlist: access follows when a place frees up"}, nil
+			case err != nil || m.Status != bot.MemberActive:
+				return bot.JobResult{State: bot.JobSkipped, Note: "no longer on the roster"}, nil
+			}
+		}
+	}
+	var note string
+	switch {
+	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
+		if newcomer && a.Pending {
+			return bot.JobResult{State: bot.JobDone, Note: "waiting for Discord's rules screening: the role follows when it clears"}, nil
+		}
+		guild := g.Guild
+		if guild == "" {
+			guild = a.Guild
+		}
+		_, err := f.send.Send(ctx, bot.Outbound{Kind: bot.OutGrantRole, Guild: guild, User: p.User, Role: s.Role, To: g.Address})
+		switch {
+		case err == nil:
+			note = "role granted"
+		case errors.Is(err, bot.ErrScreening):
+			// Screening is pending after all (tend missed the event):
+			// the role follows when it clears.
+			if newcomer {
+				if _, err := f.st.UpdateApplicant(ctx, g.ID, p.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+					if exists && r.Round == a.Round {
+						r.Pending = true
+					}
+					return nil, nil
+				}); err != nil {
+					return bot.JobResult{}, err
+				}
+			}
+			return bot.JobResult{State: bot.JobDone, Note: "waiting for Discord's rules screening: the role follows when it clears"}, nil
+		case bot.IsPermanent(err):
+			if err := f.roleRefused(ctx, g, s, p, err); err != nil {
+				return bot.JobResult{}, err
+			}
+			return bot.JobResult{State: bot.JobDone, Note: "role not granted: Discord refused; the facilitators were told privately"}, nil
+		default:
+			return bot.JobResult{}, fmt.Errorf("grant role: %w", err)
+		}
+	case s.Lobby != "":
+		_, err := f.send.Send(ctx, bot.Outbound{Kind: bot.OutInvite, To: g.Address, User: p.User})
+		switch {
+		case err == nil:
+			note = "invited to the group's channel"
+		case bot.IsPermanent(err) || errors.Is(err, errors.ErrUnsupported):
+			if err := f.inviteRefused(ctx, g, p); err != nil {
+				return bot.JobResult{}, err
+			}
+			return bot.JobResult{State: bot.JobDone, Note: "not invited: the platform refused; the facilitators were told privately"}, nil
+		default:
+			return bot.JobResult{}, fmt.Errorf("invite: %w", err)
+		}
+	default:
+		note = "admitted"
+	}
+	if !newcomer {
+		return bot.JobResult{State: bot.JobDone, Note: note}, nil
+	}
+	now := f.clock.Now()
+	if _, err := f.st.UpdateApplicant(ctx, g.ID, p.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+		if exists && r.Round == a.Round && r.State == bot.ApplicantWaiting {
+			r.State, r.AdmittedAt = bot.ApplicantAdmitted, now
+		}
+		return nil, nil
+	}); err != nil {
+		return bot.JobResult{}, err
+	}
+	if s.Role != "" || s.Lobby != "" {
+		msg := bot.Message{Title: "You're in: " + g.Name, Text: fmt.Sprintf("Thank you for agreeing to the norms. You now have access to %s. See you at the next session!", channelRef(g.Address))}
+		dm := bot.DM("norms/admitted/"+strings.TrimPrefix(j.Key, KindAdmit+"/"), g.Address.Platform, p.User, msg)
+		if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
+			return bot.JobResult{}, fmt.Errorf("tell the member: %w", err)
+		}
+	}
+	f.log.Info("newcomer admitted", bot.KeyGroup, g.Name, "how", note)
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// roleRefused explains to the facilitators, privately and once per
+// member, arrival and role, why Discord refused the role.
+func (f *Feature) roleRefused(ctx context.Context, g bot.Group, s bot.NormsSettings, p jobPayload, cause error) error {
+	f.log.Warn("granting a role was refused", bot.KeyGroup, g.Name, "role", string(s.Role), bot.KeyErr, cause)
+	msg := bot.Message{
+		Title: "tend could not give a member the group's role",
+		Text: fmt.Sprintf("%s agreed to the norms of %s, but Discord refused to give them the role %s. "+
+			"Usually the role sits above tend's own role, or tend lacks the Manage Roles permission. "+
+			"In Server Settings → Roles, drag tend's role above %s and make sure it has Manage Roles; then ask them to press I agree again (or give them the role by hand).",
+			bot.Mention(g.Address.Platform, p.User), g.Name, roleRef(s.Role), roleRef(s.Role)),
+	}
+	_, err := f.b.TellFacilitators(ctx, g, key("norms.role-refused", g.ID, string(p.User), strconv.Itoa(p.Round), string(s.Role)), msg)
+	return err
+}
+
+// inviteRefused explains to the facilitators why an invitation failed.
+func (f *Feature) inviteRefused(ctx context.Context, g bot.Group, p jobPayload) error {
+	f.log.Warn("an invitation to a group's channel was refused", bot.KeyGroup, g.Name)
+	msg := bot.Message{
+		Title: "tend could not invite a member to the group's channel",
+		Text: fmt.Sprintf("%s agreed to the norms of %s, but tend could not invite them to %s. "+
+			"Invite tend to that channel first (it must be a member to invite others), then ask them to agree again, or invite them by hand.",
+			bot.Mention(g.Address.Platform, p.User), g.Name, channelRef(g.Address)),
+	}
+	_, err := f.b.TellFacilitators(ctx, g, key("norms.invite-refused", g.ID, string(p.User), strconv.Itoa(p.Round)), msg)
+	return err
+}
+
+// runAsk asks every member of the group who has not agreed to version
+// p.Version privately, once, to read and agree to it; they keep their
+// access meanwhile. Newcomers still waiting who agreed to an older version
+// are asked too. Members whose DMs are closed are named to the
+// facilitators privately.
+func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	g, done, err := f.loadGroup(ctx, j)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !s.Require {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the group does not require agreement"}, nil
+	}
+	v, ok, err := f.current(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !ok || v.Version != p.Version {
+		return bot.JobResult{State: bot.JobSkipped, Note: fmt.Sprintf("version %d replaced it", v.Version)}, nil
+	}
+	people, err := f.b.People(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, fmt.Errorf("list the group's members: %w", err)
+	}
+	acks, err := f.st.LatestNormsAcks(ctx, g.ID)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	agreed := map[bot.UserID]bot.NormsAck{}
+	for _, a := range acks {
+		agreed[a.User] = a
+	}
+	waiting, err := f.st.Applicants(ctx, g.ID)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	seen := map[bot.UserID]bool{}
+	var targets []bot.Member
+	for _, m := range people {
+		if m.User == "" || seen[m.User] {
+			continue
+		}
+		seen[m.User] = true
+		if f.isFacilitator(g, m.User) || agreed[m.User].Version >= v.Version {
+			continue
+		}
+		targets = append(targets, m)
+	}
+	for _, a := range waiting {
+		if a.State != bot.ApplicantWaiting || seen[a.User] {
+			continue
+		}
+		seen[a.User] = true
+		if prev, ok := agreed[a.User]; ok && prev.Version < v.Version {
+			// Welcomed with an older version and agreed to it: they need
+			// this one for access. Those who never agreed have the
+			// welcome's button, which shows the current version.
+			targets = append(targets, bot.Member{GroupID: g.ID, User: a.User})
+		}
+	}
+	var unreachable []string
+	for _, m := range targets {
+		msg := f.askMessage(ctx, g, v, agreed[m.User])
+		dm := bot.DM(fmt.Sprintf("norms/ask/%d/%d/%s", g.ID, v.Version, m.User), g.Address.Platform, m.User, msg)
+		if _, err := f.send.Send(ctx, dm); err != nil {
+			if !bot.IsPermanent(err) {
+				return bot.JobResult{}, fmt.Errorf("ask a member: %w", err)
+			}
+			unreachable = append(unreachable, m.Label(g.Address.Platform, g.Privacy))
+		}
+	}
+	note := fmt.Sprintf("asked %s privately", plural(len(targets)-len(unreachable), "member"))
+	if len(unreachable) > 0 {
+		msg := bot.Message{
+			Title: "Some members could not be asked about the new norms",
+			Text: fmt.Sprintf("tend asked the members of %s privately to agree to version %d of the norms, but could not reach %s: their direct messages are closed to the bot. "+
+				"They keep their access. You may want to let them know; /tend norms show shows the norms and the button to anyone in the group.",
+				g.Name, v.Version, plural(len(unreachable), "member")),
+			Fields: chunkLines("Not reached", unreachable),
+		}
+		if _, err := f.b.TellFacilitators(ctx, g, key("norms.ask-closed", g.ID, strconv.Itoa(v.Version)), msg); err != nil {
+			return bot.JobResult{}, err
+		}
+		note += fmt.Sprintf("; %d could not be reached (DMs closed), the facilitators were told", len(unreachable))
+	}
+	f.log.Info("asked members to agree to new norms", bot.KeyGroup, g.Name, "version", v.Version, "asked", len(targets), "unreachable", len(unreachable))
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// askMessage asks a member privately to agree to version v; prev is their
+// latest agreement (zero if none).
+func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck) bot.Message {
+	if prev.Version == 0 {
+		return f.normsMessage(ctx, g, v, layout{
+			title:   "The norms of " + g.Name,
+			intro:   fmt.Sprintf("Group %s asks every member to read its agreements and press I agree before taking part in check-ins and attendance.", g.Name),
+			privacy: true, button: true,
+		})
+	}
+	return f.normsMessage(ctx, g, v, layout{
+		title: fmt.Sprintf("The norms of %s changed (version %d)", g.Name, v.Version),
+		intro: fmt.Sprintf("The facilitators of %s changed the group's agreements; you agreed to version %d on %s. Please read them again and press I agree. You keep your access to the group meanwhile.",
+			g.Name, prev.Version, bot.Time(prev.At, bot.TimeShort)),
+		button: true,
+	})
+}
+
+// runPost posts the current norms in the group's channel with the I agree
+// button, pins the post where the platform can, and unpins the copy pinned
+// before.
+func (f *Feature) runPost(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	g, done, err := f.loadGroup(ctx, j)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	v, ok, err := f.current(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !ok {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the group has no norms"}, nil
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	msg := f.normsMessage(ctx, g, v, layout{
+		intro:   fmt.Sprintf("These are the agreements group %s works by. Please read them, and press I agree.", g.Name),
+		privacy: true, button: true,
+	})
+	res, err := f.send.Send(ctx, bot.Post("norms/post/"+strings.TrimPrefix(j.Key, KindPost+"/"), g.Address, msg))
+	if err != nil {
+		return bot.JobResult{}, fmt.Errorf("post the norms: %w", err)
+	}
+	note := fmt.Sprintf("posted version %d", v.Version)
+	_, err = f.send.Send(ctx, bot.Outbound{Kind: bot.OutPin, Ref: res.Ref})
+	switch {
+	case err == nil:
+		note += " and pinned it"
+	case errors.Is(err, errors.ErrUnsupported) || bot.IsPermanent(err):
+		note += "; not pinned (the platform refused: tend may lack the permission to pin)"
+		return bot.JobResult{State: bot.JobDone, Note: note}, nil
+	default:
+		return bot.JobResult{}, fmt.Errorf("pin the norms: %w", err)
+	}
+	if !s.Pinned.IsZero() && s.Pinned != res.Ref {
+		_, err := f.send.Send(ctx, bot.Outbound{Kind: bot.OutUnpin, Ref: s.Pinned})
+		switch {
+		case err == nil:
+			note += "; unpinned the older copy"
+		case errors.Is(err, errors.ErrUnsupported) || bot.IsPermanent(err):
+			// Deleted by hand, or unpinned already.
+		default:
+			return bot.JobResult{}, fmt.Errorf("unpin the older norms: %w", err)
+		}
+	}
+	if err := f.st.SetNormsPinned(ctx, g.ID, res.Ref); err != nil {
+		return bot.JobResult{}, err
+	}
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// onSession posts the norms when a session starts: at each session when
+// the group wants it, and always at the first session of a closed group
+// (the contract session). The post's key is the session's, so it is made
+// once. Places freed meanwhile are offered too.
+func (f *Feature) onSession(ctx context.Context, ev *bot.SessionEvent) ([]bot.Outbound, error) {
+	g := ev.Group
+	if err := f.offerPlaces(ctx, g); err != nil {
+		return nil, err
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	v, ok, err := f.current(ctx, g)
+	if err != nil || !ok {
+		return nil, err
+	}
+	contract := g.Admission == bot.AdmissionClosed && ev.Session.Number == 1
+	if !contract && s.Repost != bot.RepostEachSession {
+		return nil, nil
+	}
+	l := layout{
+		intro:  fmt.Sprintf("Session %d starts now. A reminder of the agreements we work by:", ev.Session.Number),
+		button: true,
+	}
+	if contract {
+		l.title = "Our agreements: " + g.Name
+		l.intro = "Welcome to the first session. These are the agreements this group works by, together: please read them, and press I agree if you have not yet."
+		l.privacy = true
+	}
+	key := "norms/session/" + strconv.FormatInt(ev.Session.ID, 10)
+	return []bot.Outbound{bot.Post(key, g.Address, f.normsMessage(ctx, g, v, l))}, nil
+}
+
+// onGone reacts to a member leaving a group (or being erased): their
+// Discord role is taken back, their arrival closed, and a place they held
+// in a closed group is offered to the first on the waitlist.
+func (f *Feature) onGone(ctx context.Context, ev *bot.MemberGone) ([]bot.Outbound, error) {
+	g := ev.Group
+	a, _, err := f.applicant(ctx, g.ID, ev.User)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.st.UpdateApplicant(ctx, g.ID, ev.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+		if exists {
+			r.State = bot.ApplicantGone
+		}
+		return nil, nil
+	}); err != nil {
+		return nil, err
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if s.Role != "" && g.Address.Platform == bot.PlatformDiscord {
+		guild := g.Guild
+		if guild == "" {
+			guild = a.Guild
+		}
+		_, err := f.send.Send(ctx, bot.Outbound{Kind: bot.OutRevokeRole, Guild: guild, User: ev.User, Role: s.Role, To: g.Address})
+		switch {
+		case err == nil:
+		case bot.IsPermanent(err):
+			// They left the server (no member to take it from), or the
+			// role is gone.
+			f.log.Debug("no role to take back", bot.KeyGroup, g.Name, bot.KeyErr, err)
+		default:
+			return nil, fmt.Errorf("take back the role: %w", err)
+		}
+	}
+	return nil, f.offerPlaces(ctx, g)
+}
+
+// offerPlaces offers the places that freed up in a closed group to the
+// newcomers they let in from the waitlist (the roster moves them, earliest
+// first): privately, once, with access at once if they agreed already.
+func (f *Feature) offerPlaces(ctx context.Context, g bot.Group) error {
+	if g.Admission != bot.AdmissionClosed {
+		return nil
+	}
+	as, err := f.st.Applicants(ctx, g.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.State != bot.ApplicantWaiting || !a.Waitlisted {
+			continue
+		}
+		m, err := f.st.MemberByUser(ctx, g.ID, a.User)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if m.Status != bot.MemberActive {
+			continue
+		}
+		if err := f.offer(ctx, g, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// offer tells a newcomer whose waitlist place came up that it is theirs,
+// and gives access when they agreed already.
+func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error {
+	v, ok, err := f.current(ctx, g)
+	if err != nil || !ok {
+		return err
+	}
+	ack, agreed, err := f.latestAck(ctx, g.ID, a.User)
+	if err != nil {
+		return err
+	}
+	ready := agreed && ack.Version == v.Version
+	var jobs []bot.Job
+	if ready {
+		jobs = append(jobs, admitJob(g.ID, a.User, a.Round, "place"))
+	}
+	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+		if !exists || r.Round != a.Round {
+			return nil, nil
+		}
+		r.Waitlisted = false
+		return jobs, nil
+	}); err != nil {
+		return err
+	}
+	f.r.Notify()
+	next, err := f.nextSession(ctx, g)
+	if err != nil {
+		return err
+	}
+	l := layout{
+		title:  "A place is free for you in " + g.Name,
+		fields: []bot.Field{{Name: "Next session", Value: next}},
+		button: !ready,
+	}
+	if ready {
+		l.intro = "Good news: a place freed up and it is yours. You agreed to the norms already, so tend is giving you access now."
+	} else {
+		l.intro = "Good news: a place freed up and it is yours. To take it, read the group's agreements and press I agree."
+	}
+	dm := bot.DM(key("norms/offer", g.ID, string(a.User), strconv.Itoa(a.Round)), g.Address.Platform, a.User, f.normsMessage(ctx, g, v, l))
+	if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
+		return fmt.Errorf("offer a place: %w", err)
+	}
+	return nil
+}
+
+func deref(r *bot.JobResult) bot.JobResult {
+	if r == nil {
+		return bot.JobResult{}
+	}
+	return *r
+}
