@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/groups"
+	"github.com/tend-bot/tend/norms"
 	"github.com/tend-bot/tend/reminders"
 	"github.com/tend-bot/tend/store"
 )
@@ -20,7 +21,15 @@ func features() []feature {
 	return []feature{
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return groups.New(db, d) }},
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return reminders.New(db, d) }},
+		{section: norms.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return norms.New(db, d) }},
 	}
+}
+
+// builtFeature is a feature as run wired it, beside its config section:
+// a ConfigApplier is handed its own section of each group, and no other.
+type builtFeature struct {
+	bot.Feature
+	section func() bot.ConfigSection
 }
 
 // sections returns the config sections of the features.

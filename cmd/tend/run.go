@@ -81,7 +81,7 @@ func (m *Main) run(ctx context.Context) error {
 		return err
 	}
 	deps := bot.Deps{Clock: clock, Sender: sender, Logger: log, TimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath}
-	var built []bot.Feature
+	var built []builtFeature
 	for _, f := range features() {
 		feat, err := f.build(db, deps)
 		if err != nil {
@@ -90,7 +90,7 @@ func (m *Main) run(ctx context.Context) error {
 		if err := feat.Register(b, runner); err != nil {
 			return err
 		}
-		built = append(built, feat)
+		built = append(built, builtFeature{Feature: feat, section: f.section})
 	}
 	if err := m.applyConfig(ctx, db, built); err != nil {
 		return err
@@ -120,7 +120,7 @@ func (m *Main) run(ctx context.Context) error {
 		"groups", len(all), "groups_in_config", len(cfg.Groups))
 	var beside []func(context.Context)
 	for _, f := range built {
-		if g, ok := f.(*groups.Feature); ok {
+		if g, ok := f.Feature.(*groups.Feature); ok {
 			// Advisory, beside the platforms: every message to the
 			// facilitators checks again.
 			beside = append(beside, func(ctx context.Context) {
@@ -192,8 +192,9 @@ func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Princi
 
 // applyConfig applies the groups the file declares, then hands each
 // feature its sections of them: the series and reminder settings to
-// reminders, and every ConfigApplier its own section.
-func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []bot.Feature) error {
+// reminders, and every ConfigApplier its own section (nil when the group
+// has none).
+func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeature) error {
 	cfg := m.Config
 	if err := groups.ApplyConfig(ctx, db, cfg.BotGroups()); err != nil {
 		return wrapApply(err)
@@ -204,16 +205,13 @@ func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []bot.Featur
 			return fmt.Errorf("apply the config: group %s: %w", g.Name, err)
 		}
 		for _, f := range feats {
-			if rm, ok := f.(*reminders.Reminders); ok && g.Schedule != nil {
+			if rm, ok := f.Feature.(*reminders.Reminders); ok && g.Schedule != nil {
 				if err := rm.ApplyConfig(ctx, stored.ID, *g.Schedule, g.Reminders); err != nil {
 					return wrapApply(fmt.Errorf("group %s: schedule: %w", g.Name, err))
 				}
 			}
-			if a, ok := f.(bot.ConfigApplier); ok {
-				for _, sec := range m.sections() {
-					if sec.Global {
-						continue
-					}
+			if a, ok := f.Feature.(bot.ConfigApplier); ok && f.section != nil {
+				if sec := f.section(); !sec.Global {
 					if err := a.ApplyConfig(ctx, stored, g.Sections[sec.Key]); err != nil {
 						return wrapApply(fmt.Errorf("group %s: %s: %w", g.Name, sec.Key, err))
 					}
