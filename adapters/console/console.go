@@ -12,8 +12,9 @@
 //
 // The console keeps who is in each channel, as a bot.ChannelInspector: the
 // configured default user is in every channel, anyone else is in a channel
-// once they have typed a command there, and "/leave" takes the person
-// typing out of the current channel (a bot.MemberLeft). The console is one
+// once they have typed a command there, "/join CHANNEL" brings the person
+// typing into a channel as a newcomer (a bot.MemberJoined), and "/leave"
+// takes them out of the current channel (a bot.MemberLeft). The console is one
 // terminal, seen only by the people typing at it, so every channel reports
 // private.
 package console
@@ -463,6 +464,29 @@ func (a *Adapter) parseLocked(line string) (ev bot.Event, quit bool) {
 		a.channel = bot.ChannelID(name)
 		a.known[a.channel] = true
 		a.notef("You are now in #%s.", name)
+	case "/join":
+		ch := a.channel
+		if rest != "" {
+			name, err := cleanName(strings.TrimPrefix(rest, "#"))
+			if err != nil {
+				a.notef("Cannot join that: %v.", err)
+				return nil, false
+			}
+			ch = bot.ChannelID(name)
+		}
+		if a.user == a.botName {
+			a.notef("%s is the bot's own account; type /as NAME to join as a person.", a.user)
+			return nil, false
+		}
+		a.channel = ch
+		a.known[ch] = true
+		if a.insideLocked(ch, a.user) {
+			a.notef("%s is in #%s already.", a.user, ch)
+			return nil, false
+		}
+		a.notef("%s joined #%s.", a.user, ch)
+		meta.Channel = ch
+		return &bot.MemberJoined{EventMeta: meta}, false
 	case "/leave":
 		if rest != "" {
 			a.notef("/leave takes no name: it takes you out of the channel you are in. Use /in CHANNEL first to leave another one.")
@@ -590,6 +614,8 @@ func (a *Adapter) helpLocked() {
   /as NAME          type as NAME from now on (you are %s)
   /in CHANNEL       move to CHANNEL (you are in #%s; known: %s);
                     a command typed there makes you one of its members
+  /join [CHANNEL]   join CHANNEL (default: the one you are in) as someone new
+                    arriving there, and move to it
   /leave            leave the channel you are in
   /click N          press choice [N] on any message above
   /submit name:value …  fill in and send the open form; /cancel closes it
@@ -667,13 +693,17 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		}
 		a.showLocked(shown{kind: shownEdit, channel: m.ref.Channel, ref: m.ref, onlyFor: m.onlyFor}, header, m)
 		d.Ref = m.ref
-	case bot.OutPin:
+	case bot.OutPin, bot.OutUnpin:
 		m, ok := a.messages[out.Ref.ID]
 		if !ok || out.Ref.Channel != m.ref.Channel {
 			return bot.Delivered{}, bot.Unreachable("the console has no message #%s in #%s", out.Ref.ID, out.Ref.Channel)
 		}
+		word := "pinned"
+		if out.Kind == bot.OutUnpin {
+			word = "no longer pinned"
+		}
 		a.showTextLocked(shown{kind: shownOther, channel: m.ref.Channel, ref: m.ref},
-			fmt.Sprintf("📌 message #%s in #%s is pinned\n", m.ref.ID, m.ref.Channel))
+			fmt.Sprintf("📌 message #%s in #%s is %s\n", m.ref.ID, m.ref.Channel, word))
 		d.Ref = m.ref
 	case bot.OutGrantRole:
 		a.showTextLocked(shown{kind: shownOther, onlyFor: out.User},

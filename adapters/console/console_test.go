@@ -529,3 +529,28 @@ func TestChannelInspectorAndLeave(t *testing.T) {
 		t.Error("a DM channel should hold its person only")
 	}
 }
+
+// TestJoin: /join brings the person typing into a channel as a newcomer
+// (a bot.MemberJoined there), moves them to it, and is refused, without an
+// event, for someone already in it or for the bot's own account.
+func TestJoin(t *testing.T) {
+	l := startLive(t, nil, nil)
+	l.send("/as sam", "/join #lobby")
+	ev := l.event()
+	joined, ok := ev.(*bot.MemberJoined)
+	if !ok || joined.User.ID != "sam" || joined.Channel != "lobby" || joined.DM || joined.Pending || !joined.At.Equal(t0) {
+		t.Fatalf("event %#v; want sam joining #lobby at the clock's time", ev)
+	}
+	in, err := l.a.InChannel(l.ctx, bot.Address{Platform: bot.PlatformConsole, Channel: "lobby"}, "sam")
+	if err != nil || !in {
+		t.Fatalf("sam in #lobby after /join: %v, %v", in, err)
+	}
+	l.send("/join", "/as tend", "/join lobby", "/as sam")
+	l.sync() // sam typed /tend sync in #lobby: /join moved him there
+	out := l.out.String()
+	for _, want := range []string{"sam joined #lobby.", "sam is in #lobby already.", "tend is the bot's own account"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

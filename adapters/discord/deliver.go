@@ -50,21 +50,25 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		return a.post(ctx, ch, render(out.Message), out.Key, true)
 	case bot.OutEdit:
 		return a.edit(ctx, out.Ref, render(out.Message))
-	case bot.OutPin:
+	case bot.OutPin, bot.OutUnpin:
 		ch := string(out.Ref.Channel)
 		if ch == "" || out.Ref.ID == "" {
-			return bot.Delivered{}, bot.Rejected("discord: a pin needs a message reference")
+			return bot.Delivered{}, bot.Rejected("discord: a %s needs a message reference", out.Kind)
 		}
 		if err := a.checkReachable(ch); err != nil {
 			return bot.Delivered{}, err
 		}
+		method, op := "PUT", "pin message"
+		if out.Kind == bot.OutUnpin {
+			method, op = "DELETE", "unpin message"
+		}
 		u := discordgo.EndpointChannelMessagePin(ch, string(out.Ref.ID))
-		err := a.rest(ctx, "pin message", ch, func(opts ...discordgo.RequestOption) error {
-			_, err := a.s.RequestWithBucketID("PUT", u, nil, discordgo.EndpointChannelMessagePin(ch, ""), opts...)
+		err := a.rest(ctx, op, ch, func(opts ...discordgo.RequestOption) error {
+			_, err := a.s.RequestWithBucketID(method, u, nil, discordgo.EndpointChannelMessagePin(ch, ""), opts...)
 			return err
 		})
 		if err != nil {
-			return bot.Delivered{}, fmt.Errorf("discord: pin in %s: %w", ch, err)
+			return bot.Delivered{}, fmt.Errorf("discord: %s in %s: %w", op, ch, err)
 		}
 		return bot.Delivered{Ref: out.Ref, At: a.clock.Now()}, nil
 	case bot.OutGrantRole:
@@ -163,7 +167,8 @@ func (a *Adapter) grant(ctx context.Context, out bot.Outbound) (bot.Delivered, e
 	if m.Pending {
 		// The member cannot have the role yet; the request itself is fine
 		// and the core grants it again once they pass.
-		return bot.Delivered{}, bot.Unreachable("discord: the member has not yet completed the server's rules screening; grant the role after they pass it")
+		return bot.Delivered{}, fmt.Errorf("discord: grant role %s to %s: %w (%w)", out.Role, out.User, bot.ErrScreening,
+			bot.Unreachable("grant the role after they pass it"))
 	}
 	err = a.rest(ctx, "grant role", "", func(opts ...discordgo.RequestOption) error {
 		return a.s.GuildMemberRoleAdd(out.Guild, string(out.User), string(out.Role), opts...)

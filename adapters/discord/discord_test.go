@@ -584,8 +584,8 @@ func TestAdapter_RolesNeverGrantedWhilePending(t *testing.T) {
 	w.fake.Join(w.guild, newbie, true)
 	grant := bot.Outbound{Kind: bot.OutGrantRole, Guild: w.guild, User: bot.UserID(newbie), Role: bot.RoleID(w.role)}
 	_, err := w.ad.Deliver(ctx, grant)
-	if !errors.Is(err, bot.ErrUnreachable) || !strings.Contains(err.Error(), "rules screening") {
-		t.Fatalf("grant to a pending member: %v; want a permanent refusal naming rules screening", err)
+	if !errors.Is(err, bot.ErrUnreachable) || !errors.Is(err, bot.ErrScreening) {
+		t.Fatalf("grant to a pending member: %v; want a permanent refusal that is bot.ErrScreening", err)
 	}
 	if m, _ := w.fake.Member(w.guild, newbie); len(m.Roles) != 0 {
 		t.Fatalf("pending member got roles %v", m.Roles)
@@ -607,6 +607,16 @@ func TestAdapter_RolesNeverGrantedWhilePending(t *testing.T) {
 	}
 	if _, err := w.ad.Deliver(ctx, bot.Outbound{Kind: bot.OutInvite, User: bot.UserID(newbie), To: bot.Address{Platform: "discord", Channel: bot.ChannelID(w.channel)}}); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("invite: %v; want errors.ErrUnsupported", err)
+	}
+	// A role placed above the bot's own is refused for good (403, 50013),
+	// and that is not rules screening.
+	w.fake.PlaceRoleAboveBot(w.guild, w.role)
+	_, err = w.ad.Deliver(ctx, grant)
+	if !errors.Is(err, bot.ErrUnreachable) || errors.Is(err, bot.ErrScreening) {
+		t.Fatalf("grant of a role above the bot's: %v; want a permanent refusal, not screening", err)
+	}
+	if m, _ := w.fake.Member(w.guild, newbie); len(m.Roles) != 0 {
+		t.Fatalf("roles %v; the refused role was given", m.Roles)
 	}
 }
 
@@ -747,6 +757,17 @@ func TestAdapter_PinAndEdit(t *testing.T) {
 	m, _ := w.fake.Message(string(d.Ref.ID))
 	if !m.Pinned || m.Content != "" || len(m.Embeds) != 1 || m.Embeds[0].Title != "Agreements v2" {
 		t.Errorf("message %+v; want pinned, content cleared, one embed", m)
+	}
+	for range 2 { // unpinning what is not pinned succeeds
+		if _, err := w.ad.Deliver(ctx, bot.Outbound{Kind: bot.OutUnpin, Ref: d.Ref}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, _ := w.fake.Message(string(d.Ref.ID)); m.Pinned {
+		t.Errorf("message still pinned after unpin")
+	}
+	if inv := w.fake.Invalid(); len(inv) > 0 {
+		t.Errorf("requests failing Discord's spec: %v", inv)
 	}
 	if _, err := w.ad.Deliver(ctx, bot.Edit(bot.MessageRef{Platform: "discord", Channel: bot.ChannelID(w.channel), ID: "1"}, bot.Message{Text: "x"})); !errors.Is(err, bot.ErrUnreachable) {
 		t.Errorf("edit of an unknown message: %v; want permanent", err)

@@ -118,6 +118,8 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		return a.edit(ctx, out)
 	case bot.OutPin:
 		return a.pin(ctx, out)
+	case bot.OutUnpin:
+		return a.unpin(ctx, out)
 	case bot.OutInvite:
 		return a.invite(ctx, out)
 	case bot.OutGrantRole, bot.OutRevokeRole:
@@ -374,6 +376,23 @@ func (a *Adapter) pin(ctx context.Context, out bot.Outbound) (bot.Delivered, err
 	return bot.Delivered{Ref: out.Ref, At: a.clock.Now()}, nil
 }
 
+func (a *Adapter) unpin(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	ch, ts := string(out.Ref.Channel), string(out.Ref.ID)
+	if ch == "" || ts == "" {
+		return bot.Delivered{}, bot.Rejected("slack: an unpin needs a message reference with a channel and a timestamp")
+	}
+	if err := a.checkReachable(ch, "", false); err != nil {
+		return bot.Delivered{}, err
+	}
+	err := a.call(ctx, "", "pins.remove", nil, func() error {
+		return a.api.RemovePinContext(ctx, ch, slackgo.NewRefToMessage(ch, ts))
+	})
+	if err != nil && errCode(err) != "not_pinned" {
+		return bot.Delivered{}, a.refusal(ch, "", "pins.remove", err)
+	}
+	return bot.Delivered{Ref: out.Ref, At: a.clock.Now()}, nil
+}
+
 func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ch := string(out.To.Channel)
 	if ch == "" || out.User == "" {
@@ -487,6 +506,7 @@ var methodTiers = map[string]struct {
 	"conversations.invite":  {45, 10},
 	"conversations.history": {45, 5},
 	"pins.add":              {18, 3},
+	"pins.remove":           {18, 3},
 	"conversations.info":    {45, 10},
 	"conversations.members": {90, 20},
 	"users.info":            {90, 20},

@@ -194,6 +194,17 @@ func TestDeliver_DMEditPinInviteRoles(t *testing.T) {
 	if !m.Pinned || m.Edits != 1 || m.Text != "Norms, version 2" {
 		t.Errorf("message after pin and edit: %+v", m)
 	}
+	for i := range 2 { // the second answers not_pinned, which is fine
+		if _, err := e.a.Deliver(e.ctx, bot.Outbound{Kind: bot.OutUnpin, Ref: p.Ref}); err != nil {
+			t.Errorf("unpin %d: %v", i, err)
+		}
+	}
+	if m := e.fake.Messages(groupChan)[0]; m.Pinned {
+		t.Errorf("message still pinned after unpin")
+	}
+	if v := e.fake.Violations(); len(v) > 0 {
+		t.Errorf("requests failing Slack's spec: %v", v)
+	}
 	inv := bot.Outbound{Kind: bot.OutInvite, To: bot.Address{Platform: bot.PlatformSlack, Channel: privateChan}, User: member1}
 	for i := range 2 { // the second answers already_in_channel, which is fine
 		if _, err := e.a.Deliver(e.ctx, inv); err != nil {

@@ -83,7 +83,7 @@ type Member struct {
 
 // Shown is one thing people saw, recorded as the fake received it.
 type Shown struct {
-	Kind      string // "post", "dm", "edit", "reply", "pin", "role"
+	Kind      string // "post", "dm", "edit", "reply", "pin", "unpin", "role"
 	Channel   string
 	MessageID string
 	Ephemeral bool
@@ -203,6 +203,9 @@ type guild struct {
 	Channels []string
 	Members  map[string]*Member
 	Voice    map[string]string // user → voice channel
+	// AboveBot holds roles placed above the bot's own highest role, which
+	// Discord does not let the bot grant or take (403, code 50013).
+	AboveBot map[string]bool
 }
 
 // Stats counts what the fake saw.

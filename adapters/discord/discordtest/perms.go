@@ -49,6 +49,19 @@ func (s *Server) SetRolePermissions(guildID, roleID string, perms int64) {
 	s.guilds[guildID].Perms[roleID] = perms
 }
 
+// PlaceRoleAboveBot puts roleID above the bot's own highest role in the
+// guild's role list, as a server admin may by mistake: Discord then
+// refuses to grant or take it (HTTP 403, code 50013 Missing Permissions).
+func (s *Server) PlaceRoleAboveBot(guildID, roleID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[guildID]
+	if g.AboveBot == nil {
+		g.AboveBot = map[string]bool{}
+	}
+	g.AboveBot[roleID] = true
+}
+
 // SetOwner makes userID the guild's owner, who may do everything.
 func (s *Server) SetOwner(guildID, userID string) {
 	s.mu.Lock()

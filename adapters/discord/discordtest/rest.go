@@ -341,15 +341,20 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 		default:
 			apiError(w, 405, 0, "405: Method Not Allowed")
 		}
-	case r.Method == "PUT" && len(p) == 4 && p[2] == "pins":
+	case (r.Method == "PUT" || r.Method == "DELETE") && len(p) == 4 && p[2] == "pins":
 		msg := s.byID[p[3]]
 		if msg == nil || msg.ChannelID != ch.ID {
 			apiError(w, 404, 10008, "Unknown Message")
 			return
 		}
-		if !msg.Pinned {
-			msg.Pinned = true
-			s.showLocked(Shown{Kind: "pin", Channel: ch.ID, MessageID: msg.ID, Message: *msg})
+		pin := r.Method == "PUT"
+		if msg.Pinned != pin {
+			msg.Pinned = pin
+			kind := "pin"
+			if !pin {
+				kind = "unpin"
+			}
+			s.showLocked(Shown{Kind: kind, Channel: ch.ID, MessageID: msg.ID, Message: *msg})
 		}
 		w.WriteHeader(204)
 	default:
@@ -405,6 +410,10 @@ func (s *Server) routeMember(w http.ResponseWriter, method string, p []string) {
 		}
 		if !known {
 			apiError(w, 404, 10011, "Unknown Role")
+			return
+		}
+		if g.AboveBot[p[5]] {
+			apiError(w, 403, 50013, "Missing Permissions")
 			return
 		}
 		has := -1

@@ -724,6 +724,20 @@ func (s *Server) do(method string, p map[string]string) apiResult {
 		m.Pinned = true
 		s.notify()
 		return ok(nil)
+	case "pins.remove":
+		if _, res, good := s.writableChannel(p["channel"]); !good {
+			return res
+		}
+		m := s.findMessage(p["channel"], p["timestamp"])
+		if m == nil {
+			return fail("message_not_found")
+		}
+		if !m.Pinned {
+			return fail("not_pinned")
+		}
+		m.Pinned = false
+		s.notify()
+		return ok(nil)
 	case "views.open":
 		issued, known := s.triggers[p["trigger_id"]]
 		if !known {
