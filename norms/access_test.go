@@ -146,3 +146,44 @@ func TestOnboarding_RestartBeforeGrant(t *testing.T) {
 		}
 	})
 }
+
+// TestOnboarding_ScreeningClearedWhileDown: a newcomer agrees while rules
+// screening is pending, and screening clears while tend is not running (the
+// event is lost). At the next start Resume asks Discord again and the role
+// is granted, once.
+func TestOnboarding_ScreeningClearedWhileDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		pending := true
+		e.setHook(func(out bot.Outbound) error {
+			if out.Kind == bot.OutGrantRole && pending {
+				return &screeningErr{}
+			}
+			return nil
+		})
+		e.join("sam", true)
+		e.join("lee", true) // never agrees: not tried again
+		e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree")
+		e.stop()
+		pending = false // cleared while down; nobody tells tend
+		e.start()
+		if n := len(e.of(bot.OutGrantRole)); n != 0 {
+			t.Fatalf("%d roles before Resume", n)
+		}
+		if err := e.n.Resume(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		roles := e.of(bot.OutGrantRole)
+		if len(roles) != 1 || roles[0].Out.User != "sam" {
+			t.Fatalf("roles after Resume %+v; want sam's, once", roles)
+		}
+		if err := e.n.Resume(t.Context()); err != nil { // a later start: nothing waits
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if n := len(e.of(bot.OutGrantRole)); n != 1 {
+			t.Fatalf("%d roles after a second Resume; want 1", n)
+		}
+	})
+}

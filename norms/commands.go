@@ -206,6 +206,14 @@ func admitJob(groupID int64, user bot.UserID, round int, trigger string) bot.Job
 		Payload: jobPayload{User: user, Round: round}.bytes()}
 }
 
+// recheckJob is admitJob asking the platform whether the member's rules
+// screening cleared, instead of trusting what tend last saw.
+func recheckJob(groupID int64, user bot.UserID, round int, trigger string) bot.Job {
+	j := admitJob(groupID, user, round, trigger)
+	j.Payload = jobPayload{User: user, Round: round, Recheck: true}.bytes()
+	return j
+}
+
 // fromFile refuses a change to a setting the config file declares.
 func (f *Feature) fromFile(g bot.Group, s bot.NormsSettings, setting string) error {
 	if slices.Contains(s.FromFile, setting) {

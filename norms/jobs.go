@@ -265,7 +265,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 	var note string
 	switch {
 	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
-		if newcomer && a.Pending {
+		if newcomer && a.Pending && !p.Recheck {
 			return bot.JobResult{State: bot.JobDone, Note: "waiting for Discord's rules screening: the role follows when it clears"}, nil
 		}
 		guild := g.Guild
@@ -320,7 +320,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 	now := f.clock.Now()
 	if _, err := f.st.UpdateApplicant(ctx, g.ID, p.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
 		if exists && r.Round == a.Round && r.State == bot.ApplicantWaiting {
-			r.State, r.AdmittedAt = bot.ApplicantAdmitted, now
+			r.State, r.AdmittedAt, r.Pending = bot.ApplicantAdmitted, now, false
 		}
 		return nil, nil
 	}); err != nil {
@@ -693,4 +693,33 @@ func deref(r *bot.JobResult) bot.JobResult {
 		return bot.JobResult{}
 	}
 	return *r
+}
+
+// Resume runs once at start, beside the platforms. Newcomers who agreed
+// and still wait for access get another try: Discord's rules screening may
+// have cleared while tend was not running, and that event is not sent
+// again; the platform is asked, not tend's last record. Each start's tries
+// have keys of their own.
+func (f *Feature) Resume(ctx context.Context) error {
+	as, err := f.st.WaitingApplicants(ctx)
+	if err != nil {
+		return fmt.Errorf("norms: resume: %w", err)
+	}
+	trigger := "resume-" + strconv.FormatInt(f.clock.Now().Unix(), 10)
+	n := 0
+	for _, a := range as {
+		if _, agreed, err := f.latestAck(ctx, a.GroupID, a.User); err != nil {
+			return fmt.Errorf("norms: resume: %w", err)
+		} else if !agreed || a.Waitlisted {
+			continue
+		}
+		if _, err := f.r.Enqueue(ctx, recheckJob(a.GroupID, a.User, a.Round, trigger)); err != nil {
+			return fmt.Errorf("norms: resume: %w", err)
+		}
+		n++
+	}
+	if n > 0 {
+		f.log.Info("giving newcomers who agreed another try at access", "count", n)
+	}
+	return nil
 }

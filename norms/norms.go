@@ -68,6 +68,8 @@ type Ledger interface {
 type Newcomers interface {
 	Applicant(ctx context.Context, groupID int64, user bot.UserID) (bot.Applicant, error)
 	Applicants(ctx context.Context, groupID int64) ([]bot.Applicant, error)
+	// WaitingApplicants returns every group's newcomers waiting for access.
+	WaitingApplicants(ctx context.Context) ([]bot.Applicant, error)
 	// UpdateApplicant changes (or creates) a record and enqueues the jobs
 	// change returns, in one transaction.
 	UpdateApplicant(ctx context.Context, groupID int64, user bot.UserID, change func(a *bot.Applicant, exists bool) ([]bot.Job, error)) (bot.Applicant, error)
@@ -245,6 +247,9 @@ type jobPayload struct {
 	User    bot.UserID `json:"user,omitempty"`
 	Round   int        `json:"round,omitempty"`
 	Version int        `json:"version,omitempty"`
+	// Recheck: ask the platform rather than trust the last screening
+	// flag tend saw (after a restart, events may have been missed).
+	Recheck bool `json:"recheck,omitempty"`
 }
 
 func (p jobPayload) bytes() []byte {

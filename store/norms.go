@@ -452,3 +452,25 @@ func (db *DB) SetNormsPinned(ctx context.Context, groupID int64, ref bot.Message
 	}
 	return nil
 }
+
+// WaitingApplicants returns the newcomers of every group who are waiting
+// for access, earliest first.
+func (db *DB) WaitingApplicants(ctx context.Context) ([]bot.Applicant, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+applicantCols+` FROM norms_applicants WHERE state = 'waiting' ORDER BY joined_at, group_id, user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list waiting newcomers: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.Applicant
+	for rows.Next() {
+		a, err := scanApplicant(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list waiting newcomers: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list waiting newcomers: %w", err)
+	}
+	return out, nil
+}

@@ -224,6 +224,18 @@ func TestNorms_Applicants(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Fatalf("applicants = %+v, %v", list, err)
 	}
+	if w, err := db.WaitingApplicants(ctx); err != nil || len(w) != 0 {
+		t.Fatalf("waiting applicants with sam admitted = %+v, %v; want none", w, err)
+	}
+	if _, err := db.UpdateApplicant(ctx, g.ID, "lee", func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+		a.Round, a.State = 1, bot.ApplicantWaiting
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := db.WaitingApplicants(ctx); err != nil || len(w) != 1 || w[0].User != "lee" {
+		t.Fatalf("waiting applicants = %+v, %v; want lee", w, err)
+	}
 	if _, err := db.UpdateApplicant(ctx, 999, "sam", func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
 		a.State = bot.ApplicantWaiting
 		return nil, nil

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/norms"
@@ -23,6 +25,13 @@ func features() []feature {
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return reminders.New(db, d) }},
 		{section: norms.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return norms.New(db, d) }},
 	}
+}
+
+// resumer is a feature with work to try again once at each start, beside
+// the platforms (norms: newcomers whose access waits on an event that may
+// have been missed while tend was not running).
+type resumer interface {
+	Resume(ctx context.Context) error
 }
 
 // builtFeature is a feature as run wired it, beside its config section:

@@ -129,6 +129,15 @@ func (m *Main) run(ctx context.Context) error {
 				g.CheckFacilitatorsChannels(cctx)
 			})
 		}
+		if r, ok := f.Feature.(resumer); ok {
+			// Work that depends on events sent while tend was not running
+			// (Discord's rules screening clearing) is tried again.
+			beside = append(beside, func(ctx context.Context) {
+				if err := r.Resume(ctx); err != nil && ctx.Err() == nil {
+					log.Error("resuming work at start failed", bot.KeyErr, err)
+				}
+			})
+		}
 	}
 	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs, lock, beside...)
 }
