@@ -266,6 +266,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 	switch {
 	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
 		if newcomer && a.Pending && !p.Recheck {
+			f.log.Info("a newcomer's role waits for Discord's rules screening", bot.KeyGroup, g.Name)
 			return bot.JobResult{State: bot.JobDone, Note: "waiting for Discord's rules screening: the role follows when it clears"}, nil
 		}
 		guild := g.Guild
@@ -289,6 +290,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 					return bot.JobResult{}, err
 				}
 			}
+			f.log.Info("a newcomer's role waits for Discord's rules screening", bot.KeyGroup, g.Name)
 			return bot.JobResult{State: bot.JobDone, Note: "waiting for Discord's rules screening: the role follows when it clears"}, nil
 		case bot.IsPermanent(err):
 			if err := f.roleRefused(ctx, g, s, p, err); err != nil {
@@ -405,7 +407,7 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 	for _, a := range acks {
 		agreed[a.User] = a
 	}
-	waiting, err := f.st.Applicants(ctx, g.ID)
+	arrivals, err := f.st.Applicants(ctx, g.ID)
 	if err != nil {
 		return bot.JobResult{}, err
 	}
@@ -421,11 +423,19 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 		}
 		targets = append(targets, m)
 	}
-	for _, a := range waiting {
-		if a.State != bot.ApplicantWaiting || seen[a.User] {
+	for _, a := range arrivals {
+		if seen[a.User] {
 			continue
 		}
 		seen[a.User] = true
+		if a.State == bot.ApplicantAdmitted {
+			// Let in by tend: a member, even where the platform's list of
+			// the channel has not caught up yet.
+			if agreed[a.User].Version < v.Version {
+				targets = append(targets, bot.Member{GroupID: g.ID, User: a.User})
+			}
+			continue
+		}
 		if prev, ok := agreed[a.User]; ok && prev.Version < v.Version {
 			// Welcomed with an older version and agreed to it: they need
 			// this one for access. Those who never agreed have the

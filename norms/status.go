@@ -63,6 +63,13 @@ func (f *Feature) cmdStatus(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	var onCurrent, onOlder, notAgreed, newcomers []string
 	codeOnly, facilitators := 0, 0
 	seen := map[bot.UserID]bool{}
+	for _, a := range applicants {
+		// Let in by tend: members, even where the platform's list of the
+		// channel has not caught up yet.
+		if a.State == bot.ApplicantAdmitted && !slices.ContainsFunc(people, func(m bot.Member) bool { return m.User == a.User }) {
+			people = append(people, bot.Member{GroupID: g.ID, User: a.User, Status: bot.MemberActive})
+		}
+	}
 	for _, m := range people {
 		switch {
 		case m.User == "":

@@ -83,6 +83,7 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 		if err != nil {
 			return bot.Delivered{}, fmt.Errorf("discord: revoke role %s from %s: %w", out.Role, out.User, err)
 		}
+		a.forgetMember(out.Guild, string(out.User))
 		return bot.Delivered{At: a.clock.Now()}, nil
 	case bot.OutInvite:
 		// Discord has no channel invitations for a member: the access
@@ -176,6 +177,9 @@ func (a *Adapter) grant(ctx context.Context, out bot.Outbound) (bot.Delivered, e
 	if err != nil {
 		return bot.Delivered{}, fmt.Errorf("discord: grant role %s to %s: %w", out.Role, out.User, err)
 	}
+	// The role may open channels: what the inspector knew of the member
+	// is out of date, before the gateway's update arrives.
+	a.forgetMember(out.Guild, string(out.User))
 	return bot.Delivered{At: a.clock.Now()}, nil
 }
 

@@ -197,3 +197,34 @@ func TestAdapter_InChannelFollowsMembersLeavingAndJoining(t *testing.T) {
 		t.Errorf("InChannel after joining again = %v, %v; want true", in, err)
 	}
 }
+
+// TestAdapter_InChannelFollowsRolesItGrants: a role tend grants or takes
+// back may open or close a channel; the next answer about the member is
+// fresh, without waiting for the gateway's update.
+func TestAdapter_InChannelFollowsRolesItGrants(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	private := w.fake.AddPrivateChannel(w.guild, "members-only", w.role)
+	at := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(private)}
+	if in, err := w.ad.InChannel(ctx, at, bot.UserID(w.member)); err != nil || in {
+		t.Fatalf("InChannel before the role = %v, %v; want false", in, err)
+	}
+	if _, err := w.ad.ChannelMembers(ctx, at); err != nil {
+		t.Fatal(err)
+	}
+	grant := bot.Outbound{Kind: bot.OutGrantRole, Guild: w.guild, User: bot.UserID(w.member), Role: bot.RoleID(w.role)}
+	if _, err := w.ad.Deliver(ctx, grant); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := w.ad.InChannel(ctx, at, bot.UserID(w.member)); err != nil || !in {
+		t.Errorf("InChannel after granting the role = %v, %v; want true", in, err)
+	}
+	revoke := grant
+	revoke.Kind = bot.OutRevokeRole
+	if _, err := w.ad.Deliver(ctx, revoke); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := w.ad.InChannel(ctx, at, bot.UserID(w.member)); err != nil || in {
+		t.Errorf("InChannel after taking the role back = %v, %v; want false", in, err)
+	}
+}

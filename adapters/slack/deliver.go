@@ -407,6 +407,9 @@ func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, 
 	})
 	switch errCode(err) {
 	case "", "already_in_channel":
+		// Who is in the channel changed: the next question about its
+		// members must not get the list from before the invitation.
+		a.forgetMembers(ch)
 		return bot.Delivered{At: a.clock.Now()}, nil
 	}
 	return bot.Delivered{}, a.refusal(ch, "", "conversations.invite", err)

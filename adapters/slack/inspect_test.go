@@ -92,6 +92,19 @@ func TestChannelInspector(t *testing.T) {
 			t.Errorf("InChannel after member_left_channel = %v, %v; want false", in, err)
 		}
 	})
+	t.Run("ForgottenOnInvite", func(t *testing.T) {
+		if in, err := e.a.InChannel(e.ctx, addr(privateChan), member2); err != nil || in {
+			t.Fatalf("InChannel(private, member2) = %v, %v; want false", in, err)
+		}
+		// tend's own invitation changes who is in the channel: the next
+		// answer is fresh, not the list cached before it.
+		if _, err := e.a.Deliver(e.ctx, bot.Outbound{Kind: bot.OutInvite, To: addr(privateChan), User: member2}); err != nil {
+			t.Fatal(err)
+		}
+		if in, err := e.a.InChannel(e.ctx, addr(privateChan), member2); err != nil || !in {
+			t.Errorf("InChannel after the invitation = %v, %v; want true", in, err)
+		}
+	})
 	t.Run("Paginated", func(t *testing.T) {
 		e.fake.AddChannel("C0BIG", "big", false)
 		for i := range 450 {

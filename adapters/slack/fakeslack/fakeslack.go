@@ -289,6 +289,15 @@ func (s *Server) AddMember(channel, user string) {
 	s.channels[channel].Members[user] = true
 }
 
+// InChannel reports whether user is a member of channel now (joined, or
+// invited by the bot).
+func (s *Server) InChannel(channel, user string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channel]
+	return c != nil && c.Members[user]
+}
+
 // SetDMsClosed makes conversations.open for user fail as it does for a
 // person the bot cannot message.
 func (s *Server) SetDMsClosed(user string, closed bool) {
