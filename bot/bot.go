@@ -510,9 +510,12 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 			// A DM binds no group: only a button naming its recipient
 			// can act on one.
 			return nil, &UserError{Msg: "This button is from an older message and cannot be used here. Use the newest message, or the /tend commands in the group's channel."}
-		case !m.DM:
-			// In a channel, an action acts only on the group bound to
-			// that channel.
+		case !m.DM && a.User == "":
+			// In a channel, a button everyone sees acts only on the group
+			// bound to that channel. One bound to its reader (a private
+			// reply to a command run with group:NAME, say in a lobby)
+			// acts on its group wherever it is shown: only they can press
+			// it, and their rights are checked as for the command.
 			bound, err := b.cfg.Groups.GroupByAddress(ctx, m.Address())
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				return nil, err

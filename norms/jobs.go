@@ -412,6 +412,13 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 		return bot.JobResult{}, err
 	}
 	seen := map[bot.UserID]bool{}
+	for _, a := range arrivals {
+		if _, ok := agreed[a.User]; a.State == bot.ApplicantWaiting && !ok {
+			// Welcomed and not agreed yet: their welcome's button shows
+			// the current version; nothing more to ask.
+			seen[a.User] = true
+		}
+	}
 	var targets []bot.Member
 	for _, m := range people {
 		if m.User == "" || seen[m.User] {

@@ -717,6 +717,8 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 			return bot.Delivered{}, bot.Rejected("console: cannot invite %q to channel %q", out.User, out.To.Channel)
 		}
 		a.known[bot.ChannelID(ch)] = true
+		// Invited is in, as on Slack: the person is one of its members now.
+		a.setInsideLocked(bot.ChannelID(ch), out.User, true)
 		a.showTextLocked(shown{kind: shownOther, channel: bot.ChannelID(ch), onlyFor: out.User},
 			fmt.Sprintf("✉ %s was invited to #%s\n", out.User, ch))
 	case bot.OutReply, bot.OutModal:

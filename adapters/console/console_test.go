@@ -554,3 +554,18 @@ func TestJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestInviteMakesAMember: an invitation puts the person in the channel,
+// as on Slack, so that the core counts them as one of its members.
+func TestInviteMakesAMember(t *testing.T) {
+	l := startLive(t, nil, nil)
+	at := bot.Address{Platform: bot.PlatformConsole, Channel: "private"}
+	l.deliver(bot.Outbound{Kind: bot.OutInvite, To: at, User: "sam"})
+	in, err := l.a.InChannel(l.ctx, at, "sam")
+	if err != nil || !in {
+		t.Fatalf("InChannel after the invitation = %v, %v; want true", in, err)
+	}
+	if in, _ := l.a.InChannel(l.ctx, at, "kim"); in {
+		t.Fatal("someone not invited is in the channel")
+	}
+}
