@@ -17,6 +17,7 @@ import (
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/config"
+	"github.com/tend-bot/tend/norms"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -379,7 +380,8 @@ func TestExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	var schedules int
-	opts := config.Options{File: "config.example.yaml", CheckSchedule: func(bot.Schedule, *time.Location) error { schedules++; return nil }}
+	opts := config.Options{File: "config.example.yaml", CheckSchedule: func(bot.Schedule, *time.Location) error { schedules++; return nil },
+		Sections: []bot.ConfigSection{norms.Section()}}
 	cfg, err := config.Parse(strings.NewReader(string(src)), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -163,7 +163,9 @@ func TestMain_CheckExample(t *testing.T) {
 	}
 	wantContains(t, "summary", tm.stdout.String(), "config.example.yaml: OK", "platforms: console", "groups:    2", "safety:    resources set",
 		"tuesday-support on console:tuesday-support", "weekly tue 18:00, 1h30m each", "24h and 1h before, with RSVP buttons",
-		"thursday-course on console:thursday-course", "cron 30 9 * * THU, 1h each, 8 sessions")
+		"thursday-course on console:thursday-course", "cron 30 9 * * THU, 1h each, 8 sessions",
+		"norms: template support, agreement required, newcomers arrive in tuesday-lobby",
+		"norms: template psychoeducation, agreement required, posted at each session")
 	if tm.stderr.Len() != 0 {
 		t.Errorf("check wrote to stderr: %s", tm.stderr.String())
 	}
