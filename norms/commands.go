@@ -231,7 +231,7 @@ func (f *Feature) cmdUse(ctx context.Context, req *bot.Request) ([]bot.Outbound,
 		if near, ok := bot.Nearest(name, TemplateNames()); ok {
 			fix = fmt.Sprintf("did you mean %s? (%s)", near, fix)
 		}
-		return nil, bot.Errorf("There is no template %q: %s.", name, fix)
+		return nil, bot.Errorf("There is no template %s: %s.", bot.Excerpt(name, 40), fix)
 	}
 	return f.newVersion(ctx, req, g, t.Items, "template:"+t.Name)
 }
@@ -316,7 +316,7 @@ func (f *Feature) newVersion(ctx context.Context, req *bot.Request, g bot.Group,
 	}
 	f.r.Notify()
 	var b strings.Builder
-	fmt.Fprintf(&b, "Saved version %d of the norms of %s (%s).", v.Version, g.Name, plural(len(items), "agreement"))
+	fmt.Fprintf(&b, "Saved version %d of the norms of %s (%s).", v.Version, g.Name, bot.Plural(len(items), "agreement", "agreements"))
 	if s.Require {
 		b.WriteString(" Every member is asked privately to agree to it; everyone keeps the access they have meanwhile, and newcomers need this version.")
 	}
@@ -448,7 +448,7 @@ func parseRole(g bot.Group, v string) (bot.RoleID, error) {
 		id = id[3 : len(id)-1]
 	}
 	if !bot.IsSnowflake(id) {
-		return "", bot.Errorf("%q is not a Discord role: mention it (type @ and pick the role) or give its id, for example role:222333444555666777.", v)
+		return "", bot.Errorf("%s is not a Discord role: mention it (type @ and pick the role) or give its id, for example role:222333444555666777.", bot.Excerpt(v, 40))
 	}
 	if g.Guild == "" {
 		return "", bot.Errorf("tend does not know which server group %s is in, so it cannot grant a role there. Run /tend group setup in the group's channel first (or set guild: in the config file).", g.Name)
@@ -472,7 +472,7 @@ func parseLobby(g bot.Group, v string) (bot.ChannelID, error) {
 		return "", bot.Errorf("The lobby is where newcomers wait before they are invited to %s, so it must be another channel: a public one everyone can join.", channelRef(g.Address))
 	}
 	if g.Address.Platform == bot.PlatformSlack && !bot.IsSlackID(string(ch)) {
-		return "", bot.Errorf("%q is not a Slack channel: mention it (#channel) or give its id, such as C0123ABCD.", v)
+		return "", bot.Errorf("%s is not a Slack channel: mention it (#channel) or give its id, such as C0123ABCD.", bot.Excerpt(v, 40))
 	}
 	return ch, nil
 }

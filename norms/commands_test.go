@@ -127,10 +127,11 @@ func TestCommands_StatusMinimalPrivacy(t *testing.T) {
 		e.cmd(fac, "norms use therapy")
 		wantIn(t, "roster", e.cmd(fac, "roster add user:ann code:C-17"), "Added C-17")
 		e.cmd(fac, "roster add code:C-18")
+		e.cmd(fac, "roster add code:C-19")
 		e.rec.AddMember("clinic", bot.User{Platform: bot.PlatformConsole, ID: "bea", Name: "Beatrice Long"})
 		e.cmdIn("ann", "", "norms agree group:clinic")
 		st := e.cmd(fac, "norms status")
-		wantIn(t, "status", st, "Agreed to version 1 (current): C-17", "Not agreed yet: @bea", "1 code-only roster entry (not on console)")
+		wantIn(t, "status", st, "Agreed to version 1 (current): C-17", "Not agreed yet: @bea", "2 code-only roster entries (not on console)")
 		if strings.Contains(st, "Beatrice") || strings.Contains(st, "ann") {
 			t.Fatalf("status under minimal privacy names people:\n%s", st)
 		}

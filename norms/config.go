@@ -164,7 +164,7 @@ func summary(g bot.Group, n *bot.Node) string {
 	case fs.template != "":
 		parts = append(parts, "template "+fs.template)
 	case fs.items != nil:
-		parts = append(parts, plural(len(fs.items), "agreement")+" of the group's own")
+		parts = append(parts, bot.Plural(len(fs.items), "agreement", "agreements")+" of the group's own")
 	default:
 		parts = append(parts, "template "+defaultTemplate(g.Kind)+" unless set in chat")
 	}

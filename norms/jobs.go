@@ -163,7 +163,7 @@ func (f *Feature) joinRoster(ctx context.Context, g bot.Group, a bot.Applicant) 
 			return 0, err
 		}
 	}
-	capacity := plural(g.Capacity, "place")
+	capacity := bot.Plural(g.Capacity, "place", "places")
 	msg := bot.Message{
 		Title: "A newcomer is on the waitlist of " + g.Name,
 		Text: fmt.Sprintf("%s arrived and is number %d on the waitlist: the group is full (%s). They were welcomed privately with the norms. "+
@@ -461,13 +461,13 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 			unreachable = append(unreachable, m.Label(g.Address.Platform, g.Privacy))
 		}
 	}
-	note := fmt.Sprintf("asked %s privately", plural(len(targets)-len(unreachable), "member"))
+	note := fmt.Sprintf("asked %s privately", bot.Plural(len(targets)-len(unreachable), "member", "members"))
 	if len(unreachable) > 0 {
 		msg := bot.Message{
 			Title: "Some members could not be asked about the new norms",
 			Text: fmt.Sprintf("tend asked the members of %s privately to agree to version %d of the norms, but could not reach %s: their direct messages are closed to the bot. "+
 				"They keep their access. You may want to let them know; /tend norms show shows the norms and the button to anyone in the group.",
-				g.Name, v.Version, plural(len(unreachable), "member")),
+				g.Name, v.Version, bot.Plural(len(unreachable), "member", "members")),
 			Fields: chunkLines("Not reached", unreachable),
 		}
 		if _, err := f.b.TellFacilitators(ctx, g, key("norms.ask-closed", g.ID, strconv.Itoa(v.Version)), msg); err != nil {

@@ -216,5 +216,5 @@ func versionLine(g bot.Group, v bot.NormsVersion) string {
 	if strings.HasPrefix(v.Source, "template:") {
 		line += " (" + strings.TrimPrefix(v.Source, "template:") + " template)"
 	}
-	return line + ", " + plural(len(v.Items), "agreement")
+	return line + ", " + bot.Plural(len(v.Items), "agreement", "agreements")
 }

@@ -125,7 +125,7 @@ func (f *Feature) cmdStatus(ctx context.Context, req *bot.Request) ([]bot.Outbou
 
 	var b strings.Builder
 	members := len(onCurrent) + len(onOlder) + len(notAgreed)
-	fmt.Fprintf(&b, "%d of %s agreed to the current version (%d)", len(onCurrent), plural(members, "member"), v.Version)
+	fmt.Fprintf(&b, "%d of %s agreed to the current version (%d)", len(onCurrent), bot.Plural(members, "member", "members"), v.Version)
 	if len(onOlder) > 0 {
 		fmt.Fprintf(&b, "; %d on an older version (they keep their access and are asked again)", len(onOlder))
 	}
@@ -149,10 +149,10 @@ func (f *Feature) cmdStatus(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	if facilitators > 0 || codeOnly > 0 {
 		var not []string
 		if facilitators > 0 {
-			not = append(not, plural(facilitators, "facilitator"))
+			not = append(not, bot.Plural(facilitators, "facilitator", "facilitators"))
 		}
 		if codeOnly > 0 {
-			not = append(not, plural(codeOnly, "code-only roster entry")+" (not on "+g.Address.Platform+")")
+			not = append(not, bot.Plural(codeOnly, "code-only roster entry", "code-only roster entries")+" (not on "+g.Address.Platform+")")
 		}
 		b.WriteString(" Not counted: " + strings.Join(not, ", ") + ".")
 	}
