@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -217,11 +218,14 @@ func (a *Adapter) interactionEvent(i *discordgo.Interaction) (bot.Event, error) 
 func (a *Adapter) commandWords(opts []*discordgo.ApplicationCommandInteractionDataOption) ([]string, map[string]string) {
 	var words []string
 	args := map[string]string{}
+	// A null option (which Discord does not send, but a payload may hold)
+	// is skipped rather than dereferenced.
+	opts = slices.DeleteFunc(slices.Clone(opts), func(o *discordgo.ApplicationCommandInteractionDataOption) bool { return o == nil })
 	for len(opts) > 0 {
 		o := opts[0]
 		if o.Type == discordgo.ApplicationCommandOptionSubCommandGroup || o.Type == discordgo.ApplicationCommandOptionSubCommand {
 			words = append(words, o.Name)
-			opts = o.Options
+			opts = slices.DeleteFunc(slices.Clone(o.Options), func(o *discordgo.ApplicationCommandInteractionDataOption) bool { return o == nil })
 			continue
 		}
 		for _, o := range opts {
@@ -458,6 +462,9 @@ func (a *Adapter) autocomplete(ctx context.Context, i *discordgo.Interaction) {
 	var walk func([]*discordgo.ApplicationCommandInteractionDataOption)
 	walk = func(opts []*discordgo.ApplicationCommandInteractionDataOption) {
 		for _, o := range opts {
+			if o == nil {
+				continue
+			}
 			if o.Focused {
 				typed = optionValue(o)
 			}
