@@ -141,13 +141,7 @@ func (a *Adapter) serveCommand(ctx context.Context, h bot.Handler, wg *sync.Wait
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	c := slackgo.SlashCommand{
-		TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), ChannelName: form.Get("channel_name"),
-		UserID: form.Get("user_id"), UserName: form.Get("user_name"), Command: form.Get("command"),
-		Text: form.Get("text"), ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
-		APIAppID: form.Get("api_app_id"),
-	}
-	a.serveRequest(ctx, h, wg, w, a.commandRequest(c))
+	a.serveRequest(ctx, h, wg, w, a.commandRequest(slashCommand(form)))
 }
 
 func (a *Adapter) serveInteractive(ctx context.Context, h bot.Handler, wg *sync.WaitGroup, w http.ResponseWriter, r *http.Request) {
