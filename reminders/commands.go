@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/schedule"
 )
 
 func (rm *Reminders) registerCommands() error {
@@ -281,7 +282,7 @@ func (rm *Reminders) cmdAway(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	var end time.Time
 	if !off {
 		d, _ := time.ParseInLocation(time.DateOnly, until, loc)
-		end, _ = WallTime(d.Year(), d.Month(), d.Day()+1, 0, 0, loc)
+		end, _ = schedule.WallTime(d.Year(), d.Month(), d.Day()+1, 0, 0, loc)
 		if !end.After(req.Now) {
 			return nil, bot.Errorf("%s is in the past. Write the last day you will be away, today or later, as until:YYYY-MM-DD.", until)
 		}
@@ -514,11 +515,11 @@ func parseMoveTo(to string, day time.Time, loc *time.Location) (time.Time, error
 	if err != nil {
 		return time.Time{}, bot.Errorf("to:%q is not a date and time. Write to:\"%s 18:30\", or to:18:30 to keep the day.", to, day.In(loc).Format(time.DateOnly))
 	}
-	m, err := parseClock(strings.TrimSpace(clock))
+	m, err := schedule.ParseClock(strings.TrimSpace(clock))
 	if err != nil {
 		return time.Time{}, bot.Errorf("to:%q: %v.", to, err)
 	}
-	t, _ := WallTime(d.Year(), d.Month(), d.Day(), m/60, m%60, loc)
+	t, _ := schedule.WallTime(d.Year(), d.Month(), d.Day(), m/60, m%60, loc)
 	return t, nil
 }
 

@@ -132,7 +132,7 @@ func TestReminders_AwayAndDMs(t *testing.T) {
 		if out := e.cmd("ann", "reminders dm on"); !strings.Contains(out, "no schedule") && !strings.Contains(out, "does not send reminders by DM") {
 			t.Fatalf("dm before the group offers it: %s", out)
 		}
-		if out := e.cmd("fac", schedule+" dm:yes lead:1h"); !strings.Contains(out, "Schedule saved") {
+		if out := e.cmd("fac", scheduleCmd+" dm:yes lead:1h"); !strings.Contains(out, "Schedule saved") {
 			t.Fatalf("schedule: %s", out)
 		}
 		for _, u := range []bot.UserID{"ann", "bob"} {
@@ -174,7 +174,7 @@ func TestReminders_Refusals(t *testing.T) {
 		rec := &bottest.Platform{}
 		e := newEnv(t, rec, rec, "Europe/London")
 		cases := []struct{ user, cmd, want string }{
-			{"ann", schedule, "Only facilitators of tuesday"},
+			{"ann", scheduleCmd, "Only facilitators of tuesday"},
 			{"fac", `session schedule weekly:"tus 18:00" duration:90m`, "write mon, tue, wed, thu, fri, sat or sun"},
 			{"fac", `session schedule weekly:"tue 18:00" duration:90m count:0`, "at least one session"},
 			{"fac", `session schedule weekly:"tue 18:00" duration:90m starts:1999-12-01`, "is in the past"},
@@ -234,7 +234,7 @@ func TestReminders_StartingNowAndClosedDMs(t *testing.T) {
 			}
 			return nil
 		})
-		if out := e.cmd("fac", schedule+" starting_now:yes dm:yes lead:1h"); !strings.Contains(out, "Schedule saved") {
+		if out := e.cmd("fac", scheduleCmd+" starting_now:yes dm:yes lead:1h"); !strings.Contains(out, "Schedule saved") {
 			t.Fatalf("schedule: %s", out)
 		}
 		for _, u := range []bot.UserID{"ann", "bob"} {

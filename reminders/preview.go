@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/schedule"
 )
 
 // Preview writes the next count sessions from from of one group's series,
@@ -21,11 +22,11 @@ func Preview(w io.Writer, name, zone string, s bot.Schedule, rs Settings, from t
 	if err != nil {
 		return fmt.Errorf("group %s: %w", name, err)
 	}
-	p, err := NewPlan(s, loc, from)
+	p, err := schedule.NewPlan(s, loc, from)
 	if err != nil {
 		return fmt.Errorf("group %s: %w", name, err)
 	}
-	fmt.Fprintf(w, "group %s (%s): %s, %s each%s\n", name, zone, p.describe(), s.Duration, seriesBounds(p))
+	fmt.Fprintf(w, "group %s (%s): %s, %s each%s\n", name, zone, p.Describe(), s.Duration, seriesBounds(p))
 	occ := p.Occurrences(from, count)
 	if len(occ) == 0 {
 		fmt.Fprintf(w, "  no sessions from %s\n", from.In(loc).Format(time.DateOnly))
@@ -51,7 +52,7 @@ func Preview(w io.Writer, name, zone string, s bot.Schedule, rs Settings, from t
 			fmt.Fprintf(w, "       ! clocks change before this session: UTC%s → UTC%s%s\n", offset(prevOff), offset(off), stays)
 		}
 		if o.Shifted {
-			fmt.Fprintf(w, "       ! %s does not exist in %s that day (clocks go forward): held at %s\n", clockString(o.minute), zone, lt.Format("15:04 MST"))
+			fmt.Fprintf(w, "       ! %s does not exist in %s that day (clocks go forward): held at %s\n", o.Clock(), zone, lt.Format("15:04 MST"))
 		}
 		prevOff, havePrev = off, true
 		for _, l := range leads {
@@ -74,14 +75,14 @@ func offset(sec int) string {
 	return fmt.Sprintf("%s%02d:%02d", sign, sec/3600, sec%3600/60)
 }
 
-func seriesBounds(p *Plan) string {
+func seriesBounds(p *schedule.Plan) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, ", from %s", p.starts)
-	if p.count > 0 {
-		b.WriteString(", " + bot.Plural(p.count, "session", "sessions"))
+	fmt.Fprintf(&b, ", from %s", p.Starts())
+	if p.Count() > 0 {
+		b.WriteString(", " + bot.Plural(p.Count(), "session", "sessions"))
 	}
-	if !p.until.isZero() {
-		fmt.Fprintf(&b, ", until %s", p.until)
+	if u := p.Until(); u != "" {
+		fmt.Fprintf(&b, ", until %s", u)
 	}
 	return b.String()
 }

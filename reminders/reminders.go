@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/schedule"
 )
 
 // Store is what reminders keeps in the database. *store.DB satisfies it.
@@ -188,7 +189,7 @@ func (rm *Reminders) ApplyConfig(ctx context.Context, groupID int64, s bot.Sched
 // saveSeries validates and stores a schedule and materialises what is due
 // ahead. A stored series keeps its resolved start date when the schedule is
 // otherwise the same, so that session numbers do not restart.
-func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule, rs Settings, source string) (*Plan, error) {
+func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule, rs Settings, source string) (*schedule.Plan, error) {
 	loc, err := g.Location()
 	if err != nil {
 		return nil, err
@@ -205,7 +206,7 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 			s.Starts = old.Schedule.Starts
 		}
 	}
-	plan, err := NewPlan(s, loc, now)
+	plan, err := schedule.NewPlan(s, loc, now)
 	if err != nil {
 		return nil, &bot.UserError{Msg: "That schedule cannot be used: " + err.Error() + ".", Err: err}
 	}
@@ -430,16 +431,16 @@ func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now 
 	if err != nil {
 		return nil, err
 	}
-	plan, err := parsePlan(ser.Schedule, loc)
+	plan, err := schedule.ParsePlan(ser.Schedule, loc)
 	if err != nil {
 		return nil, fmt.Errorf("stored schedule of group %s no longer parses: %w", g.Name, err)
 	}
 	var (
-		o  Occurrence
+		o  schedule.Occurrence
 		ok bool
 	)
 	if have {
-		o, ok = plan.After(Occurrence{Number: last.Number, Start: planned})
+		o, ok = plan.After(schedule.Occurrence{Number: last.Number, Start: planned})
 	} else {
 		// A new series starts with its first session that has not ended.
 		o, ok = plan.First()

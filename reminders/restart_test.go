@@ -17,11 +17,11 @@ import (
 // The synctest clock starts at 2000-01-01 00:00 UTC, a Saturday; London is
 // on GMT then. The series: Tuesdays 18:00 from 4 January, reminders 24h
 // and 1h before.
-const schedule = `session schedule weekly:"tue 18:00" duration:90m starts:2000-01-04 count:8 topics:"Welcome; Skills | bring a notebook" link:https://meet.example/t`
+const scheduleCmd = `session schedule weekly:"tue 18:00" duration:90m starts:2000-01-04 count:8 topics:"Welcome; Skills | bring a notebook" link:https://meet.example/t`
 
 func scheduled(t *testing.T, e *env) bot.Session {
 	t.Helper()
-	if out := e.cmd("fac", schedule); !strings.Contains(out, "Schedule saved") {
+	if out := e.cmd("fac", scheduleCmd); !strings.Contains(out, "Schedule saved") {
 		t.Fatalf("schedule: %s", out)
 	}
 	return e.session(1)

@@ -23,7 +23,7 @@ import (
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/config"
-	"github.com/tend-bot/tend/reminders"
+	"github.com/tend-bot/tend/schedule"
 )
 
 // defaultPreviewCount is how many sessions of each group tend check
@@ -225,7 +225,7 @@ func (m *Main) loadConfig(flagPath string) error {
 		// Secret files given relative are found from the working directory.
 		ReadFile:      func(name string) ([]byte, error) { return os.ReadFile(m.path(name)) },
 		StatFile:      func(name string) (fs.FileInfo, error) { return os.Stat(m.path(name)) },
-		CheckSchedule: reminders.CheckSchedule,
+		CheckSchedule: schedule.CheckSchedule,
 		Sections:      m.sections(),
 		Now:           m.now,
 	}

@@ -1,4 +1,4 @@
-package reminders
+package schedule
 
 import (
 	"errors"
@@ -109,7 +109,7 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 		// later from the stored schedule numbers its sessions the same way.
 		s.Starts = now.In(loc).Format(time.DateOnly)
 	}
-	p, err := parsePlan(s, loc)
+	p, err := ParsePlan(s, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 	}
 	first, ok := p.First()
 	if !ok {
-		return nil, fmt.Errorf("%s never holds a session between %s and %s: check the day and month fields (for example, 30 February does not exist); a weekly session on Tuesdays at 18:00 is cron: \"0 18 * * TUE\" or weekly: \"tue 18:00\"", p.describe(), p.starts, p.endForMessage())
+		return nil, fmt.Errorf("%s never holds a session between %s and %s: check the day and month fields (for example, 30 February does not exist); a weekly session on Tuesdays at 18:00 is cron: \"0 18 * * TUE\" or weekly: \"tue 18:00\"", p.Describe(), p.starts, p.endForMessage())
 	}
 	if p.count > 0 || !p.until.isZero() {
 		// A bounded series must still have a session to come.
@@ -133,8 +133,10 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 	return p, nil
 }
 
-// parsePlan checks s without reference to the current time.
-func parsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
+// ParsePlan checks s without reference to the current time: what
+// NewPlan checks except that until: and the last session lie ahead. It
+// reads a schedule that was valid when it was stored.
+func ParsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 	if loc == nil {
 		return nil, errors.New("the group has no time zone: set timezone: to an IANA name such as Europe/London or America/New_York")
 	}
@@ -260,7 +262,7 @@ func (p *Plan) parseWeekly(spec string) error {
 		}
 		p.dow |= 1 << uint(w)
 	}
-	hm, err := parseClock(clock)
+	hm, err := ParseClock(clock)
 	if err != nil {
 		return fmt.Errorf("weekly: %v", err)
 	}
@@ -271,8 +273,9 @@ func (p *Plan) parseWeekly(spec string) error {
 	return nil
 }
 
-// parseClock reads a 24-hour "HH:MM".
-func parseClock(s string) (int, error) {
+// ParseClock reads a 24-hour "HH:MM" and returns the minutes after
+// midnight.
+func ParseClock(s string) (int, error) {
 	hs, ms, ok := strings.Cut(s, ":")
 	h, err1 := strconv.Atoi(hs)
 	m, err2 := strconv.Atoi(ms)
@@ -313,7 +316,8 @@ func (p *Plan) checkOverlap() error {
 
 func clockString(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
 
-func (p *Plan) describe() string {
+// Describe names the plan's schedule as written: cron: "…" or weekly: "…".
+func (p *Plan) Describe() string {
 	if p.sched.Cron != "" {
 		return fmt.Sprintf("cron: %q", p.sched.Cron)
 	}
@@ -347,6 +351,19 @@ func (p *Plan) Schedule() bot.Schedule { return p.sched }
 // Count returns the number of sessions, 0 when unbounded.
 func (p *Plan) Count() int { return p.count }
 
+// Starts returns the date of the series' first possible session,
+// YYYY-MM-DD in the plan's zone.
+func (p *Plan) Starts() string { return p.starts.String() }
+
+// Until returns the series' last possible day, YYYY-MM-DD, or "" when it
+// has none.
+func (p *Plan) Until() string {
+	if p.until.isZero() {
+		return ""
+	}
+	return p.until.String()
+}
+
 // Occurrence is one computed session time.
 type Occurrence struct {
 	Number int // 1-based from the series' first session
@@ -360,7 +377,11 @@ type Occurrence struct {
 	minute int
 }
 
-// Topic returns the series' topic for o, or "".
+// Clock returns the wall time that chose o, "HH:MM": for a shifted
+// occurrence, the time that did not exist that day.
+func (o Occurrence) Clock() string { return clockString(o.minute) }
+
+// Topic returns the series' topic for session number n, or "".
 func (p *Plan) Topic(n int) string {
 	if n >= 1 && n <= len(p.sched.Topics) {
 		return p.sched.Topics[n-1]

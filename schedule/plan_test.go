@@ -1,4 +1,4 @@
-package reminders
+package schedule
 
 import (
 	"fmt"
@@ -64,7 +64,7 @@ func TestPlan_DST(t *testing.T) {
 			// Start the series a week earlier so that the day is reached
 			// by walking, as in production.
 			s := bot.Schedule{Cron: c.cron, Weekly: c.weekly, Duration: 10 * time.Minute, Starts: day.AddDate(0, 0, -7).Format(time.DateOnly)}
-			p, err := parsePlan(s, loc)
+			p, err := ParsePlan(s, loc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,11 +122,11 @@ func TestPlan_Property(t *testing.T) {
 		for _, clk := range clocks {
 			t.Run(z+"/"+clk, func(t *testing.T) {
 				s := bot.Schedule{Weekly: "mon,tue,wed,thu,fri,sat,sun " + clk, Duration: time.Minute, Starts: "2020-01-01", Until: "2029-12-31"}
-				p, err := parsePlan(s, loc)
+				p, err := ParsePlan(s, loc)
 				if err != nil {
 					t.Fatal(err)
 				}
-				wantMin, _ := parseClock(clk)
+				wantMin, _ := ParseClock(clk)
 				day := civil{2020, 1, 1}
 				var prev time.Time
 				n := 0
@@ -212,7 +212,7 @@ func TestPlan_CountAndTopics(t *testing.T) {
 // series, the work a reminder job does to schedule the next session.
 func BenchmarkPlan_After(b *testing.B) {
 	loc := mustLoc(b, "Europe/London")
-	p, err := parsePlan(bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2026-01-01"}, loc)
+	p, err := ParsePlan(bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2026-01-01"}, loc)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,22 @@
+// Package schedule computes a group's series of sessions: it parses
+// schedules (a five-field cron expression, read with robfig/cron's parser
+// and never run by its runner, or a weekly spec such as "tue 18:00" or
+// "mon,thu 09:30"), holds the limits every series must keep (Validate), and
+// computes occurrences in the group's time zone.
+//
+// Occurrences are computed day by day on the zone's calendar and wall
+// clock, not by adding durations, so that daylight saving changes neither
+// skip nor double a session:
+//
+//   - a wall time that does not exist that day (clocks turned forward over
+//     it) moves forward to the first instant after the gap, and several
+//     wall times in one gap are held once;
+//   - a wall time that occurs twice (clocks turned back) is held once, at
+//     its first occurrence;
+//   - every other session keeps its wall time, so that a weekly 18:00
+//     session is at 18:00 local on both sides of a change.
+//
+// The package is a leaf: it imports bot (the vocabulary) and cron only, so
+// that reminders, checkins and config's validation hook share one set of
+// rules.
+package schedule
