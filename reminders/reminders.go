@@ -443,10 +443,7 @@ func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now 
 		o, ok = plan.After(schedule.Occurrence{Number: last.Number, Start: planned})
 	} else {
 		// A new series starts with its first session that has not ended.
-		o, ok = plan.First()
-		for ok && !o.End.After(now) {
-			o, ok = plan.After(o)
-		}
+		o, ok = plan.Next(now.Add(-plan.Duration()))
 	}
 	var out []bot.Session
 	for i := 0; ok && i < maxAhead; i++ {

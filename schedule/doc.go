@@ -16,6 +16,13 @@
 //   - every other session keeps its wall time, so that a weekly 18:00
 //     session is at 18:00 local on both sides of a change.
 //
+// Sessions are numbered from the series' first. Finding the session after
+// an instant never walks the series from its start: matching days are
+// counted a month at a time (and by whole 400-year Gregorian cycles), and
+// the sessions that DST gaps fold together are counted from the zone's
+// transitions, so that a series declared to start in year 1 costs no more
+// than one that starts today (see Plan.Next).
+//
 // The package is a leaf: it imports bot (the vocabulary) and cron only, so
 // that reminders, checkins and config's validation hook share one set of
 // rules.

@@ -4,11 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
+	"sort"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -21,9 +19,6 @@ const MaxDuration = 24 * time.Hour
 // in 8 years, even across 2100).
 const searchDays = 9*366 + 1
 
-// starBit is cron's marker for a field written as "*" (or "?").
-const starBit = 1 << 63
-
 // Plan is a validated schedule in its group's zone: which local wall times
 // of which local calendar days hold a session, from which date, until which
 // date or for how many sessions. It computes occurrences day by day in the
@@ -31,54 +26,13 @@ const starBit = 1 << 63
 // used only to parse cron expressions. A Plan is immutable and safe for
 // concurrent use.
 type Plan struct {
-	loc      *time.Location
-	month    uint64 // bit m set: month m (1–12)
-	dom      uint64 // bit d set: day of month d (1–31)
-	dow      uint64 // bit w set: weekday w (0 = Sunday)
-	domStar  bool
-	dowStar  bool
-	times    []int // minutes after local midnight, ascending
-	duration time.Duration
-	starts   civil // first day that may hold a session
-	until    civil // last day; zero: none
-	count    int   // number of sessions; 0: unbounded
-	sched    bot.Schedule
+	matcher
+	loc    *time.Location
+	starts civil // first day that may hold a session
+	until  civil // last day; zero: none
+	count  int   // number of sessions; 0: unbounded
+	sched  bot.Schedule
 }
-
-// civil is a calendar date without a zone.
-type civil struct {
-	y int
-	m time.Month
-	d int
-}
-
-func (c civil) isZero() bool { return c.y == 0 }
-
-func (c civil) before(o civil) bool {
-	if c.y != o.y {
-		return c.y < o.y
-	}
-	if c.m != o.m {
-		return c.m < o.m
-	}
-	return c.d < o.d
-}
-
-// next returns the following calendar day.
-func (c civil) next() civil {
-	t := time.Date(c.y, c.m, c.d+1, 0, 0, 0, 0, time.UTC)
-	return civil{t.Year(), t.Month(), t.Day()}
-}
-
-func (c civil) weekday() time.Weekday {
-	return time.Date(c.y, c.m, c.d, 0, 0, 0, 0, time.UTC).Weekday()
-}
-
-func (c civil) String() string {
-	return fmt.Sprintf("%04d-%02d-%02d", c.y, c.m, c.d)
-}
-
-func civilOf(t time.Time) civil { return civil{t.Year(), t.Month(), t.Day()} }
 
 func parseDate(field, s string) (civil, error) {
 	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
@@ -116,18 +70,13 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 	if !p.until.isZero() && p.until.before(civilOf(now.In(loc))) {
 		return nil, fmt.Errorf("until: %s is in the past, so no session would be held: write a later date, or leave until out", p.until)
 	}
-	first, ok := p.First()
-	if !ok {
+	if _, ok := p.First(); !ok {
 		return nil, fmt.Errorf("%s never holds a session between %s and %s: check the day and month fields (for example, 30 February does not exist); a weekly session on Tuesdays at 18:00 is cron: \"0 18 * * TUE\" or weekly: \"tue 18:00\"", p.Describe(), p.starts, p.endForMessage())
 	}
 	if p.count > 0 || !p.until.isZero() {
 		// A bounded series must still have a session to come.
-		o, ok := first, true
-		for ok && !o.Start.After(now) {
-			o, ok = p.After(o)
-		}
-		if !ok {
-			return nil, fmt.Errorf("every session of this series is already in the past (the last was %s): write a later starts: date, a later until: or a larger count:", p.lastForMessage(first, now))
+		if _, ok := p.Next(now); !ok {
+			return nil, fmt.Errorf("every session of this series is already in the past (it began on %s): write a later starts: date, a later until: or a larger count:", p.starts)
 		}
 	}
 	return p, nil
@@ -142,19 +91,19 @@ func ParsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 	}
 	cronSpec, weekly := strings.TrimSpace(s.Cron), strings.TrimSpace(s.Weekly)
 	p := &Plan{loc: loc, sched: s}
+	var err error
 	switch {
 	case cronSpec != "" && weekly != "":
 		return nil, errors.New("the schedule has both cron: and weekly:; keep one of them, for example weekly: \"tue 18:00\"")
 	case cronSpec == "" && weekly == "":
 		return nil, errors.New("the schedule says neither when nor how often: write weekly: \"tue 18:00\" (or \"mon,thu 09:30\"), or a cron expression such as cron: \"0 18 * * TUE\"")
 	case cronSpec != "":
-		if err := p.parseCron(cronSpec); err != nil {
-			return nil, err
-		}
+		p.matcher, err = parseCron(cronSpec)
 	default:
-		if err := p.parseWeekly(weekly); err != nil {
-			return nil, err
-		}
+		p.matcher, err = parseWeekly(weekly)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if s.Duration <= 0 {
 		return nil, errors.New("duration: say how long each session lasts, above zero, for example duration: 90m or 1h30m")
@@ -197,108 +146,6 @@ func ParsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) parseCron(spec string) (err error) {
-	up := strings.ToUpper(spec)
-	if strings.HasPrefix(up, "CRON_TZ=") || strings.HasPrefix(up, "TZ=") {
-		return fmt.Errorf("cron: %q names its own time zone, but a schedule runs in its group's zone: remove the %s… prefix and set the group's timezone: instead", spec, spec[:strings.IndexByte(spec, '=')+1])
-	}
-	defer func() {
-		// robfig/cron panics on some malformed specs; a bad schedule is an
-		// input error, never a crash.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cron: %q is not a valid cron expression (%v): write five fields, minute hour day-of-month month day-of-week, for example \"0 18 * * TUE\"", spec, r)
-		}
-	}()
-	sched, perr := cron.ParseStandard(spec)
-	if perr != nil {
-		return fmt.Errorf("cron: %q is not a valid cron expression (%v): write five fields, minute hour day-of-month month day-of-week, for example \"0 18 * * TUE\"", spec, perr)
-	}
-	ss, ok := sched.(*cron.SpecSchedule)
-	if !ok {
-		return fmt.Errorf("cron: %q repeats at a fixed interval, not at times of day: write a calendar expression such as \"0 18 * * TUE\", or weekly: \"tue 18:00\"", spec)
-	}
-	p.month = ss.Month &^ starBit
-	p.dom = ss.Dom &^ starBit
-	p.dow = ss.Dow &^ starBit
-	p.domStar = ss.Dom&starBit != 0
-	p.dowStar = ss.Dow&starBit != 0
-	for h := 0; h < 24; h++ {
-		if ss.Hour&(1<<uint(h)) == 0 {
-			continue
-		}
-		for m := 0; m < 60; m++ {
-			if ss.Minute&(1<<uint(m)) != 0 {
-				p.times = append(p.times, h*60+m)
-			}
-		}
-	}
-	if len(p.times) == 0 {
-		return fmt.Errorf("cron: %q selects no time of day: write a minute and an hour, for example \"0 18 * * TUE\"", spec)
-	}
-	return nil
-}
-
-var weekdayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "sunday": time.Sunday,
-	"mon": time.Monday, "monday": time.Monday,
-	"tue": time.Tuesday, "tues": time.Tuesday, "tuesday": time.Tuesday,
-	"wed": time.Wednesday, "wednesday": time.Wednesday,
-	"thu": time.Thursday, "thur": time.Thursday, "thurs": time.Thursday, "thursday": time.Thursday,
-	"fri": time.Friday, "friday": time.Friday,
-	"sat": time.Saturday, "saturday": time.Saturday,
-}
-
-// parseWeekly reads "tue 18:00" or "mon,thu 09:30".
-func (p *Plan) parseWeekly(spec string) error {
-	days, clock, ok := strings.Cut(strings.TrimSpace(spec), " ")
-	clock = strings.TrimSpace(clock)
-	if !ok || clock == "" {
-		return fmt.Errorf("weekly: %q needs days and a time, for example weekly: \"tue 18:00\" or \"mon,thu 09:30\"", spec)
-	}
-	for _, d := range strings.Split(days, ",") {
-		w, ok := weekdayNames[strings.ToLower(strings.TrimSpace(d))]
-		if !ok {
-			return fmt.Errorf("weekly: %q is not a day of the week: write mon, tue, wed, thu, fri, sat or sun (several with commas, as in \"mon,thu 09:30\")", d)
-		}
-		p.dow |= 1 << uint(w)
-	}
-	hm, err := ParseClock(clock)
-	if err != nil {
-		return fmt.Errorf("weekly: %v", err)
-	}
-	p.times = []int{hm}
-	p.month = 0x1FFE // every month
-	p.dom = 0xFFFFFFFE
-	p.domStar = true // day of month is unrestricted: weekdays alone decide
-	return nil
-}
-
-// ParseClock reads a 24-hour "HH:MM" and returns the minutes after
-// midnight.
-func ParseClock(s string) (int, error) {
-	hs, ms, ok := strings.Cut(s, ":")
-	h, err1 := strconv.Atoi(hs)
-	m, err2 := strconv.Atoi(ms)
-	if !ok || err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 || len(ms) != 2 {
-		return 0, fmt.Errorf("%q is not a time of day: write 24-hour HH:MM, for example 18:00 or 09:30", s)
-	}
-	return h*60 + m, nil
-}
-
-// dayMatches applies cron's rule: when both day fields are restricted, a day
-// matching either one is chosen.
-func (p *Plan) dayMatches(c civil) bool {
-	if p.month&(1<<uint(c.m)) == 0 {
-		return false
-	}
-	domOK := p.dom&(1<<uint(c.d)) != 0
-	dowOK := p.dow&(1<<uint(c.weekday())) != 0
-	if p.domStar || p.dowStar {
-		return domOK && dowOK
-	}
-	return domOK || dowOK
-}
-
 // checkOverlap refuses a schedule whose sessions would run into each other,
 // judged on wall times (an hour's DST shift does not count).
 func (p *Plan) checkOverlap() error {
@@ -314,8 +161,6 @@ func (p *Plan) checkOverlap() error {
 	return nil
 }
 
-func clockString(min int) string { return fmt.Sprintf("%02d:%02d", min/60, min%60) }
-
 // Describe names the plan's schedule as written: cron: "…" or weekly: "…".
 func (p *Plan) Describe() string {
 	if p.sched.Cron != "" {
@@ -329,14 +174,6 @@ func (p *Plan) endForMessage() string {
 		return p.until.String()
 	}
 	return "nine years later"
-}
-
-func (p *Plan) lastForMessage(first Occurrence, now time.Time) string {
-	last := first
-	for o, ok := first, true; ok && !o.Start.After(now); o, ok = p.After(o) {
-		last = o
-	}
-	return last.Start.In(p.loc).Format("Mon 2 Jan 2006 15:04 MST")
 }
 
 // Location returns the plan's zone.
@@ -396,7 +233,8 @@ func (p *Plan) First() (Occurrence, bool) {
 
 // After returns the occurrence that follows prev in the series, or false
 // when the series has ended (count reached, past until, or no match within
-// nine years).
+// nine years). It looks at the days from prev's on, so it costs the same
+// whatever prev's number.
 func (p *Plan) After(prev Occurrence) (Occurrence, bool) {
 	if p.count > 0 && prev.Number >= p.count {
 		return Occurrence{}, false
@@ -412,125 +250,86 @@ func (p *Plan) After(prev Occurrence) (Occurrence, bool) {
 	return p.scan(day, minute, prev.Number+1, prev.Start)
 }
 
-// Next returns the first occurrence that starts after t, counting session
-// numbers from the series' first. It walks from the start date, so prefer
-// After when the previous occurrence is known.
+// Next returns the first occurrence that starts after t, numbered from the
+// series' first. It never walks the series from its start: it looks for
+// the occurrence from t's local day (a session moved past midnight by a
+// DST gap belongs to the day before), then counts the sessions before it
+// (see number), so that a series whose starts: is centuries back costs
+// what one that started last week does.
 func (p *Plan) Next(t time.Time) (Occurrence, bool) {
-	o, ok := p.First()
-	for ok && !o.Start.After(t) {
-		o, ok = p.After(o)
+	day := civilOf(t.In(p.loc)).addDays(-2)
+	if day.before(p.starts) {
+		day = p.starts
 	}
-	return o, ok
+	o, ok := p.scan(day, -1, 0, t)
+	if !ok {
+		return Occurrence{}, false
+	}
+	n := p.number(o.day, o.minute)
+	if p.count > 0 && n > int64(p.count) {
+		return Occurrence{}, false
+	}
+	o.Number = int(n)
+	return o, true
 }
-
-// scan finds the first wall time after minute on day (or any time on later
-// days) that the plan selects and that starts strictly after notBefore.
-func (p *Plan) scan(day civil, minute, number int, notBefore time.Time) (Occurrence, bool) {
-	for i := 0; i < searchDays; i++ {
-		if !p.until.isZero() && p.until.before(day) {
-			return Occurrence{}, false
-		}
-		if !day.before(p.starts) && p.dayMatches(day) {
-			for _, m := range p.times {
-				if m <= minute {
-					continue
-				}
-				start, shifted := WallTime(day.y, day.m, day.d, m/60, m%60, p.loc)
-				if !start.After(notBefore) {
-					// Two wall times in one DST gap both move to its end:
-					// the session is held once.
-					continue
-				}
-				return Occurrence{Number: number, Start: start, End: start.Add(p.sched.Duration), Shifted: shifted, day: day, minute: m}, true
-			}
-		}
-		day, minute = day.next(), -1
-	}
-	return Occurrence{}, false
-}
-
-// WallTime returns the instant at which the clocks in loc show h:m on the
-// given day. When that wall time occurs twice (clocks turned back), it is
-// the first; when it does not occur (clocks turned forward over it), it is
-// the first valid instant after the gap, and shifted is true. Go's time.Date
-// picks either side of a gap, so this does not rely on its normalisation.
-func WallTime(y int, mo time.Month, d, h, m int, loc *time.Location) (t time.Time, shifted bool) {
-	want := time.Date(y, mo, d, h, m, 0, 0, time.UTC)
-	guess := time.Date(y, mo, d, h, m, 0, 0, loc)
-	// Every instant showing this wall time has one of the offsets in force
-	// around guess: its own zone's, the one before and the one after.
-	offsets := []int{offsetAt(guess, loc)}
-	if start, end := guess.ZoneBounds(); !start.IsZero() || !end.IsZero() {
-		if !start.IsZero() {
-			offsets = append(offsets, offsetAt(start.Add(-time.Second), loc))
-		}
-		if !end.IsZero() {
-			offsets = append(offsets, offsetAt(end, loc))
-		}
-	}
-	var best time.Time
-	for _, off := range offsets {
-		c := want.Add(-time.Duration(off) * time.Second).In(loc)
-		if sameWall(c, want) && (best.IsZero() || c.Before(best)) {
-			best = c
-		}
-	}
-	if !best.IsZero() {
-		return best, false
-	}
-	// A gap: the first valid instant is the start of the zone that shows a
-	// wall time after the one asked for.
-	var first time.Time
-	for _, off := range offsets {
-		c := want.Add(-time.Duration(off) * time.Second).In(loc)
-		if !wallAfter(c, want) {
-			continue
-		}
-		start, _ := c.ZoneBounds()
-		if start.IsZero() {
-			continue
-		}
-		start = start.In(loc)
-		if wallAfter(start, want) && !wallAfter(start.Add(-time.Second), want) && (first.IsZero() || start.Before(first)) {
-			first = start
-		}
-	}
-	if !first.IsZero() {
-		return first, true
-	}
-	// Not reached for real zones; step forward a minute at a time so that
-	// the answer is still never earlier than the wall time.
-	c := guess
-	for i := 0; i < 24*60 && !wallAfter(c, want) && !sameWall(c, want); i++ {
-		c = c.Add(time.Minute)
-	}
-	return c, true
-}
-
-func offsetAt(t time.Time, loc *time.Location) int {
-	_, off := t.In(loc).Zone()
-	return off
-}
-
-// wallOf returns t's wall clock as a UTC time with the same fields.
-func wallOf(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
-}
-
-func sameWall(t, want time.Time) bool { return wallOf(t).Equal(want) }
-
-func wallAfter(t, want time.Time) bool { return wallOf(t).After(want) }
 
 // Occurrences returns up to n occurrences that start at or after from.
 func (p *Plan) Occurrences(from time.Time, n int) []Occurrence {
 	var out []Occurrence
-	o, ok := p.First()
-	for ok && o.Start.Before(from) {
-		o, ok = p.After(o)
-	}
+	o, ok := p.Next(from.Add(-time.Nanosecond))
 	for ok && len(out) < n {
 		out = append(out, o)
 		o, ok = p.After(o)
 	}
 	return slices.Clip(out)
+}
+
+// scan finds the first wall time after minute on day (or any time on later
+// days) that the plan selects and that starts strictly after notBefore.
+func (p *Plan) scan(day civil, minute, number int, notBefore time.Time) (Occurrence, bool) {
+	start, d, m, shifted, ok := p.matcher.next(p.loc, day, minute, p.starts, p.until, notBefore)
+	if !ok {
+		return Occurrence{}, false
+	}
+	return Occurrence{Number: number, Start: start, End: start.Add(p.sched.Duration), Shifted: shifted, day: d, minute: m}, true
+}
+
+// next finds the first wall time after minute on day (or any time on the
+// days after it, up to searchDays of them) that m selects on a day from
+// from to until (zero: no end), and whose instant is after notBefore.
+func (m *matcher) next(loc *time.Location, day civil, minute int, from, until civil, notBefore time.Time) (start time.Time, d civil, min int, shifted, ok bool) {
+	for i := 0; i < searchDays; i++ {
+		if !until.isZero() && until.before(day) {
+			return time.Time{}, civil{}, 0, false, false
+		}
+		if !day.before(from) && m.dayMatches(day) {
+			// A day's wall times map to instants in the same order (a gap
+			// folds several onto its end; a repeated hour uses its first
+			// pass), so the first one after notBefore is found by
+			// bisection. Two wall times in one DST gap both move to its
+			// end: the session is held once, as the first.
+			i := m.timesBefore(minute + 1)
+			if i == len(m.times) {
+				day, minute = day.next(), -1
+				continue
+			}
+			start, shifted := WallTime(day.y, day.m, day.d, m.times[i]/60, m.times[i]%60, loc)
+			if !start.After(notBefore) {
+				d := day
+				i += sort.Search(len(m.times)-i, func(k int) bool {
+					t := m.times[i+k]
+					s, _ := WallTime(d.y, d.m, d.d, t/60, t%60, loc)
+					return s.After(notBefore)
+				})
+				if i == len(m.times) {
+					day, minute = day.next(), -1
+					continue
+				}
+				start, shifted = WallTime(day.y, day.m, day.d, m.times[i]/60, m.times[i]%60, loc)
+			}
+			return start, day, m.times[i], shifted, true
+		}
+		day, minute = day.next(), -1
+	}
+	return time.Time{}, civil{}, 0, false, false
 }

@@ -1,0 +1,35 @@
+package reminders
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+)
+
+// TestReminders_FarPastStarts applies a config series that starts in year
+// 1 and fires every minute (issue 9, point 21): tend must not walk two
+// thousand years of minutes to find the next session, and must number it
+// by the minutes elapsed since.
+func TestReminders_FarPastStarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "UTC")
+		time.Sleep(90 * time.Second) // 2000-01-01 00:01:30
+		s := bot.Schedule{Cron: "* * * * *", Duration: time.Minute, Starts: "0001-01-01"}
+		if err := e.rm.ApplyConfig(t.Context(), e.group.ID, s, Settings{Leads: []time.Duration{}}); err != nil {
+			t.Fatal(err)
+		}
+		ss, err := e.db.UpcomingSessions(t.Context(), e.group.ID, time.Now(), 2)
+		if err != nil || len(ss) != 2 {
+			t.Fatalf("sessions %+v, %v", ss, err)
+		}
+		// The session running now (00:01–00:02) is the first not ended.
+		want := (time.Date(2000, 1, 1, 0, 1, 0, 0, time.UTC).Unix()-time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix())/60 + 1
+		if int64(ss[0].Number) != want || !ss[0].Start.Equal(time.Date(2000, 1, 1, 0, 1, 0, 0, time.UTC)) || ss[1].Number != ss[0].Number+1 {
+			t.Fatalf("first sessions %d at %v and %d; want %d at 00:01 and the next", ss[0].Number, ss[0].Start, ss[1].Number, want)
+		}
+	})
+}
