@@ -91,10 +91,17 @@ groups:
     facilitators_channel: staff-room
 `
 	var checked []bot.Schedule
-	cfg, errs := parse(t, src, config.Options{CheckSchedule: func(s bot.Schedule, loc *time.Location) error {
-		checked = append(checked, s)
-		return nil
-	}})
+	var leads [][]time.Duration
+	cfg, errs := parse(t, src, config.Options{
+		CheckSchedule: func(s bot.Schedule, loc *time.Location) error {
+			checked = append(checked, s)
+			return nil
+		},
+		CheckLeads: func(l []time.Duration) error {
+			leads = append(leads, l)
+			return nil
+		},
+	})
 	if errs != nil {
 		t.Fatal(errs)
 	}
@@ -125,8 +132,12 @@ groups:
 	if c.FacilitatorsChannel != "staff-room" {
 		t.Errorf("facilitators' channel %q", c.FacilitatorsChannel)
 	}
+	// The series and the lead times each went through their hook.
 	if len(checked) != 1 || checked[0].Weekly != "tue 18:00" {
 		t.Errorf("CheckSchedule saw %+v", checked)
+	}
+	if fmt.Sprint(leads) != "[[48h0m0s 30m0s]]" {
+		t.Errorf("CheckLeads saw %v", leads)
 	}
 	if len(cfg.BotGroups()) != 2 || cfg.BotGroups()[1].Name != "course" {
 		t.Errorf("BotGroups = %+v", cfg.BotGroups())
@@ -462,11 +473,18 @@ func TestParse_NeverPanics(t *testing.T) {
 	}
 }
 
+// FuzzParse parses arbitrary files with the hooks tend passes (the
+// schedule package's limits), so that a schedule that makes them spin is
+// found too (issue 9, points 21 and 25).
 func FuzzParse(f *testing.F) {
 	f.Add("groups:\n  - name: a\n    platform: console\n")
 	f.Add("discord: {token_env: X}\n")
+	f.Add("groups:\n  - name: a\n    platform: console\n    schedule: {cron: \"* * * * *\", duration: 1m, starts: 0001-01-01, until: 2999-12-31}\n")
+	f.Add("groups:\n  - name: a\n    platform: console\n    timezone: America/New_York\n    schedule: {weekly: \"mon,thu 02:30\", duration: 90m, starts: 2026-03-01, count: 8, topics: [a, b]}\n    reminders: {lead: [24h, 1h]}\n    checkins: {between: {cron: \"0 12 * * FRI\"}}\n")
+	opts := scheduleHooks
+	opts.ReadFile = func(string) ([]byte, error) { return nil, os.ErrNotExist }
 	f.Fuzz(func(t *testing.T, src string) {
-		cfg, err := config.Parse(strings.NewReader(src), config.Options{ReadFile: func(string) ([]byte, error) { return nil, os.ErrNotExist }})
+		cfg, err := config.Parse(strings.NewReader(src), opts)
 		if (cfg == nil) == (err == nil) {
 			t.Fatalf("config %v and error %v", cfg != nil, err)
 		}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -229,10 +231,11 @@ func (d *decoder) decodeSchedule(e entry, path, zone string) *bot.Schedule {
 	if v, ok := d.str(cron, path+".cron"); ok {
 		s.Cron = v
 	}
+	// The limits (a session's length, the number of sessions, how far
+	// ahead a series may start, count: with until: …) are the schedule
+	// package's, applied by the CheckSchedule hook below, so that chat and
+	// the file keep the same ones.
 	if v, ok := d.duration(m["duration"], path+".duration"); ok {
-		if v > 24*time.Hour {
-			d.fail(m["duration"].val, path+".duration", fmt.Sprintf("%s is longer than a day", v), "write the length of one session, such as 90m")
-		}
 		s.Duration = v
 	}
 	if v, ok := d.date(m["starts"], path+".starts"); ok {
@@ -240,19 +243,13 @@ func (d *decoder) decodeSchedule(e entry, path, zone string) *bot.Schedule {
 	}
 	if v, ok := d.date(m["until"], path+".until"); ok {
 		s.Until = v
-		if s.Starts != "" && v < s.Starts {
-			d.fail(m["until"].val, path+".until", fmt.Sprintf("until %s is before starts %s", v, s.Starts), "write an end date after the start date")
-		}
 	}
 	if m["count"].set() {
-		if v, ok := d.integer(m["count"], path+".count", 0, 10000, "8"); ok {
+		if v, ok := d.integer(m["count"], path+".count", 0, math.MaxInt32, "8"); ok {
 			if v == 0 {
 				d.fail(m["count"].val, path+".count", "count: 0 gives no sessions", "write the number of sessions, such as 8, or leave count out for a series without end")
 			}
 			s.Count = v
-		}
-		if m["until"].set() {
-			d.fail(m["until"].key, path+".until", "both count and until are set", "end the series by count or by until, not both")
 		}
 	}
 	if v, ok := d.strs(m["topics"], path+".topics", `["Welcome and agreements", "Understanding stress"]`); ok {
@@ -279,25 +276,40 @@ func (d *decoder) decodeSchedule(e entry, path, zone string) *bot.Schedule {
 	if err != nil {
 		return s // reported at the zone
 	}
-	at, field := weekly, path+".weekly"
-	if cron.set() {
-		at, field = cron, path+".cron"
-	}
-	if err := d.checkSchedule(*s, loc); err != nil {
+	if err := d.check(func() error { return d.opts.CheckSchedule(*s, loc) }); err != nil {
+		// Point at the setting the problem is about, else at what says
+		// when (weekly: or cron:).
+		at, field := weekly, path+".weekly"
+		if cron.set() {
+			at, field = cron, path+".cron"
+		}
+		if name := settingOf(err); m[name].set() {
+			at, field = m[name], path+"."+name
+		}
 		d.failErr(at.val, field, err, scheduleFix)
 	}
 	return s
 }
 
-// checkSchedule calls the injected hook, turning a panic (the cron parser
-// panics on some malformed input) into an error.
-func (d *decoder) checkSchedule(s bot.Schedule, loc *time.Location) (err error) {
+// settingOf returns the setting a schedule check's error names (the
+// schedule package's *Error), or "".
+func settingOf(err error) string {
+	var se interface{ Setting() string }
+	if errors.As(err, &se) {
+		return se.Setting()
+	}
+	return ""
+}
+
+// check calls an injected hook, turning a panic (the cron parser panics on
+// some malformed input) into an error.
+func (d *decoder) check(hook func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the schedule could not be read (%v)", r)
 		}
 	}()
-	return d.opts.CheckSchedule(s, loc)
+	return hook()
 }
 
 func (d *decoder) decodeReminders(e entry, path string, r *Reminders) {
@@ -306,8 +318,8 @@ func (d *decoder) decodeReminders(e entry, path string, r *Reminders) {
 		return
 	}
 	if items, ok := d.list(m["lead"], path+".lead", "[24h, 1h]"); ok {
-		r.Leads = r.Leads[:0:0]
-		seen := map[time.Duration]bool{}
+		r.Leads = []time.Duration{} // lead: [] sends none
+		nodes := make([]*yaml.Node, 0, len(items))
 		for i, it := range items {
 			f := index(path+".lead", i)
 			s, ok := d.scalar(it, f, "a duration", durationFix)
@@ -318,19 +330,22 @@ func (d *decoder) decodeReminders(e entry, path string, r *Reminders) {
 			if !ok {
 				continue
 			}
-			if v > 30*24*time.Hour {
-				d.fail(it, f, fmt.Sprintf("%s is more than 30 days ahead", v), "write a lead time of at most 720h")
-				continue
-			}
-			if seen[v] {
-				d.fail(it, f, fmt.Sprintf("lead %s is listed twice", v), "list each lead time once")
-				continue
-			}
-			seen[v] = true
 			r.Leads = append(r.Leads, v)
+			nodes = append(nodes, it)
+		}
+		if len(nodes) == len(items) && d.opts.CheckLeads != nil {
+			if err := d.check(func() error { return d.opts.CheckLeads(r.Leads) }); err != nil {
+				// "lead[1]" names the item; "lead", the list.
+				at, field := deref(m["lead"].val), path+".lead"
+				var i int
+				if _, err := fmt.Sscanf(settingOf(err), "lead[%d]", &i); err == nil && i >= 0 && i < len(nodes) {
+					at, field = nodes[i], index(path+".lead", i)
+				}
+				d.failErr(at, field, err, "write lead times such as [24h, 1h], or [] for no reminders")
+			}
 		}
 	} else if !m["lead"].set() && m["lead"].val != nil {
-		r.Leads = nil // "lead:" with nothing: no reminders
+		r.Leads = []time.Duration{} // "lead:" with nothing: no reminders, as []
 	}
 	if v, ok := d.boolean(m["rsvp"], path+".rsvp"); ok {
 		r.RSVP = v

@@ -36,10 +36,15 @@ type Options struct {
 	// Now dates the examples in messages (a date is shown as one four weeks
 	// ahead, never one that has passed); nil means time.Now.
 	Now func() time.Time
-	// CheckSchedule validates a series in its group's zone (the reminders
-	// package provides reminders.CheckSchedule). nil checks only the shape.
-	// It may panic on malformed input; Parse recovers.
+	// CheckSchedule validates a series in its group's zone, and CheckLeads
+	// a group's reminder lead times, with the limits chat keeps too; the
+	// schedule package provides schedule.CheckSchedule and
+	// schedule.CheckLeads. An error naming its setting (a Setting() string
+	// method: "duration", "lead[1]") is reported at that setting's line.
+	// nil checks only the shape. They may panic on malformed input; Parse
+	// recovers.
 	CheckSchedule func(s bot.Schedule, loc *time.Location) error
+	CheckLeads    func(leads []time.Duration) error
 	// Sections are the config sections of the features this tend has
 	// (norms:, checkins: …): each is handed its node to check, and the
 	// node is kept in Config for the feature to apply at start. A planned

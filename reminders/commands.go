@@ -40,7 +40,7 @@ func (rm *Reminders) registerCommands() error {
 				{Name: "topics", Description: `topics per session separated by ";", e.g. "intro; skills | bring a notebook"`, Placeholder: "topic; topic …"},
 				{Name: "link", Description: "meeting link", Placeholder: "link"},
 				{Name: "voice_channel", Description: "voice or stage channel", Type: bot.OptChannel},
-				{Name: "lead", Description: "reminder lead times, e.g. 24h,1h", Placeholder: "durations"},
+				{Name: "lead", Description: "reminder lead times, e.g. 24h,1h, or none", Placeholder: "durations or none"},
 				{Name: "rsvp", Description: "RSVP buttons on reminders (default yes)", Type: bot.OptBool},
 				{Name: "dm", Description: "offer reminders by DM (default no)", Type: bot.OptBool},
 				{Name: "starting_now", Description: `post "starting now" with the link (default no)`, Type: bot.OptBool},
@@ -328,10 +328,10 @@ func (rm *Reminders) cmdDM(ctx context.Context, req *bot.Request) ([]bot.Outboun
 }
 
 func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
-	loc, err := rm.location(req.Group)
-	if err != nil {
+	if _, err := rm.location(req.Group); err != nil {
 		return nil, err
 	}
+	var err error
 	s := bot.Schedule{Weekly: req.Arg("weekly"), Cron: req.Arg("cron"), Starts: req.Arg("starts"), Until: req.Arg("until"), Link: req.Arg("link")}
 	s.Duration, _ = time.ParseDuration(req.Arg("duration"))
 	if c := req.Arg("count"); c != "" {
@@ -340,12 +340,6 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 			return nil, bot.Errorf("count: %s — a series needs at least one session. Write count:8 for eight sessions, or leave count out for a series that runs until you stop it.", c)
 		}
 		s.Count = n
-	}
-	if s.Starts != "" {
-		today := req.Now.In(loc).Format(time.DateOnly)
-		if s.Starts < today {
-			return nil, bot.Errorf("starts:%s is in the past. Write today's date (%s) or a later one, or leave starts out to begin today.", s.Starts, today)
-		}
 	}
 	if t := req.Arg("topics"); t != "" {
 		for _, f := range strings.Split(t, ";") {
@@ -363,9 +357,11 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 		}
 	}
 	rs := DefaultSettings()
-	if l := req.Arg("lead"); l != "" {
-		if rs.Leads, err = ParseLeads(l); err != nil {
-			return nil, bot.Errorf("%v.", err)
+	if l, given := req.Args["lead"]; given {
+		// lead:none sends no reminders; lead:"" is refused rather than
+		// read as the defaults.
+		if rs.Leads, err = schedule.ParseLeads(l); err != nil {
+			return nil, &bot.UserError{Msg: err.Error() + ".", Err: err}
 		}
 	}
 	for name, dst := range map[string]*bool{"rsvp": &rs.RSVP, "dm": &rs.DM, "starting_now": &rs.StartingNow} {
@@ -390,9 +386,13 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 	for i, l := range rs.Leads {
 		leads[i] = LeadName(l)
 	}
+	reminders := fmt.Sprintf("Reminders go out %s before each session.", strings.Join(leads, " and "))
+	if len(leads) == 0 {
+		reminders = "No reminders are posted (lead:none)."
+	}
 	m := bot.Message{
 		Title:  "Schedule saved for " + req.Group.Name,
-		Text:   fmt.Sprintf("Times are in the group's zone, %s, and shown to each person in theirs. Reminders go out %s before each session.", req.Group.TimeZone, strings.Join(leads, " and ")),
+		Text:   fmt.Sprintf("Times are in the group's zone, %s, and shown to each person in theirs. %s", req.Group.TimeZone, reminders),
 		Fields: []bot.Field{{Name: "Next sessions", Value: strings.Join(lines, "\n")}},
 	}
 	return []bot.Outbound{bot.ReplyMessage(m)}, nil

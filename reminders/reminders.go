@@ -263,30 +263,10 @@ func sameSchedule(a, b bot.Schedule) bool {
 		a.VoiceChannel == b.VoiceChannel
 }
 
-func checkLeads(ls []time.Duration) error {
-	for _, l := range ls {
-		if l < time.Minute || l > 14*24*time.Hour {
-			return fmt.Errorf("lead: %s is out of range: write lead times between 1m and 336h (two weeks), for example lead: 24h,1h", l)
-		}
-	}
-	return nil
-}
+func checkLeads(ls []time.Duration) error { return schedule.ValidateLeads(ls) }
 
-// ParseLeads reads "24h,1h" (or "24h 1h").
-func ParseLeads(s string) ([]time.Duration, error) {
-	var out []time.Duration
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		d, err := time.ParseDuration(f)
-		if err != nil {
-			return nil, fmt.Errorf("lead: %q is not a duration: write lead times like 24h,1h or 30m", f)
-		}
-		out = append(out, d)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("lead: write at least one lead time, like lead: 24h,1h")
-	}
-	return out, checkLeads(out)
-}
+// ParseLeads reads lead times as chat writes them (see schedule.ParseLeads).
+func ParseLeads(s string) ([]time.Duration, error) { return schedule.ParseLeads(s) }
 
 // LeadName is the lead's form in outbox and job keys: "24h", "1h30m", "5m".
 func LeadName(d time.Duration) string {

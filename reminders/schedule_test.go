@@ -1,6 +1,8 @@
 package reminders
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -30,6 +32,40 @@ func TestReminders_FarPastStarts(t *testing.T) {
 		want := (time.Date(2000, 1, 1, 0, 1, 0, 0, time.UTC).Unix()-time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).Unix())/60 + 1
 		if int64(ss[0].Number) != want || !ss[0].Start.Equal(time.Date(2000, 1, 1, 0, 1, 0, 0, time.UTC)) || ss[1].Number != ss[0].Number+1 {
 			t.Fatalf("first sessions %d at %v and %d; want %d at 00:01 and the next", ss[0].Number, ss[0].Start, ss[1].Number, want)
+		}
+	})
+}
+
+// TestReminders_LeadNone: lead:none is chat's spelling of the config's
+// lead: [] (issue 9, point 11): the series is held, and no reminder is
+// made or posted, across a restart too.
+func TestReminders_LeadNone(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		out := e.cmd("fac", `session schedule weekly:"tue 18:00" duration:90m starts:2000-01-04 lead:none`)
+		if !strings.Contains(out, "Schedule saved") || !strings.Contains(out, "No reminders are posted (lead:none)") {
+			t.Fatalf("schedule: %s", out)
+		}
+		e.restart()
+		e.sleepUntil(at(t, "2000-01-11 19:00"))
+		for _, n := range []int{1, 2} {
+			s := e.session(n)
+			jobs, err := e.db.SessionJobs(t.Context(), s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, j := range jobs {
+				if j.Kind == KindReminder {
+					t.Fatalf("session %d has reminder job %s", n, j.Key)
+				}
+			}
+			if j := e.job("start/" + strconv.FormatInt(s.ID, 10)); j.State != bot.JobDone {
+				t.Fatalf("session %d start: %s %q", n, j.State, j.Note)
+			}
+		}
+		if n := len(rec.Posts()); n != 0 {
+			t.Fatalf("%d posts; want none without reminders", n)
 		}
 	})
 }

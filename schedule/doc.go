@@ -23,6 +23,9 @@
 // transitions, so that a series declared to start in year 1 costs no more
 // than one that starts today (see Plan.Next).
 //
+// ParseCron serves a cron of its own, such as a check-in's between.cron:
+// the next instant after a time, under the same rules.
+//
 // The package is a leaf: it imports bot (the vocabulary) and cron only, so
 // that reminders, checkins and config's validation hook share one set of
 // rules.

@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,9 +9,6 @@ import (
 
 	"github.com/tend-bot/tend/bot"
 )
-
-// MaxDuration is the longest session a schedule may declare.
-const MaxDuration = 24 * time.Hour
 
 // searchDays bounds every search for the next occurrence. A schedule that
 // fires at all fires within this many days (29 February comes at least once
@@ -37,26 +33,28 @@ type Plan struct {
 func parseDate(field, s string) (civil, error) {
 	t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
 	if err != nil {
-		return civil{}, fmt.Errorf("%s: %q is not a date: write YYYY-MM-DD (year, month, day)", field, s)
+		return civil{}, fieldErr(field, "%s: %q is not a date: write YYYY-MM-DD (year, month, day)", field, s)
 	}
 	return civilOf(t), nil
 }
 
-// CheckSchedule validates s for a group whose zone is loc and returns the
-// first problem in words that say what to write instead. It refuses a
-// schedule with both or neither of cron: and weekly:, a cron expression that
-// does not parse or names its own zone (the zone is the group's), an unknown
-// weekday, a duration that is not above zero and at most 24h, a negative
-// count (a config that says count: 0 should pass a negative Count), until
-// before starts, more topics than sessions, sessions that overlap, a
-// schedule that never fires, and one whose sessions all lie in the past.
-func CheckSchedule(s bot.Schedule, loc *time.Location) error {
-	_, err := NewPlan(s, loc, time.Now())
-	return err
+// specField names the setting that says when: cron or weekly.
+func (p *Plan) specField() string {
+	if strings.TrimSpace(p.sched.Cron) != "" {
+		return "cron"
+	}
+	return "weekly"
 }
 
-// NewPlan validates s for a group in loc (see CheckSchedule) as of now and
-// returns its Plan.
+// NewPlan validates s for a group in loc as of now and returns its Plan.
+// It refuses, with an *Error naming the setting: both or neither of cron:
+// and weekly:, a cron expression that does not parse or names its own
+// zone (the zone is the group's), an unknown weekday, a duration outside
+// MinDuration–MaxDuration or not in whole minutes, a count above MaxCount,
+// count: together with until:, until: before starts: or in the past, a
+// starts: more than MaxStartsAhead years ahead, more topics than sessions,
+// sessions that overlap, a schedule that never fires, and a bounded series
+// whose sessions all lie in the past. An empty Starts means today in loc.
 func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 	if strings.TrimSpace(s.Starts) == "" && loc != nil {
 		// "Empty: today" is resolved once, here, so that a plan rebuilt
@@ -67,83 +65,97 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.until.isZero() && p.until.before(civilOf(now.In(loc))) {
-		return nil, fmt.Errorf("until: %s is in the past, so no session would be held: write a later date, or leave until out", p.until)
+	if err := p.checkLimits(); err != nil {
+		return nil, err
+	}
+	today := civilOf(now.In(loc))
+	if limit := (civil{today.y + MaxStartsAhead, today.m, today.d}); limit.before(p.starts) {
+		return nil, fieldErr("starts", "starts: %s is more than %d years ahead: write a date within %d years, such as %s", p.starts, MaxStartsAhead, MaxStartsAhead, today.addDays(7))
+	}
+	if !p.until.isZero() && p.until.before(today) {
+		return nil, fieldErr("until", "until: %s is in the past, so no session would be held: write a later date, or leave until out", p.until)
 	}
 	if _, ok := p.First(); !ok {
-		return nil, fmt.Errorf("%s never holds a session between %s and %s: check the day and month fields (for example, 30 February does not exist); a weekly session on Tuesdays at 18:00 is cron: \"0 18 * * TUE\" or weekly: \"tue 18:00\"", p.Describe(), p.starts, p.endForMessage())
+		return nil, fieldErr(p.specField(), "%s never holds a session between %s and %s: check the day and month fields (for example, 30 February does not exist); a weekly session on Tuesdays at 18:00 is cron: \"0 18 * * TUE\" or weekly: \"tue 18:00\"", p.Describe(), p.starts, p.endForMessage())
 	}
 	if p.count > 0 || !p.until.isZero() {
 		// A bounded series must still have a session to come.
 		if _, ok := p.Next(now); !ok {
-			return nil, fmt.Errorf("every session of this series is already in the past (it began on %s): write a later starts: date, a later until: or a larger count:", p.starts)
+			field := "until"
+			if p.count > 0 {
+				field = "count"
+			}
+			return nil, fieldErr(field, "every session of this series is already in the past (it began on %s): write a later starts: date, a later until: or a larger count:", p.starts)
 		}
 	}
 	return p, nil
 }
 
-// ParsePlan checks s without reference to the current time: what
-// NewPlan checks except that until: and the last session lie ahead. It
-// reads a schedule that was valid when it was stored.
+// ParsePlan reads s in loc without judging it: it refuses only what
+// leaves nothing to compute (no zone, a spec or date that does not parse,
+// both or neither of cron: and weekly:, a duration or count below zero).
+// It reads a schedule that was valid when it was stored, so that a limit
+// added later never stops a stored series; NewPlan applies the limits.
 func ParsePlan(s bot.Schedule, loc *time.Location) (*Plan, error) {
 	if loc == nil {
-		return nil, errors.New("the group has no time zone: set timezone: to an IANA name such as Europe/London or America/New_York")
+		return nil, errNoZone
 	}
 	cronSpec, weekly := strings.TrimSpace(s.Cron), strings.TrimSpace(s.Weekly)
 	p := &Plan{loc: loc, sched: s}
 	var err error
 	switch {
 	case cronSpec != "" && weekly != "":
-		return nil, errors.New("the schedule has both cron: and weekly:; keep one of them, for example weekly: \"tue 18:00\"")
+		return nil, fieldErr("cron", "the schedule has both cron: and weekly:; keep one of them, for example weekly: \"tue 18:00\"")
 	case cronSpec == "" && weekly == "":
-		return nil, errors.New("the schedule says neither when nor how often: write weekly: \"tue 18:00\" (or \"mon,thu 09:30\"), or a cron expression such as cron: \"0 18 * * TUE\"")
+		return nil, fieldErr("weekly", "the schedule says neither when nor how often: write weekly: \"tue 18:00\" (or \"mon,thu 09:30\"), or a cron expression such as cron: \"0 18 * * TUE\"")
 	case cronSpec != "":
 		p.matcher, err = parseCron(cronSpec)
 	default:
 		p.matcher, err = parseWeekly(weekly)
 	}
 	if err != nil {
-		return nil, err
+		return nil, &Error{Field: p.specField(), Msg: err.Error()}
 	}
 	if s.Duration <= 0 {
-		return nil, errors.New("duration: say how long each session lasts, above zero, for example duration: 90m or 1h30m")
-	}
-	if s.Duration > MaxDuration {
-		return nil, fmt.Errorf("duration: %s is longer than a day; sessions last at most 24h: write for example duration: 90m", s.Duration)
+		return nil, checkDuration(s.Duration)
 	}
 	if s.Count < 0 {
-		return nil, errors.New("count: a series needs at least one session: write count: 8 for eight sessions, or leave count out for a series that runs until you stop it")
+		return nil, fieldErr("count", "count: a series needs at least one session: write count: 8 for eight sessions, or leave count out for a series that runs until you stop it")
 	}
 	p.count = s.Count
-	if strings.TrimSpace(s.Starts) != "" {
-		c, err := parseDate("starts", s.Starts)
-		if err != nil {
-			return nil, err
-		}
-		p.starts = c
-	} else {
-		return nil, errors.New("starts: write the date of the first session, YYYY-MM-DD")
+	if strings.TrimSpace(s.Starts) == "" {
+		return nil, fieldErr("starts", "starts: write the date of the first session, YYYY-MM-DD")
 	}
-	if strings.TrimSpace(s.Until) != "" {
-		c, err := parseDate("until", s.Until)
-		if err != nil {
-			return nil, err
-		}
-		if c.before(p.starts) {
-			return nil, fmt.Errorf("until: %s is before starts: %s: write an until: on or after the start date", c, p.starts)
-		}
-		p.until = c
-	}
-	if p.count > 0 && len(s.Topics) > p.count {
-		return nil, fmt.Errorf("topics: there are %s but count: %s; remove the extra topics or raise count:", bot.Plural(len(s.Topics), "topic", "topics"), bot.Plural(p.count, "session", "sessions"))
-	}
-	if s.Link != "" && !strings.HasPrefix(s.Link, "https://") && !strings.HasPrefix(s.Link, "http://") {
-		return nil, fmt.Errorf("link: %q is not a web address: write the full meeting link, starting with https://", s.Link)
-	}
-	if err := p.checkOverlap(); err != nil {
+	if p.starts, err = parseDate("starts", s.Starts); err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(s.Until) != "" {
+		if p.until, err = parseDate("until", s.Until); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
+}
+
+// checkLimits applies the limits that do not depend on the current time.
+func (p *Plan) checkLimits() error {
+	s := p.sched
+	if err := checkDuration(s.Duration); err != nil {
+		return err
+	}
+	switch {
+	case s.Count > MaxCount:
+		return fieldErr("count", "count: %d sessions are more than %d: write a smaller count, or leave count out for a series that runs until you stop it", s.Count, MaxCount)
+	case s.Count > 0 && !p.until.isZero():
+		return fieldErr("until", "count: and until: both end the series: keep one of them, count: for a number of sessions or until: for a last date")
+	case !p.until.isZero() && p.until.before(p.starts):
+		return fieldErr("until", "until: %s is before starts: %s: write an until: on or after the start date", p.until, p.starts)
+	case p.count > 0 && len(s.Topics) > p.count:
+		return fieldErr("topics", "topics: there are %s but count: %s; remove the extra topics or raise count:", bot.Plural(len(s.Topics), "topic", "topics"), bot.Plural(p.count, "session", "sessions"))
+	case s.Link != "" && !strings.HasPrefix(s.Link, "https://") && !strings.HasPrefix(s.Link, "http://"):
+		return fieldErr("link", "link: %q is not a web address: write the full meeting link, starting with https://", s.Link)
+	}
+	return p.checkOverlap()
 }
 
 // checkOverlap refuses a schedule whose sessions would run into each other,
@@ -152,11 +164,11 @@ func (p *Plan) checkOverlap() error {
 	mins := int(p.sched.Duration / time.Minute)
 	for i := 1; i < len(p.times); i++ {
 		if p.times[i]-p.times[i-1] < mins {
-			return fmt.Errorf("sessions every %s cannot last %s: they would overlap; write a shorter duration: or a schedule with fewer times a day", bot.Plural(p.times[i]-p.times[i-1], "minute", "minutes"), p.sched.Duration)
+			return fieldErr("duration", "sessions every %s cannot last %s: they would overlap; write a shorter duration: or a schedule with fewer times a day", bot.Plural(p.times[i]-p.times[i-1], "minute", "minutes"), shortDur(p.sched.Duration))
 		}
 	}
 	if len(p.times) > 0 && p.times[0]+24*60-p.times[len(p.times)-1] < mins && len(p.times) > 1 {
-		return fmt.Errorf("a session at %s would run into the next day's first session: write a shorter duration:", clockString(p.times[len(p.times)-1]))
+		return fieldErr("duration", "a session at %s would run into the next day's first session: write a shorter duration:", clockString(p.times[len(p.times)-1]))
 	}
 	return nil
 }

@@ -226,6 +226,7 @@ func (m *Main) loadConfig(flagPath string) error {
 		ReadFile:      func(name string) ([]byte, error) { return os.ReadFile(m.path(name)) },
 		StatFile:      func(name string) (fs.FileInfo, error) { return os.Stat(m.path(name)) },
 		CheckSchedule: schedule.CheckSchedule,
+		CheckLeads:    schedule.CheckLeads,
 		Sections:      m.sections(),
 		Now:           m.now,
 	}

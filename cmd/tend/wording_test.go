@@ -55,7 +55,7 @@ func TestMain_Wording(t *testing.T) {
 		if code := tm.run(t, "check"); code != 2 {
 			t.Fatalf("exit %d, want 2\n%s", code, tm.stderr.String())
 		}
-		wantContains(t, "check", tm.stderr.String(), "sessions every 1 minute cannot last 5m0s")
+		wantContains(t, "check", tm.stderr.String(), "sessions every 1 minute cannot last 5m:")
 		if strings.Contains(tm.stderr.String(), "1 minutes") {
 			t.Errorf("1 minutes:\n%s", tm.stderr.String())
 		}
