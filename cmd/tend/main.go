@@ -43,6 +43,13 @@ var version = ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal asks for a clean stop; once it has, the signal
+		// handlers are reset so that a second one ends the process at
+		// once, whatever tend is doing.
+		<-ctx.Done()
+		stop()
+	}()
 	code := runMain(ctx, NewMain(), os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -62,6 +69,11 @@ func runMain(ctx context.Context, m *Main, args []string) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		// A stop asked for before tend was serving (during start-up) is
+		// a clean stop, as one while serving is.
+		fmt.Fprintln(m.Stderr, "tend: stopped before start-up finished")
 		return exitOK
 	}
 	fmt.Fprintln(m.Stderr, errorText(err))
@@ -159,8 +171,9 @@ func (m *Main) path(p string) string {
 	return filepath.Join(m.Dir, p)
 }
 
-// ParseFlags reads the subcommand and its flags and loads the config.
-func (m *Main) ParseFlags(_ context.Context, args []string) error {
+// ParseFlags reads the subcommand and its flags and loads the config. It
+// returns ctx's error when ctx is done by the time the config is read.
+func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	m.Command = "run"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		m.Command, args = args[0], args[1:]
@@ -215,7 +228,10 @@ func (m *Main) ParseFlags(_ context.Context, args []string) error {
 			m.From = t
 		}
 	}
-	return m.loadConfig(configPath)
+	if err := m.loadConfig(configPath); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // loadConfig reads --config, else tend.yaml when present, else defaults.

@@ -209,6 +209,9 @@ func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeatu
 		return wrapApply(err)
 	}
 	for _, g := range cfg.Groups {
+		if err := ctx.Err(); err != nil {
+			return err // stopped during start-up
+		}
 		stored, err := db.GroupByName(ctx, g.Name)
 		if err != nil {
 			return fmt.Errorf("apply the config: group %s: %w", g.Name, err)
