@@ -28,7 +28,7 @@ func (m *Main) check(ctx context.Context) error {
 		return nil
 	}
 	fmt.Fprintln(w)
-	return printPreview(w, cfg, m.From, m.Count)
+	return printPreview(w, cfg, m.From, m.FromDate, m.Count)
 }
 
 // writeSummary describes cfg in a few lines an operator can check by eye.

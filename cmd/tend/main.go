@@ -138,8 +138,11 @@ type Main struct {
 	Command    string // "run", "check" or "version"
 	ConfigPath string // empty: built-in defaults
 	Config     *config.Config
-	From       time.Time // check --from
-	Count      int       // check --count; 0: no preview
+	// From is when check's preview starts: now, or with --from DATE the
+	// start of FromDate in each group's own zone (FromDate is then set).
+	From     time.Time
+	FromDate string // check --from, YYYY-MM-DD
+	Count    int    // check --count; 0: no preview
 
 	closers []func() error
 }
@@ -221,11 +224,12 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		m.Count = count
 		m.From = m.now()
 		if from != "" {
-			t, err := time.Parse(time.DateOnly, from)
-			if err != nil {
+			// A date, not an instant: each group's preview starts at its
+			// midnight in the group's zone.
+			if _, err := time.Parse(time.DateOnly, from); err != nil {
 				return usagef("check: --from %q is not a date: write YYYY-MM-DD, such as --from %s", from, bot.ExampleDate(m.now()))
 			}
-			m.From = t
+			m.FromDate = from
 		}
 	}
 	if err := m.loadConfig(configPath); err != nil {

@@ -158,3 +158,30 @@ func TestBinary_SignalsWithFarPastSeries(t *testing.T) {
 		}
 	})
 }
+
+// TestMain_CheckFromIsALocalDate: --from names a date in each group's own
+// zone (issue 9, point 23). Read as midnight UTC, it began Auckland's
+// preview at 13:00 on 1 March (after the 09:00 session) and Los Angeles's
+// at 16:00 on 28 February (before that day's 20:00 session).
+func TestMain_CheckFromIsALocalDate(t *testing.T) {
+	dir := t.TempDir()
+	path := writeTendYAML(t, dir, `groups:
+  - name: auckland
+    platform: console
+    timezone: Pacific/Auckland
+    schedule: {cron: "0 9 * * *", duration: 1h, starts: 2027-01-01}
+    reminders: {lead: []}
+  - name: los-angeles
+    platform: console
+    timezone: America/Los_Angeles
+    schedule: {cron: "0 20 * * *", duration: 1h, starts: 2027-01-01}
+    reminders: {lead: []}
+`)
+	tm := newTestMain(t, dir, "")
+	if code := tm.run(t, "check", "--config", path, "--from", "2027-03-01", "--count", "1"); code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, tm.stdout.String(), tm.stderr.String())
+	}
+	wantContains(t, "preview", tm.stdout.String(),
+		"#60  Mon 2027-03-01 09:00 NZDT  = 2027-02-28 20:00 UTC",
+		"#60  Mon 2027-03-01 20:00 PST  = 2027-03-02 04:00 UTC")
+}
