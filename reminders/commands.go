@@ -547,11 +547,17 @@ func (rm *Reminders) cmdMove(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if err != nil {
 		return nil, err
 	}
+	end := start.Add(s.End.Sub(s.Start))
+	if n, at, busy, err := rm.sessionDuring(ctx, g, ser, loc, s.ID, start, end); err != nil {
+		return nil, err
+	} else if busy {
+		return nil, bot.Errorf("Session %d is at that time (%s), so session %d cannot move there. Choose another time, or move or cancel session %d first.", n, bot.Time(at, bot.TimeFull), s.Number, n)
+	}
 	jobs := func(moved bot.Session) []bot.Job {
 		ev := &bot.SessionEvent{Phase: bot.PhaseMoved, Group: g, Session: moved, From: &s, EventMeta: bot.EventMeta{At: req.Now}}
 		return append(rm.jobsFor(ser, req.Now)(moved), rm.b.SessionEventJobs(ev)...)
 	}
-	moved, err := rm.st.MoveSession(ctx, s.ID, start, start.Add(s.End.Sub(s.Start)), req.Now, jobs)
+	moved, err := rm.st.MoveSession(ctx, s.ID, start, end, req.Now, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -559,6 +565,41 @@ func (rm *Reminders) cmdMove(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	outs := []bot.Outbound{bot.Post("move/"+strconv.FormatInt(s.ID, 10), g.Address, moveMessage(g, s, moved))}
 	outs = append(outs, bot.Reply(fmt.Sprintf("Session %d moved to %s; the group has been told, and reminders follow the new time.", moved.Number, bot.Time(moved.Start, bot.TimeFull))))
 	return outs, nil
+}
+
+// sessionDuring finds a session of the group, other than the one with id
+// except, that will be held during [start, end): a stored one that is not
+// cancelled, or one the series will hold that is not stored yet. It
+// returns its number and start.
+func (rm *Reminders) sessionDuring(ctx context.Context, g bot.Group, ser bot.Series, loc *time.Location, except int64, start, end time.Time) (int, time.Time, bool, error) {
+	stored, err := rm.st.UpcomingSessions(ctx, g.ID, start, 100)
+	if err != nil {
+		return 0, time.Time{}, false, err
+	}
+	for _, o := range stored {
+		if !o.Start.Before(end) {
+			break
+		}
+		if o.ID != except && o.Status != bot.SessionCancelled && o.End.After(start) {
+			return o.Number, o.Start, true, nil
+		}
+	}
+	plan, err := schedule.ParsePlan(ser.Schedule, loc)
+	if err != nil {
+		return 0, time.Time{}, false, fmt.Errorf("stored schedule of group %s no longer parses: %w", g.Name, err)
+	}
+	last, _, have, err := rm.st.LastPlannedSession(ctx, g.ID)
+	if err != nil {
+		return 0, time.Time{}, false, err
+	}
+	// Sessions are stored in order, so those numbered past the last stored
+	// one are still to come.
+	for o, ok := plan.Next(start.Add(-plan.Duration())); ok && o.Start.Before(end); o, ok = plan.After(o) {
+		if !have || o.Number > last.Number {
+			return o.Number, o.Start, true, nil
+		}
+	}
+	return 0, time.Time{}, false, nil
 }
 
 func (rm *Reminders) cmdPause(ctx context.Context, req *bot.Request, pause bool) ([]bot.Outbound, error) {

@@ -69,3 +69,39 @@ func TestReminders_LeadNone(t *testing.T) {
 		}
 	})
 }
+
+// TestReminders_MoveOntoAnotherSession: a session cannot be moved onto
+// another one's time, stored or still to come (issue 9, point 14); a
+// cancelled session's time is free.
+func TestReminders_MoveOntoAnotherSession(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e) // weekly tue 18:00, 90m, from 2000-01-04, 8 sessions
+		for _, c := range []struct{ cmd, want string }{
+			{`session move 1 to:"2000-01-11 18:00"`, "Session 2 is at that time (2000-01-11 18:00), so session 1 cannot move there"},
+			{`session move 1 to:"2000-01-11 17:00"`, "Session 2 is at that time"},
+			{`session move 1 to:"2000-01-11 19:00"`, "Session 2 is at that time"},
+			{`session move 1 to:"2000-02-22 18:30"`, "Session 8 is at that time (2000-02-22 18:00)"},
+		} {
+			if out := e.cmd("fac", c.cmd); !strings.Contains(out, c.want) {
+				t.Errorf("%s:\n got: %s\nwant: …%s…", c.cmd, out, c.want)
+			}
+		}
+		if n := len(rec.Posts()); n != 0 {
+			t.Fatalf("refused moves posted %d notices", n)
+		}
+		// Just after session 2, and onto cancelled session 3's time, are free.
+		if out := e.cmd("fac", `session move 1 to:"2000-01-11 19:30"`); !strings.Contains(out, "Session 1 moved to 2000-01-11 19:30") {
+			t.Fatalf("move beside session 2: %s", out)
+		}
+		e.cmd("fac", "session cancel 3")
+		if out := e.cmd("fac", `session move 4 to:"2000-01-18 18:00"`); !strings.Contains(out, "Session 4 moved to 2000-01-18 18:00") {
+			t.Fatalf("move onto a cancelled session's time: %s", out)
+		}
+		// A moved session holds its new time.
+		if out := e.cmd("fac", `session move 5 to:"2000-01-18 18:30"`); !strings.Contains(out, "Session 4 is at that time") {
+			t.Fatalf("move onto a moved session: %s", out)
+		}
+	})
+}
