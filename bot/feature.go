@@ -33,6 +33,9 @@ type Deps struct {
 	// ConfigFile names the config file in messages ("tend.yaml"); empty
 	// when tend runs on built-in defaults.
 	ConfigFile string
+	// ConfigLine returns the line of a group's entry in ConfigFile, 0 when
+	// the file has none; nil when unknown.
+	ConfigLine func(group string) int
 }
 
 // WithDefaults returns d with the system clock, the default logger and UTC

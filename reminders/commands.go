@@ -331,6 +331,9 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 	if _, err := rm.location(req.Group); err != nil {
 		return nil, err
 	}
+	if err := rm.refuseConfigSeries(ctx, req.Group); err != nil {
+		return nil, err
+	}
 	var err error
 	s := bot.Schedule{Weekly: req.Arg("weekly"), Cron: req.Arg("cron"), Starts: req.Arg("starts"), Until: req.Arg("until"), Link: req.Arg("link")}
 	s.Duration, _ = time.ParseDuration(req.Arg("duration"))
@@ -396,6 +399,31 @@ func (rm *Reminders) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.O
 		Fields: []bot.Field{{Name: "Next sessions", Value: strings.Join(lines, "\n")}},
 	}
 	return []bot.Outbound{bot.ReplyMessage(m)}, nil
+}
+
+// refuseConfigSeries refuses to replace a series the config file declares:
+// tend applies the file at every start, which would undo the change
+// without a word (as group setup is refused for the file's groups).
+func (rm *Reminders) refuseConfigSeries(ctx context.Context, g *bot.Group) error {
+	if g.Source != bot.SourceConfig {
+		return nil
+	}
+	ser, err := rm.st.Series(ctx, g.ID)
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && ser.Source != bot.SourceConfig) {
+		return nil // the file declares no series for the group: chat keeps it
+	} else if err != nil {
+		return err
+	}
+	where := "the config file"
+	if rm.configFile != "" {
+		where = rm.configFile
+	}
+	if rm.configLine != nil {
+		if line := rm.configLine(g.Name); line > 0 {
+			where += fmt.Sprintf(" (the group's entry is on line %d)", line)
+		}
+	}
+	return bot.Errorf("Group %s's series is set in %s, which tend applies at every start, so it is changed there: edit the group's schedule: and restart tend. Here you can still pause or resume the series and cancel or move single sessions.", g.Name, where)
 }
 
 func statusWord(s bot.Session) string {

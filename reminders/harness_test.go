@@ -168,7 +168,8 @@ func (e *env) start() {
 			t.Fatal(err)
 		}
 	}
-	rm, err := New(db, bot.Deps{Sender: sender, Logger: quiet()})
+	rm, err := New(db, bot.Deps{Sender: sender, Logger: quiet(), ConfigFile: "tend.yaml",
+		ConfigLine: func(string) int { return 12 }}) // where tests declare config groups
 	if err != nil {
 		t.Fatal(err)
 	}

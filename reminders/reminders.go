@@ -128,6 +128,10 @@ type Reminders struct {
 	// changes counts changes to sessions and series, for reminders that
 	// wait for their due time (see early.go).
 	changes changeCounter
+	// configFile and configLine say where the config file declares a
+	// group, for refusals that send a facilitator there.
+	configFile string
+	configLine func(group string) int
 }
 
 var _ bot.Feature = (*Reminders)(nil)
@@ -139,7 +143,7 @@ func New(st Store, d bot.Deps) (*Reminders, error) {
 		return nil, errors.New("reminders: a Store and Deps.Sender are required")
 	}
 	d = d.WithDefaults()
-	rm := &Reminders{send: d.Sender, clock: d.Clock, log: d.Logger}
+	rm := &Reminders{send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile, configLine: d.ConfigLine}
 	rm.st = watchedStore{Store: st, changes: &rm.changes}
 	for i := range rm.rsvpLocks {
 		rm.rsvpLocks[i] = make(chan struct{}, 1)

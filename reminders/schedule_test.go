@@ -105,3 +105,49 @@ func TestReminders_MoveOntoAnotherSession(t *testing.T) {
 		}
 	})
 }
+
+// TestReminders_ConfigSeriesIsChangedInTheFile: session schedule on a
+// group whose series the config file declares is refused, saying where to
+// change it, instead of being undone without a word at the next start
+// (issue 9, point 9). A config group whose file entry has no schedule keeps
+// a chat series; pausing and cancelling still work on a file's series.
+func TestReminders_ConfigSeriesIsChangedInTheFile(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		ctx := t.Context()
+		newGroup := func(name string) bot.Group {
+			g, err := e.db.CreateGroup(ctx, "console:fac", bot.Group{
+				Name: name, Address: bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(name)},
+				Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "Europe/London", Privacy: bot.PrivacyStandard,
+				Facilitators: []bot.Principal{"console:fac"}, Source: bot.SourceConfig,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		thu := newGroup("thursday")
+		if err := e.rm.ApplyConfig(ctx, thu.ID, bot.Schedule{Weekly: "thu 18:00", Duration: time.Hour, Count: 8}, DefaultSettings()); err != nil {
+			t.Fatal(err)
+		}
+		out := e.cmdIn("fac", "thursday", `session schedule weekly:"fri 18:00" duration:1h`)
+		if !strings.Contains(out, "Group thursday's series is set in tend.yaml (the group's entry is on line 12)") || !strings.Contains(out, "edit the group's schedule: and restart tend") {
+			t.Fatalf("schedule on a config series: %s", out)
+		}
+		if ser, _ := e.db.Series(ctx, thu.ID); ser.Schedule.Weekly != "thu 18:00" || ser.Source != bot.SourceConfig {
+			t.Fatalf("series after the refusal: %+v", ser)
+		}
+		if out := e.cmdIn("fac", "thursday", "session cancel 2"); !strings.Contains(out, "is cancelled") {
+			t.Fatalf("cancel on a config series: %s", out)
+		}
+		if out := e.cmdIn("fac", "thursday", "session pause"); !strings.Contains(out, "Paused") {
+			t.Fatalf("pause on a config series: %s", out)
+		}
+		// The file declares a group without a schedule: chat sets one.
+		newGroup("friday")
+		if out := e.cmdIn("fac", "friday", `session schedule weekly:"fri 18:00" duration:1h`); !strings.Contains(out, "Schedule saved") {
+			t.Fatalf("schedule on a config group without a file series: %s", out)
+		}
+	})
+}

@@ -274,6 +274,17 @@ func (m *Main) loadConfig(flagPath string) error {
 	return nil
 }
 
+// configLine returns the line of a group's entry in the config file, 0
+// when the file declares no such group.
+func (m *Main) configLine(group string) int {
+	for _, g := range m.Config.Groups {
+		if g.Name == group {
+			return g.Line
+		}
+	}
+	return 0
+}
+
 // Run runs the parsed command.
 func (m *Main) Run(ctx context.Context) error {
 	switch m.Command {

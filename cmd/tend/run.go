@@ -80,7 +80,7 @@ func (m *Main) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	deps := bot.Deps{Clock: clock, Sender: sender, Logger: log, TimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath}
+	deps := bot.Deps{Clock: clock, Sender: sender, Logger: log, TimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, ConfigLine: m.configLine}
 	var built []builtFeature
 	for _, f := range features() {
 		feat, err := f.build(db, deps)
