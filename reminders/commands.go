@@ -98,18 +98,51 @@ func (rm *Reminders) nextSession(ctx context.Context, g *bot.Group, now time.Tim
 	if err := rm.ensureAhead(ctx, g.ID, now); err != nil {
 		return bot.Session{}, false, err
 	}
+	ser, err := rm.st.Series(ctx, g.ID)
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.Session{}, false, nil
+	} else if err != nil {
+		return bot.Session{}, false, err
+	}
 	ss, err := rm.st.UpcomingSessions(ctx, g.ID, now, 20)
 	if err != nil {
 		return bot.Session{}, false, err
 	}
 	for _, s := range ss {
-		// A session that should have started but is not running (the
-		// series was paused over it) is not the next one.
-		if s.Status == bot.SessionRunning || (s.Status == bot.SessionScheduled && s.Start.After(now)) {
+		// Only a session that will be held is the next one: not one the
+		// series was paused over, nor any while it is paused (a running
+		// session still ends).
+		if s.Status == bot.SessionRunning {
+			return s, true, nil
+		}
+		if s.Status != bot.SessionScheduled || !s.Start.After(now) || ser.Paused {
+			continue
+		}
+		held, err := rm.willStart(ctx, s)
+		if err != nil {
+			return bot.Session{}, false, err
+		}
+		if held {
 			return s, true, nil
 		}
 	}
 	return bot.Session{}, false, nil
+}
+
+// willStart reports whether session s's start job is still to run (or
+// running): otherwise nothing will be held or posted for it.
+func (rm *Reminders) willStart(ctx context.Context, s bot.Session) (bool, error) {
+	jobs, err := rm.st.SessionJobs(ctx, s.ID)
+	if err != nil {
+		return false, err
+	}
+	key := jobKey(KindStart, s.ID, "")
+	for _, j := range jobs {
+		if j.Key == key {
+			return j.State == bot.JobPending || j.State == bot.JobRunning, nil
+		}
+	}
+	return false, nil
 }
 
 func (rm *Reminders) noSessions(ctx context.Context, g *bot.Group) error {
@@ -239,6 +272,14 @@ func (rm *Reminders) rsvp(ctx context.Context, req *bot.Request, s bot.Session, 
 		return nil, bot.Errorf("That session was cancelled, so there is nothing to answer. /tend next shows the next one.")
 	case !req.Now.Before(s.End):
 		return nil, bot.Errorf("That session is over. /tend next shows the next one, and /tend rsvp yes|no answers for it.")
+	}
+	if s.Status == bot.SessionScheduled {
+		// A button on a reminder posted before the series was paused.
+		if ser, err := rm.st.Series(ctx, s.GroupID); err == nil && ser.Paused {
+			return nil, bot.Errorf("%s's sessions are paused, so session %d will not be held as planned. You'll hear when they resume; a facilitator can resume them with /tend session resume.", req.Group.Name, s.Number)
+		} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
 	}
 	// Record the answer and edit the posted reminders under the session's
 	// lock: two members pressing at once must not leave the message showing
@@ -643,11 +684,16 @@ func (rm *Reminders) cmdPause(ctx context.Context, req *bot.Request, pause bool)
 		}
 		return nil, bot.Errorf("The series is not paused. /tend session pause pauses it.")
 	}
+	if !pause {
+		if err := rm.skipPausedSessions(ctx, *req.Group, ser, req.Now); err != nil {
+			return nil, err
+		}
+	}
 	if err := rm.st.SetSeriesPaused(ctx, req.Group.ID, pause, req.Now); err != nil {
 		return nil, err
 	}
 	if pause {
-		return []bot.Outbound{bot.Reply("Paused: no reminders or sessions until /tend session resume. Members are not told; post a note if you want them to know.")}, nil
+		return []bot.Outbound{bot.Reply("Paused: no reminders or sessions until /tend session resume. Members who ask are told the sessions are paused; post a note if you want everyone to know.")}, nil
 	}
 	if err := rm.ensureAhead(ctx, req.Group.ID, req.Now); err != nil {
 		return nil, err
@@ -658,6 +704,35 @@ func (rm *Reminders) cmdPause(ctx context.Context, req *bot.Request, pause bool)
 		msg += fmt.Sprintf(" The next session is %s.", bot.Time(s.Start, bot.TimeFull))
 	}
 	return []bot.Outbound{bot.Reply(msg)}, nil
+}
+
+// skipPausedSessions, called while the series is still paused, makes it
+// resume at its first session after now: that session is stored (with its
+// reminders under the short-notice rule) unless it already is, so that the
+// sessions that fell in the pause are never stored, started late or
+// reminded of; their numbers stay theirs. A session stored before the
+// pause keeps its jobs, which the pause skipped.
+func (rm *Reminders) skipPausedSessions(ctx context.Context, g bot.Group, ser bot.Series, now time.Time) error {
+	last, _, have, err := rm.st.LastPlannedSession(ctx, g.ID)
+	if err != nil || !have {
+		return err // a series with nothing stored starts from now anyway
+	}
+	loc, err := rm.location(&g)
+	if err != nil {
+		return err
+	}
+	plan, err := schedule.ParsePlan(ser.Schedule, loc)
+	if err != nil {
+		return fmt.Errorf("stored schedule of group %s no longer parses: %w", g.Name, err)
+	}
+	o, ok := plan.Next(now)
+	if !ok || o.Number <= last.Number+1 {
+		return nil // nothing fell in the pause that is not stored
+	}
+	s := bot.Session{GroupID: g.ID, Number: o.Number, Start: o.Start, End: o.End, Topic: plan.Topic(o.Number),
+		Status: bot.SessionScheduled, Link: ser.Schedule.Link, VoiceChannel: ser.Schedule.VoiceChannel}
+	_, _, err = rm.st.MaterializeSession(ctx, s, rm.jobsFor(ser, now))
+	return err
 }
 
 func (rm *Reminders) jobLine(j bot.Job) string {

@@ -151,3 +151,83 @@ func TestReminders_ConfigSeriesIsChangedInTheFile(t *testing.T) {
 		}
 	})
 }
+
+// TestReminders_PausedIsSaid: while the series is paused, members are
+// told so instead of being shown a session that will not be held and
+// thanked for answering for it (issue 9, point 10).
+func TestReminders_PausedIsSaid(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		s1 := scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-03 18:00")) // the 24h reminder of session 1
+		ref := e.postsWithKey(ReminderKey(s1.ID, 24*time.Hour))[0].Delivered.Ref
+		if out := e.cmd("fac", "session pause"); !strings.Contains(out, "Paused") {
+			t.Fatalf("pause: %s", out)
+		}
+		for _, c := range []struct{ what, out string }{
+			{"next", e.cmd("ann", "next")},
+			{"rsvp yes", e.cmd("ann", "rsvp yes")},
+			{"the reminder's button", e.press("ann", ref, "I'll be there")},
+		} {
+			if !strings.Contains(c.out, "paused") || strings.Contains(c.out, "Thanks") {
+				t.Errorf("%s while paused: %s", c.what, c.out)
+			}
+		}
+		if rs, _ := e.db.RSVPs(t.Context(), s1.ID); len(rs) != 0 {
+			t.Fatalf("answers recorded while paused: %+v", rs)
+		}
+		if out := e.cmd("fac", "session resume"); !strings.Contains(out, "Resumed. The next session is 2000-01-04 18:00") {
+			t.Fatalf("resume: %s", out)
+		}
+		if out := e.cmd("ann", "next"); !strings.Contains(out, "Session 1 of 8") {
+			t.Fatalf("next after resume: %s", out)
+		}
+	})
+}
+
+// TestReminders_ResumeAfterTheSessionsOfThePause: sessions whose time came
+// while the series was paused are not held late, reminded of or shown as
+// happening after a resume; the series goes on with its next session,
+// numbered as the schedule numbers it, which members hear of as usual.
+func TestReminders_ResumeAfterTheSessionsOfThePause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e) // weekly tue 18:00, 90m, from 2000-01-04, 8 sessions
+		e.sleepUntil(at(t, "2000-01-05 00:00"))
+		e.cmd("fac", "session pause")
+		// Sessions 2, 3 and 4 fall in the pause; 4 is under way at resume.
+		e.sleepUntil(at(t, "2000-01-25 18:30"))
+		if out := e.cmd("fac", "session resume"); !strings.Contains(out, "Resumed. The next session is 2000-02-01 18:00") {
+			t.Fatalf("resume: %s", out)
+		}
+		e.sleepUntil(at(t, "2000-01-25 18:31"))
+		if out := e.cmd("ann", "next"); !strings.Contains(out, "Session 5 of 8") || strings.Contains(out, "Happening now") {
+			t.Fatalf("next after resume: %s", out)
+		}
+		ss, err := e.db.RecentSessions(t.Context(), e.group.ID, at(t, "2000-01-26 00:00"), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ss {
+			if s.Status == bot.SessionRunning || s.Status == bot.SessionDone && s.Number > 1 {
+				t.Errorf("session %d of the pause is %s", s.Number, s.Status)
+			}
+			jobs, _ := e.db.SessionJobs(t.Context(), s.ID)
+			for _, j := range jobs {
+				if strings.Contains(j.Note, "late") || strings.Contains(j.Note, "not running") {
+					t.Errorf("session %d job %s: %s %q", s.Number, j.Key, j.State, j.Note)
+				}
+			}
+		}
+		e.sleepUntil(at(t, "2000-02-01 17:30"))
+		s5 := e.session(5)
+		if n := len(e.postsWithKey(ReminderKey(s5.ID, 24*time.Hour))); n != 1 {
+			t.Fatalf("session 5's 24h reminder posted %d times", n)
+		}
+		if n := len(e.postsWithKey(ReminderKey(s5.ID, time.Hour))); n != 1 {
+			t.Fatalf("session 5's 1h reminder posted %d times", n)
+		}
+	})
+}
