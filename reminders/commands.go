@@ -483,22 +483,45 @@ func (rm *Reminders) cmdList(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if _, err := rm.materialize(ctx, req.Group.ID, req.Now, countStop(5, req.Now)); err != nil {
 		return nil, err
 	}
-	ss, err := rm.st.UpcomingSessions(ctx, req.Group.ID, req.Now, 10)
+	// Sessions of a schedule since replaced are listed apart: they were
+	// never held, and their numbers are the old schedule's.
+	replaced, err := rm.st.ReplacedSessions(ctx, req.Group.ID, req.Now, 10)
 	if err != nil {
 		return nil, err
 	}
-	if len(ss) == 0 {
-		return nil, rm.noSessions(ctx, req.Group)
+	old := make(map[int64]bool, len(replaced))
+	for _, s := range replaced {
+		old[s.ID] = true
+	}
+	all, err := rm.st.UpcomingSessions(ctx, req.Group.ID, req.Now, 10+len(replaced))
+	if err != nil {
+		return nil, err
 	}
 	var lines []string
-	for _, s := range ss {
-		lines = append(lines, fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull), statusWord(s)))
+	for _, s := range all {
+		if !old[s.ID] && len(lines) < 10 {
+			lines = append(lines, fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull), statusWord(s)))
+		}
+	}
+	if len(lines) == 0 && len(replaced) == 0 {
+		return nil, rm.noSessions(ctx, req.Group)
 	}
 	text := strings.Join(lines, "\n")
+	if len(lines) == 0 {
+		text = "No session of the current schedule is coming."
+	}
 	if ser, err := rm.st.Series(ctx, req.Group.ID); err == nil && ser.Paused {
 		text = "The series is paused: /tend session resume to continue.\n" + text
 	}
-	return []bot.Outbound{bot.ReplyMessage(bot.Message{Title: "Sessions of " + req.Group.Name, Text: text})}, nil
+	m := bot.Message{Title: "Sessions of " + req.Group.Name, Text: text}
+	if len(replaced) > 0 {
+		var gone []string
+		for _, s := range replaced {
+			gone = append(gone, fmt.Sprintf("%s — %s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull)))
+		}
+		m.Fields = append(m.Fields, bot.Field{Name: "Replaced by the new schedule (not held)", Value: strings.Join(gone, "\n")})
+	}
+	return []bot.Outbound{bot.ReplyMessage(m)}, nil
 }
 
 // countStop stops materialising once n sessions start after now.
@@ -823,8 +846,20 @@ func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	if len(ss) == 0 {
 		return nil, rm.noSessions(ctx, req.Group)
 	}
+	replaced, err := rm.st.ReplacedSessions(ctx, req.Group.ID, time.Time{}, 1000)
+	if err != nil {
+		return nil, err
+	}
+	old := make(map[int64]bool, len(replaced))
+	for _, s := range replaced {
+		old[s.ID] = true
+	}
 	var fields []bot.Field
 	for _, s := range ss {
+		status := statusWord(s)
+		if old[s.ID] {
+			status = " — replaced by a new schedule"
+		}
 		jobs, err := rm.st.SessionJobs(ctx, s.ID)
 		if err != nil {
 			return nil, err
@@ -843,7 +878,7 @@ func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbou
 		if len(lines) == 0 {
 			lines = append(lines, "nothing was scheduled")
 		}
-		fields = append(fields, bot.Field{Name: fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeShort), statusWord(s)), Value: strings.Join(lines, "\n")})
+		fields = append(fields, bot.Field{Name: fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeShort), status), Value: strings.Join(lines, "\n")})
 	}
 	return []bot.Outbound{bot.ReplyMessage(bot.Message{Title: "Session log of " + req.Group.Name, Fields: fields})}, nil
 }

@@ -126,3 +126,38 @@ func moveMessage(g bot.Group, from, to bot.Session) bot.Message {
 		Fields: where(g, to),
 	}
 }
+
+// scheduleChangedMessage tells a group that its schedule was replaced:
+// the old sessions that will not take place (three by their time, the rest
+// counted), or that the times stay and only details changed, and when the
+// group meets next.
+func scheduleChangedMessage(g bot.Group, ser bot.Series, dropped []bot.Session, next *bot.Session) bot.Message {
+	m := bot.Message{Title: "The schedule of " + g.Name + " has changed"}
+	var b strings.Builder
+	if len(dropped) == 0 {
+		b.WriteString("The sessions keep their times; their details (topics, link or number of sessions) have changed.")
+	} else {
+		var times []string
+		for _, s := range dropped[:min(3, len(dropped))] {
+			times = append(times, bot.Time(s.Start, bot.TimeFull))
+		}
+		b.WriteString("These sessions of the old schedule will not take place: " + strings.Join(times, "; "))
+		if more := len(dropped) - len(times); more > 0 {
+			fmt.Fprintf(&b, "; and %d more", more)
+		}
+		b.WriteString(".")
+	}
+	switch {
+	case next != nil:
+		fmt.Fprintf(&b, " The group meets next on %s (%s).", bot.Time(next.Start, bot.TimeFull), bot.Time(next.Start, bot.TimeRelative))
+	case ser.Paused:
+		b.WriteString(" The sessions are paused for now; you'll hear when they resume.")
+	default:
+		b.WriteString(" No session is planned yet.")
+	}
+	m.Text = b.String()
+	if s := next; s != nil {
+		m.Fields = where(g, *s)
+	}
+	return m
+}

@@ -49,6 +49,9 @@ type SessionStore interface {
 	MaterializeSession(ctx context.Context, s bot.Session, jobs func(bot.Session) []bot.Job) (bot.Session, bool, error)
 	Session(ctx context.Context, id int64) (bot.Session, error)
 	UpcomingSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
+	// ReplacedSessions returns the sessions of replaced schedules that were
+	// never held and end after from, earliest first.
+	ReplacedSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
 	RecentSessions(ctx context.Context, groupID int64, until time.Time, limit int) ([]bot.Session, error)
 	SetSessionStatus(ctx context.Context, id int64, status bot.SessionStatus) error
 	// CancelSession and MoveSession skip the session's pending jobs, of
@@ -163,6 +166,7 @@ func (rm *Reminders) Register(b *bot.Bot, r *bot.Runner) error {
 		{Name: KindReminder, Run: rm.runReminder, Early: true, Label: reminderLabel, MaxAttempts: 2100},
 		{Name: KindStart, Run: rm.runStart, Label: func(bot.Job) string { return "start" }},
 		{Name: KindEnd, Run: rm.runEnd, Label: func(bot.Job) string { return "end" }},
+		{Name: KindScheduleChanged, Run: rm.runScheduleChanged},
 	} {
 		if err := r.Register(k); err != nil {
 			return fmt.Errorf("reminders: register: %w", err)
@@ -229,7 +233,7 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 	if oerr != nil || !sameSeries(old, ser) {
 		// A config applied again at every start changes nothing and
 		// writes nothing.
-		if _, err := rm.st.SaveSeries(ctx, ser, now, rm.cancelledEvents(g, "the schedule was replaced", now)); err != nil {
+		if err := rm.replaceSeries(ctx, g, ser, now); err != nil {
 			return nil, err
 		}
 	}

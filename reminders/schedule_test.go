@@ -231,3 +231,67 @@ func TestReminders_ResumeAfterTheSessionsOfThePause(t *testing.T) {
 		}
 	})
 }
+
+// TestReminders_ReplaceTellsTheGroup: replacing a schedule whose sessions
+// members were reminded of tells the group, in one post made once, which
+// sessions will not take place and when it meets next; session list shows
+// the replaced sessions apart from the live series (issue 9, point 15).
+func TestReminders_ReplaceTellsTheGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		s1 := scheduled(t, e) // weekly tue 18:00, 90m, from 2000-01-04, 8 sessions
+		e.sleepUntil(at(t, "2000-01-03 18:00"))
+		if n := len(e.postsWithKey(ReminderKey(s1.ID, 24*time.Hour))); n != 1 {
+			t.Fatalf("session 1's 24h reminder posted %d times", n)
+		}
+		// Two sessions are stored ahead when the list is asked for.
+		e.cmd("fac", "session list")
+		out := e.cmd("fac", `session schedule weekly:"wed 18:00" duration:90m starts:2000-01-05 count:8`)
+		if !strings.Contains(out, "Schedule saved") {
+			t.Fatalf("replace: %s", out)
+		}
+		key := "replaced/" + strconv.FormatInt(s1.ID, 10)
+		notices := e.postsWithKey(key)
+		if len(notices) != 1 {
+			t.Fatalf("%d notices with key %s; posts: %+v", len(notices), key, rec.Posts())
+		}
+		msg := render(notices[0].Out.Message)
+		for _, want := range []string{"The schedule of tuesday has changed", "These sessions of the old schedule will not take place: 2000-01-04 18:00; 2000-01-11 18:00", "The group meets next on 2000-01-05 18:00"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("notice lacks %q:\n%s", want, msg)
+			}
+		}
+		list := e.cmd("fac", "session list")
+		live, replaced, _ := strings.Cut(list, "Replaced by the new schedule (not held):")
+		if strings.Contains(live, "cancelled") || !strings.Contains(live, "Session 1 — 2000-01-05 18:00") {
+			t.Errorf("live sessions:\n%s", live)
+		}
+		if !strings.Contains(replaced, "Session 1: Welcome — 2000-01-04 18:00") || !strings.Contains(replaced, "Session 2: Skills — 2000-01-11 18:00") {
+			t.Errorf("replaced sessions:\n%s", replaced)
+		}
+		if log := e.cmd("fac", "session log 2000-01-04"); !strings.Contains(log, "replaced by a new schedule") {
+			t.Errorf("log of the replaced session:\n%s", log)
+		}
+		// Made once, across a restart.
+		e.restart()
+		e.sleepUntil(at(t, "2000-01-04 12:00"))
+		if n := len(e.postsWithKey(key)); n != 1 {
+			t.Fatalf("notice posted %d times after a restart", n)
+		}
+		// A new schedule that keeps the times says so.
+		out = e.cmd("fac", `session schedule weekly:"wed 18:00" duration:90m starts:2000-01-05 count:8 topics:"Arriving"`)
+		if !strings.Contains(out, "Schedule saved") {
+			t.Fatalf("replace keeping times: %s", out)
+		}
+		var kept string
+		for _, p := range rec.Posts() {
+			if strings.HasPrefix(p.Out.Key, "replaced/") && p.Out.Key != key {
+				kept = render(p.Out.Message)
+			}
+		}
+		if !strings.Contains(kept, "The sessions keep their times") || strings.Contains(kept, "will not take place") {
+			t.Fatalf("notice for a schedule keeping its times:\n%s", kept)
+		}
+	})
+}
