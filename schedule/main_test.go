@@ -1,0 +1,9 @@
+package schedule
+
+import (
+	"testing"
+
+	"github.com/tend-bot/tend/internal/fuzztest"
+)
+
+func TestMain(m *testing.M) { fuzztest.Main(m) }
