@@ -1,0 +1,209 @@
+package store_test
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/store"
+	"github.com/tend-bot/tend/store/storetest"
+)
+
+// heldSession stores one session of g from start, an hour long.
+func heldSession(t *testing.T, db *store.DB, g bot.Group, n int, start time.Time) bot.Session {
+	t.Helper()
+	if _, err := db.Series(t.Context(), g.ID); err != nil {
+		ser := bot.Series{GroupID: g.ID, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: start.Format(time.DateOnly)}}
+		if _, err := db.SaveSeries(t.Context(), ser, start, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, _, err := db.MaterializeSession(t.Context(), bot.Session{GroupID: g.ID, Number: n, Start: start, End: start.Add(time.Hour), Status: bot.SessionScheduled}, func(bot.Session) []bot.Job { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSessionStatus(t.Context(), s.ID, bot.SessionDone); err != nil {
+		t.Fatal(err)
+	}
+	s.Status = bot.SessionDone
+	return s
+}
+
+func TestAttendance_Settings(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	if _, ok, err := db.AttendanceSettings(ctx, g.ID); err != nil || ok {
+		t.Fatalf("settings of a new group: %v, %v; want none", ok, err)
+	}
+	want := bot.AttendanceSettings{Enabled: true, Button: false, VoiceChannel: "444", MinMinutes: 5, LateAfter: 10 * time.Minute, AlertAfter: 3, MissedYouDM: true}
+	if err := db.SetAttendanceSettings(ctx, g.ID, &want); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := db.AttendanceSettings(ctx, g.ID); err != nil || !ok || got != want {
+		t.Fatalf("settings %+v, %v, %v; want %+v", got, ok, err, want)
+	}
+	if err := db.SetAttendanceSettings(ctx, g.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := db.AttendanceSettings(ctx, g.ID); err != nil || ok {
+		t.Fatalf("settings after removal: %v, %v; want none", ok, err)
+	}
+}
+
+func TestAttendance_PresenceAndVoice(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	s := heldSession(t, db, g, 1, start)
+
+	first, err := db.RecordPresence(ctx, s.ID, "ann", "button", start.Add(time.Minute))
+	if err != nil || !first {
+		t.Fatalf("first press: %v, %v", first, err)
+	}
+	if first, err := db.RecordPresence(ctx, s.ID, "ann", "button", start.Add(5*time.Minute)); err != nil || first {
+		t.Fatalf("second press: %v, %v; want not the first", first, err)
+	}
+	ps, err := db.Presences(ctx, s.ID)
+	if err != nil || len(ps) != 1 || !ps[0].At.Equal(start.Add(time.Minute)) {
+		t.Fatalf("presences %+v, %v; want the first press only", ps, err)
+	}
+
+	ch := bot.Address{Platform: bot.PlatformDiscord, Channel: "444"}
+	if n, err := db.VoiceEvent(ctx, ch, "cat", true, start.Add(-time.Minute)); err != nil || n != 0 {
+		t.Fatalf("a join before the watch: %d, %v; want no session", n, err)
+	}
+	fresh, err := db.WatchVoice(ctx, s.ID, ch, s.End, []bot.UserID{"bob"}, start)
+	if err != nil || !fresh {
+		t.Fatalf("watch: %v, %v", fresh, err)
+	}
+	if fresh, err := db.WatchVoice(ctx, s.ID, ch, s.End, []bot.UserID{"bob", "zed"}, start.Add(time.Minute)); err != nil || fresh {
+		t.Fatalf("second watch: %v, %v; want nothing new", fresh, err)
+	}
+	for _, ev := range []struct {
+		user   bot.UserID
+		join   bool
+		minute int
+	}{{"bob", true, 2}, {"cat", true, 12}, {"bob", false, 20}, {"bob", true, 30}, {"cat", false, 40}, {"dan", false, 41}} {
+		if n, err := db.VoiceEvent(ctx, ch, ev.user, ev.join, start.Add(time.Duration(ev.minute)*time.Minute)); err != nil || n != 1 {
+			t.Fatalf("voice event %+v: %d, %v", ev, n, err)
+		}
+	}
+	stays, err := db.VoiceStays(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bob: from the start (already there; joining again keeps the open
+	// stay) to 20, then from 30; cat 12–40; dan left without a stay.
+	want := []string{"bob 0-20", "bob 30-", "cat 12-40"}
+	if len(stays) != len(want) {
+		t.Fatalf("stays %+v; want %v", stays, want)
+	}
+	for i, v := range stays {
+		got := string(v.User) + " " + strconv.Itoa(int(v.Joined.Sub(start)/time.Minute)) + "-"
+		if !v.Left.IsZero() {
+			got += strconv.Itoa(int(v.Left.Sub(start) / time.Minute))
+		}
+		if got != want[i] {
+			t.Errorf("stay %d: %s; want %s", i, got, want[i])
+		}
+	}
+	// Closing stops the watch.
+	if _, err := db.CloseAttendance(ctx, s.ID, g.ID, nil, s.End); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.VoiceEvent(ctx, ch, "cat", true, start.Add(50*time.Minute)); err != nil || n != 0 {
+		t.Fatalf("a join after the close: %d, %v; want no session", n, err)
+	}
+}
+
+func TestAttendance_CloseOnceAndFacilitatorMarks(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	m, err := db.AddMember(ctx, "console:fac", bot.Member{GroupID: g.ID, Code: "C-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	s := heldSession(t, db, g, 1, start)
+	// A facilitator marks during the session; the close keeps it.
+	if prev, err := db.MarkAttendance(ctx, bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{MemberID: m.ID},
+		Status: bot.AttendLate, Source: "facilitator", MarkedBy: "console:fac"}); err != nil || prev != nil {
+		t.Fatalf("first mark: %v, %v", prev, err)
+	}
+	marks := []bot.AttendanceMark{
+		{Attendee: bot.Attendee{MemberID: m.ID}, Status: bot.AttendAbsent, Source: "none"},
+		{Attendee: bot.Attendee{User: "ann"}, Status: bot.AttendPresent, Source: "button", At: start.Add(time.Minute)},
+	}
+	fresh, err := db.CloseAttendance(ctx, s.ID, g.ID, marks, s.End)
+	if err != nil || !fresh {
+		t.Fatalf("close: %v, %v", fresh, err)
+	}
+	if fresh, err := db.CloseAttendance(ctx, s.ID, g.ID, []bot.AttendanceMark{{Attendee: bot.Attendee{User: "bob"}, Status: bot.AttendAbsent, Source: "none"}}, s.End); err != nil || fresh {
+		t.Fatalf("second close: %v, %v; want nothing written", fresh, err)
+	}
+	got, err := db.SessionMarks(ctx, s.ID)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("marks %+v, %v; want 2", got, err)
+	}
+	for _, g := range got {
+		switch g.Key() {
+		case "u:ann":
+			if g.Status != bot.AttendPresent || !g.At.Equal(start.Add(time.Minute)) {
+				t.Errorf("ann %+v", g)
+			}
+		default:
+			if g.Status != bot.AttendLate || g.Source != "facilitator" || g.MarkedBy != "console:fac" {
+				t.Errorf("the facilitator's mark was replaced by the close: %+v", g)
+			}
+		}
+	}
+	// A correction is audited with what it was.
+	prev, err := db.MarkAttendance(ctx, bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: "ann"},
+		Status: bot.AttendExcused, Source: "facilitator", MarkedBy: "console:fac"})
+	if err != nil || prev == nil || prev.Status != bot.AttendPresent {
+		t.Fatalf("correction: %+v, %v", prev, err)
+	}
+	log, err := db.AuditLog(ctx, g.ID, 10)
+	if err != nil || log[0].Action != "attendance.correct" || log[0].Detail != "session=1 user=ann status=present→excused" || log[0].Actor != "console:fac" {
+		t.Fatalf("audit %+v, %v", log, err)
+	}
+	// A presence that arrives after the close upgrades an absence, never a
+	// facilitator's mark.
+	if changed, err := db.LatePresence(ctx, bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: "ann"}, Status: bot.AttendPresent, Source: "checkin"}); err != nil || changed {
+		t.Fatalf("late presence over a facilitator's mark: %v, %v; want unchanged", changed, err)
+	}
+	if changed, err := db.LatePresence(ctx, bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: "zed"}, Status: bot.AttendLate, Source: "button"}); err != nil || !changed {
+		t.Fatalf("late presence of someone not counted: %v, %v; want a new mark", changed, err)
+	}
+	other := heldSession(t, db, g, 2, start.AddDate(0, 0, 7))
+	if changed, err := db.LatePresence(ctx, bot.AttendanceMark{SessionID: other.ID, GroupID: g.ID, Attendee: bot.Attendee{User: "zed"}, Status: bot.AttendLate, Source: "button"}); err != nil || changed {
+		t.Fatalf("late presence at a session not closed: %v, %v; want nothing (its close counts it)", changed, err)
+	}
+}
+
+func TestAttendance_AlertsOncePerStreak(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	s1, s2, s3 := heldSession(t, db, g, 1, start), heldSession(t, db, g, 2, start.AddDate(0, 0, 7)), heldSession(t, db, g, 3, start.AddDate(0, 0, 14))
+	a := bot.AttendanceAlert{GroupID: g.ID, Attendee: bot.Attendee{User: "fay"}, StreakFrom: s1.ID, SessionID: s2.ID, At: s2.End}
+	for range 2 { // the same session's end running again
+		got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{a})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("raise at session 2: %+v, %v; want fay", got, err)
+		}
+	}
+	a.SessionID = s3.ID
+	if got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{a}); err != nil || len(got) != 0 {
+		t.Fatalf("raise the same streak at session 3: %+v, %v; want none", got, err)
+	}
+	a.StreakFrom = s3.ID
+	if got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{a}); err != nil || len(got) != 1 {
+		t.Fatalf("raise a new streak: %+v, %v; want fay", got, err)
+	}
+}

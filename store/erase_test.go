@@ -1,0 +1,490 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/store"
+	"github.com/tend-bot/tend/store/storetest"
+)
+
+// The tables that never name a person. A new table must be listed here or
+// in personTables (and populated by TestErase_ScanEveryTable), so that a
+// feature that adds a table of personal data cannot forget erasure.
+var noPersonTables = []string{"settings", "groups", "series", "sessions", "attendance_settings", "attendance_voice_watch", "attendance_closed", "erasures",
+	"holder", "norms_settings"}
+
+// personTables are the tables that can name a person; the scan test puts
+// the member's data in each.
+var personTables = []string{"members", "group_facilitators", "rsvps", "reminder_dms", "attendance", "attendance_presence", "attendance_voice",
+	"attendance_alerts", "jobs", "outbox", "audit_log", "norms_versions", "norms_acks", "norms_applicants"}
+
+// person is who a scan looks for: strings that name them anywhere, and
+// their roster ids (in member_id columns and member=<id> in audit lines).
+type person struct {
+	needles []string
+	members []int64
+}
+
+// scan walks every table and column of the database at path (from
+// sqlite_master, so a table added later is walked too) and counts, per
+// table.column, the rows that name p.
+func scan(t *testing.T, path string, p person) map[string]int {
+	t.Helper()
+	ro, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	ctx := t.Context()
+	tables := queryStrings(ctx, t, ro, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	memberRe := regexp.MustCompile(`(^|[^0-9])member=(` + joinIDs(p.members) + `)([^0-9]|$)`)
+	hits := map[string]int{}
+	for _, table := range tables {
+		cols := queryStrings(ctx, t, ro, fmt.Sprintf(`SELECT name FROM pragma_table_info('%s')`, table))
+		rows, err := ro.QueryContext(ctx, fmt.Sprintf(`SELECT * FROM "%s"`, table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range vals {
+				var s string
+				switch x := v.(type) {
+				case nil:
+					continue
+				case []byte:
+					s = string(x)
+				default:
+					s = fmt.Sprint(x)
+				}
+				named := slices.ContainsFunc(p.needles, func(n string) bool { return strings.Contains(s, n) })
+				if cols[i] == "member_id" && slices.Contains(p.members, toInt(v)) {
+					named = true
+				}
+				if len(p.members) > 0 && memberRe.MatchString(s) && strings.Contains(cols[i], "detail") {
+					named = true
+				}
+				if named {
+					hits[table+"."+cols[i]]++
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	return hits
+}
+
+func toInt(v any) int64 {
+	if n, ok := v.(int64); ok {
+		return n
+	}
+	return -1
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	if len(s) == 0 {
+		return "x^" // matches nothing
+	}
+	return strings.Join(s, "|")
+}
+
+func queryStrings(ctx context.Context, t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// tablesHit returns the tables among hits, sorted.
+func tablesHit(hits map[string]int) []string {
+	var out []string
+	for k := range hits {
+		table, _, _ := strings.Cut(k, ".")
+		if !slices.Contains(out, table) {
+			out = append(out, table)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// world is a database with two Slack groups and, in both, the member to
+// forget (Quinn) and another to keep (Kim), with data of every kind.
+type world struct {
+	db                 *store.DB
+	clinic, staff      bot.Group
+	quinn, quinnStaff  bot.Member
+	kim                bot.Member
+	sessions           []bot.Session
+	pending            bot.Job
+	quinnP, kimP       person
+	quinnUser, kimUser bot.UserID
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := t.Context()
+	w := &world{db: storetest.Open(t), quinnUser: "U0FORGET1", kimUser: "U0KEEP22"}
+	db := w.db
+	mk := func(name, ch string) bot.Group {
+		g, err := db.CreateGroup(ctx, "slack:UFAC", bot.Group{Name: name, Address: bot.Address{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch)},
+			Kind: bot.KindTherapy, Admission: bot.AdmissionClosed, TimeZone: "UTC", Privacy: bot.PrivacyStandard, Facilitators: []bot.Principal{"slack:UFAC"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	w.clinic, w.staff = mk("clinic", "C0CLINIC1"), mk("staff", "C0STAFF01")
+	add := func(g bot.Group, m bot.Member) bot.Member {
+		m.GroupID = g.ID
+		out, err := db.AddMember(ctx, "slack:UFAC", m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	w.quinn = add(w.clinic, bot.Member{User: w.quinnUser, Code: "C-FGT-9", Name: "Quinn Forgetme"})
+	w.quinnStaff = add(w.staff, bot.Member{User: w.quinnUser, Name: "Quinn Forgetme"})
+	w.kim = add(w.clinic, bot.Member{User: w.kimUser, Code: "C-KEEP-1", Name: "Kim Keeper"})
+	kimStaff := add(w.staff, bot.Member{User: w.kimUser})
+	if err := db.AddFacilitator(ctx, "slack:UFAC", w.staff.ID, "slack:"+bot.Principal(w.quinnUser)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddFacilitator(ctx, "slack:UFAC", w.staff.ID, "slack:"+bot.Principal(w.kimUser)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	for i, g := range []bot.Group{w.clinic, w.staff} {
+		s := heldSession(t, db, g, 1, start.Add(time.Duration(i)*time.Hour))
+		w.sessions = append(w.sessions, s)
+		for _, u := range []bot.UserID{w.quinnUser, w.kimUser} {
+			if err := db.SetRSVP(ctx, bot.RSVP{SessionID: s.ID, User: u, Answer: bot.RSVPYes, At: start.Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetReminderDM(ctx, g.ID, u, true, start); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.RecordPresence(ctx, s.ID, u, "button", s.Start.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ch := bot.Address{Platform: bot.PlatformSlack, Channel: "V0VOICE01"}
+		if _, err := db.WatchVoice(ctx, s.ID, ch, s.End, []bot.UserID{w.quinnUser, w.kimUser}, s.Start); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.VoiceEvent(ctx, ch, w.quinnUser, false, s.Start.Add(20*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		marks := []bot.AttendanceMark{
+			{Attendee: bot.Attendee{User: w.quinnUser, MemberID: map[int64]int64{w.clinic.ID: w.quinn.ID, w.staff.ID: w.quinnStaff.ID}[g.ID]}, Status: bot.AttendAbsent, Source: "none"},
+			{Attendee: bot.Attendee{User: w.kimUser, MemberID: map[int64]int64{w.clinic.ID: w.kim.ID, w.staff.ID: kimStaff.ID}[g.ID]}, Status: bot.AttendPresent, Source: "button", At: s.Start},
+			// A channel member not on the roster, with a name kept.
+			{Attendee: bot.Attendee{User: "U0CHANNEL"}, Status: bot.AttendPresent, Source: "voice", At: s.Start, Name: "Chan Nel"},
+		}
+		if _, err := db.CloseAttendance(ctx, s.ID, g.ID, marks, s.End); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MarkAttendance(ctx, bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: marks[0].Attendee, Status: bot.AttendExcused,
+			Source: "facilitator", MarkedBy: "slack:UFAC"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range marks[:2] {
+			if _, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{{GroupID: g.ID, Attendee: m.Attendee, StreakFrom: s.ID, SessionID: s.ID, At: s.End}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Jobs and sent messages that name them, finished.
+		for _, u := range []bot.UserID{w.quinnUser, w.kimUser} {
+			key := fmt.Sprintf("core.event/norms/member_gone/%d/%s/x", g.ID, u)
+			payload := fmt.Sprintf(`{"sub":"norms","gone":true,"user":%q}`, u)
+			j := enqueueDone(t, db, bot.Job{Kind: "core.event", Key: key, GroupID: g.ID, DueAt: s.End, Payload: []byte(payload)})
+			_ = j
+			dm := fmt.Sprintf("dm/reminder/%d/1h/%s", s.ID, u)
+			if _, err := db.BeginOutbox(ctx, dm, bot.PlatformSlack, bot.OutDM); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.MarkOutboxSent(ctx, dm, bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: "D0DM", ID: "1.2"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Norms: versions written by each (as facilitators of staff), their
+	// agreements, and their welcomes as newcomers.
+	for _, u := range []bot.UserID{w.quinnUser, w.kimUser} {
+		v, err := db.AddNormsVersion(ctx, bot.NormsVersion{GroupID: w.staff.ID, Items: []string{"Be kind."}, Author: "slack:" + bot.Principal(u), Source: "edit"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range []bot.Group{w.clinic, w.staff} {
+			if g.ID == w.clinic.ID {
+				if _, err := db.AddNormsVersion(ctx, bot.NormsVersion{GroupID: g.ID, Items: []string{"Be kind."}, Author: "slack:UFAC", Source: "edit"}, nil); err != nil {
+					t.Fatal(err)
+				}
+				v.Version = 1
+			}
+			if _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: u, Version: v.Version, At: start}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.UpdateApplicant(ctx, g.ID, u, func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+				a.State, a.Round = bot.ApplicantWaiting, 1
+				return nil, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A job still to run that names Quinn (a feature being told): a first
+	// pass leaves it; the next, once it has run, removes it.
+	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "core.event", Key: "core.event/checkins/member_gone/1/" + string(w.quinnUser) + "/y", GroupID: w.clinic.ID,
+		DueAt: start, Payload: []byte(`{"sub":"checkins","gone":true,"user":"` + string(w.quinnUser) + `"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	// Audit lines by Quinn and about Quinn.
+	if err := db.Audit(ctx, bot.AuditEntry{GroupID: w.staff.ID, Actor: "slack:" + bot.Principal(w.quinnUser), Action: "attendance.export", Detail: "rows=3"}); err != nil {
+		t.Fatal(err)
+	}
+	w.quinnP = person{needles: []string{string(w.quinnUser), "C-FGT-9", "Quinn Forgetme"}, members: []int64{w.quinn.ID, w.quinnStaff.ID}}
+	w.kimP = person{needles: []string{string(w.kimUser), "C-KEEP-1", "Kim Keeper"}, members: []int64{w.kim.ID, kimStaff.ID}}
+	return w
+}
+
+// enqueueDone stores j and runs it to done, as the runner would.
+func enqueueDone(t *testing.T, db *store.DB, j bot.Job) bot.Job {
+	t.Helper()
+	if _, err := db.EnqueueJob(t.Context(), j); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.JobByKey(t.Context(), j.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishJob(t.Context(), got.ID, bot.JobDone, "done", j.DueAt); err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestErase_ScanEveryTable: erasing a member leaves 0 rows naming them in
+// any table — walked generically from sqlite_master — while another
+// member's data stays. A table this test does not know fails it.
+func TestErase_ScanEveryTable(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t)
+	db := w.db
+	ro, err := sql.Open("sqlite", "file:"+(&url.URL{Path: db.Path()}).EscapedPath()+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := queryStrings(ctx, t, ro, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	ro.Close()
+	for _, table := range all {
+		if !slices.Contains(personTables, table) && !slices.Contains(noPersonTables, table) {
+			t.Errorf("table %s is new to the erasure: if it can name a person, erase it in store/erase.go (Erase and PersonalData) and populate it in newWorld; "+
+				"if it never does, add it to noPersonTables", table)
+		}
+	}
+	before := scan(t, db.Path(), w.quinnP)
+	if got := tablesHit(before); !slices.Equal(got, sortedCopy(personTables)) {
+		t.Fatalf("before the erasure the member is named in %v; want every person table %v (the test must populate each)", got, sortedCopy(personTables))
+	}
+	kimBefore := scan(t, db.Path(), w.kimP)
+
+	// mydata lists each kind before.
+	recs, err := db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, r := range recs {
+		kinds[r.Kind]++
+	}
+	for _, k := range []string{store.RecordRoster, store.RecordFacilitator, store.RecordRSVP, store.RecordReminderDM, store.RecordAttendance,
+		store.RecordPresence, store.RecordVoice, store.RecordAlert, store.RecordAudit, store.RecordMessages,
+		store.RecordAgreement, store.RecordApplicant, store.RecordNormsAuthor} {
+		if kinds[k] == 0 {
+			t.Errorf("personal data lacks %s records: %v", k, kinds)
+		}
+	}
+
+	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if er.Number != 1 || !slices.Equal(er.Groups, []int64{w.clinic.ID, w.staff.ID}) {
+		t.Fatalf("erasure %+v; want number 1 over both groups", er)
+	}
+	// The job still to run is left for it to run.
+	if hits := scan(t, db.Path(), w.quinnP); !slices.Equal(tablesHit(hits), []string{"jobs"}) || hits["jobs.key"] != 1 {
+		t.Fatalf("after the first pass: %v; want only the pending job", hits)
+	}
+	if n, err := db.JobsNaming(ctx, bot.PlatformSlack, w.quinnUser, 0, 0); err != nil || n != 1 {
+		t.Fatalf("jobs naming the member: %d, %v; want 1", n, err)
+	}
+	j, err := db.JobByKey(ctx, "core.event/checkins/member_gone/1/"+string(w.quinnUser)+"/y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishJob(ctx, j.ID, bot.JobDone, "done", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, Number: er.Number}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if hits := scan(t, db.Path(), w.quinnP); len(hits) != 0 {
+		t.Fatalf("after the erasure the member is still named: %v", hits)
+	}
+	if kimAfter := scan(t, db.Path(), w.kimP); !mapsEqual(kimAfter, kimBefore) {
+		t.Fatalf("another member's data changed: %v; was %v", kimAfter, kimBefore)
+	}
+	// Audit lines that named the member read "erased member #1", and one
+	// line records the erasure in each group, without content.
+	for _, g := range []bot.Group{w.clinic, w.staff} {
+		log, err := db.AuditLog(ctx, g.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		erased, rewritten := 0, 0
+		for _, a := range log {
+			if a.Action == "member.erase" && a.Actor == "erased member #1" && strings.HasPrefix(a.Detail, "erased member #1 rows=") {
+				erased++
+			}
+			if strings.Contains(a.Detail, "erased member #1") || a.Actor == "erased member #1" {
+				rewritten++
+			}
+		}
+		if erased != 1 || rewritten < 3 {
+			t.Errorf("group %s audit: %d erasure lines, %d naming erased member #1: %+v", g.Name, erased, rewritten, log)
+		}
+	}
+	if recs, err := db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser); err != nil || len(recs) != 0 {
+		t.Fatalf("personal data after the erasure: %+v, %v; want none", recs, err)
+	}
+}
+
+// TestErase_FacilitatorCodeOnly: a facilitator erases a code-only roster
+// entry of one group; its code and marks are gone, the rest stays.
+func TestErase_FacilitatorCodeOnly(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t)
+	db := w.db
+	c, err := db.AddMember(ctx, "slack:UFAC", bot.Member{GroupID: w.clinic.ID, Code: "C-ZZZ-5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := w.sessions[0]
+	if _, err := db.MarkAttendance(ctx, bot.AttendanceMark{SessionID: s.ID, GroupID: w.clinic.ID, Attendee: bot.Attendee{MemberID: c.ID}, Status: bot.AttendPresent,
+		Source: "facilitator", MarkedBy: "slack:UFAC"}); err != nil {
+		t.Fatal(err)
+	}
+	p := person{needles: []string{"C-ZZZ-5"}, members: []int64{c.ID}}
+	if hits := scan(t, db.Path(), p); !slices.Equal(tablesHit(hits), []string{"attendance", "audit_log", "members"}) {
+		t.Fatalf("before: %v", hits)
+	}
+	quinnBefore := scan(t, db.Path(), w.quinnP)
+	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, GroupID: w.clinic.ID, MemberID: c.ID, By: "slack:UFAC"}, nil)
+	if err != nil || er.Number == 0 {
+		t.Fatalf("erase: %+v, %v", er, err)
+	}
+	if hits := scan(t, db.Path(), p); len(hits) != 0 {
+		t.Fatalf("after: %v", hits)
+	}
+	if after := scan(t, db.Path(), w.quinnP); !mapsEqual(after, quinnBefore) {
+		t.Fatalf("another member's data changed: %v; was %v", after, quinnBefore)
+	}
+	log, _ := db.AuditLog(ctx, w.clinic.ID, 1)
+	if log[0].Action != "member.erase" || log[0].Actor != "slack:UFAC" {
+		t.Fatalf("erasure audited as %+v", log[0])
+	}
+	if _, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, GroupID: w.clinic.ID, MemberID: c.ID, By: "slack:UFAC"}, nil); err == nil {
+		t.Fatal("erasing an erased entry again: no error")
+	}
+}
+
+// TestErase_AuditTokens: rewriting an audit line replaces the person's
+// whole tokens only: member=1 is not member=12.
+func TestErase_AuditTokens(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	var ms []bot.Member
+	for i := range 12 {
+		m, err := db.AddMember(ctx, "console:fac", bot.Member{GroupID: g.ID, User: bot.UserID(fmt.Sprintf("u%d", i+1))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	if _, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformConsole, User: "u1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	log, err := db.AuditLog(ctx, g.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var details []string
+	for _, a := range log {
+		if a.Action == "roster.add" {
+			details = append(details, a.Detail)
+		}
+	}
+	for _, want := range []string{"erased member #1 status=active", fmt.Sprintf("member=%d status=active", ms[11].ID), fmt.Sprintf("member=%d status=active", ms[9].ID)} {
+		if !slices.Contains(details, want) {
+			t.Errorf("audit details %q lack %q", details, want)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	sort.Strings(out)
+	return out
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
