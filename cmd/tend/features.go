@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/norms"
@@ -24,6 +25,7 @@ func features() []feature {
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return groups.New(db, d) }},
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return reminders.New(db, d) }},
 		{section: norms.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return norms.New(db, d) }},
+		{section: attendance.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return attendance.New(db, d) }},
 	}
 }
 

@@ -1,0 +1,394 @@
+package attendance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+var statusChoices = []string{string(bot.AttendPresent), string(bot.AttendLate), string(bot.AttendExcused), string(bot.AttendAbsent)}
+
+func (f *Feature) registerCommands() error {
+	userOpt := bot.Option{Name: "user", Description: "the person, by mention (@name)", Type: bot.OptUser}
+	codeOpt := bot.Option{Name: "code", Description: "a roster code, such as C-104 (someone not on this platform)"}
+	fromOpt := bot.Option{Name: "from", Description: "first day, YYYY-MM-DD (default: the first session)", Type: bot.OptDate}
+	toOpt := bot.Option{Name: "to", Description: "last day, YYYY-MM-DD (default: today)", Type: bot.OptDate}
+	specs := []bot.CommandSpec{
+		{Path: "attendance mark", Summary: "Mark someone present, late, excused or absent at a session", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{
+				{Name: "status", Description: "present, late, excused or absent", Required: true, Positional: true, Choices: statusChoices},
+				userOpt, codeOpt,
+				{Name: "session", Description: "the session's number or date, YYYY-MM-DD (default: the current or latest)"},
+			},
+			Run: f.cmdMark},
+		{Path: "attendance report", Summary: "Attendance per session and per member: rate, streak, last seen", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{fromOpt, toOpt}, Run: f.cmdReport},
+		{Path: "attendance export", Summary: "Attendance as CSV for your records", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{fromOpt, toOpt}, Run: f.cmdExport},
+		{Path: "mydata", Summary: "See everything tend holds about you", Access: bot.AccessAnyone, Group: bot.GroupNone, Run: f.cmdMyData},
+		{Path: "forget", Summary: "Erase everything tend holds about you (facilitators: a roster entry, with user: or code:)", Access: bot.AccessAnyone, Group: bot.GroupOptional,
+			Options: []bot.Option{userOpt, codeOpt}, Run: f.cmdForget},
+	}
+	for _, s := range specs {
+		if err := f.b.Register(s); err != nil {
+			return err
+		}
+	}
+	for _, a := range []bot.ActionSpec{
+		{Name: ActionHere, Run: f.pressHere},
+		{Name: ActionForget, Access: bot.AccessAnyone, Run: f.pressForget},
+		{Name: ActionErase, Access: bot.AccessFacilitator, Run: f.pressErase},
+		{Name: ActionKeep, Access: bot.AccessAnyone, Run: func(context.Context, *bot.Request) ([]bot.Outbound, error) {
+			return []bot.Outbound{bot.Reply("Nothing was erased.")}, nil
+		}},
+	} {
+		if err := f.b.RegisterAction(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// location returns the group's zone, or a refusal that says how to fix it.
+func location(g bot.Group) (*time.Location, error) {
+	loc, err := g.Location()
+	if err != nil {
+		return nil, &bot.UserError{Msg: fmt.Sprintf("Group %s has no usable time zone (%v). A facilitator can fix it with /tend group setup or in the config file.", g.Name, err), Err: err}
+	}
+	return loc, nil
+}
+
+// parseUser reads the user: option: a mention or an account id (Discord,
+// Slack), a name (the console).
+func parseUser(platform, v string) (bot.UserID, error) {
+	v = strings.TrimSpace(v)
+	id, ok := bot.ParseMention(v)
+	if !ok {
+		id = bot.UserID(strings.TrimPrefix(v, "@"))
+	}
+	switch platform {
+	case bot.PlatformDiscord:
+		if bot.IsSnowflake(string(id)) {
+			return id, nil
+		}
+	case bot.PlatformSlack:
+		if bot.IsSlackID(string(id)) {
+			return id, nil
+		}
+	default:
+		if id != "" && !strings.ContainsAny(string(id), " \t<>@:") {
+			return id, nil
+		}
+	}
+	return "", bot.Errorf("%q does not name a person here: mention them, for example user:@sam.", v)
+}
+
+// target reads user: or code: into the person they name in group g: a
+// roster entry (with its id), or an account not on the roster.
+func (f *Feature) target(ctx context.Context, req *bot.Request, g bot.Group) (bot.Member, error) {
+	u, c := req.Arg("user"), strings.ToUpper(strings.TrimSpace(req.Arg("code")))
+	switch {
+	case u != "" && c != "":
+		return bot.Member{}, bot.Errorf("Give user: or code:, not both: either one finds the person.")
+	case u != "":
+		id, err := parseUser(g.Address.Platform, u)
+		if err != nil {
+			return bot.Member{}, err
+		}
+		m, err := f.st.MemberByUser(ctx, g.ID, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			return bot.Member{GroupID: g.ID, User: id}, nil
+		}
+		return m, err
+	case c != "":
+		m, err := f.st.MemberByCode(ctx, g.ID, c)
+		if errors.Is(err, bot.ErrNotFound) {
+			return bot.Member{}, bot.Errorf("No one on %s's roster has the code %s. /tend roster list shows the codes; /tend roster add code:%s adds a code-only entry.", g.Name, c, c)
+		}
+		return m, err
+	}
+	return bot.Member{}, bot.Errorf("Say who: user:@name for someone on %s, or code:C-104 for a code-only roster entry.", g.Address.Platform)
+}
+
+// heldSession finds a session of g that was held or is being held, by its
+// number or local date; "" means the running one, else the latest.
+func (f *Feature) heldSession(ctx context.Context, g bot.Group, which string, now time.Time) (bot.Session, error) {
+	loc, err := location(g)
+	if err != nil {
+		return bot.Session{}, err
+	}
+	held, err := f.st.HeldSessions(ctx, g.ID, time.Unix(0, 0), now.Add(time.Second))
+	if err != nil {
+		return bot.Session{}, err
+	}
+	if len(held) == 0 {
+		return bot.Session{}, bot.Errorf("%s has not held a session yet, so there is nothing to mark. Marks are for sessions that have started.", g.Name)
+	}
+	if which == "" {
+		for _, s := range held {
+			if s.Status == bot.SessionRunning {
+				return s, nil
+			}
+		}
+		return held[len(held)-1], nil
+	}
+	var match func(bot.Session) bool
+	if n, err := strconv.Atoi(which); err == nil {
+		match = func(s bot.Session) bool { return s.Number == n }
+	} else if d, err := time.ParseInLocation(time.DateOnly, which, loc); err == nil {
+		match = func(s bot.Session) bool { return s.Start.In(loc).Format(time.DateOnly) == d.Format(time.DateOnly) }
+	} else {
+		return bot.Session{}, bot.Errorf("session:%q is neither a session number nor a date. Write the number, such as session:3, or the date as session:YYYY-MM-DD.", which)
+	}
+	for i := len(held) - 1; i >= 0; i-- {
+		if match(held[i]) {
+			return held[i], nil
+		}
+	}
+	return bot.Session{}, bot.Errorf("%s held no session %s (only sessions that have started can be marked). /tend session log shows the sessions.", g.Name, which)
+}
+
+func (f *Feature) cmdMark(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	g := *req.Group
+	p, err := f.target(ctx, req, g)
+	if err != nil {
+		return nil, err
+	}
+	s, err := f.heldSession(ctx, g, req.Arg("session"), req.Now)
+	if err != nil {
+		return nil, err
+	}
+	status := bot.AttendanceStatus(req.Arg("status"))
+	m := bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: p.User, MemberID: p.ID}, Status: status,
+		Source: SourceFacilitator, MarkedBy: req.Actor.Principal()}
+	prev, err := f.st.MarkAttendance(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	names := newLabeler(g, []bot.Member{p})
+	who, ok := names.label(m)
+	if !ok {
+		who = bot.Mention(g.Address.Platform, p.User)
+	}
+	text := fmt.Sprintf("Marked %s %s at session %d (%s).", who, status, s.Number, bot.Time(s.Start, bot.TimeDate))
+	if prev != nil && prev.Status != status {
+		text += fmt.Sprintf(" It was %s; the correction is in the audit log.", prev.Status)
+	}
+	if closed, err := f.st.AttendanceClosed(ctx, s.ID); err == nil && closed {
+		text += " Reports use the new mark; the summary already sent is not changed."
+	}
+	return []bot.Outbound{bot.Reply(text)}, nil
+}
+
+// dateRange reads from: and to: as days in the group's zone: [from, to).
+func dateRange(req *bot.Request, g bot.Group) (from, to time.Time, err error) {
+	loc, err := location(g)
+	if err != nil {
+		return from, to, err
+	}
+	day := func(s string) time.Time {
+		d, _ := time.ParseInLocation(time.DateOnly, s, loc)
+		return d
+	}
+	if v := req.Arg("from"); v != "" {
+		from = day(v)
+	}
+	if v := req.Arg("to"); v != "" {
+		to = day(v).AddDate(0, 0, 1)
+	}
+	if !from.IsZero() && !to.IsZero() && !to.After(from) {
+		return from, to, bot.Errorf("to: is before from:. Write the first day as from: and the last as to:, such as from:2027-01-01 to:2027-03-31.")
+	}
+	return from, to, nil
+}
+
+// Build reads the report of group g for sessions that started in [from,
+// to); a zero bound is open.
+func Build(ctx context.Context, st ReportStore, g bot.Group, from, to time.Time) (Report, error) {
+	qFrom, qTo := from, to
+	if qFrom.IsZero() {
+		qFrom = time.Unix(0, 0)
+	}
+	if qTo.IsZero() {
+		qTo = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	sessions, err := st.ClosedSessions(ctx, g.ID, qFrom, qTo)
+	if err != nil {
+		return Report{}, err
+	}
+	marks, err := st.GroupMarks(ctx, g.ID, qFrom, qTo)
+	if err != nil {
+		return Report{}, err
+	}
+	roster, err := st.RosterEntries(ctx, g.ID)
+	if err != nil {
+		return Report{}, err
+	}
+	return BuildReport(g, from, to, sessions, marks, roster), nil
+}
+
+func (f *Feature) cmdReport(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	from, to, err := dateRange(req, *req.Group)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Build(ctx, f.st, *req.Group, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return []bot.Outbound{bot.ReplyMessage(r.Message())}, nil
+}
+
+// cliCommand is the command line that writes the same report as CSV.
+func cliCommand(g bot.Group, req *bot.Request) string {
+	cmd := "tend report --group " + g.Name
+	if v := req.Arg("from"); v != "" {
+		cmd += " --from " + v
+	}
+	if v := req.Arg("to"); v != "" {
+		cmd += " --to " + v
+	}
+	return cmd + " --format csv > " + g.Name + "-attendance.csv"
+}
+
+// cmdExport gives the CSV: on the console, where the terminal is the
+// operator's own, in the reply; on chat platforms, which cannot hand a
+// file privately to one person here, the command that writes it on the
+// server (the file would otherwise sit in a chat's history).
+func (f *Feature) cmdExport(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	g := *req.Group
+	from, to, err := dateRange(req, g)
+	if err != nil {
+		return nil, err
+	}
+	r, err := Build(ctx, f.st, g, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if req.Event.Meta().Platform != bot.PlatformConsole {
+		return []bot.Outbound{bot.ReplyMessage(bot.Message{
+			Title: "Export attendance of " + g.Name,
+			Text: fmt.Sprintf("%d marks over %d sessions. tend does not post attendance files into chat, where they would stay in the history. "+
+				"On the server where tend runs, this writes the CSV (it reads the database without disturbing tend):\n`%s`", len(r.Rows), len(r.Sessions), cliCommand(g, req)),
+		})}, nil
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, r); err != nil {
+		return nil, err
+	}
+	if err := f.st.Audit(ctx, bot.AuditEntry{GroupID: g.ID, Actor: req.Actor.Principal(), Action: "attendance.export",
+		Detail: fmt.Sprintf("rows=%d sessions=%d %s", len(r.Rows), len(r.Sessions), strings.TrimSpace(req.Arg("from")+" "+req.Arg("to")))}); err != nil {
+		return nil, err
+	}
+	return []bot.Outbound{bot.ReplyMessage(bot.Message{Title: fmt.Sprintf("%s-attendance.csv (%d rows)", g.Name, len(r.Rows)), Text: buf.String()})}, nil
+}
+
+// kindTitles orders and names the kinds of personal records.
+var kindTitles = []struct{ kind, title string }{
+	{"roster", "Groups you are in"}, {"facilitator", "Groups you facilitate"}, {"rsvp", "Your RSVPs"},
+	{"reminder-dm", "Reminders by DM"}, {"attendance", "Your attendance"}, {"presence", "What counted as presence"},
+	{"voice", "Time in voice channels"}, {"alert", "Absence alerts to the facilitators"},
+}
+
+func (f *Feature) cmdMyData(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	platform := req.Event.Meta().Platform
+	recs, err := f.st.PersonalData(ctx, platform, req.Actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return []bot.Outbound{bot.Reply(fmt.Sprintf("tend holds nothing about you on %s.", platform))}, nil
+	}
+	byKind := map[string][]string{}
+	var other []string
+	known := map[string]bool{}
+	for _, k := range kindTitles {
+		known[k.kind] = true
+	}
+	for _, r := range recs {
+		line := r.What
+		if r.Group != "" {
+			line = r.Group + ": " + line
+		}
+		if known[r.Kind] {
+			byKind[r.Kind] = append(byKind[r.Kind], line)
+		} else {
+			other = append(other, line)
+		}
+	}
+	var fields []bot.Field
+	for _, k := range kindTitles {
+		if len(byKind[k.kind]) > 0 {
+			fields = append(fields, chunk(k.title, byKind[k.kind])...)
+		}
+	}
+	if len(other) > 0 {
+		fields = append(fields, chunk("Other records", other)...)
+	}
+	return []bot.Outbound{bot.ReplyMessage(bot.Message{
+		Title:  "What tend holds about you",
+		Text:   fmt.Sprintf("Everything tend keeps about your %s account, shown only to you. tend never reads or keeps the group's conversation.", platform),
+		Fields: fields,
+		Footer: "/tend forget erases all of it.",
+	})}, nil
+}
+
+func (f *Feature) cmdForget(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	if req.Arg("user") == "" && req.Arg("code") == "" {
+		return []bot.Outbound{bot.ReplyMessage(bot.Message{
+			Title: "Erase everything tend holds about you?",
+			Text: "This takes you off every group's roster here and erases your RSVPs, attendance, reminder settings and everything else tend keeps about you " +
+				"(/tend mydata shows it all). Facilitators' audit lines that named you will read \"erased member\" instead. An access role you were given is taken back. " +
+				"It cannot be undone; you can always join again.",
+			Buttons: []bot.Button{
+				{Label: "Erase my data", Style: bot.ButtonDanger, Action: bot.Action{Name: ActionForget}},
+				{Label: "Keep it", Action: bot.Action{Name: ActionKeep}},
+			},
+		})}, nil
+	}
+	if req.Group == nil {
+		return nil, bot.Errorf("To erase someone's roster entry, run this in the group's channel or add group:NAME. To erase your own data, run /tend forget on its own.")
+	}
+	if !req.Facilitator {
+		return nil, bot.Errorf("Only facilitators of %s can erase someone else's data. To erase your own, run /tend forget on its own.", req.Group.Name)
+	}
+	g := *req.Group
+	p, err := f.target(ctx, req, g)
+	if err != nil {
+		return nil, err
+	}
+	if p.ID == 0 {
+		return nil, bot.Errorf("%s is not on %s's roster, so there is no entry to erase. Members can erase their own data with /tend forget.", bot.Mention(g.Address.Platform, p.User), g.Name)
+	}
+	who, _ := newLabeler(g, []bot.Member{p}).label(bot.AttendanceMark{Attendee: bot.Attendee{User: p.User, MemberID: p.ID}})
+	return []bot.Outbound{bot.ReplyMessage(bot.Message{
+		Title: fmt.Sprintf("Erase %s from %s?", who, g.Name),
+		Text: "This removes the roster entry and everything tend keeps about this person in this group: attendance, RSVPs, reminder settings. " +
+			"The audit log keeps a line without their name. It cannot be undone.",
+		Buttons: []bot.Button{
+			{Label: "Erase", Style: bot.ButtonDanger, Action: bot.Action{Name: ActionErase, Group: g.ID, Ref: strconv.FormatInt(p.ID, 10)}},
+			{Label: "Keep it", Action: bot.Action{Name: ActionKeep}},
+		},
+	})}, nil
+}
+
+// rowsText describes what an erasure removed.
+func rowsText(er bot.Erasure) string {
+	total := 0
+	var tables []string
+	for t, n := range er.Rows {
+		total += n
+		if n > 0 {
+			tables = append(tables, t)
+		}
+	}
+	slices.Sort(tables)
+	return fmt.Sprintf("%d records (%s)", total, strings.Join(tables, ", "))
+}
