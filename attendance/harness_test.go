@@ -392,3 +392,14 @@ func at(t *testing.T, s string) time.Time {
 func minute(t *testing.T, week, m int) time.Time {
 	return at(t, firstStart).AddDate(0, 0, 7*week).Add(time.Duration(m) * time.Minute)
 }
+
+// openTestDB opens a fresh database closed at the test's end.
+func openTestDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "tend.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

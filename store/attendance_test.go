@@ -1,7 +1,12 @@
 package store_test
 
 import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,5 +210,47 @@ func TestAttendance_AlertsOncePerStreak(t *testing.T) {
 	a.StreakFrom = s3.ID
 	if got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{a}); err != nil || len(got) != 1 {
 		t.Fatalf("raise a new streak: %+v, %v; want fay", got, err)
+	}
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "tend.db")
+	if _, err := store.OpenReadOnly(ctx, path); err == nil || !strings.Contains(err.Error(), "no database at") {
+		t.Fatalf("a missing database: %v", err)
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	setVersion := func(v int) {
+		raw, err := sql.Open("sqlite", "file:"+path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		if _, err := raw.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ro, err := store.OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ro.ListGroups(ctx); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if err := ro.Audit(ctx, bot.AuditEntry{Actor: "x:y", Action: "test"}); err == nil {
+		t.Fatal("wrote through a read-only store")
+	}
+	ro.Close()
+	setVersion(store.SchemaVersion() - 1)
+	if _, err := store.OpenReadOnly(ctx, path); !errors.Is(err, store.ErrTooOld) {
+		t.Fatalf("an older schema: %v; want ErrTooOld", err)
+	}
+	setVersion(store.SchemaVersion() + 1)
+	if _, err := store.OpenReadOnly(ctx, path); !errors.Is(err, store.ErrTooNew) {
+		t.Fatalf("a newer schema: %v; want ErrTooNew", err)
 	}
 }

@@ -265,3 +265,47 @@ func fromUnix(s int64) time.Time {
 
 // notFound wraps bot.ErrNotFound with what was looked for.
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, bot.ErrNotFound) }
+
+// ErrTooOld means the database was written by an older tend and has not
+// been upgraded yet.
+var ErrTooOld = errors.New("database schema is older than this tend")
+
+// OpenReadOnly opens the existing database at path for reading only
+// (tend report, tend audit), beside a tend that may be running on it: the
+// connection never writes, takes no write lock and runs no migration, and
+// SQLite's WAL lets it read the last committed state while tend writes. A
+// database whose schema is not the one this binary writes is refused: a
+// newer one with ErrTooNew, an older one (not yet upgraded by tend run)
+// with ErrTooOld.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: no database at %s (check storage.path in the config, or run tend there first): %w", path, err)
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("store: %s is a directory, not a database", path)
+	}
+	if err := checkNotNewer(ctx, path); err != nil {
+		return nil, err
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "query_only(1)")
+	conn, err := sqlite.NewConnector("file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	sqldb := sql.OpenDB(cachingConnector{Connector: conn})
+	sqldb.SetMaxOpenConns(1)
+	var have int
+	if err := sqldb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("store: read %s (is it a tend database?): %w", path, err)
+	}
+	if known := SchemaVersion(); have < known {
+		sqldb.Close()
+		return nil, fmt.Errorf("store: %s has schema version %d but this tend writes %d; run `tend run` once to upgrade it (it keeps everything), then try again: %w", path, have, known, ErrTooOld)
+	}
+	return &DB{sql: sqldb, path: path, Now: time.Now}, nil
+}

@@ -111,6 +111,9 @@ func usagef(format string, args ...any) error {
 const usage = `usage:
   tend [run] [--config FILE]                         run the bot (the console when no platform is configured)
   tend check [--config FILE] [--from DATE] [--count N]   validate the config and summarise it
+  tend report --group G [--from DATE] [--to DATE] [--format table|csv] [--config FILE | --db FILE]
+                                                     attendance of a group, read beside a running tend
+  tend audit --group G [--config FILE | --db FILE]   the group's audit log: who did what, when
   tend version                                       print the version
 --config defaults to tend.yaml in the working directory when it exists, else built-in defaults.`
 
@@ -143,6 +146,8 @@ type Main struct {
 	From     time.Time
 	FromDate string // check --from, YYYY-MM-DD
 	Count    int    // check --count; 0: no preview
+	// Report holds report's and audit's flags.
+	Report reportFlags
 
 	closers []func() error
 }
@@ -193,6 +198,9 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 		fs.StringVar(&configPath, "config", "", "the YAML config file (default tend.yaml when present)")
 		fs.StringVar(&from, "from", "", "preview sessions and reminders from this date (YYYY-MM-DD; default today)")
 		fs.IntVar(&count, "count", defaultPreviewCount, "preview the next N sessions of each group")
+	case "report", "audit":
+		fs.StringVar(&configPath, "config", "", "the YAML config file whose storage.path names the database (default tend.yaml when present)")
+		m.Report.flags(fs, m.Command)
 	case "version":
 	case "help":
 		fmt.Fprintln(m.Stdout, usage)
@@ -211,6 +219,16 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	}
 	if m.Command == "version" {
 		return nil
+	}
+	if m.Command == "report" || m.Command == "audit" {
+		if err := m.Report.check(m.Command); err != nil {
+			return err
+		}
+		if m.Report.db != "" {
+			m.Config = config.Default()
+			return nil
+		}
+		return m.loadConfig(configPath)
 	}
 	countSet := false
 	fs.Visit(func(f *flag.Flag) { countSet = countSet || f.Name == "count" })
@@ -249,6 +267,13 @@ func (m *Main) loadConfig(flagPath string) error {
 		CheckLeads:    schedule.CheckLeads,
 		Sections:      m.sections(),
 		Now:           m.now,
+	}
+	if m.Command == "report" || m.Command == "audit" {
+		// They read the database only: the platforms' secrets need not be
+		// at hand (an operator's shell rarely has the bot's token).
+		opts.LookupEnv = func(string) (string, bool) { return "unused", true }
+		opts.ReadFile = func(string) ([]byte, error) { return []byte("unused"), nil }
+		opts.StatFile = func(string) (fs.FileInfo, error) { return nil, fs.ErrNotExist }
 	}
 	path := flagPath
 	if path == "" {
@@ -293,6 +318,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return nil
 	case "check":
 		return m.check(ctx)
+	case "report":
+		return m.report(ctx)
+	case "audit":
+		return m.audit(ctx)
 	}
 	return m.run(ctx)
 }

@@ -1,0 +1,134 @@
+package attendance
+
+import (
+	"strings"
+	"testing"
+	"testing/synctest"
+
+	"github.com/tend-bot/tend/bot"
+)
+
+// forgetReply runs /tend forget as user and returns the reply with its
+// confirmation buttons.
+func (e *env) forgetReply(user bot.UserID, args string) bot.Outbound {
+	e.t.Helper()
+	outs, text := e.cmdOuts(user, e.group.Address.Channel, strings.TrimSpace("forget "+args))
+	if len(outs) != 1 || len(outs[0].Message.Buttons) == 0 {
+		e.t.Fatalf("forget %s: %s; want a confirmation with buttons", args, text)
+	}
+	if !outs[0].Ephemeral {
+		e.t.Fatalf("forget's confirmation is not private")
+	}
+	return outs[0]
+}
+
+// TestMyData_ThenForget: mydata shows a member what tend holds about them;
+// forget asks first, with a button only they can press, then erases it,
+// tells the other features (MemberGone) and removes, in later passes, the
+// finished jobs that named them.
+func TestMyData_ThenForget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, "ann", "bob")
+		e.schedule(2)
+		e.sleepUntil(minute(t, 0, -30))
+		e.cmd("ann", "rsvp yes")
+		e.sleepUntil(minute(t, 0, 1))
+		e.press("ann", e.hereButton(e.session(1)), "I'm here")
+		e.sleepUntil(minute(t, 0, 70))
+
+		out := e.cmdIn("ann", "dm-ann", "mydata")
+		for _, w := range []string{"What tend holds about you", "Groups you are in: tuesday: roster entry #1 (active)", `name "Ann"`,
+			`Your RSVPs: tuesday: session 1 (2000-01-04 18:00): you answered "yes"`,
+			"Your attendance: tuesday: session 1 (2000-01-04 18:00): present, from button, arrived 2000-01-04 18:01",
+			`What counted as presence: tuesday: session 1: you pressed "I'm here" at 2000-01-04 18:01`} {
+			if !strings.Contains(out, w) {
+				t.Errorf("mydata lacks %q:\n%s", w, out)
+			}
+		}
+		if out := e.cmdIn("zed", "dm-zed", "mydata"); !strings.Contains(out, "tend holds nothing about you on console") {
+			t.Errorf("mydata of a stranger: %s", out)
+		}
+
+		confirm := e.forgetReply("ann", "")
+		ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: e.group.Address.Channel, ID: "reply"}
+		if out := e.pressOn("bob", ref, confirm.Message, "Erase my data"); !strings.Contains(out, "sent to someone else") {
+			t.Fatalf("bob pressed ann's button: %s", out)
+		}
+		if out := e.pressOn("ann", ref, confirm.Message, "Keep it"); !strings.Contains(out, "Nothing was erased") {
+			t.Fatalf("keep: %s", out)
+		}
+		out = e.pressOn("ann", ref, confirm.Message, "Erase my data")
+		if !strings.Contains(out, "Done: tend erased") || !strings.Contains(out, `"erased member #1"`) {
+			t.Fatalf("erase: %s", out)
+		}
+		// The features hear of it, and the passes clear what they leave.
+		e.sleepUntil(minute(t, 0, 75))
+		if got := e.seenGone(); len(got) != 1 || got[0] != "tuesday/ann" {
+			t.Fatalf("MemberGone events %v; want tuesday/ann once", got)
+		}
+		if out := e.cmdIn("ann", "dm-ann", "mydata"); !strings.Contains(out, "tend holds nothing about you") {
+			t.Fatalf("mydata after forget: %s", out)
+		}
+		if n, err := e.db.JobsNaming(t.Context(), bot.PlatformConsole, "ann", 0, 0); err != nil || n != 0 {
+			t.Fatalf("jobs naming ann: %d, %v", n, err)
+		}
+		jobs, err := e.db.SessionJobs(t.Context(), e.session(1).ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range jobs {
+			if strings.Contains(j.Key, "/ann") || strings.Contains(string(j.Payload), `"ann"`) {
+				t.Errorf("job %s still names ann", j.Key)
+			}
+		}
+		erase, err := e.db.JobByKey(t.Context(), KindErase+"/1/1")
+		if err != nil || erase.State != bot.JobDone || len(erase.Payload) != 0 {
+			t.Fatalf("erasure pass: %+v, %v; want done with its payload cleared", erase, err)
+		}
+		// bob's data stays.
+		if got := e.marks(e.session(1)); got["u:bob"] != "absent/none" || len(got) != 1 {
+			t.Fatalf("marks after ann's erasure: %v; want bob's only", got)
+		}
+		// Pressing again erases nothing more.
+		if out := e.pressOn("ann", ref, confirm.Message, "Erase my data"); !strings.Contains(out, "tend holds nothing about you") {
+			t.Fatalf("second erase: %s", out)
+		}
+	})
+}
+
+// TestForget_Facilitator: a facilitator erases a code-only roster entry
+// of their group; members cannot erase others.
+func TestForget_Facilitator(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, "ann")
+		c := e.addMember(bot.Member{Code: "C-5"})
+		e.schedule(2)
+		e.sleepUntil(minute(t, 0, 70))
+		if got := e.marks(e.session(1)); got[bot.Attendee{MemberID: c.ID}.Key()] != "absent/none" {
+			t.Fatalf("marks %v", got)
+		}
+		if out := e.cmd("ann", "forget code:C-5"); !strings.Contains(out, "Only facilitators of tuesday can erase someone else's data") {
+			t.Fatalf("a member erasing another: %s", out)
+		}
+		if out := e.cmd(fac, "forget code:C-9"); !strings.Contains(out, "No one on tuesday's roster has the code C-9") {
+			t.Fatalf("unknown code: %s", out)
+		}
+		confirm := e.forgetReply(fac, "code:C-5")
+		if !strings.Contains(confirm.Message.Title, "Erase C-5 from tuesday?") {
+			t.Fatalf("confirmation %q", confirm.Message.Title)
+		}
+		ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: e.group.Address.Channel, ID: "reply"}
+		if out := e.pressOn(fac, ref, confirm.Message, "Erase"); !strings.Contains(out, "Erased") {
+			t.Fatalf("erase: %s", out)
+		}
+		if got := e.marks(e.session(1)); len(got) != 1 {
+			t.Fatalf("marks after erasing C-5: %v; want ann's only", got)
+		}
+		if _, err := e.db.MemberByCode(t.Context(), e.group.ID, "C-5"); err == nil {
+			t.Fatal("the roster entry is still there")
+		}
+		if out := e.pressOn(fac, ref, confirm.Message, "Erase"); !strings.Contains(out, "erased already") {
+			t.Fatalf("second erase: %s", out)
+		}
+	})
+}
