@@ -121,6 +121,7 @@ type Adapter struct {
 	unreachable *bot.Cache[string, struct{}] // channels that refused the bot, for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
 	voice       *bot.Cache[string, string] // guild/user → voice channel
+	voiceIn     voiceIndex                 // who is in each voice channel (VoiceMembers)
 	inspect     inspectCaches
 
 	mu        sync.Mutex
@@ -442,11 +443,19 @@ func (a *Adapter) onGuildCreate(g *discordgo.GuildCreate) {
 	if g.Guild == nil {
 		return
 	}
+	a.mu.Lock()
+	self := a.botUserID
+	a.mu.Unlock()
+	states := map[string]string{}
 	for _, vs := range g.VoiceStates {
 		if vs.ChannelID != "" {
 			a.voice.Put(g.ID+"/"+vs.UserID, vs.ChannelID)
+			if vs.UserID != self && (vs.Member == nil || vs.Member.User == nil || !vs.Member.User.Bot) {
+				states[vs.UserID] = vs.ChannelID
+			}
 		}
 	}
+	a.voiceIn.reset(g.ID, states)
 }
 
 // transport sends discordgo's requests for https://discord.com/api/… to the

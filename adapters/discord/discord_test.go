@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,9 @@ type world struct {
 }
 
 type worldOpts struct {
+	// inVoice puts member2 in the voice channel before the adapter
+	// connects, so that the gateway reports it in GUILD_CREATE.
+	inVoice    bool
 	deferAfter time.Duration
 	fake       discordtest.Config
 	rate       float64
@@ -70,7 +74,11 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	for _, u := range []string{w.facil, w.member, w.member2} {
 		fake.AddMember(w.guild, discordtest.Member{UserID: u})
 	}
-	fake.Voice(w.guild, w.member2, "") // no-op before connect; keeps the map honest
+	if o.inVoice {
+		fake.Voice(w.guild, w.member2, w.voice)
+	} else {
+		fake.Voice(w.guild, w.member2, "") // no-op before connect; keeps the map honest
+	}
 
 	w.db = storetest.Open(t)
 	ctx := t.Context()
@@ -927,5 +935,56 @@ func TestAdapter_WrongAPIURLStopsRunWithAConfigError(t *testing.T) {
 	}
 	if !errors.Is(err, discord.ErrConfig) || !strings.Contains(err.Error(), "discord.api_url") || !strings.Contains(err.Error(), wrong) {
 		t.Errorf("error %q; want a configuration error naming discord.api_url and its value", err)
+	}
+}
+
+// TestAdapter_VoiceMembers: who is in a voice channel comes from the
+// gateway — someone already there when the adapter connects (GUILD_CREATE),
+// then joins, moves and leaves — and never lists a bot.
+func TestAdapter_VoiceMembers(t *testing.T) {
+	w := newWorld(t, worldOpts{inVoice: true})
+	ctx := t.Context()
+	in := func(ch string) []bot.UserID {
+		t.Helper()
+		got, err := w.ad.VoiceMembers(ctx, bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(ch)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := in(w.voice); !slices.Equal(got, []bot.UserID{bot.UserID(w.member2)}) {
+		t.Fatalf("at connect: %v; want member2, there before tend connected", got)
+	}
+	musicBot := w.fake.AddUser("musicbot", true)
+	w.fake.AddMember(w.guild, discordtest.Member{UserID: musicBot})
+	w.fake.Voice(w.guild, musicBot, w.voice)
+	w.fake.Voice(w.guild, w.member, w.voice)
+	w.waitEvent(t, "member joined voice", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceJoined)
+		return ok && v.User.ID == bot.UserID(w.member)
+	})
+	want := []bot.UserID{bot.UserID(w.member), bot.UserID(w.member2)}
+	slices.Sort(want)
+	if got := in(w.voice); !slices.Equal(got, want) {
+		t.Fatalf("after a join: %v; want %v (no bot)", got, want)
+	}
+	w.fake.Voice(w.guild, w.member2, w.stage)
+	w.waitEvent(t, "member2 moved to the stage", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceJoined)
+		return ok && v.User.ID == bot.UserID(w.member2) && v.Channel == bot.ChannelID(w.stage)
+	})
+	if got := in(w.voice); !slices.Equal(got, []bot.UserID{bot.UserID(w.member)}) {
+		t.Fatalf("after a move: %v; want member only", got)
+	}
+	if got := in(w.stage); !slices.Equal(got, []bot.UserID{bot.UserID(w.member2)}) {
+		t.Fatalf("the stage after a move: %v; want member2", got)
+	}
+	w.fake.Voice(w.guild, w.member, "")
+	w.waitEvent(t, "member left voice", func(e bot.Event) bool {
+		v, ok := e.(*bot.VoiceLeft)
+		return ok && v.User.ID == bot.UserID(w.member) && v.Channel == bot.ChannelID(w.voice)
+	})
+	if got := in(w.voice); len(got) != 0 {
+		t.Fatalf("after the last left: %v; want nobody", got)
 	}
 }

@@ -110,6 +110,11 @@ func (a *Adapter) onVoice(ctx context.Context, h bot.Handler, e *discordgo.Voice
 		return // mute, deafen, video: not presence
 	}
 	u := a.user(&discordgo.User{ID: e.UserID}, e.Member)
+	to := e.ChannelID
+	if u.Bot || (e.Member != nil && e.Member.User != nil && e.Member.User.Bot) {
+		to = "" // bots are never listed as in a channel
+	}
+	a.voiceIn.move(e.GuildID, e.UserID, before, to)
 	now := a.clock.Now()
 	meta := func(ch string) bot.EventMeta {
 		return bot.EventMeta{Platform: bot.PlatformDiscord, Guild: e.GuildID, Channel: bot.ChannelID(ch), User: u, At: now}
