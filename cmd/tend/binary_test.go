@@ -19,6 +19,12 @@ var (
 	binPath string
 	binErr  error
 	binDir  string
+	// The same binary built with -tags tendtestclock, whose clock can run
+	// faster than real time (TEND_TEST_CLOCK), for tests that live through
+	// whole sessions.
+	fastOnce sync.Once
+	fastPath string
+	fastErr  error
 )
 
 func TestMain(m *testing.M) {
@@ -49,6 +55,25 @@ func buildTend(t *testing.T) string {
 		t.Fatal(binErr)
 	}
 	return binPath
+}
+
+// buildFastTend returns the path of tend built with -tags tendtestclock,
+// building it on first use.
+func buildFastTend(t *testing.T) string {
+	t.Helper()
+	buildTend(t) // makes binDir
+	fastOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		fastPath = filepath.Join(binDir, "tend-fastclock")
+		if out, err := exec.CommandContext(ctx, "go", "build", "-tags", "tendtestclock", "-o", fastPath, ".").CombinedOutput(); err != nil {
+			fastErr = fmt.Errorf("go build -tags tendtestclock: %v\n%s", err, out)
+		}
+	})
+	if fastErr != nil {
+		t.Fatal(fastErr)
+	}
+	return fastPath
 }
 
 // lockedBuffer collects a process's output safely.

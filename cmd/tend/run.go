@@ -27,6 +27,13 @@ func (m *Main) run(ctx context.Context) error {
 	logWarnings(log, cfg)
 	clock := m.Clock
 	if clock == nil {
+		tc, err := testClock(m.LookupEnv)
+		if err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		clock = tc
+	}
+	if clock == nil {
 		clock = bot.SystemClock{}
 	}
 
