@@ -241,12 +241,18 @@ func (f *Feature) ended(ctx context.Context, g bot.Group, s bot.Session, set Set
 		}
 		f.log.Info("attendance recorded", bot.KeyGroup, g.Name, bot.KeySession, s.ID, "marks", len(marks))
 	}
-	if err := f.catchUp(ctx, g, s, set); err != nil {
-		return err
-	}
 	marks, err := f.st.SessionMarks(ctx, s.ID)
 	if err != nil {
 		return err
+	}
+	changed, err := f.catchUp(ctx, g, s, set, marks)
+	if err != nil {
+		return err
+	}
+	if changed {
+		if marks, err = f.st.SessionMarks(ctx, s.ID); err != nil {
+			return err
+		}
 	}
 	rs, err := f.st.RSVPs(ctx, s.ID)
 	if err != nil {
@@ -263,18 +269,29 @@ func (f *Feature) ended(ctx context.Context, g bot.Group, s bot.Session, set Set
 }
 
 // catchUp applies presence recorded while the marks were being computed
-// (a press in the session's last seconds).
-func (f *Feature) catchUp(ctx context.Context, g bot.Group, s bot.Session, set Settings) error {
+// (a press in the session's last seconds) to the marks, and reports
+// whether it changed one. A mark that counts the person as come, or that a
+// facilitator gave, is left alone.
+func (f *Feature) catchUp(ctx context.Context, g bot.Group, s bot.Session, set Settings, marks []bot.AttendanceMark) (bool, error) {
 	ps, err := f.st.Presences(ctx, s.ID)
 	if err != nil {
-		return err
+		return false, err
+	}
+	done := make(map[bot.UserID]bool, len(marks))
+	for _, m := range marks {
+		if m.User != "" && (m.Status.Attended() || m.Source == SourceFacilitator) {
+			done[m.User] = true
+		}
 	}
 	ev := newEvidence(s, set, ps, nil, nil)
-	users := make([]bot.UserID, 0, len(ev.presence))
+	var users []bot.UserID
 	for u := range ev.presence {
-		users = append(users, u)
+		if !done[u] {
+			users = append(users, u)
+		}
 	}
 	slices.Sort(users)
+	changed := false
 	for _, u := range users {
 		at, src, ok := ev.firstPresence(u)
 		if !ok || f.staff(g, u) {
@@ -284,13 +301,15 @@ func (f *Feature) catchUp(ctx context.Context, g bot.Group, s bot.Session, set S
 		if r, err := f.st.MemberByUser(ctx, g.ID, u); err == nil {
 			m.MemberID = r.ID
 		} else if !errors.Is(err, bot.ErrNotFound) {
-			return err
+			return changed, err
 		}
-		if _, err := f.st.LatePresence(ctx, m); err != nil {
-			return err
+		c, err := f.st.LatePresence(ctx, m)
+		if err != nil {
+			return changed, err
 		}
+		changed = changed || c
 	}
-	return nil
+	return changed, nil
 }
 
 // maxNames bounds the names one field of a summary lists.
