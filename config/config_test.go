@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/config"
 	"github.com/tend-bot/tend/norms"
@@ -391,7 +392,7 @@ func TestExample(t *testing.T) {
 	}
 	var schedules int
 	opts := config.Options{File: "config.example.yaml", CheckSchedule: func(bot.Schedule, *time.Location) error { schedules++; return nil },
-		Sections: []bot.ConfigSection{norms.Section()}}
+		Sections: []bot.ConfigSection{norms.Section(), attendance.Section()}}
 	cfg, err := config.Parse(strings.NewReader(string(src)), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -165,7 +165,9 @@ func TestMain_CheckExample(t *testing.T) {
 		"tuesday-support on console:tuesday-support", "weekly tue 18:00, 1h30m each", "24h and 1h before, with RSVP buttons",
 		"thursday-course on console:thursday-course", "cron 30 9 * * THU, 1h each, 8 sessions",
 		"norms: template support, agreement required, newcomers arrive in tuesday-lobby",
-		"norms: template psychoeducation, agreement required, posted at each session")
+		"norms: template psychoeducation, agreement required, posted at each session",
+		`attendance: "I'm here" button; the series' voice channel (if any) for 10 min; late after 10m; facilitators told after 2 missed in a row`,
+		"attendance: the series' voice channel (if any) for 10 min; late after 10m; facilitators told after 2 missed in a row")
 	if tm.stderr.Len() != 0 {
 		t.Errorf("check wrote to stderr: %s", tm.stderr.String())
 	}
