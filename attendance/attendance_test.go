@@ -436,3 +436,51 @@ func TestDisabled(t *testing.T) {
 		}
 	})
 }
+
+// TestSession_ChannelMembers: who counts is the roster and whoever is in
+// the group's channel; facilitators and owners off the roster are not
+// counted, and under minimal privacy a channel member without a roster
+// code is counted but never named.
+func TestSession_ChannelMembers(t *testing.T) {
+	for _, privacy := range []bot.Privacy{bot.PrivacyStandard, bot.PrivacyMinimal} {
+		t.Run(string(privacy), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rec := &bottest.Platform{}
+				rec.SetMembers("tuesday", bot.User{ID: "ann", Name: "Ann"}, bot.User{ID: "zed", Name: "Zed Channel"}, bot.User{ID: fac, Name: "Fac"},
+					bot.User{ID: "owner", Name: "Owner"}, bot.User{ID: "helper-bot", Bot: true})
+				e := newEnvOn(t, rec)
+				e.inspect = true
+				e.restart()
+				g := e.group
+				g.Privacy = privacy
+				if _, _, err := e.db.UpdateGroup(t.Context(), "console:fac", g); err != nil {
+					t.Fatal(err)
+				}
+				e.group = g
+				e.addMember(bot.Member{User: "ann", Code: "C-1"})
+				e.schedule(2)
+				e.sleepUntil(minute(t, 0, 1))
+				e.press("ann", e.hereButton(e.session(1)), "I'm here")
+				e.sleepUntil(minute(t, 0, 70))
+				got := e.marks(e.session(1))
+				if len(got) != 2 || got["u:ann"] != "present/button" || got["u:zed"] != "absent/none" {
+					t.Fatalf("marks %v; want ann present and zed absent, no staff, no bot", got)
+				}
+				sum := e.dmsTo(fac, SummaryKey(e.session(1).ID))
+				if len(sum) != 1 {
+					t.Fatalf("%d summaries", len(sum))
+				}
+				if privacy == bot.PrivacyMinimal {
+					if strings.Contains(sum[0], "Zed") || strings.Contains(sum[0], "Ann") || !strings.Contains(sum[0], "Present: C-1") ||
+						!strings.Contains(sum[0], "1 person in the channel has no roster code, so they are counted but not named here") {
+						t.Fatalf("minimal summary:\n%s", sum[0])
+					}
+					return
+				}
+				if !strings.Contains(sum[0], "Absent: Zed Channel") {
+					t.Fatalf("summary:\n%s", sum[0])
+				}
+			})
+		})
+	}
+}

@@ -394,8 +394,11 @@ func summary(g bot.Group, s bot.Session, marks []bot.AttendanceMark, rs []bot.RS
 		text = "Nobody was counted: the group had no members tend could see."
 	}
 	text += fmt.Sprintf("\nRSVPs: %d said they'd come and %d of them came; %d said they couldn't.", len(yes), len(yesCame), saidNo)
-	if hidden > 0 {
-		text += fmt.Sprintf("\n%d of them are in the channel without a roster code, so they are counted but not named here (privacy: minimal).", hidden)
+	switch {
+	case hidden == 1:
+		text += "\n1 person in the channel has no roster code, so they are counted but not named here (privacy: minimal)."
+	case hidden > 1:
+		text += fmt.Sprintf("\n%d people in the channel have no roster code, so they are counted but not named here (privacy: minimal).", hidden)
 	}
 	fields := []bot.Field{
 		{Name: "Present", Value: nameList(by[bot.AttendPresent])},

@@ -47,6 +47,9 @@ type env struct {
 	// takesPart, when set, is the participation check (as norms would
 	// register).
 	takesPart bot.ParticipationCheck
+	// inspect makes the platform a ChannelInspector answering with the
+	// members set on rec (SetMembers).
+	inspect bool
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -125,7 +128,10 @@ func (e *env) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plat := bottest.VoicePlatform{Platform: e.rec, Voice: e.voice}
+	var plat bot.Platform = bottest.VoicePlatform{Platform: e.rec, Voice: e.voice}
+	if e.inspect {
+		plat = inspectVoice{InspectorPlatform: bottest.InspectorPlatform{Platform: e.rec}, Voice: e.voice}
+	}
 	sender := bot.NewSender(db, codec, nil, quiet(), plat)
 	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quiet()})
 	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: quiet(), Runner: r,
@@ -172,6 +178,13 @@ func (e *env) start() {
 	}()
 	e.db, e.b, e.r, e.f, e.rm, e.cancel, e.done = db, b, r, f, rm, cancel, done
 	synctest.Wait()
+}
+
+// inspectVoice is a recording platform that can tell who is in a channel
+// and who is in a voice channel, as the Discord adapter can.
+type inspectVoice struct {
+	bottest.InspectorPlatform
+	*bottest.Voice
 }
 
 // stop stops the process and closes the database.
