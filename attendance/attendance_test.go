@@ -461,7 +461,15 @@ func TestSession_ChannelMembers(t *testing.T) {
 				e.schedule(2)
 				e.sleepUntil(minute(t, 0, 1))
 				e.press("ann", e.hereButton(e.session(1)), "I'm here")
+				e.press(fac, e.hereButton(e.session(1)), "I'm here") // staff: not counted
 				e.sleepUntil(minute(t, 0, 70))
+				// A check-in answer by the facilitator after the end is not
+				// counted either.
+				if err := e.b.PublishPresence(t.Context(), &bot.Presence{Group: e.group, SessionID: e.session(1).ID, User: fac, Source: SourceCheckin,
+					At: minute(t, 0, 59)}); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
 				got := e.marks(e.session(1))
 				if len(got) != 2 || got["u:ann"] != "present/button" || got["u:zed"] != "absent/none" {
 					t.Fatalf("marks %v; want ann present and zed absent, no staff, no bot", got)

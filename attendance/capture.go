@@ -120,12 +120,11 @@ func (f *Feature) present(ctx context.Context, g bot.Group, s bot.Session, set S
 	if err != nil {
 		return false, err
 	}
-	m := bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: user}, Status: arrival(s, set, at), Source: source, At: at}
-	if r, err := f.st.MemberByUser(ctx, g.ID, user); err == nil {
-		m.MemberID = r.ID
-	} else if !errors.Is(err, bot.ErrNotFound) {
+	id, counted, err := f.counted(ctx, g, user)
+	if err != nil || !counted {
 		return first, err
 	}
+	m := bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: user, MemberID: id}, Status: arrival(s, set, at), Source: source, At: at}
 	if _, err := f.st.LatePresence(ctx, m); err != nil {
 		return first, err
 	}

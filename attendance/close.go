@@ -140,6 +140,23 @@ func (f *Feature) staff(g bot.Group, user bot.UserID) bool {
 	return g.IsFacilitator(u) || f.b.IsOwner(u)
 }
 
+// counted reports whether the account user counts at g's sessions — a
+// roster entry (its id is returned) or anyone else but the staff — for a
+// presence that reaches attendance on its own.
+func (f *Feature) counted(ctx context.Context, g bot.Group, user bot.UserID) (int64, bool, error) {
+	r, err := f.st.MemberByUser(ctx, g.ID, user)
+	switch {
+	case err == nil && r.Status == bot.MemberActive:
+		return r.ID, true, nil
+	case err != nil && !errors.Is(err, bot.ErrNotFound):
+		return 0, false, err
+	}
+	if f.staff(g, user) {
+		return 0, false, nil
+	}
+	return r.ID, true, nil
+}
+
 // compute works out everyone's mark at session s: the group's people (its
 // roster and whoever is in its channel), and anyone else who showed
 // presence. Members added after the session, staff who are not on the
@@ -205,16 +222,14 @@ func (f *Feature) compute(ctx context.Context, g bot.Group, s bot.Session, set S
 	}
 	slices.Sort(others)
 	for _, u := range others {
-		if f.staff(g, u) {
-			continue
-		}
-		p := bot.Member{User: u}
-		if r, err := f.st.MemberByUser(ctx, g.ID, u); err == nil {
-			p.ID = r.ID
-		} else if !errors.Is(err, bot.ErrNotFound) {
+		id, ok, err := f.counted(ctx, g, u)
+		if err != nil {
 			return nil, err
 		}
-		if m := ev.decide(p); m.Status.Attended() {
+		if !ok {
+			continue
+		}
+		if m := ev.decide(bot.Member{User: u, ID: id}); m.Status.Attended() {
 			marks = append(marks, m)
 		}
 	}
@@ -294,15 +309,17 @@ func (f *Feature) catchUp(ctx context.Context, g bot.Group, s bot.Session, set S
 	changed := false
 	for _, u := range users {
 		at, src, ok := ev.firstPresence(u)
-		if !ok || f.staff(g, u) {
+		if !ok {
 			continue
 		}
-		m := bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: u}, Status: arrival(s, set, at), Source: src, At: at}
-		if r, err := f.st.MemberByUser(ctx, g.ID, u); err == nil {
-			m.MemberID = r.ID
-		} else if !errors.Is(err, bot.ErrNotFound) {
+		id, counted, err := f.counted(ctx, g, u)
+		if err != nil {
 			return changed, err
 		}
+		if !counted {
+			continue
+		}
+		m := bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: u, MemberID: id}, Status: arrival(s, set, at), Source: src, At: at}
 		c, err := f.st.LatePresence(ctx, m)
 		if err != nil {
 			return changed, err
