@@ -48,16 +48,20 @@ type scaledClock struct {
 	speed       float64
 }
 
+// Now is base plus the real time since epoch, times speed.
 func (c scaledClock) Now() time.Time {
 	return c.base.Add(time.Duration(float64(time.Since(c.epoch)) * c.speed)).UTC()
 }
 
+// real is how long d of this clock's time lasts in real time.
 func (c scaledClock) real(d time.Duration) time.Duration { return time.Duration(float64(d) / c.speed) }
 
+// NewTimer fires after d of this clock's time.
 func (c scaledClock) NewTimer(d time.Duration) bot.Timer {
 	return scaledTimer{t: time.NewTimer(c.real(d)), c: c}
 }
 
+// scaledTimer is a real timer whose durations are in the clock's time.
 type scaledTimer struct {
 	t *time.Timer
 	c scaledClock
