@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/store/storetest"
 )
 
 // forgetReply runs /tend forget as user and returns the reply with its
@@ -28,16 +29,16 @@ func (e *env) forgetReply(user bot.UserID, args string) bot.Outbound {
 // finished jobs that named them.
 func TestMyData_ThenForget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEnv(t, "ann", "bob")
+		e := newEnv(t, "quinn7", "bob")
 		e.schedule(2)
 		e.sleepUntil(minute(t, 0, -30))
-		e.cmd("ann", "rsvp yes")
+		e.cmd("quinn7", "rsvp yes")
 		e.sleepUntil(minute(t, 0, 1))
-		e.press("ann", e.hereButton(e.session(1)), "I'm here")
+		e.press("quinn7", e.hereButton(e.session(1)), "I'm here")
 		e.sleepUntil(minute(t, 0, 70))
 
-		out := e.cmdIn("ann", "dm-ann", "mydata")
-		for _, w := range []string{"What tend holds about you", "Groups you are in: tuesday: roster entry #1 (active)", `name "Ann"`,
+		out := e.cmdIn("quinn7", "dm-quinn7", "mydata")
+		for _, w := range []string{"What tend holds about you", "Groups you are in: tuesday: roster entry #1 (active)", `name "Quinn7"`,
 			`Your RSVPs: tuesday: session 1 (2000-01-04 18:00): you answered "yes"`,
 			"Your attendance: tuesday: session 1 (2000-01-04 18:00): present, from button, arrived 2000-01-04 18:01",
 			`What counted as presence: tuesday: session 1: you pressed "I'm here" at 2000-01-04 18:01`} {
@@ -49,36 +50,36 @@ func TestMyData_ThenForget(t *testing.T) {
 			t.Errorf("mydata of a stranger: %s", out)
 		}
 
-		confirm := e.forgetReply("ann", "")
+		confirm := e.forgetReply("quinn7", "")
 		ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: e.group.Address.Channel, ID: "reply"}
 		if out := e.pressOn("bob", ref, confirm.Message, "Erase my data"); !strings.Contains(out, "sent to someone else") {
-			t.Fatalf("bob pressed ann's button: %s", out)
+			t.Fatalf("bob pressed quinn7's button: %s", out)
 		}
-		if out := e.pressOn("ann", ref, confirm.Message, "Keep it"); !strings.Contains(out, "Nothing was erased") {
+		if out := e.pressOn("quinn7", ref, confirm.Message, "Keep it"); !strings.Contains(out, "Nothing was erased") {
 			t.Fatalf("keep: %s", out)
 		}
-		out = e.pressOn("ann", ref, confirm.Message, "Erase my data")
+		out = e.pressOn("quinn7", ref, confirm.Message, "Erase my data")
 		if !strings.Contains(out, "Done: tend erased") || !strings.Contains(out, `"erased member #1"`) {
 			t.Fatalf("erase: %s", out)
 		}
 		// The features hear of it, and the passes clear what they leave.
 		e.sleepUntil(minute(t, 0, 75))
-		if got := e.seenGone(); len(got) != 1 || got[0] != "tuesday/ann" {
-			t.Fatalf("MemberGone events %v; want tuesday/ann once", got)
+		if got := e.seenGone(); len(got) != 1 || got[0] != "tuesday/quinn7" {
+			t.Fatalf("MemberGone events %v; want tuesday/quinn7 once", got)
 		}
-		if out := e.cmdIn("ann", "dm-ann", "mydata"); !strings.Contains(out, "tend holds nothing about you") {
+		if out := e.cmdIn("quinn7", "dm-quinn7", "mydata"); !strings.Contains(out, "tend holds nothing about you") {
 			t.Fatalf("mydata after forget: %s", out)
 		}
-		if n, err := e.db.JobsNaming(t.Context(), bot.PlatformConsole, "ann", 0, 0); err != nil || n != 0 {
-			t.Fatalf("jobs naming ann: %d, %v", n, err)
+		if n, err := e.db.JobsNaming(t.Context(), bot.PlatformConsole, "quinn7", 0, 0); err != nil || n != 0 {
+			t.Fatalf("jobs naming quinn7: %d, %v", n, err)
 		}
 		jobs, err := e.db.SessionJobs(t.Context(), e.session(1).ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, j := range jobs {
-			if strings.Contains(j.Key, "/ann") || strings.Contains(string(j.Payload), `"ann"`) {
-				t.Errorf("job %s still names ann", j.Key)
+			if strings.Contains(j.Key, "/quinn7") || strings.Contains(string(j.Payload), `"quinn7"`) {
+				t.Errorf("job %s still names quinn7", j.Key)
 			}
 		}
 		erase, err := e.db.JobByKey(t.Context(), KindErase+"/1/1")
@@ -87,10 +88,14 @@ func TestMyData_ThenForget(t *testing.T) {
 		}
 		// bob's data stays.
 		if got := e.marks(e.session(1)); got["u:bob"] != "absent/none" || len(got) != 1 {
-			t.Fatalf("marks after ann's erasure: %v; want bob's only", got)
+			t.Fatalf("marks after quinn7's erasure: %v; want bob's only", got)
+		}
+		// Not one row of any table names them.
+		if hits := storetest.Scan(t, e.path, storetest.Person{Needles: []string{"quinn7", "Quinn7"}, Members: []int64{1}}); len(hits) != 0 {
+			t.Fatalf("rows still naming the member: %v", hits)
 		}
 		// Pressing again erases nothing more.
-		if out := e.pressOn("ann", ref, confirm.Message, "Erase my data"); !strings.Contains(out, "tend holds nothing about you") {
+		if out := e.pressOn("quinn7", ref, confirm.Message, "Erase my data"); !strings.Contains(out, "tend holds nothing about you") {
 			t.Fatalf("second erase: %s", out)
 		}
 	})

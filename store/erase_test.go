@@ -1,18 +1,12 @@
 package store_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
-	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	_ "modernc.org/sqlite"
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/store"
@@ -30,121 +24,6 @@ var noPersonTables = []string{"settings", "groups", "series", "sessions", "atten
 var personTables = []string{"members", "group_facilitators", "rsvps", "reminder_dms", "attendance", "attendance_presence", "attendance_voice",
 	"attendance_alerts", "jobs", "outbox", "audit_log", "norms_versions", "norms_acks", "norms_applicants"}
 
-// person is who a scan looks for: strings that name them anywhere, and
-// their roster ids (in member_id columns and member=<id> in audit lines).
-type person struct {
-	needles []string
-	members []int64
-}
-
-// scan walks every table and column of the database at path (from
-// sqlite_master, so a table added later is walked too) and counts, per
-// table.column, the rows that name p.
-func scan(t *testing.T, path string, p person) map[string]int {
-	t.Helper()
-	ro, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	ctx := t.Context()
-	tables := queryStrings(ctx, t, ro, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	memberRe := regexp.MustCompile(`(^|[^0-9])member=(` + joinIDs(p.members) + `)([^0-9]|$)`)
-	hits := map[string]int{}
-	for _, table := range tables {
-		cols := queryStrings(ctx, t, ro, fmt.Sprintf(`SELECT name FROM pragma_table_info('%s')`, table))
-		rows, err := ro.QueryContext(ctx, fmt.Sprintf(`SELECT * FROM "%s"`, table))
-		if err != nil {
-			t.Fatal(err)
-		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				var s string
-				switch x := v.(type) {
-				case nil:
-					continue
-				case []byte:
-					s = string(x)
-				default:
-					s = fmt.Sprint(x)
-				}
-				named := slices.ContainsFunc(p.needles, func(n string) bool { return strings.Contains(s, n) })
-				if cols[i] == "member_id" && slices.Contains(p.members, toInt(v)) {
-					named = true
-				}
-				if len(p.members) > 0 && memberRe.MatchString(s) && strings.Contains(cols[i], "detail") {
-					named = true
-				}
-				if named {
-					hits[table+"."+cols[i]]++
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
-	}
-	return hits
-}
-
-func toInt(v any) int64 {
-	if n, ok := v.(int64); ok {
-		return n
-	}
-	return -1
-}
-
-func joinIDs(ids []int64) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = fmt.Sprint(id)
-	}
-	if len(s) == 0 {
-		return "x^" // matches nothing
-	}
-	return strings.Join(s, "|")
-}
-
-func queryStrings(ctx context.Context, t *testing.T, db *sql.DB, q string) []string {
-	t.Helper()
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// tablesHit returns the tables among hits, sorted.
-func tablesHit(hits map[string]int) []string {
-	var out []string
-	for k := range hits {
-		table, _, _ := strings.Cut(k, ".")
-		if !slices.Contains(out, table) {
-			out = append(out, table)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // world is a database with two Slack groups and, in both, the member to
 // forget (Quinn) and another to keep (Kim), with data of every kind.
 type world struct {
@@ -154,7 +33,7 @@ type world struct {
 	kim                bot.Member
 	sessions           []bot.Session
 	pending            bot.Job
-	quinnP, kimP       person
+	quinnP, kimP       storetest.Person
 	quinnUser, kimUser bot.UserID
 }
 
@@ -280,8 +159,8 @@ func newWorld(t *testing.T) *world {
 	if err := db.Audit(ctx, bot.AuditEntry{GroupID: w.staff.ID, Actor: "slack:" + bot.Principal(w.quinnUser), Action: "attendance.export", Detail: "rows=3"}); err != nil {
 		t.Fatal(err)
 	}
-	w.quinnP = person{needles: []string{string(w.quinnUser), "C-FGT-9", "Quinn Forgetme"}, members: []int64{w.quinn.ID, w.quinnStaff.ID}}
-	w.kimP = person{needles: []string{string(w.kimUser), "C-KEEP-1", "Kim Keeper"}, members: []int64{w.kim.ID, kimStaff.ID}}
+	w.quinnP = storetest.Person{Needles: []string{string(w.quinnUser), "C-FGT-9", "Quinn Forgetme"}, Members: []int64{w.quinn.ID, w.quinnStaff.ID}}
+	w.kimP = storetest.Person{Needles: []string{string(w.kimUser), "C-KEEP-1", "Kim Keeper"}, Members: []int64{w.kim.ID, kimStaff.ID}}
 	return w
 }
 
@@ -308,23 +187,18 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	ctx := t.Context()
 	w := newWorld(t)
 	db := w.db
-	ro, err := sql.Open("sqlite", "file:"+(&url.URL{Path: db.Path()}).EscapedPath()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := queryStrings(ctx, t, ro, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	ro.Close()
+	all := storetest.Tables(t, db.Path())
 	for _, table := range all {
 		if !slices.Contains(personTables, table) && !slices.Contains(noPersonTables, table) {
 			t.Errorf("table %s is new to the erasure: if it can name a person, erase it in store/erase.go (Erase and PersonalData) and populate it in newWorld; "+
 				"if it never does, add it to noPersonTables", table)
 		}
 	}
-	before := scan(t, db.Path(), w.quinnP)
-	if got := tablesHit(before); !slices.Equal(got, sortedCopy(personTables)) {
+	before := storetest.Scan(t, db.Path(), w.quinnP)
+	if got := storetest.HitTables(before); !slices.Equal(got, sortedCopy(personTables)) {
 		t.Fatalf("before the erasure the member is named in %v; want every person table %v (the test must populate each)", got, sortedCopy(personTables))
 	}
-	kimBefore := scan(t, db.Path(), w.kimP)
+	kimBefore := storetest.Scan(t, db.Path(), w.kimP)
 
 	// mydata lists each kind before.
 	recs, err := db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser)
@@ -351,7 +225,7 @@ func TestErase_ScanEveryTable(t *testing.T) {
 		t.Fatalf("erasure %+v; want number 1 over both groups", er)
 	}
 	// The job still to run is left for it to run.
-	if hits := scan(t, db.Path(), w.quinnP); !slices.Equal(tablesHit(hits), []string{"jobs"}) || hits["jobs.key"] != 1 {
+	if hits := storetest.Scan(t, db.Path(), w.quinnP); !slices.Equal(storetest.HitTables(hits), []string{"jobs"}) || hits["jobs.key"] != 1 {
 		t.Fatalf("after the first pass: %v; want only the pending job", hits)
 	}
 	if n, err := db.JobsNaming(ctx, bot.PlatformSlack, w.quinnUser, 0, 0); err != nil || n != 1 {
@@ -367,10 +241,10 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	if _, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, Number: er.Number}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if hits := scan(t, db.Path(), w.quinnP); len(hits) != 0 {
+	if hits := storetest.Scan(t, db.Path(), w.quinnP); len(hits) != 0 {
 		t.Fatalf("after the erasure the member is still named: %v", hits)
 	}
-	if kimAfter := scan(t, db.Path(), w.kimP); !mapsEqual(kimAfter, kimBefore) {
+	if kimAfter := storetest.Scan(t, db.Path(), w.kimP); !mapsEqual(kimAfter, kimBefore) {
 		t.Fatalf("another member's data changed: %v; was %v", kimAfter, kimBefore)
 	}
 	// Audit lines that named the member read "erased member #1", and one
@@ -413,19 +287,19 @@ func TestErase_FacilitatorCodeOnly(t *testing.T) {
 		Source: "facilitator", MarkedBy: "slack:UFAC"}); err != nil {
 		t.Fatal(err)
 	}
-	p := person{needles: []string{"C-ZZZ-5"}, members: []int64{c.ID}}
-	if hits := scan(t, db.Path(), p); !slices.Equal(tablesHit(hits), []string{"attendance", "audit_log", "members"}) {
+	p := storetest.Person{Needles: []string{"C-ZZZ-5"}, Members: []int64{c.ID}}
+	if hits := storetest.Scan(t, db.Path(), p); !slices.Equal(storetest.HitTables(hits), []string{"attendance", "audit_log", "members"}) {
 		t.Fatalf("before: %v", hits)
 	}
-	quinnBefore := scan(t, db.Path(), w.quinnP)
+	quinnBefore := storetest.Scan(t, db.Path(), w.quinnP)
 	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, GroupID: w.clinic.ID, MemberID: c.ID, By: "slack:UFAC"}, nil)
 	if err != nil || er.Number == 0 {
 		t.Fatalf("erase: %+v, %v", er, err)
 	}
-	if hits := scan(t, db.Path(), p); len(hits) != 0 {
+	if hits := storetest.Scan(t, db.Path(), p); len(hits) != 0 {
 		t.Fatalf("after: %v", hits)
 	}
-	if after := scan(t, db.Path(), w.quinnP); !mapsEqual(after, quinnBefore) {
+	if after := storetest.Scan(t, db.Path(), w.quinnP); !mapsEqual(after, quinnBefore) {
 		t.Fatalf("another member's data changed: %v; was %v", after, quinnBefore)
 	}
 	log, _ := db.AuditLog(ctx, w.clinic.ID, 1)
