@@ -429,6 +429,9 @@ func TestDisabled(t *testing.T) {
 		if got := e.marks(s1); len(got) != 0 {
 			t.Fatalf("marks %v; want none", got)
 		}
+		if out := e.cmd(fac, "attendance mark present user:ann"); !strings.Contains(out, "does not record attendance") {
+			t.Fatalf("a mark with attendance off: %s", out)
+		}
 		for _, d := range e.rec.Deliveries() {
 			if strings.HasPrefix(d.Out.Key, "attendance.") {
 				t.Fatalf("delivered %s with attendance off", d.Out.Key)

@@ -157,6 +157,13 @@ func (f *Feature) heldSession(ctx context.Context, g bot.Group, which string, no
 
 func (f *Feature) cmdMark(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
+	set, err := f.settings(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if !set.Enabled {
+		return nil, bot.Errorf("%s does not record attendance (attendance: enabled: false in the config file), so a mark would go nowhere. Turn it on there and restart tend.", g.Name)
+	}
 	p, err := f.target(ctx, req, g)
 	if err != nil {
 		return nil, err
