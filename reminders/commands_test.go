@@ -9,6 +9,7 @@ import (
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/bot/bottest"
+	"github.com/tend-bot/tend/schedule"
 )
 
 func TestReminders_RSVPEditsInPlace(t *testing.T) {
@@ -395,6 +396,36 @@ func TestReminders_OutsidersSeeNothing(t *testing.T) {
 		rs, err := e.db.RSVPs(t.Context(), e.session(1).ID)
 		if err != nil || len(rs) != 0 {
 			t.Fatalf("RSVPs %+v, %v; want none from an outsider", rs, err)
+		}
+	})
+}
+
+// TestReminders_ConfigCourseThatHasEnded: a course declared in the config
+// file that has held its last session is stored at the next start and
+// schedules nothing — tend starts for every other group — while chat still
+// refuses a schedule that is over before it begins.
+func TestReminders_ConfigCourseThatHasEnded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		ctx := t.Context()
+		s := bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2000-01-04", Count: 2}
+		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {
+			t.Fatal(err)
+		}
+		e.sleepUntil(at(t, "2000-03-01 12:00")) // both sessions held
+		e.restart()
+		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {
+			t.Fatalf("re-applying a finished course at start: %v; want it accepted", err)
+		}
+		if err := schedule.CheckSchedule(s, time.UTC); err != nil {
+			t.Fatalf("tend check on a finished course: %v; want no error", err)
+		}
+		if got := e.cmd("fac", "next"); !strings.Contains(got, "has ended") && !strings.Contains(got, "no more sessions") {
+			t.Fatalf("next after the course: %q", got)
+		}
+		if got := e.cmd("fac", `session schedule weekly:"tue 18:00" duration:60m starts:1999-11-01 count:3`); !strings.Contains(got, "already in the past") {
+			t.Fatalf("a chat schedule wholly in the past: %q", got)
 		}
 	})
 }

@@ -215,7 +215,13 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 		}
 	}
 	plan, err := schedule.NewPlan(s, loc, now)
-	if err != nil {
+	switch {
+	case schedule.IsEnded(err) && source == bot.SourceConfig:
+		// A course the config file declares has finished: it is stored
+		// as it is, and nothing more is scheduled. tend must go on
+		// starting for every other group.
+		rm.log.Info("the series declared in the config file has ended; nothing more is scheduled", bot.KeyGroup, g.Name)
+	case err != nil:
 		return nil, &bot.UserError{Msg: "That schedule cannot be used: " + err.Error() + ".", Err: err}
 	}
 	if rs.Leads == nil {

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,6 +41,17 @@ const (
 type Error struct {
 	Field string
 	Msg   string
+	// Ended: the series is valid but has no session left to hold (its
+	// count is reached or its until: has passed). A facilitator who
+	// writes such a schedule in chat made a mistake; a config file that
+	// declared a course that has since finished did not.
+	Ended bool
+}
+
+// IsEnded reports whether err says only that the series has ended.
+func IsEnded(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Ended
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -61,9 +73,14 @@ func Validate(s bot.Schedule, loc *time.Location, now time.Time) error {
 }
 
 // CheckSchedule is Validate as of the current time: the hook config uses
-// for a group's schedule:.
+// for a group's schedule:. A series that has ended is not a problem in a
+// config file — a course declared there finishes, and tend must go on
+// starting — so it passes; reminders stores it and schedules nothing.
 func CheckSchedule(s bot.Schedule, loc *time.Location) error {
-	return Validate(s, loc, time.Now())
+	if err := Validate(s, loc, time.Now()); err != nil && !IsEnded(err) {
+		return err
+	}
+	return nil
 }
 
 // ValidateLeads checks a group's reminder lead times: each from MinLead to

@@ -55,6 +55,10 @@ func (p *Plan) specField() string {
 // starts: more than MaxStartsAhead years ahead, more topics than sessions,
 // sessions that overlap, a schedule that never fires, and a bounded series
 // whose sessions all lie in the past. An empty Starts means today in loc.
+//
+// A series that is valid but has ended (IsEnded) is returned with its
+// error, so that a caller that accepts one — a config file's finished
+// course — can still store it.
 func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 	if strings.TrimSpace(s.Starts) == "" && loc != nil {
 		// "Empty: today" is resolved once, here, so that a plan rebuilt
@@ -73,7 +77,7 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 		return nil, fieldErr("starts", "starts: %s is more than %d years ahead: write a date within %d years, such as %s", p.starts, MaxStartsAhead, MaxStartsAhead, today.addDays(7))
 	}
 	if !p.until.isZero() && p.until.before(today) {
-		return nil, fieldErr("until", "until: %s is in the past, so no session would be held: write a later date, or leave until out", p.until)
+		return p, &Error{Field: "until", Ended: true, Msg: fmt.Sprintf("until: %s is in the past, so no session would be held: write a later date, or leave until out", p.until)}
 	}
 	if _, ok := p.First(); !ok {
 		return nil, fieldErr(p.specField(), "%s never holds a session between %s and %s: check the day and month fields (for example, 30 February does not exist); a weekly session on Tuesdays at 18:00 is cron: \"0 18 * * TUE\" or weekly: \"tue 18:00\"", p.Describe(), p.starts, p.endForMessage())
@@ -85,7 +89,7 @@ func NewPlan(s bot.Schedule, loc *time.Location, now time.Time) (*Plan, error) {
 			if p.count > 0 {
 				field = "count"
 			}
-			return nil, fieldErr(field, "every session of this series is already in the past (it began on %s): write a later starts: date, a later until: or a larger count:", p.starts)
+			return p, &Error{Field: field, Ended: true, Msg: fmt.Sprintf("every session of this series is already in the past (it began on %s): write a later starts: date, a later until: or a larger count:", p.starts)}
 		}
 	}
 	return p, nil
