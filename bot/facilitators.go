@@ -78,6 +78,17 @@ func (b *Bot) inspector(platform string) (ChannelInspector, bool) {
 // owners get m instead. The error is for failures worth retrying (the job
 // that calls it retries; keys keep it once).
 func (b *Bot) TellFacilitators(ctx context.Context, g Group, key string, m Message) (Reach, error) {
+	return b.tell(ctx, g, key, m, false)
+}
+
+// AlertFacilitators is TellFacilitators for a safety alert: every message
+// it sends (the post, the DMs, the owners' stand-in DMs) is Urgent, so that
+// each adapter sends it ahead of bulk work such as a burst of reminders.
+func (b *Bot) AlertFacilitators(ctx context.Context, g Group, key string, m Message) (Reach, error) {
+	return b.tell(ctx, g, key, m, true)
+}
+
+func (b *Bot) tell(ctx context.Context, g Group, key string, m Message, urgent bool) (Reach, error) {
 	var r Reach
 	platform := g.Address.Platform
 	if ch := g.FacilitatorsChannel; ch != "" {
@@ -86,7 +97,9 @@ func (b *Bot) TellFacilitators(ctx context.Context, g Group, key string, m Messa
 			return r, fmt.Errorf("check the facilitators' channel of %s: %w", g.Name, err)
 		}
 		if err == nil {
-			_, err := b.cfg.Sender.Send(ctx, Post(key, Address{Platform: platform, Channel: ch}, m))
+			post := Post(key, Address{Platform: platform, Channel: ch}, m)
+			post.Urgent = urgent
+			_, err := b.cfg.Sender.Send(ctx, post)
 			if err == nil {
 				r.Channel = true
 				return r, nil
@@ -110,7 +123,9 @@ func (b *Bot) TellFacilitators(ctx context.Context, g Group, key string, m Messa
 	}
 	var errs []error
 	for _, p := range users {
-		_, err := b.cfg.Sender.Send(ctx, DM(key+"/"+p.ID(), platform, UserID(p.ID()), m))
+		dm := DM(key+"/"+p.ID(), platform, UserID(p.ID()), m)
+		dm.Urgent = urgent
+		_, err := b.cfg.Sender.Send(ctx, dm)
 		switch {
 		case err == nil:
 			r.DMs++
@@ -137,7 +152,7 @@ func (b *Bot) TellFacilitators(ctx context.Context, g Group, key string, m Messa
 		out := m
 		out.Title = strings.TrimSpace("For group " + g.Name + ": " + m.Title)
 		out.Footer = "You get this because " + why + "."
-		n, err := b.sendOwners(ctx, platform, key+"/owner", out)
+		n, err := b.sendOwners(ctx, platform, key+"/owner", out, urgent)
 		if err != nil {
 			return r, err
 		}
@@ -158,21 +173,23 @@ func (b *Bot) TellOwners(ctx context.Context, g Group, topic string, m Message) 
 
 func (b *Bot) tellOwners(ctx context.Context, g Group, topic string, m Message) {
 	key := "owners/" + g.Address.Platform + "/" + fmt.Sprint(g.ID) + "/" + topic
-	if _, err := b.sendOwners(ctx, g.Address.Platform, key, m); err != nil {
+	if _, err := b.sendOwners(ctx, g.Address.Platform, key, m, false); err != nil {
 		b.log.Error("telling the owners failed", KeyGroup, g.Name, KeyErr, err)
 	}
 }
 
 // sendOwners DMs m to each owner on platform with key + "/" + owner id and
 // returns how many were sent.
-func (b *Bot) sendOwners(ctx context.Context, platform, key string, m Message) (int, error) {
+func (b *Bot) sendOwners(ctx context.Context, platform, key string, m Message, urgent bool) (int, error) {
 	n := 0
 	var errs []error
 	for _, o := range b.cfg.Owners {
 		if o.IsRole() || o.Kind() != platform {
 			continue
 		}
-		if _, err := b.cfg.Sender.Send(ctx, DM(key+"/"+o.ID(), platform, UserID(o.ID()), m)); err != nil {
+		dm := DM(key+"/"+o.ID(), platform, UserID(o.ID()), m)
+		dm.Urgent = urgent
+		if _, err := b.cfg.Sender.Send(ctx, dm); err != nil {
 			if !IsPermanent(err) {
 				errs = append(errs, err)
 			}

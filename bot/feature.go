@@ -21,6 +21,17 @@ type ConfigApplier interface {
 	ApplyConfig(ctx context.Context, g Group, n *Node) error
 }
 
+// SectionApplier is a Feature with more than one config section, or a
+// global one (safety.crisis_phrases): ApplySection gets each of its
+// sections by key — a global section once, with the zero Group, before any
+// group's; a group section for each group the file declares — with n nil
+// when the section is absent. Applying the same file again must change
+// nothing. A feature that implements it is not also given its sections
+// through ConfigApplier.
+type SectionApplier interface {
+	ApplySection(ctx context.Context, key string, g Group, n *Node) error
+}
+
 // Deps is what every feature's constructor gets besides its store.
 type Deps struct {
 	Clock Clock
