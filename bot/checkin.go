@@ -181,3 +181,21 @@ type SafetyAlert struct {
 
 // Taken reports whether a facilitator has said they are on it.
 func (a SafetyAlert) Taken() bool { return a.TakenBy != "" }
+
+// AnswerOutcome is what became of one answer a store was asked to record.
+type AnswerOutcome struct {
+	// Prev is the member's answer it replaced, when they had answered.
+	Prev *CheckInAnswer
+	// Err is why the answer was not stored: an error wrapping ErrNotFound
+	// for an unknown check-in, ErrConflict for one that is closed.
+	Err error
+}
+
+// Purged counts what deleting expired check-in data removed.
+type Purged struct {
+	CheckIns int // check-ins whose answers and lists were deleted
+	Answers  int
+	Alerts   int
+	Outbox   int // outbox entries of those check-ins and alerts
+	Jobs     int // finished jobs of those check-ins and alerts
+}

@@ -380,24 +380,14 @@ func (db *DB) MemberGoneFromCheckIns(ctx context.Context, groupID int64, user bo
 	return nil
 }
 
-// AnswerResult is what became of one answer given to RecordAnswers.
-type AnswerResult struct {
-	// Prev is the member's answer it replaced, when they had answered.
-	Prev *bot.CheckInAnswer
-	// Err is why the answer was not stored: an error wrapping
-	// bot.ErrNotFound for an unknown check-in, bot.ErrConflict for one that
-	// is closed.
-	Err error
-}
-
 // RecordAnswers stores answers in one transaction: each replaces the
 // member's earlier answer to the same check-in, while that check-in is
 // open at the answer's time. Many answers written at once share one
 // commit, which is what makes a burst of answers fast (see
 // checkins/bench_test.go). The error is for the transaction; an answer
 // that cannot be stored has its own Err.
-func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([]AnswerResult, error) {
-	out := make([]AnswerResult, len(answers))
+func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([]bot.AnswerOutcome, error) {
+	out := make([]bot.AnswerOutcome, len(answers))
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		for i, a := range answers {
 			var closesAt, closedAt int64
@@ -713,32 +703,19 @@ func (db *DB) SetSafetyAlertStage(ctx context.Context, id int64, stage int) erro
 	return nil
 }
 
-// Purged counts what PurgeExpired deleted.
-type Purged struct {
-	CheckIns int // check-ins whose answers and lists were deleted
-	Answers  int
-	Alerts   int
-	Outbox   int // outbox entries of those check-ins and alerts
-	Jobs     int // finished jobs of those check-ins and alerts
-}
-
-// PurgeKeys names, for a check-in or an alert being deleted, the key
-// prefixes of its outbox entries and jobs: the entries and the finished
-// jobs whose keys start with one of them are deleted with it.
-type PurgeKeys struct {
-	CheckIn func(id int64) []string
-	Alert   func(id int64) []string
-}
-
 // PurgeExpired deletes, as of now, every check-in answer, list of who was
 // asked and safety alert older than its group's retention period
 // (DefaultRetentionDays without settings, and for alerts about a sender in
 // no group), with the outbox entries and finished jobs that keys names for
-// them. A check-in keeps its counts and tally, without member ids. Each
+// them: checkInKeys and alertKeys name, for a check-in or an alert being
+// deleted, the keys of its outbox entries and jobs (a key ending in "/"
+// stands for every key that starts with it); the entries and the finished
+// jobs go with it. A
+// check-in keeps its counts and tally, without member ids. Each
 // check-in and alert goes in a transaction of its own, so that a large
 // backlog does not hold the database for long.
-func (db *DB) PurgeExpired(ctx context.Context, now time.Time, keys PurgeKeys) (Purged, error) {
-	var p Purged
+func (db *DB) PurgeExpired(ctx context.Context, now time.Time, checkInKeys, alertKeys func(id int64) []string) (bot.Purged, error) {
+	var p bot.Purged
 	cutoff := func(days int) int64 { return now.Add(-time.Duration(days) * 24 * time.Hour).Unix() }
 	type item struct {
 		id    int64
@@ -772,8 +749,8 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time, keys PurgeKeys) (
 	}
 	for _, c := range cs {
 		var prefixes []string
-		if keys.CheckIn != nil {
-			prefixes = keys.CheckIn(c.id)
+		if checkInKeys != nil {
+			prefixes = checkInKeys(c.id)
 		}
 		err := db.withTx(ctx, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM checkin_answers WHERE checkin_id = ?`, c.id)
@@ -803,8 +780,8 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time, keys PurgeKeys) (
 	}
 	for _, a := range as {
 		var prefixes []string
-		if keys.Alert != nil {
-			prefixes = keys.Alert(a.id)
+		if alertKeys != nil {
+			prefixes = alertKeys(a.id)
 		}
 		err := db.withTx(ctx, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM safety_alerts WHERE id = ? AND last_at < ?`, a.id, cutoff(a.days))
@@ -824,21 +801,26 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time, keys PurgeKeys) (
 	return p, nil
 }
 
-// purgeKeys deletes the outbox entries and finished jobs whose keys start
-// with one of prefixes.
-func purgeKeys(ctx context.Context, tx *sql.Tx, prefixes []string, p *Purged) error {
-	for _, pre := range prefixes {
-		if pre == "" {
+// purgeKeys deletes the outbox entries and finished jobs named by keys: a
+// key ending in "/" names every key that starts with it, any other key
+// itself.
+func purgeKeys(ctx context.Context, tx *sql.Tx, keys []string, p *bot.Purged) error {
+	for _, k := range keys {
+		if k == "" {
 			continue
 		}
-		end := pre[:len(pre)-1] + string(pre[len(pre)-1]+1)
-		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE key >= ? AND key < ?`, pre, end)
+		where, args := `key = ?`, []any{k}
+		if strings.HasSuffix(k, "/") {
+			end := k[:len(k)-1] + string(k[len(k)-1]+1)
+			where, args = `key >= ? AND key < ?`, []any{k, end}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE `+where, args...)
 		if err != nil {
 			return err
 		}
 		n, _ := res.RowsAffected()
 		p.Outbox += int(n)
-		res, err = tx.ExecContext(ctx, `DELETE FROM jobs WHERE key >= ? AND key < ? AND state NOT IN ('pending', 'running')`, pre, end)
+		res, err = tx.ExecContext(ctx, `DELETE FROM jobs WHERE `+where+` AND state NOT IN ('pending', 'running')`, args...)
 		if err != nil {
 			return err
 		}

@@ -258,18 +258,16 @@ func TestPurgeExpired_KeepsCountsOnly(t *testing.T) {
 		}
 		ids = append(ids, c.ID)
 	}
-	keys := store.PurgeKeys{
-		CheckIn: func(id int64) []string {
-			return []string{fmt.Sprintf("checkins/c/%d/", id), fmt.Sprintf("checkins.close/%d", id)}
-		},
-		Alert: func(id int64) []string { return []string{fmt.Sprintf("safety/alert/%d/", id)} },
+	ckeys := func(id int64) []string {
+		return []string{fmt.Sprintf("checkins/c/%d/", id), fmt.Sprintf("checkins.close/%d", id)}
 	}
+	akeys := func(id int64) []string { return []string{fmt.Sprintf("safety/alert/%d/", id)} }
 	// A finished close job is deleted; a pending one would be left.
 	if err := db.FinishJob(ctx, mustJob(t, db, fmt.Sprintf("checkins.close/%d", ids[1])).ID, bot.JobDone, "closed", at); err != nil {
 		t.Fatal(err)
 	}
 	// Eight days on, only the 7-day group's are due.
-	p, err := db.PurgeExpired(ctx, at.Add(8*24*time.Hour), keys)
+	p, err := db.PurgeExpired(ctx, at.Add(8*24*time.Hour), ckeys, akeys)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,11 +290,11 @@ func TestPurgeExpired_KeepsCountsOnly(t *testing.T) {
 	if _, err := db.OutboxEntry(ctx, fmt.Sprintf("checkins/c/%d/dm/ann", ids[1])); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("outbox entry naming the member left: %v", err)
 	}
-	p, err = db.PurgeExpired(ctx, at.Add(91*24*time.Hour), keys)
+	p, err = db.PurgeExpired(ctx, at.Add(91*24*time.Hour), ckeys, akeys)
 	if err != nil || p.CheckIns != 1 || p.Alerts != 1 {
 		t.Fatalf("after 91 days purged %+v %v; want the default group's", p, err)
 	}
-	if p, err := db.PurgeExpired(ctx, at.Add(92*24*time.Hour), keys); err != nil || p != (store.Purged{}) {
+	if p, err := db.PurgeExpired(ctx, at.Add(92*24*time.Hour), ckeys, akeys); err != nil || p != (bot.Purged{}) {
 		t.Fatalf("purging again: %+v %v; want nothing", p, err)
 	}
 }

@@ -102,7 +102,11 @@ func New(phrases []string) (*Lexicon, error) {
 		if n == "" {
 			return nil, fmt.Errorf("safety: crisis phrase %q has no words to match", p)
 		}
-		l.extra = append(l.extra, regexp.MustCompile(" "+regexp.QuoteMeta(n)+" "))
+		re, err := regexp.Compile(" " + regexp.QuoteMeta(n) + " ")
+		if err != nil {
+			return nil, fmt.Errorf("safety: crisis phrase %q: %w", p, err)
+		}
+		l.extra = append(l.extra, re)
 	}
 	return l, nil
 }

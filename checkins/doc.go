@@ -1,0 +1,45 @@
+// Package checkins is the feature that asks members how they are, keeps
+// their answers private, summarises them for the facilitators, and
+// escalates a member who may be at risk to a human.
+//
+// # Check-ins
+//
+// A check-in asks one question (kinds scale 1–5, traffic green/yellow/red,
+// choice, word, text; "pass" always offered and recorded as a pass): at the
+// start of each session (a durable session event), on a cron of its own in
+// the group's zone (a chain of durable jobs, each enqueueing the next), or
+// when a facilitator runs checkin start. Delivery is in the group's channel
+// (buttons; each answer confirmed privately; word and text through a form)
+// or by DM to each member. Members marked away and members who have not
+// agreed to norms the group requires are not asked. An answer is never
+// shown to another member: when the check-in closes the facilitators get a
+// private summary (who answered what, who passed, who did not answer,
+// change since last time), and the group sees at most an anonymous tally,
+// posted once, when share_tally is on and at least three answered.
+//
+// # Safety
+//
+// Only what a member sends the bot is examined — check-in answers and
+// direct messages, never the group's conversation. A level answer at the
+// bottom of its scale (scale 1, red) or words of risk (the lexicon in
+// checkins/safety, plus safety.crisis_phrases) make a signal: the group's
+// facilitators are alerted privately at once, in the adapters' priority
+// lane, with an "I'm on it" button; an alert nobody takes within
+// escalate_after goes to the other facilitators, then to the owners; the
+// member gets a careful private reply with the operator's crisis
+// resources; an audit record is kept without the content. Signals from one
+// member within 15 minutes update one alert (count, latest words, time)
+// and get a short acknowledgement instead of the full reply. A sender in no
+// group gets the reply and the owners are told. Under privacy: minimal the
+// alert names the roster code and the kind of signal, never the words.
+//
+// # Privacy and retention
+//
+// Answers, DM text and alert text never reach a log at any level. After
+// the group's retention_days a durable daily job deletes answers, who was
+// asked, alerts, and the outbox entries and jobs that name them; only
+// counts without member ids remain.
+//
+// The package imports bot and its own lexicon only. Its store is declared
+// here (Store) and satisfied by *store.DB.
+package checkins
