@@ -1,0 +1,311 @@
+package checkins_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+)
+
+// alerts returns the alert posts in the facilitators' channel.
+func (e *env) alerts() []bottest.Delivery {
+	var out []bottest.Delivery
+	for _, d := range e.postsIn(facsChannel) {
+		if strings.HasPrefix(d.Out.Message.Title, "Safety alert") {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestSafety_CrisisDM: a crisis DM reaches the facilitators' private
+// channel at once, in the urgent lane, naming the member, the group and
+// their words, with "I'm on it"; the member gets the careful reply with
+// the resources, privately; nothing is posted in the group; the audit log
+// records it without the words.
+func TestSafety_CrisisDM(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		words := "honestly i dont want to be here anymore, i have the pills saved up"
+		sent := time.Now()
+		outs := e.dm("ann", words)
+		if len(outs) != 1 || outs[0].Kind != bot.OutReply || !outs[0].Urgent {
+			t.Fatalf("reply to the DM: %+v; want one urgent private reply", outs)
+		}
+		reply := replyText(outs)
+		for _, want := range []string{"Thank you for telling me", "your facilitators in tuesday know privately", "They will see what you wrote",
+			resources, "not watched around the clock", "You can keep writing to me"} {
+			if !strings.Contains(reply, want) {
+				t.Errorf("careful reply lacks %q:\n%s", want, reply)
+			}
+		}
+		al := e.alerts()
+		if len(al) != 1 {
+			t.Fatalf("alerts in the facilitators' channel: %s", joinTexts(e.postsIn(facsChannel)))
+		}
+		a := al[0]
+		if !a.Out.Urgent || !a.Delivered.At.Equal(sent) {
+			t.Errorf("alert urgent %v, delivered %v; want urgent, at once (%v)", a.Out.Urgent, a.Delivered.At, sent)
+		}
+		text := render(a.Out.Message)
+		for _, want := range []string{"ann in group tuesday", "in a direct message", words, "a plan, a method or a time", "wanting to die or not to exist",
+			"Reach out to them directly", "emergency services", "[I'm on it]"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("alert lacks %q:\n%s", want, text)
+			}
+		}
+		if n := len(e.ownPosts()); n != 0 {
+			t.Errorf("posted in the group's channel: %s", joinTexts(e.ownPosts()))
+		}
+		log, err := e.db.AuditLog(t.Context(), e.group.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, en := range log {
+			if en.Action == "safety.signal" {
+				found = true
+			}
+			if strings.Contains(en.Detail, "pills") {
+				t.Errorf("audit entry holds the words: %+v", en)
+			}
+		}
+		if !found {
+			t.Errorf("no audit record of the signal: %+v", log)
+		}
+		// The backup job finds it delivered: nothing twice.
+		e.sleep(time.Minute)
+		if n := len(e.alerts()); n != 1 {
+			t.Errorf("%d alerts after the backup job; want 1", n)
+		}
+	})
+}
+
+// TestSafety_ScaleOneAnswer: a scale answer of 1 is a signal by itself.
+func TestSafety_ScaleOneAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		if out := e.cmd("fac", "checkin start kind:scale"); !strings.Contains(out, "Check-in started") {
+			t.Fatalf("checkin start: %s", out)
+		}
+		post := e.checkInPost()
+		if !strings.Contains(render(post.Out.Message), "[1 · very hard] [2] [3] [4] [5 · very good] [Pass]") {
+			t.Fatalf("scale check-in: %s", render(post.Out.Message))
+		}
+		r := replyText(e.press("cat", post, "2"))
+		if strings.Contains(r, "told privately") || len(e.alerts()) != 0 {
+			t.Fatalf("a 2 raised an alert: %s", r)
+		}
+		r = replyText(e.press("cat", post, "1 · very hard"))
+		if !has(r, "recorded: 1 of 5", "replaces your earlier 2 of 5", "facilitators in tuesday know privately", resources) {
+			t.Errorf("reply to a 1: %s", r)
+		}
+		al := e.alerts()
+		if len(al) != 1 || !has(render(al[0].Out.Message), "cat in group tuesday", "in a check-in answer", "They answered: 1 of 5", "the lowest answer on a check-in") {
+			t.Fatalf("alerts: %s", joinTexts(al))
+		}
+	})
+}
+
+// TestSafety_ThreeSignalsOneAlert: three signals from one member within 15
+// minutes are one situation: one alert, edited with the count, the latest
+// words and time; the member gets the full reply once, then short
+// acknowledgements. A signal 16 minutes after the last is a new alert.
+func TestSafety_ThreeSignalsOneAlert(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		first := replyText(e.dm("bob", "i want to die"))
+		e.sleep(5 * time.Minute)
+		second := replyText(e.dm("bob", "i cant do this anymore"))
+		e.sleep(9 * time.Minute)
+		third := replyText(e.dm("bob", "goodbye everyone"))
+		if !strings.Contains(first, "Thank you for telling me") {
+			t.Errorf("first reply: %s", first)
+		}
+		for _, r := range []string{second, third} {
+			if strings.Contains(r, "Thank you for telling me") || !has(r, "passed this on to your facilitators in tuesday as well", resources) {
+				t.Errorf("later reply: %s", r)
+			}
+		}
+		al := e.alerts()
+		if len(al) != 1 {
+			t.Fatalf("%d alerts for three signals in 14 minutes; want 1:\n%s", len(al), joinTexts(al))
+		}
+		now := e.content(al[0])
+		if !has(now, "goodbye everyone", "3 since", "saying goodbye", "hopelessness", "wanting to die") || strings.Contains(now, "i want to die\u201d") {
+			t.Fatalf("the alert after three signals reads:\n%s", now)
+		}
+		if edits := e.rec.Edits(al[0].Delivered.Ref); len(edits) < 2 || !edits[0].Out.Urgent {
+			t.Errorf("alert edits %d (urgent %v); want one per later signal, urgent", len(edits), len(edits) > 0 && edits[0].Out.Urgent)
+		}
+		e.sleep(16 * time.Minute)
+		if r := replyText(e.dm("bob", "im going to end it tonight")); !strings.Contains(r, "Thank you for telling me") {
+			t.Errorf("reply to a signal after the window: %s", r)
+		}
+		if n := len(e.alerts()); n != 2 {
+			t.Errorf("%d alerts after a signal 16 minutes on; want 2", n)
+		}
+	})
+}
+
+// TestSafety_Escalation: an alert nobody takes goes to the other
+// facilitators after escalate_after, then to the owners; "I'm on it" stops
+// it and shows who has it.
+func TestSafety_Escalation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		e.dm("ann", "i want to kill myself")
+		e.sleep(9 * time.Minute)
+		if len(e.dmsTo("fac")) != 0 || len(e.dmsTo("owner")) != 0 {
+			t.Fatalf("escalated before 10 minutes")
+		}
+		e.sleep(2 * time.Minute)
+		for _, f := range []bot.UserID{"fac", "fran"} {
+			dms := e.dmsTo(f)
+			if len(dms) != 1 || !dms[0].Out.Urgent || !has(render(dms[0].Out.Message), "not taken yet", "i want to kill myself", "[I'm on it]") {
+				t.Fatalf("%s after 11 minutes: %s", f, joinTexts(dms))
+			}
+		}
+		if len(e.dmsTo("owner")) != 0 {
+			t.Fatal("the owners were told at the first escalation")
+		}
+		e.sleep(10 * time.Minute)
+		owner := e.dmsTo("owner")
+		if len(owner) != 1 || !has(render(owner[0].Out.Message), "for the owners", "Nobody has said they are on this alert") {
+			t.Fatalf("owner after 21 minutes: %s", joinTexts(owner))
+		}
+
+		// Another alert, taken in time: no escalation.
+		e.dm("bob", "i have a plan to end it")
+		al := e.alerts()
+		taken := al[len(al)-1]
+		if r := replyText(e.press("ann", taken, "I'm on it")); !strings.Contains(r, "Only the facilitators") {
+			t.Errorf("a member pressing I'm on it: %s", r)
+		}
+		r := replyText(e.press("fran", taken, "I'm on it"))
+		if !has(r, "the others can see you're on it", "Reach out to bob") {
+			t.Errorf("fran taking it: %s", r)
+		}
+		if now := e.content(taken); !has(now, "On it: @fran since") || strings.Contains(now, "[I'm on it]") {
+			t.Errorf("the taken alert reads:\n%s", now)
+		}
+		// An old copy of the alert, still showing the button.
+		if r := replyText(e.pressOn("fac", taken.Delivered.Ref, taken.Out.Message, "I'm on it")); !strings.Contains(r, "@fran is already on it") {
+			t.Errorf("fac pressing after fran: %s", r)
+		}
+		// A later signal within the window reaches fran, who has it.
+		e.sleep(2 * time.Minute)
+		e.dm("bob", "still thinking about ending it")
+		if dms := e.dmsTo("fran"); !has(joinTexts(dms), "While you're on it", "still thinking about ending it") {
+			t.Errorf("fran was not told of the new message: %s", joinTexts(dms))
+		}
+		before := len(e.dmsTo("fac"))
+		e.sleep(30 * time.Minute)
+		if len(e.dmsTo("fac")) != before || len(e.dmsTo("owner")) != 1 {
+			t.Errorf("a taken alert escalated")
+		}
+	})
+}
+
+// TestSafety_NoGroup: a sender in no group gets the careful reply and the
+// owners are told.
+func TestSafety_NoGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		r := replyText(e.dm("stranger", "i wanna end my life"))
+		if !has(r, "the people who run this bot know privately", resources) {
+			t.Errorf("reply: %s", r)
+		}
+		o := e.dmsTo("owner")
+		if len(o) != 1 || !o[0].Out.Urgent || !has(render(o[0].Out.Message), "@stranger, who is in none of tend's groups", "i wanna end my life") {
+			t.Fatalf("owners: %s", joinTexts(o))
+		}
+		if len(e.alerts()) != 0 {
+			t.Errorf("a group's facilitators were told about a stranger")
+		}
+	})
+}
+
+// TestSafety_MinimalPrivacy: in a privacy: minimal group the alert names
+// the roster code and the kind of signal, never the words.
+func TestSafety_MinimalPrivacy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyMinimal)
+		words := "i keep cutting myself"
+		e.dm("bob", words)
+		al := e.alerts()
+		if len(al) != 1 {
+			t.Fatal("no alert")
+		}
+		text := render(al[0].Out.Message)
+		if !has(text, "C-12 in group tuesday", "self-harm", "not shown here") || strings.Contains(text, words) || strings.Contains(text, "bob") {
+			t.Fatalf("minimal-privacy alert:\n%s", text)
+		}
+		if out := e.cmd("fac", "checkin start kind:text"); !strings.Contains(out, "privacy: minimal") {
+			t.Errorf("a text check-in in a minimal group: %s", out)
+		}
+	})
+}
+
+// TestSafety_DM_NoSignal: a DM without a sign of risk gets an honest note,
+// no alert.
+func TestSafety_DM_NoSignal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		r := replyText(e.dm("ann", "thanks for the reminder, see you tuesday"))
+		if !has(r, "I'm tend, a bot: nobody reads messages here", resources) {
+			t.Errorf("reply: %s", r)
+		}
+		if len(e.alerts()) != 0 {
+			t.Errorf("an alert for a harmless DM")
+		}
+	})
+}
+
+// TestSafety_DM_StoreFails: when the signal cannot be recorded, the member
+// still gets the resources, and is told honestly that nobody was told.
+func TestSafety_DM_StoreFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		fail := func() error { return errors.New("disk full") }
+		e.st.recordSignal.Store(&fail)
+		r := replyText(e.dm("ann", "i want to die"))
+		if !has(r, "could not pass this on", "contact your facilitator directly", resources) {
+			t.Errorf("reply when recording failed: %s", r)
+		}
+	})
+}
+
+// TestSafety_AlertDeliveryRetried: the facilitators' channel fails the
+// first delivery; the alert's durable job delivers it, once.
+func TestSafety_AlertDeliveryRetried(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		failures := 2
+		e.setHook(func(o bot.Outbound) error {
+			if o.Kind == bot.OutPost && o.To.Channel == facsChannel && failures > 0 {
+				failures--
+				return errors.New("503 from the platform")
+			}
+			return nil
+		})
+		e.dm("cat", "i want to die")
+		if len(e.alerts()) != 0 {
+			t.Fatal("delivered despite the failure")
+		}
+		e.sleep(20 * time.Second)
+		e.sleep(10 * time.Second)
+		if n := len(e.alerts()); n != 1 {
+			t.Fatalf("%d alerts after the retries; want 1", n)
+		}
+		e.restart()
+		e.sleep(time.Minute)
+		if n := len(e.alerts()); n != 1 {
+			t.Fatalf("%d alerts after a restart; want 1", n)
+		}
+	})
+}
