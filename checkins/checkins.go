@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -105,6 +104,9 @@ const (
 	// alertBackup is how long after a signal its durable job runs, to
 	// deliver the alert if the direct delivery did not (a crash).
 	alertBackup = 20 * time.Second
+	// askBackup is how long after checkin start its durable job asks
+	// whoever the command could not.
+	askBackup = 30 * time.Second
 	// maxChoices bounds a choice check-in's choices (buttons per message).
 	maxChoices = 10
 	// maxAnswerLen bounds a text answer; maxWordLen a word answer.
@@ -142,13 +144,33 @@ type Feature struct {
 	lexicon atomic.Pointer[safety.Lexicon]
 	// watched: the operator says alerts are watched around the clock.
 	watched atomic.Bool
-	// alertLocks serialise the delivery and edits of one alert (striped).
-	alertLocks [64]chan struct{}
-	writer     answerWriter
-	configFile string
-	// deliverMu guards delivering, the check-ins being asked right now.
-	deliverMu  sync.Mutex
-	delivering map[int64]bool
+	// alertLocks serialise the delivery and edits of one alert;
+	// checkInLocks the asking of one check-in.
+	alertLocks   stripes
+	checkInLocks stripes
+	writer       answerWriter
+	configFile   string
+}
+
+// stripes are a fixed set of locks shared by ids, each a one-slot channel
+// so that a waiter can give up with its ctx.
+type stripes [64]chan struct{}
+
+func (s *stripes) init() {
+	for i := range s {
+		s[i] = make(chan struct{}, 1)
+	}
+}
+
+// lock takes the lock of id.
+func (s *stripes) lock(ctx context.Context, id int64) (func(), error) {
+	l := s[uint64(id)%uint64(len(s))]
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 var (
@@ -163,7 +185,7 @@ func New(st Store, d bot.Deps, opts ...Option) (*Feature, error) {
 		return nil, errors.New("checkins: a Store and Deps.Sender are required")
 	}
 	d = d.WithDefaults()
-	f := &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile, delivering: map[int64]bool{}}
+	f := &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile}
 	if f.configFile == "" {
 		f.configFile = "the config file"
 	}
@@ -175,9 +197,8 @@ func New(st Store, d bot.Deps, opts ...Option) (*Feature, error) {
 		return nil, fmt.Errorf("checkins: %w", err)
 	}
 	f.lexicon.Store(lex)
-	for i := range f.alertLocks {
-		f.alertLocks[i] = make(chan struct{}, 1)
-	}
+	f.alertLocks.init()
+	f.checkInLocks.init()
 	f.writer.st = st
 	return f, nil
 }
@@ -215,13 +236,7 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 // lockAlert serialises work on one alert: its first delivery, edits,
 // escalation and being taken.
 func (f *Feature) lockAlert(ctx context.Context, id int64) (func(), error) {
-	l := f.alertLocks[uint64(id)%uint64(len(f.alertLocks))]
-	select {
-	case l <- struct{}{}:
-		return func() { <-l }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return f.alertLocks.lock(ctx, id)
 }
 
 // settings returns a group's check-in settings, or the defaults when it

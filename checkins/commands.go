@@ -178,12 +178,17 @@ func (f *Feature) cmdStart(ctx context.Context, req *bot.Request) ([]bot.Outboun
 		return nil, err
 	}
 	spec.Cron, spec.Nudge = "", false
-	c, created, err := f.open(ctx, g, bot.OriginDemand, "demand/"+strconv.FormatInt(g.ID, 10)+"/"+strconv.FormatInt(req.Now.Unix(), 10), 0, spec, req.Now)
+	// Asked here, before the answer, so that the facilitator sees it go
+	// out; its job, a little later, finishes what a crash interrupted.
+	c, created, err := f.open(ctx, g, bot.OriginDemand, "demand/"+strconv.FormatInt(g.ID, 10)+"/"+strconv.FormatInt(req.Now.Unix(), 10), 0, spec, req.Now, req.Now.Add(askBackup))
 	if err != nil {
 		return nil, err
 	}
 	if !created {
 		return nil, bot.Errorf("A check-in was started in group %s this very second. /tend checkin summary shows it.", g.Name)
+	}
+	if _, err := f.deliver(ctx, c.ID); err != nil {
+		f.log.Warn("asking a check-in failed; its job will try again", bot.KeyGroup, g.Name, "checkin", c.ID, bot.KeyErr, err)
 	}
 	where := "in the channel"
 	if spec.Delivery == bot.DeliverDM {

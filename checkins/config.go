@@ -342,11 +342,12 @@ func (f *Feature) save(ctx context.Context, by bot.Principal, g bot.Group, s bot
 func (f *Feature) AroundTheClock() bool { return f.watched.Load() }
 
 func shortDuration(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return "0s"
+	s := d.String() // "10m0s", "1h0m0s", "1h30m0s", "45s"
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
 }

@@ -238,14 +238,20 @@ func TestCheckIn_Restart(t *testing.T) {
 			}
 			return nil
 		})
-		// The job asks ann and bob, then waits on cat's DM.
-		e.cmd("fac", "checkin start kind:traffic delivery:dm")
+		// The command asks ann and bob, then waits on cat's DM.
+		answered := make(chan []bot.Outbound, 1)
+		words, args, _ := bot.ParseCommandText("checkin start kind:traffic delivery:dm")
+		go func() {
+			answered <- e.rec.Inject(t.Context(), &bot.Command{EventMeta: meta("fac", groupChannel), Words: words, Args: args})
+		}()
+		synctest.Wait()
 		if len(e.dmsTo("ann")) != 1 || len(e.dmsTo("cat")) != 0 {
 			t.Fatal("the test did not stop where it meant to")
 		}
 		// The process stops while cat's DM is on its way.
 		e.cancel()
 		close(block)
+		<-answered
 		e.stop()
 		e.start()
 		e.sleep(time.Minute)

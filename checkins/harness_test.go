@@ -178,9 +178,12 @@ func (h *hookedStore) RecordAnswers(ctx context.Context, as []bot.CheckInAnswer)
 // outlives restarts (it is what people saw). Tests run inside a synctest
 // bubble: the clock starts at 2000-01-01 00:00 UTC, a Saturday.
 type env struct {
-	t      *testing.T
-	path   string
-	rec    *bottest.Platform
+	t    *testing.T
+	path string
+	rec  *bottest.Platform
+	// plat is the platform tend runs on: rec, unless a test gives another
+	// (the console adapter).
+	plat   bot.Platform
 	db     *store.DB
 	st     *hookedStore
 	b      *bot.Bot
@@ -207,7 +210,16 @@ const (
 // #tuesday-facs; ann, bob, cat and dan on the roster) and starts tend.
 func newEnv(t *testing.T, privacy bot.Privacy) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: &bottest.Platform{}, owners: []bot.Principal{"console:owner"}}
+	return newEnvOn(t, privacy, nil)
+}
+
+// newEnvOn is newEnv on platform plat (nil: the recording platform).
+func newEnvOn(t *testing.T, privacy bot.Privacy, plat bot.Platform) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: &bottest.Platform{}, plat: plat, owners: []bot.Principal{"console:owner"}}
+	if e.plat == nil {
+		e.plat = e.rec
+	}
 	e.rec.DeliverHook = func(out bot.Outbound) error {
 		if h := e.hook.Load(); h != nil {
 			if err := (*h)(out); err != nil {
@@ -264,7 +276,7 @@ func (e *env) start() {
 		t.Fatal(err)
 	}
 	log := debugLogger()
-	sender := bot.NewSender(db, codec, nil, log, e.rec)
+	sender := bot.NewSender(db, codec, nil, log, e.plat)
 	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log})
 	b, err := bot.New(bot.Config{Groups: db, Owners: e.owners, Codec: codec, Sender: sender, Logger: log, Runner: r, Resources: resources})
 	if err != nil {
@@ -307,7 +319,7 @@ func (e *env) start() {
 	go func() {
 		defer close(done)
 		pdone := make(chan struct{})
-		go func() { defer close(pdone); e.rec.Run(ctx, b) }()
+		go func() { defer close(pdone); e.plat.Run(ctx, b) }()
 		if err := r.Run(ctx); err != nil {
 			t.Errorf("runner: %v", err)
 		}

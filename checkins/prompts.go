@@ -53,14 +53,14 @@ func (f *Feature) onSession(ctx context.Context, ev *bot.SessionEvent) ([]bot.Ou
 		// The window ends with the session at the latest.
 		spec.Window = end
 	}
-	_, _, err = f.open(ctx, ev.Group, bot.OriginStart, "start/"+strconv.FormatInt(ev.Session.ID, 10), ev.Session.ID, spec, now)
+	_, _, err = f.open(ctx, ev.Group, bot.OriginStart, "start/"+strconv.FormatInt(ev.Session.ID, 10), ev.Session.ID, spec, now, now)
 	return nil, err
 }
 
 // open asks a check-in: it stores the check-in, who is asked, and its jobs
-// (asking now, closing at the end of its window, the nudge halfway) in one
-// transaction. The same key opens nothing new.
-func (f *Feature) open(ctx context.Context, g bot.Group, origin, key string, sessionID int64, spec bot.CheckInSpec, now time.Time) (bot.CheckIn, bool, error) {
+// (asking at askAt, closing at the end of its window, the nudge halfway)
+// in one transaction. The same key opens nothing new.
+func (f *Feature) open(ctx context.Context, g bot.Group, origin, key string, sessionID int64, spec bot.CheckInSpec, now, askAt time.Time) (bot.CheckIn, bool, error) {
 	asked, err := f.whoToAsk(ctx, g, now)
 	if err != nil {
 		if spec.Delivery == bot.DeliverDM {
@@ -77,7 +77,7 @@ func (f *Feature) open(ctx context.Context, g bot.Group, origin, key string, ses
 	c, created, err := f.st.OpenCheckIn(ctx, c, asked, func(c bot.CheckIn) []bot.Job {
 		p := payload(jobPayload{CheckIn: c.ID})
 		jobs := []bot.Job{
-			{Kind: KindDeliver, Key: jobKey(KindDeliver, c.ID), GroupID: g.ID, SessionID: sessionID, DueAt: now, Payload: p},
+			{Kind: KindDeliver, Key: jobKey(KindDeliver, c.ID), GroupID: g.ID, SessionID: sessionID, DueAt: askAt, Payload: p},
 			{Kind: KindClose, Key: jobKey(KindClose, c.ID), GroupID: g.ID, SessionID: sessionID, DueAt: c.ClosesAt, Payload: p},
 		}
 		if spec.Nudge {
@@ -136,7 +136,18 @@ func (f *Feature) runDeliver(ctx context.Context, j bot.Job) (bot.JobResult, err
 	if err != nil {
 		return bot.JobResult{}, err
 	}
-	c, err := f.st.CheckIn(ctx, p.CheckIn)
+	return f.deliver(ctx, p.CheckIn)
+}
+
+// deliver asks check-in id's members (see runDeliver); it is safe to
+// repeat, and one check-in is asked by one caller at a time.
+func (f *Feature) deliver(ctx context.Context, id int64) (bot.JobResult, error) {
+	unlock, err := f.checkInLocks.lock(ctx, id)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	defer unlock()
+	c, err := f.st.CheckIn(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) {
 		return bot.JobResult{State: bot.JobSkipped, Note: "the check-in no longer exists"}, nil
 	} else if err != nil {
@@ -289,7 +300,7 @@ func (f *Feature) runBetween(ctx context.Context, j bot.Job) (bot.JobResult, err
 		return bot.JobResult{State: bot.JobMissed, Note: "its window had passed before tend was running again"}, nil
 	}
 	spec.Window -= now.Sub(due)
-	c, _, err := f.open(ctx, g, bot.OriginBetween, "between/"+strconv.FormatInt(g.ID, 10)+"/"+strconv.FormatInt(p.At, 10), 0, spec, now)
+	c, _, err := f.open(ctx, g, bot.OriginBetween, "between/"+strconv.FormatInt(g.ID, 10)+"/"+strconv.FormatInt(p.At, 10), 0, spec, now, now)
 	if err != nil {
 		return bot.JobResult{}, err
 	}

@@ -174,7 +174,7 @@ type Reminders = bot.ReminderSettings
 // so that an operator never believes a gate or an escalation is on when
 // nothing enforces it. Each feature's release removes its key from here
 // and registers its ConfigSection. Global keys are dotted from the top.
-var PlannedSections = []string{"checkins", "retention_days", "safety.crisis_phrases"}
+var PlannedSections []string
 
 // Defaults.
 const (

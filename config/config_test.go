@@ -17,6 +17,7 @@ import (
 
 	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/checkins"
 	"github.com/tend-bot/tend/config"
 	"github.com/tend-bot/tend/norms"
 )
@@ -266,10 +267,6 @@ func TestParse_Errors(t *testing.T) {
 			[]string{`4:41 groups[0].schedule.link | not a web link | https://`}},
 		{"BadListenAndURL", "slack:\n  mode: http\n  bot_token_env: B\n  signing_secret_env: S\n  listen: localhost\n  api_url: ftp://example.org\n", map[string]string{"B": "xoxb", "S": "s"},
 			[]string{`5:11 slack.listen | "localhost" is not host:port | 127.0.0.1:3000`, `6:12 slack.api_url | not an http or https URL | https://`}},
-		{"PlannedSections", "safety: {crisis_phrases: [\"x\"]}\ngroups:\n  - name: a\n    platform: console\n    checkins: {at_start: {kind: traffic}}\n    retention_days: 30\n", nil,
-			[]string{`1:10 safety.crisis_phrases | not available in this version | remove the crisis_phrases: section`,
-				`5:5 groups[0].checkins | not available in this version | remove the checkins: section`,
-				`6:5 groups[0].retention_days | not available in this version | remove the retention_days: section`}},
 		{"UnknownSection", "groups:\n  - name: a\n    platform: console\n    welcome: {text: hi}\n", nil,
 			[]string{`4:5 groups[0].welcome | unknown key "welcome" | keys here:`}},
 		{"FacilitatorsChannelIsGroupChannel", "groups:\n  - {name: a, platform: console, channel: a, facilitators_channel: a}\n", nil,
@@ -392,7 +389,10 @@ func TestExample(t *testing.T) {
 	}
 	var schedules int
 	opts := config.Options{File: "config.example.yaml", CheckSchedule: func(bot.Schedule, *time.Location) error { schedules++; return nil },
-		Sections: []bot.ConfigSection{norms.Section(), attendance.Section()}}
+		// The features' own sections, as tend registers them.
+		Sections: append([]bot.ConfigSection{norms.Section(), attendance.Section()}, checkins.Sections(func(string, *time.Location) (func(time.Time) (time.Time, bool), error) {
+			return func(t time.Time) (time.Time, bool) { return t.Add(time.Hour), true }, nil
+		})...)}
 	cfg, err := config.Parse(strings.NewReader(string(src)), opts)
 	if err != nil {
 		t.Fatal(err)

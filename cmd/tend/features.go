@@ -2,20 +2,39 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/checkins"
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/norms"
 	"github.com/tend-bot/tend/reminders"
+	"github.com/tend-bot/tend/schedule"
 	"github.com/tend-bot/tend/store"
 )
 
 // feature is one of tend's features as this binary wires it: its config
-// section, if it has one, and its constructor over the database.
+// section or sections, if it has any, and its constructor over the
+// database.
 type feature struct {
 	section func() bot.ConfigSection
-	build   func(db *store.DB, d bot.Deps) (bot.Feature, error)
+	// sections, for a feature with several config sections or a global
+	// one; it implements bot.SectionApplier.
+	sections func() []bot.ConfigSection
+	build    func(db *store.DB, d bot.Deps) (bot.Feature, error)
+}
+
+// configSections returns the feature's config sections.
+func (f feature) configSections() []bot.ConfigSection {
+	var out []bot.ConfigSection
+	if f.section != nil {
+		out = append(out, f.section())
+	}
+	if f.sections != nil {
+		out = append(out, f.sections()...)
+	}
+	return out
 }
 
 // features lists tend's features, in the order they are registered.
@@ -26,6 +45,9 @@ func features() []feature {
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return reminders.New(db, d) }},
 		{section: norms.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return norms.New(db, d) }},
 		{section: attendance.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return attendance.New(db, d) }},
+		{sections: func() []bot.ConfigSection { return checkins.Sections(checkinCron) }, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) {
+			return checkins.New(db, d, checkins.WithCron(checkinCron))
+		}},
 	}
 }
 
@@ -36,20 +58,27 @@ type resumer interface {
 	Resume(ctx context.Context) error
 }
 
-// builtFeature is a feature as run wired it, beside its config section:
-// a ConfigApplier is handed its own section of each group, and no other.
+// builtFeature is a feature as run wired it, beside its config sections:
+// each is handed its own sections, and no other.
 type builtFeature struct {
 	bot.Feature
-	section func() bot.ConfigSection
+	sections []bot.ConfigSection
 }
 
 // sections returns the config sections of the features.
 func (m *Main) sections() []bot.ConfigSection {
 	var out []bot.ConfigSection
 	for _, f := range features() {
-		if f.section != nil {
-			out = append(out, f.section())
-		}
+		out = append(out, f.configSections()...)
 	}
 	return out
+}
+
+// checkinCron reads a check-in's own cron with the series' rules.
+func checkinCron(expr string, loc *time.Location) (func(time.Time) (time.Time, bool), error) {
+	c, err := schedule.ParseCron(expr, loc)
+	if err != nil {
+		return nil, err
+	}
+	return c.Next, nil
 }

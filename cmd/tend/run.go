@@ -97,7 +97,7 @@ func (m *Main) run(ctx context.Context) error {
 		if err := feat.Register(b, runner); err != nil {
 			return err
 		}
-		built = append(built, builtFeature{Feature: feat, section: f.section})
+		built = append(built, builtFeature{Feature: feat, sections: f.configSections()})
 	}
 	if err := m.applyConfig(ctx, db, built); err != nil {
 		return err
@@ -115,6 +115,12 @@ func (m *Main) run(ctx context.Context) error {
 			if g.Address.Platform == bot.PlatformConsole {
 				if err := cons.AddChannels(g.Address.Channel); err != nil {
 					return fmt.Errorf("console channel %s: %w", g.Address.Channel, err)
+				}
+				// The facilitators' channel, where alerts and summaries go.
+				if ch := g.FacilitatorsChannel; ch != "" {
+					if err := cons.AddChannels(ch); err != nil {
+						return fmt.Errorf("console channel %s: %w", ch, err)
+					}
 				}
 			}
 		}
@@ -174,6 +180,9 @@ func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Princi
 		for _, g := range cfg.Groups {
 			if g.Address.Platform == bot.PlatformConsole {
 				channels = append(channels, g.Address.Channel)
+				if g.FacilitatorsChannel != "" {
+					channels = append(channels, g.FacilitatorsChannel)
+				}
 			}
 		}
 		var err error
@@ -207,13 +216,27 @@ func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Princi
 }
 
 // applyConfig applies the groups the file declares, then hands each
-// feature its sections of them: the series and reminder settings to
-// reminders, and every ConfigApplier its own section (nil when the group
-// has none).
+// feature its own sections, and no other: the series and reminder
+// settings to reminders; a SectionApplier each of its sections by key (its
+// global ones first, once); a ConfigApplier its section of each group
+// (nil when the group has none).
 func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeature) error {
 	cfg := m.Config
 	if err := groups.ApplyConfig(ctx, db, cfg.BotGroups()); err != nil {
 		return wrapApply(err)
+	}
+	for _, f := range feats {
+		sa, ok := f.Feature.(bot.SectionApplier)
+		if !ok {
+			continue
+		}
+		for _, sec := range f.sections {
+			if sec.Global {
+				if err := sa.ApplySection(ctx, sec.Key, bot.Group{}, cfg.Sections[sec.Key]); err != nil {
+					return wrapApply(fmt.Errorf("%s: %w", sec.Key, err))
+				}
+			}
+		}
 	}
 	for _, g := range cfg.Groups {
 		if err := ctx.Err(); err != nil {
@@ -229,11 +252,19 @@ func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeatu
 					return wrapApply(fmt.Errorf("group %s: schedule: %w", g.Name, err))
 				}
 			}
-			if a, ok := f.Feature.(bot.ConfigApplier); ok && f.section != nil {
-				if sec := f.section(); !sec.Global {
-					if err := a.ApplyConfig(ctx, stored, g.Sections[sec.Key]); err != nil {
-						return wrapApply(fmt.Errorf("group %s: %s: %w", g.Name, sec.Key, err))
-					}
+			for _, sec := range f.sections {
+				if sec.Global {
+					continue
+				}
+				var err error
+				switch a := f.Feature.(type) {
+				case bot.SectionApplier:
+					err = a.ApplySection(ctx, sec.Key, stored, g.Sections[sec.Key])
+				case bot.ConfigApplier:
+					err = a.ApplyConfig(ctx, stored, g.Sections[sec.Key])
+				}
+				if err != nil {
+					return wrapApply(fmt.Errorf("group %s: %s: %w", g.Name, sec.Key, err))
 				}
 			}
 		}
