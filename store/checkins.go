@@ -383,43 +383,108 @@ func (db *DB) MemberGoneFromCheckIns(ctx context.Context, groupID int64, user bo
 // RecordAnswers stores answers in one transaction: each replaces the
 // member's earlier answer to the same check-in, while that check-in is
 // open at the answer's time. Many answers written at once share one
-// commit, which is what makes a burst of answers fast (see
-// checkins/bench_test.go). The error is for the transaction; an answer
-// that cannot be stored has its own Err.
+// commit, and each check-in and the members' earlier answers are read once
+// per call, so that a burst of answers costs about one statement each
+// (see checkins/bench_test.go). The error is for the transaction; an
+// answer that cannot be stored has its own Err.
 func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([]bot.AnswerOutcome, error) {
 	out := make([]bot.AnswerOutcome, len(answers))
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		for i, a := range answers {
-			var closesAt, closedAt int64
-			err := tx.QueryRowContext(ctx, `SELECT closes_at, closed_at FROM checkins WHERE id = ?`, a.CheckInID).Scan(&closesAt, &closedAt)
-			if errors.Is(err, sql.ErrNoRows) {
-				out[i].Err = notFound(fmt.Sprintf("check-in %d", a.CheckInID))
+		type window struct {
+			found            bool
+			closesAt, closed int64
+		}
+		checkIns := map[int64]window{}
+		type who struct {
+			checkIn int64
+			user    bot.UserID
+		}
+		prev := map[who]*bot.CheckInAnswer{}
+		// The check-ins, and the earlier answers of everyone answering, once.
+		byCheckIn := map[int64][]any{}
+		for _, a := range answers {
+			if _, ok := checkIns[a.CheckInID]; !ok {
+				var w window
+				err := tx.QueryRowContext(ctx, `SELECT closes_at, closed_at FROM checkins WHERE id = ?`, a.CheckInID).Scan(&w.closesAt, &w.closed)
+				switch {
+				case errors.Is(err, sql.ErrNoRows):
+				case err != nil:
+					return err
+				default:
+					w.found = true
+				}
+				checkIns[a.CheckInID] = w
+			}
+			byCheckIn[a.CheckInID] = append(byCheckIn[a.CheckInID], string(a.User))
+		}
+		for id, users := range byCheckIn {
+			if !checkIns[id].found {
 				continue
 			}
-			if err != nil {
-				return err
+			for len(users) > 0 {
+				n := min(len(users), 200)
+				chunk := users[:n]
+				users = users[n:]
+				args := append([]any{id}, chunk...)
+				rows, err := tx.QueryContext(ctx, `SELECT user_id, level, text, pass, at FROM checkin_answers WHERE checkin_id = ? AND user_id IN (?`+
+					strings.Repeat(", ?", n-1)+`)`, args...)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var (
+						p    bot.CheckInAnswer
+						user string
+						at   int64
+					)
+					if err := rows.Scan(&user, &p.Level, &p.Text, &p.Pass, &at); err != nil {
+						rows.Close()
+						return err
+					}
+					p.CheckInID, p.User, p.At = id, bot.UserID(user), fromUnix(at)
+					prev[who{id, p.User}] = &p
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
 			}
-			if closedAt != 0 || a.At.Unix() >= closesAt {
+		}
+		// The rows to write, the last answer of each member once: many
+		// rows per statement.
+		last := map[who]int{}
+		var order []who
+		for i, a := range answers {
+			w := checkIns[a.CheckInID]
+			switch {
+			case !w.found:
+				out[i].Err = notFound(fmt.Sprintf("check-in %d", a.CheckInID))
+				continue
+			case w.closed != 0 || a.At.Unix() >= w.closesAt:
 				out[i].Err = fmt.Errorf("check-in %d is closed: %w", a.CheckInID, bot.ErrConflict)
 				continue
 			}
-			var (
-				prev bot.CheckInAnswer
-				at   int64
-			)
-			err = tx.QueryRowContext(ctx, `SELECT level, text, pass, at FROM checkin_answers WHERE checkin_id = ? AND user_id = ?`, a.CheckInID, string(a.User)).
-				Scan(&prev.Level, &prev.Text, &prev.Pass, &at)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-			case err != nil:
-				return err
-			default:
-				prev.CheckInID, prev.User, prev.At = a.CheckInID, a.User, fromUnix(at)
-				out[i].Prev = &prev
+			k := who{a.CheckInID, a.User}
+			out[i].Prev = prev[k]
+			stored := a
+			prev[k] = &stored // a second answer in the same call replaces this one
+			if _, ok := last[k]; !ok {
+				order = append(order, k)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_answers (checkin_id, user_id, level, text, pass, at) VALUES (?, ?, ?, ?, ?, ?)
+			last[k] = i
+		}
+		for len(order) > 0 {
+			n := min(len(order), answerRows)
+			args := make([]any, 0, 6*n)
+			for _, k := range order[:n] {
+				a := answers[last[k]]
+				args = append(args, a.CheckInID, string(a.User), a.Level, a.Text, a.Pass, unix(a.At))
+			}
+			order = order[n:]
+			if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_answers (checkin_id, user_id, level, text, pass, at) VALUES (?, ?, ?, ?, ?, ?)`+
+				strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1)+`
 				ON CONFLICT (checkin_id, user_id) DO UPDATE SET level = excluded.level, text = excluded.text, pass = excluded.pass, at = excluded.at`,
-				a.CheckInID, string(a.User), a.Level, a.Text, a.Pass, unix(a.At)); err != nil {
+				args...); err != nil {
 				return err
 			}
 		}
@@ -430,6 +495,10 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 	}
 	return out, nil
 }
+
+// answerRows is how many answers one INSERT writes: well within SQLite's
+// limit of parameters, and a handful of statement texts to keep prepared.
+const answerRows = 32
 
 // CheckInAnswers returns the answers to check-in id, by user id.
 func (db *DB) CheckInAnswers(ctx context.Context, id int64) ([]bot.CheckInAnswer, error) {
