@@ -144,3 +144,48 @@ func TestTellFacilitators(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertFacilitators: an alert is TellFacilitators in the urgent lane:
+// the post in the private channel, each facilitator's DM and the owners'
+// stand-in DMs are all Urgent; TellFacilitators' are not.
+func TestAlertFacilitators(t *testing.T) {
+	ctx := context.Background()
+	msg := Message{Title: "Safety alert", Text: "C-014 may be at risk"}
+	for name, tc := range map[string]struct {
+		g      Group
+		closed []UserID
+		kinds  []OutboundKind
+	}{
+		"Channel":  {g: slackGroup("GSTAFF", "slack:UFAC1"), kinds: []OutboundKind{OutPost}},
+		"DMs":      {g: slackGroup("", "slack:UFAC1", "slack:UFAC2"), kinds: []OutboundKind{OutDM, OutDM}},
+		"OwnersIn": {g: slackGroup("", "slack:UFAC1"), closed: []UserID{"UFAC1"}, kinds: []OutboundKind{OutDM}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, rec := newNotifyFixture(t, tc.g, tc.closed...)
+			r, err := b.AlertFacilitators(ctx, tc.g, "safety/alert/1/post", msg)
+			if err != nil || !r.Reached() {
+				t.Fatalf("reach %+v, %v", r, err)
+			}
+			var got []OutboundKind
+			for _, o := range rec.delivered() {
+				if o.Message.Title != msg.Title && !strings.Contains(o.Message.Title, msg.Title) {
+					continue // a note to the owners about a closed DM
+				}
+				if !o.Urgent {
+					t.Errorf("%s to %s%s is not urgent", o.Kind, o.To.Channel, o.User)
+				}
+				got = append(got, o.Kind)
+			}
+			if len(got) != len(tc.kinds) {
+				t.Fatalf("alert delivered as %v; want %v", got, tc.kinds)
+			}
+		})
+	}
+	b, rec := newNotifyFixture(t, slackGroup("GSTAFF", "slack:UFAC1"))
+	if _, err := b.TellFacilitators(ctx, slackGroup("GSTAFF", "slack:UFAC1"), "summary/1", msg); err != nil {
+		t.Fatal(err)
+	}
+	if d := rec.delivered(); len(d) != 1 || d[0].Urgent {
+		t.Fatalf("a summary went %+v; want one post, not urgent", d)
+	}
+}
