@@ -33,7 +33,7 @@ func TestAdapter_PerChannelStateIsBounded(t *testing.T) {
 	for i := range n {
 		ch := strconv.Itoa(i)
 		a.markUnreachable(ch, 403, codeMissingAccess)
-		a.channelLimiter(ch)
+		a.channelPacer(ch)
 		a.onMessage(ctx, nopHandler{}, &discordgo.MessageCreate{Message: &discordgo.Message{
 			ChannelID: "dm" + ch, Author: &discordgo.User{ID: "u" + ch}, Content: "hi",
 		}})

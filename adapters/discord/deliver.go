@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"golang.org/x/time/rate"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -30,8 +29,11 @@ const (
 // with a transient error (the job runner then retries later).
 const max429 = 100
 
-// Deliver implements bot.Platform.
+// Deliver implements bot.Platform. An Urgent outbound (a safety alert)
+// goes ahead of every bulk call waiting for the channel's and the global
+// pace.
 func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	ctx = bot.WithUrgent(ctx, out.Urgent)
 	switch out.Kind {
 	case bot.OutPost:
 		ch := string(out.To.Channel)
@@ -101,7 +103,7 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 	if err := a.checkReachable(ch); err != nil {
 		return bot.Delivered{}, err
 	}
-	if err := waitLimiter(ctx, a.clock, a.channelLimiter(ch)); err != nil {
+	if err := a.channelPacer(ch).Wait(ctx, bot.IsUrgent(ctx)); err != nil {
 		return bot.Delivered{}, fmt.Errorf("discord: pace posts to %s: %w", ch, err)
 	}
 	if n := nonce(key); n != "" {
@@ -207,29 +209,13 @@ func (a *Adapter) dmChannel(ctx context.Context, user bot.UserID) (string, error
 	return c.ID, nil
 }
 
-func (a *Adapter) channelLimiter(ch string) *rate.Limiter {
-	// An evicted limiter is the least recently used of MaxChannels: idle
-	// for far longer than it takes to fill up again, so nothing is lost.
-	l, _ := a.chanLimits.GetOrPut(ch, func() *rate.Limiter {
-		return rate.NewLimiter(rate.Every(a.cfg.ChannelEvery), a.cfg.ChannelBurst)
+func (a *Adapter) channelPacer(ch string) *bot.Pacer {
+	// An evicted pacer is the least recently used of MaxChannels: idle for
+	// far longer than it takes to fill up again, so nothing is lost.
+	l, _ := a.chanLimits.GetOrPut(ch, func() *bot.Pacer {
+		return bot.NewPacer(a.clock, a.cfg.ChannelEvery, a.cfg.ChannelBurst)
 	})
 	return l
-}
-
-// waitLimiter waits for a token of l, telling the time by clock (the
-// configured Clock, not the limiter's own time.Now), or until ctx is done,
-// when it gives the token back.
-func waitLimiter(ctx context.Context, clock bot.Clock, l *rate.Limiter) error {
-	now := clock.Now()
-	r := l.ReserveN(now, 1)
-	if !r.OK() {
-		return fmt.Errorf("rate limit: a burst of %d cannot take one token", l.Burst())
-	}
-	if !bot.Sleep(ctx, clock, r.DelayFrom(now)) {
-		r.CancelAt(clock.Now())
-		return ctx.Err()
-	}
-	return nil
 }
 
 // checkReachable fails fast for a channel that answered 403/404 lately.

@@ -36,7 +36,6 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -113,11 +112,11 @@ type Adapter struct {
 	clock  bot.Clock
 	s      *discordgo.Session
 	api    *url.URL // the base that replaces https://discord.com/api
-	global *rate.Limiter
+	global *bot.Pacer
 
 	// Bounded per-channel and per-person state; each is safe for
 	// concurrent use on its own.
-	chanLimits  *bot.Cache[string, *rate.Limiter]
+	chanLimits  *bot.Cache[string, *bot.Pacer]
 	unreachable *bot.Cache[string, struct{}] // channels that refused the bot, for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
 	voice       *bot.Cache[string, string] // guild/user → voice channel
@@ -211,9 +210,9 @@ func New(cfg Config) (*Adapter, error) {
 		clock:       cfg.Clock,
 		s:           s,
 		api:         api,
-		global:      rate.NewLimiter(rate.Limit(cfg.GlobalRate), 1),
+		global:      bot.NewPacer(cfg.Clock, bot.PerSecond(cfg.GlobalRate), 1),
 		appID:       cfg.ApplicationID,
-		chanLimits:  bot.NewCache[string, *rate.Limiter](cfg.MaxChannels, 0, cfg.Clock),
+		chanLimits:  bot.NewCache[string, *bot.Pacer](cfg.MaxChannels, 0, cfg.Clock),
 		unreachable: bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:  bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		voice:       bot.NewCache[string, string](10*cfg.MaxChannels, 0, cfg.Clock),
@@ -464,7 +463,7 @@ func (a *Adapter) onGuildCreate(g *discordgo.GuildCreate) {
 type transport struct {
 	base   http.RoundTripper
 	api    *url.URL
-	global *rate.Limiter
+	global *bot.Pacer
 	clock  bot.Clock
 	appID  func() string
 }
@@ -485,7 +484,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Host = nu.Host
 	}
 	if !t.exempt(req.URL.Path) {
-		if err := waitLimiter(req.Context(), t.clock, t.global); err != nil {
+		if err := t.global.Wait(req.Context(), bot.IsUrgent(req.Context())); err != nil {
 			return nil, fmt.Errorf("global rate limit: %w", err)
 		}
 	}

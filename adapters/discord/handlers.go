@@ -163,9 +163,11 @@ func (a *Adapter) deliverEventReplies(ctx context.Context, h bot.Handler, ev bot
 		}
 		var err error
 		if m.DM && m.Channel != "" {
-			_, err = a.post(ctx, string(m.Channel), render(r.Message), "", true)
+			// An urgent reply (the careful answer to a member in distress)
+			// goes ahead of bulk work.
+			_, err = a.post(bot.WithUrgent(ctx, r.Urgent), string(m.Channel), render(r.Message), "", true)
 		} else {
-			_, err = a.Deliver(ctx, bot.Outbound{Kind: bot.OutDM, User: m.User.ID, Message: r.Message})
+			_, err = a.Deliver(ctx, bot.Outbound{Kind: bot.OutDM, User: m.User.ID, Message: r.Message, Urgent: r.Urgent})
 		}
 		if err != nil {
 			a.log.Warn("replying privately to an event failed", bot.KeyUser, string(m.User.ID), bot.KeyErr, err)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
 
 	"github.com/tend-bot/tend/bot"
 
@@ -99,8 +98,11 @@ var goneRefusals = map[string]string{
 	"missing_scope":     "the app lacks a permission (scope) this needs: reinstall it from the current manifest",
 }
 
-// Deliver implements bot.Platform.
+// Deliver implements bot.Platform. An Urgent outbound (a safety alert)
+// goes ahead of every bulk call waiting for the channel's and the method's
+// pace.
 func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
+	ctx = bot.WithUrgent(ctx, out.Urgent)
 	switch out.Kind {
 	case bot.OutPost:
 		ch := string(out.To.Channel)
@@ -424,13 +426,14 @@ func (a *Adapter) invite(ctx context.Context, out bot.Outbound) (bot.Delivered, 
 func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func() (bool, error), fn func() error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
+		urgent := bot.IsUrgent(ctx)
 		if channel != "" {
-			if werr := waitLimiter(ctx, a.clock, a.limiter(channel)); werr != nil {
+			if werr := a.limiter(channel).Wait(ctx, urgent); werr != nil {
 				return fmt.Errorf("%s: waiting for the channel's pace: %w", op, werr)
 			}
 		}
 		if l := a.methodLimiters[op]; l != nil {
-			if werr := waitLimiter(ctx, a.clock, l); werr != nil {
+			if werr := l.Wait(ctx, urgent); werr != nil {
 				return fmt.Errorf("%s: waiting for the method's pace: %w", op, werr)
 			}
 		}
@@ -517,37 +520,23 @@ var methodTiers = map[string]struct {
 	"chat.postEphemeral":    {90, 20},
 }
 
-func newMethodLimiters() map[string]*rate.Limiter {
-	m := make(map[string]*rate.Limiter, len(methodTiers))
+// newMethodPacers returns a pacer per tiered method, each with an urgent
+// lane (safety alerts, answers to people) ahead of bulk work.
+func newMethodPacers(clock bot.Clock) map[string]*bot.Pacer {
+	m := make(map[string]*bot.Pacer, len(methodTiers))
 	for op, t := range methodTiers {
-		m[op] = rate.NewLimiter(rate.Limit(t.perMinute/60), t.burst)
+		m[op] = bot.NewPacer(clock, bot.PerSecond(t.perMinute/60), t.burst)
 	}
 	return m
 }
 
-func (a *Adapter) limiter(ch string) *rate.Limiter {
-	// An evicted limiter is the least recently used of MaxChannels: idle
-	// for far longer than it takes to fill up again, so nothing is lost.
-	l, _ := a.limiters.GetOrPut(ch, func() *rate.Limiter {
-		return rate.NewLimiter(a.cfg.ChannelRate, a.cfg.ChannelBurst)
+func (a *Adapter) limiter(ch string) *bot.Pacer {
+	// An evicted pacer is the least recently used of MaxChannels: idle for
+	// far longer than it takes to fill up again, so nothing is lost.
+	l, _ := a.limiters.GetOrPut(ch, func() *bot.Pacer {
+		return bot.NewPacer(a.clock, bot.PerSecond(float64(a.cfg.ChannelRate)), a.cfg.ChannelBurst)
 	})
 	return l
-}
-
-// waitLimiter waits for a token of l, telling the time by clock (the
-// configured Clock, not the limiter's own time.Now), or until ctx is done,
-// when it gives the token back.
-func waitLimiter(ctx context.Context, clock bot.Clock, l *rate.Limiter) error {
-	now := clock.Now()
-	r := l.ReserveN(now, 1)
-	if !r.OK() {
-		return fmt.Errorf("rate limit: a burst of %d cannot take one token", l.Burst())
-	}
-	if !bot.Sleep(ctx, clock, r.DelayFrom(now)) {
-		r.CancelAt(clock.Now())
-		return ctx.Err()
-	}
-	return nil
 }
 
 // checkReachable fails fast for a channel or user that refused the bot

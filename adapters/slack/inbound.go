@@ -231,6 +231,9 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 
 // answer sends the replies and modals the core returned for r.
 func (a *Adapter) answer(ctx context.Context, r request, outs []bot.Outbound) {
+	// An answer to a person (a command, a button, a form, a DM) is always
+	// urgent: it goes ahead of bulk work in the pacing.
+	ctx = bot.WithUrgent(ctx, true)
 	for _, o := range outs {
 		var err error
 		switch o.Kind {

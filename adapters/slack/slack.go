@@ -107,11 +107,11 @@ type Adapter struct {
 
 	// methodLimiters pace tiered methods workspace-wide; read-only after
 	// New.
-	methodLimiters map[string]*rate.Limiter
+	methodLimiters map[string]*bot.Pacer
 
 	// Bounded per-channel and per-person state; each is safe for
 	// concurrent use on its own.
-	limiters    *bot.Cache[string, *rate.Limiter]
+	limiters    *bot.Cache[string, *bot.Pacer]
 	unreachable *bot.Cache[string, struct{}] // channel or "user:ID", for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
 	inspect     inspectCaches
@@ -211,8 +211,8 @@ func New(cfg Config) (*Adapter, error) {
 		clock:          cfg.Clock,
 		httpc:          cfg.HTTPClient,
 		retry:          bot.Backoff{Base: cfg.RetryBase, Max: 30 * time.Second, Jitter: true},
-		limiters:       bot.NewCache[string, *rate.Limiter](cfg.MaxChannels, 0, cfg.Clock),
-		methodLimiters: newMethodLimiters(),
+		limiters:       bot.NewCache[string, *bot.Pacer](cfg.MaxChannels, 0, cfg.Clock),
+		methodLimiters: newMethodPacers(cfg.Clock),
 		unreachable:    bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:     bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		inspect:        newInspectCaches(cfg),

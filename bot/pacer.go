@@ -1,0 +1,184 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Pacer spaces calls to a platform at a rate, with a burst, like a token
+// bucket, and has two lanes: a waiter in the urgent lane takes the next
+// token before every waiter in the bulk lane, however long they have
+// waited; within a lane, first come, first served. Urgent calls never
+// exceed the rate: they take their turn sooner, they add no tokens. It is
+// the adapters' priority lane: a safety alert or an answer to a member
+// goes out within a token or two even while thousands of reminders are
+// being paced.
+//
+// Only the waiter at the head holds a timer; the others wait for their
+// turn, so that thousands of waiters cost no wake-ups. A Pacer is safe for
+// concurrent use.
+type Pacer struct {
+	clock Clock
+	every time.Duration
+	burst float64
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+	lanes  [2][]*pacerWaiter // urgent, bulk
+}
+
+type pacerWaiter struct {
+	// poke wakes the waiter to look again: it may be the head now, or no
+	// longer be.
+	poke chan struct{}
+}
+
+// NewPacer returns a Pacer that allows burst calls at once, then one per
+// every, on clock (the system clock when nil). It starts full.
+func NewPacer(clock Clock, every time.Duration, burst int) *Pacer {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	burst = max(burst, 1)
+	if every <= 0 {
+		every = time.Nanosecond
+	}
+	return &Pacer{clock: clock, every: every, burst: float64(burst), tokens: float64(burst), last: clock.Now()}
+}
+
+// PerSecond returns the interval of rate calls a second.
+func PerSecond(rate float64) time.Duration {
+	if rate <= 0 {
+		return time.Hour
+	}
+	return time.Duration(float64(time.Second) / rate)
+}
+
+// Wait returns when the caller may make its call, or ctx's error when ctx
+// is done first (the caller's place is then given up). urgent puts the
+// caller in the urgent lane.
+func (p *Pacer) Wait(ctx context.Context, urgent bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w := &pacerWaiter{poke: make(chan struct{}, 1)}
+	lane := 1
+	if urgent {
+		lane = 0
+	}
+	p.mu.Lock()
+	old := p.headLocked()
+	p.lanes[lane] = append(p.lanes[lane], w)
+	if old != nil && p.headLocked() != old {
+		// An urgent caller stepped in front: the old head stops its timer
+		// and waits for its turn again.
+		old.pokeNow()
+	}
+	p.mu.Unlock()
+	for {
+		p.mu.Lock()
+		now := p.clock.Now()
+		p.refillLocked(now)
+		wait := time.Duration(-1)
+		if p.headLocked() == w {
+			if p.tokens >= 1 {
+				p.tokens--
+				p.removeLocked(w)
+				if h := p.headLocked(); h != nil {
+					h.pokeNow()
+				}
+				p.mu.Unlock()
+				return nil
+			}
+			wait = time.Duration((1 - p.tokens) * float64(p.every))
+			if wait <= 0 {
+				wait = time.Nanosecond
+			}
+		}
+		p.mu.Unlock()
+		var timeout <-chan time.Time
+		var t Timer
+		if wait >= 0 {
+			t = p.clock.NewTimer(wait)
+			timeout = t.C()
+		}
+		select {
+		case <-ctx.Done():
+			if t != nil {
+				t.Stop()
+			}
+			p.mu.Lock()
+			wasHead := p.headLocked() == w
+			p.removeLocked(w)
+			if h := p.headLocked(); wasHead && h != nil {
+				h.pokeNow()
+			}
+			p.mu.Unlock()
+			return ctx.Err()
+		case <-timeout:
+		case <-w.poke:
+			if t != nil {
+				t.Stop()
+			}
+		}
+	}
+}
+
+// Waiting returns how many callers wait in each lane.
+func (p *Pacer) Waiting() (urgent, bulk int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.lanes[0]), len(p.lanes[1])
+}
+
+func (w *pacerWaiter) pokeNow() {
+	select {
+	case w.poke <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Pacer) headLocked() *pacerWaiter {
+	for _, l := range p.lanes {
+		if len(l) > 0 {
+			return l[0]
+		}
+	}
+	return nil
+}
+
+func (p *Pacer) removeLocked(w *pacerWaiter) {
+	for i, l := range p.lanes {
+		if j := slices.Index(l, w); j >= 0 {
+			p.lanes[i] = slices.Delete(l, j, j+1)
+			return
+		}
+	}
+}
+
+func (p *Pacer) refillLocked(now time.Time) {
+	if now.After(p.last) {
+		p.tokens = min(p.burst, p.tokens+float64(now.Sub(p.last))/float64(p.every))
+	}
+	p.last = now
+}
+
+type urgentKey struct{}
+
+// WithUrgent marks ctx as carrying urgent work (a safety alert, an answer
+// to a member), for a Pacer deep in an adapter's call path.
+func WithUrgent(ctx context.Context, urgent bool) context.Context {
+	if !urgent {
+		return ctx
+	}
+	return context.WithValue(ctx, urgentKey{}, true)
+}
+
+// IsUrgent reports whether ctx was marked WithUrgent.
+func IsUrgent(ctx context.Context) bool {
+	u, _ := ctx.Value(urgentKey{}).(bool)
+	return u
+}
