@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/tend-bot/tend/bot"
 
 	slackgo "github.com/slack-go/slack"
