@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tend-bot/tend/bot"
@@ -40,51 +41,82 @@ func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 	if !res.Signal() {
 		return []bot.Outbound{bot.ReplyMessage(f.dmNote())}, nil
 	}
-	platform := dm.Platform
-	groups, err := f.groupsOf(ctx, platform, dm.User.ID)
+	// Everything from here on is urgent: the platform calls that find the
+	// member's groups and those that tell their facilitators go ahead of
+	// bulk work such as a burst of reminders.
+	ctx = bot.WithUrgent(ctx, true)
+	platform, user := dm.Platform, dm.User.ID
+	sig := bot.SafetySignal{Platform: platform, User: user, At: dm.At, Source: sourceDM, Families: res.Strings(), Words: bot.StripPlaceholderRunes(dm.Text)}
+	// The groups whose roster has them are told at once; then those whose
+	// channel has them, which the platform is asked about.
+	var r raised
+	rostered, err := f.st.GroupsOfUser(ctx, platform, user)
 	if err != nil {
-		// Nobody to tell for sure: the owners are told instead.
-		f.log.Error("finding the groups of a member who wrote to tend failed; telling the owners", bot.KeyPlatform, platform, bot.KeyErr, err)
-		groups = nil
+		f.log.Error("reading the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
 	}
-	sig := bot.SafetySignal{Platform: platform, User: dm.User.ID, At: dm.At, Source: sourceDM, Families: res.Strings(), Words: bot.StripPlaceholderRunes(dm.Text)}
-	return []bot.Outbound{f.raise(ctx, groups, sig)}, nil
+	if len(rostered) > 0 {
+		r.add(f.raise(ctx, rostered, sig))
+	}
+	more, err := f.inChannels(ctx, platform, user, rostered)
+	if err != nil {
+		f.log.Error("finding the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
+	}
+	if len(more) > 0 {
+		r.add(f.raise(ctx, more, sig))
+	}
+	if len(rostered)+len(more) == 0 {
+		// In no group tend can find (or it could not tell): the owners.
+		r.add(f.raise(ctx, nil, sig))
+	}
+	return []bot.Outbound{f.replyFor(r, false)}, nil
 }
 
-// groupsOf returns the groups on platform that user belongs to: on the
-// roster, or in the group's channel where the platform can tell.
-func (f *Feature) groupsOf(ctx context.Context, platform string, user bot.UserID) ([]bot.Group, error) {
-	groups, err := f.st.GroupsOfUser(ctx, platform, user)
-	if err != nil {
-		return nil, err
-	}
+// inspectWorkers bounds the platform calls one DM makes at once to find
+// the sender's groups.
+const inspectWorkers = 8
+
+// inChannels returns the groups on platform, other than those in skip,
+// whose channel has user, where the platform can tell; at most maxInspect
+// groups are asked about.
+func (f *Feature) inChannels(ctx context.Context, platform string, user bot.UserID, skip []bot.Group) ([]bot.Group, error) {
 	ins, ok := f.inspector(platform)
 	if !ok {
-		return groups, nil
+		return nil, nil
 	}
 	all, err := f.st.GroupsOnPlatform(ctx, platform)
 	if err != nil {
 		return nil, err
 	}
-	checked := 0
+	var ask []bot.Group
 	for _, g := range all {
-		if slices.ContainsFunc(groups, func(h bot.Group) bool { return h.ID == g.ID }) {
+		if slices.ContainsFunc(skip, func(h bot.Group) bool { return h.ID == g.ID }) {
 			continue
 		}
-		if checked == maxInspect {
+		if len(ask) == maxInspect {
 			f.log.Warn("looked for a member in the channels of the first groups only", bot.KeyPlatform, platform, "groups", len(all), "checked", maxInspect)
 			break
 		}
-		checked++
-		in, err := ins.InChannel(ctx, g.Address, user)
-		if err != nil {
-			return nil, fmt.Errorf("is the member in %s's channel: %w", g.Name, err)
-		}
-		if in {
-			groups = append(groups, g)
+		ask = append(ask, g)
+	}
+	in := make([]bool, len(ask))
+	errs := make([]error, len(ask))
+	sem := make(chan struct{}, inspectWorkers)
+	var wg sync.WaitGroup
+	for i, g := range ask {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			in[i], errs[i] = ins.InChannel(ctx, g.Address, user)
+		})
+	}
+	wg.Wait()
+	var out []bot.Group
+	for i, g := range ask {
+		if in[i] {
+			out = append(out, g)
 		}
 	}
-	return groups, nil
+	return out, errors.Join(errs...)
 }
 
 func (f *Feature) inspector(platform string) (bot.ChannelInspector, bool) {
@@ -97,20 +129,28 @@ func (f *Feature) inspector(platform string) (bot.ChannelInspector, bool) {
 	return i.Inspector(platform)
 }
 
-// raise records a signal in each of the member's groups (with none, for
-// the owners), delivers each alert at once, ahead of bulk work, and
-// returns the member's private reply: the careful reply for a new
-// situation, a short acknowledgement for a later signal of the same one,
-// and an honest word with the resources when nothing could be recorded.
-func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetySignal) bot.Outbound {
+// raised is what raising a signal did: how many alerts recorded it, how
+// many of them are new, and the groups whose facilitators were told.
+type raised struct {
+	recorded, opened int
+	names            []string
+}
+
+func (r *raised) add(o raised) {
+	r.recorded += o.recorded
+	r.opened += o.opened
+	r.names = append(r.names, o.names...)
+}
+
+// raise records a signal in each of groups (with none, for the owners)
+// and delivers each alert at once, ahead of bulk work.
+func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetySignal) raised {
+	ctx = bot.WithUrgent(ctx, true)
 	targets := groups
 	if len(targets) == 0 {
 		targets = []bot.Group{{}}
 	}
-	var (
-		recorded, opened int
-		names            []string
-	)
+	var r raised
 	for _, g := range targets {
 		s := sig
 		s.GroupID = g.ID
@@ -119,16 +159,18 @@ func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetyS
 			if st, err := f.settings(ctx, g.ID); err == nil {
 				escalate = st.EscalateAfter
 			}
-			names = append(names, g.Name)
 		}
 		a, isNew, err := f.st.RecordSignal(ctx, s, SignalWindow, f.alertJobs(escalate))
 		if err != nil {
 			f.log.Error("recording a safety signal failed", bot.KeyGroup, g.Name, bot.KeyErr, err)
 			continue
 		}
-		recorded++
+		r.recorded++
 		if isNew {
-			opened++
+			r.opened++
+		}
+		if g.ID != 0 {
+			r.names = append(r.names, g.Name)
 		}
 		f.log.Info("safety signal", bot.KeyGroup, g.Name, "alert", a.ID, "signals", a.Signals, "source", s.Source, "families", len(s.Families))
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
@@ -138,16 +180,24 @@ func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetyS
 		cancel()
 		f.r.Notify()
 	}
+	return r
+}
+
+// replyFor is the member's private reply after raising: the careful reply
+// for a new situation, a short acknowledgement for a later signal of the
+// same one, and an honest word with the resources when nothing could be
+// recorded. level: the signal was a level answer.
+func (f *Feature) replyFor(r raised, level bool) bot.Outbound {
 	told := "the people who run this bot"
-	if len(names) > 0 {
-		told = "your facilitators in " + strings.Join(names, " and ")
+	if len(r.names) > 0 {
+		told = "your facilitators in " + strings.Join(r.names, " and ")
 	}
 	var msg bot.Message
 	switch {
-	case recorded == 0:
+	case r.recorded == 0:
 		msg = f.notPassedOn()
-	case opened > 0:
-		msg = f.carefulReply(told, sig.Source == sourceCheckIn && sig.Words == "")
+	case r.opened > 0:
+		msg = f.carefulReply(told, level)
 	default:
 		msg = f.acknowledgement(told)
 	}

@@ -259,7 +259,7 @@ func (f *Feature) answer(ctx context.Context, req *bot.Request, c bot.CheckIn, a
 		return []bot.Outbound{bot.ReplyMessage(confirm)}, nil
 	}
 	sig.GroupID, sig.Platform, sig.User, sig.At, sig.Source, sig.CheckInID = g.ID, g.Address.Platform, a.User, a.At, sourceCheckIn, c.ID
-	reply := f.raise(ctx, []bot.Group{g}, *sig)
+	reply := f.replyFor(f.raise(ctx, []bot.Group{g}, *sig), sig.Words == "")
 	reply.Message.Text = confirm.Text + "\n\n" + reply.Message.Text
 	return []bot.Outbound{reply}, nil
 }

@@ -216,7 +216,14 @@ func newEnv(t *testing.T, privacy bot.Privacy) *env {
 // newEnvOn is newEnv on platform plat (nil: the recording platform).
 func newEnvOn(t *testing.T, privacy bot.Privacy, plat bot.Platform) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: &bottest.Platform{}, plat: plat, owners: []bot.Principal{"console:owner"}}
+	return newEnvOnRec(t, privacy, &bottest.Platform{}, plat)
+}
+
+// newEnvOnRec is newEnvOn with the recording platform rec, which plat may
+// wrap (bottest.InspectorPlatform).
+func newEnvOnRec(t *testing.T, privacy bot.Privacy, rec *bottest.Platform, plat bot.Platform) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat, owners: []bot.Principal{"console:owner"}}
 	if e.plat == nil {
 		e.plat = e.rec
 	}

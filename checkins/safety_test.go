@@ -309,3 +309,33 @@ func TestSafety_AlertDeliveryRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestSafety_DM_ChannelMember: a sender who is not on any roster but in a
+// group's channel (as the platform tells) is that group's member: its
+// facilitators are alerted, and no other group's.
+func TestSafety_DM_ChannelMember(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnvOnRec(t, bot.PrivacyStandard, rec, bottest.InspectorPlatform{Platform: rec})
+		rec.SetPrivate(facsChannel, true)
+		rec.SetMembers(groupChannel, bot.User{Platform: "console", ID: "eve"})
+		other, err := e.db.CreateGroup(t.Context(), "console:owner", bot.Group{
+			Name: "thursday", Address: bot.Address{Platform: bot.PlatformConsole, Channel: "thursday"},
+			Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard,
+			Facilitators: []bot.Principal{"console:tom"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := replyText(e.dm("eve", "nobody would miss me if i was gone"))
+		if !has(r, "your facilitators in tuesday know privately") {
+			t.Errorf("reply: %s", r)
+		}
+		if al := e.alerts(); len(al) != 1 || !has(render(al[0].Out.Message), "@eve in group tuesday") {
+			t.Fatalf("alerts: %s", joinTexts(al))
+		}
+		if len(e.dmsTo("tom")) != 0 {
+			t.Errorf("group %s's facilitator was told about someone not in it", other.Name)
+		}
+	})
+}
