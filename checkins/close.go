@@ -129,7 +129,11 @@ func tallyMessage(c bot.CheckIn) bot.Message {
 	var parts []string
 	for _, k := range tallyOrder(c.Spec) {
 		if n := c.Tally[k]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+			if c.Spec.Kind == bot.CheckInScale {
+				parts = append(parts, fmt.Sprintf("%s/5 ×%d", k, n))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s %d", k, n))
+			}
 		}
 	}
 	lead := "Check-in"

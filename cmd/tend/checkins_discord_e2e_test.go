@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tend-bot/tend/adapters/discord/discordtest"
+)
+
+// startedWeekly is a weekly spec for a session that started a minute ago,
+// so that tend, starting now, holds it at once.
+func startedWeekly() string {
+	start := time.Now().UTC().Add(-time.Minute).Truncate(time.Minute)
+	return strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
+}
+
+// discordPosts returns the messages in ch that tend posted itself (not
+// answers to interactions), oldest first.
+func discordPosts(fake *discordtest.Server, ch string) []discordtest.Message {
+	var out []discordtest.Message
+	for _, m := range fake.Messages(ch) {
+		if m.InteractionID == "" && m.AuthorID == fake.BotUserID() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitPost waits for a post of tend in ch whose text holds want, after
+// the first skip of them.
+func waitPost(t *testing.T, ctx context.Context, fake *discordtest.Server, ch string, skip int, want string) discordtest.Message {
+	t.Helper()
+	var got discordtest.Message
+	err := fake.WaitFor(ctx, fmt.Sprintf("a post holding %q", want), func() bool {
+		ps := discordPosts(fake, ch)
+		for _, m := range ps[min(skip, len(ps)):] {
+			if strings.Contains(m.Text(), want) {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		for _, m := range discordPosts(fake, ch) {
+			t.Logf("post in %s: %q", ch, m.Text())
+		}
+		t.Fatal(err)
+	}
+	return got
+}
+
+// press presses the button labelled label on m as user and returns the
+// answer, which must be private to user.
+func press(t *testing.T, fake *discordtest.Server, user string, m discordtest.Message, label string) discordtest.Shown {
+	t.Helper()
+	for _, b := range m.Buttons() {
+		if b.Label == label {
+			id, err := fake.Press(user, m.ID, b.CustomID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := answer(t, fake, id)
+			if !r.Ephemeral || r.OnlyFor != user {
+				t.Errorf("the answer to %s's press of %q was shown %+v; want only to them", user, label, r)
+			}
+			return r
+		}
+	}
+	t.Fatalf("message %q has no button %q", m.Text(), label)
+	return discordtest.Shown{}
+}
+
+// TestCheckInsDiscordE2E runs the real binary against the fake Discord: a
+// traffic check-in at the start of a session; three members answer (one
+// passes, one red), each seeing only their own confirmation; the red
+// answer, a scale-1 answer and a crisis DM each alert the facilitators in
+// their private channel with "I'm on it", and the members get the careful
+// reply; the facilitators get the summaries there; the group's channel
+// gets the anonymous tally only when three answered; a member whose DMs
+// are closed is reported to the facilitators privately and named nowhere
+// public. The log is at debug level and holds nothing a member typed.
+func TestCheckInsDiscordE2E(t *testing.T) {
+	bin := buildTend(t)
+	fake := discordtest.New(t, discordtest.Config{})
+	guild := fake.AddGuild("Peer support")
+	fran, sam, alex, kim, lee := fake.AddUser("fran", false), fake.AddUser("sam", false), fake.AddUser("alex", false), fake.AddUser("kim", false), fake.AddUser("lee", false)
+	for _, u := range []string{fran, sam, alex, kim, lee} {
+		fake.AddMember(guild, discordtest.Member{UserID: u})
+	}
+	channel := fake.AddChannel(guild, "tuesday", discordtest.ChannelText)
+	facs := fake.AddPrivateChannel(guild, "facilitators", fran, fake.BotUserID())
+	groups := fmt.Sprintf(`safety:
+  resources: "Call 999, or text SHOUT to 85258."
+groups:
+  - name: tuesday-support
+    platform: discord
+    channel: %q
+    guild: %q
+    timezone: UTC
+    facilitators: ["discord:%s"]
+    facilitators_channel: %q
+    schedule: {weekly: %q, duration: 90m, count: 2}
+    reminders: {lead: []}
+    checkins:
+      at_start: {kind: traffic, window: 1h}
+      share_tally: true
+`, channel, guild, fran, facs, startedWeekly())
+	cfg := strings.Replace(discordConfig(fake, guild, []string{"9999"}, groups), "log: {level: info, format: text}", "log: {level: debug, format: text}", 1)
+	p := startTend(t, bin, cfg, fake.Token())
+	ctx := waitCtx(t)
+	if err := fake.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	// The session started a minute ago: its check-in is asked at once.
+	ci := waitPost(t, ctx, fake, channel, 0, "How are you arriving today?")
+	if got := ci.Text(); !strings.Contains(got, "Only you and the group's facilitators see your answer") {
+		t.Errorf("check-in post: %q", got)
+	}
+	if r := press(t, fake, sam, ci, "Green"); !strings.Contains(r.Message.Text(), "recorded: green") {
+		t.Errorf("sam's confirmation: %q", r.Message.Text())
+	}
+	red := press(t, fake, alex, ci, "Red")
+	if got := red.Message.Text(); !strings.Contains(got, "recorded: red") || !strings.Contains(got, "Call 999, or text SHOUT to 85258.") || !strings.Contains(got, "facilitators in tuesday-support know privately") {
+		t.Errorf("alex's confirmation: %q", got)
+	}
+	if r := press(t, fake, kim, ci, "Pass"); !strings.Contains(r.Message.Text(), "pass") {
+		t.Errorf("kim's confirmation: %q", r.Message.Text())
+	}
+	alert := waitPost(t, ctx, fake, facs, 0, "They answered: red.")
+	if !strings.Contains(alert.Text(), "<@"+alex+"> in group tuesday-support") || len(alert.Buttons()) != 1 || alert.Buttons()[0].Label != "I'm on it" {
+		t.Errorf("alert: %q %+v", alert.Text(), alert.Buttons())
+	}
+
+	// A crisis DM.
+	words := "i cant do this anymore, i want to end my life"
+	dm := fake.DMChannel(lee)
+	fake.UserMessage(lee, dm, words)
+	waitPost(t, ctx, fake, facs, 1, words)
+	var reply discordtest.Message
+	if err := fake.WaitFor(ctx, "the careful reply", func() bool {
+		for _, m := range fake.Messages(dm) {
+			if m.AuthorID == fake.BotUserID() && strings.Contains(m.Text(), "Thank you for telling me") {
+				reply = m
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(reply.Text(), "Call 999, or text SHOUT to 85258.") || !strings.Contains(reply.Text(), "not watched around the clock") {
+		t.Errorf("the careful reply: %q", reply.Text())
+	}
+
+	// The window closes (a facilitator closes it): the summary, privately;
+	// no tally with two levels.
+	if r := ask(t, fake, fran, channel, []string{"checkin", "close"}, nil); !strings.Contains(r.Message.Text(), "no tally") {
+		t.Errorf("checkin close: %q", r.Message.Text())
+	}
+	sum := waitPost(t, ctx, fake, facs, 0, "Check-in summary").Text()
+	for _, want := range []string{"<@" + sam + ">: green", "<@" + alex + ">: red", "Passed (1)", "<@" + kim + ">", "No answer yet (1)", "<@" + lee + ">"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("summary lacks %q:\n%s", want, sum)
+		}
+	}
+
+	// A scale check-in: a 1 alerts; three answered, so the tally appears.
+	ask(t, fake, fran, channel, []string{"checkin", "start"}, map[string]string{"kind": "scale"})
+	ci2 := waitPost(t, ctx, fake, channel, 1, "from 1 (very hard) to 5 (very good)")
+	press(t, fake, sam, ci2, "4")
+	press(t, fake, kim, ci2, "3")
+	one := press(t, fake, alex, ci2, "1 · very hard")
+	if !strings.Contains(one.Message.Text(), "facilitators in tuesday-support") {
+		t.Errorf("alex's scale-1 confirmation: %q", one.Message.Text())
+	}
+	// alex's second signal within 15 minutes is the same situation: the
+	// alert is edited (two messages, the latest answer), not posted again.
+	if err := fake.WaitFor(ctx, "the alert edited", func() bool {
+		m, _ := fake.Message(alert.ID)
+		return strings.Contains(m.Text(), "They answered: 1 of 5.") && strings.Contains(m.Text(), "2 since")
+	}); err != nil {
+		m, _ := fake.Message(alert.ID)
+		t.Fatalf("%v: the alert reads %q", err, m.Text())
+	}
+	ask(t, fake, fran, channel, []string{"checkin", "close"}, nil)
+	tally := waitPost(t, ctx, fake, channel, 1, "how the group is doing")
+	if !strings.Contains(tally.Text(), "4/5 ×1, 3/5 ×1, 1/5 ×1") {
+		t.Errorf("tally: %q", tally.Text())
+	}
+
+	// A DM check-in to someone whose DMs are closed: the facilitators are
+	// told privately; nothing public names them.
+	fake.CloseDMs(lee)
+	ask(t, fake, fran, channel, []string{"checkin", "start"}, map[string]string{"delivery": "dm"})
+	unreachable := waitPost(t, ctx, fake, facs, 0, "could not be asked privately")
+	if !strings.Contains(unreachable.Text(), "<@"+lee+">") {
+		t.Errorf("unreachable note: %q", unreachable.Text())
+	}
+	for _, m := range fake.Messages(channel) {
+		if strings.Contains(m.Text(), lee) || strings.Contains(m.Text(), alex) || strings.Contains(m.Text(), words) {
+			t.Errorf("the group's channel shows something private: %q", m.Text())
+		}
+	}
+	if inv := fake.Invalid(); len(inv) > 0 {
+		t.Errorf("requests failing Discord's spec: %v", inv)
+	}
+	logs := p.stderr.String()
+	if !strings.Contains(logs, "level=DEBUG") {
+		t.Fatalf("the log is not at debug level")
+	}
+	if strings.Contains(logs, words) {
+		t.Errorf("the log holds the member's DM")
+	}
+	p.alive(t)
+}
