@@ -47,24 +47,23 @@ func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 	ctx = bot.WithUrgent(ctx, true)
 	platform, user := dm.Platform, dm.User.ID
 	sig := bot.SafetySignal{Platform: platform, User: user, At: dm.At, Source: sourceDM, Families: res.Strings(), Words: bot.StripPlaceholderRunes(dm.Text)}
-	// The groups whose roster has them are told at once; then those whose
-	// channel has them, which the platform is asked about.
+	// The groups whose roster has them are told at once, without asking
+	// the platform anything. Only for a member on no roster are the
+	// groups' channels looked in: those platform calls would otherwise
+	// take their turn in the urgent lane before the next member's alert.
 	var r raised
-	rostered, err := f.st.GroupsOfUser(ctx, platform, user)
+	groups, err := f.st.GroupsOfUser(ctx, platform, user)
 	if err != nil {
 		f.log.Error("reading the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
 	}
-	if len(rostered) > 0 {
-		r.add(f.raise(ctx, rostered, sig))
+	if len(groups) == 0 {
+		if groups, err = f.inChannels(ctx, platform, user, nil); err != nil {
+			f.log.Error("finding the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
+		}
 	}
-	more, err := f.inChannels(ctx, platform, user, rostered)
-	if err != nil {
-		f.log.Error("finding the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
-	}
-	if len(more) > 0 {
-		r.add(f.raise(ctx, more, sig))
-	}
-	if len(rostered)+len(more) == 0 {
+	if len(groups) > 0 {
+		r.add(f.raise(ctx, groups, sig))
+	} else {
 		// In no group tend can find (or it could not tell): the owners.
 		r.add(f.raise(ctx, nil, sig))
 	}

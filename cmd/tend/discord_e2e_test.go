@@ -16,14 +16,14 @@ import (
 
 // startTend writes config to a temp dir and runs `tend run` with the bot
 // token in the environment. Cleanup stops it with SIGINT and expects exit 0.
-func startTend(t *testing.T, bin, config, token string) *tendProcess {
+func startTend(t testing.TB, bin, config, token string) *tendProcess {
 	t.Helper()
 	return startTendIn(t, bin, t.TempDir(), config, token)
 }
 
 // startTendIn is startTend with the working directory (and so the
 // database) in dir, so that a second process can take over the first's.
-func startTendIn(t *testing.T, bin, dir, config, token string) *tendProcess {
+func startTendIn(t testing.TB, bin, dir, config, token string) *tendProcess {
 	t.Helper()
 	return runTend(t, bin, dir, config, []string{"TEND_E2E_DISCORD_TOKEN=" + token}, []string{token})
 }
@@ -46,7 +46,7 @@ console: {enabled: "off"}
 %s`, strings.Join(q, ", "), fake.AppID(), guild, fake.APIURL(), groups)
 }
 
-func waitCtx(t *testing.T) context.Context {
+func waitCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
