@@ -42,9 +42,12 @@ func BenchmarkAlertLatency(b *testing.B) {
 		users[i] = fake.AddUser(fmt.Sprintf("member%d", i), false)
 		fake.AddMember(support, discordtest.Member{UserID: users[i]})
 	}
-	// 2,000 groups whose sessions start in half an hour: their 1h
-	// reminders are all due the moment tend starts.
-	start := time.Now().UTC().Add(30 * time.Minute).Truncate(time.Minute)
+	// 2,000 groups whose 1h reminders all fall due at the same minute, a
+	// minute or so after tend starts: tend reads and prepares them ahead
+	// (its lookahead), so at that minute all 2,000 wait for Discord's pace
+	// at once, as they would in production.
+	due := time.Now().UTC().Add(40 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	start := due.Add(time.Hour)
 	weekly := strings.ToLower(start.Format("Mon")) + " " + start.Format("15:04")
 	var g strings.Builder
 	fmt.Fprintf(&g, "groups:\n  - {name: support, platform: discord, channel: %q, guild: %q, timezone: UTC, facilitators: [\"discord:%s\"], facilitators_channel: %q}\n",
@@ -81,7 +84,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if err := fake.WaitFor(ctx, "the burst under way", func() bool { return posted() >= 50 }); err != nil {
+	if err := fake.WaitFor(ctx, "the burst under way", func() bool { return posted() >= 100 }); err != nil {
 		b.Fatal(err)
 	}
 	alertFor := func(i int) (discordtest.Message, bool) {
