@@ -18,15 +18,16 @@ import (
 // for the transaction that stores it, and the answers that arrive while one
 // transaction commits share the next. A burst of members answering at once
 // costs a few transactions instead of one each. There is no goroutine of
-// its own: the first writer to find none committing commits for everyone
-// waiting, until the queue is empty.
+// its own: one waiting writer at a time has the turn to commit, for
+// everyone queued; then it hands the turn to the next writer still waiting
+// and returns with its own answer stored.
 type answerWriter struct {
 	st interface {
 		RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([]bot.AnswerOutcome, error)
 	}
 	mu      sync.Mutex
 	queue   []*pendingAnswer
-	writing bool
+	writing bool // a writer has the turn
 	// commits counts the transactions, for the benchmark.
 	commits atomic.Int64
 }
@@ -35,68 +36,91 @@ type pendingAnswer struct {
 	a    bot.CheckInAnswer
 	out  bot.AnswerOutcome
 	err  error
-	done chan struct{}
+	done chan struct{} // closed once committed (or failed)
+	turn chan struct{} // this writer commits next
 }
 
-// maxBatch bounds one transaction of answers.
-const maxBatch = 256
+// maxBatch bounds one transaction of answers; maxYields how often the
+// committing writer lets more writers queue before it writes; commitLimit
+// bounds one transaction.
+const (
+	maxBatch    = 256
+	maxYields   = 4
+	commitLimit = 30 * time.Second
+)
 
-// write stores a and returns its outcome once it is committed.
+// write stores a and returns its outcome once it is committed. It waits
+// at most for the transactions ahead of it, each bounded by commitLimit
+// (a writer that gives up would leave the others' answers without a
+// committer, so the wait does not end with ctx).
 func (w *answerWriter) write(ctx context.Context, a bot.CheckInAnswer) (bot.AnswerOutcome, error) {
-	p := &pendingAnswer{a: a, done: make(chan struct{})}
+	p := &pendingAnswer{a: a, done: make(chan struct{}), turn: make(chan struct{}, 1)}
 	w.mu.Lock()
 	w.queue = append(w.queue, p)
-	lead := !w.writing
-	if lead {
+	if !w.writing {
 		w.writing = true
+		p.turn <- struct{}{}
 	}
 	w.mu.Unlock()
-	if lead {
-		// The batch is everyone's: a writer that gives up must not cancel
-		// the others' answers. A bounded context of its own instead.
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		w.drain(bctx)
-		cancel()
-	}
-	select {
-	case <-p.done:
-		return p.out, p.err
-	case <-ctx.Done():
-		return bot.AnswerOutcome{}, ctx.Err()
+	for {
+		select {
+		case <-p.done:
+			return p.out, p.err
+		case <-p.turn:
+			// The batch is everyone's: it gets a bounded context of its
+			// own, not this writer's.
+			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitLimit)
+			w.commit(bctx)
+			cancel()
+			w.mu.Lock()
+			if len(w.queue) == 0 {
+				w.writing = false
+			} else {
+				w.queue[0].turn <- struct{}{}
+			}
+			w.mu.Unlock()
+		}
 	}
 }
 
-// drain commits batches until the queue is empty.
-func (w *answerWriter) drain(ctx context.Context) {
-	for {
-		// Let the writers that the last commit released queue their next
-		// answers first: the batch is then as large as the load.
+// commit writes one batch from the front of the queue.
+func (w *answerWriter) commit(ctx context.Context) {
+	// Let the writers that the last commit released queue their next
+	// answers first, while more keep coming (a few yields at most): the
+	// batch is then as large as the load.
+	for range maxYields {
+		w.mu.Lock()
+		before := len(w.queue)
+		w.mu.Unlock()
 		runtime.Gosched()
 		w.mu.Lock()
-		n := min(len(w.queue), maxBatch)
-		batch := w.queue[:n:n]
-		w.queue = w.queue[n:]
-		if n == 0 {
-			w.writing = false
-			w.queue = nil
-			w.mu.Unlock()
-			return
-		}
+		grew := len(w.queue) > before
 		w.mu.Unlock()
-		as := make([]bot.CheckInAnswer, len(batch))
-		for i, p := range batch {
-			as[i] = p.a
+		if !grew {
+			break
 		}
-		outs, err := w.st.RecordAnswers(ctx, as)
-		w.commits.Add(1)
-		for i, p := range batch {
-			if err != nil {
-				p.err = err
-			} else {
-				p.out = outs[i]
-			}
-			close(p.done)
+	}
+	w.mu.Lock()
+	n := min(len(w.queue), maxBatch)
+	batch := w.queue[:n:n]
+	w.queue = w.queue[n:]
+	w.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	as := make([]bot.CheckInAnswer, len(batch))
+	for i, p := range batch {
+		as[i] = p.a
+	}
+	outs, err := w.st.RecordAnswers(ctx, as)
+	w.commits.Add(1)
+	for i, p := range batch {
+		if err != nil {
+			p.err = err
+		} else {
+			p.out = outs[i]
 		}
+		close(p.done)
 	}
 }
 

@@ -383,10 +383,11 @@ func (db *DB) MemberGoneFromCheckIns(ctx context.Context, groupID int64, user bo
 // RecordAnswers stores answers in one transaction: each replaces the
 // member's earlier answer to the same check-in, while that check-in is
 // open at the answer's time. Many answers written at once share one
-// commit, and each check-in and the members' earlier answers are read once
-// per call, so that a burst of answers costs about one statement each
-// (see checkins/bench_test.go). The error is for the transaction; an
-// answer that cannot be stored has its own Err.
+// commit, each check-in is read once per call, and up to answerRows
+// answers go in one statement, after one query for what they replace
+// (usually nothing), so that a burst of answers costs a fraction of a
+// statement each (see checkins/bench_test.go). The error is for the transaction; an answer
+// that cannot be stored has its own Err.
 func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([]bot.AnswerOutcome, error) {
 	out := make([]bot.AnswerOutcome, len(answers))
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
@@ -399,12 +400,14 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 			checkIn int64
 			user    bot.UserID
 		}
-		prev := map[who]*bot.CheckInAnswer{}
-		// The check-ins, and the earlier answers of everyone answering, once.
-		byCheckIn := map[int64][]any{}
-		for _, a := range answers {
-			if _, ok := checkIns[a.CheckInID]; !ok {
-				var w window
+		// The last answer of each member is written; an earlier one in the
+		// same call is what the next replaced.
+		last := map[who]int{}
+		first := map[who]int{}
+		var order []who
+		for i, a := range answers {
+			w, ok := checkIns[a.CheckInID]
+			if !ok {
 				err := tx.QueryRowContext(ctx, `SELECT closes_at, closed_at FROM checkins WHERE id = ?`, a.CheckInID).Scan(&w.closesAt, &w.closed)
 				switch {
 				case errors.Is(err, sql.ErrNoRows):
@@ -415,47 +418,6 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 				}
 				checkIns[a.CheckInID] = w
 			}
-			byCheckIn[a.CheckInID] = append(byCheckIn[a.CheckInID], string(a.User))
-		}
-		for id, users := range byCheckIn {
-			if !checkIns[id].found {
-				continue
-			}
-			for len(users) > 0 {
-				n := min(len(users), 200)
-				chunk := users[:n]
-				users = users[n:]
-				args := append([]any{id}, chunk...)
-				rows, err := tx.QueryContext(ctx, `SELECT user_id, level, text, pass, at FROM checkin_answers WHERE checkin_id = ? AND user_id IN (?`+
-					strings.Repeat(", ?", n-1)+`)`, args...)
-				if err != nil {
-					return err
-				}
-				for rows.Next() {
-					var (
-						p    bot.CheckInAnswer
-						user string
-						at   int64
-					)
-					if err := rows.Scan(&user, &p.Level, &p.Text, &p.Pass, &at); err != nil {
-						rows.Close()
-						return err
-					}
-					p.CheckInID, p.User, p.At = id, bot.UserID(user), fromUnix(at)
-					prev[who{id, p.User}] = &p
-				}
-				rows.Close()
-				if err := rows.Err(); err != nil {
-					return err
-				}
-			}
-		}
-		// The rows to write, the last answer of each member once: many
-		// rows per statement.
-		last := map[who]int{}
-		var order []who
-		for i, a := range answers {
-			w := checkIns[a.CheckInID]
 			switch {
 			case !w.found:
 				out[i].Err = notFound(fmt.Sprintf("check-in %d", a.CheckInID))
@@ -465,22 +427,56 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 				continue
 			}
 			k := who{a.CheckInID, a.User}
-			out[i].Prev = prev[k]
-			stored := a
-			prev[k] = &stored // a second answer in the same call replaces this one
-			if _, ok := last[k]; !ok {
+			if j, ok := last[k]; ok {
+				prev := answers[j]
+				out[i].Prev = &prev
+			} else {
+				first[k] = i
 				order = append(order, k)
 			}
 			last[k] = i
 		}
 		for len(order) > 0 {
 			n := min(len(order), answerRows)
+			chunk := order[:n]
+			order = order[n:]
+			// What the members answered before, when they had: usually
+			// nobody has, and the query returns nothing.
+			byCheckIn := map[int64][]any{}
+			for _, k := range chunk {
+				byCheckIn[k.checkIn] = append(byCheckIn[k.checkIn], string(k.user))
+			}
+			for id, us := range byCheckIn {
+				rows, err := tx.QueryContext(ctx, `SELECT user_id, level, pass FROM checkin_answers WHERE checkin_id = ? AND user_id IN (?`+
+					strings.Repeat(", ?", len(us)-1)+`)`, append([]any{id}, us...)...)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var (
+						user string
+						prev bot.CheckInAnswer
+					)
+					if err := rows.Scan(&user, &prev.Level, &prev.Pass); err != nil {
+						rows.Close()
+						return err
+					}
+					k := who{id, bot.UserID(user)}
+					// What the database held is what the first answer of
+					// this call replaced.
+					prev.CheckInID, prev.User = id, k.user
+					out[first[k]].Prev = &prev
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+			}
 			args := make([]any, 0, 6*n)
-			for _, k := range order[:n] {
+			for _, k := range chunk {
 				a := answers[last[k]]
 				args = append(args, a.CheckInID, string(a.User), a.Level, a.Text, a.Pass, unix(a.At))
 			}
-			order = order[n:]
 			if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_answers (checkin_id, user_id, level, text, pass, at) VALUES (?, ?, ?, ?, ?, ?)`+
 				strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1)+`
 				ON CONFLICT (checkin_id, user_id) DO UPDATE SET level = excluded.level, text = excluded.text, pass = excluded.pass, at = excluded.at`,
@@ -498,7 +494,7 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 
 // answerRows is how many answers one INSERT writes: well within SQLite's
 // limit of parameters, and a handful of statement texts to keep prepared.
-const answerRows = 32
+const answerRows = 64
 
 // CheckInAnswers returns the answers to check-in id, by user id.
 func (db *DB) CheckInAnswers(ctx context.Context, id int64) ([]bot.CheckInAnswer, error) {

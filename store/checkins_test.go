@@ -113,6 +113,18 @@ func TestCheckIns_AnswersCloseTally(t *testing.T) {
 	if err != nil || res[0].Prev == nil || res[0].Prev.Level != 2 {
 		t.Fatalf("a changed answer: %+v %v; want the previous (yellow) returned", res, err)
 	}
+	// Twice in one call: the first replaces what was stored, the second the
+	// first; the second is kept.
+	res, err = db.RecordAnswers(ctx, []bot.CheckInAnswer{
+		{CheckInID: c.ID, User: "ann", Level: 2, At: at.Add(2 * time.Minute)},
+		{CheckInID: c.ID, User: "ann", Level: 3, At: at.Add(2 * time.Minute)},
+	})
+	if err != nil || res[0].Prev == nil || res[0].Prev.Level != 3 || res[1].Prev == nil || res[1].Prev.Level != 2 {
+		t.Fatalf("two answers in one call: %+v %v", res, err)
+	}
+	if as, _ := db.CheckInAnswers(ctx, c.ID); as[0].User != "ann" || as[0].Level != 3 {
+		t.Fatalf("answers after two in one call: %+v", as)
+	}
 	if err := db.MemberGoneFromCheckIns(ctx, g.ID, "dan", at.Add(3*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
