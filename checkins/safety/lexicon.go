@@ -126,7 +126,10 @@ func (l *Lexicon) Examine(text string) Result {
 	n := Normalize(text)
 	// Read the text twice: with letters repeated for emphasis cut to two
 	// ("killll" → "kill") and to one ("dieee" → "die").
-	variants := []string{shortenRuns(n, 2), shortenRuns(n, 1)}
+	variants := []string{shortenRuns(n, 2)}
+	if v := shortenRuns(n, 1); v != variants[0] {
+		variants = append(variants, v)
+	}
 	found := map[Family]bool{}
 	for _, v := range variants {
 		// Operator phrases are matched before idioms are masked: the
