@@ -339,3 +339,30 @@ func TestSafety_DM_ChannelMember(t *testing.T) {
 		}
 	})
 }
+
+// TestSafety_EscalationWithoutChannel: a group without a facilitators'
+// channel gets its alerts by DM, every facilitator at once; nobody is left
+// to tell at the first escalation, so the owners are told then.
+func TestSafety_EscalationWithoutChannel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		g := e.group
+		g.FacilitatorsChannel = ""
+		if _, _, err := e.db.UpdateGroup(t.Context(), "console:fac", g); err != nil {
+			t.Fatal(err)
+		}
+		e.dm("cat", "i want to die")
+		for _, f := range []bot.UserID{"fac", "fran"} {
+			if dms := e.dmsTo(f); len(dms) != 1 || !dms[0].Out.Urgent || !has(render(dms[0].Out.Message), "Safety alert", "cat in group tuesday") {
+				t.Fatalf("%s: %s", f, joinTexts(dms))
+			}
+		}
+		e.sleep(11 * time.Minute)
+		if o := e.dmsTo("owner"); len(o) != 1 || !has(render(o[0].Out.Message), "for the owners") {
+			t.Fatalf("owner after 11 minutes: %s", joinTexts(o))
+		}
+		if n := len(e.dmsTo("fac")); n != 1 {
+			t.Errorf("fac got %d DMs; want only the alert (already told directly)", n)
+		}
+	})
+}

@@ -837,6 +837,16 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time, checkInKeys, aler
 		}
 		p.CheckIns++
 	}
+	// Who was told about check-ins up front names members too: after the
+	// retention period they are told again with their next check-in.
+	err = db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM checkin_informed WHERE at < ? - COALESCE(
+			(SELECT retention_days FROM checkin_settings s WHERE s.group_id = checkin_informed.group_id), ?) * 86400`, now.Unix(), DefaultRetentionDays)
+		return err
+	})
+	if err != nil {
+		return p, fmt.Errorf("store: purge who was told about check-ins: %w", err)
+	}
 	as, err := read(`SELECT a.id, COALESCE(a.group_id, 0), COALESCE(s.retention_days, ?) FROM safety_alerts a
 		LEFT JOIN checkin_settings s ON s.group_id = a.group_id WHERE a.last_at < ? - COALESCE(s.retention_days, ?) * 86400`,
 		DefaultRetentionDays, now.Unix(), DefaultRetentionDays)

@@ -302,6 +302,15 @@ func TestPurgeExpired_KeepsCountsOnly(t *testing.T) {
 	if _, err := db.OutboxEntry(ctx, fmt.Sprintf("checkins/c/%d/dm/ann", ids[1])); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("outbox entry naming the member left: %v", err)
 	}
+	if err := db.MarkInformed(ctx, short.ID, "ann", at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PurgeExpired(ctx, at.Add(8*24*time.Hour), ckeys, akeys); err != nil {
+		t.Fatal(err)
+	}
+	if told, _ := db.Informed(ctx, short.ID, "ann"); told {
+		t.Errorf("who was told up front was kept past the retention period")
+	}
 	p, err = db.PurgeExpired(ctx, at.Add(91*24*time.Hour), ckeys, akeys)
 	if err != nil || p.CheckIns != 1 || p.Alerts != 1 {
 		t.Fatalf("after 91 days purged %+v %v; want the default group's", p, err)
