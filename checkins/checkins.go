@@ -114,29 +114,12 @@ const (
 	maxWordLen   = 40
 )
 
-// CronFunc reads a cron expression in a zone and returns the function that
-// gives the first instant after t that it selects (false when none). It is
-// how the feature computes a between-session check-in's times, with the
-// same DST rules as the series of sessions.
-//
-// TODO(schedule): use schedule.ParseCron directly once the schedule
-// package is on main, and drop this option.
-type CronFunc func(expr string, loc *time.Location) (func(t time.Time) (time.Time, bool), error)
-
-// Option configures a Feature.
-type Option func(*Feature)
-
-// WithCron sets how cron expressions are read (required for
-// between-session check-ins).
-func WithCron(f CronFunc) Option { return func(ft *Feature) { ft.cron = f } }
-
 // Feature is the check-ins feature.
 type Feature struct {
 	st    Store
 	send  bot.Deliverer
 	clock bot.Clock
 	log   *slog.Logger
-	cron  CronFunc
 	b     *bot.Bot
 	r     *bot.Runner
 
@@ -180,7 +163,7 @@ var (
 
 // New returns the feature over its store. d.Sender is required: the core's
 // *bot.Sender, whose outbox makes each keyed post and DM once.
-func New(st Store, d bot.Deps, opts ...Option) (*Feature, error) {
+func New(st Store, d bot.Deps) (*Feature, error) {
 	if st == nil || d.Sender == nil {
 		return nil, errors.New("checkins: a Store and Deps.Sender are required")
 	}
@@ -188,9 +171,6 @@ func New(st Store, d bot.Deps, opts ...Option) (*Feature, error) {
 	f := &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile}
 	if f.configFile == "" {
 		f.configFile = "the config file"
-	}
-	for _, o := range opts {
-		o(f)
 	}
 	lex, err := safety.New(nil)
 	if err != nil {

@@ -2,13 +2,13 @@ package checkins
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/schedule"
 )
 
 func (f *Feature) registerCommands() error {
@@ -280,10 +280,7 @@ func (f *Feature) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.Outb
 				if err != nil {
 					return nil, bot.Errorf("Group %s has no usable time zone: fix it with /tend group setup timezone:.", g.Name)
 				}
-				if f.cron == nil {
-					return nil, errors.New("checkins: no cron reader configured")
-				}
-				if _, err := f.cron(spec.Cron, loc); err != nil {
+				if err := schedule.CheckCron(spec.Cron, loc); err != nil {
 					return nil, bot.Errorf("cron: %v. Write a five-field cron expression such as \"0 12 * * FRI\".", err)
 				}
 				if n := req.Arg("nudge"); n != "" {

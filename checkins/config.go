@@ -10,6 +10,7 @@ import (
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/checkins/safety"
+	"github.com/tend-bot/tend/schedule"
 )
 
 // Config section keys.
@@ -22,16 +23,16 @@ const (
 
 // Sections returns the feature's config sections: a group's checkins: and
 // retention_days:, and the global safety.crisis_phrases and
-// safety.around_the_clock. cron checks a between-session check-in's cron.
-func Sections(cron CronFunc) []bot.ConfigSection {
+// safety.around_the_clock.
+func Sections() []bot.ConfigSection {
 	return []bot.ConfigSection{
 		{Key: SectionCheckIns, Check: func(g bot.Group, n *bot.Node, path string) []bot.ConfigProblem {
 			var r bot.NodeReader
-			readCheckIns(&r, g, n, path, cron)
+			readCheckIns(&r, g, n, path)
 			return r.Problems
 		}, Summary: func(g bot.Group, n *bot.Node) string {
 			var r bot.NodeReader
-			s := readCheckIns(&r, g, n, "checkins", cron)
+			s := readCheckIns(&r, g, n, "checkins")
 			return describeSettings(s)
 		}},
 		{Key: SectionRetention, Check: func(g bot.Group, n *bot.Node, path string) []bot.ConfigProblem {
@@ -93,17 +94,17 @@ var (
 
 // readCheckIns reads a group's checkins: section into settings, recording
 // every problem in r. n nil gives the defaults: no check-ins.
-func readCheckIns(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, cron CronFunc) bot.CheckInSettings {
+func readCheckIns(r *bot.NodeReader, g bot.Group, n *bot.Node, path string) bot.CheckInSettings {
 	s := bot.CheckInSettings{GroupID: g.ID, EscalateAfter: DefaultEscalateAfter, RetentionDays: DefaultRetentionDays, Source: bot.SourceConfig}
 	m := r.Map(n, path, checkInKeys)
 	if m == nil {
 		return s
 	}
 	if v := m["at_start"]; !v.IsNull() {
-		s.AtStart = readSpec(r, g, v, path+".at_start", false, cron)
+		s.AtStart = readSpec(r, g, v, path+".at_start", false)
 	}
 	if v := m["between"]; !v.IsNull() {
-		s.Between = readSpec(r, g, v, path+".between", true, cron)
+		s.Between = readSpec(r, g, v, path+".between", true)
 	}
 	if b, ok := r.Bool(m["share_tally"], path+".share_tally"); ok {
 		s.ShareTally = b
@@ -114,7 +115,7 @@ func readCheckIns(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, cron
 	return s
 }
 
-func readSpec(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, between bool, cron CronFunc) *bot.CheckInSpec {
+func readSpec(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, between bool) *bot.CheckInSpec {
 	keys := specKeys
 	if between {
 		keys = append(slices.Clone(specKeys), "cron", "nudge")
@@ -184,11 +185,7 @@ func readSpec(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, between 
 		// The group's zone is reported where it is written.
 		return spec
 	}
-	if cron == nil {
-		r.Fail(m["cron"], path+".cron", "this tend cannot read a check-in's cron", "remove between: (a bug in tend: please report it)")
-		return spec
-	}
-	if _, err := cron(c, loc); err != nil {
+	if err := schedule.CheckCron(c, loc); err != nil {
 		r.Fail(m["cron"], path+".cron", err.Error(), `write a five-field cron expression such as "0 12 * * FRI"`)
 	}
 	return spec
@@ -280,7 +277,7 @@ func (f *Feature) ApplySection(ctx context.Context, key string, g bot.Group, n *
 		f.watched.Store(b)
 		return nil
 	case SectionCheckIns:
-		s := readCheckIns(&r, g, n, key, f.cron)
+		s := readCheckIns(&r, g, n, key)
 		if len(r.Problems) > 0 {
 			return r.Problems[0]
 		}

@@ -15,7 +15,7 @@ import (
 
 func parse(t *testing.T, src string) (*config.Config, error) {
 	t.Helper()
-	return config.Parse(strings.NewReader(src), config.Options{File: "tend.yaml", Sections: checkins.Sections(cronFromReminders)})
+	return config.Parse(strings.NewReader(src), config.Options{File: "tend.yaml", Sections: checkins.Sections()})
 }
 
 // TestSections_Problems: each mistake in the check-in sections is

@@ -125,26 +125,6 @@ var testKey = []byte("0123456789abcdef0123456789abcdef")
 // resources are the operator's crisis resources in the tests.
 const resources = "Call 999, or text SHOUT to 85258 (free, 24/7)."
 
-// cronFromReminders reads a check-in's cron with the series engine.
-//
-// TODO(schedule): schedule.ParseCron once it is on main.
-func cronFromReminders(expr string, loc *time.Location) (func(time.Time) (time.Time, bool), error) {
-	if _, err := reminders.NewPlan(bot.Schedule{Cron: expr, Duration: time.Minute}, loc, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
-		return nil, err
-	}
-	return func(t time.Time) (time.Time, bool) {
-		p, err := reminders.NewPlan(bot.Schedule{Cron: expr, Duration: time.Minute, Starts: t.In(loc).Format(time.DateOnly)}, loc, t)
-		if err != nil {
-			return time.Time{}, false
-		}
-		o, ok := p.First()
-		for ok && !o.Start.After(t) {
-			o, ok = p.After(o)
-		}
-		return o.Start, ok
-	}, nil
-}
-
 // hookedStore is the feature's store with failures that tests inject.
 type hookedStore struct {
 	*store.DB
@@ -309,7 +289,7 @@ func (e *env) start() {
 	if err := rm.Register(b, r); err != nil {
 		t.Fatal(err)
 	}
-	ci, err := checkins.New(e.st, deps, checkins.WithCron(cronFromReminders))
+	ci, err := checkins.New(e.st, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

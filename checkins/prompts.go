@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/schedule"
 )
 
 // jobPayload is the payload of the feature's jobs: ids only, never
@@ -310,19 +311,19 @@ func (f *Feature) runBetween(ctx context.Context, j bot.Job) (bot.JobResult, err
 // nextBetween returns the job of the group's next between-session
 // check-in after t, when it has one.
 func (f *Feature) nextBetween(g bot.Group, s bot.CheckInSettings, t time.Time) (bot.Job, bool) {
-	if s.Between == nil || f.cron == nil {
+	if s.Between == nil {
 		return bot.Job{}, false
 	}
 	loc, err := g.Location()
 	if err != nil {
 		return bot.Job{}, false
 	}
-	next, err := f.cron(s.Between.Cron, loc)
+	c, err := schedule.ParseCron(s.Between.Cron, loc)
 	if err != nil {
 		f.log.Warn("a between-session check-in's cron no longer reads", bot.KeyGroup, g.Name, bot.KeyErr, err)
 		return bot.Job{}, false
 	}
-	at, ok := next(t)
+	at, ok := c.Next(t)
 	if !ok {
 		return bot.Job{}, false
 	}

@@ -390,9 +390,7 @@ func TestExample(t *testing.T) {
 	var schedules int
 	opts := config.Options{File: "config.example.yaml", CheckSchedule: func(bot.Schedule, *time.Location) error { schedules++; return nil },
 		// The features' own sections, as tend registers them.
-		Sections: append([]bot.ConfigSection{norms.Section(), attendance.Section()}, checkins.Sections(func(string, *time.Location) (func(time.Time) (time.Time, bool), error) {
-			return func(t time.Time) (time.Time, bool) { return t.Add(time.Hour), true }, nil
-		})...)}
+		Sections: append([]bot.ConfigSection{norms.Section(), attendance.Section()}, checkins.Sections()...)}
 	cfg, err := config.Parse(strings.NewReader(string(src)), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"time"
 
 	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
@@ -10,7 +9,6 @@ import (
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/norms"
 	"github.com/tend-bot/tend/reminders"
-	"github.com/tend-bot/tend/schedule"
 	"github.com/tend-bot/tend/store"
 )
 
@@ -45,9 +43,7 @@ func features() []feature {
 		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return reminders.New(db, d) }},
 		{section: norms.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return norms.New(db, d) }},
 		{section: attendance.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return attendance.New(db, d) }},
-		{sections: func() []bot.ConfigSection { return checkins.Sections(checkinCron) }, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) {
-			return checkins.New(db, d, checkins.WithCron(checkinCron))
-		}},
+		{sections: checkins.Sections, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return checkins.New(db, d) }},
 	}
 }
 
@@ -72,13 +68,4 @@ func (m *Main) sections() []bot.ConfigSection {
 		out = append(out, f.configSections()...)
 	}
 	return out
-}
-
-// checkinCron reads a check-in's own cron with the series' rules.
-func checkinCron(expr string, loc *time.Location) (func(time.Time) (time.Time, bool), error) {
-	c, err := schedule.ParseCron(expr, loc)
-	if err != nil {
-		return nil, err
-	}
-	return c.Next, nil
 }

@@ -34,8 +34,8 @@ func TestApplyConfig_OwnSectionOnly(t *testing.T) {
 		Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard}
 	m := &Main{Config: &config.Config{Groups: []config.Group{{Group: g, Sections: map[string]*bot.Node{"a": nodeA, "b": nodeB}}}}}
 	feats := []builtFeature{
-		{Feature: a, section: func() bot.ConfigSection { return bot.ConfigSection{Key: "a"} }},
-		{Feature: b, section: func() bot.ConfigSection { return bot.ConfigSection{Key: "b"} }},
+		{Feature: a, sections: []bot.ConfigSection{{Key: "a"}}},
+		{Feature: b, sections: []bot.ConfigSection{{Key: "b"}}},
 	}
 	if err := m.applyConfig(t.Context(), db, feats); err != nil {
 		t.Fatal(err)
