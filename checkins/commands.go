@@ -180,7 +180,7 @@ func (f *Feature) cmdStart(ctx context.Context, req *bot.Request) ([]bot.Outboun
 	spec.Cron, spec.Nudge = "", false
 	// Asked here, before the answer, so that the facilitator sees it go
 	// out; its job, a little later, finishes what a crash interrupted.
-	c, created, err := f.open(ctx, g, bot.OriginDemand, "demand/"+strconv.FormatInt(g.ID, 10)+"/"+strconv.FormatInt(req.Now.Unix(), 10), 0, spec, req.Now, req.Now.Add(askBackup))
+	c, created, err := f.open(ctx, g, bot.OriginDemand, "demand/"+strconv.FormatInt(g.ID, 10)+"/"+strconv.FormatInt(req.Now.UnixNano(), 10), 0, spec, req.Now, req.Now.Add(askBackup))
 	if err != nil {
 		return nil, err
 	}

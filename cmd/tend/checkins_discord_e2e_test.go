@@ -109,7 +109,7 @@ groups:
       at_start: {kind: traffic, window: 1h}
       share_tally: true
 `, channel, guild, fran, facs, startedWeekly())
-	cfg := strings.Replace(discordConfig(fake, guild, []string{"9999"}, groups), "log: {level: info, format: text}", "log: {level: debug, format: text}", 1)
+	cfg := strings.Replace(discordConfig(fake, guild, []string{"123456789012345678"}, groups), "log: {level: info, format: text}", "log: {level: debug, format: text}", 1)
 	p := startTend(t, bin, cfg, fake.Token())
 	ctx := waitCtx(t)
 	if err := fake.WaitConnected(ctx, 1); err != nil {
