@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -15,7 +16,8 @@ import (
 
 // This file holds a person's data rights: everything tend holds about them
 // (PersonalData, for "mydata") and erasing it (Erase, for "forget"). Both
-// know every table that names a person; a feature that adds such a table
+// know every table that names a person (check-in answers and safety alerts
+// included); a feature that adds such a table
 // adds it here too, and TestErase_ScanEveryTable fails until it does.
 
 // Personal record kinds, as "mydata" groups them.
@@ -33,6 +35,8 @@ const (
 	RecordAgreement   = "agreement"
 	RecordApplicant   = "applicant"
 	RecordNormsAuthor = "norms-author"
+	RecordCheckIn     = "checkin"
+	RecordSafety      = "safety-alert"
 )
 
 // keyNames reports (in SQL) whether the text in column col names user as a
@@ -223,6 +227,65 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 				add(RecordApplicant, group, joined, fmt.Sprintf("welcomed as a newcomer on %s (arrival %d, %s)", bot.Time(fromUnix(joined), bot.TimeDate), round, state))
 				return nil
 			}},
+		{`SELECT g.name, c.kind, c.choices, c.opened_at, a.level, a.text, a.pass, a.at FROM checkin_answers a JOIN checkins c ON c.id = a.checkin_id
+			JOIN groups g ON g.id = c.group_id WHERE g.platform = ? AND a.user_id = ? ORDER BY a.at`, []any{platform, u},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group, kind, choices, text string
+					opened, at                 int64
+					level                      int
+					pass                       bool
+				)
+				if err := sc.Scan(&group, &kind, &choices, &opened, &level, &text, &pass, &at); err != nil {
+					return err
+				}
+				add(RecordCheckIn, group, at, fmt.Sprintf("check-in of %s: %s", bot.Time(fromUnix(opened), bot.TimeDate), checkInAnswerWords(kind, choices, level, text, pass)))
+				return nil
+			}},
+		{`SELECT g.name, count(*) FROM checkin_asked k JOIN checkins c ON c.id = k.checkin_id JOIN groups g ON g.id = c.group_id
+			WHERE g.platform = ? AND k.user_id = ? GROUP BY g.name ORDER BY g.name`, []any{platform, u},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group string
+					n     int
+				)
+				if err := sc.Scan(&group, &n); err != nil {
+					return err
+				}
+				add(RecordCheckIn, group, 0, fmt.Sprintf("you were asked %d check-ins (who was asked, kept for the summary until the answers are deleted)", n))
+				return nil
+			}},
+		{`SELECT g.name, i.at FROM checkin_informed i JOIN groups g ON g.id = i.group_id WHERE g.platform = ? AND i.user_id = ? ORDER BY g.name`, []any{platform, u},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group string
+					at    int64
+				)
+				if err := sc.Scan(&group, &at); err != nil {
+					return err
+				}
+				add(RecordCheckIn, group, at, "you were told who sees check-in answers and how long they are kept")
+				return nil
+			}},
+		{`SELECT COALESCE(g.name, ''), a.opened_at, a.signals, a.families FROM safety_alerts a LEFT JOIN groups g ON g.id = a.group_id
+			WHERE a.platform = ? AND a.user_id = ? ORDER BY a.opened_at`, []any{platform, u},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group, families string
+					opened          int64
+					signals         int
+				)
+				if err := sc.Scan(&group, &opened, &signals, &families); err != nil {
+					return err
+				}
+				who := "the group's facilitators"
+				if group == "" {
+					who = "the people who run tend"
+				}
+				add(RecordSafety, group, opened, fmt.Sprintf("%s were told privately on %s that you might be at risk (%d messages; with what you wrote)",
+					who, bot.Time(fromUnix(opened), bot.TimeDate), signals))
+				return nil
+			}},
 		{`SELECT g.name, v.version, v.created_at FROM norms_versions v JOIN groups g ON g.id = v.group_id WHERE v.author = ? ORDER BY v.created_at`,
 			[]any{principal},
 			func(sc interface{ Scan(...any) error }) error {
@@ -280,6 +343,31 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 		add(RecordMessages, "", 0, fmt.Sprintf("tend sent you %d direct messages; it keeps when and a reference to each, not their text", dms))
 	}
 	return out, nil
+}
+
+// checkInAnswerWords says what a member answered a check-in, for
+// "mydata".
+func checkInAnswerWords(kind, choices string, level int, text string, pass bool) string {
+	switch {
+	case pass:
+		return "you passed"
+	case text != "":
+		return fmt.Sprintf("you wrote %q", text)
+	}
+	switch bot.CheckInKind(kind) {
+	case bot.CheckInTraffic:
+		if name, ok := map[int]string{1: "red", 2: "yellow", 3: "green"}[level]; ok {
+			return "you answered " + name
+		}
+	case bot.CheckInScale:
+		return fmt.Sprintf("you answered %d of 5", level)
+	case bot.CheckInChoice:
+		var cs []string
+		if json.Unmarshal([]byte(choices), &cs) == nil && level >= 1 && level <= len(cs) {
+			return fmt.Sprintf("you chose %q", cs[level-1])
+		}
+	}
+	return fmt.Sprintf("you answered %d", level)
 }
 
 // each runs q and calls row for every result row.
@@ -395,6 +483,14 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			// names them.
 			{"norms_versions", `UPDATE norms_versions SET author = ? WHERE group_id IN (` + scope + `) AND author = ?`,
 				append([]any{label}, with(req.Platform+":"+u)...), u == ""},
+			// Check-ins: answers, who was asked, who was told up front, and
+			// safety alerts (in the scope's groups; with the member's own
+			// request, also the alerts about them in no group).
+			{"checkin_answers", `DELETE FROM checkin_answers WHERE checkin_id IN (SELECT id FROM checkins WHERE group_id IN (` + scope + `)) AND user_id = ?`, with(u), u == ""},
+			{"checkin_asked", `DELETE FROM checkin_asked WHERE checkin_id IN (SELECT id FROM checkins WHERE group_id IN (` + scope + `)) AND user_id = ?`, with(u), u == ""},
+			{"checkin_informed", `DELETE FROM checkin_informed WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
+			{"safety_alerts", `DELETE FROM safety_alerts WHERE platform = ? AND user_id = ? AND (group_id IN (` + scope + `) OR (group_id IS NULL AND ? = 0))`,
+				append(append([]any{req.Platform, u}, scopeArgs...), req.GroupID), u == ""},
 			{"members", `DELETE FROM members WHERE id IN (SELECT value FROM json_each(?))`, []any{midsJSON}, false},
 		}
 		for _, s := range steps {

@@ -17,12 +17,13 @@ import (
 // in personTables (and populated by TestErase_ScanEveryTable), so that a
 // feature that adds a table of personal data cannot forget erasure.
 var noPersonTables = []string{"settings", "groups", "series", "sessions", "attendance_settings", "attendance_voice_watch", "attendance_closed", "erasures",
-	"holder", "norms_settings"}
+	"holder", "norms_settings", "checkin_settings", "checkins"}
 
 // personTables are the tables that can name a person; the scan test puts
 // the member's data in each.
 var personTables = []string{"members", "group_facilitators", "rsvps", "reminder_dms", "attendance", "attendance_presence", "attendance_voice",
-	"attendance_alerts", "jobs", "outbox", "audit_log", "norms_versions", "norms_acks", "norms_applicants"}
+	"attendance_alerts", "jobs", "outbox", "audit_log", "norms_versions", "norms_acks", "norms_applicants",
+	"checkin_answers", "checkin_asked", "checkin_informed", "safety_alerts"}
 
 // world is a database with two Slack groups and, in both, the member to
 // forget (Quinn) and another to keep (Kim), with data of every kind.
@@ -149,6 +150,31 @@ func newWorld(t *testing.T) *world {
 			}
 		}
 	}
+	// Check-ins: each answered one in each group, was told up front, and
+	// raised a safety alert; Quinn also one as a sender in no group.
+	for i, g := range []bot.Group{w.clinic, w.staff} {
+		c, _, err := db.OpenCheckIn(ctx, bot.CheckIn{GroupID: g.ID, Origin: bot.OriginDemand, Key: fmt.Sprintf("demand/erase/%d", i),
+			Spec: bot.CheckInSpec{Kind: bot.CheckInText, Prompt: "How are you?", Delivery: bot.DeliverDM}, OpenedAt: start, ClosesAt: start.Add(time.Hour)},
+			[]bot.UserID{w.quinnUser, w.kimUser}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []bot.UserID{w.quinnUser, w.kimUser} {
+			if _, err := db.RecordAnswers(ctx, []bot.CheckInAnswer{{CheckInID: c.ID, User: u, Text: "a hard week", At: start}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.MarkInformed(ctx, g.ID, u, start); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := db.RecordSignal(ctx, bot.SafetySignal{GroupID: g.ID, Platform: bot.PlatformSlack, User: u, At: start, Source: "dm",
+				Families: []string{"hopelessness"}, Words: "i cant go on"}, time.Minute, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, _, err := db.RecordSignal(ctx, bot.SafetySignal{Platform: bot.PlatformSlack, User: w.quinnUser, At: start, Source: "dm", Words: "i cant go on"}, time.Minute, nil); err != nil {
+		t.Fatal(err)
+	}
 	// A job still to run that names Quinn (a feature being told): a first
 	// pass leaves it; the next, once it has run, removes it.
 	if _, err := db.EnqueueJob(ctx, bot.Job{Kind: "core.event", Key: "core.event/checkins/member_gone/1/" + string(w.quinnUser) + "/y", GroupID: w.clinic.ID,
@@ -211,7 +237,7 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	}
 	for _, k := range []string{store.RecordRoster, store.RecordFacilitator, store.RecordRSVP, store.RecordReminderDM, store.RecordAttendance,
 		store.RecordPresence, store.RecordVoice, store.RecordAlert, store.RecordAudit, store.RecordMessages,
-		store.RecordAgreement, store.RecordApplicant, store.RecordNormsAuthor} {
+		store.RecordAgreement, store.RecordApplicant, store.RecordNormsAuthor, store.RecordCheckIn, store.RecordSafety} {
 		if kinds[k] == 0 {
 			t.Errorf("personal data lacks %s records: %v", k, kinds)
 		}

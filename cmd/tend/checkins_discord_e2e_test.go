@@ -53,9 +53,9 @@ func waitPost(t *testing.T, ctx context.Context, fake *discordtest.Server, ch st
 	return got
 }
 
-// press presses the button labelled label on m as user and returns the
+// pressPrivately presses the button labelled label on m as user and returns the
 // answer, which must be private to user.
-func press(t *testing.T, fake *discordtest.Server, user string, m discordtest.Message, label string) discordtest.Shown {
+func pressPrivately(t *testing.T, fake *discordtest.Server, user string, m discordtest.Message, label string) discordtest.Shown {
 	t.Helper()
 	for _, b := range m.Buttons() {
 		if b.Label == label {
@@ -121,14 +121,14 @@ groups:
 	if got := ci.Text(); !strings.Contains(got, "Only you and the group's facilitators see your answer") {
 		t.Errorf("check-in post: %q", got)
 	}
-	if r := press(t, fake, sam, ci, "Green"); !strings.Contains(r.Message.Text(), "recorded: green") {
+	if r := pressPrivately(t, fake, sam, ci, "Green"); !strings.Contains(r.Message.Text(), "recorded: green") {
 		t.Errorf("sam's confirmation: %q", r.Message.Text())
 	}
-	red := press(t, fake, alex, ci, "Red")
+	red := pressPrivately(t, fake, alex, ci, "Red")
 	if got := red.Message.Text(); !strings.Contains(got, "recorded: red") || !strings.Contains(got, "Call 999, or text SHOUT to 85258.") || !strings.Contains(got, "facilitators in tuesday-support know privately") {
 		t.Errorf("alex's confirmation: %q", got)
 	}
-	if r := press(t, fake, kim, ci, "Pass"); !strings.Contains(r.Message.Text(), "pass") {
+	if r := pressPrivately(t, fake, kim, ci, "Pass"); !strings.Contains(r.Message.Text(), "pass") {
 		t.Errorf("kim's confirmation: %q", r.Message.Text())
 	}
 	alert := waitPost(t, ctx, fake, facs, 0, "They answered: red.")
@@ -172,9 +172,9 @@ groups:
 	// A scale check-in: a 1 alerts; three answered, so the tally appears.
 	ask(t, fake, fran, channel, []string{"checkin", "start"}, map[string]string{"kind": "scale"})
 	ci2 := waitPost(t, ctx, fake, channel, 1, "from 1 (very hard) to 5 (very good)")
-	press(t, fake, sam, ci2, "4")
-	press(t, fake, kim, ci2, "3")
-	one := press(t, fake, alex, ci2, "1 · very hard")
+	pressPrivately(t, fake, sam, ci2, "4")
+	pressPrivately(t, fake, kim, ci2, "3")
+	one := pressPrivately(t, fake, alex, ci2, "1 · very hard")
 	if !strings.Contains(one.Message.Text(), "facilitators in tuesday-support") {
 		t.Errorf("alex's scale-1 confirmation: %q", one.Message.Text())
 	}

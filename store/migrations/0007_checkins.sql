@@ -1,4 +1,4 @@
--- 0006: check-ins and safety alerts. Times are UTC Unix seconds.
+-- 0007: check-ins and safety alerts. Times are UTC Unix seconds.
 --
 -- Answers, the lists of who was asked and alerts are the most sensitive
 -- rows tend keeps: they are deleted after the group's retention period
