@@ -324,6 +324,9 @@ func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...dis
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", op, ctx.Err())
 		}
+		if errors.Is(err, errNotHandedOff) {
+			return fmt.Errorf("%s: %w", op, err)
+		}
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) {
 			limited++

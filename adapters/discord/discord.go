@@ -471,8 +471,13 @@ type transport struct {
 
 const discordAPIPrefix = "https://discord.com/api/"
 
+// errNotHandedOff means a message create was not sent because its hand-off
+// to Discord could not be recorded (bot.HandOff); it is not retried here.
+var errNotHandedOff = errors.New("discord: the message was not sent")
+
 // RoundTrip rewrites the URL, waits for the global limiter unless exempt,
-// and sends the request.
+// records the hand-off of a message create (bot.HandOff: from here on it
+// may reach Discord), and sends the request.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u := req.URL.String()
 	if rest, ok := strings.CutPrefix(u, discordAPIPrefix); ok {
@@ -489,7 +494,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("global rate limit: %w", err)
 		}
 	}
+	if req.Method == http.MethodPost && isMessageCreate(req.URL.Path) {
+		if err := bot.HandOff(req.Context()); err != nil {
+			return nil, fmt.Errorf("%w: %w", errNotHandedOff, err)
+		}
+	}
 	return t.base.RoundTrip(req)
+}
+
+// isMessageCreate reports whether path is …/channels/{id}/messages, the
+// route that creates a message (a post or a DM).
+func isMessageCreate(path string) bool {
+	rest, ok := strings.CutSuffix(path, "/messages")
+	if !ok {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '/')
+	return i >= 0 && strings.HasSuffix(rest[:i], "/channels")
 }
 
 func (t *transport) exempt(path string) bool {

@@ -154,8 +154,24 @@ func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Deli
 // retry after a crash comes minutes later, not hundreds of posts later.
 const historyDepth = 200
 
+// find looks for the bot's post of key in ch's recent history.
 func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool, error) {
+	posts, err := a.readPosts(ctx, ch)
+	if err != nil {
+		return bot.Delivered{}, false, err
+	}
+	ts, ok := posts[key]
+	if !ok {
+		return bot.Delivered{}, false, nil
+	}
+	return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(ts)}, At: a.tsTime(ts)}, true, nil
+}
+
+// readPosts reads ch's recent history (historyDepth messages) and returns
+// the bot's keyed posts in it: outbox key → message ts.
+func (a *Adapter) readPosts(ctx context.Context, ch string) (map[string]string, error) {
 	self := a.self.Load()
+	posts := map[string]string{}
 	var cursor string
 	seen := 0
 	for seen < historyDepth {
@@ -168,7 +184,7 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 			return err
 		})
 		if err != nil {
-			return bot.Delivered{}, false, a.refusal(ch, "", "conversations.history", err)
+			return nil, a.refusal(ch, "", "conversations.history", err)
 		}
 		for _, m := range resp.Messages {
 			if m.Metadata.EventType != metadataEventType {
@@ -177,8 +193,10 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 			if self != nil && self.BotID != "" && m.BotID != "" && m.BotID != self.BotID {
 				continue
 			}
-			if k, _ := m.Metadata.EventPayload["key"].(string); k == key {
-				return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(m.Timestamp)}, At: a.tsTime(m.Timestamp)}, true, nil
+			if k, _ := m.Metadata.EventPayload["key"].(string); k != "" {
+				if _, newer := posts[k]; !newer { // history is newest first
+					posts[k] = m.Timestamp
+				}
 			}
 		}
 		seen += len(resp.Messages)
@@ -187,7 +205,7 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 		}
 		cursor = resp.ResponseMetaData.NextCursor
 	}
-	return bot.Delivered{}, false, nil
+	return posts, nil
 }
 
 // post sends a message with chat.postMessage, paced per channel. After an
@@ -432,6 +450,12 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 		if l := a.methodLimiters[op]; l != nil {
 			if werr := waitLimiter(ctx, a.clock, l); werr != nil {
 				return fmt.Errorf("%s: waiting for the method's pace: %w", op, werr)
+			}
+		}
+		if op == "chat.postMessage" {
+			// The post may reach Slack from here on (bot.HandOff).
+			if herr := bot.HandOff(ctx); herr != nil {
+				return fmt.Errorf("%s: not sent: %w", op, herr)
 			}
 		}
 		err = fn()
