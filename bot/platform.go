@@ -40,6 +40,10 @@ type Handler interface {
 // lost). The Sender asks before sending again, only for attempts that were
 // handed to the platform: a Finder's Deliver must call HandOff right before
 // each network request that may deliver a post or DM.
+//
+// After a restart many keys of one channel may need looking for; a Finder
+// reads a channel's history once for all of them (ChannelHistory) rather
+// than once per key.
 type Finder interface {
 	FindDelivered(ctx context.Context, out Outbound) (Delivered, bool, error)
 }

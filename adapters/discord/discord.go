@@ -25,6 +25,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -123,6 +124,9 @@ type Adapter struct {
 	voice       *bot.Cache[string, string] // guild/user → voice channel
 	voiceIn     voiceIndex                 // who is in each voice channel (VoiceMembers)
 	inspect     inspectCaches
+	// history keeps channels' recent messages read by FindDelivered, so
+	// that a backlog of many keys in one channel reads it once.
+	history *bot.ChannelHistory[[]json.RawMessage]
 
 	mu        sync.Mutex
 	appID     string
@@ -218,6 +222,7 @@ func New(cfg Config) (*Adapter, error) {
 		dmChannels:  bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		voice:       bot.NewCache[string, string](10*cfg.MaxChannels, 0, cfg.Clock),
 		inspect:     newInspectCaches(cfg),
+		history:     bot.NewChannelHistory[[]json.RawMessage](cfg.MaxChannels, historyTTL, cfg.Clock),
 		aliases:     map[string][]string{},
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -104,6 +105,52 @@ func TestAdapter_NoHandOffWhileWaitingForPace(t *testing.T) {
 	}
 	if n := len(w.fake.Messages(w.channel)); n != 2 {
 		t.Errorf("%d messages; want 2", n)
+	}
+}
+
+// TestAdapter_OneHistoryReadPerChannel: after a restart, many keys of one
+// channel whose attempts were handed off — some posted, some not — cost one
+// read of that channel's history, and each is still posted exactly once.
+func TestAdapter_OneHistoryReadPerChannel(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	crashed := w.crashedSender(t)
+	var outs []bot.Outbound
+	for i, ch := range []string{w.channel, w.channel, w.channel, w.channel, w.channel, w.channel, w.other, w.other} {
+		to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(ch)}
+		out := bot.Post(fmt.Sprintf("reminder/%d/1m", i), to, bot.Message{Title: "Reminder", Text: fmt.Sprintf("session %d", i)})
+		outs = append(outs, out)
+		if i%2 == 0 {
+			// Posted by the process that died.
+			if _, err := crashed.Send(ctx, out); err == nil {
+				t.Fatal("the crashed process recorded its delivery")
+			}
+			continue
+		}
+		// Handed off as the process died: never reached Discord.
+		if _, err := w.db.BeginOutbox(ctx, out.Key, bot.PlatformDiscord, bot.OutPost); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.db.MarkOutboxHandedOff(ctx, out.Key, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, out := range outs {
+		res, err := w.sender.Send(ctx, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Recovered != (i%2 == 0) {
+			t.Errorf("%s: %+v; want recovered only if it was posted before", out.Key, res)
+		}
+	}
+	if a, b := w.historyReads(w.channel), w.historyReads(w.other); a != 1 || b != 1 {
+		t.Errorf("history reads: %d and %d; want one per channel", a, b)
+	}
+	for ch, want := range map[string]int{w.channel: 6, w.other: 2} {
+		if n := len(w.fake.Messages(ch)); n != want {
+			t.Errorf("%d messages in a channel; want %d, each key once", n, want)
+		}
 	}
 }
 

@@ -130,7 +130,9 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 }
 
 // FindDelivered implements bot.Finder: it looks through the channel's
-// recent history for a post of the bot whose metadata carries out.Key.
+// recent history for a post of the bot whose metadata carries out.Key. One
+// read of a channel answers the looks for all of its keys for historyTTL,
+// unless this process posted the key since (see bot.ChannelHistory).
 func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Delivered, bool, error) {
 	if out.Key == "" {
 		return bot.Delivered{}, false, nil
@@ -154,9 +156,16 @@ func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Deli
 // retry after a crash comes minutes later, not hundreds of posts later.
 const historyDepth = 200
 
+// historyTTL is how long a channel's history read by FindDelivered answers
+// later looks in the same channel: a restart's backlog is looked for within
+// it.
+const historyTTL = time.Minute
+
 // find looks for the bot's post of key in ch's recent history.
 func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool, error) {
-	posts, err := a.readPosts(ctx, ch)
+	posts, err := a.history.Read(ctx, ch, key, func(ctx context.Context) (map[string]string, error) {
+		return a.readPosts(ctx, ch)
+	})
 	if err != nil {
 		return bot.Delivered{}, false, err
 	}
@@ -228,6 +237,9 @@ func (a *Adapter) post(ctx context.Context, ch string, out bot.Outbound, dm bool
 	var d bot.Delivered
 	var ambiguous func() (bool, error)
 	if out.Key != "" {
+		// From here until it is answered, the post may land in the channel
+		// after a read of its history began.
+		defer a.history.Posting(ch, out.Key)()
 		ambiguous = func() (bool, error) {
 			found, ok, err := a.find(ctx, ch, out.Key)
 			if ok {

@@ -98,6 +98,49 @@ func TestDeliver_NoHandOffWhileWaitingForPace(t *testing.T) {
 	}
 }
 
+// TestFindDelivered_OneHistoryReadPerChannel: after a restart, many keys of
+// one channel whose attempts were handed off — some posted, some not —
+// cost one read of that channel's history, and each is still posted
+// exactly once.
+func TestFindDelivered_OneHistoryReadPerChannel(t *testing.T) {
+	e := newEnv(t, envOpts{mode: slack.ModeSocket})
+	crashed := e.crashedSender()
+	var outs []bot.Outbound
+	for i, ch := range []string{groupChan, groupChan, groupChan, groupChan, otherChan, otherChan} {
+		out := post(fmt.Sprintf("reminder/%d/1m", i), ch)
+		outs = append(outs, out)
+		if i%2 == 0 {
+			if _, err := crashed.Send(e.ctx, out); err == nil {
+				t.Fatal("the crashed process recorded its delivery")
+			}
+			continue
+		}
+		if _, err := e.db.BeginOutbox(e.ctx, out.Key, bot.PlatformSlack, bot.OutPost); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.MarkOutboxHandedOff(e.ctx, out.Key, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, out := range outs {
+		res, err := e.sender.Send(e.ctx, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Recovered != (i%2 == 0) {
+			t.Errorf("%s: %+v; want recovered only if it was posted before", out.Key, res)
+		}
+	}
+	if n := callsOf(e.fake, "conversations.history"); n != 2 {
+		t.Errorf("%d history reads for two channels; want 2", n)
+	}
+	for _, out := range outs {
+		if n := countKey(e.fake, string(out.To.Channel), out.Key); n != 1 {
+			t.Errorf("%s posted %d times; want 1", out.Key, n)
+		}
+	}
+}
+
 // TestDeliver_HandOffFailureSendsNothing: when the outbox cannot record the
 // hand-off, the adapter does not call chat.postMessage.
 func TestDeliver_HandOffFailureSendsNothing(t *testing.T) {
