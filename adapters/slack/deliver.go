@@ -535,28 +535,41 @@ func errCode(err error) string {
 // one that Slack describes only as "several hundred messages per minute":
 // the adapter keeps to 480 a minute, so that 500 reminders due in the same
 // minute go out within about a minute without meeting 429s.
+//
+// A process cannot know how much of a limit the process before it spent
+// just before it stopped (a crash, a restart), and a restart is when a
+// backlog of posts goes out at once: chat.postMessage starts with its
+// burst spent, at its steady pace, so that a process restarted during a
+// burst does not meet 429s. The others start full: they answer people,
+// who should not wait after a start.
 var methodTiers = map[string]struct {
-	perMinute float64
-	burst     int
+	perMinute  float64
+	burst      int
+	startEmpty bool
 }{
-	"chat.postMessage":      {480, 20},
-	"chat.update":           {45, 10},
-	"conversations.open":    {45, 10},
-	"conversations.invite":  {45, 10},
-	"conversations.history": {45, 5},
-	"pins.add":              {18, 3},
-	"pins.remove":           {18, 3},
-	"conversations.info":    {45, 10},
-	"conversations.members": {90, 20},
-	"users.info":            {90, 20},
-	"views.open":            {90, 20},
-	"chat.postEphemeral":    {90, 20},
+	"chat.postMessage":      {480, 20, true},
+	"chat.update":           {45, 10, false},
+	"conversations.open":    {45, 10, false},
+	"conversations.invite":  {45, 10, false},
+	"conversations.history": {45, 5, false},
+	"pins.add":              {18, 3, false},
+	"pins.remove":           {18, 3, false},
+	"conversations.info":    {45, 10, false},
+	"conversations.members": {90, 20, false},
+	"users.info":            {90, 20, false},
+	"views.open":            {90, 20, false},
+	"chat.postEphemeral":    {90, 20, false},
 }
 
-func newMethodLimiters() map[string]*rate.Limiter {
+// newMethodLimiters returns the methods' limiters as they stand at now.
+func newMethodLimiters(now time.Time) map[string]*rate.Limiter {
 	m := make(map[string]*rate.Limiter, len(methodTiers))
 	for op, t := range methodTiers {
-		m[op] = rate.NewLimiter(rate.Limit(t.perMinute/60), t.burst)
+		l := rate.NewLimiter(rate.Limit(t.perMinute/60), t.burst)
+		if t.startEmpty {
+			l.AllowN(now, t.burst)
+		}
+		m[op] = l
 	}
 	return m
 }

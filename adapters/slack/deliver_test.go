@@ -409,6 +409,10 @@ func TestDeliver_UsesTheConfiguredClock(t *testing.T) {
 	start := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
 	clock := bottest.NewClock(start)
 	e := newEnv(t, envOpts{mode: slack.ModeSocket, tweak: func(c *slack.Config) { c.Clock = clock }})
+	// A new adapter's posts start at their pace, with no burst (see
+	// TestAdapter_PostsStartAtTheirPace): let it pass on the clock.
+	clock.Advance(time.Second)
+	start = clock.Now()
 	p, err := e.a.Deliver(e.ctx, post("clock/1", groupChan))
 	if err != nil {
 		t.Fatal(err)

@@ -215,7 +215,7 @@ func New(cfg Config) (*Adapter, error) {
 		httpc:          cfg.HTTPClient,
 		retry:          bot.Backoff{Base: cfg.RetryBase, Max: 30 * time.Second, Jitter: true},
 		limiters:       bot.NewCache[string, *rate.Limiter](cfg.MaxChannels, 0, cfg.Clock),
-		methodLimiters: newMethodLimiters(),
+		methodLimiters: newMethodLimiters(cfg.Clock.Now()),
 		unreachable:    bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:     bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		history:        bot.NewChannelHistory[map[string]string](cfg.MaxChannels, historyTTL, cfg.Clock),
