@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 
 // buildTend returns the path of the real tend binary, building it on first
 // use.
-func buildTend(t *testing.T) string {
+func buildTend(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binDir, binErr = os.MkdirTemp("", "tend-bin-")
@@ -104,7 +104,7 @@ type tendProcess struct {
 
 // kill stops the process at once with SIGKILL, as a crash or power cut
 // would: no shutdown code runs.
-func (p *tendProcess) kill(t *testing.T) {
+func (p *tendProcess) kill(t testing.TB) {
 	t.Helper()
 	p.killed = true
 	if err := p.cmd.Process.Kill(); err != nil {
@@ -118,7 +118,7 @@ func (p *tendProcess) kill(t *testing.T) {
 }
 
 // alive fails the test if the process has exited.
-func (p *tendProcess) alive(t *testing.T) {
+func (p *tendProcess) alive(t testing.TB) {
 	t.Helper()
 	select {
 	case err := <-p.exited:
@@ -132,7 +132,7 @@ func (p *tendProcess) alive(t *testing.T) {
 // a minimal environment. Cleanup stops it with SIGINT (unless it was killed)
 // and fails the test if it had already exited, did not exit 0, or printed
 // any of secrets.
-func runTend(t *testing.T, bin, dir, config string, env, secrets []string) *tendProcess {
+func runTend(t testing.TB, bin, dir, config string, env, secrets []string) *tendProcess {
 	t.Helper()
 	cfgPath := filepath.Join(dir, "tend.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
