@@ -122,8 +122,9 @@ var ErrNoKey = errors.New("a post or DM needs an outbox key")
 // Send delivers out. Posts and DMs must carry a Key: a key already sent is
 // not sent again (Duplicate), a key whose earlier attempt was handed to the
 // platform with an unknown outcome is looked for there first when it can
-// (Finder), and a key that failed for good is not retried. Other kinds (edits, pins, roles,
-// invitations) are idempotent and are delivered every time.
+// (Finder), and a key that failed for good is not retried. Other kinds
+// (edits, pins, roles, invitations) are idempotent and are delivered every
+// time.
 //
 // Send is Prepare followed by Deliver on the result.
 func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
