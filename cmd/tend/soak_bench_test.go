@@ -58,6 +58,7 @@ func benchSoak(b *testing.B, target func() soakTarget, n int) {
 	b.ReportMetric(rep.DrainRate, "drain-posts/s")
 	b.ReportMetric(median(rep.FirstPost).Seconds(), "s-to-first-post")
 	b.ReportMetric(float64(rep.Lookups), "history-reads")
+	b.ReportMetric(rep.Spare.Seconds(), "s-spare")
 	judgeSoak(b, rep)
 }
 

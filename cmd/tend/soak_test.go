@@ -65,8 +65,9 @@ type soakReport struct {
 	// Limited the platform's own 429 answers (its rate limits, as the
 	// fake enforces them).
 	Lookups, Limited int
-	// Elapsed is the time from the first start to the last post.
-	Elapsed time.Duration
+	// Elapsed is the time from the first start to the last post, and
+	// Spare the time left from the last post to the sessions' start.
+	Elapsed, Spare time.Duration
 }
 
 // Ratio is DrainRate as a share of Bound.
@@ -80,8 +81,9 @@ func (r soakReport) Ratio() float64 {
 func (r soakReport) String() string {
 	med := median(r.FirstPost)
 	return fmt.Sprintf("%d reminders, %d restarts: %d lost, %d duplicated; drain after restarts %.1f posts/s of %.0f (ratio %.2f); "+
-		"first post %s after a restart (median); %d history reads; %d answers 429; max attempts %d; all posted %s after the first start",
-		r.N, r.Restarts, r.Lost, r.Duplicated, r.DrainRate, r.Bound, r.Ratio(), med.Round(time.Millisecond), r.Lookups, r.Limited, r.MaxAttempts, r.Elapsed.Round(time.Millisecond))
+		"first post %s after a restart (median); %d history reads; %d answers 429; max attempts %d; all posted %s after the first start, %s before the sessions",
+		r.N, r.Restarts, r.Lost, r.Duplicated, r.DrainRate, r.Bound, r.Ratio(), med.Round(time.Millisecond), r.Lookups, r.Limited, r.MaxAttempts,
+		r.Elapsed.Round(time.Millisecond), r.Spare.Round(time.Millisecond))
 }
 
 // soakPost is one reminder post the fake holds.
@@ -219,7 +221,7 @@ func runSoak(tb testing.TB, target soakTarget, spec soakSpec) soakReport {
 	for _, c := range perKey {
 		rep.Duplicated += c - 1
 	}
-	rep.Elapsed = last.Sub(began)
+	rep.Elapsed, rep.Spare = last.Sub(began), start.Sub(last)
 	var n int
 	var d time.Duration
 	for i, r := range runs {
