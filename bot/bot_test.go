@@ -71,6 +71,26 @@ func (o *memOutbox) MarkOutboxFailed(_ context.Context, key, reason string) erro
 	e.State, e.Error = OutboxFailed, reason
 	return nil
 }
+func (o *memOutbox) MarkOutboxHandedOff(_ context.Context, key string, at time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e, ok := o.m[key]
+	if !ok {
+		return ErrNotFound
+	}
+	if e.State == OutboxSending {
+		e.HandedAt = at
+	}
+	return nil
+}
+func (o *memOutbox) ClearOutboxHandOff(_ context.Context, key string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if e, ok := o.m[key]; ok && e.State == OutboxSending {
+		e.HandedAt = time.Time{}
+	}
+	return nil
+}
 
 // recPlatform records deliveries.
 type recPlatform struct {
@@ -79,6 +99,8 @@ type recPlatform struct {
 	outs []Outbound
 	fail func(Outbound) error
 	find func(Outbound) (Delivered, bool)
+	// lookups counts FindDelivered calls through a finderPlatform.
+	lookups int
 }
 
 func (p *recPlatform) Name() string { return p.name }
@@ -86,7 +108,12 @@ func (p *recPlatform) Run(ctx context.Context, h Handler) error {
 	<-ctx.Done()
 	return nil
 }
-func (p *recPlatform) Deliver(_ context.Context, out Outbound) (Delivered, error) {
+func (p *recPlatform) Deliver(ctx context.Context, out Outbound) (Delivered, error) {
+	if out.Kind == OutPost || out.Kind == OutDM {
+		if err := HandOff(ctx); err != nil {
+			return Delivered{}, err
+		}
+	}
 	if p.fail != nil {
 		if err := p.fail(out); err != nil {
 			return Delivered{}, err
@@ -106,8 +133,17 @@ func (p *recPlatform) delivered() []Outbound {
 type finderPlatform struct{ *recPlatform }
 
 func (p finderPlatform) FindDelivered(_ context.Context, out Outbound) (Delivered, bool, error) {
+	p.mu.Lock()
+	p.lookups++
+	p.mu.Unlock()
 	d, ok := p.find(out)
 	return d, ok, nil
+}
+
+func (p *recPlatform) lookupCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lookups
 }
 
 var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -471,6 +507,82 @@ func TestSender(t *testing.T) {
 			t.Fatalf("sent again despite finding the earlier delivery: %d", n)
 		}
 	})
+	t.Run("PreparedOnlyIsNotLookedFor", func(t *testing.T) {
+		// An attempt prepared ahead of its time and never handed to the
+		// platform (the process died while it waited) cannot have been
+		// delivered: the next attempt sends without a lookup.
+		rp := &recPlatform{name: "discord"}
+		rp.find = func(Outbound) (Delivered, bool) { return Delivered{}, false }
+		ob := &memOutbox{}
+		s := NewSender(ob, codec, nil, discardLog, finderPlatform{rp})
+		out := Post("reminder/2/1m", Address{Platform: "discord", Channel: "c"}, Message{Text: "hi"})
+		if _, err := s.Prepare(ctx, out); err != nil {
+			t.Fatal(err)
+		}
+		if e := ob.m[out.Key]; e.Attempts != 1 || !e.HandedAt.IsZero() {
+			t.Fatalf("after prepare: %+v; want one attempt, not handed off", *e)
+		}
+		r, err := s.Send(ctx, out)
+		if err != nil || r.Recovered || r.Duplicate {
+			t.Fatalf("send after a prepared-only attempt: %+v, %v", r, err)
+		}
+		if n := rp.lookupCount(); n != 0 {
+			t.Errorf("%d lookups for an attempt that never reached the platform; want 0", n)
+		}
+		if n := len(rp.delivered()); n != 1 {
+			t.Errorf("%d deliveries; want 1", n)
+		}
+	})
+	t.Run("HandedOffIsLookedForOnce", func(t *testing.T) {
+		// A handed-off attempt whose outcome is unknown is looked for;
+		// not found, it is sent, and an attempt that then ends before its
+		// own hand-off does not make the next one look again.
+		rp := &recPlatform{name: "discord"}
+		rp.find = func(Outbound) (Delivered, bool) { return Delivered{}, false }
+		ob := &memOutbox{}
+		s := NewSender(ob, codec, nil, discardLog, finderPlatform{rp})
+		out := Post("reminder/3/1m", Address{Platform: "discord", Channel: "c"}, Message{Text: "hi"})
+		if _, err := ob.BeginOutbox(ctx, out.Key, "discord", OutPost); err != nil {
+			t.Fatal(err)
+		}
+		if err := ob.MarkOutboxHandedOff(ctx, out.Key, time.Unix(100, 0)); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := s.Prepare(ctx, out)
+		if err != nil || pr.Done() {
+			t.Fatalf("prepare: %v", err)
+		}
+		if n := rp.lookupCount(); n != 1 {
+			t.Fatalf("%d lookups for a handed-off attempt; want 1", n)
+		}
+		if e := ob.m[out.Key]; !e.HandedAt.IsZero() {
+			t.Fatalf("after a lookup that found nothing: %+v; want the hand-off cleared", *e)
+		}
+		// This attempt dies before its hand-off; the next needs no lookup.
+		if _, err := s.Send(ctx, out); err != nil {
+			t.Fatal(err)
+		}
+		if n := rp.lookupCount(); n != 1 {
+			t.Errorf("%d lookups; want still 1", n)
+		}
+		if n := len(rp.delivered()); n != 1 {
+			t.Errorf("%d deliveries; want 1", n)
+		}
+	})
+	t.Run("HandOffNotRecordedNotSent", func(t *testing.T) {
+		// When the hand-off cannot be recorded, the platform must not
+		// send: a later attempt would not know to look for it.
+		rp := &recPlatform{name: "discord"}
+		ob := &failingHandOff{memOutbox: &memOutbox{}}
+		s := NewSender(ob, codec, nil, discardLog, rp)
+		out := Post("reminder/4/1m", Address{Platform: "discord", Channel: "c"}, Message{Text: "hi"})
+		if _, err := s.Send(ctx, out); err == nil {
+			t.Fatal("send succeeded though its hand-off was not recorded")
+		}
+		if n := len(rp.delivered()); n != 0 {
+			t.Errorf("%d deliveries; want none", n)
+		}
+	})
 	t.Run("UnkeyedKindsEveryTime", func(t *testing.T) {
 		p := &recPlatform{name: "console"}
 		s := NewSender(&memOutbox{}, codec, nil, discardLog, p)
@@ -484,4 +596,11 @@ func TestSender(t *testing.T) {
 			t.Fatal("reply accepted by the sender")
 		}
 	})
+}
+
+// failingHandOff is an outbox that cannot record hand-offs.
+type failingHandOff struct{ *memOutbox }
+
+func (failingHandOff) MarkOutboxHandedOff(context.Context, string, time.Time) error {
+	return errors.New("disk I/O error")
 }

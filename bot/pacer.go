@@ -49,6 +49,27 @@ func NewPacer(clock Clock, every time.Duration, burst int) *Pacer {
 	return &Pacer{clock: clock, every: every, burst: float64(burst), tokens: float64(burst), last: clock.Now()}
 }
 
+// Drain spends the burst: the next call waits its turn at the steady pace.
+// A process that cannot know how much of a platform's limit the process
+// before it spent just before it stopped starts such a pacer drained.
+func (p *Pacer) Drain() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refillLocked(p.clock.Now())
+	p.tokens = 0
+}
+
+// TokensAt returns how many calls the pacer would allow at once at t (no
+// later than its last look), ignoring waiters: for tests and metrics.
+func (p *Pacer) TokensAt(t time.Time) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !t.After(p.last) {
+		return p.tokens
+	}
+	return min(p.burst, p.tokens+float64(t.Sub(p.last))/float64(p.every))
+}
+
 // PerSecond returns the interval of rate calls a second.
 func PerSecond(rate float64) time.Duration {
 	if rate <= 0 {

@@ -36,8 +36,14 @@ type Handler interface {
 
 // Finder is an optional Platform capability: look for a message that was
 // sent with out.Key by an earlier attempt whose outcome is unknown (the
-// process died between sending and recording). The Sender asks before
-// sending again.
+// process died between sending and recording, or the platform's answer was
+// lost). The Sender asks before sending again, only for attempts that were
+// handed to the platform: a Finder's Deliver must call HandOff right before
+// each network request that may deliver a post or DM.
+//
+// After a restart many keys of one channel may need looking for; a Finder
+// reads a channel's history once for all of them (ChannelHistory) rather
+// than once per key.
 type Finder interface {
 	FindDelivered(ctx context.Context, out Outbound) (Delivered, bool, error)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,11 @@ type OutboxEntry struct {
 	Attempts int        // attempts begun, including the current one
 	SentAt   time.Time
 	Error    string // why it failed (never message content)
+	// HandedAt is when the latest attempt whose outcome is unknown was
+	// handed to the platform; zero when no attempt left the process (it
+	// was only prepared) or those that did were looked for and not found.
+	// Only such an attempt may have been delivered.
+	HandedAt time.Time
 }
 
 // OutboxStore records keyed deliveries so that each is made once.
@@ -45,6 +51,14 @@ type OutboxStore interface {
 	MarkOutboxSent(ctx context.Context, key string, d Delivered) error
 	// MarkOutboxFailed records a permanent failure.
 	MarkOutboxFailed(ctx context.Context, key string, reason string) error
+	// MarkOutboxHandedOff records, before the platform is called, that an
+	// attempt to deliver key is handed to the platform at at. It changes
+	// nothing for a sent or failed entry; a missing key wraps ErrNotFound.
+	MarkOutboxHandedOff(ctx context.Context, key string, at time.Time) error
+	// ClearOutboxHandOff records that the handed-off attempts of key were
+	// looked for on the platform and not found (HandedAt becomes zero) for
+	// an entry still sending.
+	ClearOutboxHandOff(ctx context.Context, key string) error
 }
 
 // SendResult tells what Send did.
@@ -106,10 +120,11 @@ func (s *Sender) Inspector(platform string) (ChannelInspector, bool) {
 var ErrNoKey = errors.New("a post or DM needs an outbox key")
 
 // Send delivers out. Posts and DMs must carry a Key: a key already sent is
-// not sent again (Duplicate), a key whose earlier attempt's outcome is
-// unknown is looked for on the platform first when it can (Finder), and a
-// key that failed for good is not retried. Other kinds (edits, pins, roles,
-// invitations) are idempotent and are delivered every time.
+// not sent again (Duplicate), a key whose earlier attempt was handed to the
+// platform with an unknown outcome is looked for there first when it can
+// (Finder), and a key that failed for good is not retried. Other kinds
+// (edits, pins, roles, invitations) are idempotent and are delivered every
+// time.
 //
 // Send is Prepare followed by Deliver on the result.
 func (s *Sender) Send(ctx context.Context, out Outbound) (SendResult, error) {
@@ -143,9 +158,12 @@ func (pr *PreparedSend) Done() bool { return pr.done }
 
 // Prepare does the part of Send that comes before the platform is called:
 // it seals the buttons, records the outbox attempt of a post or DM and, for
-// a key whose earlier attempt's outcome is unknown, looks for that delivery
-// on the platform. A key that failed for good is a *PermanentError. Nothing
-// reaches the platform's channel until Deliver.
+// a key whose earlier attempt was handed to the platform and has an unknown
+// outcome (the process died, or the platform's answer was lost), looks for
+// that delivery on the platform. An earlier attempt that was only prepared
+// never left the process and is not looked for. A key that failed for good
+// is a *PermanentError. Nothing reaches the platform's channel until
+// Deliver.
 func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, error) {
 	if out.Kind == OutReply || out.Kind == OutModal {
 		return nil, fmt.Errorf("send %s: replies go back to the adapter, not through the sender", out.Kind)
@@ -179,7 +197,7 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 	case OutboxFailed:
 		return nil, &PermanentError{Reason: e.Error}
 	}
-	if e.Attempts > 1 {
+	if !e.HandedAt.IsZero() {
 		if f, ok := p.(Finder); ok {
 			d, found, err := f.FindDelivered(ctx, out)
 			if err != nil {
@@ -193,9 +211,51 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 				pr.done, pr.res = true, SendResult{Delivered: d, Recovered: true}
 				return pr, nil
 			}
+			// Not delivered: should this attempt too end before it is
+			// handed over, the next one need not look again.
+			if err := s.outbox.ClearOutboxHandOff(ctx, out.Key); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return pr, nil
+}
+
+// handOffKey is the context key of a Deliver's hand-off record.
+type handOffKey struct{}
+
+// handOff records, once per Deliver, that a keyed delivery is handed to
+// the platform.
+type handOff struct {
+	mu   sync.Mutex
+	done bool
+	mark func(ctx context.Context) error
+}
+
+// HandOff tells the Sender that the post or DM being delivered with ctx is
+// about to leave the process: a platform calls it right before each network
+// request that may deliver it, after any wait for its pacing, and does not
+// make the request when it returns an error (the hand-off could not be
+// recorded). The Sender records the first call in the outbox, so that after
+// a crash only attempts that may have reached the platform are looked for
+// there (Finder), and one still waiting for its turn is simply made again.
+// Outside a Sender's Deliver of a post or DM it does nothing. It is safe for
+// concurrent use.
+func HandOff(ctx context.Context) error {
+	h, ok := ctx.Value(handOffKey{}).(*handOff)
+	if !ok {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done {
+		return nil
+	}
+	if err := h.mark(ctx); err != nil {
+		return fmt.Errorf("record the hand-off to the platform: %w", err)
+	}
+	h.done = true
+	return nil
 }
 
 // OutboxWithdrawer is an OutboxStore that can take back an attempt that
@@ -261,7 +321,10 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 		d, err := p.Deliver(ctx, out)
 		return SendResult{Delivered: d}, err
 	}
-	d, err := p.Deliver(ctx, out)
+	ho := &handOff{mark: func(ctx context.Context) error {
+		return s.outbox.MarkOutboxHandedOff(ctx, out.Key, s.clock.Now())
+	}}
+	d, err := p.Deliver(context.WithValue(ctx, handOffKey{}, ho), out)
 	if err != nil {
 		if IsPermanent(err) {
 			// The reason is the adapter's description of the refusal,

@@ -203,7 +203,7 @@ func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (post bot.O
 	}
 	lead = time.Duration(p.Lead) * time.Second
 	if !now.Before(s.Start) {
-		done, err = rm.tooLate(ctx, j, s, lead, now)
+		done, err = rm.tooLate(ctx, j, g, s, ser, lead, now)
 		return
 	}
 	if rs, err = rm.st.RSVPs(ctx, s.ID); err != nil {
@@ -211,6 +211,32 @@ func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (post bot.O
 	}
 	post = bot.Post(ReminderKey(s.ID, lead), g.Address, reminderMessage(g, s, ser, lead, rs))
 	return
+}
+
+// lookFor asks the platform, through the Sender, whether the reminder post
+// handed to it by an earlier attempt was delivered, without posting it now,
+// and returns its outbox entry as it then stands (sent when it was found).
+func (rm *Reminders) lookFor(ctx context.Context, g bot.Group, s bot.Session, ser bot.Series, lead time.Duration) (bot.OutboxEntry, error) {
+	key := ReminderKey(s.ID, lead)
+	p, ok := rm.send.(bot.Preparer)
+	if !ok {
+		return rm.st.OutboxEntry(ctx, key)
+	}
+	rs, err := rm.st.RSVPs(ctx, s.ID)
+	if err != nil {
+		return bot.OutboxEntry{}, err
+	}
+	pr, err := p.Prepare(ctx, bot.Post(key, g.Address, reminderMessage(g, s, ser, lead, rs)))
+	if err != nil {
+		if bot.IsPermanent(err) {
+			return rm.st.OutboxEntry(ctx, key)
+		}
+		return bot.OutboxEntry{}, fmt.Errorf("look for the reminder post: %w", err)
+	}
+	if !pr.Done() {
+		rm.abandon(ctx, pr)
+	}
+	return rm.st.OutboxEntry(ctx, key)
 }
 
 func deref(r *bot.JobResult) bot.JobResult {
@@ -303,11 +329,17 @@ func (rm *Reminders) catchUpRSVPs(ctx context.Context, g bot.Group, s bot.Sessio
 
 // tooLate is the result of a reminder whose session has started. When the
 // outbox shows the post was made (the process stopped between recording
-// the post and finishing its job), it is done, never "missed". Otherwise
-// it is missed, saying why: tend was not running at its due time, or it
-// was and could not post in time.
-func (rm *Reminders) tooLate(ctx context.Context, j bot.Job, s bot.Session, lead time.Duration, now time.Time) (*bot.JobResult, error) {
+// the post and finishing its job), or the platform shows it (the process
+// stopped after handing it over and before recording it), it is done,
+// never "missed". Otherwise it is missed, saying why: tend was not running
+// at its due time, or it was and could not post in time.
+func (rm *Reminders) tooLate(ctx context.Context, j bot.Job, g bot.Group, s bot.Session, ser bot.Series, lead time.Duration, now time.Time) (*bot.JobResult, error) {
 	e, err := rm.st.OutboxEntry(ctx, ReminderKey(s.ID, lead))
+	if err == nil && e.State == bot.OutboxSending && !e.HandedAt.IsZero() {
+		if e, err = rm.lookFor(ctx, g, s, ser, lead); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case err == nil && e.State == bot.OutboxSent:
 		note := "sent"

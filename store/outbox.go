@@ -5,21 +5,22 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tend-bot/tend/bot"
 )
 
 var _ bot.OutboxStore = (*DB)(nil)
 
-const outboxCols = `key, platform, kind, state, channel, message_id, attempts, error, sent_at`
+const outboxCols = `key, platform, kind, state, channel, message_id, attempts, error, sent_at, handed_at`
 
 func scanOutbox(sc interface{ Scan(...any) error }) (bot.OutboxEntry, error) {
 	var (
 		e                     bot.OutboxEntry
 		kind, state, ch, msgs string
-		sent                  int64
+		sent, handed          int64
 	)
-	if err := sc.Scan(&e.Key, &e.Platform, &kind, &state, &ch, &msgs, &e.Attempts, &e.Error, &sent); err != nil {
+	if err := sc.Scan(&e.Key, &e.Platform, &kind, &state, &ch, &msgs, &e.Attempts, &e.Error, &sent, &handed); err != nil {
 		return bot.OutboxEntry{}, err
 	}
 	e.Kind = parseKind(kind)
@@ -28,6 +29,7 @@ func scanOutbox(sc interface{ Scan(...any) error }) (bot.OutboxEntry, error) {
 		e.Ref = bot.MessageRef{Platform: e.Platform, Channel: bot.ChannelID(ch), ID: bot.MessageID(msgs)}
 	}
 	e.SentAt = fromUnix(sent)
+	e.HandedAt = fromUnix(handed)
 	return e, nil
 }
 
@@ -43,8 +45,9 @@ func parseKind(s string) bot.OutboundKind {
 }
 
 // BeginOutbox records an attempt to deliver key and returns the entry as it
-// now stands: a new key is created sending with 1 attempt; an entry still
-// sending counts one more attempt; a sent or failed entry is returned
+// now stands: a new key is created sending with 1 attempt, not handed to the
+// platform; an entry still sending counts one more attempt and keeps when an
+// earlier one was handed over; a sent or failed entry is returned
 // unchanged.
 func (db *DB) BeginOutbox(ctx context.Context, key string, platform string, kind bot.OutboundKind) (bot.OutboxEntry, error) {
 	if key == "" {
@@ -143,6 +146,48 @@ func (db *DB) WithdrawOutbox(ctx context.Context, key string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: withdraw outbox %s: %w", key, err)
+	}
+	return nil
+}
+
+// MarkOutboxHandedOff records that an attempt to deliver key is being
+// handed to the platform at at: from now on its outcome is unknown until it
+// is marked sent or failed. A sent or failed entry is left as it is; a
+// missing key wraps bot.ErrNotFound, and the attempt must then not be made.
+func (db *DB) MarkOutboxHandedOff(ctx context.Context, key string, at time.Time) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET handed_at = ? WHERE key = ? AND state = 'sending'`, max(unix(at), 1), key)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		var state string
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM outbox WHERE key = ?`, key).Scan(&state); errors.Is(err, sql.ErrNoRows) {
+			return notFound("outbox entry " + key)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark %s handed off: %w", key, err)
+	}
+	return nil
+}
+
+// ClearOutboxHandOff records that the attempts of key handed to the
+// platform were looked for there and not found: none was delivered, so the
+// next attempt need not look again unless it is handed over itself. Only an
+// entry still sending changes.
+func (db *DB) ClearOutboxHandOff(ctx context.Context, key string) error {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET handed_at = 0 WHERE key = ? AND state = 'sending'`, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: clear the hand-off of %s: %w", key, err)
 	}
 	return nil
 }

@@ -72,6 +72,58 @@ func TestOutbox_BeginSentFailed(t *testing.T) {
 	}
 }
 
+// TestOutbox_HandOff: an attempt is handed off once it may reach the
+// platform; later attempts keep that until a lookup finds nothing; a sent
+// entry is not touched.
+func TestOutbox_HandOff(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	const key = "reminder/5/1m"
+	e, err := db.BeginOutbox(ctx, key, bot.PlatformDiscord, bot.OutPost)
+	if err != nil || !e.HandedAt.IsZero() {
+		t.Fatalf("new entry %+v, %v; want not handed off", e, err)
+	}
+	// Prepared again (a restart before the hand-off): still not handed.
+	if e, _ = db.BeginOutbox(ctx, key, bot.PlatformDiscord, bot.OutPost); e.Attempts != 2 || !e.HandedAt.IsZero() {
+		t.Fatalf("second begin %+v; want 2 attempts, not handed off", e)
+	}
+	at := t0.Add(time.Minute)
+	if err := db.MarkOutboxHandedOff(ctx, key, at); err != nil {
+		t.Fatal(err)
+	}
+	// The next attempt sees that one may have been delivered.
+	if e, _ = db.BeginOutbox(ctx, key, bot.PlatformDiscord, bot.OutPost); e.Attempts != 3 || !e.HandedAt.Equal(at) {
+		t.Fatalf("begin after a hand-off %+v; want 3 attempts, handed off at %v", e, at)
+	}
+	// Looked for and not found: the next attempt need not look again.
+	if err := db.ClearOutboxHandOff(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ = db.OutboxEntry(ctx, key); !e.HandedAt.IsZero() {
+		t.Fatalf("after clearing %+v; want not handed off", e)
+	}
+	if err := db.MarkOutboxHandedOff(ctx, key, at); err != nil {
+		t.Fatal(err)
+	}
+	d := bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformDiscord, Channel: "c1", ID: "m1"}, At: at}
+	if err := db.MarkOutboxSent(ctx, key, d); err != nil {
+		t.Fatal(err)
+	}
+	// A sent entry stays as it is.
+	if err := db.MarkOutboxHandedOff(ctx, key, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ClearOutboxHandOff(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ = db.OutboxEntry(ctx, key); e.State != bot.OutboxSent || !e.HandedAt.Equal(at) {
+		t.Errorf("sent entry after late hand-off calls: %+v; want unchanged", e)
+	}
+	if err := db.MarkOutboxHandedOff(ctx, "nope", at); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("hand-off of a missing key: %v; want ErrNotFound", err)
+	}
+}
+
 // TestOutbox_WithSender runs the real bot.Sender over the store: a key is
 // delivered once however often it is sent.
 func TestOutbox_WithSender(t *testing.T) {

@@ -382,3 +382,40 @@ func TestMigration3_SessionJobs(t *testing.T) {
 		t.Errorf("orphan job: %+v, %v; want renamed, with no session", j, err)
 	}
 }
+
+// TestMigration7_OutboxHandOff: an outbox entry still sending when an
+// earlier tend stopped may have been delivered (that tend did not record
+// hand-offs), so after the upgrade it is looked for; sent entries are not.
+func TestMigration7_OutboxHandOff(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "v6.db")
+	raw, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms[:6] {
+		if _, err := raw.Exec(m.sql); err != nil {
+			t.Fatalf("apply %s: %v", m.name, err)
+		}
+	}
+	for _, q := range []string{
+		`PRAGMA user_version = 6`,
+		`INSERT INTO outbox (key, platform, kind, state, attempts, created_at) VALUES ('reminder/1/1h', 'discord', 'post', 'sending', 1, 1700000000)`,
+		`INSERT INTO outbox (key, platform, kind, state, channel, message_id, attempts, created_at, sent_at) VALUES ('reminder/2/1h', 'discord', 'post', 'sent', 'c', 'm', 1, 1700000000, 1700000060)`,
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	raw.Close()
+	db := openAt(t, path)
+	if e, err := db.OutboxEntry(t.Context(), "reminder/1/1h"); err != nil || e.HandedAt.IsZero() {
+		t.Errorf("entry sending before the upgrade: %+v, %v; want handed off", e, err)
+	}
+	if e, err := db.OutboxEntry(t.Context(), "reminder/2/1h"); err != nil || !e.HandedAt.IsZero() {
+		t.Errorf("entry sent before the upgrade: %+v, %v; want no hand-off", e, err)
+	}
+}

@@ -109,6 +109,9 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 	if n := nonce(key); n != "" {
 		p.Nonce, p.EnforceNonce = n, true
 	}
+	// From here until it is answered, the post may land in the channel
+	// after a read of its history began.
+	defer a.history.Posting(ch, key)()
 	var msg discordgo.Message
 	u := discordgo.EndpointChannelMessages(ch)
 	err := a.rest(ctx, "post", ch, func(opts ...discordgo.RequestOption) error {
@@ -310,6 +313,9 @@ func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...dis
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: %w", op, ctx.Err())
 		}
+		if errors.Is(err, errNotHandedOff) {
+			return fmt.Errorf("%s: %w", op, err)
+		}
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) {
 			limited++
@@ -405,6 +411,11 @@ func buildTopNames(specs []bot.CommandSpec) map[string]bool {
 	return out
 }
 
+// historyTTL is how long a channel's messages read by FindDelivered answer
+// later looks in the same channel: a restart's backlog is looked for within
+// it.
+const historyTTL = time.Minute
+
 // FindDelivered implements bot.Finder. After a crash between sending and
 // recording, it reads the channel's 50 most recent messages and looks for
 // the bot's own message with the key's nonce; Discord does not return a
@@ -413,7 +424,9 @@ func buildTopNames(specs []bot.CommandSpec) map[string]bool {
 // occurrence (a session and a lead time), and rendering is deterministic, so
 // identical content among the 50 latest means this delivery already
 // happened; a false match can only be an identical message that people
-// already see.
+// already see. One read of a channel answers the looks for all of its keys
+// for historyTTL, unless this process posted the key since (see
+// bot.ChannelHistory).
 func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Delivered, bool, error) {
 	var ch string
 	switch out.Kind {
@@ -431,14 +444,17 @@ func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Deli
 	if err := a.checkReachable(ch); err != nil {
 		return bot.Delivered{}, false, err
 	}
-	var raw []json.RawMessage
-	u := discordgo.EndpointChannelMessages(ch)
-	err := a.rest(ctx, "read recent messages", ch, func(opts ...discordgo.RequestOption) error {
-		body, err := a.s.RequestWithBucketID("GET", u+"?limit=50", nil, u, opts...)
-		if err != nil {
-			return err
-		}
-		return json.Unmarshal(body, &raw)
+	raw, err := a.history.Read(ctx, ch, out.Key, func(ctx context.Context) ([]json.RawMessage, error) {
+		var raw []json.RawMessage
+		u := discordgo.EndpointChannelMessages(ch)
+		err := a.rest(ctx, "read recent messages", ch, func(opts ...discordgo.RequestOption) error {
+			body, err := a.s.RequestWithBucketID("GET", u+"?limit=50", nil, u, opts...)
+			if err != nil {
+				return err
+			}
+			return json.Unmarshal(body, &raw)
+		})
+		return raw, err
 	})
 	if err != nil {
 		return bot.Delivered{}, false, fmt.Errorf("discord: look for %s in %s: %w", out.Key, ch, err)

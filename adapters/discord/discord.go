@@ -25,6 +25,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -122,6 +123,9 @@ type Adapter struct {
 	voice       *bot.Cache[string, string] // guild/user → voice channel
 	voiceIn     voiceIndex                 // who is in each voice channel (VoiceMembers)
 	inspect     inspectCaches
+	// history keeps channels' recent messages read by FindDelivered, so
+	// that a backlog of many keys in one channel reads it once.
+	history *bot.ChannelHistory[[]json.RawMessage]
 
 	mu        sync.Mutex
 	appID     string
@@ -217,6 +221,7 @@ func New(cfg Config) (*Adapter, error) {
 		dmChannels:  bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
 		voice:       bot.NewCache[string, string](10*cfg.MaxChannels, 0, cfg.Clock),
 		inspect:     newInspectCaches(cfg),
+		history:     bot.NewChannelHistory[[]json.RawMessage](cfg.MaxChannels, historyTTL, cfg.Clock),
 		aliases:     map[string][]string{},
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
@@ -470,8 +475,13 @@ type transport struct {
 
 const discordAPIPrefix = "https://discord.com/api/"
 
+// errNotHandedOff means a message create was not sent because its hand-off
+// to Discord could not be recorded (bot.HandOff); it is not retried here.
+var errNotHandedOff = errors.New("discord: the message was not sent")
+
 // RoundTrip rewrites the URL, waits for the global limiter unless exempt,
-// and sends the request.
+// records the hand-off of a message create (bot.HandOff: from here on it
+// may reach Discord), and sends the request.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	u := req.URL.String()
 	if rest, ok := strings.CutPrefix(u, discordAPIPrefix); ok {
@@ -488,7 +498,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("global rate limit: %w", err)
 		}
 	}
+	if req.Method == http.MethodPost && isMessageCreate(req.URL.Path) {
+		if err := bot.HandOff(req.Context()); err != nil {
+			return nil, fmt.Errorf("%w: %w", errNotHandedOff, err)
+		}
+	}
 	return t.base.RoundTrip(req)
+}
+
+// isMessageCreate reports whether path is …/channels/{id}/messages, the
+// route that creates a message (a post or a DM).
+func isMessageCreate(path string) bool {
+	rest, ok := strings.CutSuffix(path, "/messages")
+	if !ok {
+		return false
+	}
+	i := strings.LastIndexByte(rest, '/')
+	return i >= 0 && strings.HasSuffix(rest[:i], "/channels")
 }
 
 func (t *transport) exempt(path string) bool {

@@ -713,41 +713,6 @@ func TestAdapter_NonceMakesARepeatHarmless(t *testing.T) {
 	}
 }
 
-func TestAdapter_FindDeliveredAfterACrash(t *testing.T) {
-	w := newWorld(t, worldOpts{})
-	ctx := t.Context()
-	to := bot.Address{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(w.channel)}
-	out := bot.Post("reminder/8/1h", to, bot.Message{Title: "Reminder", Text: "in an hour"})
-	// The first process began the outbox entry and sent, then died before
-	// recording.
-	if _, err := w.db.BeginOutbox(ctx, out.Key, bot.PlatformDiscord, bot.OutPost); err != nil {
-		t.Fatal(err)
-	}
-	d, err := w.ad.Deliver(ctx, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Something else was posted since.
-	if _, err := w.ad.Deliver(ctx, bot.Post("other", to, bot.Message{Text: "unrelated"})); err != nil {
-		t.Fatal(err)
-	}
-	res, err := w.sender.Send(ctx, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !res.Recovered || res.Ref != d.Ref {
-		t.Errorf("Send after crash: %+v; want Recovered with %v", res, d.Ref)
-	}
-	if n := len(w.fake.Messages(w.channel)); n != 2 {
-		t.Errorf("%d messages; want 2 (no repost)", n)
-	}
-	// A key never sent is not "found".
-	out2 := bot.Post("reminder/9/1h", to, bot.Message{Title: "Reminder", Text: "another"})
-	if _, found, err := w.ad.FindDelivered(ctx, out2); err != nil || found {
-		t.Errorf("FindDelivered of an unsent key: found=%v err=%v", found, err)
-	}
-}
-
 func TestAdapter_PinAndEdit(t *testing.T) {
 	w := newWorld(t, worldOpts{})
 	ctx := t.Context()

@@ -131,7 +131,9 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 }
 
 // FindDelivered implements bot.Finder: it looks through the channel's
-// recent history for a post of the bot whose metadata carries out.Key.
+// recent history for a post of the bot whose metadata carries out.Key. One
+// read of a channel answers the looks for all of its keys for historyTTL,
+// unless this process posted the key since (see bot.ChannelHistory).
 func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Delivered, bool, error) {
 	if out.Key == "" {
 		return bot.Delivered{}, false, nil
@@ -155,8 +157,31 @@ func (a *Adapter) FindDelivered(ctx context.Context, out bot.Outbound) (bot.Deli
 // retry after a crash comes minutes later, not hundreds of posts later.
 const historyDepth = 200
 
+// historyTTL is how long a channel's history read by FindDelivered answers
+// later looks in the same channel: a restart's backlog is looked for within
+// it.
+const historyTTL = time.Minute
+
+// find looks for the bot's post of key in ch's recent history.
 func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool, error) {
+	posts, err := a.history.Read(ctx, ch, key, func(ctx context.Context) (map[string]string, error) {
+		return a.readPosts(ctx, ch)
+	})
+	if err != nil {
+		return bot.Delivered{}, false, err
+	}
+	ts, ok := posts[key]
+	if !ok {
+		return bot.Delivered{}, false, nil
+	}
+	return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(ts)}, At: a.tsTime(ts)}, true, nil
+}
+
+// readPosts reads ch's recent history (historyDepth messages) and returns
+// the bot's keyed posts in it: outbox key → message ts.
+func (a *Adapter) readPosts(ctx context.Context, ch string) (map[string]string, error) {
 	self := a.self.Load()
+	posts := map[string]string{}
 	var cursor string
 	seen := 0
 	for seen < historyDepth {
@@ -169,7 +194,7 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 			return err
 		})
 		if err != nil {
-			return bot.Delivered{}, false, a.refusal(ch, "", "conversations.history", err)
+			return nil, a.refusal(ch, "", "conversations.history", err)
 		}
 		for _, m := range resp.Messages {
 			if m.Metadata.EventType != metadataEventType {
@@ -178,8 +203,10 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 			if self != nil && self.BotID != "" && m.BotID != "" && m.BotID != self.BotID {
 				continue
 			}
-			if k, _ := m.Metadata.EventPayload["key"].(string); k == key {
-				return bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch), ID: bot.MessageID(m.Timestamp)}, At: a.tsTime(m.Timestamp)}, true, nil
+			if k, _ := m.Metadata.EventPayload["key"].(string); k != "" {
+				if _, newer := posts[k]; !newer { // history is newest first
+					posts[k] = m.Timestamp
+				}
 			}
 		}
 		seen += len(resp.Messages)
@@ -188,7 +215,7 @@ func (a *Adapter) find(ctx context.Context, ch, key string) (bot.Delivered, bool
 		}
 		cursor = resp.ResponseMetaData.NextCursor
 	}
-	return bot.Delivered{}, false, nil
+	return posts, nil
 }
 
 // post sends a message with chat.postMessage, paced per channel. After an
@@ -211,6 +238,9 @@ func (a *Adapter) post(ctx context.Context, ch string, out bot.Outbound, dm bool
 	var d bot.Delivered
 	var ambiguous func() (bool, error)
 	if out.Key != "" {
+		// From here until it is answered, the post may land in the channel
+		// after a read of its history began.
+		defer a.history.Posting(ch, out.Key)()
 		ambiguous = func() (bool, error) {
 			found, ok, err := a.find(ctx, ch, out.Key)
 			if ok {
@@ -436,6 +466,12 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 				return fmt.Errorf("%s: waiting for the method's pace: %w", op, werr)
 			}
 		}
+		if op == "chat.postMessage" {
+			// The post may reach Slack from here on (bot.HandOff).
+			if herr := bot.HandOff(ctx); herr != nil {
+				return fmt.Errorf("%s: not sent: %w", op, herr)
+			}
+		}
 		err = fn()
 		if err == nil {
 			return nil
@@ -501,30 +537,43 @@ func errCode(err error) string {
 // one that Slack describes only as "several hundred messages per minute":
 // the adapter keeps to 480 a minute, so that 500 reminders due in the same
 // minute go out within about a minute without meeting 429s.
+//
+// A process cannot know how much of a limit the process before it spent
+// just before it stopped (a crash, a restart), and a restart is when a
+// backlog of posts goes out at once: chat.postMessage starts with its
+// burst spent, at its steady pace, so that a process restarted during a
+// burst does not meet 429s. The others start full: they answer people,
+// who should not wait after a start.
 var methodTiers = map[string]struct {
-	perMinute float64
-	burst     int
+	perMinute  float64
+	burst      int
+	startEmpty bool
 }{
-	"chat.postMessage":      {480, 20},
-	"chat.update":           {45, 10},
-	"conversations.open":    {45, 10},
-	"conversations.invite":  {45, 10},
-	"conversations.history": {45, 5},
-	"pins.add":              {18, 3},
-	"pins.remove":           {18, 3},
-	"conversations.info":    {45, 10},
-	"conversations.members": {90, 20},
-	"users.info":            {90, 20},
-	"views.open":            {90, 20},
-	"chat.postEphemeral":    {90, 20},
+	"chat.postMessage":      {480, 20, true},
+	"chat.update":           {45, 10, false},
+	"conversations.open":    {45, 10, false},
+	"conversations.invite":  {45, 10, false},
+	"conversations.history": {45, 5, false},
+	"pins.add":              {18, 3, false},
+	"pins.remove":           {18, 3, false},
+	"conversations.info":    {45, 10, false},
+	"conversations.members": {90, 20, false},
+	"users.info":            {90, 20, false},
+	"views.open":            {90, 20, false},
+	"chat.postEphemeral":    {90, 20, false},
 }
 
 // newMethodPacers returns a pacer per tiered method, each with an urgent
-// lane (safety alerts, answers to people) ahead of bulk work.
+// lane (safety alerts, answers to people) ahead of bulk work; those whose
+// tier says so start with their burst spent.
 func newMethodPacers(clock bot.Clock) map[string]*bot.Pacer {
 	m := make(map[string]*bot.Pacer, len(methodTiers))
 	for op, t := range methodTiers {
-		m[op] = bot.NewPacer(clock, bot.PerSecond(t.perMinute/60), t.burst)
+		p := bot.NewPacer(clock, bot.PerSecond(t.perMinute/60), t.burst)
+		if t.startEmpty {
+			p.Drain()
+		}
+		m[op] = p
 	}
 	return m
 }

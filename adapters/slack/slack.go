@@ -114,8 +114,11 @@ type Adapter struct {
 	limiters    *bot.Cache[string, *bot.Pacer]
 	unreachable *bot.Cache[string, struct{}] // channel or "user:ID", for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
-	inspect     inspectCaches
-	seen        *recentSet
+	// history keeps channels' keyed posts read by FindDelivered (key →
+	// ts), so that a backlog of many keys in one channel reads it once.
+	history *bot.ChannelHistory[map[string]string]
+	inspect inspectCaches
+	seen    *recentSet
 
 	mu    sync.Mutex
 	edits map[string]*editQueue // channel/ts → its edits in flight; removed when done
@@ -215,6 +218,7 @@ func New(cfg Config) (*Adapter, error) {
 		methodLimiters: newMethodPacers(cfg.Clock),
 		unreachable:    bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:     bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
+		history:        bot.NewChannelHistory[map[string]string](cfg.MaxChannels, historyTTL, cfg.Clock),
 		inspect:        newInspectCaches(cfg),
 		edits:          map[string]*editQueue{},
 		seen:           newRecentSet(2048),

@@ -136,10 +136,18 @@ func (p *Platform) Inject(ctx context.Context, ev bot.Event) []bot.Outbound {
 	}
 }
 
-// Deliver implements bot.Platform and records the call.
+// Deliver implements bot.Platform and records the call. A post or DM is
+// handed off first (bot.HandOff), as an adapter does before its network
+// request.
 func (p *Platform) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	if err := ctx.Err(); err != nil {
 		return bot.Delivered{}, fmt.Errorf("deliver %s: %w", out.Kind, err)
+	}
+	if out.Kind == bot.OutPost || out.Kind == bot.OutDM {
+		// As an adapter does right before its network request.
+		if err := bot.HandOff(ctx); err != nil {
+			return bot.Delivered{}, fmt.Errorf("deliver %s: %w", out.Kind, err)
+		}
 	}
 	var hookErr error
 	if p.DeliverHook != nil {

@@ -104,7 +104,7 @@ type tendProcess struct {
 
 // kill stops the process at once with SIGKILL, as a crash or power cut
 // would: no shutdown code runs.
-func (p *tendProcess) kill(t *testing.T) {
+func (p *tendProcess) kill(t testing.TB) {
 	t.Helper()
 	p.killed = true
 	if err := p.cmd.Process.Kill(); err != nil {

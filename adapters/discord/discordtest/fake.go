@@ -61,6 +61,11 @@ type Config struct {
 	// NonceWindow is how long a nonce de-duplicates (default a few minutes,
 	// as Discord's).
 	NonceWindow time.Duration
+	// IgnoreNonces switches the nonce de-duplication off: every create
+	// posts a message, enforce_nonce or not, as a retry does on Discord
+	// once the nonce window has passed. Soak tests use it so that only
+	// tend's own outbox keeps a post from being made twice.
+	IgnoreNonces bool
 	// SkipValidation turns off OpenAPI validation (benchmarks only: it is
 	// costly, and the tests validate the same requests).
 	SkipValidation bool

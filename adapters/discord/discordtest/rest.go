@@ -265,7 +265,7 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 				nonce = string(mb.Nonce)
 			}
 		}
-		if nonce != "" && mb.EnforceNonce {
+		if nonce != "" && mb.EnforceNonce && !s.cfg.IgnoreNonces {
 			k := ch.ID + "/" + nonce
 			if e, ok := s.nonces[k]; ok && time.Since(e.at) < s.cfg.NonceWindow {
 				s.stats.NonceDuplicate++
