@@ -532,7 +532,7 @@ func (f *Feature) drift(ctx context.Context, g bot.Group, s bot.Session, set Set
 		Title: "Members missing sessions — " + g.Name,
 		Text: fmt.Sprintf("After session %d, these members have missed %d or more sessions in a row without an excuse. You may want to reach out; tend tells you once per streak.",
 			s.Number, set.AlertAfter),
-		Fields: chunk("Missing", lines),
+		Fields: bot.LineFields("Missing", lines),
 	}
 	if _, err := f.b.TellFacilitators(ctx, g, DriftKey(s.ID), msg); err != nil {
 		return fmt.Errorf("tell the facilitators: %w", err)
@@ -571,33 +571,4 @@ func (f *Feature) missedYou(ctx context.Context, g bot.Group, set Settings, a bo
 		return `the "we missed you" message could not be delivered (their DMs may be closed); nothing was posted anywhere else`, nil
 	}
 	return "", fmt.Errorf("we missed you DM: %w", err)
-}
-
-// chunk splits lines into fields short enough for every platform.
-func chunk(name string, lines []string) []bot.Field {
-	var (
-		fields []bot.Field
-		cur    strings.Builder
-	)
-	flush := func() {
-		n := name
-		if len(fields) > 0 {
-			n = name + " (continued)"
-		}
-		fields = append(fields, bot.Field{Name: n, Value: cur.String()})
-		cur.Reset()
-	}
-	for _, l := range lines {
-		if cur.Len() > 0 && cur.Len()+1+len(l) > 1000 {
-			flush()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 || len(fields) == 0 {
-		flush()
-	}
-	return fields
 }

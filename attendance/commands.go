@@ -333,11 +333,11 @@ func (f *Feature) cmdMyData(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	var fields []bot.Field
 	for _, k := range kindTitles {
 		if len(byKind[k.kind]) > 0 {
-			fields = append(fields, chunk(k.title, byKind[k.kind])...)
+			fields = append(fields, bot.LineFields(k.title, byKind[k.kind])...)
 		}
 	}
 	if len(other) > 0 {
-		fields = append(fields, chunk("Other records", other)...)
+		fields = append(fields, bot.LineFields("Other records", other)...)
 	}
 	return []bot.Outbound{bot.ReplyMessage(bot.Message{
 		Title:  "What tend holds about you",

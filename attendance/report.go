@@ -388,7 +388,7 @@ func (r Report) Message() bot.Message {
 		}
 		members = append(members, line)
 	}
-	m.Fields = append(chunk("Sessions", sessions), chunk("Members", members)...)
+	m.Fields = append(bot.LineFields("Sessions", sessions), bot.LineFields("Members", members)...)
 	m.Footer = fmt.Sprintf("For records: tend report --group %s --format csv on the server, or /tend attendance export.", r.Group.Name)
 	return m
 }

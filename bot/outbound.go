@@ -1,6 +1,9 @@
 package bot
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // OutboundKind says what an Outbound asks the platform to do.
 type OutboundKind int
@@ -173,4 +176,39 @@ func DM(key, platform string, user UserID, m Message) Outbound {
 // Edit returns an edit of ref to m.
 func Edit(ref MessageRef, m Message) Outbound {
 	return Outbound{Kind: OutEdit, Ref: ref, Message: m}
+}
+
+// maxFieldText is how long a field's value may be on every platform
+// (Discord allows 1,024 characters), with room to spare.
+const maxFieldText = 1000
+
+// LineFields puts lines into fields named name ("name (continued)" after
+// the first), each short enough for every platform, breaking only between
+// lines. No lines give no field: a platform refuses an empty one.
+func LineFields(name string, lines []string) []Field {
+	var (
+		fields []Field
+		cur    strings.Builder
+	)
+	flush := func() {
+		n := name
+		if len(fields) > 0 {
+			n = name + " (continued)"
+		}
+		fields = append(fields, Field{Name: n, Value: cur.String()})
+		cur.Reset()
+	}
+	for _, l := range lines {
+		if cur.Len() > 0 && cur.Len()+1+len(l) > maxFieldText {
+			flush()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte('\n')
+		}
+		cur.WriteString(l)
+	}
+	if cur.Len() > 0 {
+		flush()
+	}
+	return fields
 }

@@ -211,39 +211,9 @@ func (f *Feature) rosterList(ctx context.Context, req *bot.Request) ([]bot.Outbo
 		title += fmt.Sprintf(" of %d", g.Capacity)
 	}
 	msg := bot.Message{Title: title}
-	msg.Fields = append(msg.Fields, chunk("Members", active)...)
+	msg.Fields = append(msg.Fields, bot.LineFields("Members", active)...)
 	if len(waiting) > 0 {
-		msg.Fields = append(msg.Fields, chunk("Waitlist, in order", waiting)...)
+		msg.Fields = append(msg.Fields, bot.LineFields("Waitlist, in order", waiting)...)
 	}
 	return []bot.Outbound{bot.ReplyMessage(msg)}, nil
-}
-
-// chunk splits lines into fields short enough for every platform (Discord
-// allows 1024 characters in a field value).
-func chunk(name string, lines []string) []bot.Field {
-	var (
-		fields []bot.Field
-		cur    strings.Builder
-	)
-	flush := func() {
-		n := name
-		if len(fields) > 0 {
-			n = name + " (continued)"
-		}
-		fields = append(fields, bot.Field{Name: n, Value: cur.String()})
-		cur.Reset()
-	}
-	for _, l := range lines {
-		if cur.Len() > 0 && cur.Len()+1+len(l) > 1000 {
-			flush()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 || len(fields) == 0 {
-		flush()
-	}
-	return fields
 }

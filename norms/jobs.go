@@ -468,7 +468,7 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 			Text: fmt.Sprintf("tend asked the members of %s privately to agree to version %d of the norms, but could not reach %s: their direct messages are closed to the bot. "+
 				"They keep their access. You may want to let them know; /tend norms show shows the norms and the button to anyone in the group.",
 				g.Name, v.Version, bot.Plural(len(unreachable), "member", "members")),
-			Fields: chunkLines("Not reached", unreachable),
+			Fields: bot.LineFields("Not reached", unreachable),
 		}
 		if _, err := f.b.TellFacilitators(ctx, g, key("norms.ask-closed", g.ID, strconv.Itoa(v.Version)), msg); err != nil {
 			return bot.JobResult{}, err

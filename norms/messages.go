@@ -140,35 +140,6 @@ func chunkField(name, value string) []bot.Field {
 	return out
 }
 
-// chunkLines is chunkField for lists: it splits between lines.
-func chunkLines(name string, lines []string) []bot.Field {
-	var (
-		fields []bot.Field
-		cur    strings.Builder
-	)
-	flush := func() {
-		n := name
-		if len(fields) > 0 {
-			n = name + " (continued)"
-		}
-		fields = append(fields, bot.Field{Name: n, Value: cur.String()})
-		cur.Reset()
-	}
-	for _, l := range lines {
-		if cur.Len() > 0 && cur.Len()+1+len(l) > 1000 {
-			flush()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 {
-		flush()
-	}
-	return fields
-}
-
 // nextSession says when g's next session is, in the reader's own time.
 func (f *Feature) nextSession(ctx context.Context, g bot.Group) (string, error) {
 	ss, err := f.st.UpcomingSessions(ctx, g.ID, f.clock.Now(), 10)

@@ -162,10 +162,10 @@ func (f *Feature) cmdStatus(ctx context.Context, req *bot.Request) ([]bot.Outbou
 		vlines = append(vlines, versionLine(g, ver))
 	}
 	msg := bot.Message{Title: fmt.Sprintf("Norms of %s: version %d", g.Name, v.Version), Text: b.String()}
-	msg.Fields = append(msg.Fields, chunkLines("Versions", vlines)...)
-	msg.Fields = append(msg.Fields, chunkLines(fmt.Sprintf("Agreed to version %d (current)", v.Version), onCurrent)...)
-	msg.Fields = append(msg.Fields, chunkLines("On an older version", onOlder)...)
-	msg.Fields = append(msg.Fields, chunkLines("Not agreed yet", notAgreed)...)
-	msg.Fields = append(msg.Fields, chunkLines("Newcomers waiting", newcomers)...)
+	msg.Fields = append(msg.Fields, bot.LineFields("Versions", vlines)...)
+	msg.Fields = append(msg.Fields, bot.LineFields(fmt.Sprintf("Agreed to version %d (current)", v.Version), onCurrent)...)
+	msg.Fields = append(msg.Fields, bot.LineFields("On an older version", onOlder)...)
+	msg.Fields = append(msg.Fields, bot.LineFields("Not agreed yet", notAgreed)...)
+	msg.Fields = append(msg.Fields, bot.LineFields("Newcomers waiting", newcomers)...)
 	return []bot.Outbound{bot.ReplyMessage(msg)}, nil
 }
