@@ -47,10 +47,13 @@ type Deps struct {
 	// ConfigLine returns the line of a group's entry in ConfigFile, 0 when
 	// the file has none; nil when unknown.
 	ConfigLine func(group string) int
+	// Observer is told what the feature does, for the operator's metrics
+	// (reminder lateness, alert latency); NopObserver when unset.
+	Observer Observer
 }
 
-// WithDefaults returns d with the system clock, the default logger and UTC
-// where they are unset.
+// WithDefaults returns d with the system clock, the default logger, UTC
+// and NopObserver where they are unset.
 func (d Deps) WithDefaults() Deps {
 	if d.Clock == nil {
 		d.Clock = SystemClock{}
@@ -61,5 +64,6 @@ func (d Deps) WithDefaults() Deps {
 	if d.TimeZone == "" {
 		d.TimeZone = "UTC"
 	}
+	d.Observer = ObserverOr(d.Observer)
 	return d
 }

@@ -111,6 +111,8 @@ type RunnerConfig struct {
 	// for the database work of those before it. Jobs already due when
 	// claimed (a backlog after downtime) run under Workers as before.
 	MaxEarly int
+	// Observer is told how each job run ended (NopObserver when nil).
+	Observer Observer
 }
 
 // EarlyJobStore is a JobStore that can claim jobs before they are due; a
@@ -192,6 +194,7 @@ func NewRunner(cfg RunnerConfig) *Runner {
 	if cfg.MaxEarly <= 0 {
 		cfg.MaxEarly = 10000
 	}
+	cfg.Observer = ObserverOr(cfg.Observer)
 	if cfg.Lookahead < 0 {
 		cfg.Lookahead = 0
 	}
@@ -476,11 +479,13 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	now := r.cfg.Clock.Now()
+	var state JobState
 	switch {
 	case err == nil:
 		if res.State == "" {
 			res.State = JobDone
 		}
+		state = res.State
 		err = r.cfg.Store.FinishJob(fctx, j.ID, res.State, res.Note, now)
 	case ctx.Err() != nil:
 		// Stopped mid-job: leave it running; the next start resets and
@@ -488,17 +493,21 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 		return
 	case IsPermanent(err) || j.Attempts >= r.maxAttempts(k):
 		log.Error("job failed; giving up", "attempts", j.Attempts, KeyErr, err)
+		state = JobFailed
 		err = r.cfg.Store.FinishJob(fctx, j.ID, JobFailed, err.Error(), now)
 	default:
 		wait := r.cfg.Backoff(j.Attempts)
 		log.Warn("job failed; will retry", "attempts", j.Attempts, "in", wait.String(), KeyErr, err)
 		// A job started early keeps its due time: a retry never moves it
 		// earlier.
+		state = JobPending
 		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, err.Error(), later(now.Add(wait), j.DueAt))
 	}
 	if err != nil {
 		log.Error("recording job outcome failed", KeyErr, err)
+		return
 	}
+	r.cfg.Observer.JobFinished(j.Kind, state)
 }
 
 // maxAttempts returns how many attempts a job of kind k gets.

@@ -80,6 +80,25 @@ type Sender struct {
 	clock     Clock
 	log       *slog.Logger
 	owners    []Principal
+	obs       Observer
+}
+
+// Observe makes the Sender tell o the outcome of every delivery (counts by
+// platform, kind, feature and outcome; never keys or content). Call it
+// before the Sender is used.
+func (s *Sender) Observe(o Observer) { s.obs = ObserverOr(o) }
+
+// observe tells the observer how one delivery of out ended.
+func (s *Sender) observe(out Outbound, o Outcome) {
+	s.obs.Delivered(out.Platform(), out.Kind.String(), FeatureOfKey(out.Key), o)
+}
+
+// outcomeOf classifies a delivery error for the observer.
+func outcomeOf(err error) Outcome {
+	if IsPermanent(err) {
+		return OutcomeFailed
+	}
+	return OutcomeError
 }
 
 // ReportUnreachableTo makes the Sender tell these owners privately when a
@@ -98,7 +117,7 @@ func NewSender(outbox OutboxStore, codec *ActionCodec, clock Clock, log *slog.Lo
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Sender{outbox: outbox, codec: codec, clock: clock, log: log, platforms: map[string]Platform{}}
+	s := &Sender{outbox: outbox, codec: codec, clock: clock, log: log, platforms: map[string]Platform{}, obs: NopObserver{}}
 	for _, p := range platforms {
 		s.platforms[p.Name()] = p
 	}
@@ -171,6 +190,7 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 	pname := out.Platform()
 	p, ok := s.platforms[pname]
 	if !ok {
+		s.observe(out, OutcomeFailed)
 		return nil, &PermanentError{Reason: fmt.Sprintf("platform %q is not running", pname)}
 	}
 	if s.codec != nil {
@@ -192,9 +212,11 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 	}
 	switch e.State {
 	case OutboxSent:
+		s.observe(out, OutcomeDuplicate)
 		pr.done, pr.res = true, SendResult{Delivered: Delivered{Ref: e.Ref, At: e.SentAt}, Duplicate: true}
 		return pr, nil
 	case OutboxFailed:
+		s.observe(out, OutcomeFailed)
 		return nil, &PermanentError{Reason: e.Error}
 	}
 	if !e.HandedAt.IsZero() {
@@ -208,6 +230,7 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 					return nil, err
 				}
 				s.log.Info("found an earlier delivery; not sending again", KeyKey, out.Key)
+				s.observe(out, OutcomeRecovered)
 				pr.done, pr.res = true, SendResult{Delivered: d, Recovered: true}
 				return pr, nil
 			}
@@ -319,6 +342,11 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 	keyed := out.Kind == OutPost || out.Kind == OutDM
 	if !keyed {
 		d, err := p.Deliver(ctx, out)
+		if err != nil {
+			s.observe(out, outcomeOf(err))
+		} else {
+			s.observe(out, OutcomeSent)
+		}
 		return SendResult{Delivered: d}, err
 	}
 	ho := &handOff{mark: func(ctx context.Context) error {
@@ -326,6 +354,7 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 	}}
 	d, err := p.Deliver(context.WithValue(ctx, handOffKey{}, ho), out)
 	if err != nil {
+		s.observe(out, outcomeOf(err))
 		if IsPermanent(err) {
 			// The reason is the adapter's description of the refusal,
 			// never the message's content.
@@ -344,6 +373,7 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 	if d.At.IsZero() {
 		d.At = s.clock.Now()
 	}
+	s.observe(out, OutcomeSent)
 	if err := s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
 		return SendResult{}, fmt.Errorf("record delivery of %s: %w", out.Key, err)
 	}

@@ -108,13 +108,17 @@ func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult,
 		}
 	}
 	now := rm.clock.Now()
+	var res bot.SendResult
 	if pr != nil {
-		_, err = pr.Deliver(ctx)
+		res, err = pr.Deliver(ctx)
 	} else {
-		_, err = rm.send.Send(ctx, post)
+		res, err = rm.send.Send(ctx, post)
 	}
 	if err != nil {
 		return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+	}
+	if !res.Duplicate && !res.Recovered {
+		rm.obs.ReminderLateness(max(rm.clock.Now().Sub(j.DueAt), 0))
 	}
 	// A member may have answered between reading the RSVPs above and the
 	// outbox recording the post, when the press found no posted reminder to

@@ -125,6 +125,7 @@ type Reminders struct {
 	send   bot.Deliverer
 	clock  bot.Clock
 	log    *slog.Logger
+	obs    bot.Observer
 	// rsvpLocks serialise RSVP count updates per session (striped; a
 	// one-slot channel each, so that a waiter can give up with its ctx).
 	rsvpLocks [64]chan struct{}
@@ -146,7 +147,7 @@ func New(st Store, d bot.Deps) (*Reminders, error) {
 		return nil, errors.New("reminders: a Store and Deps.Sender are required")
 	}
 	d = d.WithDefaults()
-	rm := &Reminders{send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile, configLine: d.ConfigLine}
+	rm := &Reminders{send: d.Sender, clock: d.Clock, log: d.Logger, obs: d.Observer, configFile: d.ConfigFile, configLine: d.ConfigLine}
 	rm.st = watchedStore{Store: st, changes: &rm.changes}
 	for i := range rm.rsvpLocks {
 		rm.rsvpLocks[i] = make(chan struct{}, 1)
