@@ -112,6 +112,7 @@ type Adapter struct {
 
 var (
 	_ bot.Platform         = (*Adapter)(nil)
+	_ bot.Health           = (*Adapter)(nil)
 	_ bot.ChannelInspector = (*Adapter)(nil)
 )
 
@@ -221,6 +222,9 @@ func New(cfg Config) (*Adapter, error) {
 
 // Name implements bot.Platform.
 func (a *Adapter) Name() string { return bot.PlatformConsole }
+
+// Connected implements bot.Health: the terminal is always there.
+func (a *Adapter) Connected() (bool, string) { return true, "" }
 
 // AddChannels tells the console about channels it may post in, such as the
 // channels of groups bound to the console.

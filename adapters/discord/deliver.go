@@ -322,6 +322,7 @@ func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...dis
 			a.mu.Lock()
 			a.stats.RateLimited++
 			a.mu.Unlock()
+			a.cfg.Observer.RateLimited(bot.PlatformDiscord)
 			if limited > max429 {
 				return fmt.Errorf("%s: still rate limited after %d tries: %w", op, limited, err)
 			}
@@ -347,6 +348,7 @@ func (a *Adapter) rest(ctx context.Context, op, ch string, call func(opts ...dis
 		a.mu.Lock()
 		a.stats.Retried5xx++
 		a.mu.Unlock()
+		a.cfg.Observer.Retried(bot.PlatformDiscord)
 		wait := a.cfg.ServerBackoff.Delay(serverTries)
 		a.log.Warn("Discord call failed; retrying", "op", op, "in", wait.String(), bot.KeyErr, err)
 		if !bot.Sleep(ctx, a.clock, wait) {

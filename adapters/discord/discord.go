@@ -104,6 +104,9 @@ type Config struct {
 	MaxMembers int
 	Clock      bot.Clock
 	Logger     *slog.Logger
+	// Observer is told of 429s, retries and interaction answer times
+	// (NopObserver when nil).
+	Observer bot.Observer
 }
 
 // Adapter is the Discord platform. Its methods are safe for concurrent use.
@@ -135,6 +138,10 @@ type Adapter struct {
 	// one-word command shares its name with a subcommand group.
 	aliases map[string][]string
 	stats   Stats
+	// gateway is whether the gateway is connected now (a READY or RESUMED
+	// since the last disconnect), and since when it has been in that state.
+	gateway      bool
+	gatewaySince time.Time
 }
 
 // Stats counts what the adapter met, for tests and benchmarks.
@@ -148,6 +155,7 @@ var (
 	_ bot.Platform         = (*Adapter)(nil)
 	_ bot.Finder           = (*Adapter)(nil)
 	_ bot.ChannelInspector = (*Adapter)(nil)
+	_ bot.Health           = (*Adapter)(nil)
 )
 
 // New returns an adapter; it does not connect until Run.
@@ -204,6 +212,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Observer = bot.ObserverOr(cfg.Observer)
 	s, err := discordgo.New("Bot " + cfg.Token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
@@ -251,6 +260,30 @@ func New(cfg Config) (*Adapter, error) {
 // Name implements bot.Platform.
 func (a *Adapter) Name() string { return bot.PlatformDiscord }
 
+// Connected implements bot.Health: true while the gateway is connected
+// (REST deliveries do not need it, but commands, buttons and member events
+// arrive only through it).
+func (a *Adapter) Connected() (bool, string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gateway {
+		return true, ""
+	}
+	if a.gatewaySince.IsZero() {
+		return false, "gateway not connected yet"
+	}
+	return false, "gateway disconnected since " + a.gatewaySince.UTC().Format("2006-01-02 15:04:05 MST")
+}
+
+// setGateway records whether the gateway is connected.
+func (a *Adapter) setGateway(up bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gateway != up || a.gatewaySince.IsZero() {
+		a.gateway, a.gatewaySince = up, a.clock.Now()
+	}
+}
+
 // Stats returns the adapter's counters.
 func (a *Adapter) Stats() Stats {
 	a.mu.Lock()
@@ -271,7 +304,7 @@ func (a *Adapter) applicationID() string {
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	lost := make(chan struct{}, 1)
 	removers := []func(){
-		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { a.onReady(r) }),
+		a.s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) { a.setGateway(true); a.onReady(r) }),
 		a.s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) { a.onGuildCreate(g) }),
 		a.s.AddHandler(func(_ *discordgo.Session, i *discordgo.InteractionCreate) { a.goHandle(ctx, h, i) }),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberAdd) { a.goHandle(ctx, h, e) }),
@@ -280,9 +313,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.VoiceStateUpdate) { a.goHandle(ctx, h, e) }),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageCreate) { a.goHandle(ctx, h, e) }),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
+			a.setGateway(true)
 			a.log.Info("gateway session resumed")
 		}),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+			a.setGateway(false)
 			select {
 			case lost <- struct{}{}:
 			default:
@@ -293,6 +328,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		for _, rm := range removers {
 			rm()
 		}
+		a.setGateway(false)
 	}()
 	if err := a.open(ctx); err != nil {
 		if ctx.Err() != nil {

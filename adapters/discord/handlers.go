@@ -293,6 +293,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 		a.log.Debug("ignored an interaction", bot.KeyErr, err)
 		return
 	}
+	arrived := a.clock.Now()
 	done := make(chan []bot.Outbound, 1)
 	go func() {
 		defer func() {
@@ -311,6 +312,7 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 	select {
 	case replies := <-done:
 		a.respond(ctx, i, isCommand, replies)
+		a.cfg.Observer.InteractionAnswered(bot.PlatformDiscord, a.clock.Now().Sub(arrived))
 		return
 	case <-t.C():
 	case <-ctx.Done():
@@ -325,6 +327,8 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 	}
 	if err := a.callback(ctx, i, interactionResponse{Type: typ, Data: data}); err != nil {
 		a.log.Warn("deferring an interaction failed", bot.KeyErr, err)
+	} else {
+		a.cfg.Observer.InteractionAnswered(bot.PlatformDiscord, a.clock.Now().Sub(arrived))
 	}
 	a.mu.Lock()
 	a.stats.Deferred++

@@ -489,9 +489,11 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 		case errors.As(err, &rl):
 			wait = max(rl.RetryAfter, time.Second)
 			a.log.Warn("rate limited by Slack; waiting", "op", op, bot.KeyChannel, channel, "retry_after", wait)
+			a.cfg.Observer.RateLimited(bot.PlatformSlack)
 		case errors.As(err, &sc) && sc.Code >= 500, isNetErr(err):
 			wait = a.retry.Delay(attempt)
 			a.log.Warn("Slack call failed; retrying", "op", op, bot.KeyChannel, channel, "attempt", attempt, "in", wait, bot.KeyErr, err)
+			a.cfg.Observer.Retried(bot.PlatformSlack)
 			if ambiguous != nil {
 				if !bot.Sleep(ctx, a.clock, wait) {
 					return fmt.Errorf("%s: %w", op, ctx.Err())

@@ -53,6 +53,8 @@ func (a *Adapter) runHTTP(ctx context.Context, h bot.Handler) error {
 	}
 	serveErr := make(chan error, 1)
 	wg.Go(func() { serveErr <- srv.Serve(ln) })
+	a.setConn(true, "")
+	defer a.setConn(false, "not listening")
 	a.log.Info("listening for Slack's requests", "addr", addr.String())
 	select {
 	case <-ctx.Done():

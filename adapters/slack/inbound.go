@@ -186,6 +186,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 	}
 	hctx, cancel := context.WithTimeout(ctx, a.cfg.HandlerTimeout)
 	defer cancel()
+	arrived := a.clock.Now()
 	results := make(chan []bot.Outbound, 1)
 	// The handler goroutine is owned by dispatch, which always receives
 	// its result below.
@@ -217,6 +218,12 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 				break
 			}
 			ack(payload)
+			if payload != nil {
+				// The acknowledgement is the answer the person sees.
+				a.cfg.Observer.InteractionAnswered(bot.PlatformSlack, a.clock.Now().Sub(arrived))
+				a.answer(ctx, r, outs)
+				return
+			}
 		case <-t.C():
 			ack(nil)
 			a.log.Debug("the core took longer than the acknowledgement wait; answering through response_url", bot.KeyChannel, r.channel)
@@ -227,6 +234,11 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 		outs = <-results
 	}
 	a.answer(ctx, r, outs)
+	if r.kind != kindEvent {
+		// An empty acknowledgement shows nothing: the answer is what came
+		// through the response_url or the modal.
+		a.cfg.Observer.InteractionAnswered(bot.PlatformSlack, a.clock.Now().Sub(arrived))
+	}
 }
 
 // answer sends the replies and modals the core returned for r.

@@ -91,6 +91,9 @@ type Config struct {
 	// Clock tells the time for pacing, retries, acknowledgement waits and
 	// timestamps; default the system clock.
 	Clock bot.Clock
+	// Observer is told of 429s, retries and interaction answer times
+	// (NopObserver when nil).
+	Observer bot.Observer
 }
 
 // Adapter is the Slack platform.
@@ -124,6 +127,16 @@ type Adapter struct {
 	edits map[string]*editQueue // channel/ts → its edits in flight; removed when done
 
 	addr atomic.Pointer[net.Addr]
+
+	// conn is whether tend can take Slack's events now (see Connected).
+	conn atomic.Pointer[connState]
+}
+
+// connState is the adapter's connection as Connected reports it.
+type connState struct {
+	up    bool
+	why   string
+	since time.Time
 }
 
 // identity is who the bot is, from auth.test.
@@ -137,7 +150,30 @@ var (
 	_ bot.Platform         = (*Adapter)(nil)
 	_ bot.Finder           = (*Adapter)(nil)
 	_ bot.ChannelInspector = (*Adapter)(nil)
+	_ bot.Health           = (*Adapter)(nil)
 )
+
+// Connected implements bot.Health: in socket mode, true while the Socket
+// Mode connection is open; in http mode, true while the listener serves,
+// after auth.test accepted the bot token.
+func (a *Adapter) Connected() (bool, string) {
+	c := a.conn.Load()
+	if c == nil {
+		return false, "not connected yet"
+	}
+	if c.up {
+		return true, ""
+	}
+	return false, c.why + " since " + c.since.UTC().Format("2006-01-02 15:04:05 MST")
+}
+
+// setConn records whether the adapter is connected, and why not.
+func (a *Adapter) setConn(up bool, why string) {
+	if c := a.conn.Load(); c != nil && c.up == up && (up || c.why == why) {
+		return
+	}
+	a.conn.Store(&connState{up: up, why: why, since: a.clock.Now()})
+}
 
 // New returns an Adapter. It checks the configuration but does not connect;
 // Run connects.
@@ -208,6 +244,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = bot.SystemClock{}
 	}
+	cfg.Observer = bot.ObserverOr(cfg.Observer)
 	a := &Adapter{
 		cfg:            cfg,
 		log:            cfg.Logger.With(bot.KeyPlatform, bot.PlatformSlack),

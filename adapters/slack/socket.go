@@ -25,6 +25,7 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer a.setConn(false, "stopped")
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	runErr := make(chan error, 1)
@@ -48,12 +49,17 @@ func (a *Adapter) runSocket(ctx context.Context, h bot.Handler) error {
 func (a *Adapter) socketEvent(ctx context.Context, h bot.Handler, smc *socketmode.Client, evt socketmode.Event, wg *sync.WaitGroup) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		a.setConn(false, "socket mode connecting")
 		a.log.Debug("socket mode connecting")
 	case socketmode.EventTypeConnected:
+		a.setConn(true, "")
 		a.log.Info("socket mode connected")
+	case socketmode.EventTypeDisconnect:
+		a.setConn(false, "socket mode disconnected by Slack")
 	case socketmode.EventTypeHello:
 		a.log.Debug("socket mode hello")
 	case socketmode.EventTypeConnectionError:
+		a.setConn(false, "socket mode connection failing")
 		if ce, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
 			a.log.Warn("socket mode connection failed; retrying", "attempt", ce.Attempt, "in", ce.Backoff, bot.KeyErr, ce.ErrorObj)
 		} else {

@@ -62,6 +62,7 @@ type gateway struct {
 	connections int
 	wg          sync.WaitGroup
 	connected   chan struct{} // closed and replaced when a session becomes ready
+	refuse      bool          // RefuseGateway: new sockets are answered 503
 }
 
 func (g *gateway) init() {
@@ -90,6 +91,13 @@ var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query(); q.Get("v") == "" || q.Get("encoding") != "json" {
 		http.Error(w, "gateway needs ?v= and encoding=json", http.StatusBadRequest)
+		return
+	}
+	s.gw.mu.Lock()
+	refuse := s.gw.refuse
+	s.gw.mu.Unlock()
+	if refuse {
+		http.Error(w, "gateway unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	ws, err := upgrader.Upgrade(w, r, nil)
@@ -388,6 +396,15 @@ func (s *Server) DropSocket() {
 	for c := range g.conns {
 		c.ws.UnderlyingConn().Close()
 	}
+}
+
+// RefuseGateway makes the gateway answer new connections 503 Service
+// Unavailable while on is true, as during an outage of Discord's gateway;
+// sockets already open stay open (DropSocket closes them).
+func (s *Server) RefuseGateway(on bool) {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	s.gw.refuse = on
 }
 
 // Reconnect sends op 7 Reconnect on every socket.

@@ -49,6 +49,8 @@ type sockState struct {
 	// Server.mu so that it never waits on handlers while holding it.
 	allMu  sync.Mutex
 	closed bool
+	// refuse: RefuseSockets; new connections are answered 503.
+	refuse bool
 }
 
 func (st *sockState) init() { st.all = map[*wsConn]bool{} }
@@ -90,6 +92,13 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	// for this request, so that closeAll's Wait covers it.
 	s.sock.wg.Add(1)
 	defer s.sock.wg.Done()
+	s.sock.allMu.Lock()
+	refuse := s.sock.refuse
+	s.sock.allMu.Unlock()
+	if refuse {
+		http.Error(w, "socket mode unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
@@ -302,6 +311,15 @@ func (s *Server) Disconnect() error {
 		return errors.New("fakeslack: no socket mode connection")
 	}
 	return c.write(map[string]any{"type": "disconnect", "reason": "refresh_requested", "debug_info": map[string]any{"host": "fakeslack"}})
+}
+
+// RefuseSockets makes new Socket Mode connections fail (503 on the
+// websocket URL) while on is true, as during an outage; the open one stays
+// open (Drop closes it).
+func (s *Server) RefuseSockets(on bool) {
+	s.sock.allMu.Lock()
+	defer s.sock.allMu.Unlock()
+	s.sock.refuse = on
 }
 
 // Drop closes the open Socket Mode connection's TCP socket abruptly.
