@@ -72,7 +72,13 @@ type Config struct {
 	Slack   *Slack
 	Console Console
 	Safety  Safety
-	Groups  []Group
+	// HTTP is the operator's endpoint; nil (off) when the file has no
+	// http: section.
+	HTTP *HTTP
+	// Calendar is the calendar feed's listener; nil (off) when the file
+	// has no calendar: section.
+	Calendar *Calendar
+	Groups   []Group
 	// Sections holds the global feature sections by key
 	// ("safety.crisis_phrases"), as the file wrote them.
 	Sections map[string]*bot.Node

@@ -67,7 +67,7 @@ func Load(path string, opts Options) (*Config, error) {
 }
 
 var (
-	topKeys       = []string{"timezone", "storage", "log", "owners", "discord", "slack", "console", "safety", "groups"}
+	topKeys       = []string{"timezone", "storage", "log", "owners", "discord", "slack", "console", "safety", "http", "calendar", "groups"}
 	storageKeys   = []string{"path"}
 	logKeys       = []string{"level", "format"}
 	discordKeys   = []string{"token_env", "token_file", "application_id", "guild_ids", "api_url"}
@@ -228,6 +228,14 @@ func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
 		if s, ok := d.oneOf(e, "console.enabled", []string{ConsoleAuto, ConsoleOn, ConsoleOff}); ok {
 			cfg.Console.Enabled = s
 		}
+	}
+	if e := m["http"]; e.val != nil {
+		cfg.HTTP = d.decodeHTTP(e)
+	}
+	if e := m["calendar"]; e.val != nil {
+		var listen *yaml.Node
+		cfg.Calendar, listen = d.decodeCalendar(e)
+		d.checkListeners(cfg, listen)
 	}
 	sf := d.mapping(m["safety"].val, "safety", d.sectionKeys(safetyKeys, true, "safety."))
 	cfg.Sections = d.decodeSections(sf, "safety", true, "safety.", bot.Group{}, d.opts.Sections)

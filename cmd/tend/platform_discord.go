@@ -9,7 +9,7 @@ import (
 )
 
 // newDiscord returns the Discord platform for cfg.Discord.
-func newDiscord(cfg *config.Config, log *slog.Logger, clock bot.Clock) (bot.Platform, error) {
+func newDiscord(cfg *config.Config, log *slog.Logger, clock bot.Clock, obs bot.Observer) (bot.Platform, error) {
 	d := cfg.Discord
 	return discord.New(discord.Config{
 		Token:         d.Token.Reveal(),
@@ -18,5 +18,6 @@ func newDiscord(cfg *config.Config, log *slog.Logger, clock bot.Clock) (bot.Plat
 		APIURL:        d.APIURL,
 		Clock:         clock,
 		Logger:        log,
+		Observer:      obs,
 	})
 }

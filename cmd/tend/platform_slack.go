@@ -10,7 +10,7 @@ import (
 
 // newSlack returns the Slack platform for cfg.Slack: Socket Mode with the
 // app-level token, or signed HTTP requests on cfg.Slack.Listen.
-func newSlack(cfg *config.Config, log *slog.Logger, clock bot.Clock) (bot.Platform, error) {
+func newSlack(cfg *config.Config, log *slog.Logger, clock bot.Clock, obs bot.Observer) (bot.Platform, error) {
 	s := cfg.Slack
 	return slack.New(slack.Config{
 		Mode:          s.Mode,
@@ -21,5 +21,6 @@ func newSlack(cfg *config.Config, log *slog.Logger, clock bot.Clock) (bot.Platfo
 		APIURL:        s.APIURL,
 		Clock:         clock,
 		Logger:        log,
+		Observer:      obs,
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/config"
 	"github.com/tend-bot/tend/groups"
+	"github.com/tend-bot/tend/ops"
 	"github.com/tend-bot/tend/reminders"
 	"github.com/tend-bot/tend/store"
 )
@@ -65,13 +66,26 @@ func (m *Main) run(ctx context.Context) error {
 		return fmt.Errorf("button signing key: %w", err)
 	}
 
+	// The operator's metrics observe the core, the adapters and the
+	// features; without http: nothing observes.
+	var (
+		obs     bot.Observer = bot.NopObserver{}
+		metrics *ops.Metrics
+	)
+	if cfg.HTTP != nil {
+		if metrics, err = ops.NewMetrics(ops.MetricsConfig{Stats: db, Clock: clock, Logger: log, Version: buildVersion()}); err != nil {
+			return err
+		}
+		obs = metrics
+	}
 	owners := cfg.Owners
-	platforms, cons, err := m.platforms(log, clock, &owners)
+	platforms, cons, err := m.platforms(log, clock, obs, &owners)
 	if err != nil {
 		return err
 	}
 	sender := bot.NewSender(db, codec, clock, log, platforms...)
 	sender.ReportUnreachableTo(owners)
+	sender.Observe(obs)
 	jobs := newDrainStore(db)
 	// Reminders are read and prepared up to lookahead before they are due,
 	// so that a whole hour's reminders go out on time. Not with the
@@ -81,13 +95,13 @@ func (m *Main) run(ctx context.Context) error {
 	if cons != nil {
 		lookahead = 0
 	}
-	runner := bot.NewRunner(bot.RunnerConfig{Store: jobs, Clock: clock, Logger: log, Lookahead: lookahead})
+	runner := bot.NewRunner(bot.RunnerConfig{Store: jobs, Clock: clock, Logger: log, Lookahead: lookahead, Observer: obs})
 	b, err := bot.New(bot.Config{Groups: db, Owners: owners, Codec: codec, Sender: sender, Clock: clock, Logger: log,
 		Version: buildVersion(), Runner: runner, Resources: cfg.Safety.Resources})
 	if err != nil {
 		return err
 	}
-	deps := bot.Deps{Clock: clock, Sender: sender, Logger: log, TimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, ConfigLine: m.configLine}
+	deps := bot.Deps{Clock: clock, Sender: sender, Logger: log, TimeZone: cfg.TimeZone, ConfigFile: m.ConfigPath, ConfigLine: m.configLine, Observer: obs}
 	var built []builtFeature
 	for _, f := range features() {
 		feat, err := f.build(db, deps)
@@ -152,13 +166,17 @@ func (m *Main) run(ctx context.Context) error {
 			})
 		}
 	}
-	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs, lock, beside...)
+	services, err := m.listeners(log, db, platforms, metrics)
+	if err != nil {
+		return err
+	}
+	return m.serve(ctx, log, clock, platforms, cons, b, runner, jobs, lock, services, beside...)
 }
 
 // platforms builds the configured platforms. With the console, the person
 // at the terminal is an owner: the first console owner configured, else
 // "owner", who is then added to owners.
-func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Principal) ([]bot.Platform, *console.Adapter, error) {
+func (m *Main) platforms(log *slog.Logger, clock bot.Clock, obs bot.Observer, owners *[]bot.Principal) ([]bot.Platform, *console.Adapter, error) {
 	cfg := m.Config
 	var (
 		out  []bot.Platform
@@ -196,14 +214,14 @@ func (m *Main) platforms(log *slog.Logger, clock bot.Clock, owners *[]bot.Princi
 		out = append(out, cons)
 	}
 	if cfg.Discord != nil {
-		p, err := newDiscord(cfg, log, clock)
+		p, err := newDiscord(cfg, log, clock, obs)
 		if err != nil {
 			return nil, nil, err
 		}
 		out = append(out, p)
 	}
 	if cfg.Slack != nil {
-		p, err := newSlack(cfg, log, clock)
+		p, err := newSlack(cfg, log, clock, obs)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -286,11 +304,16 @@ func wrapApply(err error) error {
 // end by themselves) until ctx is done, a platform
 // fails, or the console — when it is the only platform — reaches the end of
 // its input, after which the work due at that moment is let finish.
-func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore, lock *store.Lock, beside ...func(context.Context)) error {
+func (m *Main) serve(ctx context.Context, log *slog.Logger, clock bot.Clock, platforms []bot.Platform, cons *console.Adapter, b *bot.Bot, runner *bot.Runner, jobs *drainStore, lock *store.Lock, services []func(context.Context) error, beside ...func(context.Context)) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return runner.Run(gctx) })
+	// The HTTP listeners (operator endpoint, calendar feed) serve until
+	// the stop; one that fails stops tend, as a platform does.
+	for _, s := range services {
+		g.Go(func() error { return s(gctx) })
+	}
 	// The heartbeat: losing the database to another tend stops this one.
 	g.Go(func() error { return lock.Keep(gctx) })
 	for _, f := range beside {

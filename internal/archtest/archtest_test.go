@@ -122,7 +122,7 @@ type allowed struct {
 	third []string
 }
 
-var features = []string{"reminders", "norms", "checkins", "attendance", "groups"}
+var features = []string{"reminders", "norms", "checkins", "attendance", "groups", "calendar"}
 
 // rule returns the import rule for a package, or false when it has none
 // (cmd/tend may import everything; test helpers are checked separately).
@@ -134,8 +134,15 @@ func rule(rel string) (allowed, bool) {
 		// The leaf that computes series and occurrences: cron is its
 		// parser, bot its vocabulary.
 		return allowed{ours: []string{"bot"}, third: []string{"github.com/robfig/cron/v3"}}, true
+	case rel == "calendar":
+		// A feature like the others, which also writes iCalendar.
+		return allowed{ours: []string{"bot", "schedule"}, third: []string{"github.com/arran4/golang-ical"}}, true
 	case hasPrefixAny(rel, features...):
 		return allowed{ours: []string{"bot", "schedule"}}, true
+	case rel == "ops":
+		// The operator's endpoint: it reads the store's counts and speaks
+		// Prometheus; nothing else imports Prometheus.
+		return allowed{ours: []string{"bot", "store"}, third: []string{"github.com/prometheus/client_golang"}}, true
 	case rel == "store":
 		return allowed{ours: []string{"bot"}, third: []string{"modernc.org/sqlite"}}, true
 	case rel == "config":
