@@ -39,3 +39,16 @@ type Session struct {
 	Link         string
 	VoiceChannel ChannelID
 }
+
+// SessionRecord is a stored session with where it came from in its
+// series, for views that must name a session the same way before and
+// after it is moved (a calendar feed's event UID).
+type SessionRecord struct {
+	Session
+	// PlannedAt is the start its series computed for it; a moved session
+	// keeps its original's.
+	PlannedAt time.Time
+	// MovedFrom is the session it replaced when a facilitator moved that
+	// one; 0 when it was not moved.
+	MovedFrom int64
+}

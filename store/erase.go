@@ -37,6 +37,7 @@ const (
 	RecordNormsAuthor = "norms-author"
 	RecordCheckIn     = "checkin"
 	RecordSafety      = "safety-alert"
+	RecordCalendar    = "calendar"
 )
 
 // keyNames reports (in SQL) whether the text in column col names user as a
@@ -120,6 +121,18 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 					return err
 				}
 				add(RecordReminderDM, group, at, "you asked for reminders by DM")
+				return nil
+			}},
+		{`SELECT g.name, c.created_at FROM calendar_links c JOIN groups g ON g.id = c.group_id WHERE g.platform = ? AND c.user_id = ? ORDER BY g.name`, []any{platform, u},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group string
+					at    int64
+				)
+				if err := sc.Scan(&group, &at); err != nil {
+					return err
+				}
+				add(RecordCalendar, group, at, "you have a calendar link (tend keeps only a hash of it)")
 				return nil
 			}},
 		{`SELECT g.name, s.number, s.start_at, a.status, a.source, a.at, a.marked_by, a.name FROM attendance a
@@ -479,6 +492,7 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			{"group_facilitators", `DELETE FROM group_facilitators WHERE group_id IN (` + scope + `) AND principal = ?`, with(req.Platform + ":" + u), u == ""},
 			{"norms_acks", `DELETE FROM norms_acks WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
 			{"norms_applicants", `DELETE FROM norms_applicants WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
+			{"calendar_links", `DELETE FROM calendar_links WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
 			// The text of the group's norms stays; its author no longer
 			// names them.
 			{"norms_versions", `UPDATE norms_versions SET author = ? WHERE group_id IN (` + scope + `) AND author = ?`,

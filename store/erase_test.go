@@ -23,7 +23,7 @@ var noPersonTables = []string{"settings", "groups", "series", "sessions", "atten
 // the member's data in each.
 var personTables = []string{"members", "group_facilitators", "rsvps", "reminder_dms", "attendance", "attendance_presence", "attendance_voice",
 	"attendance_alerts", "jobs", "outbox", "audit_log", "norms_versions", "norms_acks", "norms_applicants",
-	"checkin_answers", "checkin_asked", "checkin_informed", "safety_alerts"}
+	"checkin_answers", "checkin_asked", "checkin_informed", "safety_alerts", "calendar_links"}
 
 // world is a database with two Slack groups and, in both, the member to
 // forget (Quinn) and another to keep (Kim), with data of every kind.
@@ -79,6 +79,9 @@ func newWorld(t *testing.T) *world {
 				t.Fatal(err)
 			}
 			if err := db.SetReminderDM(ctx, g.ID, u, true, start); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SetCalendarLink(ctx, g.ID, u, []byte("hash of "+string(u)+" in "+g.Name), start); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := db.RecordPresence(ctx, s.ID, u, "button", s.Start.Add(time.Minute)); err != nil {

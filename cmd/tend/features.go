@@ -5,6 +5,7 @@ import (
 
 	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/calendar"
 	"github.com/tend-bot/tend/checkins"
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/norms"
@@ -44,6 +45,7 @@ func features() []feature {
 		{section: norms.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return norms.New(db, d) }},
 		{section: attendance.Section, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return attendance.New(db, d) }},
 		{sections: checkins.Sections, build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return checkins.New(db, d) }},
+		{build: func(db *store.DB, d bot.Deps) (bot.Feature, error) { return calendar.New(db, d) }},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tend-bot/tend/adapters/console"
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/calendar"
 	"github.com/tend-bot/tend/config"
 	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/ops"
@@ -108,6 +109,11 @@ func (m *Main) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if cf, ok := feat.(*calendar.Feature); ok && cfg.Calendar != nil {
+			if err := cf.Enable(cfg.Calendar.BaseURL); err != nil {
+				return err
+			}
+		}
 		if err := feat.Register(b, runner); err != nil {
 			return err
 		}
@@ -166,7 +172,7 @@ func (m *Main) run(ctx context.Context) error {
 			})
 		}
 	}
-	services, err := m.listeners(log, db, platforms, metrics)
+	services, err := m.listeners(log, db, platforms, metrics, built)
 	if err != nil {
 		return err
 	}
