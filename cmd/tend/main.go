@@ -114,6 +114,7 @@ const usage = `usage:
   tend report --group G [--from DATE] [--to DATE] [--format table|csv] [--config FILE | --db FILE]
                                                      attendance of a group, read beside a running tend
   tend audit --group G [--config FILE | --db FILE]   the group's audit log: who did what, when
+  tend backup [--config FILE | --db FILE] BACKUP-FILE  a consistent copy of the database, taken beside a running tend
   tend version                                       print the version
 --config defaults to tend.yaml in the working directory when it exists, else built-in defaults.`
 
@@ -148,6 +149,10 @@ type Main struct {
 	Count    int    // check --count; 0: no preview
 	// Report holds report's and audit's flags.
 	Report reportFlags
+	// BackupFile is where backup writes the copy; BackupDB, when set, is
+	// the database to copy (--db), and no config is read.
+	BackupFile string
+	BackupDB   string
 
 	closers []func() error
 }
@@ -201,18 +206,31 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	case "report", "audit":
 		fs.StringVar(&configPath, "config", "", "the YAML config file whose storage.path names the database (default tend.yaml when present)")
 		m.Report.flags(fs, m.Command)
+	case "backup":
+		fs.StringVar(&configPath, "config", "", "the YAML config file naming the database (default tend.yaml when present)")
+		fs.StringVar(&m.BackupDB, "db", "", "the database to copy, instead of the config's storage.path (no config is read: its secrets need not be set)")
 	case "version":
 	case "help":
 		fmt.Fprintln(m.Stdout, usage)
 		return flag.ErrHelp
 	default:
-		return usagef("unknown command %q: use run, check or version", m.Command)
+		return usagef("unknown command %q: use run, check, report, audit, backup or version", m.Command)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return &usageError{msg: err.Error()} // the flag package printed the usage
+	}
+	if m.Command == "backup" {
+		// The file may come before or after the flags.
+		if fs.NArg() == 0 {
+			return usagef("backup: name the file to write, such as tend backup /var/backups/tend-%s.db", m.now().Format("2006-01-02"))
+		}
+		m.BackupFile = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return &usageError{msg: err.Error()}
+		}
 	}
 	if fs.NArg() > 0 {
 		return usagef("%s: unexpected %q", m.Command, fs.Arg(0))
@@ -229,6 +247,13 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 			return nil
 		}
 		return m.loadConfig(configPath)
+	}
+	if m.Command == "backup" && m.BackupDB != "" {
+		if configPath != "" {
+			return usagef("backup: give --db or --config, not both")
+		}
+		m.Config = config.Default()
+		return ctx.Err()
 	}
 	countSet := false
 	fs.Visit(func(f *flag.Flag) { countSet = countSet || f.Name == "count" })
@@ -322,6 +347,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.report(ctx)
 	case "audit":
 		return m.audit(ctx)
+	case "backup":
+		return m.backup(ctx)
 	}
 	return m.run(ctx)
 }

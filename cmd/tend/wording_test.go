@@ -73,7 +73,7 @@ func TestMain_Wording(t *testing.T) {
 		}
 		tm := newTestMain(t, t.TempDir(), "")
 		tm.run(t, "frobnicate")
-		wantContains(t, "unknown command", tm.stderr.String(), `tend: unknown command "frobnicate": use run, check or version`)
+		wantContains(t, "unknown command", tm.stderr.String(), `tend: unknown command "frobnicate": use run, check, report, audit, backup or version`)
 	})
 	t.Run("ConsoleReadError", func(t *testing.T) {
 		tm := newTestMain(t, t.TempDir(), "")
