@@ -24,7 +24,7 @@ import (
 // world is the calendar feature over a real store, a Bot with a Runner
 // (member-gone events are durable jobs) and a fake clock.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	clock *bottest.Clock
 	b     *bot.Bot
@@ -38,7 +38,7 @@ var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func newWorld(t *testing.T, privacy bot.Privacy, now time.Time) *world {
+func newWorld(t testing.TB, privacy bot.Privacy, now time.Time) *world {
 	t.Helper()
 	w := &world{t: t, db: storetest.Open(t), clock: bottest.NewClock(now)}
 	ctx := t.Context()
@@ -460,4 +460,25 @@ func TestLinks_OffUntilConfigured(t *testing.T) {
 	if text := w.ask("ann", "group", "calendar"); !strings.Contains(text, "Calendar feeds are not turned on in this tend") || strings.Contains(text, "https://") {
 		t.Errorf("feeds off: %s", text)
 	}
+}
+
+// BenchmarkFeed serves one member's feed of a weekly group with a year of
+// sessions ahead (five weeks of them stored, the rest computed): read,
+// computed, rendered and written.
+func BenchmarkFeed(b *testing.B) {
+	now := time.Date(2027, 3, 10, 12, 0, 0, 0, time.UTC)
+	w := newWorld(b, bot.PrivacyStandard, now)
+	w.seed(sunday, now.Add(35*24*time.Hour))
+	path := w.link("ann")
+	h := w.f.Handler()
+	size := 0
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+		size = rec.Body.Len()
+	}
+	b.ReportMetric(float64(size)/1e3, "kB/feed")
 }
