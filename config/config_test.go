@@ -399,7 +399,7 @@ func TestExample(t *testing.T) {
 		t.Fatalf("example: console %v discord %v slack %v groups %d schedules checked %d", cfg.ConsoleEnabled(), cfg.Discord, cfg.Slack, len(cfg.Groups), schedules)
 	}
 
-	full := uncommentSections(string(src), "# discord:", "# slack:")
+	full := uncommentSections(string(src), "# discord:", "# slack:", "# http:", "# calendar:")
 	full = strings.Replace(full, "enabled: auto", "enabled: on", 1)
 	if full == string(src) || !strings.Contains(full, "\ndiscord:\n") || !strings.Contains(full, "\nslack:\n") {
 		t.Fatal("could not uncomment the platform sections")
@@ -414,6 +414,15 @@ func TestExample(t *testing.T) {
 	}
 	if cfg.Slack == nil || cfg.Slack.Mode != config.SlackSocket || cfg.Slack.BotToken.Reveal() != "xoxb-1" || cfg.Slack.AppToken.Reveal() != "xapp-1" {
 		t.Errorf("slack = %+v", cfg.Slack)
+	}
+	if cfg.HTTP == nil || cfg.HTTP.Listen != "127.0.0.1:9090" || cfg.HTTP.AllowRemote {
+		t.Errorf("http = %+v", cfg.HTTP)
+	}
+	if cfg.Calendar == nil || cfg.Calendar.Listen != "127.0.0.1:8081" || cfg.Calendar.BaseURL != "https://tend.example.org" {
+		t.Errorf("calendar = %+v", cfg.Calendar)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings: %v", cfg.Warnings)
 	}
 	// Without the environment, each enabled platform's secret is reported.
 	opts.LookupEnv = nil

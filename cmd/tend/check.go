@@ -72,6 +72,12 @@ func writeSummary(w io.Writer, cfg *config.Config, dbPath string, sections []bot
 		resources = "resources are the built-in placeholder: set safety.resources to a crisis line for your members' region"
 	}
 	fmt.Fprintf(w, "  safety:    %s\n", resources)
+	if cfg.HTTP != nil {
+		fmt.Fprintf(w, "  http:      /healthz, /readyz and /metrics on %s\n", cfg.HTTP.Listen)
+	}
+	if cfg.Calendar != nil {
+		fmt.Fprintf(w, "  calendar:  feeds served on %s, linked as %s/calendar/…\n", cfg.Calendar.Listen, cfg.Calendar.BaseURL)
+	}
 	for _, sec := range sections {
 		if n := cfg.Sections[sec.Key]; sec.Global && n != nil && sec.Summary != nil {
 			if s := sec.Summary(bot.Group{}, n); s != "" {

@@ -140,3 +140,15 @@ func TestMain_OperatorEndpointAddressInUse(t *testing.T) {
 	}
 	wantContains(t, "stderr", tm.stderr.String(), "http.listen: cannot listen on "+ln.Addr().String(), "set http.listen to another one")
 }
+
+func TestMain_CheckShowsListeners(t *testing.T) {
+	dir := t.TempDir()
+	writeConfig(t, dir, "http: {listen: 127.0.0.1:9090}\ncalendar: {listen: \":8081\", base_url: \"https://tend.example.org\"}\n")
+	tm := newTestMain(t, dir, "")
+	if code := tm.run(t, "check"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, tm.stderr.String())
+	}
+	wantContains(t, "check", tm.stdout.String(),
+		"  http:      /healthz, /readyz and /metrics on 127.0.0.1:9090\n",
+		"  calendar:  feeds served on :8081, linked as https://tend.example.org/calendar/…\n")
+}
