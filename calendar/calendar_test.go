@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -481,4 +482,70 @@ func BenchmarkFeed(b *testing.B) {
 		size = rec.Body.Len()
 	}
 	b.ReportMetric(float64(size)/1e3, "kB/feed")
+}
+
+// blockingStore holds every feed's session read until released.
+type blockingStore struct {
+	*store.DB
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s blockingStore) SessionRecords(ctx context.Context, groupID int64, from, to time.Time) ([]bot.SessionRecord, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.DB.SessionRecords(ctx, groupID, from, to)
+}
+
+func TestHandler_BoundsConcurrentFeeds(t *testing.T) {
+	now := time.Date(2027, 3, 10, 12, 0, 0, 0, time.UTC)
+	w := newWorld(t, bot.PrivacyStandard, now)
+	w.seed(sunday, now.Add(7*24*time.Hour))
+	path := w.link("ann")
+	bs := blockingStore{DB: w.db, entered: make(chan struct{}, calendar.MaxConcurrentFeeds), release: make(chan struct{})}
+	f, err := calendar.New(bs, bot.Deps{Clock: w.clock, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(f.Handler())
+	var once sync.Once
+	release := func() { once.Do(func() { close(bs.release) }) }
+	// On any failure the held feeds are let go before the server closes.
+	defer srv.Close()
+	defer release()
+	client := &http.Client{Timeout: 10 * time.Second}
+	codes := make(chan int, calendar.MaxConcurrentFeeds)
+	for range calendar.MaxConcurrentFeeds {
+		go func() {
+			resp, err := client.Get(srv.URL + path)
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	for range calendar.MaxConcurrentFeeds {
+		select {
+		case <-bs.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the feeds did not start")
+		}
+	}
+	// Every slot is taken: one more is turned away at once.
+	resp, err := client.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("a feed beyond the bound: %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	release()
+	for range calendar.MaxConcurrentFeeds {
+		if c := <-codes; c != http.StatusOK {
+			t.Errorf("a feed within the bound: %d", c)
+		}
+	}
 }

@@ -23,6 +23,9 @@ const (
 	Ahead = 365 * 24 * time.Hour
 )
 
+// MaxConcurrentFeeds bounds how many feeds Handler builds at once.
+const MaxConcurrentFeeds = 4
+
 // maxEvents bounds one feed: a session every hour for a year and a month
 // is far more than any group meets, and keeps a pathological cron from
 // making a feed of megabytes.
@@ -214,13 +217,27 @@ func (f *Feature) Feed(ctx context.Context, groupID int64, now time.Time) (*ics.
 // malformed token is 404 Not Found, the same answer as a path that
 // serves nothing, so that the answers tell nothing about which tokens
 // exist. Nothing it logs holds a token.
+//
+// At most MaxConcurrentFeeds feeds are built at once; a request beyond them
+// is answered 503 with Retry-After at once: the listener faces the
+// internet, and the database that builds feeds is the one the reminders
+// need.
 func (f *Feature) Handler() http.Handler {
+	busy := make(chan struct{}, MaxConcurrentFeeds)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+FeedPath+"{file}", func(w http.ResponseWriter, r *http.Request) {
 		name, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 		tok, valid := parseToken(name)
 		if !ok || !valid {
 			http.NotFound(w, r)
+			return
+		}
+		select {
+		case busy <- struct{}{}:
+			defer func() { <-busy }()
+		default:
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "tend is busy; try again shortly", http.StatusServiceUnavailable)
 			return
 		}
 		gid, err := f.st.CalendarLinkGroup(r.Context(), hashToken(tok))
