@@ -20,6 +20,10 @@ type Reach struct {
 	// Owners: no facilitator could be reached, so the owners were told
 	// instead.
 	Owners bool
+	// Sent counts the posts and DMs to facilitators delivered by this call
+	// (not by an earlier attempt of the same key): a caller timing the
+	// first delivery times it once.
+	Sent int
 }
 
 // Reached reports whether anyone was told.
@@ -99,9 +103,12 @@ func (b *Bot) tell(ctx context.Context, g Group, key string, m Message, urgent b
 		if err == nil {
 			post := Post(key, Address{Platform: platform, Channel: ch}, m)
 			post.Urgent = urgent
-			_, err := b.cfg.Sender.Send(ctx, post)
+			res, err := b.cfg.Sender.Send(ctx, post)
 			if err == nil {
 				r.Channel = true
+				if !res.Duplicate && !res.Recovered {
+					r.Sent++
+				}
 				return r, nil
 			}
 			if !IsPermanent(err) {
@@ -125,10 +132,13 @@ func (b *Bot) tell(ctx context.Context, g Group, key string, m Message, urgent b
 	for _, p := range users {
 		dm := DM(key+"/"+p.ID(), platform, UserID(p.ID()), m)
 		dm.Urgent = urgent
-		_, err := b.cfg.Sender.Send(ctx, dm)
+		res, err := b.cfg.Sender.Send(ctx, dm)
 		switch {
 		case err == nil:
 			r.DMs++
+			if !res.Duplicate && !res.Recovered {
+				r.Sent++
+			}
 		case IsPermanent(err):
 			r.Unreachable = append(r.Unreachable, p)
 			b.tellOwners(ctx, g, "facilitator-dm/"+p.ID(), Message{

@@ -274,6 +274,11 @@ func (f *Feature) deliverAlert(ctx context.Context, id int64, n int) error {
 		if !r.Reached() {
 			f.log.Error("a safety alert reached nobody: the group has no reachable facilitator and no owner on its platform", bot.KeyGroup, g.Name, "alert", a.ID)
 		}
+		if r.Sent > 0 {
+			// The alert's first delivery, timed from when the signal that
+			// opened it was recorded, for the operator's metrics.
+			f.obs.AlertDelivered(f.clock.Now().Sub(a.OpenedAt))
+		}
 	}
 	if a.Signals > 1 || a.Taken() {
 		if err := f.editAlert(ctx, g, a); err != nil {

@@ -120,6 +120,7 @@ type Feature struct {
 	send  bot.Deliverer
 	clock bot.Clock
 	log   *slog.Logger
+	obs   bot.Observer
 	b     *bot.Bot
 	r     *bot.Runner
 
@@ -168,7 +169,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 		return nil, errors.New("checkins: a Store and Deps.Sender are required")
 	}
 	d = d.WithDefaults()
-	f := &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile}
+	f := &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, obs: d.Observer, configFile: d.ConfigFile}
 	if f.configFile == "" {
 		f.configFile = "the config file"
 	}

@@ -178,6 +178,28 @@ type env struct {
 	takesPart func(user bot.UserID) bool
 	presence  sync.Map // "user/session" → source
 	owners    []bot.Principal
+	// obs records what the feature tells the operator's metrics.
+	obs alertObserver
+}
+
+// alertObserver records the safety alerts' delivery times.
+type alertObserver struct {
+	bot.NopObserver
+	mu    sync.Mutex
+	times []time.Duration
+}
+
+// AlertDelivered implements bot.Observer.
+func (o *alertObserver) AlertDelivered(d time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.times = append(o.times, d)
+}
+
+func (o *alertObserver) delivered() []time.Duration {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return slices.Clone(o.times)
 }
 
 const (
@@ -281,7 +303,7 @@ func (e *env) start() {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	deps := bot.Deps{Sender: sender, Logger: log, ConfigFile: "tend.yaml"}
+	deps := bot.Deps{Sender: sender, Logger: log, ConfigFile: "tend.yaml", Observer: &e.obs}
 	rm, err := reminders.New(db, deps)
 	if err != nil {
 		t.Fatal(err)

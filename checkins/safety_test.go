@@ -142,6 +142,12 @@ func TestSafety_ThreeSignalsOneAlert(t *testing.T) {
 		if edits := e.rec.Edits(al[0].Delivered.Ref); len(edits) < 2 || !edits[0].Out.Urgent {
 			t.Errorf("alert edits %d (urgent %v); want one per later signal, urgent", len(edits), len(edits) > 0 && edits[0].Out.Urgent)
 		}
+		// The operator's metrics count one alert delivered, at once: the
+		// later signals and the backup job's second look are not alerts.
+		e.sleep(time.Minute)
+		if got := e.obs.delivered(); len(got) != 1 || got[0] != 0 {
+			t.Errorf("alert deliveries observed: %v; want one, at once", got)
+		}
 		e.sleep(16 * time.Minute)
 		if r := replyText(e.dm("bob", "im going to end it tonight")); !strings.Contains(r, "Thank you for telling me") {
 			t.Errorf("reply to a signal after the window: %s", r)
@@ -301,6 +307,10 @@ func TestSafety_AlertDeliveryRetried(t *testing.T) {
 		e.sleep(10 * time.Second)
 		if n := len(e.alerts()); n != 1 {
 			t.Fatalf("%d alerts after the retries; want 1", n)
+		}
+		// Its delivery time counts from the signal, retries included.
+		if got := e.obs.delivered(); len(got) != 1 || got[0] < 20*time.Second {
+			t.Errorf("alert deliveries observed: %v; want one, after the retries' wait", got)
 		}
 		e.restart()
 		e.sleep(time.Minute)
