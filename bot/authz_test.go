@@ -27,13 +27,16 @@ func (m memRoster) ListMembers(_ context.Context, g int64) ([]Member, error) {
 }
 
 // channelPlatform is a Slack-like platform that knows who is in which
-// channel.
+// channel and which channels are public.
 type channelPlatform struct {
 	*recPlatform
-	in map[ChannelID][]UserID
+	in     map[ChannelID][]UserID
+	public map[ChannelID]bool
 }
 
-func (p channelPlatform) ChannelPrivate(context.Context, Address) (bool, error) { return true, nil }
+func (p channelPlatform) ChannelPrivate(_ context.Context, a Address) (bool, error) {
+	return !p.public[a.Channel], nil
+}
 func (p channelPlatform) InChannel(_ context.Context, a Address, u UserID) (bool, error) {
 	for _, x := range p.in[a.Channel] {
 		if x == u {
@@ -70,9 +73,11 @@ func (f *authzFixture) called() []string {
 	return append([]string(nil), f.calls...)
 }
 
-// newAuthzFixture: two Slack groups. clinic (closed, minimal privacy) in
-// CCLINIC with UANA in the channel and UBEN on the roster; café (open,
-// standard) in CCAFE with UCAT in the channel. Facilitator UFAC runs clinic.
+// newAuthzFixture: three Slack groups. clinic (closed, minimal privacy) in
+// the private channel CCLINIC with UANA in the channel and UBEN on the
+// roster; café (open, standard) in the public channel CCAFE with UCAT in
+// the channel; lounge (open, standard) in the private channel CLOUNGE with
+// UDAN in it. Facilitator UFAC runs clinic.
 func newAuthzFixture(t *testing.T) *authzFixture {
 	t.Helper()
 	codec, err := NewActionCodec([]byte("0123456789abcdef0123456789abcdef"))
@@ -83,9 +88,13 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 		Admission: AdmissionClosed, TimeZone: "UTC", Privacy: PrivacyMinimal, Facilitators: []Principal{"slack:UFAC"}}
 	cafe := Group{ID: 2, Name: "cafe", Address: Address{Platform: "slack", Channel: "CCAFE"}, Kind: KindSupport,
 		Admission: AdmissionOpen, TimeZone: "UTC", Privacy: PrivacyStandard}
-	plat := channelPlatform{recPlatform: &recPlatform{name: "slack"}, in: map[ChannelID][]UserID{"CCLINIC": {"UANA"}, "CCAFE": {"UCAT"}}}
+	lounge := Group{ID: 3, Name: "lounge", Address: Address{Platform: "slack", Channel: "CLOUNGE"}, Kind: KindSupport,
+		Admission: AdmissionOpen, TimeZone: "UTC", Privacy: PrivacyStandard}
+	plat := channelPlatform{recPlatform: &recPlatform{name: "slack"},
+		in:     map[ChannelID][]UserID{"CCLINIC": {"UANA"}, "CCAFE": {"UCAT"}, "CLOUNGE": {"UDAN"}},
+		public: map[ChannelID]bool{"CCAFE": true, "COTHER": true}}
 	sender := NewSender(&memOutbox{}, codec, nil, discardLog, plat)
-	b, err := New(Config{Groups: &memGroups{groups: []Group{clinic, cafe}}, Codec: codec, Sender: sender, Logger: discardLog,
+	b, err := New(Config{Groups: &memGroups{groups: []Group{clinic, cafe, lounge}}, Codec: codec, Sender: sender, Logger: discardLog,
 		Members: memRoster{1: {"UBEN": MemberActive, "UWAIT": MemberWaitlisted}}})
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +187,11 @@ func TestAuthz_GroupsAreForTheirMembers(t *testing.T) {
 		{"InBoundChannelButNotIn", "UEVE", "CCLINIC", false, "rsvp", "is for members of group clinic", "", false},
 		{"OpenGroupPublicView", "UEVE", "COTHER", false, "next group:cafe", "done: next", "next cafe by UEVE (outsider)", false},
 		{"OpenGroupNoActing", "UEVE", "COTHER", false, "rsvp group:cafe", "is for members of group cafe", "", false},
+		// An open group in a private channel shows outsiders no more than
+		// its channel does: nothing.
+		{"OpenGroupPrivateChannel", "UEVE", "COTHER", false, "next group:lounge", "no group named", "", true},
+		{"OpenGroupPrivateChannelNoActing", "UEVE", "COTHER", false, "rsvp group:lounge", "no group named", "", true},
+		{"OpenGroupPrivateChannelMember", "UDAN", "COTHER", false, "next group:lounge", "done: next", "next lounge by UDAN", false},
 		{"ApplicantMayAgree", "UNEW", "D1", true, "norms agree group:clinic", "done: agree", "agree clinic by UNEW (applicant)", false},
 		{"ApplicantNothingMore", "UNEW", "D1", true, "rsvp group:clinic", "no group named", "", true},
 	}
@@ -201,7 +215,8 @@ func TestAuthz_GroupsAreForTheirMembers(t *testing.T) {
 					word = "norms agree"
 				}
 				none := f.command(c.user, c.channel, c.dm, word+" group:nosuchgroup")
-				if strings.ReplaceAll(got, "clinic", "X") != strings.ReplaceAll(none, "nosuchgroup", "X") {
+				name := strings.TrimPrefix(strings.Fields(c.text)[len(strings.Fields(c.text))-1], "group:")
+				if strings.ReplaceAll(got, name, "X") != strings.ReplaceAll(none, "nosuchgroup", "X") {
 					t.Fatalf("an outsider can tell the group exists:\n%q\n%q", got, none)
 				}
 			}
@@ -300,4 +315,57 @@ func TestPeople_RosterAndChannel(t *testing.T) {
 	if fmt.Sprint(got) != "[UBEN UANA]" {
 		t.Fatalf("people %v; want the active roster entry, then the channel's people, and not the waitlist", got)
 	}
+}
+
+// TestAuthz_OpenGroupPlatformCannotTell: on a platform that cannot say
+// whether a channel is public, or when the check fails, an open group's
+// channel counts as private, so an outsider gets the answer for a name
+// nobody uses.
+func TestAuthz_OpenGroupPlatformCannotTell(t *testing.T) {
+	codec, err := NewActionCodec([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cafe := Group{ID: 2, Name: "cafe", Address: Address{Platform: "slack", Channel: "CCAFE"}, Kind: KindSupport,
+		Admission: AdmissionOpen, TimeZone: "UTC", Privacy: PrivacyStandard}
+	for name, plat := range map[string]Platform{
+		"NoInspector": &recPlatform{name: "slack"},
+		"CheckFails":  failingInspector{channelPlatform{recPlatform: &recPlatform{name: "slack"}, public: map[ChannelID]bool{"CCAFE": true}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, err := New(Config{Groups: &memGroups{groups: []Group{cafe}}, Codec: codec, Logger: discardLog,
+				Sender: NewSender(&memOutbox{}, codec, nil, discardLog, plat)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ran := false
+			if err := b.Register(CommandSpec{Path: "next", Access: AccessAnyone, Group: GroupRequired, Run: func(context.Context, *Request) ([]Outbound, error) {
+				ran = true
+				return []Outbound{Reply("done")}, nil
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			ask := func(name string) string {
+				outs := b.Handle(context.Background(), &Command{
+					EventMeta: EventMeta{Platform: "slack", Channel: "COTHER", User: User{Platform: "slack", ID: "UEVE"}},
+					Words:     []string{"next"}, Args: map[string]string{"group": name},
+				})
+				if len(outs) != 1 {
+					t.Fatalf("replies %+v", outs)
+				}
+				return outs[0].Message.Text
+			}
+			got, none := ask("cafe"), ask("nosuchgroup")
+			if ran || strings.ReplaceAll(got, "cafe", "X") != strings.ReplaceAll(none, "nosuchgroup", "X") {
+				t.Fatalf("an outsider can tell the group exists (ran %v):\n%q\n%q", ran, got, none)
+			}
+		})
+	}
+}
+
+// failingInspector is a channelPlatform whose channel checks fail.
+type failingInspector struct{ channelPlatform }
+
+func (failingInspector) ChannelPrivate(context.Context, Address) (bool, error) {
+	return false, fmt.Errorf("conversations.info: %w", ErrUnreachable)
 }

@@ -640,9 +640,11 @@ func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, 
 	if req.Member, err = b.isMember(ctx, g, req); err != nil {
 		return err
 	}
-	if !req.Member && name != "" && (g.Admission == AdmissionClosed || g.Privacy == PrivacyMinimal) {
-		// To an outsider a closed or minimal group does not exist: the
-		// same answer as a name nobody uses, whatever they try.
+	if !req.Member && name != "" && !b.publicToOutsiders(ctx, g) {
+		// To an outsider a group shows only what its channel shows
+		// publicly: one that is closed, minimal or in a private channel
+		// does not exist for them — the same answer as a name nobody
+		// uses, whatever they try.
 		if spec.Applicants {
 			if err := b.admitApplicant(ctx, spec.Access, true, req); err != nil {
 				return err
@@ -655,6 +657,27 @@ func (b *Bot) resolveGroup(ctx context.Context, spec CommandSpec, req *Request, 
 		return noSuch
 	}
 	return nil
+}
+
+// publicToOutsiders reports whether g exists for someone outside it: only
+// an open, standard-privacy group whose channel its platform reports public.
+// A platform that cannot tell, or a failed check, counts as private, so a
+// doubt never shows a group.
+func (b *Bot) publicToOutsiders(ctx context.Context, g Group) bool {
+	if g.Admission != AdmissionOpen || g.Privacy != PrivacyStandard {
+		return false
+	}
+	ins, ok := b.inspector(g.Address.Platform)
+	if !ok {
+		return false
+	}
+	private, err := ins.ChannelPrivate(ctx, g.Address)
+	if err != nil {
+		b.log.Warn("could not tell whether a group's channel is public; treating it as private",
+			KeyPlatform, g.Address.Platform, KeyChannel, string(g.Address.Channel), KeyGroup, g.ID, KeyErr, err)
+		return false
+	}
+	return !private
 }
 
 func (b *Bot) permit(a Access, what string, req *Request) error {

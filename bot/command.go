@@ -20,7 +20,8 @@ const (
 	// AccessAnyone: anyone, also people outside the group. Such a command
 	// shows only what the group's channel shows publicly (Request.Member
 	// says whether the actor may see more), and never a closed or
-	// minimal-privacy group to an outsider: for them it does not exist.
+	// minimal-privacy group, nor one whose channel is private (or whose
+	// platform cannot tell), to an outsider: for them it does not exist.
 	AccessAnyone
 	// AccessFacilitator: facilitators of the resolved group and owners.
 	AccessFacilitator
