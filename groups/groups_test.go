@@ -262,6 +262,18 @@ func TestGroupSetup(t *testing.T) {
 	if f := e.group("friday"); !slices.Equal(f.Facilitators, []bot.Principal{"console:ana"}) || f.Kind != bot.KindSupport || f.Admission != bot.AdmissionOpen {
 		t.Errorf("friday = %+v", f)
 	}
+	e.steps([]step{
+		// A facilitator of friday only learns that tuesday's name is not
+		// available: not that a group uses it, nor where, as for a name
+		// that a group they cannot see holds.
+		{as: owner, channel: "c3", cmd: "group facilitators add user:bo", want: []string{"@bo is now a facilitator of friday"}},
+		{as: "bo", channel: "c4", cmd: "group setup name:tuesday", want: []string{"The name tuesday is not available. Choose another name for this group."}},
+		// tuesday's own facilitators keep the helpful answer.
+		{as: "ana", channel: "c4", cmd: "group setup name:tuesday", want: []string{"The name tuesday is taken by another group (in console channel #c1)"}},
+	})
+	if got := e.run("bo", "c4", "group setup name:tuesday"); strings.Contains(got, "taken") || strings.Contains(got, "c1") {
+		t.Errorf("a non-facilitator of tuesday learns about it: %q", got)
+	}
 	// …but a facilitator on the console is nobody on Discord.
 	got := e.runOn(bot.PlatformDiscord, "ana", "900000000000000001", "group setup name:discord-group")
 	if !strings.Contains(got, "facilitators of a group on discord") {

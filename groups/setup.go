@@ -43,7 +43,12 @@ func (f *Feature) create(ctx context.Context, req *bot.Request, name string) ([]
 		}
 	}
 	if other, err := f.st.GroupByName(ctx, name); err == nil {
-		return nil, bot.Errorf("The name %s is taken by another group (in %s). Choose another name; to change %s itself, run /tend group setup in its own channel.", name, where(other), name)
+		if req.Owner || other.IsFacilitator(req.Actor) {
+			return nil, bot.Errorf("The name %s is taken by another group (in %s). Choose another name; to change %s itself, run /tend group setup in its own channel.", name, where(other), name)
+		}
+		// Whether, and where, another group uses the name is for those
+		// who run it: anyone else learns only that it is not available.
+		return nil, bot.Errorf("The name %s is not available. Choose another name for this group.", name)
 	} else if !errors.Is(err, bot.ErrNotFound) {
 		return nil, err
 	}
