@@ -93,8 +93,18 @@ func (rm *Reminders) location(g *bot.Group) (*time.Location, error) {
 }
 
 // nextSession returns the group's next session that has not ended and is
-// not cancelled.
+// not cancelled: one under way, else the next that will be held.
 func (rm *Reminders) nextSession(ctx context.Context, g *bot.Group, now time.Time) (bot.Session, bool, error) {
+	return rm.firstSession(ctx, g, now, true)
+}
+
+// nextToStart returns the group's next session to start that will be held;
+// one under way (perhaps of a schedule just replaced) is not it.
+func (rm *Reminders) nextToStart(ctx context.Context, g *bot.Group, now time.Time) (bot.Session, bool, error) {
+	return rm.firstSession(ctx, g, now, false)
+}
+
+func (rm *Reminders) firstSession(ctx context.Context, g *bot.Group, now time.Time, running bool) (bot.Session, bool, error) {
 	if err := rm.ensureAhead(ctx, g.ID, now); err != nil {
 		return bot.Session{}, false, err
 	}
@@ -104,7 +114,9 @@ func (rm *Reminders) nextSession(ctx context.Context, g *bot.Group, now time.Tim
 	} else if err != nil {
 		return bot.Session{}, false, err
 	}
-	ss, err := rm.st.UpcomingSessions(ctx, g.ID, now, 20)
+	// However many schedules were replaced, their sessions never held do
+	// not crowd out the live series.
+	ss, err := rm.st.LiveSessions(ctx, g.ID, now, 20)
 	if err != nil {
 		return bot.Session{}, false, err
 	}
@@ -112,7 +124,7 @@ func (rm *Reminders) nextSession(ctx context.Context, g *bot.Group, now time.Tim
 		// Only a session that will be held is the next one: not one the
 		// series was paused over, nor any while it is paused (a running
 		// session still ends).
-		if s.Status == bot.SessionRunning {
+		if s.Status == bot.SessionRunning && running {
 			return s, true, nil
 		}
 		if s.Status != bot.SessionScheduled || !s.Start.After(now) || ser.Paused {
@@ -483,25 +495,26 @@ func (rm *Reminders) cmdList(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if _, err := rm.materialize(ctx, req.Group.ID, req.Now, countStop(5, req.Now)); err != nil {
 		return nil, err
 	}
-	// Sessions of a schedule since replaced are listed apart: they were
-	// never held, and their numbers are the old schedule's.
-	replaced, err := rm.st.ReplacedSessions(ctx, req.Group.ID, req.Now, 10)
+	// Sessions of a schedule since replaced are listed apart, however
+	// many: they were never held, and their numbers are the old
+	// schedule's.
+	all, err := rm.st.LiveSessions(ctx, req.Group.ID, req.Now, maxListed)
 	if err != nil {
 		return nil, err
 	}
-	old := make(map[int64]bool, len(replaced))
-	for _, s := range replaced {
-		old[s.ID] = true
-	}
-	all, err := rm.st.UpcomingSessions(ctx, req.Group.ID, req.Now, 10+len(replaced))
+	replaced, err := rm.st.ReplacedSessions(ctx, req.Group.ID, req.Now, maxListed)
 	if err != nil {
 		return nil, err
+	}
+	nReplaced := len(replaced)
+	if nReplaced == maxListed {
+		if nReplaced, err = rm.st.CountReplacedSessions(ctx, req.Group.ID, req.Now); err != nil {
+			return nil, err
+		}
 	}
 	var lines []string
 	for _, s := range all {
-		if !old[s.ID] && len(lines) < 10 {
-			lines = append(lines, fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull), statusWord(s)))
-		}
+		lines = append(lines, fmt.Sprintf("%s — %s%s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull), statusWord(s)))
 	}
 	if len(lines) == 0 && len(replaced) == 0 {
 		return nil, rm.noSessions(ctx, req.Group)
@@ -519,10 +532,17 @@ func (rm *Reminders) cmdList(ctx context.Context, req *bot.Request) ([]bot.Outbo
 		for _, s := range replaced {
 			gone = append(gone, fmt.Sprintf("%s — %s", sessionTitle(s, 0), bot.Time(s.Start, bot.TimeFull)))
 		}
+		if more := nReplaced - len(replaced); more > 0 {
+			gone = append(gone, fmt.Sprintf("and %d more", more))
+		}
 		m.Fields = append(m.Fields, bot.Field{Name: "Replaced by the new schedule (not held)", Value: strings.Join(gone, "\n")})
 	}
 	return []bot.Outbound{bot.ReplyMessage(m)}, nil
 }
+
+// maxListed bounds each part of "session list": the live series and the
+// replaced sessions (the rest of those counted).
+const maxListed = 10
 
 // countStop stops materialising once n sessions start after now.
 func countStop(n int, now time.Time) func(bot.Session) bool {

@@ -52,6 +52,11 @@ type SessionStore interface {
 	// ReplacedSessions returns the sessions of replaced schedules that were
 	// never held and end after from, earliest first.
 	ReplacedSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
+	// CountReplacedSessions counts them.
+	CountReplacedSessions(ctx context.Context, groupID int64, from time.Time) (int, error)
+	// LiveSessions returns the sessions ending after from without those of
+	// replaced schedules that were never held, earliest first.
+	LiveSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
 	RecentSessions(ctx context.Context, groupID int64, until time.Time, limit int) ([]bot.Session, error)
 	SetSessionStatus(ctx context.Context, id int64, status bot.SessionStatus) error
 	// CancelSession and MoveSession skip the session's pending jobs, of

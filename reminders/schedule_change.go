@@ -108,7 +108,9 @@ func (rm *Reminders) runScheduleChanged(ctx context.Context, j bot.Job) (bot.Job
 		dropped = append(dropped, s)
 	}
 	var next *bot.Session
-	if s, ok, err := rm.nextSession(ctx, &g, rm.clock.Now()); err != nil {
+	// The new series' next session: not one of the old schedule still
+	// under way.
+	if s, ok, err := rm.nextToStart(ctx, &g, rm.clock.Now()); err != nil {
 		return bot.JobResult{}, err
 	} else if ok {
 		next = &s

@@ -1,6 +1,7 @@
 package reminders
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,6 +293,74 @@ func TestReminders_ReplaceTellsTheGroup(t *testing.T) {
 		}
 		if !strings.Contains(kept, "The sessions keep their times") || strings.Contains(kept, "will not take place") {
 			t.Fatalf("notice for a schedule keeping its times:\n%s", kept)
+		}
+	})
+}
+
+// TestReminders_ListAfterManyReplacements: however many schedules were
+// replaced, session list shows the live series alone and the replaced
+// sessions apart (the rest counted), never an old session among the live
+// ones (audit of issue 9, point 15: five replacements).
+func TestReminders_ListAfterManyReplacements(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e)
+		for _, day := range []string{"wed", "thu", "fri", "sat", "sun"} {
+			e.cmd("fac", "session list") // stores five sessions ahead
+			out := e.cmd("fac", `session schedule weekly:"`+day+` 18:00" duration:90m starts:2000-01-03 count:8`)
+			if !strings.Contains(out, "Schedule saved") {
+				t.Fatalf("replace with %s: %s", day, out)
+			}
+		}
+		list := e.cmd("fac", "session list")
+		live, replaced, ok := strings.Cut(list, "Replaced by the new schedule (not held):")
+		if !ok {
+			t.Fatalf("no replaced sessions listed:\n%s", list)
+		}
+		if strings.Contains(live, "cancelled") || !strings.Contains(live, "Session 1 — 2000-01-09 18:00") || !strings.Contains(live, "Session 5 — 2000-02-06 18:00") {
+			t.Errorf("live series:\n%s", live)
+		}
+		n, err := e.db.CountReplacedSessions(t.Context(), e.group.ID, time.Now())
+		if err != nil || n <= 10 {
+			t.Fatalf("%d replaced sessions, %v; the test needs more than the 10 listed", n, err)
+		}
+		if !strings.Contains(replaced, fmt.Sprintf("and %d more", n-10)) || strings.Count(replaced, "Session ") != 10 {
+			t.Errorf("replaced sessions (%d in all):\n%s", n, replaced)
+		}
+		// The next session is the live series' first, whatever came
+		// before it.
+		if got := e.cmd("ann", "next"); !strings.Contains(got, "2000-01-09 18:00") {
+			t.Errorf("next: %s", got)
+		}
+	})
+}
+
+// TestReminders_ReplaceDuringSession: a schedule replaced while a session
+// of the old one is under way tells the group the new series' next
+// session, not the one under way (audit of issue 9, point 15).
+func TestReminders_ReplaceDuringSession(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnv(t, rec, rec, "Europe/London")
+		scheduled(t, e) // weekly tue 18:00, 90m, from 2000-01-04
+		e.cmd("fac", "session list")
+		e.sleepUntil(at(t, "2000-01-04 18:01"))
+		if s := e.session(1); s.Status != bot.SessionRunning {
+			t.Fatalf("session 1 is %s; want running", s.Status)
+		}
+		if out := e.cmd("fac", `session schedule weekly:"wed 18:00" duration:90m starts:2000-01-05 count:8`); !strings.Contains(out, "Schedule saved") {
+			t.Fatalf("replace: %s", out)
+		}
+		synctest.Wait()
+		var notice string
+		for _, p := range rec.Posts() {
+			if strings.HasPrefix(p.Out.Key, "replaced/") {
+				notice = render(p.Out.Message)
+			}
+		}
+		if !strings.Contains(notice, "The group meets next on 2000-01-05 18:00") || strings.Contains(notice, "2000-01-04 18:00") {
+			t.Fatalf("notice:\n%s", notice)
 		}
 	})
 }

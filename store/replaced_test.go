@@ -48,6 +48,13 @@ func TestReplacedSessions(t *testing.T) {
 	if err != nil || len(got) != 2 || got[0].ID != old1.ID || got[1].ID != old2.ID {
 		t.Fatalf("replaced sessions %+v, %v; want old sessions %d and %d", got, err, old1.ID, old2.ID)
 	}
+	if n, err := db.CountReplacedSessions(ctx, g.ID, now); err != nil || n != 2 {
+		t.Fatalf("counted %d replaced sessions, %v; want 2", n, err)
+	}
+	live, err := db.LiveSessions(ctx, g.ID, now, 10)
+	if err != nil || len(live) != 2 || live[0].Start.Day() != 25 || live[1].ID != new2.ID {
+		t.Fatalf("live sessions %+v, %v; want the new schedule's two, its cancelled one included", live, err)
+	}
 	if got, _ := db.ReplacedSessions(ctx, g.ID, now, 1); len(got) != 1 {
 		t.Fatalf("limit 1 gave %d", len(got))
 	}
