@@ -48,6 +48,11 @@ type env struct {
 	// extra, when set, registers more on each new Bot and Runner before
 	// they run, as other features would.
 	extra func(*bot.Bot, *bot.Runner) error
+	// heartbeat, when set, makes each start take the database as tend run
+	// does (store.OpenLocked, recording the run in the history of runs)
+	// and beat at this interval until it stops.
+	heartbeat time.Duration
+	lock      *store.Lock
 }
 
 // hookedJobs is the runner's store, calling the env's enqueue hook.
@@ -105,7 +110,19 @@ func newEnv(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string)
 // newEnvWith is newEnv with more registered on each start (see env.extra).
 func newEnvWith(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string, extra func(*bot.Bot, *bot.Runner) error) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat, extra: extra}
+	return newEnvFull(t, rec, plat, zone, extra, 0)
+}
+
+// newLockedEnv is newEnv where each start takes the database as tend run
+// does, beating every heartbeat (see env.heartbeat).
+func newLockedEnv(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string, heartbeat time.Duration) *env {
+	t.Helper()
+	return newEnvFull(t, rec, plat, zone, nil, heartbeat)
+}
+
+func newEnvFull(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone string, extra func(*bot.Bot, *bot.Runner) error, heartbeat time.Duration) *env {
+	t.Helper()
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat, extra: extra, heartbeat: heartbeat}
 	if rec != nil {
 		rec.DeliverHook = func(out bot.Outbound) error {
 			if h := e.hook.Load(); h != nil {
@@ -137,7 +154,16 @@ func newEnvWith(t *testing.T, rec *bottest.Platform, plat bot.Platform, zone str
 // it, as a restarted process would.
 func (e *env) start() {
 	t := e.t
-	db, err := store.Open(t.Context(), e.path)
+	var (
+		db   *store.DB
+		lock *store.Lock
+		err  error
+	)
+	if e.heartbeat > 0 {
+		db, lock, err = store.OpenLocked(t.Context(), e.path, store.LockOptions{Heartbeat: e.heartbeat, Stale: 3 * e.heartbeat, Logger: quiet()})
+	} else {
+		db, err = store.Open(t.Context(), e.path)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,12 +208,22 @@ func (e *env) start() {
 		defer close(done)
 		pdone := make(chan struct{})
 		go func() { defer close(pdone); e.plat.Run(ctx, b) }()
+		ldone := make(chan struct{})
+		go func() {
+			defer close(ldone)
+			if lock != nil {
+				if err := lock.Keep(ctx); err != nil {
+					t.Errorf("keep the database: %v", err)
+				}
+			}
+		}()
 		if err := r.Run(ctx); err != nil {
 			t.Errorf("runner: %v", err)
 		}
 		<-pdone
+		<-ldone
 	}()
-	e.db, e.b, e.r, e.rm, e.cancel, e.done = db, b, r, rm, cancel, done
+	e.db, e.lock, e.b, e.r, e.rm, e.cancel, e.done = db, lock, b, r, rm, cancel, done
 	synctest.Wait()
 }
 
@@ -198,6 +234,11 @@ func (e *env) stop() {
 	}
 	e.cancel()
 	<-e.done
+	if e.lock != nil {
+		if err := e.lock.Release(context.Background()); err != nil {
+			e.t.Errorf("release the database: %v", err)
+		}
+	}
 	if err := e.db.Close(); err != nil {
 		e.t.Errorf("close db: %v", err)
 	}

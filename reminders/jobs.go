@@ -354,14 +354,23 @@ func (rm *Reminders) tooLate(ctx context.Context, j bot.Job, g bot.Group, s bot.
 	case err != nil && !errors.Is(err, bot.ErrNotFound):
 		return nil, err
 	}
-	due := j.DueAt.UTC().Format("2006-01-02 15:04")
+	// The reminder's own time, not its last retry's; tend had a chance to
+	// post it when any run — this one or an earlier one — held the
+	// database between then and the session's start.
+	due := s.Start.Add(-lead)
+	ran := false
+	if started := rm.runner.StartedAt(); !started.IsZero() && started.Before(s.Start) {
+		ran = true
+	} else if ran, err = rm.st.RanBetween(ctx, due, s.Start); err != nil {
+		return nil, err
+	}
 	why := "tend was not running then"
-	if started := rm.runner.StartedAt(); !started.IsZero() && !j.DueAt.Before(started) {
+	if ran {
 		why = "tend was running but could not post it in time"
 		if j.Note != "" {
 			why += " (last error: " + j.Note + ")"
 		}
 	}
 	return &bot.JobResult{State: bot.JobMissed, Note: fmt.Sprintf("not sent: the session had started %s before tend could send it (it was due %s UTC; %s)",
-		shortDuration(now.Sub(s.Start)), due, why)}, nil
+		shortDuration(now.Sub(s.Start)), due.UTC().Format("2006-01-02 15:04"), why)}, nil
 }

@@ -89,6 +89,9 @@ type LogStore interface {
 	SentMessages(ctx context.Context, prefix string) ([]bot.OutboxEntry, error)
 	// OutboxEntry returns the delivery record of key.
 	OutboxEntry(ctx context.Context, key string) (bot.OutboxEntry, error)
+	// RanBetween reports whether a tend run (this one or an earlier one)
+	// held the database at some moment of [from, to).
+	RanBetween(ctx context.Context, from, to time.Time) (bool, error)
 }
 
 // Settings are a group's reminder choices: lead times, RSVP buttons, DM

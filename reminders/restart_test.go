@@ -385,3 +385,56 @@ func TestReminders_MissedSaysWhy(t *testing.T) {
 		}
 	})
 }
+
+// TestReminders_MissedJudgedAgainstEveryRun: a reminder that came due while
+// an earlier process ran, and failed to post, is not "tend was not running"
+// when a later process finds it missed; and its due time is its own
+// (session start − lead), not its last retry's. Platform answers 503 from
+// 17:00, tend stops at 17:30 and starts again at 18:10, after the 18:00
+// session started (audit of issue 9, point 6).
+func TestReminders_MissedJudgedAgainstEveryRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newLockedEnv(t, rec, rec, "Europe/London", 10*time.Minute)
+		s1 := scheduled(t, e) // tue 2000-01-04 18:00; the 1h reminder is due 17:00
+		e.setHook(func(out bot.Outbound) error {
+			if out.Key == ReminderKey(s1.ID, time.Hour) {
+				return errors.New("platform answered 503")
+			}
+			return nil
+		})
+		e.sleepUntil(at(t, "2000-01-04 17:30"))
+		if j := e.job(ReminderKey(s1.ID, time.Hour)); j.State != bot.JobPending || j.Attempts < 2 {
+			t.Fatalf("job %s after %d attempts; want pending, retried", j.State, j.Attempts)
+		}
+		e.stop()
+		time.Sleep(at(t, "2000-01-04 18:10").Sub(time.Now()))
+		e.start()
+		synctest.Wait()
+		j := e.job(ReminderKey(s1.ID, time.Hour))
+		if j.State != bot.JobMissed || !strings.Contains(j.Note, "tend was running but could not post it in time") ||
+			!strings.Contains(j.Note, "it was due 2000-01-04 17:00 UTC") || !strings.Contains(j.Note, "503") {
+			t.Fatalf("job %s %q; want missed, due 17:00, saying tend was running", j.State, j.Note)
+		}
+	})
+}
+
+// TestReminders_MissedWhileNoRun: a reminder whose whole window (its due
+// time to the session's start) fell while no tend ran says so, even when
+// runs before and after are recorded.
+func TestReminders_MissedWhileNoRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newLockedEnv(t, rec, rec, "Europe/London", 10*time.Minute)
+		s1 := scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-04 16:30"))
+		e.stop()
+		time.Sleep(at(t, "2000-01-04 18:10").Sub(time.Now()))
+		e.start()
+		synctest.Wait()
+		j := e.job(ReminderKey(s1.ID, time.Hour))
+		if j.State != bot.JobMissed || !strings.Contains(j.Note, "tend was not running then") || !strings.Contains(j.Note, "it was due 2000-01-04 17:00 UTC") {
+			t.Fatalf("job %s %q; want missed while tend was not running", j.State, j.Note)
+		}
+	})
+}

@@ -17,7 +17,7 @@ import (
 // in personTables (and populated by TestErase_ScanEveryTable), so that a
 // feature that adds a table of personal data cannot forget erasure.
 var noPersonTables = []string{"settings", "groups", "series", "sessions", "attendance_settings", "attendance_voice_watch", "attendance_closed", "erasures",
-	"holder", "norms_settings", "checkin_settings", "checkins"}
+	"holder", "runs", "norms_settings", "checkin_settings", "checkins"}
 
 // personTables are the tables that can name a person; the scan test puts
 // the member's data in each.

@@ -158,6 +158,7 @@ type Lock struct {
 	me    Holder
 	opts  LockOptions
 	file  *os.File // the flocked sidecar; nil where the OS has no flock
+	run   int64    // this run's row in runs
 	// Previous is the holder this process took over from, gone because its
 	// process had died or its heartbeat was stale; nil when the database
 	// was free.
@@ -240,6 +241,20 @@ func (l *Lock) acquire(ctx context.Context) error {
 			ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
 				heartbeat_at = excluded.heartbeat_at, token = excluded.token`,
 			l.me.PID, l.me.Host, unix(l.me.StartedAt), unix(l.me.HeartbeatAt), l.token)
+		if err != nil {
+			return err
+		}
+		// This run joins the history of runs (see RanBetween), which
+		// keeps what a missed reminder could be judged against.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE heartbeat_at < ?`, unix(now.Add(-runsKept))); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO runs (pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?)`,
+			l.me.PID, l.me.Host, unix(l.me.StartedAt), unix(l.me.HeartbeatAt))
+		if err != nil {
+			return err
+		}
+		l.run, err = res.LastInsertId()
 		return err
 	})
 	var held *HeldError
@@ -290,6 +305,9 @@ func (l *Lock) Refresh(ctx context.Context) error {
 	} else if n == 0 {
 		return fmt.Errorf("store: %s was taken over by another tend run: %w", l.path, ErrLost)
 	}
+	if _, err := l.db.sql.ExecContext(ctx, `UPDATE runs SET heartbeat_at = ? WHERE id = ?`, unix(now), l.run); err != nil {
+		return fmt.Errorf("store: refresh the hold on %s: %w", l.path, err)
+	}
 	l.me.HeartbeatAt = now.Truncate(time.Second)
 	return nil
 }
@@ -337,12 +355,36 @@ func (l *Lock) Release(ctx context.Context) error {
 		return nil
 	}
 	l.released = true
-	_, err := l.db.sql.ExecContext(ctx, `DELETE FROM holder WHERE id = 1 AND token = ?`, l.token)
+	// The run's last heartbeat becomes when it stopped.
+	_, err := l.db.sql.ExecContext(ctx, `UPDATE runs SET heartbeat_at = ? WHERE id = ?`, unix(l.opts.Clock.Now()), l.run)
+	if err == nil {
+		_, err = l.db.sql.ExecContext(ctx, `DELETE FROM holder WHERE id = 1 AND token = ?`, l.token)
+	}
 	unlockFile(l.file)
 	if err != nil {
 		return fmt.Errorf("store: release the hold on %s: %w", l.path, err)
 	}
 	return nil
+}
+
+// runsKept is how long the history of runs is kept: far longer than any
+// reminder's lead, which bounds the times RanBetween is asked about.
+const runsKept = 90 * 24 * time.Hour
+
+// RanBetween reports whether a tend run held the database at some moment
+// of [from, to): one started before to whose last heartbeat (or clean stop)
+// is not before from. A run that died is known to have run only until its
+// last heartbeat, so a moment after it, within one heartbeat, counts as
+// not running. Runs are recorded by OpenLocked; a database opened with Open
+// alone records none.
+func (db *DB) RanBetween(ctx context.Context, from, to time.Time) (bool, error) {
+	var ran bool
+	err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM runs WHERE started_at < ? AND heartbeat_at >= ?)`,
+		unix(to), unix(from)).Scan(&ran)
+	if err != nil {
+		return false, fmt.Errorf("store: read the history of runs: %w", err)
+	}
+	return ran, nil
 }
 
 // readHolder reads the holder row inside tx.

@@ -336,3 +336,69 @@ func TestReadHolder_NeverCreatesOrTakes(t *testing.T) {
 		t.Errorf("Holder().PID = %s", got)
 	}
 }
+
+// TestRanBetween: each tend run that takes the database joins the history
+// of runs, from its start to its last heartbeat (or clean stop); a window
+// is judged against every run, not only the latest, and a run that died
+// counts only until its last heartbeat.
+func TestRanBetween(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "tend.db")
+	clock := bottest.NewClock(t0)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+
+	// Run 1 starts at t0, beats at 10m and is killed: the OS lock goes
+	// with the process, the holder row and its run row stay.
+	db1, l1, err := OpenLocked(ctx, path, lockOpts(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(at(10 * time.Minute))
+	if err := l1.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unlockFile(l1.file)
+	db1.Close()
+
+	// Run 2 starts at 1h (taking over: run 1's heartbeat is stale) and
+	// stops cleanly at 2h.
+	clock.Set(at(time.Hour))
+	db2, l2, err := OpenLocked(ctx, path, lockOpts(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(at(2 * time.Hour))
+	if err := l2.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		from, to time.Duration
+		want     bool
+	}{
+		{-time.Hour, -time.Minute, false},                 // before any run
+		{5 * time.Minute, 6 * time.Minute, true},          // during run 1
+		{10 * time.Minute, 20 * time.Minute, true},        // at run 1's last heartbeat
+		{11 * time.Minute, 59 * time.Minute, false},       // after run 1 died, before run 2
+		{30 * time.Minute, 61 * time.Minute, true},        // until run 2 had started
+		{30 * time.Minute, time.Hour, false},              // to (exclusive) is run 2's start
+		{90 * time.Minute, 100 * time.Minute, true},       // during run 2
+		{2*time.Hour + time.Second, 3 * time.Hour, false}, // after run 2 stopped
+	}
+	for _, c := range cases {
+		got, err := db2.RanBetween(ctx, at(c.from), at(c.to))
+		if err != nil || got != c.want {
+			t.Errorf("RanBetween(%v, %v) = %v, %v; want %v", c.from, c.to, got, err, c.want)
+		}
+	}
+	db2.Close()
+
+	// A run 100 days later prunes runs older than 90 days.
+	clock.Set(at(100 * 24 * time.Hour))
+	db3, _ := openLocked(t, path, lockOpts(clock))
+	if got, err := db3.RanBetween(ctx, at(5*time.Minute), at(6*time.Minute)); err != nil || got {
+		t.Errorf("a run 100 days ago is still kept: %v, %v", got, err)
+	}
+	if got, err := db3.RanBetween(ctx, at(100*24*time.Hour), at(100*24*time.Hour+time.Minute)); err != nil || !got {
+		t.Errorf("the running tend is not recorded: %v, %v", got, err)
+	}
+}
