@@ -339,10 +339,11 @@ func burstWorld(t *testing.T, n int, leads string) (fake *discordtest.Server, gu
 	return fake, guild, owner, channels, b.String(), posted
 }
 
-// TestDiscordE2E_WrongAPIURLExits1: an api_url whose gateway lookup answers
+// TestDiscordE2E_WrongAPIURLExits2: an api_url whose gateway lookup answers
 // 404 is a configuration mistake no retry fixes: tend says which setting
-// and exits 1 instead of retrying for ever.
-func TestDiscordE2E_WrongAPIURLExits1(t *testing.T) {
+// and exits 2, as for any configuration error, instead of retrying for
+// ever.
+func TestDiscordE2E_WrongAPIURLExits2(t *testing.T) {
 	bin := buildTend(t)
 	fake := discordtest.New(t, discordtest.Config{})
 	guild := fake.AddGuild("Peer support")
@@ -359,8 +360,8 @@ func TestDiscordE2E_WrongAPIURLExits1(t *testing.T) {
 	cmd.Env = []string{"HOME=" + dir, "TZ=UTC", "TEND_E2E_DISCORD_TOKEN=" + fake.Token()}
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 1 || ctx.Err() != nil {
-		t.Fatalf("tend with a wrong api_url: %v (ctx %v); want exit status 1 at once\n%s", err, ctx.Err(), out)
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || ctx.Err() != nil {
+		t.Fatalf("tend with a wrong api_url: %v (ctx %v); want exit status 2 (a configuration error) at once\n%s", err, ctx.Err(), out)
 	}
 	if !strings.Contains(string(out), "discord.api_url") || !strings.Contains(string(out), "404") {
 		t.Errorf("output does not name discord.api_url and the 404:\n%s", out)

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tend-bot/tend/adapters/discord"
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/config"
 	"github.com/tend-bot/tend/schedule"
@@ -77,12 +78,21 @@ func runMain(ctx context.Context, m *Main, args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(m.Stderr, errorText(err))
-	var ue *usageError
-	var ce config.Errors
-	if errors.As(err, &ue) || errors.As(err, &ce) {
+	if isConfigError(err) {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// isConfigError reports whether err is fixed only by a change to the
+// command line or the config file, so that tend exits 2 (a supervisor
+// does not restart it): a usage mistake, a config error found on reading
+// it, or one a platform found on connecting (a Discord api_url that is not
+// Discord's API).
+func isConfigError(err error) bool {
+	var ue *usageError
+	var ce config.Errors
+	return errors.As(err, &ue) || errors.As(err, &ce) || errors.Is(err, discord.ErrConfig)
 }
 
 // errorText prints config errors one per line under a heading, and other
