@@ -17,7 +17,7 @@ var statusChoices = []string{string(bot.AttendPresent), string(bot.AttendLate), 
 
 func (f *Feature) registerCommands() error {
 	userOpt := bot.Option{Name: "user", Description: "the person, by mention (@name)", Type: bot.OptUser}
-	codeOpt := bot.Option{Name: "code", Description: "a roster code, such as C-104 (someone not on this platform)"}
+	codeOpt := bot.Option{Name: "code", Description: "a roster code, such as C-104 (someone not on this platform)", Placeholder: "code"}
 	fromOpt := bot.Option{Name: "from", Description: "first day, YYYY-MM-DD (default: the first session)", Type: bot.OptDate}
 	toOpt := bot.Option{Name: "to", Description: "last day, YYYY-MM-DD (default: today)", Type: bot.OptDate}
 	specs := []bot.CommandSpec{

@@ -32,7 +32,7 @@ func (f *Feature) registerCommands() error {
 				{Name: "at", Description: "start: at each session's start; between: on a cron of its own", Choices: []string{"start", "between"}, Positional: true},
 				{Name: "off", Description: "yes turns that check-in off", Type: bot.OptBool},
 				kindOpt, promptOpt, deliveryOpt, choicesOpt, windowOpt,
-				{Name: "cron", Description: `for between: e.g. "0 12 * * FRI", in the group's zone`},
+				{Name: "cron", Description: `for between: e.g. "0 12 * * FRI", in the group's zone`, Placeholder: "cron"},
 				{Name: "nudge", Description: "for between: one gentle reminder to those who have not answered", Type: bot.OptBool},
 				{Name: "share_tally", Description: "show the group an anonymous tally (3 answers or more)", Type: bot.OptBool},
 				{Name: "escalate_after", Description: "an untaken safety alert goes further after this, e.g. 10m", Type: bot.OptDuration},

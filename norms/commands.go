@@ -27,7 +27,7 @@ func (f *Feature) registerCommands(b *bot.Bot) error {
 		{Path: "norms require", Summary: "Whether members must agree before taking part, and what access agreeing gives", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
 			Options: []bot.Option{
 				{Name: "require", Description: "on or off", Required: true, Positional: true, Choices: []string{"on", "off"}},
-				{Name: "role", Description: "Discord: the role granted on agreeing (mention or id); none to stop"},
+				{Name: "role", Description: "Discord: the role granted on agreeing (mention or id); none to stop", Placeholder: "@role or none"},
 				{Name: "lobby_channel", Description: "Slack: the public channel newcomers arrive in; none to stop", Type: bot.OptChannel},
 			},
 			Run: f.cmdRequire},
