@@ -788,6 +788,10 @@ func checkOption(o Option, v string, now time.Time) error {
 				return nil
 			}
 		}
+		if len(o.Choices) == 1 {
+			// "is not one of off" reads as a slip: one word is asked for.
+			return fmt.Errorf("I did not understand %s: the only word accepted there is %s", Excerpt(v, 40), o.Choices[0])
+		}
 		return fmt.Errorf("%s is not one of %s", Excerpt(v, 40), strings.Join(o.Choices, ", "))
 	}
 	switch o.Type {

@@ -160,6 +160,11 @@ func TestReminders_AwayAndDMs(t *testing.T) {
 		if j := e.job(ReminderKey(e.session(1).ID, 3600e9)); j.Note != "sent; 1 of 1 DMs" {
 			t.Fatalf("note %q", j.Note)
 		}
+		// A word other than off is not "one of off" (audit of issue 9,
+		// point 17).
+		if out, want := strings.TrimSpace(e.cmd("bob", "away maybe")), `I did not understand "maybe": the only word accepted there is off. Usage: /tend away [off] [until:<date>]`; out != want {
+			t.Fatalf("away maybe: %q; want %q", out, want)
+		}
 		if out := e.cmd("bob", "away off"); !strings.Contains(out, "Welcome back") {
 			t.Fatalf("away off: %s", out)
 		}
