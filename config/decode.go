@@ -81,7 +81,7 @@ func (d *decoder) failErr(n *yaml.Node, field string, err error, fix string) {
 // or "problem, such as X" and "problem (for example X)" into the problem
 // and "such as X"; example reports the second kind.
 func splitFix(msg string) (problem, fix string, example bool) {
-	for _, sep := range []string{": write ", ": use ", ": give ", ": did you mean ", ": if ", "; write ", "; use ", " — "} {
+	for _, sep := range []string{": write ", ": use ", ": give ", ": keep ", ": did you mean ", ": if ", "; write ", "; use ", " — "} {
 		if i := strings.Index(msg, sep); i > 0 {
 			return msg[:i], strings.TrimPrefix(msg[i+2:], " "), false
 		}

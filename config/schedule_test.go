@@ -26,7 +26,7 @@ func TestParse_ScheduleLimits(t *testing.T) {
 		{"LongDuration", "    schedule:\n      weekly: tue 18:00\n      duration: 25h\n", "7:17 groups[0].schedule.duration | longer than a day"},
 		{"SecondsDuration", "    schedule:\n      weekly: tue 18:00\n      duration: 90m30s\n", "7:17 groups[0].schedule.duration | whole number of minutes"},
 		{"CountBillion", "    schedule:\n      weekly: tue 18:00\n      count: 1000000000\n", "7:14 groups[0].schedule.count | more than 10000"},
-		{"CountAndUntil", "    schedule:\n      weekly: tue 18:00\n      count: 8\n      until: 2099-01-01\n", "8:14 groups[0].schedule.until | keep one of them"},
+		{"CountAndUntil", "    schedule:\n      weekly: tue 18:00\n      count: 8\n      until: 2099-01-01\n", "8:14 groups[0].schedule.until | both end the series"},
 		{"UntilBeforeStarts", "    schedule:\n      weekly: tue 18:00\n      starts: 2030-02-01\n      until: 2030-01-01\n", "8:14 groups[0].schedule.until | before starts"},
 		{"StartsFarAhead", "    schedule:\n      weekly: tue 18:00\n      starts: 2999-01-01\n", "7:15 groups[0].schedule.starts | more than 10 years ahead"},
 		// The default duration (1h) is not in the file: the problem is
@@ -80,4 +80,34 @@ func itoa(n int) string {
 		return digits[n : n+1]
 	}
 	return itoa(n/10) + digits[n%10:n%10+1]
+}
+
+// TestParse_ScheduleFixes: each schedule problem's fix is its own, said
+// once: count: with until: is not told to write weekly: or cron:, eleven
+// lead times do not give their example twice, and a lead or duration in
+// seconds is offered the whole minutes near it, never 90m for 90s (audit of
+// issue 9, point 17).
+func TestParse_ScheduleFixes(t *testing.T) {
+	const head = "groups:\n  - name: a\n    platform: console\n    timezone: Europe/London\n"
+	tests := []struct{ name, body, problem, fix string }{
+		{"CountAndUntil", "    schedule: {weekly: tue 18:00, count: 8, until: 2099-01-01}\n",
+			"count: and until: both end the series", "keep one of them, count: for a number of sessions or until: for a last date"},
+		{"ElevenLeads", "    reminders: {lead: [1h, 2h, 3h, 4h, 5h, 6h, 7h, 8h, 9h, 10h, 11h]}\n",
+			"lead: 11 lead times are more than 10", "keep at most 10, the ones that help most"},
+		{"LeadInSeconds", "    reminders: {lead: [90s]}\n",
+			"lead: 1m30s is not a whole number of minutes", "write whole minutes, such as 1m or 2m"},
+		{"DurationInSeconds", "    schedule: {weekly: tue 18:00, duration: 150s}\n",
+			"duration: 2m30s is not a whole number of minutes", "write whole minutes, such as duration: 2m or duration: 3m"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := parse(t, head+tc.body, scheduleHooks)
+			if len(errs) != 1 {
+				t.Fatalf("got %d errors, want 1:\n%v", len(errs), errs)
+			}
+			if e := errs[0]; e.Problem != tc.problem || e.Fix != tc.fix {
+				t.Errorf("problem %q\nfix     %q\nwant    %q\nand     %q", e.Problem, e.Fix, tc.problem, tc.fix)
+			}
+		})
+	}
 }

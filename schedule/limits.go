@@ -88,7 +88,7 @@ func CheckSchedule(s bot.Schedule, loc *time.Location) error {
 // (no reminders) is valid.
 func ValidateLeads(leads []time.Duration) error {
 	if len(leads) > MaxLeads {
-		return fieldErr("lead", "lead: %d lead times are more than %d: keep the ones that help, for example lead: 24h,1h", len(leads), MaxLeads)
+		return fieldErr("lead", "lead: %d lead times are more than %d: keep at most %d, the ones that help most", len(leads), MaxLeads, MaxLeads)
 	}
 	for i, l := range leads {
 		field := fmt.Sprintf("lead[%d]", i)
@@ -96,7 +96,7 @@ func ValidateLeads(leads []time.Duration) error {
 		case l < MinLead || l > MaxLead:
 			return fieldErr(field, "lead: %s is out of range: write lead times from 1m to 336h (two weeks), for example lead: 24h,1h", LeadName(l))
 		case l%time.Minute != 0:
-			return fieldErr(field, "lead: %s is not a whole number of minutes: write for example 90m or 1h30m", l)
+			return fieldErr(field, "lead: %s is not a whole number of minutes: write whole minutes, such as %s", l, wholeMinutes(l, ""))
 		case slices.Contains(leads[:i], l):
 			return fieldErr(field, "lead: %s is listed twice: list each lead time once, for example lead: 24h,1h", LeadName(l))
 		}
@@ -156,9 +156,21 @@ func checkDuration(d time.Duration) error {
 	case d > MaxDuration:
 		return fieldErr("duration", "duration: %s is longer than a day: a session lasts from 1m to 24h; write for example duration: 90m", shortDur(d))
 	case d%time.Minute != 0:
-		return fieldErr("duration", "duration: %s is not a whole number of minutes: write for example duration: 90m", d)
+		return fieldErr("duration", "duration: %s is not a whole number of minutes: write whole minutes, such as %s", d, wholeMinutes(d, "duration: "))
 	}
 	return nil
+}
+
+// wholeMinutes suggests the whole minutes nearest d, each after prefix:
+// "1m or 2m" for 90s, "2m" for 30s (no session or lead is shorter than a
+// minute).
+func wholeMinutes(d time.Duration, prefix string) string {
+	lo := d.Truncate(time.Minute)
+	hi := lo + time.Minute
+	if lo < time.Minute {
+		return prefix + LeadName(hi)
+	}
+	return prefix + LeadName(lo) + " or " + prefix + LeadName(hi)
 }
 
 func shortDur(d time.Duration) string {
