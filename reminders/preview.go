@@ -26,7 +26,7 @@ func Preview(w io.Writer, name, zone string, s bot.Schedule, rs Settings, from t
 	if err != nil {
 		return fmt.Errorf("group %s: %w", name, err)
 	}
-	fmt.Fprintf(w, "group %s (%s): %s, %s each%s\n", name, zone, p.Describe(), s.Duration, seriesBounds(p))
+	fmt.Fprintf(w, "group %s (%s): %s, %s each%s\n", name, zone, p.Describe(), LeadName(s.Duration), seriesBounds(p))
 	occ := p.Occurrences(from, count)
 	if len(occ) == 0 {
 		fmt.Fprintf(w, "  no sessions from %s\n", from.In(loc).Format(time.DateOnly))

@@ -18,7 +18,7 @@ func TestPreview_MarksDST(t *testing.T) {
 	}
 	got := b.String()
 	for _, want := range []string{
-		"group night-owls (America/New_York): cron: \"30 2 * * SUN\", 1h0m0s each, from 2026-02-22, 6 sessions",
+		"group night-owls (America/New_York): cron: \"30 2 * * SUN\", 1h each, from 2026-02-22, 6 sessions",
 		"#1   Sun 2026-02-22 02:30 EST  = 2026-02-22 07:30 UTC  — Welcome",
 		"reminder 24h:   Sat 2026-02-21 02:30 EST  = 2026-02-21 07:30 UTC",
 		"#3   Sun 2026-03-08 03:00 EDT  = 2026-03-08 07:00 UTC",

@@ -48,6 +48,18 @@ func TestMain_Wording(t *testing.T) {
 			}
 		}
 	})
+	t.Run("PreviewSaysDurationsAsTheSummary", func(t *testing.T) {
+		dir := t.TempDir()
+		writeConfig(t, dir, "groups:\n  - name: a\n    platform: console\n    schedule: {weekly: tue 18:00, duration: 60m}\n  - name: b\n    platform: console\n    schedule: {weekly: tue 18:00, duration: 90m}\n")
+		tm := newTestMain(t, dir, "")
+		if code := tm.run(t, "check", "--from", "2031-03-01", "--count", "1"); code != 0 {
+			t.Fatalf("exit %d\n%s", code, tm.stderr.String())
+		}
+		out := tm.stdout.String()
+		if strings.Count(out, "1h each") != 2 || strings.Count(out, "1h30m each") != 2 || strings.Contains(out, "0s each") {
+			t.Errorf("the summary and the preview must both say 1h and 1h30m each:\n%s", out)
+		}
+	})
 	t.Run("EveryOneMinute", func(t *testing.T) {
 		dir := t.TempDir()
 		writeConfig(t, dir, "groups:\n  - name: a\n    platform: console\n    schedule: {cron: \"0,1 18 * * TUE\", duration: 5m}\n")
