@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
@@ -60,6 +61,11 @@ func readSection(g bot.Group, n *bot.Node, path string) (fileSection, []bot.Conf
 	if it := m["items"]; !it.IsNull() {
 		items, ok := r.Strings(it, path+".items", `["What is shared here stays here.", "Speak from your own experience."]`, 0)
 		if ok {
+			// As in chat: an agreement is read without the spaces around
+			// it (a YAML block scalar ends with a line break).
+			for i := range items {
+				items[i] = strings.TrimSpace(bot.StripPlaceholderRunes(items[i]))
+			}
 			checkFileItems(&r, it, path+".items", items)
 			fs.items, fs.text = items, true
 		}
@@ -136,15 +142,18 @@ func checkFileItems(r *bot.NodeReader, n *bot.Node, field string, items []string
 		r.Fail(n, field, fmt.Sprintf("has %d agreements; the most is %d", len(items), MaxItems), fmt.Sprintf("merge or drop %d of them", len(items)-MaxItems))
 	}
 	for i, it := range items {
-		if c := utf8.RuneCountInString(it); c > MaxItemLen {
-			at := n
-			if i < len(n.Items) {
-				at = n.Items[i]
-			}
-			r.Fail(at, fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("is %d characters long", c), fmt.Sprintf("keep each agreement to %d characters: split it or shorten it", MaxItemLen))
+		at := n
+		if i < len(n.Items) {
+			at = n.Items[i]
 		}
-		if it == "" {
-			r.Fail(n, fmt.Sprintf("%s[%d]", field, i), "is empty", "remove it")
+		name := fmt.Sprintf("%s[%d]", field, i)
+		switch c := utf8.RuneCountInString(it); {
+		case it == "":
+			r.Fail(at, name, "is empty (or only spaces)", "write the agreement, or remove the item")
+		case c > MaxItemLen:
+			r.Fail(at, name, fmt.Sprintf("is %d characters long", c), fmt.Sprintf("keep each agreement to %d characters: split it or shorten it", MaxItemLen))
+		case strings.IndexFunc(it, unicode.IsControl) >= 0:
+			r.Fail(at, name, "holds a control character (a tab or a line break)", "write each agreement as plain text on one line; give another agreement its own item")
 		}
 	}
 	if c := utf8.RuneCountInString(listText(items)); c > MaxText {
