@@ -17,17 +17,6 @@ const ActionAgree = "norms.agree"
 // was opened on.
 const ActionEdit = "norms.edit"
 
-// DefaultRetentionDays is how long check-in answers are kept when the
-// store does not say otherwise for a group (the retention_days default).
-const DefaultRetentionDays = 90
-
-// retentionReader is an optional capability of the Store: how many days a
-// group keeps check-in answers (retention_days). Without it, the privacy
-// note says DefaultRetentionDays.
-type retentionReader interface {
-	RetentionDays(ctx context.Context, groupID int64) (int, error)
-}
-
 // layout says what a norms message holds besides the agreements.
 type layout struct {
 	// title replaces the default "Norms of <group> (version N)".
@@ -82,16 +71,16 @@ func (f *Feature) resources() string {
 // that tend is not watched around the clock, unless the operator's own
 // words about urgent help say otherwise.
 func (f *Feature) privacyText(ctx context.Context, g bot.Group) string {
-	days := DefaultRetentionDays
-	if rr, ok := f.st.(retentionReader); ok {
-		if d, err := rr.RetentionDays(ctx, g.ID); err == nil && d > 0 {
-			days = d
-		}
-	}
 	var b strings.Builder
 	b.WriteString("Check-in answers are seen only by the facilitators, never by the group. ")
-	b.WriteString("If something you send tend privately suggests you may be at risk, a facilitator is told at once, privately. ")
-	fmt.Fprintf(&b, "Check-in answers are deleted after %d days; attendance is kept for the group's records. ", days)
+	b.WriteString("If something you send tend privately suggests you may be at risk, a facilitator is told at once, privately; if no facilitator takes it up, it goes on to the people who run tend. ")
+	if days, err := f.st.RetentionDays(ctx, g.ID); err != nil {
+		// The note must not claim a period it could not read.
+		f.log.Warn("could not read a group's retention period for its privacy note", bot.KeyGroup, g.Name, bot.KeyErr, err)
+		b.WriteString("Check-in answers are deleted after the group's retention period; attendance is kept for the group's records. ")
+	} else {
+		fmt.Fprintf(&b, "Check-in answers are deleted after %s; attendance is kept for the group's records. ", bot.Plural(days, "day", "days"))
+	}
 	if g.Privacy == bot.PrivacyMinimal {
 		b.WriteString("This group keeps no names: summaries show codes. ")
 	}

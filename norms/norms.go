@@ -21,6 +21,10 @@ type Store interface {
 	Sessions
 	Ledger
 	Newcomers
+	// RetentionDays returns how many days group groupID keeps check-in
+	// answers (its retention_days; the default when it set none), for the
+	// privacy note newcomers read.
+	RetentionDays(ctx context.Context, groupID int64) (int, error)
 }
 
 // GroupFinder finds the groups an event is about.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -268,6 +269,25 @@ func TestOnboarding_Gone(t *testing.T) {
 		wantIn(t, "access again", render(got[1].Out.Message), "You're in")
 		if n := len(e.of(bot.OutGrantRole)); n != 2 {
 			t.Fatalf("%d roles; coming back after agreeing gives the role again", n)
+		}
+	})
+}
+
+// TestWelcome_Privacy: the welcome states the group's own retention
+// period, as its check-in settings hold it in the store, and that an alert
+// no facilitator takes up goes on to the people who run tend.
+func TestWelcome_Privacy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		if _, _, err := e.db.SaveCheckInSettings(t.Context(), ConfigActor, bot.CheckInSettings{GroupID: e.group.ID, EscalateAfter: 10 * time.Minute,
+			RetentionDays: 30, Source: bot.SourceConfig}, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.join("sam", false)
+		text := render(e.lastDM("sam").Out.Message)
+		wantIn(t, "welcome", text, "Check-in answers are deleted after 30 days", "if no facilitator takes it up, it goes on to the people who run tend")
+		if strings.Contains(text, "90 days") {
+			t.Errorf("the welcome states the default period, not the group's:\n%s", text)
 		}
 	})
 }

@@ -474,3 +474,17 @@ func (db *DB) WaitingApplicants(ctx context.Context) ([]bot.Applicant, error) {
 	}
 	return out, nil
 }
+
+// RetentionDays returns how many days group groupID keeps check-in answers
+// and safety alerts: its check-in settings' retention_days, or
+// DefaultRetentionDays when it has none. The norms feature states it in the
+// privacy note newcomers read, so it is read where the purge reads it.
+func (db *DB) RetentionDays(ctx context.Context, groupID int64) (int, error) {
+	var days int
+	err := db.sql.QueryRowContext(ctx, `SELECT COALESCE((SELECT retention_days FROM checkin_settings WHERE group_id = ?), ?)`,
+		groupID, DefaultRetentionDays).Scan(&days)
+	if err != nil {
+		return 0, fmt.Errorf("store: read the retention period of group %d: %w", groupID, err)
+	}
+	return days, nil
+}

@@ -243,3 +243,23 @@ func TestNorms_Applicants(t *testing.T) {
 		t.Fatalf("missing group: %v; want ErrNotFound", err)
 	}
 }
+
+// TestNorms_RetentionDays: the period the privacy note states is the one
+// the purge uses: the group's check-in settings, else the default.
+func TestNorms_RetentionDays(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	g, err := db.CreateGroup(ctx, "console:ana", testGroup("tuesday", "c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := db.RetentionDays(ctx, g.ID); err != nil || d != DefaultRetentionDays {
+		t.Fatalf("without check-in settings: %d, %v; want %d", d, err, DefaultRetentionDays)
+	}
+	if _, _, err := db.SaveCheckInSettings(ctx, "console:ana", bot.CheckInSettings{GroupID: g.ID, EscalateAfter: 10 * time.Minute, RetentionDays: 30, Source: bot.SourceConfig}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := db.RetentionDays(ctx, g.ID); err != nil || d != 30 {
+		t.Fatalf("with retention_days 30: %d, %v", d, err)
+	}
+}
