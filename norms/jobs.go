@@ -553,7 +553,7 @@ func (f *Feature) runPost(ctx context.Context, j bot.Job) (bot.JobResult, error)
 }
 
 // onSession posts the norms when a session starts: at each session when
-// the group wants it, and always at the first session of a closed group
+// the group wants it, and always at the first session a closed group holds
 // (the contract session). The post's key is the session's, so it is made
 // once. Places freed meanwhile are offered too.
 func (f *Feature) onSession(ctx context.Context, ev *bot.SessionEvent) ([]bot.Outbound, error) {
@@ -569,7 +569,17 @@ func (f *Feature) onSession(ctx context.Context, ev *bot.SessionEvent) ([]bot.Ou
 	if err != nil || !ok {
 		return nil, err
 	}
-	contract := g.Admission == bot.AdmissionClosed && ev.Session.Number == 1
+	contract := false
+	if g.Admission == bot.AdmissionClosed {
+		// The contract session is the first the group holds, whatever its
+		// number: session 1 may have been cancelled, or have passed before
+		// the group used tend.
+		first, err := f.st.FirstHeldSession(ctx, g.ID)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
+		contract = err == nil && first.ID == ev.Session.ID
+	}
 	if !contract && s.Repost != bot.RepostEachSession {
 		return nil, nil
 	}

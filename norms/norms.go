@@ -46,9 +46,13 @@ type Roster interface {
 	ListMembers(ctx context.Context, groupID int64) ([]bot.Member, error)
 }
 
-// Sessions reads a group's next sessions, for the welcome.
+// Sessions reads a group's sessions: the next ones, for the welcome; the
+// first one it held, for the contract session.
 type Sessions interface {
 	UpcomingSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
+	// FirstHeldSession returns the earliest session that started (running
+	// or done); none wraps bot.ErrNotFound.
+	FirstHeldSession(ctx context.Context, groupID int64) (bot.Session, error)
 }
 
 // Ledger keeps the norms' versions, settings and agreements. Changes that

@@ -128,3 +128,50 @@ func TestSessions_EachSession(t *testing.T) {
 		}
 	})
 }
+
+// TestSessions_ContractIsFirstHeld: the contract session is the first
+// session a closed group holds, whatever its number: with a series that
+// began long before tend ran it, the first that starts now; with session 1
+// cancelled, session 2. Later sessions post nothing.
+func TestSessions_ContractIsFirstHeld(t *testing.T) {
+	contracts := func(e *env) []string {
+		var out []string
+		for _, p := range e.normsPosts() {
+			if strings.Contains(p.Out.Message.Title, "Our agreements") {
+				out = append(out, p.Delivered.At.UTC().Format("2006-01-02 15:04"))
+			}
+		}
+		return out
+	}
+	newCourse := func(t *testing.T) *env {
+		e := newEnv(t, bot.Group{Name: "course", Address: bot.Address{Platform: bot.PlatformConsole, Channel: "course"}, Admission: bot.AdmissionClosed, Kind: bot.KindPsychoeducation})
+		wantIn(t, "use", e.cmd(fac, "norms use psychoeducation"), "Saved version 1")
+		return e
+	}
+	t.Run("StartsLongPast", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := newCourse(t)
+			// Weekly since 5 October 1999: session 14 is the first on 4
+			// January 2000, the first tend sees start.
+			wantIn(t, "schedule", e.cmd(fac, `session schedule weekly:"tue 18:00" duration:90m starts:1999-10-05 count:20 lead:1h`), "Schedule saved")
+			sleepUntil(at(t, "2000-01-11 19:00"))
+			if got := contracts(e); len(got) != 1 || got[0] != "2000-01-04 18:00" {
+				t.Fatalf("contract posts at %q; want one, at the first session held (2000-01-04 18:00)", got)
+			}
+			if n := len(e.normsPosts()); n != 1 {
+				t.Fatalf("%d norms posts; the next session posts nothing", n)
+			}
+		})
+	})
+	t.Run("FirstCancelled", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := newCourse(t)
+			wantIn(t, "schedule", e.cmd(fac, weekly), "Schedule saved")
+			wantIn(t, "cancel", e.cmd(fac, "session cancel 1"), "ancelled")
+			sleepUntil(at(t, "2000-01-18 19:00"))
+			if got := contracts(e); len(got) != 1 || got[0] != "2000-01-11 18:00" {
+				t.Fatalf("contract posts at %q; want one, at session 2 (2000-01-11 18:00)", got)
+			}
+		})
+	})
+}

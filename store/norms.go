@@ -488,3 +488,19 @@ func (db *DB) RetentionDays(ctx context.Context, groupID int64) (int, error) {
 	}
 	return days, nil
 }
+
+// FirstHeldSession returns the first session group groupID held: the
+// earliest by start that started (running or done), whatever its number —
+// a cancelled session was never held, nor one that passed while tend was
+// not running. None wraps bot.ErrNotFound.
+func (db *DB) FirstHeldSession(ctx context.Context, groupID int64) (bot.Session, error) {
+	s, err := scanSession(db.sql.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions
+		WHERE group_id = ? AND status IN ('running', 'done') ORDER BY start_at, id LIMIT 1`, groupID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Session{}, notFound(fmt.Sprintf("a held session of group %d", groupID))
+	}
+	if err != nil {
+		return bot.Session{}, fmt.Errorf("store: read the first held session of group %d: %w", groupID, err)
+	}
+	return s.Session, nil
+}
