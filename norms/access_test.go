@@ -2,9 +2,11 @@ package norms
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/synctest"
+	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -28,7 +30,11 @@ func TestOnboarding_SlackLobby(t *testing.T) {
 		}
 		join("U0SAM0001", "C0LOBBY01")
 		welcome := e.lastDM("U0SAM0001")
-		wantIn(t, "welcome", render(welcome.Out.Message), "you joined <#C0LOBBY01>", "tend invites you to <#G0PRIVATE1> as soon as you agree", "Privacy in this group")
+		text := render(welcome.Out.Message)
+		wantIn(t, "welcome", text, "group dbt meets in <#G0PRIVATE1>", "tend invites you to <#G0PRIVATE1> as soon as you agree", "Privacy in this group")
+		if strings.Contains(text, "C0LOBBY01") {
+			t.Errorf("the welcome names the lobby, not the group's channel:\n%s", text)
+		}
 		if n := len(e.of(bot.OutInvite)); n != 0 {
 			t.Fatalf("%d invitations before agreeing", n)
 		}
@@ -56,34 +62,51 @@ func TestOnboarding_SlackLobby(t *testing.T) {
 	})
 }
 
-// TestOnboarding_Waitlist: a closed group at capacity puts the next
-// newcomer on its waitlist and tells the facilitators; a freed place is
-// offered to the first on the list, who gets access at once when they
-// agreed already.
+// TestOnboarding_Waitlist: arriving at a closed group takes no place;
+// agreeing does, and at capacity it puts the newcomer on the waitlist and
+// tells the facilitators; a freed place is offered to the first on the
+// list, who gets access at once, having agreed already.
 func TestOnboarding_Waitlist(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := discordEnv(t, bot.AdmissionClosed, 1)
 		e.join("sam", false)
+		e.join("lee", false)
 		wantIn(t, "sam's welcome", render(e.lastDM("sam").Out.Message), "Welcome to tuesday")
-		e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree")
+		if ms, _ := e.db.ListMembers(t.Context(), e.group.ID); len(ms) != 0 {
+			t.Fatalf("roster after two arrivals: %+v; arriving takes no place", ms)
+		}
+		wantIn(t, "sam agrees", e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree"), "giving you the group's role now")
 		if n := len(e.of(bot.OutGrantRole)); n != 1 {
 			t.Fatalf("%d roles; want sam's", n)
 		}
-		e.join("lee", false)
-		welcome := render(e.lastDM("lee").Out.Message)
-		wantIn(t, "lee's welcome", welcome, "you are number 1 on its waitlist")
+		if m, _ := e.db.MemberByUser(t.Context(), e.group.ID, "sam"); m.Status != bot.MemberActive {
+			t.Fatalf("sam on the roster: %+v; want active on agreeing", m)
+		}
+		if d := e.rec.DMsTo(fac); len(d) != 0 {
+			t.Fatalf("facilitator told %q before anyone was waitlisted", render(d[0].Out.Message))
+		}
+		// lee arrived while there was room, and agrees after sam took it.
+		wantIn(t, "lee agrees", e.press("lee", e.lastDM("lee").Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+		if m, _ := e.db.MemberByUser(t.Context(), e.group.ID, "lee"); m.Status != bot.MemberWaitlisted {
+			t.Fatalf("lee on the roster: %+v; want waitlisted on agreeing", m)
+		}
 		told := e.rec.DMsTo(fac)
 		if len(told) != 1 {
 			t.Fatalf("facilitator got %d DMs; want the waitlist note", len(told))
 		}
-		wantIn(t, "waitlist note", render(told[0].Out.Message), "A newcomer is on the waitlist of tuesday", "<@lee>", "number 1 on the waitlist", "the group is full (1 place)")
-		wantIn(t, "lee agrees", e.press("lee", e.lastDM("lee").Delivered.Ref, "I agree"), "you are on its waitlist")
+		wantIn(t, "waitlist note", render(told[0].Out.Message), "A newcomer is on the waitlist of tuesday", "<@lee> agreed to the norms", "number 1 on its waitlist", "the group is full (1 place)")
 		if n := len(e.of(bot.OutGrantRole)); n != 1 {
 			t.Fatalf("%d roles; a waitlisted newcomer gets none", n)
 		}
+		if e.takesPart("lee") {
+			t.Fatal("lee takes part from the waitlist")
+		}
 		wantIn(t, "status", e.cmd(fac, "norms status"), "<@lee> — arrived", "on the waitlist")
+		// A third newcomer is told the group is full before agreeing.
+		e.join("ann", false)
+		wantIn(t, "ann's welcome", render(e.lastDM("ann").Out.Message), "The group is full just now: agreeing puts you on its waitlist")
 
-		// sam leaves the server: the place goes to lee, who agreed.
+		// sam leaves the server: the place is lee's, who agreed.
 		e.inject(&bot.MemberLeft{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Guild: discordGuild, User: e.user("sam")}})
 		var offer string
 		for _, d := range e.dms("lee") {
@@ -99,12 +122,83 @@ func TestOnboarding_Waitlist(t *testing.T) {
 		if m, _ := e.db.MemberByUser(t.Context(), e.group.ID, "lee"); m.Status != bot.MemberActive {
 			t.Fatalf("lee on the roster: %+v; want active", m)
 		}
+		if !e.takesPart("lee") {
+			t.Fatal("lee does not take part once admitted")
+		}
 		// Another member leaving offers nothing twice.
 		offers := len(e.dms("lee"))
 		e.inject(&bot.MemberLeft{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Guild: discordGuild, User: e.user("kim")}})
 		if n := len(e.dms("lee")); n != offers {
 			t.Fatalf("lee got %d more DMs; the place was offered once", n-offers)
 		}
+	})
+}
+
+// TestOnboarding_TwoGroupsOneServer: joining a server with two closed
+// gated groups is one arrival: one welcome listing both, each with its
+// own I agree, and no place taken anywhere. Agreeing to one takes a place
+// in that one only; at capacity, agreeing waitlists.
+func TestOnboarding_TwoGroupsOneServer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionClosed, 1)
+		const (
+			thursdayChannel = "100000000000000002"
+			thursdayRole    = "400000000000000002"
+		)
+		th, err := e.db.CreateGroup(t.Context(), "discord:"+fac, bot.Group{Name: "thursday", Address: bot.Address{Platform: bot.PlatformDiscord, Channel: thursdayChannel},
+			Guild: discordGuild, Kind: bot.KindSupport, Admission: bot.AdmissionClosed, Capacity: 1, TimeZone: "Europe/London", Privacy: bot.PrivacyStandard,
+			Facilitators: []bot.Principal{"discord:" + fac}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.rec.SetMembers(thursdayChannel, e.user(fac))
+		wantIn(t, "use", e.cmdIn(fac, thursdayChannel, "norms use therapy"), "Saved version 1 of the norms of thursday")
+		wantIn(t, "require", e.cmdIn(fac, thursdayChannel, "norms require on role:<@&"+thursdayRole+">"), "after agreeing")
+
+		e.join("sam", false)
+		dms := e.dms("sam")
+		if len(dms) != 1 {
+			t.Fatalf("sam got %d DMs on joining; want one welcome for both groups", len(dms))
+		}
+		welcome := dms[0]
+		text := render(welcome.Out.Message)
+		wantIn(t, "welcome", text, "Welcome: thursday, tuesday", "you joined the server, where these groups meet: thursday, tuesday", "agreeing is how you join a group",
+			"Norms of thursday:\n1. Confidentiality: what is said in the group stays in the group", "Norms of tuesday:\n1. What is shared here stays here",
+			"thursday: Next session: No session is scheduled yet", "tuesday: Next session:", "Privacy in these groups", "[I agree: thursday] [I agree: tuesday]")
+		if n := strings.Count(text, "In a crisis:"); n != 1 {
+			t.Errorf("the crisis resources are shown %d times; want once", n)
+		}
+		for _, id := range []int64{e.group.ID, th.ID} {
+			if ms, _ := e.db.ListMembers(t.Context(), id); len(ms) != 0 {
+				t.Fatalf("roster of group %d after the arrival: %+v; arriving takes no place", id, ms)
+			}
+		}
+		wantIn(t, "agree to thursday", e.press("sam", welcome.Delivered.Ref, "I agree: thursday"), "you agreed to version 1 of the norms of thursday", "giving you the group's role now")
+		if m, err := e.db.MemberByUser(t.Context(), th.ID, "sam"); err != nil || m.Status != bot.MemberActive {
+			t.Fatalf("sam in thursday: %+v, %v; want a place", m, err)
+		}
+		if _, err := e.db.MemberByUser(t.Context(), e.group.ID, "sam"); err == nil {
+			t.Fatal("agreeing to thursday's norms took a place in tuesday")
+		}
+		roles := e.of(bot.OutGrantRole)
+		if len(roles) != 1 || roles[0].Out.Role != thursdayRole {
+			t.Fatalf("roles %+v; want thursday's only", roles)
+		}
+		if e.takesPart("sam") {
+			t.Fatal("sam takes part in tuesday without agreeing to its norms")
+		}
+
+		// thursday is full now: lee's agreement waitlists them there.
+		e.join("lee", false)
+		wantIn(t, "lee's welcome", render(e.lastDM("lee").Out.Message), "The group is full just now")
+		wantIn(t, "lee agrees", e.press("lee", e.lastDM("lee").Delivered.Ref, "I agree: thursday"), "you are number 1 on its waitlist")
+		if m, _ := e.db.MemberByUser(t.Context(), th.ID, "lee"); m.Status != bot.MemberWaitlisted {
+			t.Fatalf("lee in thursday: %+v; want waitlisted", m)
+		}
+		if n := len(e.of(bot.OutGrantRole)); n != 1 {
+			t.Fatalf("%d roles; a waitlisted newcomer gets none", n)
+		}
+		wantIn(t, "waitlist note", render(e.rec.DMsTo(fac)[0].Out.Message), "<@lee> agreed to the norms of thursday and is number 1 on its waitlist")
 	})
 }
 
@@ -186,4 +280,76 @@ func TestOnboarding_ScreeningClearedWhileDown(t *testing.T) {
 			t.Fatalf("%d roles after a second Resume; want 1", n)
 		}
 	})
+}
+
+// TestOnboarding_WelcomeWithinLimits: one welcome for several groups
+// stays within what Discord shows in one message: the same norms are
+// shown once for the groups that share them, and a list that would not fit
+// gets a button that shows it, with its own I agree, instead.
+func TestOnboarding_WelcomeWithinLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		long := func(word string) string {
+			var items []string
+			for i := range 10 {
+				items = append(items, fmt.Sprintf("%s %d %s", word, i+1, strings.Repeat("x", 270)))
+			}
+			return strings.Join(items, ";")
+		}
+		wantIn(t, "tuesday's long norms", e.cmd(fac, `norms edit items:"`+long("tuesday")+`"`), "Saved version 2")
+		for i, name := range []string{"wednesday", "thursday"} {
+			ch := bot.ChannelID(fmt.Sprintf("10000000000000000%d", i+2))
+			if _, err := e.db.CreateGroup(t.Context(), "discord:"+fac, bot.Group{Name: name, Address: bot.Address{Platform: bot.PlatformDiscord, Channel: ch},
+				Guild: discordGuild, Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "Europe/London", Privacy: bot.PrivacyStandard,
+				Facilitators: []bot.Principal{"discord:" + fac}}); err != nil {
+				t.Fatal(err)
+			}
+			e.rec.SetMembers(ch, e.user(fac))
+			items := long("thursday")
+			if name == "wednesday" {
+				items = long("tuesday")
+			}
+			wantIn(t, name, e.cmdIn(fac, ch, `norms edit items:"`+items+`"`), "Saved version 1")
+			wantIn(t, name, e.cmdIn(fac, ch, "norms require on"), "now take part")
+		}
+		e.join("sam", false)
+		dms := e.dms("sam")
+		if len(dms) != 1 {
+			t.Fatalf("%d DMs; want one welcome", len(dms))
+		}
+		m := dms[0].Out.Message
+		text := render(m)
+		wantIn(t, "welcome", text, "Norms of tuesday and wednesday:\n1. tuesday 1", "[Read the norms of thursday]", "[I agree: tuesday]", "[I agree: wednesday]")
+		if strings.Contains(text, "thursday 1 x") {
+			t.Errorf("thursday's list is in the welcome, over Discord's limits:\n%s", text)
+		}
+		if n := utf8.RuneCountInString(m.Text); n > maxDescription {
+			t.Errorf("the welcome's text is %d characters; Discord shows %d", n, maxDescription)
+		}
+		if n := utf8.RuneCountInString(m.Text) + messageRunes(m); n > maxMessage {
+			t.Errorf("the welcome is %d characters; Discord shows %d", n, maxMessage)
+		}
+		read := e.press("sam", dms[0].Delivered.Ref, "Read the norms of thursday")
+		wantIn(t, "read", read, "Norms of thursday (version 1)", "1. thursday 1", "[I agree]")
+		// The reply is private; its button agrees to thursday's norms.
+		var reply bot.Message
+		for _, o := range e.rec.Inject(t.Context(), &bot.ButtonPress{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Channel: dms[0].Delivered.Ref.Channel, DM: true, User: e.user("sam"), Guild: discordGuild},
+			ID: buttonID(t, m, "Read the norms of thursday"), Message: dms[0].Delivered.Ref}) {
+			reply = o.Message
+		}
+		wantIn(t, "agree to thursday", replyText(e.inject(&bot.ButtonPress{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Channel: dms[0].Delivered.Ref.Channel, DM: true, User: e.user("sam"), Guild: discordGuild},
+			ID: buttonID(t, reply, "I agree")})), "you agreed to version 1 of the norms of thursday")
+	})
+}
+
+// buttonID returns the sealed id of m's button labelled label.
+func buttonID(t *testing.T, m bot.Message, label string) string {
+	t.Helper()
+	for _, b := range m.Buttons {
+		if b.Label == label {
+			return b.ID
+		}
+	}
+	t.Fatalf("no button %q in %+v", label, m.Buttons)
+	return ""
 }

@@ -56,7 +56,7 @@ func benchGroup(b *testing.B, n int) (*Feature, *bot.Bot, bot.Group) {
 		u := bot.UserID(fmt.Sprintf("m%05d", i))
 		users[i] = bot.User{Platform: bot.PlatformConsole, ID: u, Name: string(u)}
 		if i%2 == 0 {
-			if _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: u, Version: v.Version, At: v.CreatedAt}, nil); err != nil {
+			if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: u, Version: v.Version, At: v.CreatedAt}, "", nil); err != nil {
 				b.Fatal(err)
 			}
 		}

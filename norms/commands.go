@@ -39,6 +39,7 @@ func (f *Feature) registerCommands(b *bot.Bot) error {
 	}
 	for _, a := range []bot.ActionSpec{
 		{Name: ActionAgree, Applicants: true, Run: f.pressAgree},
+		{Name: ActionRead, Applicants: true, Run: f.cmdShow},
 		{Name: ActionEdit, Access: bot.AccessFacilitator, Run: f.submitEdit},
 	} {
 		if err := b.RegisterAction(a); err != nil {
@@ -136,7 +137,9 @@ func (f *Feature) pressAgree(ctx context.Context, req *bot.Request) ([]bot.Outbo
 }
 
 // agree records the actor's agreement to v and, where agreeing gives
-// access, enqueues the job that gives it, in the same transaction.
+// access, enqueues the job that gives it, in the same transaction. A
+// newcomer to a closed group takes their place on its roster by agreeing,
+// in that transaction too: active, or on the waitlist when it is full.
 func (f *Feature) agree(ctx context.Context, req *bot.Request, g bot.Group, v bot.NormsVersion) ([]bot.Outbound, error) {
 	user := req.Actor.ID
 	s, err := f.settings(ctx, g)
@@ -147,22 +150,32 @@ func (f *Feature) agree(ctx context.Context, req *bot.Request, g bot.Group, v bo
 	if err != nil {
 		return nil, err
 	}
+	now := f.clock.Now()
+	// Each press has a job of its own (per second, so that a double click
+	// is one): pressing again after a facilitator fixed what refused the
+	// role tries again. The job grants once per arrival.
+	trigger := fmt.Sprintf("agreed-v%d-%d", v.Version, now.Unix())
 	waiting := rec && a.State == bot.ApplicantWaiting
-	var jobs []bot.Job
+	var (
+		jobs    []bot.Job
+		placeBy bot.Principal
+	)
 	switch {
 	case !s.Require:
 	case waiting:
 		// A newcomer: access follows agreement.
-		jobs = append(jobs, admitJob(g.ID, user, a.Round, "agreed-v"+strconv.Itoa(v.Version)))
+		jobs = append(jobs, admitJob(g.ID, user, a.Round, trigger))
+		if g.Admission == bot.AdmissionClosed {
+			placeBy = req.Actor.Principal()
+		}
 	case (!rec || a.State == bot.ApplicantGone) && (s.Role != "" || s.Lobby != ""):
-		// A member tend did not welcome (added to the roster, there before
-		// agreement was required): make sure they have the access agreeing
-		// gives. Granting a role they hold, or inviting them to a channel
-		// they are in, changes nothing.
-		jobs = append(jobs, admitJob(g.ID, user, 0, "agreed-v"+strconv.Itoa(v.Version)))
+		// A member tend did not welcome (there before agreement was
+		// required): make sure they have the access agreeing gives.
+		// Granting a role they hold, or inviting them to a channel they
+		// are in, changes nothing.
+		jobs = append(jobs, admitJob(g.ID, user, 0, trigger))
 	}
-	now := f.clock.Now()
-	created, err := f.st.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: user, Version: v.Version, At: now}, jobs)
+	created, place, err := f.st.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: user, Version: v.Version, At: now}, placeBy, jobs)
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +194,12 @@ func (f *Feature) agree(ctx context.Context, req *bot.Request, g bot.Group, v bo
 	}
 	if waiting && s.Require {
 		switch {
-		case a.Waitlisted:
-			b.WriteString(" The group is full just now: you are on its waitlist, and tend will tell you privately when a place frees up.")
+		case place.Status == bot.MemberWaitlisted:
+			n, err := f.waitlistPlace(ctx, g, user)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&b, " The group is full just now: you are number %d on its waitlist, and tend will tell you privately when a place frees up.", n)
 		case s.Role != "" && a.Pending:
 			b.WriteString(" You get the group's role as soon as you have completed the server's rules screening (Discord shows it at the top of the server).")
 		case s.Role != "":

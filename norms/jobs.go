@@ -23,190 +23,14 @@ func (f *Feature) arrival(ctx context.Context, g bot.Group, p jobPayload) (bot.A
 	return a, nil, nil
 }
 
-// runWelcome welcomes a newcomer privately: the group, its next session in
-// their time, its norms with the I agree button, and what its privacy is.
-// A closed group puts them on its roster first, or on its waitlist when it
-// is full, telling the facilitators. When the DM cannot be delivered the
-// facilitators are told privately; nothing is said in the group's channel.
-func (f *Feature) runWelcome(ctx context.Context, j bot.Job) (bot.JobResult, error) {
-	p, err := readPayload(j)
-	if err != nil {
-		return bot.JobResult{}, err
-	}
-	g, done, err := f.loadGroup(ctx, j)
-	if err != nil || done != nil {
-		return deref(done), err
-	}
-	a, done, err := f.arrival(ctx, g, p)
-	if err != nil || done != nil {
-		return deref(done), err
-	}
-	if a.State == bot.ApplicantAdmitted {
-		return bot.JobResult{State: bot.JobSkipped, Note: "already admitted"}, nil
-	}
-	s, err := f.settings(ctx, g)
-	if err != nil {
-		return bot.JobResult{}, err
-	}
-	v, ok, err := f.current(ctx, g)
-	if err != nil {
-		return bot.JobResult{}, err
-	}
-	if !s.Require || !ok {
-		return bot.JobResult{State: bot.JobSkipped, Note: "the group no longer requires agreement"}, nil
-	}
-	place := 0
-	if g.Admission == bot.AdmissionClosed {
-		if place, err = f.joinRoster(ctx, g, a); err != nil {
-			return bot.JobResult{}, err
-		}
-	}
-	ack, agreed, err := f.latestAck(ctx, g.ID, p.User)
-	if err != nil {
-		return bot.JobResult{}, err
-	}
-	agreedNow := agreed && ack.Version == v.Version
-	next, err := f.nextSession(ctx, g)
-	if err != nil {
-		return bot.JobResult{}, err
-	}
-	where := "the group's channel"
-	switch {
-	case s.Lobby != "":
-		where = channelRef(bot.Address{Platform: g.Address.Platform, Channel: s.Lobby})
-	case g.Address.Platform == bot.PlatformDiscord && a.Guild != "":
-		where = "the server"
-	}
-	l := layout{
-		title:   "Welcome to " + g.Name,
-		privacy: true,
-		button:  !agreedNow,
-		fields:  []bot.Field{{Name: "Next session", Value: next}},
-	}
-	l.intro = fmt.Sprintf("Hello, and welcome: you joined %s, where group %s meets. Before taking part, the group asks everyone to read its agreements and press I agree.", where, g.Name)
-	if agreedNow {
-		l.intro = fmt.Sprintf("Welcome back to %s. You agreed to these norms on %s, so there is nothing to do.", g.Name, bot.Time(ack.At, bot.TimeShort))
-	}
-	switch {
-	case place > 0:
-		l.fields = append(l.fields, bot.Field{Name: "Waitlist", Value: fmt.Sprintf(
-			"The group is full just now: you are number %d on its waitlist. tend tells you privately when a place frees up; you can read and agree to the norms meanwhile.", place)})
-	case s.Role != "" && a.Pending:
-		l.fields = append(l.fields, bot.Field{Name: "Access", Value: "You get access to the group once you have agreed and completed the server's rules screening (Discord shows it at the top of the server)."})
-	case s.Role != "":
-		l.fields = append(l.fields, bot.Field{Name: "Access", Value: "You get access to the group as soon as you agree."})
-	case s.Lobby != "":
-		l.fields = append(l.fields, bot.Field{Name: "Access", Value: "tend invites you to " + channelRef(g.Address) + " as soon as you agree."})
-	}
-	msg := f.normsMessage(ctx, g, v, l)
-	dmKey := "norms/welcome/" + strings.TrimPrefix(j.Key, KindWelcome+"/")
-	note := "welcomed"
-	if _, err := f.send.Send(ctx, bot.DM(dmKey, g.Address.Platform, p.User, msg)); err != nil {
-		if !bot.IsPermanent(err) {
-			return bot.JobResult{}, fmt.Errorf("welcome DM: %w", err)
-		}
-		if err := f.dmClosed(ctx, g, a, s); err != nil {
-			return bot.JobResult{}, err
-		}
-		note = "welcome not delivered: DMs closed; the facilitators were told privately"
-	}
-	if agreedNow && place == 0 {
-		if _, err := f.r.Enqueue(ctx, admitJob(g.ID, p.User, a.Round, "rejoined")); err != nil {
-			return bot.JobResult{}, err
-		}
-		note += "; agreed before, access given again"
-	}
-	if place > 0 {
-		note += fmt.Sprintf("; waitlisted at place %d", place)
-	}
-	return bot.JobResult{State: bot.JobDone, Note: note}, nil
-}
-
-// joinRoster puts a newcomer on a closed group's roster (the store decides
-// active or waitlisted) and returns their place on the waitlist, 0 when
-// they are active. The facilitators are told about a waitlisted newcomer.
-func (f *Feature) joinRoster(ctx context.Context, g bot.Group, a bot.Applicant) (int, error) {
-	m, err := f.st.MemberByUser(ctx, g.ID, a.User)
-	if errors.Is(err, bot.ErrNotFound) || err == nil && m.Status == bot.MemberRemoved {
-		m, err = f.st.AddMember(ctx, Actor, bot.Member{GroupID: g.ID, User: a.User})
-		if errors.Is(err, bot.ErrConflict) {
-			// Added meanwhile (a facilitator, a retry): read it.
-			m, err = f.st.MemberByUser(ctx, g.ID, a.User)
-		}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("put the newcomer on the roster: %w", err)
-	}
-	if m.Status != bot.MemberWaitlisted {
-		return 0, nil
-	}
-	ms, err := f.st.ListMembers(ctx, g.ID)
-	if err != nil {
-		return 0, err
-	}
-	place := 0
-	for _, o := range ms {
-		if o.Status == bot.MemberWaitlisted {
-			place++
-			if o.ID == m.ID {
-				break
-			}
-		}
-	}
-	if !a.Waitlisted {
-		if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
-			if exists && r.Round == a.Round {
-				r.Waitlisted = true
-			}
-			return nil, nil
-		}); err != nil {
-			return 0, err
-		}
-	}
-	capacity := bot.Plural(g.Capacity, "place", "places")
-	msg := bot.Message{
-		Title: "A newcomer is on the waitlist of " + g.Name,
-		Text: fmt.Sprintf("%s arrived and is number %d on the waitlist: the group is full (%s). They were welcomed privately with the norms. "+
-			"When a place frees up, tend offers it to the first on the waitlist; /tend roster list shows the waitlist.",
-			bot.Mention(g.Address.Platform, a.User), place, capacity),
-	}
-	if _, err := f.b.TellFacilitators(ctx, g, key("norms.waitlist", g.ID, string(a.User), strconv.Itoa(a.Round)), msg); err != nil {
-		return 0, fmt.Errorf("tell the facilitators about the waitlist: %w", err)
-	}
-	return place, nil
-}
-
-// dmClosed records that a newcomer's welcome could not be delivered and
-// tells the facilitators privately. Nothing is said in the group's
-// channel: a mention there could tell others the person is in a support
-// group.
-func (f *Feature) dmClosed(ctx context.Context, g bot.Group, a bot.Applicant, s bot.NormsSettings) error {
-	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
-		if exists && r.Round == a.Round {
-			r.DMClosed = true
-		}
-		return nil, nil
-	}); err != nil {
-		return err
-	}
-	how := fmt.Sprintf("They can read and agree to the norms with /tend norms show group:%s in any channel of the server where tend is.", g.Name)
-	if s.Lobby != "" {
-		how = fmt.Sprintf("They can read and agree to the norms with /tend norms show in %s.", channelRef(bot.Address{Platform: g.Address.Platform, Channel: s.Lobby}))
-	}
-	msg := bot.Message{
-		Title: "A newcomer could not be welcomed privately",
-		Text: fmt.Sprintf("%s arrived at %s, but tend could not send them the welcome with the norms: their direct messages are closed to the bot. "+
-			"tend has not mentioned them anywhere public. You may want to reach out, and ask them to allow direct messages from the server's members. %s",
-			bot.Mention(g.Address.Platform, a.User), g.Name, how),
-	}
-	_, err := f.b.TellFacilitators(ctx, g, key("norms.dm-closed", g.ID, string(a.User), strconv.Itoa(a.Round)), msg)
-	return err
-}
-
 // runAdmit gives access after agreeing: on Discord the group's role (never
 // while the member's rules screening is pending), on Slack and the console
-// an invitation from the lobby to the group's channel. A refusal that
-// retrying cannot fix is explained to the facilitators privately.
+// an invitation from the lobby to the group's channel. In a closed group a
+// newcomer needs a place first, which agreeing took: one on the waitlist
+// waits for a place to free up, and the facilitators are told. A refusal
+// that retrying cannot fix is explained to the facilitators privately, and
+// the member is told a facilitator will sort it out. Admit jobs of one
+// member run one at a time.
 func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 	p, err := readPayload(j)
 	if err != nil {
@@ -223,6 +47,11 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 	if !s.Require {
 		return bot.JobResult{State: bot.JobSkipped, Note: "the group no longer requires agreement"}, nil
 	}
+	unlock, err := f.admitLocks.lock(ctx, g.ID, p.User)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	defer unlock()
 	var a bot.Applicant
 	newcomer := p.Round > 0
 	if newcomer {
@@ -250,15 +79,18 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 			return bot.JobResult{State: bot.JobSkipped, Note: fmt.Sprintf("agreed to version %d; newcomers need version %d", ack.Version, v.Version)}, nil
 		}
 		if g.Admission == bot.AdmissionClosed {
-			m, err := f.st.MemberByUser(ctx, g.ID, p.User)
-			if err != nil && !errors.Is(err, bot.ErrNotFound) {
-				return bot.JobResult{}, err
+			// Agreeing took the place; one who agreed before and came back
+			// takes it now.
+			m, err := f.st.TakeNormsPlace(ctx, memberPrincipal(g, p.User), g.ID, p.User)
+			if err != nil {
+				return bot.JobResult{}, fmt.Errorf("take a place: %w", err)
 			}
-			switch {
-			case err == nil && m.Status == bot.MemberWaitlisted:
-				return bot.JobResult{State: bot.JobDone, Note: "on the waitlist: access follows when a place frees up"}, nil
-			case err != nil || m.Status != bot.MemberActive:
-				return bot.JobResult{State: bot.JobSkipped, Note: "no longer on the roster"}, nil
+			if m.Status == bot.MemberWaitlisted {
+				place, err := f.waitlisted(ctx, g, a)
+				if err != nil {
+					return bot.JobResult{}, err
+				}
+				return bot.JobResult{State: bot.JobDone, Note: fmt.Sprintf("waitlisted at place %d: access follows when a place frees up; the facilitators were told", place)}, nil
 			}
 		}
 	}
@@ -296,7 +128,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 			if err := f.roleRefused(ctx, g, s, p, err); err != nil {
 				return bot.JobResult{}, err
 			}
-			return bot.JobResult{State: bot.JobDone, Note: "role not granted: Discord refused; the facilitators were told privately"}, nil
+			return bot.JobResult{State: bot.JobDone, Note: "role not granted: Discord refused; the facilitators and the member were told privately"}, nil
 		default:
 			return bot.JobResult{}, fmt.Errorf("grant role: %w", err)
 		}
@@ -309,7 +141,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 			if err := f.inviteRefused(ctx, g, p); err != nil {
 				return bot.JobResult{}, err
 			}
-			return bot.JobResult{State: bot.JobDone, Note: "not invited: the platform refused; the facilitators were told privately"}, nil
+			return bot.JobResult{State: bot.JobDone, Note: "not invited: the platform refused; the facilitators and the member were told privately"}, nil
 		default:
 			return bot.JobResult{}, fmt.Errorf("invite: %w", err)
 		}
@@ -330,7 +162,7 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 	}
 	if s.Role != "" || s.Lobby != "" {
 		msg := bot.Message{Title: "You're in: " + g.Name, Text: fmt.Sprintf("Thank you for agreeing to the norms. You now have access to %s. See you at the next session!", channelRef(g.Address))}
-		dm := bot.DM("norms/admitted/"+strings.TrimPrefix(j.Key, KindAdmit+"/"), g.Address.Platform, p.User, msg)
+		dm := bot.DM(key("norms/admitted", g.ID, string(p.User), strconv.Itoa(a.Round)), g.Address.Platform, p.User, msg)
 		if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
 			return bot.JobResult{}, fmt.Errorf("tell the member: %w", err)
 		}
@@ -339,22 +171,70 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil
 }
 
+// memberPrincipal is user of g's platform as the audit log names them.
+func memberPrincipal(g bot.Group, user bot.UserID) bot.Principal {
+	return bot.User{Platform: g.Address.Platform, ID: user}.Principal()
+}
+
+// waitlistPlace returns user's place on g's waitlist, from 1; 0 when they
+// are not on it.
+func (f *Feature) waitlistPlace(ctx context.Context, g bot.Group, user bot.UserID) (int, error) {
+	ms, err := f.st.ListMembers(ctx, g.ID)
+	if err != nil {
+		return 0, err
+	}
+	place := 0
+	for _, m := range ms {
+		if m.Status == bot.MemberWaitlisted {
+			place++
+			if m.User == user {
+				return place, nil
+			}
+		}
+	}
+	return 0, nil
+}
+
+// waitlisted tells g's facilitators, privately and once per arrival, that
+// newcomer a agreed and is on the waitlist; it returns their place.
+func (f *Feature) waitlisted(ctx context.Context, g bot.Group, a bot.Applicant) (int, error) {
+	place, err := f.waitlistPlace(ctx, g, a.User)
+	if err != nil {
+		return 0, err
+	}
+	msg := bot.Message{
+		Title: "A newcomer is on the waitlist of " + g.Name,
+		Text: fmt.Sprintf("%s agreed to the norms of %s and is number %d on its waitlist: the group is full (%s). "+
+			"When a place frees up, tend offers it to the first on the waitlist; /tend roster list shows the waitlist.",
+			bot.Mention(g.Address.Platform, a.User), g.Name, place, bot.Plural(g.Capacity, "place", "places")),
+	}
+	if _, err := f.b.TellFacilitators(ctx, g, key("norms.waitlist", g.ID, string(a.User), strconv.Itoa(a.Round)), msg); err != nil {
+		return 0, fmt.Errorf("tell the facilitators about the waitlist: %w", err)
+	}
+	return place, nil
+}
+
 // roleRefused explains to the facilitators, privately and once per
-// member, arrival and role, why Discord refused the role.
+// member, arrival and role, why Discord refused the role, and tells the
+// member privately that a facilitator will sort it out.
 func (f *Feature) roleRefused(ctx context.Context, g bot.Group, s bot.NormsSettings, p jobPayload, cause error) error {
 	f.log.Warn("granting a role was refused", bot.KeyGroup, g.Name, "role", string(s.Role), bot.KeyErr, cause)
 	msg := bot.Message{
 		Title: "tend could not give a member the group's role",
 		Text: fmt.Sprintf("%s agreed to the norms of %s, but Discord refused to give them the role %s. "+
 			"Usually the role sits above tend's own role, or tend lacks the Manage Roles permission. "+
-			"In Server Settings → Roles, drag tend's role above %s and make sure it has Manage Roles; then ask them to press I agree again (or give them the role by hand).",
+			"In Server Settings → Roles, drag tend's role above %s and make sure it has Manage Roles; then ask them to press I agree again, and tend gives them the role.",
 			bot.Mention(g.Address.Platform, p.User), g.Name, roleRef(s.Role), roleRef(s.Role)),
 	}
-	_, err := f.b.TellFacilitators(ctx, g, key("norms.role-refused", g.ID, string(p.User), strconv.Itoa(p.Round), string(s.Role)), msg)
-	return err
+	k := key("norms.role-refused", g.ID, string(p.User), strconv.Itoa(p.Round), string(s.Role))
+	if _, err := f.b.TellFacilitators(ctx, g, k, msg); err != nil {
+		return err
+	}
+	return f.accessDelayed(ctx, g, p, k)
 }
 
-// inviteRefused explains to the facilitators why an invitation failed.
+// inviteRefused explains to the facilitators why an invitation failed, and
+// tells the member privately that a facilitator will sort it out.
 func (f *Feature) inviteRefused(ctx context.Context, g bot.Group, p jobPayload) error {
 	f.log.Warn("an invitation to a group's channel was refused", bot.KeyGroup, g.Name)
 	msg := bot.Message{
@@ -363,8 +243,27 @@ func (f *Feature) inviteRefused(ctx context.Context, g bot.Group, p jobPayload) 
 			"Invite tend to that channel first (it must be a member to invite others), then ask them to agree again, or invite them by hand.",
 			bot.Mention(g.Address.Platform, p.User), g.Name, channelRef(g.Address)),
 	}
-	_, err := f.b.TellFacilitators(ctx, g, key("norms.invite-refused", g.ID, string(p.User), strconv.Itoa(p.Round)), msg)
-	return err
+	k := key("norms.invite-refused", g.ID, string(p.User), strconv.Itoa(p.Round))
+	if _, err := f.b.TellFacilitators(ctx, g, k, msg); err != nil {
+		return err
+	}
+	return f.accessDelayed(ctx, g, p, k)
+}
+
+// accessDelayed tells a member who agreed, privately and once per key,
+// that tend could not give them access and that a facilitator will sort
+// it out; their agreement stands. Closed DMs are not retried: the
+// facilitators were told already.
+func (f *Feature) accessDelayed(ctx context.Context, g bot.Group, p jobPayload, k string) error {
+	msg := bot.Message{
+		Title: "Your access to " + g.Name + " is delayed",
+		Text: fmt.Sprintf("Thank you for agreeing to the norms of %s: your agreement is recorded. tend could not give you access to the group just now, "+
+			"because of a setting on the server that a facilitator needs to fix. The facilitators have been told and will sort it out; they may ask you to press I agree again once it is fixed.", g.Name),
+	}
+	if _, err := f.send.Send(ctx, bot.DM(k+"/member", g.Address.Platform, p.User, msg)); err != nil && !bot.IsPermanent(err) {
+		return fmt.Errorf("tell the member: %w", err)
+	}
+	return nil
 }
 
 // runAsk asks every member of the group who has not agreed to version

@@ -13,6 +13,11 @@ import (
 // was shown with.
 const ActionAgree = "norms.agree"
 
+// ActionRead shows a group's norms privately with its I agree button (the
+// welcome's button for a list too long to show in it); its Group is the
+// group.
+const ActionRead = "norms.read"
+
 // ActionEdit is the edit form's action; its Ref is the version the form
 // was opened on.
 const ActionEdit = "norms.edit"
@@ -66,23 +71,50 @@ func (f *Feature) resources() string {
 	return "If you are in danger now, call your local emergency number. A facilitator can tell you where to find help near you."
 }
 
-// privacyText says plainly what g's privacy is: who sees check-in answers,
-// that words of risk alert a facilitator, how long answers are kept, and
-// that tend is not watched around the clock, unless the operator's own
-// words about urgent help say otherwise.
-func (f *Feature) privacyText(ctx context.Context, g bot.Group) string {
+// privacyText says plainly what the privacy of gs (one group, or the
+// groups of one welcome) is: who sees check-in answers, that words of risk
+// alert a facilitator and, when none takes it up, the people who run tend,
+// how long answers are kept, and that tend is not watched around the
+// clock, unless the operator's own words about urgent help say otherwise.
+func (f *Feature) privacyText(ctx context.Context, gs ...bot.Group) string {
 	var b strings.Builder
 	b.WriteString("Check-in answers are seen only by the facilitators, never by the group. ")
 	b.WriteString("If something you send tend privately suggests you may be at risk, a facilitator is told at once, privately; if no facilitator takes it up, it goes on to the people who run tend. ")
-	if days, err := f.st.RetentionDays(ctx, g.ID); err != nil {
-		// The note must not claim a period it could not read.
-		f.log.Warn("could not read a group's retention period for its privacy note", bot.KeyGroup, g.Name, bot.KeyErr, err)
-		b.WriteString("Check-in answers are deleted after the group's retention period; attendance is kept for the group's records. ")
-	} else {
-		fmt.Fprintf(&b, "Check-in answers are deleted after %s; attendance is kept for the group's records. ", bot.Plural(days, "day", "days"))
+	var kept []string
+	known := true
+	for _, g := range gs {
+		days, err := f.st.RetentionDays(ctx, g.ID)
+		if err != nil {
+			// The note must not claim a period it could not read.
+			f.log.Warn("could not read a group's retention period for its privacy note", bot.KeyGroup, g.Name, bot.KeyErr, err)
+			known = false
+			break
+		}
+		period := bot.Plural(days, "day", "days")
+		if len(gs) > 1 {
+			period += " in " + g.Name
+		}
+		kept = append(kept, period)
 	}
-	if g.Privacy == bot.PrivacyMinimal {
-		b.WriteString("This group keeps no names: summaries show codes. ")
+	switch {
+	case !known:
+		b.WriteString("Check-in answers are deleted after the group's retention period; attendance is kept for the group's records. ")
+	case len(gs) > 1 && allSame(kept, gs):
+		fmt.Fprintf(&b, "Check-in answers are deleted after %s; attendance is kept for the groups' records. ", strings.TrimSuffix(kept[0], " in "+gs[0].Name))
+	case len(gs) > 1:
+		fmt.Fprintf(&b, "Check-in answers are deleted after %s; attendance is kept for the groups' records. ", strings.Join(kept, ", "))
+	default:
+		fmt.Fprintf(&b, "Check-in answers are deleted after %s; attendance is kept for the group's records. ", kept[0])
+	}
+	for _, g := range gs {
+		if g.Privacy != bot.PrivacyMinimal {
+			continue
+		}
+		if len(gs) > 1 {
+			fmt.Fprintf(&b, "Group %s keeps no names: summaries show codes. ", g.Name)
+		} else {
+			b.WriteString("This group keeps no names: summaries show codes. ")
+		}
 	}
 	b.WriteString("tend never reads the group's conversation. ")
 	if mentionsWatching(f.resources()) {
@@ -91,6 +123,17 @@ func (f *Feature) privacyText(ctx context.Context, g bot.Group) string {
 		b.WriteString("Nobody watches tend around the clock: for urgent help use the crisis resources, not the bot.")
 	}
 	return b.String()
+}
+
+// allSame reports whether the periods kept ("30 days in a") are one period
+// for every group of gs.
+func allSame(kept []string, gs []bot.Group) bool {
+	for i := range kept {
+		if strings.TrimSuffix(kept[i], " in "+gs[i].Name) != strings.TrimSuffix(kept[0], " in "+gs[0].Name) {
+			return false
+		}
+	}
+	return true
 }
 
 // mentionsWatching reports whether the operator's resources say whether

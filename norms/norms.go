@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strconv"
 	"time"
@@ -38,12 +39,15 @@ type GroupFinder interface {
 }
 
 // Roster is the part of a group's roster the feature needs: a closed
-// group's newcomers join it (AddMember decides whether they are active or
-// waitlisted).
+// group's newcomers take a place on it by agreeing (AgreeToNorms), active
+// or waitlisted.
 type Roster interface {
 	MemberByUser(ctx context.Context, groupID int64, user bot.UserID) (bot.Member, error)
-	AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bot.Member, error)
 	ListMembers(ctx context.Context, groupID int64) ([]bot.Member, error)
+	// TakeNormsPlace gives user a place on the roster (active, or
+	// waitlisted when the group is full, noted on their newcomer record)
+	// unless they hold one; safe to repeat.
+	TakeNormsPlace(ctx context.Context, by bot.Principal, groupID int64, user bot.UserID) (bot.Member, error)
 }
 
 // Sessions reads a group's sessions: the next ones, for the welcome; the
@@ -65,8 +69,10 @@ type Ledger interface {
 	NormsSettings(ctx context.Context, groupID int64) (bot.NormsSettings, error)
 	SaveNormsSettings(ctx context.Context, by bot.Principal, s bot.NormsSettings, jobs []bot.Job) error
 	SetNormsPinned(ctx context.Context, groupID int64, ref bot.MessageRef) error
-	// AgreeToNorms reports whether the agreement is new.
-	AgreeToNorms(ctx context.Context, a bot.NormsAck, jobs []bot.Job) (bool, error)
+	// AgreeToNorms reports whether the agreement is new; with placeBy set
+	// it also takes the member a place on the roster, as TakeNormsPlace,
+	// and returns their entry, in the same transaction.
+	AgreeToNorms(ctx context.Context, a bot.NormsAck, placeBy bot.Principal, jobs []bot.Job) (bool, bot.Member, error)
 	LatestNormsAck(ctx context.Context, groupID int64, user bot.UserID) (bot.NormsAck, error)
 	LatestNormsAcks(ctx context.Context, groupID int64) ([]bot.NormsAck, error)
 }
@@ -81,6 +87,10 @@ type Newcomers interface {
 	// UpdateApplicant changes (or creates) a record and enqueues the jobs
 	// change returns, in one transaction.
 	UpdateApplicant(ctx context.Context, groupID int64, user bot.UserID, change func(a *bot.Applicant, exists bool) ([]bot.Job, error)) (bot.Applicant, error)
+	// UpdateApplicants changes (or creates) user's records in several
+	// groups and enqueues the jobs then returns, in one transaction.
+	UpdateApplicants(ctx context.Context, user bot.UserID, groupIDs []int64, change func(a *bot.Applicant, exists bool) error,
+		then func([]bot.Applicant) []bot.Job) ([]bot.Applicant, error)
 }
 
 // Job kinds of this feature.
@@ -109,6 +119,32 @@ type Feature struct {
 	r     *bot.Runner
 	// configFile names the config file in refusals about what it declares.
 	configFile string
+	// admitLocks serialise the admit jobs of one member of one group, so
+	// that two presses of I agree grant the role once.
+	admitLocks stripes
+}
+
+// stripes are 64 locks, one of which a (group, user) pair takes.
+type stripes [64]chan struct{}
+
+func (s *stripes) init() {
+	for i := range s {
+		s[i] = make(chan struct{}, 1)
+	}
+}
+
+// lock takes the lock of user in group groupID; it returns when ctx is
+// done first.
+func (s *stripes) lock(ctx context.Context, groupID int64, user bot.UserID) (func(), error) {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%s", groupID, user)
+	l := s[h.Sum64()%uint64(len(s))]
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 var (
@@ -124,6 +160,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 	}
 	d = d.WithDefaults()
 	f := &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, configFile: d.ConfigFile}
+	f.admitLocks.init()
 	if f.configFile == "" {
 		f.configFile = "the config file"
 	}
@@ -222,9 +259,14 @@ func (f *Feature) isApplicant(ctx context.Context, g bot.Group, user bot.UserID)
 }
 
 // takesPart is the core's ParticipationCheck: in a group that requires
-// agreement, a member takes part once they have agreed to some version of
-// its norms. A member who agreed to an older version keeps taking part
-// while being asked again; facilitators always take part.
+// agreement, a member takes part once they have agreed to its norms and
+// hold the access the group gates. A member who agreed to an older version
+// keeps taking part while being asked again (a course is never locked out
+// mid-series); a newcomer tend welcomed takes part only once admitted — the
+// Discord role granted, the invitation made — so that one who agreed while
+// rules screening is pending, whose role Discord refused, who waits for a
+// place or who agreed to an older version is neither asked to check in nor
+// counted absent. Facilitators always take part.
 func (f *Feature) takesPart(ctx context.Context, g bot.Group, user bot.UserID) (bool, string, error) {
 	s, err := f.settings(ctx, g)
 	if err != nil {
@@ -233,14 +275,34 @@ func (f *Feature) takesPart(ctx context.Context, g bot.Group, user bot.UserID) (
 	if !s.Require || f.isFacilitator(g, user) {
 		return true, "", nil
 	}
-	_, agreed, err := f.latestAck(ctx, g.ID, user)
+	ack, agreed, err := f.latestAck(ctx, g.ID, user)
 	if err != nil {
 		return false, "", err
 	}
 	if !agreed {
 		return false, "has not agreed to the group's norms yet", nil
 	}
-	return true, "", nil
+	a, rec, err := f.applicant(ctx, g.ID, user)
+	if err != nil {
+		return false, "", err
+	}
+	if !rec || a.State != bot.ApplicantWaiting {
+		return true, "", nil
+	}
+	v, _, err := f.current(ctx, g)
+	if err != nil {
+		return false, "", err
+	}
+	switch {
+	case ack.Version < v.Version:
+		return false, fmt.Sprintf("a newcomer who agreed to version %d of the norms; newcomers need version %d", ack.Version, v.Version), nil
+	case a.Pending:
+		return false, "a newcomer waiting for Discord's rules screening", nil
+	case a.Waitlisted:
+		return false, "a newcomer on the waitlist", nil
+	default:
+		return false, "a newcomer not given access yet", nil
+	}
 }
 
 // isFacilitator reports whether user facilitates g by account, or is an
@@ -258,6 +320,10 @@ type jobPayload struct {
 	// Recheck: ask the platform rather than trust the last screening
 	// flag tend saw (after a restart, events may have been missed).
 	Recheck bool `json:"recheck,omitempty"`
+	// Groups are the groups a welcome is for, each with its arrival
+	// round; Via says how the person arrived.
+	Groups []welcomeGroup `json:"groups,omitempty"`
+	Via    string         `json:"via,omitempty"`
 }
 
 func (p jobPayload) bytes() []byte {

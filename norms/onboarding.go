@@ -4,11 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
 )
+
+// How a newcomer arrived, for the words of their welcome.
+const (
+	viaServer  = "server"  // joined the Discord server the groups are in
+	viaChannel = "channel" // joined a lobby channel, or the group's own
+	viaInvited = "invited" // let into a gated group's private channel by hand
+	viaRoster  = "roster"  // a facilitator put them on the roster
+)
+
+// welcomeGroup is one group of an arrival's welcome, with the arrival
+// round it welcomes.
+type welcomeGroup struct {
+	ID    int64 `json:"id"`
+	Round int   `json:"round"`
+}
 
 // inbound reacts to people arriving (bot.MemberJoined) and to Discord's
 // rules screening clearing (bot.MemberUpdated). It only records and
@@ -50,17 +68,21 @@ func (f *Feature) arrivalGroups(ctx context.Context, m *bot.EventMeta) ([]bot.Gr
 	return gs, nil
 }
 
-// joined welcomes a newcomer to each group that requires agreement: their
-// arrival is recorded and the welcome enqueued in one transaction. A join
-// reported again while they wait changes nothing but the screening flag;
-// a join after leaving, or after being admitted (so they must have left
-// unseen), starts a new round with a welcome of its own.
+// joined records a person's arrival at the groups that require agreement
+// where they arrived — every such group of a Discord server, those whose
+// lobby (or own channel) they joined — and welcomes them once for all of
+// them. Arriving takes no place on a roster: agreeing to a group's norms
+// does. Someone who enters a gated group's private channel (invited by
+// tend, or by hand) is handled by enteredChannel.
 func (f *Feature) joined(ctx context.Context, e *bot.MemberJoined) error {
 	gs, err := f.arrivalGroups(ctx, &e.EventMeta)
 	if err != nil {
 		return err
 	}
-	var errs []error
+	var (
+		arrive []bot.Group
+		errs   []error
+	)
 	for _, g := range gs {
 		s, err := f.settings(ctx, g)
 		if err != nil {
@@ -71,30 +93,104 @@ func (f *Feature) joined(ctx context.Context, e *bot.MemberJoined) error {
 			continue
 		}
 		if e.Channel != "" && e.Channel == g.Address.Channel && s.Lobby != "" {
-			// Invited from the lobby (or let in by hand): nothing to
-			// welcome them to.
+			if err := f.enteredChannel(ctx, g, e); err != nil {
+				errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+			}
 			continue
+		}
+		arrive = append(arrive, g)
+	}
+	via := viaChannel
+	if e.Channel == "" {
+		via = viaServer
+	}
+	if err := f.arrive(ctx, e.User.ID, arrive, e.Guild, &e.Pending, via); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// enteredChannel follows a person into a gated group's private channel
+// (Slack, the console): one tend invited, or one who agreed and was let in
+// by hand after tend could not invite them, now holds the access; anyone
+// else was let in by hand and is welcomed with the norms like a newcomer.
+func (f *Feature) enteredChannel(ctx context.Context, g bot.Group, e *bot.MemberJoined) error {
+	a, rec, err := f.applicant(ctx, g.ID, e.User.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rec && a.State == bot.ApplicantAdmitted:
+		return nil
+	case rec && a.State == bot.ApplicantWaiting:
+		ack, agreed, err := f.latestAck(ctx, g.ID, e.User.ID)
+		if err != nil {
+			return err
+		}
+		v, _, err := f.current(ctx, g)
+		if err != nil || !agreed || ack.Version < v.Version {
+			return err // in by hand before agreeing: their welcome stands
 		}
 		now := f.clock.Now()
-		_, err = f.st.UpdateApplicant(ctx, g.ID, e.User.ID, func(a *bot.Applicant, exists bool) ([]bot.Job, error) {
-			if exists && a.State == bot.ApplicantWaiting {
-				a.Pending = e.Pending
-				return nil, nil
+		_, err = f.st.UpdateApplicant(ctx, g.ID, e.User.ID, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+			if exists && r.Round == a.Round && r.State == bot.ApplicantWaiting {
+				r.State, r.AdmittedAt = bot.ApplicantAdmitted, now
 			}
-			a.Round++
-			a.State, a.Pending, a.DMClosed, a.Waitlisted = bot.ApplicantWaiting, e.Pending, false, false
-			a.Guild, a.JoinedAt, a.AdmittedAt = e.Guild, now, time.Time{}
-			return []bot.Job{{Kind: KindWelcome, Key: key(KindWelcome, g.ID, string(e.User.ID), strconv.Itoa(a.Round)), GroupID: g.ID, DueAt: now,
-				Payload: jobPayload{User: e.User.ID, Round: a.Round}.bytes()}}, nil
+			return nil, nil
 		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
-			continue
-		}
-		f.log.Debug("newcomer recorded", bot.KeyGroup, g.Name, bot.KeyUser, string(e.User.ID), "pending", e.Pending)
+		return err
 	}
-	f.r.Notify()
-	return errors.Join(errs...)
+	return f.arrive(ctx, e.User.ID, []bot.Group{g}, e.Guild, nil, viaInvited)
+}
+
+// arrive records user's arrival at gs, each group's record in the same
+// transaction as the one welcome it leads to. An arrival reported again
+// while they wait changes nothing but the screening flag (pending; nil
+// when the event does not say); an arrival after leaving, or after being
+// admitted (so they must have left unseen), starts a new round with a
+// welcome of its own.
+func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, guild string, pending *bool, via string) error {
+	if len(gs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(gs))
+	for i, g := range gs {
+		ids[i] = g.ID
+	}
+	now := f.clock.Now()
+	var welcome []welcomeGroup
+	_, err := f.st.UpdateApplicants(ctx, user, ids, func(a *bot.Applicant, exists bool) error {
+		if exists && a.State == bot.ApplicantWaiting {
+			if pending != nil {
+				a.Pending = *pending
+			}
+			return nil
+		}
+		a.Round++
+		a.State, a.DMClosed, a.Waitlisted = bot.ApplicantWaiting, false, false
+		a.Pending = pending != nil && *pending
+		if guild != "" {
+			a.Guild = guild
+		}
+		a.JoinedAt, a.AdmittedAt = now, time.Time{}
+		welcome = append(welcome, welcomeGroup{ID: a.GroupID, Round: a.Round})
+		return nil
+	}, func([]bot.Applicant) []bot.Job {
+		if len(welcome) == 0 {
+			return nil
+		}
+		first := welcome[0]
+		return []bot.Job{{Kind: KindWelcome, Key: key(KindWelcome, first.ID, string(user), strconv.Itoa(first.Round)), GroupID: first.ID, DueAt: now,
+			Payload: jobPayload{User: user, Round: first.Round, Groups: welcome, Via: via}.bytes()}}
+	})
+	if err != nil {
+		return fmt.Errorf("record a newcomer: %w", err)
+	}
+	if len(welcome) > 0 {
+		f.log.Debug("newcomer recorded", bot.KeyUser, string(user), "groups", len(welcome), "via", via)
+		f.r.Notify()
+	}
+	return nil
 }
 
 // updated follows Discord's rules screening: when it clears for a newcomer
@@ -128,4 +224,294 @@ func (f *Feature) updated(ctx context.Context, e *bot.MemberUpdated) error {
 	}
 	f.r.Notify()
 	return errors.Join(errs...)
+}
+
+// welcomeEntry is one group of a welcome as it stands when the welcome is
+// sent.
+type welcomeEntry struct {
+	g     bot.Group
+	a     bot.Applicant
+	s     bot.NormsSettings
+	v     bot.NormsVersion
+	ack   bot.NormsAck
+	again bool // agreed to the current version before: nothing to do
+	next  string
+	full  bool // a closed group with no place free just now
+}
+
+// runWelcome welcomes a newcomer privately, once for their arrival: each
+// group they arrived at that still waits for them, its next session in
+// their time, its norms with an I agree button of its own, and what its
+// privacy is. Arriving takes no place: agreeing does. When the DM cannot
+// be delivered each group's facilitators are told privately; nothing is
+// said in a group's channel.
+func (f *Feature) runWelcome(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	wgs := p.Groups
+	if len(wgs) == 0 {
+		wgs = []welcomeGroup{{ID: j.GroupID, Round: p.Round}} // a job from before arrivals were welcomed whole
+	}
+	var es []welcomeEntry
+	platform := ""
+	for _, wg := range wgs {
+		e, ok, err := f.welcomeEntry(ctx, p.User, wg)
+		if err != nil {
+			return bot.JobResult{}, err
+		}
+		if ok {
+			es = append(es, e)
+			platform = e.g.Address.Platform
+		}
+	}
+	if len(es) == 0 {
+		return bot.JobResult{State: bot.JobSkipped, Note: "nothing to welcome them to: they left or were let in, or agreement is no longer required"}, nil
+	}
+	msg := f.welcomeMessage(ctx, es, p.Via)
+	dmKey := "norms/welcome/" + strings.TrimPrefix(j.Key, KindWelcome+"/")
+	note := "welcomed to " + bot.Plural(len(es), "group", "groups")
+	if _, err := f.send.Send(ctx, bot.DM(dmKey, platform, p.User, msg)); err != nil {
+		if !bot.IsPermanent(err) {
+			return bot.JobResult{}, fmt.Errorf("welcome DM: %w", err)
+		}
+		for _, e := range es {
+			if err := f.dmClosed(ctx, e.g, e.a, e.s); err != nil {
+				return bot.JobResult{}, err
+			}
+		}
+		note = "welcome not delivered: DMs closed; the facilitators were told privately"
+	}
+	again := 0
+	for _, e := range es {
+		if !e.again {
+			continue
+		}
+		if _, err := f.r.Enqueue(ctx, admitJob(e.g.ID, p.User, e.a.Round, "rejoined")); err != nil {
+			return bot.JobResult{}, err
+		}
+		again++
+	}
+	if again > 0 {
+		note += "; agreed before, access given again"
+	}
+	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// welcomeEntry reads one group of a welcome; ok is false when it has
+// nothing to welcome the person to any more.
+func (f *Feature) welcomeEntry(ctx context.Context, user bot.UserID, wg welcomeGroup) (welcomeEntry, bool, error) {
+	var e welcomeEntry
+	g, err := f.st.GroupByID(ctx, wg.ID)
+	if errors.Is(err, bot.ErrNotFound) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, err
+	}
+	a, ok, err := f.applicant(ctx, g.ID, user)
+	if err != nil || !ok || a.Round != wg.Round || a.State != bot.ApplicantWaiting {
+		return e, false, err
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return e, false, err
+	}
+	v, have, err := f.current(ctx, g)
+	if err != nil || !s.Require || !have {
+		return e, false, err
+	}
+	ack, agreed, err := f.latestAck(ctx, g.ID, user)
+	if err != nil {
+		return e, false, err
+	}
+	next, err := f.nextSession(ctx, g)
+	if err != nil {
+		return e, false, err
+	}
+	e = welcomeEntry{g: g, a: a, s: s, v: v, ack: ack, again: agreed && ack.Version == v.Version, next: next}
+	if g.Admission == bot.AdmissionClosed && g.Capacity > 0 {
+		m, err := f.st.MemberByUser(ctx, g.ID, user)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return e, false, err
+		}
+		if err != nil || m.Status == bot.MemberRemoved {
+			ms, err := f.st.ListMembers(ctx, g.ID)
+			if err != nil {
+				return e, false, err
+			}
+			active := 0
+			for _, m := range ms {
+				if m.Status == bot.MemberActive {
+					active++
+				}
+			}
+			e.full = active >= g.Capacity
+		}
+	}
+	return e, true, nil
+}
+
+// access says what agreeing gives in e's group, for its welcome.
+func (e welcomeEntry) access() string {
+	switch {
+	case e.full:
+		return "The group is full just now: agreeing puts you on its waitlist, and tend tells you privately when a place frees up."
+	case e.s.Role != "" && e.a.Pending:
+		return "You get access to the group once you have agreed and completed the server's rules screening (Discord shows it at the top of the server)."
+	case e.s.Role != "":
+		return "You get access to the group as soon as you agree."
+	case e.s.Lobby != "":
+		return "tend invites you to " + channelRef(e.g.Address) + " as soon as you agree."
+	}
+	return ""
+}
+
+// arrivedAt says where a newcomer arrived at g, for the first words of
+// their welcome.
+func arrivedAt(g bot.Group, via string) string {
+	switch via {
+	case viaServer:
+		return fmt.Sprintf("you joined the server, where group %s meets", g.Name)
+	case viaRoster:
+		return fmt.Sprintf("a facilitator added you to group %s, which meets in %s", g.Name, channelRef(g.Address))
+	case viaInvited:
+		return fmt.Sprintf("you were added to %s, where group %s meets", channelRef(g.Address), g.Name)
+	}
+	return fmt.Sprintf("group %s meets in %s", g.Name, channelRef(g.Address))
+}
+
+// welcomeMessage is the one welcome of an arrival. For one group: the
+// group, its next session, its norms with I agree, and its privacy. For
+// several (a Discord server with several gated groups): each group with
+// its next session and what agreeing gives, each distinct list of norms
+// once, naming its groups, and an I agree button per group — a list that
+// would not fit Discord's limits has a button that shows it instead.
+func (f *Feature) welcomeMessage(ctx context.Context, es []welcomeEntry, via string) bot.Message {
+	if len(es) == 1 {
+		e := es[0]
+		l := layout{
+			title:   "Welcome to " + e.g.Name,
+			privacy: true,
+			button:  !e.again,
+			fields:  []bot.Field{{Name: "Next session", Value: e.next}},
+			intro:   fmt.Sprintf("Hello, and welcome: %s. Before taking part, the group asks everyone to read its agreements and press I agree.", arrivedAt(e.g, via)),
+		}
+		if e.again {
+			l.intro = fmt.Sprintf("Welcome back to %s. You agreed to these norms on %s, so there is nothing to do.", e.g.Name, bot.Time(e.ack.At, bot.TimeShort))
+		} else if acc := e.access(); acc != "" {
+			l.fields = append(l.fields, bot.Field{Name: "Access", Value: acc})
+		}
+		return f.normsMessage(ctx, e.g, e.v, l)
+	}
+	names := make([]string, len(es))
+	gs := make([]bot.Group, len(es))
+	for i, e := range es {
+		names[i], gs[i] = e.g.Name, e.g
+	}
+	m := bot.Message{Title: "Welcome: " + strings.Join(names, ", ")}
+	where := "you joined the server, where these groups meet"
+	if via != viaServer {
+		where = "these groups meet where you arrived"
+	}
+	intro := fmt.Sprintf("Hello, and welcome: %s: %s. Each asks its members to agree to its norms before taking part, and agreeing is how you join a group: "+
+		"read the agreements of the group you mean to take part in (or of each) and press its I agree.", where, strings.Join(names, ", "))
+	for _, e := range es {
+		v := "Next session: " + e.next
+		if e.again {
+			v += fmt.Sprintf(" You agreed to its norms on %s, so there is nothing to do.", bot.Time(e.ack.At, bot.TimeShort))
+		} else if acc := e.access(); acc != "" {
+			v += " " + acc
+		}
+		m.Fields = append(m.Fields, chunkField(e.g.Name, v)...)
+	}
+	m.Fields = append(m.Fields, chunkField("In a crisis", f.resources())...)
+	m.Fields = append(m.Fields, chunkField("Privacy in these groups", f.privacyText(ctx, gs...))...)
+
+	// The distinct lists, while they fit.
+	type list struct {
+		items  []string
+		groups []string
+	}
+	var lists []*list
+	for _, e := range es {
+		i := slices.IndexFunc(lists, func(l *list) bool { return sameItems(l.items, e.v.Items) })
+		if i < 0 {
+			lists = append(lists, &list{items: e.v.Items})
+			i = len(lists) - 1
+		}
+		lists[i].groups = append(lists[i].groups, e.g.Name)
+	}
+	// A list that several groups share first: it covers the most.
+	slices.SortStableFunc(lists, func(a, b *list) int { return len(b.groups) - len(a.groups) })
+	budget := min(maxDescription-utf8.RuneCountInString(intro), maxMessage-messageRunes(m)-utf8.RuneCountInString(intro)) - 100
+	text := intro
+	shown := map[string]bool{}
+	for _, l := range lists {
+		part := "\n\nNorms of " + strings.Join(l.groups, " and ") + ":\n" + listText(l.items)
+		if n := utf8.RuneCountInString(part); n <= budget {
+			budget -= n
+			text += part
+			for _, g := range l.groups {
+				shown[g] = true
+			}
+		}
+	}
+	m.Text = text
+	for _, e := range es {
+		switch {
+		case e.again:
+		case shown[e.g.Name]:
+			b := agreeButton(e.g, e.v)
+			b.Label = "I agree: " + e.g.Name
+			m.Buttons = append(m.Buttons, b)
+		default:
+			m.Buttons = append(m.Buttons, bot.Button{Label: "Read the norms of " + e.g.Name, Action: bot.Action{Name: ActionRead, Group: e.g.ID}})
+		}
+	}
+	return m
+}
+
+// Discord's limits on one message, which are the tightest: its text (an
+// embed's description) and all of its text together.
+const (
+	maxDescription = 4096
+	maxMessage     = 6000
+)
+
+// messageRunes counts the characters of m's title, fields and footer.
+func messageRunes(m bot.Message) int {
+	n := utf8.RuneCountInString(m.Title) + utf8.RuneCountInString(m.Footer)
+	for _, f := range m.Fields {
+		n += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+	}
+	return n
+}
+
+// dmClosed records that a newcomer's welcome could not be delivered and
+// tells the facilitators privately. Nothing is said in the group's
+// channel: a mention there could tell others the person is in a support
+// group.
+func (f *Feature) dmClosed(ctx context.Context, g bot.Group, a bot.Applicant, s bot.NormsSettings) error {
+	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
+		if exists && r.Round == a.Round {
+			r.DMClosed = true
+		}
+		return nil, nil
+	}); err != nil {
+		return err
+	}
+	how := fmt.Sprintf("They can read and agree to the norms with /tend norms show group:%s in any channel of the server where tend is.", g.Name)
+	if s.Lobby != "" {
+		how = fmt.Sprintf("They can read and agree to the norms with /tend norms show group:%s in %s.", g.Name, channelRef(bot.Address{Platform: g.Address.Platform, Channel: s.Lobby}))
+	}
+	msg := bot.Message{
+		Title: "A newcomer could not be welcomed privately",
+		Text: fmt.Sprintf("%s arrived at %s, but tend could not send them the welcome with the norms: their direct messages are closed to the bot. "+
+			"tend has not mentioned them anywhere public. You may want to reach out, and ask them to allow direct messages from the server's members. %s",
+			bot.Mention(g.Address.Platform, a.User), g.Name, how),
+	}
+	_, err := f.b.TellFacilitators(ctx, g, key("norms.dm-closed", g.ID, string(a.User), strconv.Itoa(a.Round)), msg)
+	return err
 }

@@ -1,6 +1,7 @@
 package norms
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -184,8 +185,20 @@ func TestOnboarding_RoleRefused(t *testing.T) {
 		if n := len(e.rec.Posts()); n != 0 {
 			t.Fatalf("%d posts in channels; want none", n)
 		}
-		if j := e.job(key(KindAdmit, e.group.ID, "sam", "1", "agreed-v1")); j.State != bot.JobDone || !strings.Contains(j.Note, "facilitators were told") {
+		if j := e.job(key(KindAdmit, e.group.ID, "sam", "1", fmt.Sprintf("agreed-v1-%d", time.Now().Unix()))); j.State != bot.JobDone || !strings.Contains(j.Note, "facilitators and the member were told") {
 			t.Fatalf("admit job %s %q", j.State, j.Note)
+		}
+		wantIn(t, "the member told", render(e.lastDM("sam").Out.Message), "Your access to tuesday is delayed", "your agreement is recorded", "The facilitators have been told and will sort it out")
+		if e.takesPart("sam") {
+			t.Fatal("sam takes part without the role Discord refused")
+		}
+		// The facilitator fixes the role's place; sam presses again and
+		// gets it.
+		e.setHook(nil)
+		time.Sleep(time.Minute)
+		e.press("sam", e.dms("sam")[0].Delivered.Ref, "I agree")
+		if n := len(e.of(bot.OutGrantRole)); n != 1 || !e.takesPart("sam") {
+			t.Fatalf("%d roles after pressing again; want the role, and sam taking part", n)
 		}
 	})
 }
@@ -288,6 +301,34 @@ func TestWelcome_Privacy(t *testing.T) {
 		wantIn(t, "welcome", text, "Check-in answers are deleted after 30 days", "if no facilitator takes it up, it goes on to the people who run tend")
 		if strings.Contains(text, "90 days") {
 			t.Errorf("the welcome states the default period, not the group's:\n%s", text)
+		}
+	})
+}
+
+// TestOnboarding_NewcomerNeedsCurrentVersion: a newcomer who agreed to
+// version 1 while screening was pending, and whose screening clears after
+// the norms changed, gets no role until they agree to version 2; members
+// keep theirs meanwhile.
+func TestOnboarding_NewcomerNeedsCurrentVersion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		e.join("sam", true)
+		wantIn(t, "agree v1", e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree"), "you agreed to version 1")
+		wantIn(t, "edit", e.cmd(fac, `norms edit items:"Keep it here; Speak for yourself"`), "Saved version 2")
+		ask := e.lastDM("sam")
+		wantIn(t, "asked", render(ask.Out.Message), "changed (version 2)", "[I agree]")
+		e.screened("sam")
+		if n := len(e.of(bot.OutGrantRole)); n != 0 {
+			t.Fatalf("%d roles granted to a newcomer who agreed only to version 1", n)
+		}
+		if e.takesPart("sam") {
+			t.Fatal("sam takes part without the current version")
+		}
+		wantIn(t, "status", e.cmd(fac, "norms status"), "agreed to version 1, needs version 2")
+		wantIn(t, "agree v2", e.press("sam", ask.Delivered.Ref, "I agree"), "you agreed to version 2")
+		roles := e.of(bot.OutGrantRole)
+		if len(roles) != 1 || roles[0].Out.User != "sam" {
+			t.Fatalf("roles %+v; want sam's once they agreed to version 2", roles)
 		}
 	})
 }

@@ -142,7 +142,7 @@ func newWorld(t *testing.T) *world {
 				}
 				v.Version = 1
 			}
-			if _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: u, Version: v.Version, At: start}, nil); err != nil {
+			if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: u, Version: v.Version, At: start}, "", nil); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := db.UpdateApplicant(ctx, g.ID, u, func(a *bot.Applicant, _ bool) ([]bot.Job, error) {

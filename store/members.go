@@ -52,6 +52,20 @@ func (db *DB) AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bo
 	}
 	var out bot.Member
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = db.addMember(ctx, tx, by, m)
+		return err
+	})
+	if err != nil {
+		return bot.Member{}, fmt.Errorf("store: add member to group %d: %w", m.GroupID, err)
+	}
+	return out, nil
+}
+
+// addMember is AddMember inside tx.
+func (db *DB) addMember(ctx context.Context, tx *sql.Tx, by bot.Principal, m bot.Member) (bot.Member, error) {
+	var out bot.Member
+	err := func() error {
 		var capacity, active int
 		err := tx.QueryRowContext(ctx, `SELECT capacity, (SELECT count(*) FROM members WHERE group_id = groups.id AND status = 'active')
 			FROM groups WHERE id = ?`, m.GroupID).Scan(&capacity, &active)
@@ -120,9 +134,9 @@ func (db *DB) AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bo
 			return err
 		}
 		return insertAudit(ctx, tx, db.auditEntry(m.GroupID, by, "roster.add", fmt.Sprintf("member=%d status=%s", out.ID, out.Status)))
-	})
+	}()
 	if err != nil {
-		return bot.Member{}, fmt.Errorf("store: add member to group %d: %w", m.GroupID, err)
+		return bot.Member{}, err
 	}
 	return out, nil
 }

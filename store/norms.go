@@ -246,11 +246,20 @@ func (db *DB) NormsLobbyGroups(ctx context.Context, a bot.Address) ([]bot.Group,
 // reports whether the agreement is new; agreeing to a version again changes
 // nothing, but the jobs are still enqueued (enqueueing a job again is a
 // no-op). A version that does not exist wraps bot.ErrNotFound.
-func (db *DB) AgreeToNorms(ctx context.Context, a bot.NormsAck, jobs []bot.Job) (bool, error) {
+//
+// With placeBy set (a newcomer to a closed group), the same transaction
+// takes them a place on the group's roster when they hold none
+// (takeNormsPlace), audited for placeBy, so that a place is taken when, and
+// only when, someone agrees; the roster entry is returned (the zero Member
+// without placeBy).
+func (db *DB) AgreeToNorms(ctx context.Context, a bot.NormsAck, placeBy bot.Principal, jobs []bot.Job) (bool, bot.Member, error) {
 	if a.User == "" {
-		return false, errors.New("store: agree to norms: an agreement needs a user")
+		return false, bot.Member{}, errors.New("store: agree to norms: an agreement needs a user")
 	}
-	var created bool
+	var (
+		created bool
+		place   bot.Member
+	)
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM norms_versions WHERE group_id = ? AND version = ?`, a.GroupID, a.Version).Scan(&one)
@@ -267,12 +276,60 @@ func (db *DB) AgreeToNorms(ctx context.Context, a bot.NormsAck, jobs []bot.Job) 
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
+		if placeBy != "" {
+			if place, err = db.takeNormsPlace(ctx, tx, placeBy, a.GroupID, a.User); err != nil {
+				return err
+			}
+		}
 		return insertJobs(ctx, tx, db.Now().Unix(), jobs)
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: agree to norms of group %d: %w", a.GroupID, err)
+		return false, bot.Member{}, fmt.Errorf("store: agree to norms of group %d: %w", a.GroupID, err)
 	}
-	return created, nil
+	return created, place, nil
+}
+
+// TakeNormsPlace gives user a place on group groupID's roster, audited for
+// by, as agreeing to its norms does (takeNormsPlace), in a transaction of
+// its own: for a newcomer who agreed before (they came back) and whose
+// access is being given again. Safe to repeat.
+func (db *DB) TakeNormsPlace(ctx context.Context, by bot.Principal, groupID int64, user bot.UserID) (bot.Member, error) {
+	var m bot.Member
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		m, err = db.takeNormsPlace(ctx, tx, by, groupID, user)
+		return err
+	})
+	if err != nil {
+		return bot.Member{}, fmt.Errorf("store: take a place in group %d for %s: %w", groupID, user, err)
+	}
+	return m, nil
+}
+
+// takeNormsPlace returns user's entry on group groupID's roster, adding
+// them when they have none (or were removed): active, or waitlisted when
+// the group is full, as AddMember decides; a waitlisted place is noted on
+// their newcomer record in the same transaction. An entry they hold
+// already (active or waitlisted) is kept as it is.
+func (db *DB) takeNormsPlace(ctx context.Context, tx *sql.Tx, by bot.Principal, groupID int64, user bot.UserID) (bot.Member, error) {
+	m, err := scanMember(tx.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE group_id = ? AND user_id = ?`, groupID, string(user)))
+	switch {
+	case err == nil && m.Status != bot.MemberRemoved:
+		return m, nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return bot.Member{}, err
+	}
+	m, err = db.addMember(ctx, tx, by, bot.Member{GroupID: groupID, User: user})
+	if err != nil {
+		return bot.Member{}, err
+	}
+	if m.Status == bot.MemberWaitlisted {
+		if _, err := tx.ExecContext(ctx, `UPDATE norms_applicants SET waitlisted = 1 WHERE group_id = ? AND user_id = ? AND state = 'waiting'`,
+			groupID, string(user)); err != nil {
+			return bot.Member{}, err
+		}
+	}
+	return m, nil
 }
 
 // LatestNormsAck returns user's agreement to the latest version of group
@@ -390,50 +447,76 @@ func (db *DB) Applicants(ctx context.Context, groupID int64) ([]bot.Applicant, e
 // returned as it is. A change that leaves a new record's State empty
 // writes nothing. It returns the record as written.
 func (db *DB) UpdateApplicant(ctx context.Context, groupID int64, user bot.UserID, change func(a *bot.Applicant, exists bool) ([]bot.Job, error)) (bot.Applicant, error) {
-	var out bot.Applicant
-	var changeErr error
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		a, err := applicant(ctx, tx, groupID, user)
-		exists := err == nil
-		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+	var jobs []bot.Job
+	out, err := db.UpdateApplicants(ctx, user, []int64{groupID},
+		func(a *bot.Applicant, exists bool) error {
+			var err error
+			jobs, err = change(a, exists)
 			return err
-		}
-		if !exists {
-			if err := groupExists(ctx, tx, groupID); err != nil {
+		},
+		func([]bot.Applicant) []bot.Job { return jobs })
+	if err != nil {
+		return bot.Applicant{}, err
+	}
+	return out[0], nil
+}
+
+// UpdateApplicants is UpdateApplicant for user's records in each of
+// groupIDs, in one transaction: one arrival at several groups (a Discord
+// server, a lobby) is recorded whole or not at all. change is called for
+// each group in turn; then, with the records as written (in the order of
+// groupIDs), returns the jobs to enqueue (one welcome for the arrival).
+// An error from change rolls everything back and is returned as it is.
+func (db *DB) UpdateApplicants(ctx context.Context, user bot.UserID, groupIDs []int64, change func(a *bot.Applicant, exists bool) error,
+	then func([]bot.Applicant) []bot.Job) ([]bot.Applicant, error) {
+	var (
+		out       []bot.Applicant
+		changeErr error
+	)
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		out = make([]bot.Applicant, 0, len(groupIDs))
+		for _, groupID := range groupIDs {
+			a, err := applicant(ctx, tx, groupID, user)
+			exists := err == nil
+			if err != nil && !errors.Is(err, bot.ErrNotFound) {
 				return err
 			}
-			a = bot.Applicant{GroupID: groupID, User: user}
-		}
-		jobs, err := change(&a, exists)
-		if err != nil {
-			changeErr = err
-			return err
-		}
-		a.GroupID, a.User = groupID, user
-		if a.State == "" {
-			out = a
-			return nil
-		}
-		if a.JoinedAt.IsZero() {
-			a.JoinedAt = db.Now()
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO norms_applicants (`+applicantCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			if !exists {
+				if err := groupExists(ctx, tx, groupID); err != nil {
+					return err
+				}
+				a = bot.Applicant{GroupID: groupID, User: user}
+			}
+			if err := change(&a, exists); err != nil {
+				changeErr = err
+				return err
+			}
+			a.GroupID, a.User = groupID, user
+			if a.State == "" {
+				out = append(out, a)
+				continue
+			}
+			if a.JoinedAt.IsZero() {
+				a.JoinedAt = db.Now()
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO norms_applicants (`+applicantCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (group_id, user_id) DO UPDATE SET guild = excluded.guild, round = excluded.round, state = excluded.state,
 				pending = excluded.pending, dm_closed = excluded.dm_closed, waitlisted = excluded.waitlisted, joined_at = excluded.joined_at, admitted_at = excluded.admitted_at`,
-			groupID, string(user), a.Guild, a.Round, string(a.State), a.Pending, a.DMClosed, a.Waitlisted, unix(a.JoinedAt), unix(a.AdmittedAt))
-		if err != nil {
-			return err
+				groupID, string(user), a.Guild, a.Round, string(a.State), a.Pending, a.DMClosed, a.Waitlisted, unix(a.JoinedAt), unix(a.AdmittedAt))
+			if err != nil {
+				return err
+			}
+			a.JoinedAt = fromUnix(unix(a.JoinedAt))
+			a.AdmittedAt = fromUnix(unix(a.AdmittedAt))
+			out = append(out, a)
 		}
-		out = a
-		out.JoinedAt = fromUnix(unix(a.JoinedAt))
-		out.AdmittedAt = fromUnix(unix(a.AdmittedAt))
-		return insertJobs(ctx, tx, db.Now().Unix(), jobs)
+		return insertJobs(ctx, tx, db.Now().Unix(), then(out))
 	})
 	if changeErr != nil {
-		return bot.Applicant{}, changeErr
+		return nil, changeErr
 	}
 	if err != nil {
-		return bot.Applicant{}, fmt.Errorf("store: update newcomer %s of group %d: %w", user, groupID, err)
+		return nil, fmt.Errorf("store: update newcomer %s of groups %v: %w", user, groupIDs, err)
 	}
 	return out, nil
 }

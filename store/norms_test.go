@@ -86,7 +86,7 @@ func TestNorms_Agreements(t *testing.T) {
 	}
 	at := t0.Add(time.Hour)
 	admit := bot.Job{Kind: "norms.admit", Key: "norms.admit/1/sam/1/agreed", GroupID: g.ID, DueAt: at}
-	created, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 1, At: at}, []bot.Job{admit})
+	created, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 1, At: at}, "", []bot.Job{admit})
 	if err != nil || !created {
 		t.Fatalf("first agreement: %v, %v", created, err)
 	}
@@ -94,24 +94,24 @@ func TestNorms_Agreements(t *testing.T) {
 		t.Fatalf("the agreement's job: %+v, %v", j, err)
 	}
 	// Agreeing again is harmless: nothing new, the first time kept.
-	created, err = db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 1, At: at.Add(time.Hour)}, []bot.Job{admit})
+	created, _, err = db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 1, At: at.Add(time.Hour)}, "", []bot.Job{admit})
 	if err != nil || created {
 		t.Fatalf("second agreement: %v, %v; want not created", created, err)
 	}
 	if a, err := db.LatestNormsAck(ctx, g.ID, "sam"); err != nil || a.Version != 1 || !a.At.Equal(at) {
 		t.Fatalf("latest of sam = %+v, %v", a, err)
 	}
-	if _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "kim", Version: 2, At: at}, nil); err != nil {
+	if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "kim", Version: 2, At: at}, "", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 2, At: at.Add(2 * time.Hour)}, nil); err != nil {
+	if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 2, At: at.Add(2 * time.Hour)}, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	acks, err := db.LatestNormsAcks(ctx, g.ID)
 	if err != nil || len(acks) != 2 || acks[0].User != "kim" || acks[1].User != "sam" || acks[1].Version != 2 {
 		t.Fatalf("latest acks = %+v, %v", acks, err)
 	}
-	if _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 7, At: at}, nil); !errors.Is(err, bot.ErrNotFound) {
+	if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 7, At: at}, "", nil); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("agreeing to a version that does not exist: %v; want ErrNotFound", err)
 	}
 	if _, err := db.LatestNormsAck(ctx, g.ID, "lee"); !errors.Is(err, bot.ErrNotFound) {
@@ -261,5 +261,66 @@ func TestNorms_RetentionDays(t *testing.T) {
 	}
 	if d, err := db.RetentionDays(ctx, g.ID); err != nil || d != 30 {
 		t.Fatalf("with retention_days 30: %d, %v", d, err)
+	}
+}
+
+// TestNorms_PlaceOnAgreeing: agreeing with a place to take puts a newcomer
+// on a closed group's roster in the same transaction — active while there
+// is room, then waitlisted (noted on their newcomer record) — and never
+// moves an entry they hold already.
+func TestNorms_PlaceOnAgreeing(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	grp := testGroup("course", "c1")
+	grp.Admission, grp.Capacity = bot.AdmissionClosed, 1
+	g, err := db.CreateGroup(ctx, "console:ana", grp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddNormsVersion(ctx, bot.NormsVersion{GroupID: g.ID, Items: []string{"a"}, Author: "console:ana"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []bot.UserID{"sam", "lee"} {
+		if _, err := db.UpdateApplicant(ctx, g.ID, u, func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+			a.State, a.Round = bot.ApplicantWaiting, 1
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ms, _ := db.ListMembers(ctx, g.ID); len(ms) != 0 {
+		t.Fatalf("roster before anyone agreed: %+v; arriving takes no place", ms)
+	}
+	agree := func(u bot.UserID) bot.Member {
+		t.Helper()
+		_, m, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: u, Version: 1, At: t0}, "system:norms", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := agree("sam"); m.Status != bot.MemberActive || m.User != "sam" {
+		t.Fatalf("sam's place: %+v; want active", m)
+	}
+	if m := agree("lee"); m.Status != bot.MemberWaitlisted {
+		t.Fatalf("lee's place: %+v; want waitlisted (capacity 1)", m)
+	}
+	if a, _ := db.Applicant(ctx, g.ID, "lee"); !a.Waitlisted {
+		t.Fatalf("lee's record %+v; want the waitlist noted", a)
+	}
+	if a, _ := db.Applicant(ctx, g.ID, "sam"); a.Waitlisted {
+		t.Fatalf("sam's record %+v; sam has a place", a)
+	}
+	if m := agree("sam"); m.Status != bot.MemberActive {
+		t.Fatalf("sam agreeing again: %+v; want the same place", m)
+	}
+	if m, err := db.TakeNormsPlace(ctx, "system:norms", g.ID, "lee"); err != nil || m.Status != bot.MemberWaitlisted {
+		t.Fatalf("lee's place taken again: %+v, %v; want still waitlisted", m, err)
+	}
+	if ms, _ := db.ListMembers(ctx, g.ID); len(ms) != 2 {
+		t.Fatalf("roster %+v; want sam and lee once each", ms)
+	}
+	if got := actions(t, db, g.ID); !slices.Contains(got, "roster.add member=1 status=active") {
+		t.Errorf("audit %q; want the place audited", got)
 	}
 }

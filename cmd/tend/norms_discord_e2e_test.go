@@ -228,13 +228,13 @@ func TestNormsE2E_Discord(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.fake.Join(w.guild, lee, false)
-		w.dm(t, ctx, lee, "you are number 1 on its waitlist")
-		told := w.dm(t, ctx, w.fran, "A newcomer is on the waitlist of tuesday")
-		if !strings.Contains(told.Text(), "<@"+lee+">") || !strings.Contains(told.Text(), "the group is full (1 place)") {
-			t.Errorf("the facilitator was told %q", told.Text())
-		}
-		if r := w.press(t, lee, w.dm(t, ctx, lee, "Welcome to tuesday"), "I agree"); !strings.Contains(r.Message.Text(), "you are on its waitlist") {
+		welcome := w.dm(t, ctx, lee, "The group is full just now: agreeing puts you on its waitlist")
+		if r := w.press(t, lee, welcome, "I agree"); !strings.Contains(r.Message.Text(), "you are number 1 on its waitlist") {
 			t.Errorf("lee agreeing answered %q", r.Message.Text())
+		}
+		told := w.dm(t, ctx, w.fran, "A newcomer is on the waitlist of tuesday")
+		if !strings.Contains(told.Text(), "<@"+lee+"> agreed to the norms") || !strings.Contains(told.Text(), "the group is full (1 place)") {
+			t.Errorf("the facilitator was told %q", told.Text())
 		}
 		// sam leaves the server: the place is lee's, who agreed already.
 		w.fake.Leave(w.guild, sam)

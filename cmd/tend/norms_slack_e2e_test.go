@@ -74,11 +74,14 @@ func TestNormsE2E_Slack(t *testing.T) {
 			}
 			welcome := slackDM(t, ctx, fake, sam, "Welcome to tuesday")
 			text := fakeslack.BlockText(welcome.Blocks)
-			for _, want := range []string{"you joined <#" + lobby + ">", "tend invites you to <#" + group + "> as soon as you agree",
+			for _, want := range []string{"group tuesday meets in <#" + group + ">", "tend invites you to <#" + group + "> as soon as you agree",
 				"What is shared here stays here", "Check-in answers are seen only by the facilitators"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("welcome lacks %q:\n%s", want, text)
 				}
+			}
+			if strings.Contains(text, lobby) {
+				t.Errorf("the welcome names the lobby, not the group's channel:\n%s", text)
 			}
 			if fake.InChannel(group, sam) {
 				t.Fatal("sam is in the private channel before agreeing")
