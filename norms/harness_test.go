@@ -42,6 +42,9 @@ type env struct {
 	// hook, when set, runs before each delivery; an error is returned by
 	// the platform and nothing is shown.
 	hook atomic.Pointer[func(bot.Outbound) error]
+	// more builds features wired beside groups, reminders and norms
+	// (check-ins, attendance), as cmd/tend wires them.
+	more []func(*store.DB, bot.Deps) (bot.Feature, error)
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -53,9 +56,9 @@ const testResources = "Call 999 in an emergency, or Samaritans on 116 123, free,
 
 // newEnv starts tend over a new database with group g on platform
 // (discord, slack or console), facilitated by "fac".
-func newEnv(t *testing.T, g bot.Group) *env {
+func newEnv(t *testing.T, g bot.Group, more ...func(*store.DB, bot.Deps) (bot.Feature, error)) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), platform: g.Address.Platform, resources: testResources}
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), platform: g.Address.Platform, resources: testResources, more: more}
 	e.rec = &bottest.Platform{PlatformName: e.platform}
 	e.rec.DeliverHook = func(out bot.Outbound) error {
 		if h := e.hook.Load(); h != nil {
@@ -144,7 +147,15 @@ func (e *env) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []bot.Feature{gf, rm, n} {
+	feats := []bot.Feature{gf, rm, n}
+	for _, build := range e.more {
+		f, err := build(db, deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		feats = append(feats, f)
+	}
+	for _, f := range feats {
 		if err := f.Register(b, r); err != nil {
 			t.Fatal(err)
 		}

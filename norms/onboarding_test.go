@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/store"
 )
 
 const (
@@ -18,10 +19,10 @@ const (
 
 // discordEnv is a Discord group that requires agreement and grants a role,
 // with one member (kim) who was there before.
-func discordEnv(t *testing.T, admission bot.Admission, capacity int) *env {
+func discordEnv(t *testing.T, admission bot.Admission, capacity int, more ...func(*store.DB, bot.Deps) (bot.Feature, error)) *env {
 	t.Helper()
 	e := newEnv(t, bot.Group{Name: "tuesday", Address: bot.Address{Platform: bot.PlatformDiscord, Channel: discordChannel},
-		Guild: discordGuild, Admission: admission, Capacity: capacity})
+		Guild: discordGuild, Admission: admission, Capacity: capacity}, more...)
 	e.rec.AddMember(discordChannel, e.user("kim"))
 	wantIn(t, "use", e.cmd(fac, "norms use support"), "Saved version 1 of the norms of tuesday (9 agreements)")
 	wantIn(t, "require", e.cmd(fac, "norms require on role:<@&"+discordRole+">"), "get the role <@&"+discordRole+"> after agreeing")
