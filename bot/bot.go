@@ -47,8 +47,8 @@ type Deliverer interface {
 // It runs while the adapter waits, so it must be quick: work that must
 // survive a crash is enqueued as a job. It returns outbounds to deliver:
 // replies answer a direct message, the rest are sent. Session events and
-// members leaving a group go to OnSession and OnMemberGone subscribers,
-// durably.
+// members leaving or added to a group go to OnSession, OnMemberGone and
+// OnMemberAdded subscribers, durably.
 type Subscriber func(ctx context.Context, ev Event) ([]Outbound, error)
 
 // Config configures a Bot.
@@ -93,6 +93,7 @@ type Bot struct {
 	subs         []namedSub
 	sessionSubs  []sessionSub
 	goneSubs     []goneSub
+	addedSubs    []addedSub
 	presenceSubs []presenceSub
 	applicants   ApplicantCheck
 	takesPart    ParticipationCheck

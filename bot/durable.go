@@ -25,6 +25,15 @@ type SessionSubscriber func(ctx context.Context, ev *SessionEvent) ([]Outbound, 
 // SessionSubscriber.
 type MemberGoneSubscriber func(ctx context.Context, ev *MemberGone) ([]Outbound, error)
 
+// MemberAddedSubscriber reacts to a member put on a group's roster, like
+// a SessionSubscriber.
+type MemberAddedSubscriber func(ctx context.Context, ev *MemberAdded) ([]Outbound, error)
+
+// MemberAddedNote says, in words for the facilitator who added the member,
+// what its subscriber will do about it ("" for nothing worth saying). It
+// runs while the command is answered: it must be quick and change nothing.
+type MemberAddedNote func(ctx context.Context, ev *MemberAdded) (string, error)
+
 // PresenceSubscriber reacts to a member's presence at a session, like a
 // SessionSubscriber.
 type PresenceSubscriber func(ctx context.Context, ev *Presence) ([]Outbound, error)
@@ -46,6 +55,12 @@ type goneSub struct {
 	fn   MemberGoneSubscriber
 }
 
+type addedSub struct {
+	name string
+	fn   MemberAddedSubscriber
+	note MemberAddedNote
+}
+
 type presenceSub struct {
 	name string
 	fn   PresenceSubscriber
@@ -60,7 +75,9 @@ type eventPayload struct {
 	Lead  int64        `json:"lead,omitempty"` // seconds
 	From  int64        `json:"from,omitempty"` // PhaseMoved: the old session
 	Note  string       `json:"note,omitempty"`
-	Gone  bool         `json:"gone,omitempty"` // a MemberGone event
+	Gone  bool         `json:"gone,omitempty"`  // a MemberGone event
+	Added bool         `json:"added,omitempty"` // a MemberAdded event, by By
+	By    Principal    `json:"by,omitempty"`
 	User  UserID       `json:"user,omitempty"`
 	Why   string       `json:"why,omitempty"`
 	// Presence: a Presence event with its source and time (Unix seconds).
@@ -120,6 +137,58 @@ func (b *Bot) OnMemberGone(name string, fn MemberGoneSubscriber) error {
 	}
 	b.goneSubs = append(b.goneSubs, goneSub{name: name, fn: fn})
 	return nil
+}
+
+// OnMemberAdded subscribes fn, under a unique name, to members put on a
+// group's roster; each event reaches it in a durable job of its own. note,
+// when not nil, tells the facilitator who added the member what fn will
+// do, in the answer to their command.
+func (b *Bot) OnMemberAdded(name string, fn MemberAddedSubscriber, note MemberAddedNote) error {
+	if !validSubName(name) || fn == nil {
+		return fmt.Errorf("bot: member-added subscriber %q needs a name (lowercase letters, digits, '.', '-') and a function", name)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.addedSubs {
+		if s.name == name {
+			return fmt.Errorf("bot: member-added subscriber %q registered twice", name)
+		}
+	}
+	b.addedSubs = append(b.addedSubs, addedSub{name: name, fn: fn, note: note})
+	return nil
+}
+
+// PublishMemberAdded enqueues one durable job per MemberAdded subscriber
+// and returns what the subscribers' notes say they will do, for the
+// facilitator who added the member. Publishing the same event (same
+// group, user and time) again changes nothing.
+func (b *Bot) PublishMemberAdded(ctx context.Context, ev *MemberAdded) ([]string, error) {
+	b.mu.RLock()
+	subs := slices.Clone(b.addedSubs)
+	b.mu.RUnlock()
+	if ev.At.IsZero() {
+		ev.At = b.cfg.Clock.Now()
+	}
+	jobs := make([]Job, 0, len(subs))
+	var notes []string
+	for _, s := range subs {
+		payload, _ := json.Marshal(eventPayload{Sub: s.name, Added: true, User: ev.User, By: ev.By})
+		key := KindEvent + "/" + s.name + "/member_added/" + strconv.FormatInt(ev.Group.ID, 10) + "/" + string(ev.User) + "/" + strconv.FormatInt(ev.At.UnixNano(), 36)
+		jobs = append(jobs, Job{Kind: KindEvent, Key: key, GroupID: ev.Group.ID, DueAt: ev.At, Payload: payload})
+		if s.note == nil {
+			continue
+		}
+		n, err := b.callAddedNote(ctx, s, ev)
+		if err != nil {
+			// The event still goes out; only the words are missing.
+			b.log.Warn("a member-added note failed", "subscriber", s.name, KeyGroup, ev.Group.Name, KeyErr, err)
+			continue
+		}
+		if n != "" {
+			notes = append(notes, n)
+		}
+	}
+	return notes, b.enqueueAll(ctx, jobs)
 }
 
 // OnPresence subscribes fn, under a unique name, to members' presence at
@@ -255,6 +324,15 @@ func (b *Bot) runEvent(ctx context.Context, j Job) (JobResult, error) {
 		if outs, err = b.callPresence(ctx, sub, ev); err != nil {
 			return JobResult{}, err
 		}
+	} else if p.Added {
+		sub, ok := b.addedSub(p.Sub)
+		if !ok {
+			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
+		}
+		ev := &MemberAdded{Group: g, User: p.User, By: p.By, At: j.DueAt}
+		if outs, err = b.callAdded(ctx, sub, ev); err != nil {
+			return JobResult{}, err
+		}
 	} else if p.Gone {
 		sub, ok := b.goneSub(p.Sub)
 		if !ok {
@@ -346,6 +424,27 @@ func (b *Bot) callPresence(ctx context.Context, s presenceSub, ev *Presence) (ou
 	return s.fn(ctx, ev)
 }
 
+func (b *Bot) addedSub(name string) (addedSub, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, s := range b.addedSubs {
+		if s.name == name {
+			return s, true
+		}
+	}
+	return addedSub{}, false
+}
+
+func (b *Bot) callAdded(ctx context.Context, s addedSub, ev *MemberAdded) (outs []Outbound, err error) {
+	defer recoverInto(&err)
+	return s.fn(ctx, ev)
+}
+
+func (b *Bot) callAddedNote(ctx context.Context, s addedSub, ev *MemberAdded) (note string, err error) {
+	defer recoverInto(&err)
+	return s.note(ctx, ev)
+}
+
 func (b *Bot) goneSub(name string) (goneSub, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -375,6 +474,9 @@ func eventLabel(j Job) string {
 	}
 	if p.Gone {
 		return p.Sub + ": a member left"
+	}
+	if p.Added {
+		return p.Sub + ": a member was added"
 	}
 	if p.Presence != "" {
 		return p.Sub + ": presence (" + p.Presence + ")"

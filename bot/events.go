@@ -174,6 +174,19 @@ type MemberGone struct {
 	At  time.Time
 }
 
+// MemberAdded is a core event: a facilitator put a person with an account
+// on a group's roster (groups publishes it), so that features can greet
+// them — norms sends the group's norms with an I agree button where the
+// group requires agreement. Each subscriber gets it in a durable job of its
+// own (see Bot.OnMemberAdded).
+type MemberAdded struct {
+	Group Group
+	User  UserID
+	// By is the facilitator who added them.
+	By Principal
+	At time.Time
+}
+
 // Presence is a core event: a member showed they were at a session — they
 // answered its check-in, pressed "I'm here" — so that the attendance
 // feature can count it without the feature that saw it importing

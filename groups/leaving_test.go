@@ -2,6 +2,7 @@ package groups_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -129,4 +130,57 @@ func mustGroup(t *testing.T, e *env, name string) bot.Group {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// TestMemberAdded_ReachesEveryFeature: putting a person with an account on
+// the roster reaches every feature's MemberAdded subscriber in a durable
+// job of its own, and the facilitator's answer says what the features
+// will do; a code-only entry publishes nothing.
+func TestMemberAdded_ReachesEveryFeature(t *testing.T) {
+	e := newEnv(t)
+	type seen struct{ feature, group, user, by string }
+	var (
+		mu  sync.Mutex
+		got []seen
+		hit = make(chan struct{}, 100)
+	)
+	for _, name := range []string{"norms-like", "checkins-like"} {
+		var note bot.MemberAddedNote
+		if name == "norms-like" {
+			note = func(_ context.Context, ev *bot.MemberAdded) (string, error) {
+				return "tend sends " + string(ev.User) + " the norms privately.", nil
+			}
+		}
+		if err := e.bot.OnMemberAdded(name, func(_ context.Context, ev *bot.MemberAdded) ([]bot.Outbound, error) {
+			mu.Lock()
+			got = append(got, seen{name, ev.Group.Name, string(ev.User), string(ev.By)})
+			mu.Unlock()
+			hit <- struct{}{}
+			return nil, nil
+		}, note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.run(owner, "room", "group setup name:support")
+	if got := e.run(owner, "room", "roster add user:sam"); !strings.Contains(got, "Added @sam to the roster of support. tend sends sam the norms privately.") {
+		t.Fatalf("roster add answered %q; want what the features will do", got)
+	}
+	e.run(owner, "room", "roster add code:C-17")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.runner.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for range 2 {
+		select {
+		case <-hit:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out waiting for subscribers; saw %+v", got)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []seen{{"norms-like", "support", "sam", "console:" + owner}, {"checkins-like", "support", "sam", "console:" + owner}}
+	if len(got) != 2 || !slices.Contains(got, want[0]) || !slices.Contains(got, want[1]) {
+		t.Fatalf("saw %+v; want %+v (nothing for the code-only entry)", got, want)
+	}
 }

@@ -117,13 +117,26 @@ func (f *Feature) rosterAdd(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	if err != nil {
 		return nil, err
 	}
-	who := added.Label(platform, g.Privacy)
-	if added.Status == bot.MemberWaitlisted {
-		return []bot.Outbound{bot.Reply(fmt.Sprintf(
-			"Group %s is full (%s), so %s is on the waitlist. They move onto the roster, earliest first, when a place frees up (/tend roster remove) or the capacity is raised (/tend group setup name:%s capacity:N).",
-			g.Name, bot.Plural(g.Capacity, "place", "places"), who, g.Name))}, nil
+	var notes []string
+	if added.User != "" {
+		// Every feature hears of it (norms welcomes them with the norms),
+		// and says what it will do.
+		notes, err = f.b.PublishMemberAdded(ctx, &bot.MemberAdded{Group: g, User: added.User, By: req.Actor.Principal()})
+		if err != nil {
+			return nil, err
+		}
 	}
-	return []bot.Outbound{bot.Reply(fmt.Sprintf("Added %s to the roster of %s.", who, g.Name))}, nil
+	who := added.Label(platform, g.Privacy)
+	text := fmt.Sprintf("Added %s to the roster of %s.", who, g.Name)
+	if added.Status == bot.MemberWaitlisted {
+		text = fmt.Sprintf(
+			"Group %s is full (%s), so %s is on the waitlist. They move onto the roster, earliest first, when a place frees up (/tend roster remove) or the capacity is raised (/tend group setup name:%s capacity:N).",
+			g.Name, bot.Plural(g.Capacity, "place", "places"), who, g.Name)
+	}
+	for _, n := range notes {
+		text += " " + n
+	}
+	return []bot.Outbound{bot.Reply(text)}, nil
 }
 
 // rosterRemove takes a member off the roster.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
@@ -52,12 +53,31 @@ func TestOnboarding_SlackLobby(t *testing.T) {
 		if a, _ := e.db.Applicant(t.Context(), e.group.ID, "U0SAM0001"); a.State != bot.ApplicantAdmitted {
 			t.Fatalf("applicant %+v; want admitted", a)
 		}
-		// A member a facilitator added to the roster agrees from a DM and
-		// is invited too.
-		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@U0KIM0001>"), "Added")
-		wantIn(t, "roster member agrees", e.cmdIn("U0KIM0001", "", "norms agree group:dbt"), "you agreed to version 1")
+		// A member a facilitator adds to the roster is welcomed with the
+		// norms, and invited on agreeing; the facilitator is told so.
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@U0KIM0001>"), "Added", "tend sends them the norms privately, with an I agree button",
+			"are invited to <#G0PRIVATE1> then")
+		kim := e.lastDM("U0KIM0001")
+		wantIn(t, "kim's welcome", render(kim.Out.Message), "a facilitator added you to group dbt, which meets in <#G0PRIVATE1>", "[I agree]")
+		wantIn(t, "roster member agrees", e.press("U0KIM0001", kim.Delivered.Ref, "I agree"), "you agreed to version 1", "inviting you to <#G0PRIVATE1> now")
 		if inv := e.of(bot.OutInvite); len(inv) != 2 || inv[1].Out.User != "U0KIM0001" {
 			t.Fatalf("invitations %+v; want kim invited after agreeing", inv)
+		}
+		if !e.takesPart("U0KIM0001") {
+			t.Fatal("kim does not take part after agreeing and being invited")
+		}
+		// Someone let into the private channel by hand is welcomed with
+		// the norms too, and takes part once they agree.
+		e.rec.AddMember("G0PRIVATE1", e.user("U0LEE0001"))
+		join("U0LEE0001", "G0PRIVATE1")
+		lee := e.lastDM("U0LEE0001")
+		wantIn(t, "lee's welcome", render(lee.Out.Message), "you were added to <#G0PRIVATE1>, where group dbt meets", "[I agree]")
+		if e.takesPart("U0LEE0001") {
+			t.Fatal("lee takes part before agreeing")
+		}
+		e.press("U0LEE0001", lee.Delivered.Ref, "I agree")
+		if !e.takesPart("U0LEE0001") {
+			t.Fatal("lee does not take part after agreeing")
 		}
 	})
 }
@@ -352,4 +372,52 @@ func buttonID(t *testing.T, m bot.Message, label string) string {
 	}
 	t.Fatalf("no button %q in %+v", label, m.Buttons)
 	return ""
+}
+
+// TestOnboarding_RosterAdd: a person a facilitator adds to the roster of a
+// gated Discord group gets the welcome with the norms and the button, and
+// the role on agreeing; the facilitator's answer says so. Adding someone
+// who agreed and holds the access already sends nothing.
+func TestOnboarding_RosterAdd(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@300000000000000001>"), "Added <@300000000000000001> to the roster of tuesday.",
+			"tend sends them the norms privately, with an I agree button; they take part (check-ins, attendance) once they agree, and get the role <@&"+discordRole+"> then")
+		welcome := e.lastDM("300000000000000001")
+		wantIn(t, "welcome", render(welcome.Out.Message), "Welcome to tuesday", "a facilitator added you to group tuesday", "1. What is shared here stays here", "[I agree]")
+		if n := len(e.of(bot.OutGrantRole)); n != 0 {
+			t.Fatalf("%d roles before agreeing", n)
+		}
+		wantIn(t, "agree", e.press("300000000000000001", welcome.Delivered.Ref, "I agree"), "giving you the group's role now")
+		if roles := e.of(bot.OutGrantRole); len(roles) != 1 || roles[0].Out.User != "300000000000000001" {
+			t.Fatalf("roles %+v; want the added member's", roles)
+		}
+		// Someone let in already (a newcomer who joined and agreed) is
+		// sent nothing more when added to the roster.
+		e.join("300000000000000002", false)
+		e.press("300000000000000002", e.lastDM("300000000000000002").Delivered.Ref, "I agree")
+		if got := e.cmd(fac, "roster add user:<@300000000000000002>"); strings.Contains(got, "norms") {
+			t.Errorf("adding someone let in already answered %q; nothing to say about norms", got)
+		}
+		if n := len(e.dms("300000000000000002")); n != 2 {
+			t.Errorf("the member let in already got %d DMs; want the welcome and access note only", n)
+		}
+		// Removed (the role is taken back) and added again: they agreed
+		// before, so they are welcomed back and given the role again.
+		e.cmd(fac, "roster remove user:<@300000000000000001>")
+		if rv := e.of(bot.OutRevokeRole); len(rv) != 1 {
+			t.Fatalf("revokes %+v; want the removed member's role taken back", rv)
+		}
+		time.Sleep(time.Second) // events of one instant are one event
+		wantIn(t, "added again", e.cmd(fac, "roster add user:<@300000000000000001>"), "tend sends them the norms privately")
+		dms := e.dms("300000000000000001")
+		if len(dms) != 4 {
+			t.Fatalf("%d DMs; want the first welcome and access note, then a welcome back and access note", len(dms))
+		}
+		wantIn(t, "welcome back", render(dms[2].Out.Message), "Welcome back to tuesday", "nothing to do")
+		wantIn(t, "access again", render(dms[3].Out.Message), "You're in: tuesday")
+		if n := len(e.of(bot.OutGrantRole)); n != 3 {
+			t.Fatalf("%d role grants; want the role given again", n)
+		}
+	})
 }

@@ -194,6 +194,9 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 	if err := b.OnMemberGone("norms", f.onGone); err != nil {
 		return fmt.Errorf("norms: register: %w", err)
 	}
+	if err := b.OnMemberAdded("norms", f.onAdded, f.addedNote); err != nil {
+		return fmt.Errorf("norms: register: %w", err)
+	}
 	b.SetApplicantCheck(f.isApplicant)
 	b.SetParticipationCheck(f.takesPart)
 	return nil

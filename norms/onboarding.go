@@ -193,6 +193,74 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 	return nil
 }
 
+// onAdded welcomes a person a facilitator put on the roster of a group
+// that requires agreement, as an arrival: the norms with I agree, privately,
+// and the access agreeing gives (the role, the invitation) once they agree.
+// A facilitator, someone let in already, or someone who agreed to the
+// current version without being welcomed (there before agreement was
+// required) is not welcomed again.
+func (f *Feature) onAdded(ctx context.Context, ev *bot.MemberAdded) ([]bot.Outbound, error) {
+	welcome, _, err := f.welcomesAdded(ctx, ev.Group, ev.User)
+	if err != nil || !welcome {
+		return nil, err
+	}
+	return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster)
+}
+
+// addedNote tells the facilitator who added someone to the roster what
+// norms does about it.
+func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, error) {
+	g := ev.Group
+	welcome, waiting, err := f.welcomesAdded(ctx, g, ev.User)
+	switch {
+	case err != nil:
+		return "", err
+	case waiting:
+		return "They were sent the group's norms privately already, and take part (check-ins, attendance) once they agree.", nil
+	case !welcome:
+		return "", nil
+	}
+	s, err := f.settings(ctx, g)
+	if err != nil {
+		return "", err
+	}
+	then := ""
+	switch {
+	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
+		then = ", and get the role " + roleRef(s.Role) + " then"
+	case s.Lobby != "":
+		then = ", and are invited to " + channelRef(g.Address) + " then"
+	}
+	return fmt.Sprintf("The group requires agreement to its norms: tend sends them the norms privately, with an I agree button; they take part (check-ins, attendance) once they agree%s.", then), nil
+}
+
+// welcomesAdded reports whether a person added to g's roster is welcomed
+// with the norms, and whether they wait for a welcome sent already.
+func (f *Feature) welcomesAdded(ctx context.Context, g bot.Group, user bot.UserID) (welcome, waiting bool, err error) {
+	s, err := f.settings(ctx, g)
+	if err != nil || !s.Require || f.isFacilitator(g, user) {
+		return false, false, err
+	}
+	v, have, err := f.current(ctx, g)
+	if err != nil || !have {
+		return false, false, err
+	}
+	a, rec, err := f.applicant(ctx, g.ID, user)
+	switch {
+	case err != nil:
+		return false, false, err
+	case rec && a.State == bot.ApplicantWaiting:
+		return false, true, nil
+	case rec && a.State == bot.ApplicantAdmitted:
+		return false, false, nil
+	}
+	ack, agreed, err := f.latestAck(ctx, g.ID, user)
+	if err != nil || (!rec && agreed && ack.Version == v.Version) {
+		return false, false, err
+	}
+	return true, false, nil
+}
+
 // updated follows Discord's rules screening: when it clears for a newcomer
 // who agreed meanwhile, their access is given.
 func (f *Feature) updated(ctx context.Context, e *bot.MemberUpdated) error {
