@@ -156,6 +156,7 @@ var (
 	_ bot.Finder           = (*Adapter)(nil)
 	_ bot.ChannelInspector = (*Adapter)(nil)
 	_ bot.Health           = (*Adapter)(nil)
+	_ bot.RoleInspector    = (*Adapter)(nil)
 )
 
 // New returns an adapter; it does not connect until Run.

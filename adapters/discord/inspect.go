@@ -107,6 +107,78 @@ func (a *Adapter) ChannelMembers(ctx context.Context, addr bot.Address) ([]bot.U
 	return out, nil
 }
 
+// InspectRole implements bot.RoleInspector from the guild's roles and the
+// bot's own member: a role the bot grants must exist, not be @everyone or
+// an integration's, and sit below the bot's highest role, and the bot
+// needs Manage Roles (an administrator has it; the guild's owner may do
+// anything). Answers are cached like the ChannelInspector's.
+func (a *Adapter) InspectRole(ctx context.Context, guild string, role bot.RoleID) (bot.RoleInfo, error) {
+	g, err := a.guild(ctx, guild)
+	if err != nil {
+		return bot.RoleInfo{}, err
+	}
+	i := slices.IndexFunc(g.Roles, func(r *discordgo.Role) bool { return r.ID == string(role) })
+	if i < 0 {
+		return bot.RoleInfo{}, nil
+	}
+	r := g.Roles[i]
+	info := bot.RoleInfo{Exists: true, Name: r.Name, Everyone: r.ID == g.ID, Managed: r.Managed}
+	self, err := a.self(ctx)
+	if err != nil {
+		return bot.RoleInfo{}, err
+	}
+	if self == g.OwnerID {
+		info.CanManage, info.BelowBot = true, true
+		return info, nil
+	}
+	me, err := a.member(ctx, g.ID, self)
+	if err != nil {
+		return bot.RoleInfo{}, err
+	}
+	if me == nil {
+		return bot.RoleInfo{}, bot.Unreachable("discord: inspect a role: the bot is not a member of guild %s", g.ID)
+	}
+	var perms int64
+	top := -1
+	for _, gr := range g.Roles {
+		if gr.ID == g.ID || slices.Contains(me.Roles, gr.ID) {
+			perms |= gr.Permissions
+		}
+		if slices.Contains(me.Roles, gr.ID) && gr.Position > top {
+			top = gr.Position
+		}
+	}
+	info.CanManage = perms&(discordgo.PermissionManageRoles|discordgo.PermissionAdministrator) != 0
+	info.BelowBot = r.Position < top
+	return info, nil
+}
+
+// self returns the bot's user id: from the gateway's Ready, or, before
+// it came, from GET /users/@me.
+func (a *Adapter) self(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	id := a.botUserID
+	a.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	var u *discordgo.User
+	err := a.rest(ctx, "read the bot's user", "", func(opts ...discordgo.RequestOption) error {
+		var err error
+		u, err = a.s.User("@me", opts...)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("discord: read the bot's user: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.botUserID == "" {
+		a.botUserID = u.ID
+	}
+	return a.botUserID, nil
+}
+
 // channelAndGuild reads the channel (a thread's parent, whose permissions
 // it has) and its guild; the guild is nil for a DM.
 func (a *Adapter) channelAndGuild(ctx context.Context, addr bot.Address) (*discordgo.Channel, *discordgo.Guild, error) {

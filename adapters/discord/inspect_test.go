@@ -228,3 +228,55 @@ func TestAdapter_InChannelFollowsRolesItGrants(t *testing.T) {
 		t.Errorf("InChannel after taking the role back = %v, %v; want false", in, err)
 	}
 }
+
+// TestAdapter_InspectRole: what the bot may do with a role, from the
+// guild's roles and the bot's own member: a role below the bot's is
+// grantable; one above it, @everyone, the bot's own (managed) role or one
+// that does not exist is not; nor is any without Manage Roles, unless the
+// bot owns the guild.
+func TestAdapter_InspectRole(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	ctx := t.Context()
+	f := w.fake
+	above := f.AddRole(w.guild, "moderators")
+	f.PlaceRoleAboveBot(w.guild, above)
+	for _, tc := range []struct {
+		name      string
+		role      string
+		want      bot.RoleInfo
+		grantable bool
+	}{
+		{"BelowBot", w.role, bot.RoleInfo{Exists: true, Name: "role" + w.role, CanManage: true, BelowBot: true}, true},
+		{"AboveBot", above, bot.RoleInfo{Exists: true, Name: "role" + above, CanManage: true}, false},
+		{"Everyone", w.guild, bot.RoleInfo{Exists: true, Name: "@everyone", Everyone: true, CanManage: true, BelowBot: true}, false},
+		{"BotsOwn", f.BotRole(w.guild), bot.RoleInfo{Exists: true, Name: "tend", Managed: true, CanManage: true}, false},
+		{"Missing", "123456789012345678", bot.RoleInfo{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := w.ad.InspectRole(ctx, w.guild, bot.RoleID(tc.role))
+			if err != nil || got != tc.want || got.Grantable() != tc.grantable {
+				t.Fatalf("InspectRole = %+v, %v (grantable %v); want %+v (grantable %v)", got, err, got.Grantable(), tc.want, tc.grantable)
+			}
+		})
+	}
+
+	t.Run("NoManageRoles", func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		w.fake.SetRolePermissions(w.guild, w.fake.BotRole(w.guild), discordtest.DefaultEveryone)
+		got, err := w.ad.InspectRole(t.Context(), w.guild, bot.RoleID(w.role))
+		if err != nil || got.CanManage || got.Grantable() {
+			t.Fatalf("InspectRole without Manage Roles = %+v, %v; want not grantable", got, err)
+		}
+	})
+	t.Run("Owner", func(t *testing.T) {
+		w := newWorld(t, worldOpts{})
+		w.fake.SetRolePermissions(w.guild, w.fake.BotRole(w.guild), discordtest.DefaultEveryone)
+		above := w.fake.AddRole(w.guild, "moderators")
+		w.fake.PlaceRoleAboveBot(w.guild, above)
+		w.fake.SetOwner(w.guild, w.fake.BotUserID())
+		got, err := w.ad.InspectRole(t.Context(), w.guild, bot.RoleID(above))
+		if err != nil || !got.Grantable() {
+			t.Fatalf("InspectRole as the guild's owner = %+v, %v; want grantable", got, err)
+		}
+	})
+}

@@ -45,6 +45,7 @@ type Platform struct {
 	pinned     map[bot.MessageRef]bool
 	private    map[bot.ChannelID]bool
 	members    map[bot.ChannelID][]bot.User
+	roles      map[string]bot.RoleInfo // guild/role
 	handler    bot.Handler
 	ready      chan struct{} // closed while a Run is active
 }
@@ -80,6 +81,9 @@ func (p *Platform) initLocked() {
 		p.pinned = map[bot.MessageRef]bool{}
 		p.private = map[bot.ChannelID]bool{}
 		p.members = map[bot.ChannelID][]bot.User{}
+	}
+	if p.roles == nil {
+		p.roles = map[string]bot.RoleInfo{}
 	}
 	if p.ready == nil {
 		p.ready = make(chan struct{})
@@ -352,17 +356,42 @@ func (p *Platform) RemoveMember(ch bot.ChannelID, user bot.UserID) {
 	p.members[ch] = slices.DeleteFunc(p.members[ch], func(m bot.User) bool { return m.ID == user })
 }
 
+// SetRole makes an InspectorPlatform over p describe role of guild as
+// info (with Exists set); roles do not exist until set.
+func (p *Platform) SetRole(guild string, role bot.RoleID, info bot.RoleInfo) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	info.Exists = true
+	p.roles[guild+"/"+string(role)] = info
+}
+
 // InspectorPlatform is a Platform that also implements
-// bot.ChannelInspector, answering with the privacy and members set on the
-// Platform (SetPrivate, SetMembers, AddMember, RemoveMember) and failing
-// with its InspectHook. A plain Platform is no ChannelInspector, so that
+// bot.ChannelInspector and bot.RoleInspector, answering with the privacy,
+// members and roles set on the Platform (SetPrivate, SetMembers,
+// AddMember, RemoveMember, SetRole) and failing with its InspectHook. A plain Platform is no ChannelInspector, so that
 // the core falls back to what it does on platforms that cannot tell (acting
 // in a group's channel counts as being in it).
 type InspectorPlatform struct {
 	*Platform
 }
 
-var _ bot.ChannelInspector = InspectorPlatform{}
+var (
+	_ bot.ChannelInspector = InspectorPlatform{}
+	_ bot.RoleInspector    = InspectorPlatform{}
+)
+
+// InspectRole implements bot.RoleInspector with what SetRole set.
+func (i InspectorPlatform) InspectRole(ctx context.Context, guild string, role bot.RoleID) (bot.RoleInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return bot.RoleInfo{}, err
+	}
+	p := i.Platform
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	return p.roles[guild+"/"+string(role)], nil
+}
 
 func (p *Platform) inspect(ctx context.Context, a bot.Address) error {
 	if err := ctx.Err(); err != nil {

@@ -211,6 +211,9 @@ type guild struct {
 	// AboveBot holds roles placed above the bot's own highest role, which
 	// Discord does not let the bot grant or take (403, code 50013).
 	AboveBot map[string]bool
+	// BotRole is the bot's own role, which its integration manages: the
+	// highest role but those placed above it.
+	BotRole string
 }
 
 // Stats counts what the fake saw.
@@ -259,6 +262,11 @@ type Server struct {
 	buckets      map[string]*bucket
 	invalid      []string
 	reqLog       []RequestRecord
+	// roleHold, when set, holds role grants and removals until closed
+	// (HoldRoleChanges); roleHeld counts those waiting.
+	roleHold  chan struct{}
+	roleApply bool
+	roleHeld  int
 
 	ids atomic.Int64
 	gw  gateway
@@ -373,15 +381,20 @@ func (s *Server) NewID() string {
 	return strconv.FormatInt(1_100_000_000_000_000_000+s.ids.Add(1)<<12, 10)
 }
 
-// AddGuild creates a guild with a text channel and returns both ids.
+// AddGuild creates a guild, with the bot as a member that has a role of
+// its own, and returns its id.
 func (s *Server) AddGuild(name string) (guildID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := s.NewID()
-	s.guilds[id] = &guild{ID: id, Name: name, OwnerID: s.cfg.BotUserID, Members: map[string]*Member{}, Voice: map[string]string{},
-		Perms: map[string]int64{id: DefaultEveryone}}
+	// As when a bot is invited to a server: someone else owns it, and the
+	// bot gets a role of its own, managed by its integration, with the
+	// permissions it asked for (here Manage Roles among them).
+	owner, botRole := s.NewID(), s.NewID()
+	s.guilds[id] = &guild{ID: id, Name: name, OwnerID: owner, Members: map[string]*Member{}, Voice: map[string]string{},
+		Perms: map[string]int64{id: DefaultEveryone, botRole: DefaultEveryone | PermManageRoles}, Roles: []string{botRole}, BotRole: botRole}
 	s.guildOrder = append(s.guildOrder, id)
-	s.guilds[id].Members[s.cfg.BotUserID] = &Member{UserID: s.cfg.BotUserID}
+	s.guilds[id].Members[s.cfg.BotUserID] = &Member{UserID: s.cfg.BotUserID, Roles: []string{botRole}}
 	return id
 }
 
@@ -495,6 +508,65 @@ func (s *Server) Stats() Stats {
 	st := s.stats
 	st.Identifies, st.Resumes, st.Connections = s.gw.counts()
 	return st
+}
+
+// HoldRoleChanges makes role grants and removals wait, unanswered and not
+// applied, until ReleaseRoleChanges: requests that left the bot's process
+// and that Discord has not acted on yet, so that a test can kill the bot
+// mid-grant.
+func (s *Server) HoldRoleChanges() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.roleHold == nil {
+		s.roleHold = make(chan struct{})
+	}
+}
+
+// HeldRoleChanges returns how many role requests wait.
+func (s *Server) HeldRoleChanges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.roleHeld
+}
+
+// ReleaseRoleChanges lets the waiting role requests and later ones go: they
+// are applied when apply is set, and otherwise answered 500 without being
+// applied. A held request whose sender went away (the bot was killed) is
+// never applied.
+func (s *Server) ReleaseRoleChanges(apply bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.roleHold != nil {
+		s.roleApply = apply
+		close(s.roleHold)
+		s.roleHold = nil
+	}
+}
+
+// waitRoleChange holds a role request while HoldRoleChanges is on; it
+// reports whether to apply it.
+func (s *Server) waitRoleChange(ctx context.Context) bool {
+	s.mu.Lock()
+	hold := s.roleHold
+	if hold == nil {
+		s.mu.Unlock()
+		return true
+	}
+	s.roleHeld++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.roleHeld--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-hold:
+	case <-ctx.Done():
+		return false // the sender is gone before Discord acted
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.roleApply
 }
 
 // Invalid returns the requests that failed spec validation.

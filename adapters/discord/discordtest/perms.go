@@ -14,6 +14,7 @@ const (
 	PermSendMessages       int64 = 1 << 11
 	PermReadMessageHistory int64 = 1 << 16
 	PermConnect            int64 = 1 << 20
+	PermManageRoles        int64 = 1 << 28
 	// DefaultEveryone is what a new guild's @everyone role may do here:
 	// see channels, write and read their history, join voice.
 	DefaultEveryone = PermViewChannel | PermSendMessages | PermReadMessageHistory | PermConnect
@@ -50,8 +51,9 @@ func (s *Server) SetRolePermissions(guildID, roleID string, perms int64) {
 }
 
 // PlaceRoleAboveBot puts roleID above the bot's own highest role in the
-// guild's role list, as a server admin may by mistake: Discord then
-// refuses to grant or take it (HTTP 403, code 50013 Missing Permissions).
+// guild's role list (its position), as a server admin may by mistake:
+// Discord then refuses to grant or take it (HTTP 403, code 50013 Missing
+// Permissions).
 func (s *Server) PlaceRoleAboveBot(guildID, roleID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -60,6 +62,13 @@ func (s *Server) PlaceRoleAboveBot(guildID, roleID string) {
 		g.AboveBot = map[string]bool{}
 	}
 	g.AboveBot[roleID] = true
+}
+
+// BotRole returns the id of the bot's own role in a guild.
+func (s *Server) BotRole(guildID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.guilds[guildID].BotRole
 }
 
 // SetOwner makes userID the guild's owner, who may do everything.
@@ -103,15 +112,35 @@ func (s *Server) AddPrivateChannel(guildID, name string, allowed ...string) stri
 	return id
 }
 
-// rolesJSONLocked renders a guild's roles, @everyone first.
+// rolesJSONLocked renders a guild's roles, @everyone first, with their
+// positions: the roles added, then the bot's own, then those placed above
+// it (PlaceRoleAboveBot).
 func (s *Server) rolesJSONLocked(g *guild) []any {
 	role := func(id, name string, pos int) map[string]any {
 		return map[string]any{"id": id, "name": name, "permissions": strconv.FormatInt(g.Perms[id], 10), "position": pos,
-			"color": 0, "hoist": false, "managed": false, "mentionable": false, "flags": 0}
+			"color": 0, "hoist": false, "managed": id == g.BotRole, "mentionable": false, "flags": 0}
 	}
 	out := []any{role(g.ID, "@everyone", 0)}
-	for i, r := range g.Roles {
-		out = append(out, role(r, "role"+r, i+1))
+	var below, above []string
+	for _, r := range g.Roles {
+		switch {
+		case r == g.BotRole:
+		case g.AboveBot[r]:
+			above = append(above, r)
+		default:
+			below = append(below, r)
+		}
+	}
+	order := append(below, above...)
+	if g.BotRole != "" {
+		order = slices.Insert(order, len(below), g.BotRole)
+	}
+	for i, r := range order {
+		name := "role" + r
+		if r == g.BotRole {
+			name = "tend"
+		}
+		out = append(out, role(r, name, i+1))
 	}
 	return out
 }
@@ -187,4 +216,24 @@ func (s *Server) routeGuild(w http.ResponseWriter, r *http.Request, p []string) 
 	default:
 		apiError(w, 404, 0, "404: Not Found")
 	}
+}
+
+// botMayGrantLocked reports whether Discord lets the bot give or take role
+// in g: the owner may; anyone else needs Manage Roles (or Administrator)
+// and the role below their highest, and no one may give an integration's
+// role.
+func (s *Server) botMayGrantLocked(g *guild, role string) bool {
+	if role == g.BotRole {
+		return false
+	}
+	if g.OwnerID == s.cfg.BotUserID {
+		return true
+	}
+	perms := g.Perms[g.ID]
+	if m := g.Members[s.cfg.BotUserID]; m != nil {
+		for _, r := range m.Roles {
+			perms |= g.Perms[r]
+		}
+	}
+	return perms&(PermManageRoles|PermAdministrator) != 0 && !g.AboveBot[role]
 }

@@ -181,9 +181,18 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body 
 		s.routeChannel(w, r, p, body)
 	case m == "POST" && len(p) == 3 && p[0] == "users" && p[1] == "@me" && p[2] == "channels":
 		s.createDM(w, body)
+	case m == "GET" && len(p) == 2 && p[0] == "users" && p[1] == "@me":
+		s.mu.Lock()
+		u := s.userJSONLocked(s.cfg.BotUserID)
+		s.mu.Unlock()
+		writeJSON(w, 200, u)
 	case p[0] == "guilds" && (len(p) == 2 || len(p) == 3):
 		s.routeGuild(w, r, p)
 	case p[0] == "guilds" && len(p) >= 4 && p[2] == "members":
+		if len(p) == 6 && p[4] == "roles" && (m == "PUT" || m == "DELETE") && !s.waitRoleChange(r.Context()) {
+			apiError(w, 500, 0, "500: Internal Server Error")
+			return
+		}
 		s.routeMember(w, m, p)
 	case m == "PUT" && p[0] == "applications" && (len(p) == 3 || len(p) == 5) && p[len(p)-1] == "commands":
 		s.overwriteCommands(w, p, body)
@@ -412,7 +421,7 @@ func (s *Server) routeMember(w http.ResponseWriter, method string, p []string) {
 			apiError(w, 404, 10011, "Unknown Role")
 			return
 		}
-		if g.AboveBot[p[5]] {
+		if !s.botMayGrantLocked(g, p[5]) {
 			apiError(w, 403, 50013, "Missing Permissions")
 			return
 		}
