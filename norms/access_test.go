@@ -19,6 +19,8 @@ func TestOnboarding_SlackLobby(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, bot.Group{Name: "dbt", Address: bot.Address{Platform: bot.PlatformSlack, Channel: "G0PRIVATE1"}, Kind: bot.KindSkills})
 		wantIn(t, "use", e.cmd(fac, "norms use psychoeducation"), "Saved version 1")
+		wantIn(t, "public channel", e.cmd(fac, "norms require on lobby_channel:<#C0LOBBY01|lobby>"), "<#G0PRIVATE1> is a public channel: anyone can join it without agreeing", "Change to a private channel")
+		e.rec.SetPrivate("G0PRIVATE1", true)
 		wantIn(t, "require", e.cmd(fac, "norms require on lobby_channel:<#C0LOBBY01|lobby>"), "Newcomers to <#C0LOBBY01> are welcomed privately and invited to <#G0PRIVATE1>")
 		wantIn(t, "bad lobby", e.cmd(fac, "norms require on lobby_channel:G0PRIVATE1"), "must be another channel")
 
@@ -172,6 +174,8 @@ func TestOnboarding_TwoGroupsOneServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.rec.SetMembers(thursdayChannel, e.user(fac))
+		e.rec.SetPrivate(thursdayChannel, true)
+		e.rec.SetRole(discordGuild, thursdayRole, bot.RoleInfo{Name: "thursday", CanManage: true, BelowBot: true})
 		wantIn(t, "use", e.cmdIn(fac, thursdayChannel, "norms use therapy"), "Saved version 1 of the norms of thursday")
 		wantIn(t, "require", e.cmdIn(fac, thursdayChannel, "norms require on role:<@&"+thursdayRole+">"), "after agreeing")
 

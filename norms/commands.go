@@ -426,6 +426,14 @@ func (f *Feature) cmdRequire(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	}
 	var jobs []bot.Job
 	if on {
+		// Refuse up front what cannot work: a role tend cannot give, a
+		// channel the gate would not hide.
+		if err := f.checkGate(ctx, g, s); err != nil {
+			if _, refused := bot.UserMessage(err); refused {
+				return nil, err
+			}
+			return nil, &bot.UserError{Msg: fmt.Sprintf("tend could not check with %s just now that agreeing can give access to group %s. Try again in a minute.", g.Address.Platform, g.Name), Err: err}
+		}
 		// Members who have not agreed to the current version are asked,
 		// once per version.
 		jobs = append(jobs, askJob(g.ID, v.Version))

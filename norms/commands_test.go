@@ -156,3 +156,68 @@ func TestParticipation(t *testing.T) {
 		}
 	})
 }
+
+// TestCommands_RequireRefusesWhatCannotWork: norms require on role: checks
+// with Discord that tend can give the role and that the group's channel is
+// hidden from people without it, and refuses with why and what to do; at
+// each start the gates are checked again and the facilitators told,
+// privately, of one that stopped working.
+func TestCommands_RequireRefusesWhatCannotWork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.Group{Name: "tuesday", Address: bot.Address{Platform: bot.PlatformDiscord, Channel: discordChannel}, Guild: discordGuild})
+		e.cmd(fac, "norms use support")
+		const (
+			above   = "400000000000000002"
+			managed = "400000000000000003"
+			missing = "400000000000000009"
+		)
+		e.rec.SetRole(discordGuild, discordRole, bot.RoleInfo{Name: "tuesday", CanManage: true, BelowBot: true})
+		e.rec.SetRole(discordGuild, above, bot.RoleInfo{Name: "moderators", CanManage: true})
+		e.rec.SetRole(discordGuild, managed, bot.RoleInfo{Name: "tend", Managed: true, CanManage: true})
+		e.rec.SetRole(discordGuild, discordGuild, bot.RoleInfo{Name: "@everyone", Everyone: true, CanManage: true, BelowBot: true})
+		for _, c := range []struct {
+			name, role string
+			want       []string
+		}{
+			{"Missing", missing, []string{"The server has no role " + missing}},
+			{"Everyone", discordGuild, []string{"That is the server's @everyone role"}},
+			{"Managed", managed, []string{"belongs to a bot or an integration"}},
+			{"AboveBot", above, []string{"sits above tend's own role", "drag tend's role above <@&" + above + ">"}},
+			{"PublicChannel", discordRole, []string{"Everyone in the server can see <#" + discordChannel + ">, so the role would gate nothing",
+				"deny View Channel to @everyone and allow it to <@&" + discordRole + ">"}},
+		} {
+			wantIn(t, c.name, e.cmd(fac, "norms require on role:"+c.role), c.want...)
+		}
+		e.rec.SetRole(discordGuild, discordRole, bot.RoleInfo{Name: "tuesday", BelowBot: true})
+		e.rec.SetPrivate(discordChannel, true)
+		wantIn(t, "no Manage Roles", e.cmd(fac, "norms require on role:"+discordRole), "tend lacks the Manage Roles permission")
+		if s, _ := e.db.NormsSettings(t.Context(), e.group.ID); s.Require || s.Role != "" {
+			t.Fatalf("settings after refusals: %+v; want nothing saved", s)
+		}
+		e.rec.SetRole(discordGuild, discordRole, bot.RoleInfo{Name: "tuesday", CanManage: true, BelowBot: true})
+		wantIn(t, "works", e.cmd(fac, "norms require on role:"+discordRole), "get the role <@&"+discordRole+"> after agreeing")
+
+		// An admin drags the role above tend's; the next start tells the
+		// facilitators, once for that start.
+		e.rec.SetRole(discordGuild, discordRole, bot.RoleInfo{Name: "tuesday", CanManage: true})
+		if n, err := e.n.CheckGates(t.Context()); err != nil || n != 1 {
+			t.Fatalf("CheckGates = %d, %v; want 1 gate that cannot work", n, err)
+		}
+		if n, err := e.n.CheckGates(t.Context()); err != nil || n != 1 {
+			t.Fatalf("CheckGates again = %d, %v", n, err)
+		}
+		told := e.rec.DMsTo(fac)
+		if len(told) != 1 {
+			t.Fatalf("the facilitator got %d DMs; want one for this start", len(told))
+		}
+		wantIn(t, "told", render(told[0].Out.Message), "Newcomers to tuesday may not get access", "sits above tend's own role")
+		for _, p := range e.rec.Posts() {
+			t.Errorf("posted in %s: %q; gates are told privately", p.Out.To.Channel, render(p.Out.Message))
+		}
+		// tend cannot see the channel: the check says so.
+		e.rec.SetRole(discordGuild, discordRole, bot.RoleInfo{Name: "tuesday", CanManage: true, BelowBot: true})
+		e.rec.InspectHook = func(bot.Address) error { return bot.Unreachable("discord: read channel: 403") }
+		e.cmd(fac, "norms require off")
+		wantIn(t, "unreachable", e.cmd(fac, "norms require on"), "tend cannot see <#"+discordChannel+">")
+	})
+}

@@ -97,6 +97,9 @@ func readSection(g bot.Group, n *bot.Node, path string) (fileSection, []bot.Conf
 			case g.Guild == "":
 				r.Fail(rn, path+".role", "tend needs the group's server to welcome newcomers there and grant the role",
 					"set guild: on the group to its server id (right-click the server → Copy Server ID)")
+			case id == g.Guild:
+				r.Fail(rn, path+".role", "is the server's @everyone role (its id is the server's): everybody has it, so it gates nothing",
+					"make a role for the group (Server Settings → Roles) that alone can see its channel, and give that role's id")
 			default:
 				fs.role = bot.RoleID(id)
 			}

@@ -60,6 +60,8 @@ func TestSection_Problems(t *testing.T) {
 			`groups[0].norms.role: a role is granted on agreeing, which needs require: true — add require: true, or remove role:`},
 		{"RoleWithoutGuild", "platform: discord\n    channel: \"111111111111111111\"", "{require: true, role: \"333333333333333333\"}",
 			`groups[0].norms.role: tend needs the group's server to welcome newcomers there and grant the role — set guild: on the group`},
+		{"RoleIsEveryone", "platform: discord\n    channel: \"111111111111111111\"\n    guild: \"222222222222222222\"", "{require: true, role: \"222222222222222222\"}",
+			`groups[0].norms.role: is the server's @everyone role (its id is the server's): everybody has it, so it gates nothing — make a role for the group`},
 		{"LobbyOnDiscord", "platform: discord\n    channel: \"111111111111111111\"", "{require: true, lobby_channel: \"444444444444444444\"}",
 			`groups[0].norms.lobby_channel: on Discord newcomers arrive in the server`},
 		{"LobbyIsChannel", "platform: slack\n    channel: C0123ABCD", "{require: true, lobby_channel: C0123ABCD}",

@@ -625,7 +625,8 @@ func deref(r *bot.JobResult) bot.JobResult {
 // and still wait for access get another try: Discord's rules screening may
 // have cleared while tend was not running, and that event is not sent
 // again; the platform is asked, not tend's last record. Each start's tries
-// have keys of their own.
+// have keys of their own. Then every gated group's access is checked
+// (CheckGates), and the facilitators told of one that cannot work.
 func (f *Feature) Resume(ctx context.Context) error {
 	as, err := f.st.WaitingApplicants(ctx)
 	if err != nil {
@@ -646,6 +647,9 @@ func (f *Feature) Resume(ctx context.Context) error {
 	}
 	if n > 0 {
 		f.log.Info("giving newcomers who agreed another try at access", "count", n)
+	}
+	if _, err := f.CheckGates(ctx); err != nil {
+		return err
 	}
 	return nil
 }

@@ -36,6 +36,9 @@ type GroupFinder interface {
 	GroupsInGuild(ctx context.Context, platform, guild string) ([]bot.Group, error)
 	// NormsLobbyGroups returns the groups whose lobby channel is a.
 	NormsLobbyGroups(ctx context.Context, a bot.Address) ([]bot.Group, error)
+	// NormsGatedGroups returns the groups that require agreement and
+	// give a role or an invitation on agreeing.
+	NormsGatedGroups(ctx context.Context) ([]bot.Group, error)
 }
 
 // Roster is the part of a group's roster the feature needs: a closed

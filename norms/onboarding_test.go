@@ -24,6 +24,9 @@ func discordEnv(t *testing.T, admission bot.Admission, capacity int, more ...fun
 	e := newEnv(t, bot.Group{Name: "tuesday", Address: bot.Address{Platform: bot.PlatformDiscord, Channel: discordChannel},
 		Guild: discordGuild, Admission: admission, Capacity: capacity}, more...)
 	e.rec.AddMember(discordChannel, e.user("kim"))
+	// The channel only the role opens, and a role tend can give.
+	e.rec.SetPrivate(discordChannel, true)
+	e.rec.SetRole(discordGuild, discordRole, bot.RoleInfo{Name: "tuesday", CanManage: true, BelowBot: true})
 	wantIn(t, "use", e.cmd(fac, "norms use support"), "Saved version 1 of the norms of tuesday (9 agreements)")
 	wantIn(t, "require", e.cmd(fac, "norms require on role:<@&"+discordRole+">"), "get the role <@&"+discordRole+"> after agreeing")
 	return e
@@ -245,12 +248,15 @@ func TestOnboarding_Applicant(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := discordEnv(t, bot.AdmissionOpen, 0)
 		other := bot.ChannelID("300000000000000009")
-		wantIn(t, "outsider", e.cmdIn("lee", other, "norms show group:tuesday"), "is for members of group tuesday")
+		// The group's channel is private: to an outsider the group does
+		// not exist, and an applicant sees only what applicants may use.
+		hidden := `There is no group named "tuesday" that you can use`
+		wantIn(t, "outsider", e.cmdIn("lee", other, "norms show group:tuesday"), hidden)
 		e.join("lee", true)
 		wantIn(t, "applicant show", e.cmdIn("lee", other, "norms show group:tuesday"), "Norms of tuesday (version 1)")
 		wantIn(t, "applicant next", e.cmdIn("lee", other, "next group:tuesday"), "Group tuesday has no schedule yet")
-		wantIn(t, "applicant rsvp", e.cmdIn("lee", other, "rsvp yes group:tuesday"), "is for members of group tuesday")
-		wantIn(t, "applicant status", e.cmdIn("lee", other, "norms status group:tuesday"), "Only facilitators")
+		wantIn(t, "applicant rsvp", e.cmdIn("lee", other, "rsvp yes group:tuesday"), hidden)
+		wantIn(t, "applicant status", e.cmdIn("lee", other, "norms status group:tuesday"), hidden)
 		wantIn(t, "member edit", e.cmd("kim", "norms edit items:x"), "Only facilitators of tuesday can use /tend norms edit")
 	})
 }

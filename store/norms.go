@@ -240,6 +240,12 @@ func (db *DB) NormsLobbyGroups(ctx context.Context, a bot.Address) ([]bot.Group,
 		a.Platform, string(a.Channel))
 }
 
+// NormsGatedGroups returns the groups whose norms gate access: agreement
+// required, and a role or a lobby channel set, by name.
+func (db *DB) NormsGatedGroups(ctx context.Context) ([]bot.Group, error) {
+	return db.listGroups(ctx, `WHERE id IN (SELECT group_id FROM norms_settings WHERE require AND (role != '' OR lobby_channel != ''))`)
+}
+
 // AgreeToNorms records a.User's agreement to version a.Version of group
 // a.GroupID's norms at a.At and enqueues jobs, in one transaction, so that
 // what the agreement leads to (access) is never lost between the two. It
