@@ -500,6 +500,13 @@ func (f *Feature) onSession(ctx context.Context, ev *bot.SessionEvent) ([]bot.Ou
 // in a closed group is offered to the first on the waitlist.
 func (f *Feature) onGone(ctx context.Context, ev *bot.MemberGone) ([]bot.Outbound, error) {
 	g := ev.Group
+	// After any admit job of theirs that is running: a role it is giving
+	// is taken back, and one that has not started sees them gone.
+	unlock, err := f.admitLocks.lock(ctx, g.ID, ev.User)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	a, _, err := f.applicant(ctx, g.ID, ev.User)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -452,6 +453,25 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			if err != nil {
 				return err
 			}
+			// A member with no roster entry (an open group's newcomer who
+			// agreed to its norms) may hold its access role: that group
+			// is told too.
+			err = eachRow(ctx, tx, func(sc interface{ Scan(...any) error }) error {
+				var g int64
+				if err := sc.Scan(&g); err != nil {
+					return err
+				}
+				if !slices.Contains(groups, g) {
+					groups = append(groups, g)
+				}
+				return nil
+			}, `SELECT group_id FROM (SELECT group_id FROM norms_applicants WHERE user_id = ? UNION SELECT group_id FROM norms_acks WHERE user_id = ?)
+				WHERE group_id IN (SELECT id FROM groups WHERE platform = ?) AND (? = 0 OR group_id = ?) ORDER BY group_id`,
+				string(user), string(user), req.Platform, req.GroupID, req.GroupID)
+			if err != nil {
+				return err
+			}
+			slices.Sort(groups)
 		}
 		er.Groups = groups
 		if er.Number == 0 {

@@ -324,3 +324,39 @@ func TestNorms_PlaceOnAgreeing(t *testing.T) {
 		t.Errorf("audit %q; want the place audited", got)
 	}
 }
+
+// TestNorms_EraseNamesGatedGroups: a member's erasure names the groups
+// where they hold norms data but no roster entry (an open group's newcomer
+// who agreed and got its role), so that those groups hear they are gone
+// and take the role back.
+func TestNorms_EraseNamesGatedGroups(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	g, err := db.CreateGroup(ctx, "console:ana", testGroup("open", "c1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := db.CreateGroup(ctx, "console:ana", testGroup("other", "c2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddNormsVersion(ctx, bot.NormsVersion{GroupID: g.ID, Items: []string{"a"}, Author: "console:ana"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: "sam", Version: 1, At: t0}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateApplicant(ctx, other.ID, "sam", func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+		a.State, a.Round = bot.ApplicantAdmitted, 1
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformConsole, User: "sam"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(er.Groups, []int64{g.ID, other.ID}) {
+		t.Fatalf("erasure names groups %v; want %v", er.Groups, []int64{g.ID, other.ID})
+	}
+}

@@ -251,6 +251,35 @@ func TestNormsE2E_Discord(t *testing.T) {
 		p.alive(t)
 	})
 
+	t.Run("Forget", func(t *testing.T) {
+		// A member who erases their data (attendance's forget) has the
+		// group's role taken back.
+		w := newNormsWorld(t)
+		p := w.start(t, bin, t.TempDir(), w.config("open", 0, fmt.Sprintf("{template: support, require: true, role: %q}", w.role)))
+		ctx := waitCtx(t)
+		sam := w.fake.AddUser("sam", false)
+		w.fake.Join(w.guild, sam, false)
+		w.press(t, sam, w.dm(t, ctx, sam, "Welcome to tuesday"), "I agree")
+		if err := w.fake.WaitFor(ctx, "sam's role", func() bool { return w.hasRole(sam) }); err != nil {
+			t.Fatal(err)
+		}
+		id, err := w.fake.Command(sam, w.welcome, "tend", []string{"forget"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirm := answer(t, w.fake, id)
+		if r := w.press(t, sam, confirm.Message, "Erase my data"); !strings.Contains(r.Message.Text(), "it is being taken back") {
+			t.Fatalf("erasing answered %q", r.Message.Text())
+		}
+		if err := w.fake.WaitFor(ctx, "the role taken back", func() bool { return !w.hasRole(sam) }); err != nil {
+			t.Fatalf("%v\n%s", err, p.stderr.String())
+		}
+		if inv := w.fake.Invalid(); len(inv) > 0 {
+			t.Errorf("requests failing Discord's spec: %v", inv)
+		}
+		p.alive(t)
+	})
+
 	t.Run("Waitlist", func(t *testing.T) {
 		w := newNormsWorld(t)
 		p := w.start(t, bin, t.TempDir(), w.config("closed", 1, fmt.Sprintf("{template: therapy, require: true, role: %q}", w.role)))
