@@ -12,7 +12,8 @@ import (
 )
 
 // benchGroup is a group of n members on a real database file: it requires
-// agreement, and every other member agreed. It returns the feature, its
+// agreement, every other member agreed, and one in ten is a newcomer who
+// agreed and waits for access. It returns the feature, its
 // bot and the group.
 func benchGroup(b *testing.B, n int) (*Feature, *bot.Bot, bot.Group) {
 	b.Helper()
@@ -60,6 +61,16 @@ func benchGroup(b *testing.B, n int) (*Feature, *bot.Bot, bot.Group) {
 				b.Fatal(err)
 			}
 		}
+		if i%10 == 0 {
+			// A newcomer who agreed and waits for access (the longest
+			// path of the participation check).
+			if _, err := db.UpdateApplicant(ctx, g.ID, u, func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+				a.State, a.Round, a.Pending = bot.ApplicantWaiting, 1, true
+				return nil, nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	rec.SetMembers("big", users...)
 	return f, bt, g
@@ -80,7 +91,7 @@ func BenchmarkTakesPart(b *testing.B) {
 }
 
 // BenchmarkStatus renders norms status for a group of 1,000 members, half
-// of whom agreed.
+// of whom agreed (a hundred of them newcomers waiting for access).
 func BenchmarkStatus(b *testing.B) {
 	f, _, g := benchGroup(b, 1000)
 	ctx := context.Background()
