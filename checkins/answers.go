@@ -249,7 +249,9 @@ func (f *Feature) answer(ctx context.Context, req *bot.Request, c bot.CheckIn, a
 	case err != nil:
 		return nil, err
 	}
-	f.log.Debug("check-in answered", bot.KeyGroup, g.Name, "checkin", c.ID, bot.KeyUser, string(a.User))
+	// No user id: a reader of the log must not tie a person to an answer
+	// (and so to a safety signal).
+	f.log.Debug("check-in answered", bot.KeyGroup, g.Name, "checkin", c.ID)
 	if c.SessionID != 0 {
 		if s, err := f.st.Session(ctx, c.SessionID); err == nil && !a.At.Before(s.Start) && a.At.Before(s.End) {
 			if err := f.b.PublishPresence(ctx, &bot.Presence{Group: g, SessionID: s.ID, User: a.User, Source: "checkin", At: a.At}); err != nil {
@@ -283,7 +285,7 @@ func (f *Feature) answer(ctx context.Context, req *bot.Request, c bot.CheckIn, a
 		return []bot.Outbound{bot.ReplyMessage(confirm)}, nil
 	}
 	sig.GroupID, sig.Platform, sig.User, sig.At, sig.Source, sig.CheckInID = g.ID, g.Address.Platform, a.User, a.At, sourceCheckIn, c.ID
-	reply := f.replyFor(f.raise(ctx, []bot.Group{g}, *sig), sig.Words == "")
+	reply := f.replyFor(f.raise(ctx, []bot.Group{g}, *sig), *sig)
 	reply.Message.Text = confirm.Text + "\n\n" + reply.Message.Text
 	return []bot.Outbound{reply}, nil
 }

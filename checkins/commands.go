@@ -46,8 +46,9 @@ func (f *Feature) registerCommands() error {
 		}
 	}
 	for _, a := range []bot.ActionSpec{
-		{Name: ActionAnswer, Run: f.answerButton},
-		{Name: ActionText, Run: f.answerText},
+		// Answers: the core's log never names who gave them.
+		{Name: ActionAnswer, Private: true, Run: f.answerButton},
+		{Name: ActionText, Private: true, Run: f.answerText},
 		// A facilitators' channel is bound to no group: the handler checks
 		// that the one pressing facilitates the alert's group.
 		{Name: ActionTake, Access: bot.AccessAnyone, Run: f.take},
