@@ -176,6 +176,9 @@ func (f *Feature) answerButton(ctx context.Context, req *bot.Request) ([]bot.Out
 		if !c.Spec.Kind.FreeText() {
 			return nil, bot.Errorf("This check-in has no form. Use its buttons.")
 		}
+		if err := noTypedAnswers(*req.Group); err != nil {
+			return nil, err
+		}
 		return []bot.Outbound{{Kind: bot.OutModal, Modal: answerForm(req.Group.ID, c)}}, nil
 	default:
 		l, err := strconv.Atoi(what)
@@ -200,6 +203,11 @@ func (f *Feature) answerText(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if !c.Spec.Kind.FreeText() {
 		return nil, bot.Errorf("This check-in takes its answer by its buttons, not a form.")
 	}
+	if err := noTypedAnswers(*req.Group); err != nil {
+		// Nothing typed is stored in a minimal group, whenever the check-in
+		// was opened.
+		return nil, err
+	}
 	text := strings.TrimSpace(bot.StripPlaceholderRunes(req.Values["answer"]))
 	limit := maxAnswerLen
 	if c.Spec.Kind == bot.CheckInWord {
@@ -212,6 +220,15 @@ func (f *Feature) answerText(ctx context.Context, req *bot.Request) ([]bot.Outbo
 		return nil, bot.Errorf("The answer is longer than %d characters. Shorten it and send it again.", limit)
 	}
 	return f.answer(ctx, req, c, bot.CheckInAnswer{CheckInID: c.ID, User: req.Actor.ID, Text: text, At: req.Now})
+}
+
+// noTypedAnswers refuses a typed answer in a group with privacy:
+// minimal (a word or text check-in opened before it became minimal).
+func noTypedAnswers(g bot.Group) error {
+	if g.Privacy != bot.PrivacyMinimal {
+		return nil
+	}
+	return bot.Errorf("Group %s has privacy: minimal, which keeps typed answers out, so this answer was not recorded. Press Pass, or tell a facilitator directly.", g.Name)
 }
 
 func maxLevel(s bot.CheckInSpec) int {
