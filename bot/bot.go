@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -96,6 +97,9 @@ type Bot struct {
 	presenceSubs []presenceSub
 	applicants   ApplicantCheck
 	takesPart    ParticipationCheck
+	// watched: the operator says someone watches safety alerts around the
+	// clock (safety.around_the_clock).
+	watched atomic.Bool
 }
 
 // ParticipationCheck reports whether user may take part in group g's
@@ -170,6 +174,15 @@ func New(cfg Config) (*Bot, error) {
 
 // Resources returns the operator's crisis resources.
 func (b *Bot) Resources() string { return b.cfg.Resources }
+
+// SetAroundTheClock records whether the operator says someone watches
+// safety alerts around the clock (safety.around_the_clock; the check-ins
+// feature applies it). What members are told about who watches follows it.
+func (b *Bot) SetAroundTheClock(watched bool) { b.watched.Store(watched) }
+
+// AroundTheClock reports whether the operator says someone watches safety
+// alerts around the clock.
+func (b *Bot) AroundTheClock() bool { return b.watched.Load() }
 
 // Owners returns the configured owners.
 func (b *Bot) Owners() []Principal { return slices.Clone(b.cfg.Owners) }

@@ -746,5 +746,13 @@ func (f *Feature) take(ctx context.Context, req *bot.Request) ([]bot.Outbound, e
 		f.log.Warn("showing that an alert was taken failed", "alert", a.ID, bot.KeyErr, err)
 	}
 	who := f.memberLabel(ctx, g, a)
+	if g.Privacy == bot.PrivacyMinimal {
+		if m, err := f.st.MemberByUser(ctx, g.ID, a.User); err != nil || m.Code == "" {
+			// Someone the roster gives no code: only the facilitator who
+			// took the alert learns who, in this private reply, so that
+			// they can reach them; the alert itself never names them.
+			who += ", who is " + bot.Mention(a.Platform, a.User)
+		}
+	}
 	return []bot.Outbound{bot.Reply(fmt.Sprintf("Thank you — the others can see you're on it. Reach out to %s directly; if you think they are in immediate danger, contact emergency services.", who))}, nil
 }

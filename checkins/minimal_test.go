@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
 	"github.com/tend-bot/tend/checkins"
 )
 
@@ -107,6 +108,73 @@ func TestCheckIn_MinimalEveryPath(t *testing.T) {
 		a, err := e.db.SafetyAlert(t.Context(), 1)
 		if err != nil || a.LatestWords != "" || len(a.Families) == 0 {
 			t.Errorf("the alert of a minimal group keeps %q (%v)", a.LatestWords, err)
+		}
+	})
+}
+
+// TestMinimal_NotOnRosterNotNamed: in a privacy: minimal group, someone in
+// its channel but not on its roster is never named or mentioned in a
+// summary or an alert: they are a member not on the roster with a stable
+// pseudonymous code, the same in both; only the facilitator who takes the
+// alert learns who, in their private reply, to reach them.
+func TestMinimal_NotOnRosterNotNamed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnvOnRec(t, bot.PrivacyMinimal, rec, bottest.InspectorPlatform{Platform: rec})
+		rec.SetPrivate(facsChannel, true)
+		rec.SetMembers(groupChannel, bot.User{Platform: "console", ID: "eve"})
+		e.cmd("fac", "checkin start kind:traffic")
+		e.press("eve", e.checkInPost(), "Yellow")
+		e.cmd("fac", "checkin close")
+		sum := render(e.lastPostIn(facsChannel).Out.Message)
+		code := e.b.Codec().Pseudonym("checkins/group/1", "eve")
+		if !has(sum, "a member not on the roster ("+code+"): yellow") || namesEve(sum) {
+			t.Errorf("summary:\n%s", sum)
+		}
+		e.dm("eve", "i want to kill myself")
+		al := e.alerts()
+		if len(al) != 1 {
+			t.Fatalf("alerts: %s", joinTexts(al))
+		}
+		if text := render(al[0].Out.Message); !has(text, "a member not on the roster ("+code+") in group tuesday") || namesEve(text) {
+			t.Errorf("alert:\n%s", text)
+		}
+		if r := replyText(e.press("fac", al[0], "I'm on it")); !has(r, "Reach out to a member not on the roster ("+code+"), who is @eve") {
+			t.Errorf("the taker's private reply: %s", r)
+		}
+		if now := e.content(al[0]); namesEve(now) {
+			t.Errorf("the taken alert names them:\n%s", now)
+		}
+	})
+}
+
+// namesEve reports whether s names eve ("eve" or "@eve" as a word).
+func namesEve(s string) bool {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\n' || r == ',' || r == ':' || r == '(' || r == ')' }) {
+		if w == "eve" || w == "@eve" {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCheckInSchedule_WindowCaps: from chat, a check-in at a session's
+// start is capped at 12 hours, as in the config; one between sessions at a
+// week.
+func TestCheckInSchedule_WindowCaps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		if out := e.cmd("fac", "checkin schedule at:start window:13h"); !has(out, "window: 13h is out of range", "from 1m to 12h") {
+			t.Errorf("a 13-hour window at the start: %s", out)
+		}
+		if out := e.cmd("fac", "checkin schedule at:start window:12h"); !strings.Contains(out, "Saved") {
+			t.Errorf("a 12-hour window at the start: %s", out)
+		}
+		if out := e.cmd("fac", `checkin schedule at:between cron:"0 12 * * FRI" window:48h`); !strings.Contains(out, "Saved") {
+			t.Errorf("a 48-hour window between sessions: %s", out)
+		}
+		if out := e.cmd("fac", `checkin schedule at:between window:169h`); !has(out, "from 1m to 168h") {
+			t.Errorf("a 169-hour window between sessions: %s", out)
 		}
 	})
 }

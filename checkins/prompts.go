@@ -289,10 +289,17 @@ func (f *Feature) labels(ctx context.Context, g bot.Group, users []bot.UserID) [
 	return out
 }
 
+// label names member u of g for the facilitators: under privacy:
+// minimal their roster code, or, for someone with none (in the group's
+// channel, not on its roster), a stable pseudonymous code — never their
+// name or a mention; else their name or a mention.
 func (f *Feature) label(ctx context.Context, g bot.Group, u bot.UserID) string {
 	m, err := f.st.MemberByUser(ctx, g.ID, u)
 	if err != nil {
 		m = bot.Member{User: u}
+	}
+	if g.Privacy == bot.PrivacyMinimal && m.Code == "" && m.User != "" {
+		return "a member not on the roster (" + f.b.Codec().Pseudonym("checkins/group/"+strconv.FormatInt(g.ID, 10), string(u)) + ")"
 	}
 	return m.Label(g.Address.Platform, g.Privacy)
 }
