@@ -507,3 +507,43 @@ func TestSafety_NoRosterLookupBounded(t *testing.T) {
 		}
 	})
 }
+
+// TestSafety_EscalateAfterHonoured: a group's escalate_after other than
+// the default is what an untaken alert waits, at both steps: 3 minutes to
+// the other facilitators and 3 more to the owners; set to 30 minutes, a
+// new alert waits 30, not 10.
+func TestSafety_EscalateAfterHonoured(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		if out := e.cmd("fac", "checkin schedule escalate_after:3m"); !strings.Contains(out, "alerts escalate after 3m") {
+			t.Fatalf("escalate_after: %s", out)
+		}
+		e.dm("ann", "i want to kill myself")
+		e.sleep(3*time.Minute - time.Second)
+		if len(e.dmsTo("fac")) != 0 {
+			t.Fatal("escalated before 3 minutes")
+		}
+		e.sleep(2 * time.Second)
+		if len(e.dmsTo("fac")) != 1 || len(e.dmsTo("fran")) != 1 || len(e.dmsTo("owner")) != 0 {
+			t.Fatalf("after 3 minutes: fac %d, fran %d, owner %d DMs; want the facilitators", len(e.dmsTo("fac")), len(e.dmsTo("fran")), len(e.dmsTo("owner")))
+		}
+		e.sleep(3 * time.Minute)
+		if len(e.dmsTo("owner")) != 1 {
+			t.Fatalf("the owner after 6 minutes: %d DMs", len(e.dmsTo("owner")))
+		}
+
+		if out := e.cmd("fac", "checkin schedule escalate_after:30m"); !strings.Contains(out, "alerts escalate after 30m") {
+			t.Fatalf("escalate_after: %s", out)
+		}
+		e.sleep(time.Hour)
+		e.dm("bob", "i want to die")
+		e.sleep(29 * time.Minute)
+		if n := len(e.dmsTo("fac")); n != 1 {
+			t.Fatalf("bob's alert escalated before 30 minutes (fac has %d DMs)", n)
+		}
+		e.sleep(2 * time.Minute)
+		if n := len(e.dmsTo("fac")); n != 2 {
+			t.Errorf("bob's alert after 31 minutes: fac has %d DMs; want 2", n)
+		}
+	})
+}
