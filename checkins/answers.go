@@ -33,12 +33,21 @@ type answerWriter struct {
 }
 
 type pendingAnswer struct {
-	a    bot.CheckInAnswer
-	out  bot.AnswerOutcome
-	err  error
-	done chan struct{} // closed once committed (or failed)
-	turn chan struct{} // this writer commits next
+	a   bot.CheckInAnswer
+	out bot.AnswerOutcome
+	err error
+	// wake tells the writer either that its answer is committed (or
+	// failed) or that it has the turn to commit: one channel, one receive,
+	// so that an answer costs one channel rather than two and a select.
+	wake chan wakeReason
 }
+
+type wakeReason uint8
+
+const (
+	wakeDone wakeReason = iota // committed, or failed: out and err are set
+	wakeTurn                   // this writer commits next
+)
 
 // maxBatch bounds one transaction of answers; maxYields how often the
 // committing writer lets more writers queue before it writes; commitLimit
@@ -54,32 +63,32 @@ const (
 // (a writer that gives up would leave the others' answers without a
 // committer, so the wait does not end with ctx).
 func (w *answerWriter) write(ctx context.Context, a bot.CheckInAnswer) (bot.AnswerOutcome, error) {
-	p := &pendingAnswer{a: a, done: make(chan struct{}), turn: make(chan struct{}, 1)}
+	// Capacity 2: the turn and then "done" may both be sent before the
+	// writer receives either; neither send ever blocks.
+	p := &pendingAnswer{a: a, wake: make(chan wakeReason, 2)}
 	w.mu.Lock()
 	w.queue = append(w.queue, p)
 	if !w.writing {
 		w.writing = true
-		p.turn <- struct{}{}
+		p.wake <- wakeTurn
 	}
 	w.mu.Unlock()
 	for {
-		select {
-		case <-p.done:
+		if <-p.wake == wakeDone {
 			return p.out, p.err
-		case <-p.turn:
-			// The batch is everyone's: it gets a bounded context of its
-			// own, not this writer's.
-			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitLimit)
-			w.commit(bctx)
-			cancel()
-			w.mu.Lock()
-			if len(w.queue) == 0 {
-				w.writing = false
-			} else {
-				w.queue[0].turn <- struct{}{}
-			}
-			w.mu.Unlock()
 		}
+		// The batch is everyone's: it gets a bounded context of its own,
+		// not this writer's.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitLimit)
+		w.commit(bctx)
+		cancel()
+		w.mu.Lock()
+		if len(w.queue) == 0 {
+			w.writing = false
+		} else {
+			w.queue[0].wake <- wakeTurn
+		}
+		w.mu.Unlock()
 	}
 }
 
@@ -120,7 +129,7 @@ func (w *answerWriter) commit(ctx context.Context) {
 		} else {
 			p.out = outs[i]
 		}
-		close(p.done)
+		p.wake <- wakeDone
 	}
 }
 
