@@ -48,6 +48,11 @@ func TestLeakScan_Finds(t *testing.T) {
 	if got := s.check(); len(got) != 2 {
 		t.Fatalf("scan found %v; want the log line and the shared post", got)
 	}
+	// A log line naming a member, as the check of a DM's or an answer's
+	// handling looks for it.
+	if got := namesUser("level=DEBUG msg=event user=ann channel=dm-ann\nlevel=INFO msg=\"safety signal\" group=annex", "ann"); len(got) != 1 {
+		t.Errorf("namesUser found %q; want the line with user=ann only", got)
+	}
 }
 
 func (s *leakScan) Write(p []byte) (int, error) {

@@ -250,6 +250,13 @@ groups:
 			t.Errorf("the log holds what a member wrote: %q", w)
 		}
 	}
+	// Nor, at debug level, who sent a DM or answered a check-in: no line
+	// names alex (a red, a 1 and words of risk) or lee (a crisis DM).
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, alex) || strings.Contains(l, lee) {
+			t.Errorf("a log line names a member who answered or wrote to tend: %s", l)
+		}
+	}
 	p.alive(t)
 }
 
