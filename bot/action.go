@@ -3,6 +3,7 @@ package bot
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -90,6 +91,16 @@ func (c *ActionCodec) Decode(id string) (Action, error) {
 		return Action{}, ErrBadAction
 	}
 	return Action{Name: parts[1], Group: g, User: UserID(parts[3]), Ref: parts[4]}, nil
+}
+
+// Pseudonym returns a short code for id within scope ("N-4KQ2ZD"), the
+// same every time with the same key, that reveals nothing of id to someone
+// without the key: a stable name for a person where their name must not
+// show (a privacy: minimal group's summary of someone not on its roster).
+func (c *ActionCodec) Pseudonym(scope, id string) string {
+	h := hmac.New(sha256.New, c.key)
+	h.Write([]byte("pseudonym\x00" + scope + "\x00" + id))
+	return "N-" + strings.ToUpper(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h.Sum(nil)[:5])[:7])
 }
 
 func (c *ActionCodec) mac(body string) string {

@@ -75,3 +75,22 @@ func TestActionCodec_Seal(t *testing.T) {
 		t.Fatalf("sealed id decodes to %+v, %v", a, err)
 	}
 }
+
+// TestActionCodec_Pseudonym: a pseudonym is stable for the same key, scope
+// and id, differs between ids, scopes and keys, and does not show the id.
+func TestActionCodec_Pseudonym(t *testing.T) {
+	a, _ := NewActionCodec([]byte("0123456789abcdef0123456789abcdef"))
+	b, _ := NewActionCodec([]byte("fedcba9876543210fedcba9876543210"))
+	p := a.Pseudonym("group/1", "123456789012345678")
+	if len(p) != 9 || !strings.HasPrefix(p, "N-") || strings.Contains(p, "1234") {
+		t.Errorf("pseudonym %q", p)
+	}
+	if again := a.Pseudonym("group/1", "123456789012345678"); again != p {
+		t.Errorf("not stable: %q then %q", p, again)
+	}
+	for _, other := range []string{a.Pseudonym("group/1", "123456789012345679"), a.Pseudonym("group/2", "123456789012345678"), b.Pseudonym("group/1", "123456789012345678")} {
+		if other == p {
+			t.Errorf("%q repeats for another id, scope or key", p)
+		}
+	}
+}

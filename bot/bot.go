@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -97,6 +98,9 @@ type Bot struct {
 	presenceSubs []presenceSub
 	applicants   ApplicantCheck
 	takesPart    ParticipationCheck
+	// watched: the operator says someone watches safety alerts around the
+	// clock (safety.around_the_clock).
+	watched atomic.Bool
 }
 
 // ParticipationCheck reports whether user may take part in group g's
@@ -171,6 +175,15 @@ func New(cfg Config) (*Bot, error) {
 
 // Resources returns the operator's crisis resources.
 func (b *Bot) Resources() string { return b.cfg.Resources }
+
+// SetAroundTheClock records whether the operator says someone watches
+// safety alerts around the clock (safety.around_the_clock; the check-ins
+// feature applies it). What members are told about who watches follows it.
+func (b *Bot) SetAroundTheClock(watched bool) { b.watched.Store(watched) }
+
+// AroundTheClock reports whether the operator says someone watches safety
+// alerts around the clock.
+func (b *Bot) AroundTheClock() bool { return b.watched.Load() }
 
 // Owners returns the configured owners.
 func (b *Bot) Owners() []Principal { return slices.Clone(b.cfg.Owners) }
@@ -262,7 +275,15 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 	if m.At.IsZero() {
 		m.At = b.cfg.Clock.Now()
 	}
-	log := b.log.With(KeyPlatform, m.Platform, KeyChannel, string(m.Channel), KeyUser, string(m.User.ID))
+	// What a person tells the bot privately (a DM, a check-in answer) is
+	// logged without who they are, nor their DM channel, which names them
+	// as well as their id does.
+	log := b.log.With(KeyPlatform, m.Platform)
+	if !b.privateEvent(ev) {
+		log = log.With(KeyChannel, string(m.Channel), KeyUser, string(m.User.ID))
+	} else if !m.DM {
+		log = log.With(KeyChannel, string(m.Channel))
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("handler panicked", KeyErr, fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -295,6 +316,43 @@ func (b *Bot) Handle(ctx context.Context, ev Event) (replies []Outbound) {
 		return []Outbound{Reply(apology)}
 	}
 	return b.split(ctx, outs, m.User.ID, log)
+}
+
+// privateAttrs are the log attributes of a refused press of spec: the
+// platform, the channel and who pressed, but not who for a Private action.
+func privateAttrs(spec ActionSpec, m EventMeta, more ...any) []any {
+	attrs := []any{KeyPlatform, m.Platform, KeyChannel, string(m.Channel)}
+	if !spec.Private {
+		attrs = append(attrs, KeyUser, string(m.User.ID))
+	} else if m.DM {
+		attrs = attrs[:2]
+	}
+	return append(attrs, more...)
+}
+
+// privateEvent reports whether ev is something a person tells the bot
+// privately: a direct message, or a press or form of an action registered
+// Private.
+func (b *Bot) privateEvent(ev Event) bool {
+	var id string
+	switch e := ev.(type) {
+	case *DirectMessage:
+		return true
+	case *ButtonPress:
+		id = e.ID
+	case *ModalSubmit:
+		id = e.ID
+	default:
+		return false
+	}
+	a, err := b.cfg.Codec.Decode(id)
+	if err != nil {
+		return false
+	}
+	b.mu.RLock()
+	spec, ok := b.actions[a.Name]
+	b.mu.RUnlock()
+	return ok && spec.Private
 }
 
 // passiveFailed handles a subscriber failing on an inbound event that is
@@ -493,7 +551,7 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 	req.Owner = b.IsOwner(req.Actor)
 	// A button sent to one person (a DM, a private reply) is theirs alone.
 	if a.User != "" && a.User != m.User.ID {
-		b.log.Warn("refused a button sent to someone else", KeyPlatform, m.Platform, KeyUser, string(m.User.ID), "action", a.Name)
+		b.log.Warn("refused a button sent to someone else", privateAttrs(spec, *m, "action", a.Name)...)
 		return nil, &UserError{Msg: "This button was sent to someone else, so it does nothing for you. /tend help shows what you can do here."}
 	}
 	if a.Group != 0 {
@@ -522,7 +580,7 @@ func (b *Bot) handleAction(ctx context.Context, ev Event, id string, act *Action
 				return nil, err
 			}
 			if err != nil || bound.ID != g.ID {
-				b.log.Warn("refused a button of another group's message", KeyPlatform, m.Platform, KeyChannel, string(m.Channel), KeyUser, string(m.User.ID), "action", a.Name)
+				b.log.Warn("refused a button of another group's message", privateAttrs(spec, *m, "action", a.Name)...)
 				return nil, &UserError{Msg: "This button does not belong to this channel's group, so it changed nothing. Use the buttons on this channel's own messages."}
 			}
 		}

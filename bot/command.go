@@ -175,7 +175,12 @@ type ActionSpec struct {
 	// Applicants: see CommandSpec.Applicants. In a DM only the button's
 	// recipient can press it in any case.
 	Applicants bool
-	Run        func(ctx context.Context, req *Request) ([]Outbound, error)
+	// Private marks the presses and forms of this action as a person's
+	// private answers (a check-in answer): as with a direct message, the
+	// core's log never names who pressed, so that no reader of the log can
+	// tie a person to an answer or to what it led to (a safety alert).
+	Private bool
+	Run     func(ctx context.Context, req *Request) ([]Outbound, error)
 }
 
 // Request is what a command or action handler gets.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tend-bot/tend/bot"
@@ -30,8 +30,16 @@ const deliverTimeout = 10 * time.Second
 // looked for in (beyond the rosters), so that one DM stays cheap.
 const maxInspect = 200
 
+// inspectWait bounds, in time, looking for a sender on no roster in the
+// groups' channels: whatever is found by then is alerted, and when
+// nothing is, the owners are, so that the alert is never later than this
+// plus its delivery. The owners are not told at once while tend looks:
+// for a member in a group's channel that would send their words to people
+// who are not their facilitators, and most such looks end well within it.
+const inspectWait = 2 * time.Second
+
 // onEvent examines direct messages to the bot. It never logs what they
-// say.
+// say, nor who sent them.
 func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, error) {
 	dm, ok := ev.(*bot.DirectMessage)
 	if !ok {
@@ -49,35 +57,31 @@ func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 	sig := bot.SafetySignal{Platform: platform, User: user, At: dm.At, Source: sourceDM, Families: res.Strings(), Words: bot.StripPlaceholderRunes(dm.Text)}
 	// The groups whose roster has them are told at once, without asking
 	// the platform anything. Only for a member on no roster are the
-	// groups' channels looked in: those platform calls would otherwise
-	// take their turn in the urgent lane before the next member's alert.
-	var r raised
+	// groups' channels looked in, for inspectWait at most.
 	groups, err := f.st.GroupsOfUser(ctx, platform, user)
 	if err != nil {
 		f.log.Error("reading the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
 	}
 	if len(groups) == 0 {
-		if groups, err = f.inChannels(ctx, platform, user, nil); err != nil {
-			f.log.Error("finding the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
+		lctx, cancel := context.WithTimeout(ctx, inspectWait)
+		groups, err = f.inChannels(lctx, platform, user)
+		cancel()
+		if err != nil {
+			f.log.Warn("looking for a member who wrote to tend in the groups' channels did not finish", bot.KeyPlatform, platform, "found", len(groups), bot.KeyErr, err)
 		}
 	}
-	if len(groups) > 0 {
-		r.add(f.raise(ctx, groups, sig))
-	} else {
-		// In no group tend can find (or it could not tell): the owners.
-		r.add(f.raise(ctx, nil, sig))
-	}
-	return []bot.Outbound{f.replyFor(r, false)}, nil
+	// In no group tend could find: the owners (raise with no groups).
+	return []bot.Outbound{f.replyFor(f.raise(ctx, groups, sig), sig)}, nil
 }
 
 // inspectWorkers bounds the platform calls one DM makes at once to find
 // the sender's groups.
 const inspectWorkers = 8
 
-// inChannels returns the groups on platform, other than those in skip,
-// whose channel has user, where the platform can tell; at most maxInspect
-// groups are asked about.
-func (f *Feature) inChannels(ctx context.Context, platform string, user bot.UserID, skip []bot.Group) ([]bot.Group, error) {
+// inChannels returns the groups on platform whose channel has user, where
+// the platform can tell; at most maxInspect groups are asked about. When
+// ctx ends first it returns the groups found so far, with ctx's error.
+func (f *Feature) inChannels(ctx context.Context, platform string, user bot.UserID) ([]bot.Group, error) {
 	ins, ok := f.inspector(platform)
 	if !ok {
 		return nil, nil
@@ -86,26 +90,26 @@ func (f *Feature) inChannels(ctx context.Context, platform string, user bot.User
 	if err != nil {
 		return nil, err
 	}
-	var ask []bot.Group
-	for _, g := range all {
-		if slices.ContainsFunc(skip, func(h bot.Group) bool { return h.ID == g.ID }) {
-			continue
-		}
-		if len(ask) == maxInspect {
-			f.log.Warn("looked for a member in the channels of the first groups only", bot.KeyPlatform, platform, "groups", len(all), "checked", maxInspect)
-			break
-		}
-		ask = append(ask, g)
+	ask := all
+	if len(ask) > maxInspect {
+		f.log.Warn("looked for a member in the channels of the first groups only", bot.KeyPlatform, platform, "groups", len(all), "checked", maxInspect)
+		ask = ask[:maxInspect]
 	}
 	in := make([]bool, len(ask))
 	errs := make([]error, len(ask))
-	sem := make(chan struct{}, inspectWorkers)
+	// Workers take the groups in order, so that the first ones are
+	// surely looked in when the time runs out.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i, g := range ask {
+	for range min(inspectWorkers, len(ask)) {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			in[i], errs[i] = ins.InChannel(ctx, g.Address, user)
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(ask) {
+					return
+				}
+				in[i], errs[i] = ins.InChannel(ctx, ask[i].Address, user)
+			}
 		})
 	}
 	wg.Wait()
@@ -114,6 +118,9 @@ func (f *Feature) inChannels(ctx context.Context, platform string, user bot.User
 		if in[i] {
 			out = append(out, g)
 		}
+	}
+	if ctx.Err() != nil {
+		return out, ctx.Err()
 	}
 	return out, errors.Join(errs...)
 }
@@ -128,21 +135,41 @@ func (f *Feature) inspector(platform string) (bot.ChannelInspector, bool) {
 	return i.Inspector(platform)
 }
 
+// reached is how far an alert got, for the member's reply, which says
+// only what happened.
+type reached int
+
+const (
+	// reachedNobody: nobody could be told (no reachable facilitator, no
+	// owner on the platform).
+	reachedNobody reached = iota
+	// reachedPending: recorded, not delivered yet; its job tries again.
+	reachedPending
+	// reachedOwners: the owners, in place of the group's facilitators
+	// (none reachable) or for a sender in no group.
+	reachedOwners
+	// reachedFacilitators: the group's facilitators.
+	reachedFacilitators
+)
+
 // raised is what raising a signal did: how many alerts recorded it, how
-// many of them are new, and the groups whose facilitators were told.
+// many of them are new, and how far each got, by group name.
 type raised struct {
 	recorded, opened int
-	names            []string
-}
-
-func (r *raised) add(o raised) {
-	r.recorded += o.recorded
-	r.opened += o.opened
-	r.names = append(r.names, o.names...)
+	// facilitators, owners and pending name the groups whose alert
+	// reached their facilitators, reached the owners instead, or is not
+	// delivered yet; noGroup is set for a sender in no group.
+	facilitators, owners, pending []string
+	noGroup                       bool
+	// ownersReached: a sender in no group, and the owners were told.
+	ownersReached bool
+	// minimal: a group was privacy: minimal, whose alert shows no words.
+	minimal bool
 }
 
 // raise records a signal in each of groups (with none, for the owners)
-// and delivers each alert at once, ahead of bulk work.
+// and delivers each alert at once, ahead of bulk work. In a privacy:
+// minimal group the words are neither stored nor shown.
 func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetySignal) raised {
 	ctx = bot.WithUrgent(ctx, true)
 	targets := groups
@@ -159,6 +186,10 @@ func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetyS
 				escalate = st.EscalateAfter
 			}
 		}
+		if g.Privacy == bot.PrivacyMinimal {
+			s.Words = ""
+			r.minimal = true
+		}
 		a, isNew, err := f.st.RecordSignal(ctx, s, SignalWindow, f.alertJobs(escalate))
 		if err != nil {
 			f.log.Error("recording a safety signal failed", bot.KeyGroup, g.Name, bot.KeyErr, err)
@@ -168,41 +199,66 @@ func (f *Feature) raise(ctx context.Context, groups []bot.Group, sig bot.SafetyS
 		if isNew {
 			r.opened++
 		}
-		if g.ID != 0 {
-			r.names = append(r.names, g.Name)
-		}
 		f.log.Info("safety signal", bot.KeyGroup, g.Name, "alert", a.ID, "signals", a.Signals, "source", s.Source, "families", len(s.Families))
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deliverTimeout)
-		if err := f.deliverAlert(dctx, a.ID, a.Signals); err != nil {
-			f.log.Warn("delivering a safety alert failed; its job will try again", "alert", a.ID, bot.KeyErr, err)
-		}
+		got, err := f.deliverAlert(dctx, a.ID)
 		cancel()
+		if err != nil {
+			f.log.Warn("delivering a safety alert failed; its job will try again", "alert", a.ID, bot.KeyErr, err)
+			if got < reachedOwners {
+				got = reachedPending
+			}
+		}
 		f.r.Notify()
+		switch {
+		case g.ID == 0:
+			r.noGroup, r.ownersReached = true, got == reachedOwners
+			if got == reachedPending {
+				r.pending = append(r.pending, "")
+			}
+		case got == reachedFacilitators:
+			r.facilitators = append(r.facilitators, g.Name)
+		case got == reachedOwners:
+			r.owners = append(r.owners, g.Name)
+		case got == reachedPending:
+			r.pending = append(r.pending, g.Name)
+		}
 	}
 	return r
 }
 
-// replyFor is the member's private reply after raising: the careful reply
-// for a new situation, a short acknowledgement for a later signal of the
-// same one, and an honest word with the resources when nothing could be
-// recorded. level: the signal was a level answer.
-func (f *Feature) replyFor(r raised, level bool) bot.Outbound {
-	told := "the people who run this bot"
-	if len(r.names) > 0 {
-		told = "your facilitators in " + strings.Join(r.names, " and ")
-	}
+// replyFor is the member's private reply after raising sig: the careful
+// reply for a new situation, a short acknowledgement for a later signal of
+// the same one, each saying only what tend did; and an honest word with
+// the resources when nobody could be told.
+func (f *Feature) replyFor(r raised, sig bot.SafetySignal) bot.Outbound {
 	var msg bot.Message
+	told := r.told()
 	switch {
-	case r.recorded == 0:
-		msg = f.notPassedOn()
+	case r.recorded == 0 || told == "" && len(r.pending) == 0:
+		// Nobody was told, and nobody is being tried.
+		msg = f.notPassedOn(r.recorded > 0)
 	case r.opened > 0:
-		msg = f.carefulReply(told, level)
+		msg = f.carefulReply(r, sig.Words == "")
 	default:
-		msg = f.acknowledgement(told)
+		msg = f.acknowledgement(r)
 	}
 	out := bot.ReplyMessage(msg)
 	out.Urgent = true
 	return out
+}
+
+// told says who was told, as the member reads it, or "" when nobody was
+// yet.
+func (r raised) told() string {
+	var parts []string
+	if len(r.facilitators) > 0 {
+		parts = append(parts, "your facilitators in "+strings.Join(r.facilitators, " and "))
+	}
+	if len(r.owners) > 0 || r.ownersReached {
+		parts = append(parts, "the people who run this bot")
+	}
+	return strings.Join(parts, " and ")
 }
 
 // alertJobs returns the durable jobs of an alert as a signal left it: one
@@ -222,13 +278,14 @@ func (f *Feature) alertJobs(escalate time.Duration) func(bot.SafetyAlert, bool) 
 	}
 }
 
-// runAlert makes sure signal n of an alert reached the facilitators.
+// runAlert makes sure an alert, as its signal n left it, reached the
+// facilitators.
 func (f *Feature) runAlert(ctx context.Context, j bot.Job) (bot.JobResult, error) {
 	p, err := readPayload(j)
 	if err != nil {
 		return bot.JobResult{}, err
 	}
-	if err := f.deliverAlert(ctx, p.Alert, p.Signal); errors.Is(err, bot.ErrNotFound) {
+	if _, err := f.deliverAlert(ctx, p.Alert); errors.Is(err, bot.ErrNotFound) {
 		return bot.JobResult{State: bot.JobSkipped, Note: "the alert is no longer kept"}, nil
 	} else if err != nil {
 		return bot.JobResult{}, err
@@ -236,61 +293,158 @@ func (f *Feature) runAlert(ctx context.Context, j bot.Job) (bot.JobResult, error
 	return bot.JobResult{Note: "delivered"}, nil
 }
 
-// deliverAlert brings the alert's messages up to date for its signal n:
-// the first delivery (the facilitators, or the owners for a sender in no
-// group), each in the urgent lane and once by its key; then, for a later
-// signal or a taken alert, an edit of every message with the count, the
-// latest words and time; and for a signal after someone took it, a DM to
-// them. Safe to repeat.
-func (f *Feature) deliverAlert(ctx context.Context, id int64, n int) error {
+// deliverAlert brings the alert's messages up to date: the first delivery
+// (the facilitators, or the owners for a sender in no group), in the
+// urgent lane and once by its key; then, for later signals or a taken
+// alert, the newest state in every message about it (see refresh). Safe
+// to repeat. It reports how far the first delivery got.
+func (f *Feature) deliverAlert(ctx context.Context, id int64) (reached, error) {
 	unlock, err := f.lockAlert(ctx, id)
 	if err != nil {
-		return err
+		return reachedPending, err
 	}
-	defer unlock()
+	got, err := f.firstDelivery(ctx, id)
+	unlock()
+	if err != nil {
+		return got, err
+	}
+	return got, f.refresh(ctx, id)
+}
+
+// firstDelivery sends alert id to its people, once by its key.
+func (f *Feature) firstDelivery(ctx context.Context, id int64) (reached, error) {
 	a, err := f.st.SafetyAlert(ctx, id)
 	if err != nil {
-		return err
+		return reachedPending, err
 	}
 	var g bot.Group
 	if a.GroupID != 0 {
 		if g, err = f.st.GroupByID(ctx, a.GroupID); err != nil {
-			return err
+			return reachedPending, err
 		}
 	}
 	msg, err := f.alertMessage(ctx, g, a, 1)
 	if err != nil {
-		return err
+		return reachedPending, err
 	}
 	if a.GroupID == 0 {
-		if _, err := f.tellOwners(ctx, a, alertPrefix(a.ID)+"owners/", msg); err != nil {
-			return err
+		n, err := f.tellOwners(ctx, a, alertPrefix(a.ID)+"owners/", msg)
+		switch {
+		case n > 0:
+			return reachedOwners, err
+		case err != nil:
+			return reachedPending, err
 		}
-	} else {
-		r, err := f.b.AlertFacilitators(ctx, g, alertPrefix(a.ID)+"post", msg)
-		if err != nil {
-			return fmt.Errorf("alert the facilitators: %w", err)
-		}
-		if !r.Reached() {
-			f.log.Error("a safety alert reached nobody: the group has no reachable facilitator and no owner on its platform", bot.KeyGroup, g.Name, "alert", a.ID)
-		}
-		if r.Sent > 0 {
-			// The alert's first delivery, timed from when the signal that
-			// opened it was recorded, for the operator's metrics.
-			f.obs.AlertDelivered(f.clock.Now().Sub(a.OpenedAt))
+		return reachedNobody, nil
+	}
+	r, err := f.b.AlertFacilitators(ctx, g, alertPrefix(a.ID)+"post", msg)
+	if err != nil {
+		return reachedPending, fmt.Errorf("alert the facilitators: %w", err)
+	}
+	if r.Sent > 0 {
+		// The alert's first delivery, timed from when the signal that
+		// opened it was recorded, for the operator's metrics.
+		f.obs.AlertDelivered(f.clock.Now().Sub(a.OpenedAt))
+	}
+	switch {
+	case r.Channel || r.DMs > 0:
+		return reachedFacilitators, nil
+	case r.Owners:
+		return reachedOwners, nil
+	}
+	f.log.Error("a safety alert reached nobody: the group has no reachable facilitator and no owner on its platform", bot.KeyGroup, g.Name, "alert", a.ID)
+	return reachedNobody, nil
+}
+
+// shownAlert is what the messages about one alert show, and whether an
+// edit of them is in flight.
+type shownAlert struct {
+	signals int  // the signals the messages count
+	taken   bool // they show who took it
+	noted   int  // the newest signal the taker was told of
+	running bool // a refresh is editing them
+	dirty   bool // something changed while it was
+	at      time.Time
+}
+
+// shownKeep is how long what an alert's messages show is remembered after
+// its last refresh: longer than any of its backup jobs waits.
+const shownKeep = time.Hour
+
+// refresh shows alert id as it now stands in every message about it, and
+// tells whoever took it of a newer signal. One refresh edits an alert at a
+// time: a call that finds one running leaves the work to it and returns;
+// the running one reads the alert again until nothing changed meanwhile,
+// so that a flood of signals costs a few edits, each with the newest
+// state, not one edit per signal. A refresh that finds the messages
+// showing the alert as it stands (the backup job of an earlier signal)
+// edits nothing.
+func (f *Feature) refresh(ctx context.Context, id int64) error {
+	f.shownMu.Lock()
+	now := f.clock.Now()
+	for k, v := range f.shown {
+		if !v.running && now.Sub(v.at) > shownKeep {
+			delete(f.shown, k)
 		}
 	}
-	if a.Signals > 1 || a.Taken() {
-		if err := f.editAlert(ctx, g, a); err != nil {
+	st := f.shown[id]
+	if st == nil {
+		st = &shownAlert{signals: 1}
+		f.shown[id] = st
+	}
+	st.dirty = true
+	if st.running {
+		f.shownMu.Unlock()
+		return nil
+	}
+	st.running = true
+	for {
+		st.dirty = false
+		shown := *st
+		f.shownMu.Unlock()
+		done, err := f.refreshOnce(ctx, id, shown)
+		f.shownMu.Lock()
+		if err == nil {
+			st.signals, st.taken, st.noted = done.signals, done.taken, done.noted
+		}
+		if err != nil || !st.dirty {
+			st.running, st.at = false, f.clock.Now()
+			f.shownMu.Unlock()
 			return err
 		}
 	}
-	if a.Taken() && n > 1 && a.TakenAt.Before(a.LastAt.Add(time.Second)) {
-		if err := f.tellTaker(ctx, g, a, n); err != nil {
-			return err
+}
+
+// refreshOnce edits the messages of alert id when they show less than it
+// now holds, and tells the taker of a signal newer than the last they were
+// told of; it returns what the messages show after.
+func (f *Feature) refreshOnce(ctx context.Context, id int64, shown shownAlert) (shownAlert, error) {
+	a, err := f.st.SafetyAlert(ctx, id)
+	if err != nil {
+		return shown, err
+	}
+	if a.Signals <= shown.signals && a.Taken() == shown.taken {
+		return shown, nil
+	}
+	var g bot.Group
+	if a.GroupID != 0 {
+		if g, err = f.st.GroupByID(ctx, a.GroupID); err != nil {
+			return shown, err
 		}
 	}
-	return nil
+	if err := f.editAlert(ctx, g, a); err != nil {
+		return shown, err
+	}
+	shown.signals, shown.taken = a.Signals, a.Taken()
+	// A signal after someone took the alert: a DM to them, for the newest
+	// signal only.
+	if a.Taken() && a.Signals > 1 && a.Signals > shown.noted && a.TakenAt.Before(a.LastAt.Add(time.Second)) {
+		if err := f.tellTaker(ctx, g, a, a.Signals); err != nil {
+			return shown, err
+		}
+		shown.noted = a.Signals
+	}
+	return shown, nil
 }
 
 // editAlert shows the alert as it stands in every message tend sent about
@@ -429,9 +583,9 @@ func (f *Feature) alertMessage(ctx context.Context, g bot.Group, a bot.SafetyAle
 			"Press \"I'm on it\" so that the others know someone has it."})
 		m.Buttons = []bot.Button{{Label: "I'm on it", Style: bot.ButtonDanger, Action: bot.Action{Name: ActionTake, Ref: strconv.FormatInt(a.ID, 10)}}}
 	}
-	m.Footer = "tend does not diagnose. They were answered privately with the crisis resources. Private to the facilitators: never post this in the group."
+	m.Footer = "tend does not diagnose. It answers them privately with the crisis resources. Private to the facilitators: never post this in the group."
 	if g.ID == 0 {
-		m.Footer = "tend does not diagnose. They were answered privately with the crisis resources; there is no group facilitator to tell."
+		m.Footer = "tend does not diagnose. It answers them privately with the crisis resources; there is no group facilitator to tell."
 	}
 	return m, nil
 }
@@ -587,16 +741,18 @@ func (f *Feature) take(ctx context.Context, req *bot.Request) ([]bot.Outbound, e
 	if !took {
 		return []bot.Outbound{bot.Reply(fmt.Sprintf("%s is already on it, since %s. You can still reach out too.", principalLabel(a.TakenBy), bot.Time(a.TakenAt, bot.TimeClock)))}, nil
 	}
-	f.log.Info("safety alert taken", bot.KeyGroup, g.Name, "alert", a.ID, bot.KeyUser, string(req.Actor.ID))
-	unlock, err := f.lockAlert(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	err = f.editAlert(ctx, g, a)
-	unlock()
-	if err != nil {
+	f.log.Info("safety alert taken", bot.KeyGroup, g.Name, "alert", a.ID)
+	if err := f.refresh(ctx, id); err != nil {
 		f.log.Warn("showing that an alert was taken failed", "alert", a.ID, bot.KeyErr, err)
 	}
 	who := f.memberLabel(ctx, g, a)
+	if g.Privacy == bot.PrivacyMinimal {
+		if m, err := f.st.MemberByUser(ctx, g.ID, a.User); err != nil || m.Code == "" {
+			// Someone the roster gives no code: only the facilitator who
+			// took the alert learns who, in this private reply, so that
+			// they can reach them; the alert itself never names them.
+			who += ", who is " + bot.Mention(a.Platform, a.User)
+		}
+	}
 	return []bot.Outbound{bot.Reply(fmt.Sprintf("Thank you — the others can see you're on it. Reach out to %s directly; if you think they are in immediate danger, contact emergency services.", who))}, nil
 }

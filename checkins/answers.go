@@ -33,12 +33,21 @@ type answerWriter struct {
 }
 
 type pendingAnswer struct {
-	a    bot.CheckInAnswer
-	out  bot.AnswerOutcome
-	err  error
-	done chan struct{} // closed once committed (or failed)
-	turn chan struct{} // this writer commits next
+	a   bot.CheckInAnswer
+	out bot.AnswerOutcome
+	err error
+	// wake tells the writer either that its answer is committed (or
+	// failed) or that it has the turn to commit: one channel, one receive,
+	// so that an answer costs one channel rather than two and a select.
+	wake chan wakeReason
 }
+
+type wakeReason uint8
+
+const (
+	wakeDone wakeReason = iota // committed, or failed: out and err are set
+	wakeTurn                   // this writer commits next
+)
 
 // maxBatch bounds one transaction of answers; maxYields how often the
 // committing writer lets more writers queue before it writes; commitLimit
@@ -54,32 +63,32 @@ const (
 // (a writer that gives up would leave the others' answers without a
 // committer, so the wait does not end with ctx).
 func (w *answerWriter) write(ctx context.Context, a bot.CheckInAnswer) (bot.AnswerOutcome, error) {
-	p := &pendingAnswer{a: a, done: make(chan struct{}), turn: make(chan struct{}, 1)}
+	// Capacity 2: the turn and then "done" may both be sent before the
+	// writer receives either; neither send ever blocks.
+	p := &pendingAnswer{a: a, wake: make(chan wakeReason, 2)}
 	w.mu.Lock()
 	w.queue = append(w.queue, p)
 	if !w.writing {
 		w.writing = true
-		p.turn <- struct{}{}
+		p.wake <- wakeTurn
 	}
 	w.mu.Unlock()
 	for {
-		select {
-		case <-p.done:
+		if <-p.wake == wakeDone {
 			return p.out, p.err
-		case <-p.turn:
-			// The batch is everyone's: it gets a bounded context of its
-			// own, not this writer's.
-			bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitLimit)
-			w.commit(bctx)
-			cancel()
-			w.mu.Lock()
-			if len(w.queue) == 0 {
-				w.writing = false
-			} else {
-				w.queue[0].turn <- struct{}{}
-			}
-			w.mu.Unlock()
 		}
+		// The batch is everyone's: it gets a bounded context of its own,
+		// not this writer's.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitLimit)
+		w.commit(bctx)
+		cancel()
+		w.mu.Lock()
+		if len(w.queue) == 0 {
+			w.writing = false
+		} else {
+			w.queue[0].wake <- wakeTurn
+		}
+		w.mu.Unlock()
 	}
 }
 
@@ -120,7 +129,7 @@ func (w *answerWriter) commit(ctx context.Context) {
 		} else {
 			p.out = outs[i]
 		}
-		close(p.done)
+		p.wake <- wakeDone
 	}
 }
 
@@ -176,6 +185,9 @@ func (f *Feature) answerButton(ctx context.Context, req *bot.Request) ([]bot.Out
 		if !c.Spec.Kind.FreeText() {
 			return nil, bot.Errorf("This check-in has no form. Use its buttons.")
 		}
+		if err := noTypedAnswers(*req.Group); err != nil {
+			return nil, err
+		}
 		return []bot.Outbound{{Kind: bot.OutModal, Modal: answerForm(req.Group.ID, c)}}, nil
 	default:
 		l, err := strconv.Atoi(what)
@@ -200,6 +212,11 @@ func (f *Feature) answerText(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if !c.Spec.Kind.FreeText() {
 		return nil, bot.Errorf("This check-in takes its answer by its buttons, not a form.")
 	}
+	if err := noTypedAnswers(*req.Group); err != nil {
+		// Nothing typed is stored in a minimal group, whenever the check-in
+		// was opened.
+		return nil, err
+	}
 	text := strings.TrimSpace(bot.StripPlaceholderRunes(req.Values["answer"]))
 	limit := maxAnswerLen
 	if c.Spec.Kind == bot.CheckInWord {
@@ -212,6 +229,15 @@ func (f *Feature) answerText(ctx context.Context, req *bot.Request) ([]bot.Outbo
 		return nil, bot.Errorf("The answer is longer than %d characters. Shorten it and send it again.", limit)
 	}
 	return f.answer(ctx, req, c, bot.CheckInAnswer{CheckInID: c.ID, User: req.Actor.ID, Text: text, At: req.Now})
+}
+
+// noTypedAnswers refuses a typed answer in a group with privacy:
+// minimal (a word or text check-in opened before it became minimal).
+func noTypedAnswers(g bot.Group) error {
+	if g.Privacy != bot.PrivacyMinimal {
+		return nil
+	}
+	return bot.Errorf("Group %s has privacy: minimal, which keeps typed answers out, so this answer was not recorded. Press Pass, or tell a facilitator directly.", g.Name)
 }
 
 func maxLevel(s bot.CheckInSpec) int {
@@ -249,7 +275,9 @@ func (f *Feature) answer(ctx context.Context, req *bot.Request, c bot.CheckIn, a
 	case err != nil:
 		return nil, err
 	}
-	f.log.Debug("check-in answered", bot.KeyGroup, g.Name, "checkin", c.ID, bot.KeyUser, string(a.User))
+	// No user id: a reader of the log must not tie a person to an answer
+	// (and so to a safety signal).
+	f.log.Debug("check-in answered", bot.KeyGroup, g.Name, "checkin", c.ID)
 	if c.SessionID != 0 {
 		if s, err := f.st.Session(ctx, c.SessionID); err == nil && !a.At.Before(s.Start) && a.At.Before(s.End) {
 			if err := f.b.PublishPresence(ctx, &bot.Presence{Group: g, SessionID: s.ID, User: a.User, Source: "checkin", At: a.At}); err != nil {
@@ -283,7 +311,7 @@ func (f *Feature) answer(ctx context.Context, req *bot.Request, c bot.CheckIn, a
 		return []bot.Outbound{bot.ReplyMessage(confirm)}, nil
 	}
 	sig.GroupID, sig.Platform, sig.User, sig.At, sig.Source, sig.CheckInID = g.ID, g.Address.Platform, a.User, a.At, sourceCheckIn, c.ID
-	reply := f.replyFor(f.raise(ctx, []bot.Group{g}, *sig), sig.Words == "")
+	reply := f.replyFor(f.raise(ctx, []bot.Group{g}, *sig), *sig)
 	reply.Message.Text = confirm.Text + "\n\n" + reply.Message.Text
 	return []bot.Outbound{reply}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -134,6 +135,10 @@ type Feature struct {
 	checkInLocks stripes
 	writer       answerWriter
 	configFile   string
+
+	// shown is what the messages of each recent alert show; see refresh.
+	shownMu sync.Mutex
+	shown   map[int64]*shownAlert
 }
 
 // stripes are a fixed set of locks shared by ids, each a one-slot channel
@@ -178,6 +183,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 		return nil, fmt.Errorf("checkins: %w", err)
 	}
 	f.lexicon.Store(lex)
+	f.shown = map[int64]*shownAlert{}
 	f.alertLocks.init()
 	f.checkInLocks.init()
 	f.writer.st = st
@@ -214,8 +220,8 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 	return nil
 }
 
-// lockAlert serialises work on one alert: its first delivery, edits,
-// escalation and being taken.
+// lockAlert serialises work on one alert: its first delivery and its
+// escalation. Edits are serialised by refresh.
 func (f *Feature) lockAlert(ctx context.Context, id int64) (func(), error) {
 	return f.alertLocks.lock(ctx, id)
 }

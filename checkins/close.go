@@ -182,7 +182,12 @@ func (f *Feature) summary(ctx context.Context, g bot.Group, c bot.CheckIn) (bot.
 			passed = append(passed, who)
 			continue
 		}
-		line := who + ": " + answerText(c.Spec, a)
+		shown := answerText(c.Spec, a)
+		if g.Privacy == bot.PrivacyMinimal && c.Spec.Kind.FreeText() {
+			// Typed before the group became minimal: not shown.
+			shown = "answered (words not shown: privacy minimal)"
+		}
+		line := who + ": " + shown
 		if p, ok := prev[a.User]; ok && !p.Pass && c.Spec.Kind != bot.CheckInText && c.Spec.Kind != bot.CheckInWord {
 			line += " " + change(c.Spec, p, a)
 		}

@@ -46,8 +46,9 @@ func (f *Feature) registerCommands() error {
 		}
 	}
 	for _, a := range []bot.ActionSpec{
-		{Name: ActionAnswer, Run: f.answerButton},
-		{Name: ActionText, Run: f.answerText},
+		// Answers: the core's log never names who gave them.
+		{Name: ActionAnswer, Private: true, Run: f.answerButton},
+		{Name: ActionText, Private: true, Run: f.answerText},
 		// A facilitators' channel is bound to no group: the handler checks
 		// that the one pressing facilitates the alert's group.
 		{Name: ActionTake, Access: bot.AccessAnyone, Run: f.take},
@@ -103,9 +104,16 @@ func (f *Feature) cmdCheckIn(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	return []bot.Outbound{bot.ReplyMessage(m)}, nil
 }
 
+// Longest windows: a check-in at a session's start as in the config; one
+// between sessions or asked now, a week.
+const (
+	maxStartWindow = 12 * time.Hour
+	maxLongWindow  = 7 * 24 * time.Hour
+)
+
 // specFromArgs reads a check-in's question from a command's arguments over
-// base.
-func specFromArgs(g bot.Group, req *bot.Request, base bot.CheckInSpec) (bot.CheckInSpec, error) {
+// base; its window may be at most maxWindow.
+func specFromArgs(g bot.Group, req *bot.Request, base bot.CheckInSpec, maxWindow time.Duration) (bot.CheckInSpec, error) {
 	s := base
 	if k := req.Arg("kind"); k != "" {
 		s.Kind = bot.CheckInKind(k)
@@ -152,8 +160,8 @@ func specFromArgs(g bot.Group, req *bot.Request, base bot.CheckInSpec) (bot.Chec
 	}
 	if w := req.Arg("window"); w != "" {
 		d, _ := time.ParseDuration(w)
-		if d < time.Minute || d > 7*24*time.Hour {
-			return s, bot.Errorf("window: %s is out of range: write a duration from 1m to 168h, such as 15m.", w)
+		if d < time.Minute || d > maxWindow {
+			return s, bot.Errorf("window: %s is out of range: write a duration from 1m to %s, such as 15m.", w, shortDuration(maxWindow))
 		}
 		s.Window = d
 	}
@@ -173,7 +181,7 @@ func (f *Feature) cmdStart(ctx context.Context, req *bot.Request) ([]bot.Outboun
 	if s.AtStart != nil {
 		base = *s.AtStart
 	}
-	spec, err := specFromArgs(g, req, base)
+	spec, err := specFromArgs(g, req, base, maxLongWindow)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +270,11 @@ func (f *Feature) cmdSchedule(ctx context.Context, req *bot.Request) ([]bot.Outb
 			if cur != nil {
 				base = *cur
 			}
-			spec, err := specFromArgs(g, req, base)
+			limit := maxStartWindow
+			if between {
+				limit = maxLongWindow
+			}
+			spec, err := specFromArgs(g, req, base, limit)
 			if err != nil {
 				return nil, err
 			}

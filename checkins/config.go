@@ -159,9 +159,9 @@ func readSpec(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, between 
 	case spec.Kind != bot.CheckInChoice && len(spec.Choices) > 0:
 		r.Fail(m["choices"], path+".choices", "only a choice check-in has choices", "set kind: choice, or remove choices:")
 	}
-	lo, hi := time.Minute, 12*time.Hour
+	lo, hi := time.Minute, maxStartWindow
 	if between {
-		hi = 7 * 24 * time.Hour
+		hi = maxLongWindow
 	}
 	if d, ok := r.Duration(m["window"], path+".window", lo, hi); ok {
 		spec.Window = d
@@ -275,6 +275,9 @@ func (f *Feature) ApplySection(ctx context.Context, key string, g bot.Group, n *
 			return r.Problems[0]
 		}
 		f.watched.Store(b)
+		// What other features tell members (norms' privacy note) follows
+		// the same statement.
+		f.b.SetAroundTheClock(b)
 		return nil
 	case SectionCheckIns:
 		s := readCheckIns(&r, g, n, key)

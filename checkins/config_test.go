@@ -127,3 +127,25 @@ groups:
 		}
 	})
 }
+
+// TestApplySection_AroundTheClock: safety.around_the_clock is what members
+// are told, by check-ins and by the core for the other features (norms'
+// privacy note).
+func TestApplySection_AroundTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		cfg, err := parse(t, "safety:\n  around_the_clock: true\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ci.ApplySection(t.Context(), checkins.SectionAroundTheClock, bot.Group{}, cfg.Sections[checkins.SectionAroundTheClock]); err != nil {
+			t.Fatal(err)
+		}
+		if !e.ci.AroundTheClock() || !e.b.AroundTheClock() {
+			t.Errorf("around the clock: check-ins %v, core %v; want both", e.ci.AroundTheClock(), e.b.AroundTheClock())
+		}
+		if r := replyText(e.dm("ann", "i want to die")); !has(r, "Someone watches these alerts around the clock") || strings.Contains(r, "not watched") {
+			t.Errorf("careful reply: %s", r)
+		}
+	})
+}

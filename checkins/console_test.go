@@ -52,7 +52,7 @@ func TestConsole_CheckInAndAlert(t *testing.T) {
 		pr, pw := io.Pipe()
 		out := &syncBuffer{}
 		ad, err := console.New(console.Config{In: pr, Out: out, DefaultUser: "fac", Channel: groupChannel, Channels: []bot.ChannelID{facsChannel},
-			Location: london, Echo: true, Logger: quiet()})
+			Location: london, Echo: true, Logger: debugLogger()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,6 +71,7 @@ func TestConsole_CheckInAndAlert(t *testing.T) {
 		typ(`/tend checkin schedule at:start kind:traffic share_tally:yes`)
 		typ(`/tend session schedule weekly:"tue 18:00" duration:60m starts:2000-01-04 count:4 lead:1h`)
 		e.sleepUntil(time.Date(2000, 1, 4, 18, 0, 30, 0, time.UTC))
+		var who bot.UserID
 		for _, l := range []string{
 			"/as ann", "/click 3",
 			"/as bob", "/click 5",
@@ -78,7 +79,20 @@ func TestConsole_CheckInAndAlert(t *testing.T) {
 			"/as dan", "i cant take it anymore, i want to end it",
 			"/as fran", "/in " + facsChannel,
 		} {
+			if u, ok := strings.CutPrefix(l, "/as "); ok {
+				who = bot.UserID(u)
+				typ(l)
+				continue
+			}
+			// A member's answer or DM: the log, at debug level, never
+			// names them (the adapter's nor the core's nor the feature's).
+			m := scan.mark()
 			typ(l)
+			if who != "fran" {
+				if lines := namesUser(scan.since(m), who); len(lines) > 0 {
+					t.Errorf("%s's %q was logged with their id:\n%s", who, l, strings.Join(lines, "\n"))
+				}
+			}
 		}
 		// fran takes dan's alert, the last choice shown.
 		got := out.String()

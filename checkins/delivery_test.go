@@ -3,6 +3,7 @@ package checkins_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -321,6 +322,48 @@ func TestCheckIn_MemberGone(t *testing.T) {
 		sum := render(e.lastPostIn(facsChannel).Out.Message)
 		if strings.Contains(sum, "dan") {
 			t.Errorf("the summary lists dan, who left:\n%s", sum)
+		}
+	})
+}
+
+// TestCheckIn_BetweenAcrossDST: a between-session check-in's cron is read
+// in the group's zone, here New York, across both changes of its clocks in
+// 2000: Sundays at 02:30 is 07:30 UTC in winter, 06:30 UTC in summer, and
+// on 2 April, when 02:30 does not exist, it is asked once at the first
+// instant after the gap (03:00 EDT, 07:00 UTC); Sundays at 01:30 on 29
+// October, which occurs twice, is asked once, at the first.
+func TestCheckIn_BetweenAcrossDST(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		g := e.group
+		g.TimeZone = "America/New_York"
+		if _, _, err := e.db.UpdateGroup(t.Context(), "console:fac", g); err != nil {
+			t.Fatal(err)
+		}
+		e.sleepUntil(at(t, "2000-03-15 00:00"))
+		if out := e.cmd("fac", `checkin schedule at:between cron:"30 2 * * SUN" kind:scale window:2h`); !has(out, "Saved") {
+			t.Fatalf("checkin schedule: %s", out)
+		}
+		asked := func(from, to string) []time.Time {
+			var out []time.Time
+			for _, d := range e.dmsTo("ann") {
+				if strings.HasPrefix(d.Out.Message.Title, "Check-in — ") && !d.Delivered.At.Before(at(t, from)) && d.Delivered.At.Before(at(t, to)) {
+					out = append(out, d.Delivered.At.UTC())
+				}
+			}
+			return out
+		}
+		e.sleepUntil(at(t, "2000-04-10 00:00"))
+		want := []time.Time{at(t, "2000-03-19 07:30"), at(t, "2000-03-26 07:30"), at(t, "2000-04-02 07:00"), at(t, "2000-04-09 06:30")}
+		if got := asked("2000-03-15 00:00", "2000-04-10 00:00"); !slices.Equal(got, want) {
+			t.Errorf("spring: asked at %v; want %v", got, want)
+		}
+		e.sleepUntil(at(t, "2000-10-20 00:00"))
+		e.cmd("fac", `checkin schedule at:between cron:"30 1 * * SUN"`)
+		e.sleepUntil(at(t, "2000-11-06 00:00"))
+		want = []time.Time{at(t, "2000-10-22 05:30"), at(t, "2000-10-29 05:30"), at(t, "2000-11-05 06:30")}
+		if got := asked("2000-10-20 00:00", "2000-11-06 00:00"); !slices.Equal(got, want) {
+			t.Errorf("autumn: asked at %v; want %v", got, want)
 		}
 	})
 }

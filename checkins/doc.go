@@ -27,15 +27,21 @@
 // lane, with an "I'm on it" button; an alert nobody takes within
 // escalate_after goes to the other facilitators, then to the owners; the
 // member gets a careful private reply with the operator's crisis
-// resources; an audit record is kept without the content. Signals from one
-// member within 15 minutes update one alert (count, latest words, time)
-// and get a short acknowledgement instead of the full reply. A sender in no
-// group gets the reply and the owners are told. Under privacy: minimal the
-// alert names the roster code and the kind of signal, never the words.
+// resources that says only what happened (who was told, that tend is
+// still trying, or that nobody could be); an audit record is kept without
+// the content. Signals from one member within 15 minutes update one alert
+// (count, latest words, time; one edit in flight at a time, the newest
+// state winning) and get a short acknowledgement instead of the full
+// reply. A sender on no roster is looked for in the groups' channels for
+// a bounded time; one in no group gets the reply and the owners are told.
+// Under privacy: minimal the alert names the roster code (or a
+// pseudonymous code) and the kind of signal, never the words, and no path
+// asks for or keeps typed words.
 //
 // # Privacy and retention
 //
-// Answers, DM text and alert text never reach a log at any level. After
+// Answers, DM text and alert text never reach a log at any level, nor
+// who sent a DM or gave an answer. After
 // the group's retention_days a durable daily job deletes answers, who was
 // asked, alerts, and the outbox entries and jobs that name them; only
 // counts without member ids remain.

@@ -48,12 +48,56 @@ func TestLeakScan_Finds(t *testing.T) {
 	if got := s.check(); len(got) != 2 {
 		t.Fatalf("scan found %v; want the log line and the shared post", got)
 	}
+	// A log line naming a member, as the check of a DM's or an answer's
+	// handling looks for it.
+	if got := namesUser("level=DEBUG msg=event user=ann channel=dm-ann\nlevel=INFO msg=\"safety signal\" group=annex", "ann"); len(got) != 1 {
+		t.Errorf("namesUser found %q; want the line with user=ann only", got)
+	}
 }
 
 func (s *leakScan) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.logs.Write(p)
+}
+
+// mark returns where the log is now, for since.
+func (s *leakScan) mark() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.Len()
+}
+
+// since returns what was logged after mark m.
+func (s *leakScan) since(m int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.String()[m:]
+}
+
+// namesUser returns the log lines in logs that name user as a value
+// ("user=ann").
+func namesUser(logs string, user bot.UserID) []string {
+	var out []string
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l+" ", "="+string(user)+" ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// handledPrivately runs handle, a member's DM or check-in answer, and
+// fails when the log lines it wrote name the member: a reader of the log
+// must not tie a person to a DM, an answer or a safety signal.
+func (e *env) handledPrivately(user bot.UserID, handle func() []bot.Outbound) []bot.Outbound {
+	e.t.Helper()
+	m := scan.mark()
+	outs := handle()
+	if lines := namesUser(scan.since(m), user); len(lines) > 0 {
+		e.t.Errorf("handling %s's DM or answer logged their id:\n%s", user, strings.Join(lines, "\n"))
+	}
+	return outs
 }
 
 func (s *leakScan) secret(text string) {
@@ -178,6 +222,9 @@ type env struct {
 	takesPart func(user bot.UserID) bool
 	presence  sync.Map // "user/session" → source
 	owners    []bot.Principal
+	// resources are the operator's crisis resources (the const resources
+	// unless a test sets them before a restart).
+	resources string
 	// obs records what the feature tells the operator's metrics.
 	obs alertObserver
 }
@@ -225,7 +272,7 @@ func newEnvOn(t *testing.T, privacy bot.Privacy, plat bot.Platform) *env {
 // wrap (bottest.InspectorPlatform).
 func newEnvOnRec(t *testing.T, privacy bot.Privacy, rec *bottest.Platform, plat bot.Platform) *env {
 	t.Helper()
-	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat, owners: []bot.Principal{"console:owner"}}
+	e := &env{t: t, path: filepath.Join(t.TempDir(), "tend.db"), rec: rec, plat: plat, owners: []bot.Principal{"console:owner"}, resources: resources}
 	if e.plat == nil {
 		e.plat = e.rec
 	}
@@ -287,7 +334,7 @@ func (e *env) start() {
 	log := debugLogger()
 	sender := bot.NewSender(db, codec, nil, log, e.plat)
 	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log})
-	b, err := bot.New(bot.Config{Groups: db, Owners: e.owners, Codec: codec, Sender: sender, Logger: log, Runner: r, Resources: resources})
+	b, err := bot.New(bot.Config{Groups: db, Owners: e.owners, Codec: codec, Sender: sender, Logger: log, Runner: r, Resources: e.resources})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +445,9 @@ func (e *env) cmdOuts(user bot.UserID, ch bot.ChannelID, text string) []bot.Outb
 func (e *env) dm(user bot.UserID, text string) []bot.Outbound {
 	e.t.Helper()
 	scan.secret(text)
-	return e.inject(&bot.DirectMessage{EventMeta: meta(user, bot.ChannelID("dm-"+string(user))), Text: text})
+	return e.handledPrivately(user, func() []bot.Outbound {
+		return e.inject(&bot.DirectMessage{EventMeta: meta(user, bot.ChannelID("dm-"+string(user))), Text: text})
+	})
 }
 
 // pressOn presses the button labelled label on message m (delivered at
@@ -407,7 +456,13 @@ func (e *env) pressOn(user bot.UserID, ref bot.MessageRef, m bot.Message, label 
 	e.t.Helper()
 	for _, b := range m.Buttons {
 		if b.Label == label {
-			return e.inject(&bot.ButtonPress{EventMeta: meta(user, ref.Channel), ID: b.ID, Message: ref})
+			press := func() []bot.Outbound {
+				return e.inject(&bot.ButtonPress{EventMeta: meta(user, ref.Channel), ID: b.ID, Message: ref})
+			}
+			if a, err := e.b.Codec().Decode(b.ID); err == nil && a.Name == checkins.ActionAnswer {
+				return e.handledPrivately(user, press)
+			}
+			return press()
 		}
 	}
 	e.t.Fatalf("message has no button %q: %+v", label, m.Buttons)
@@ -431,7 +486,9 @@ func (e *env) submit(user bot.UserID, ch bot.ChannelID, outs []bot.Outbound, ans
 	for _, o := range outs {
 		if o.Kind == bot.OutModal && o.Modal != nil {
 			scan.secret(answer)
-			return e.inject(&bot.ModalSubmit{EventMeta: meta(user, ch), ID: o.Modal.ID, Values: map[string]string{o.Modal.Inputs[0].ID: answer}})
+			return e.handledPrivately(user, func() []bot.Outbound {
+				return e.inject(&bot.ModalSubmit{EventMeta: meta(user, ch), ID: o.Modal.ID, Values: map[string]string{o.Modal.Inputs[0].ID: answer}})
+			})
 		}
 	}
 	e.t.Fatalf("no form in %+v", outs)

@@ -118,39 +118,85 @@ func (f *Feature) resourcesBlock() string {
 	return "If you are in danger now, or might act on these thoughts, please reach out right away:\n" + res + "\n\n" + watch
 }
 
-// carefulReply is the member's private answer to a first signal. told
-// says who was told: "your facilitators in tuesday-support", "the people
-// who run this bot"; level is set for a level answer.
-func (f *Feature) carefulReply(told string, level bool) bot.Message {
+// carefulReply is the member's private answer to a first signal, saying
+// what tend did: who it told, or that it is still trying to reach them;
+// level is set for a level answer.
+func (f *Feature) carefulReply(r raised, level bool) bot.Message {
 	var b strings.Builder
 	if level {
 		b.WriteString("Thank you for letting us know it's hard right now. ")
 	} else {
 		b.WriteString("Thank you for telling me. ")
 	}
-	fmt.Fprintf(&b, "I'm tend, a bot, and I've let %s know privately, so that a person can reach out to you. They will see what you ", told)
-	if level {
-		b.WriteString("answered.")
-	} else {
-		b.WriteString("wrote.")
-	}
+	b.WriteString("I'm tend, a bot. ")
+	b.WriteString(r.whatHappened(level))
 	b.WriteString("\n\n")
 	b.WriteString(f.resourcesBlock())
-	b.WriteString("\n\nYou can keep writing to me; each message reaches them too.")
+	b.WriteString("\n\nIf you write to me again, I'll pass on anything that sounds like you may be at risk.")
 	return bot.Message{Title: "You were heard", Text: b.String()}
+}
+
+// whatHappened says, to the member, who was told of their signal and
+// what they will see, and whom tend is still trying to reach. level: the
+// signal was a level answer.
+func (r raised) whatHappened(level bool) string {
+	var parts []string
+	if told := r.told(); told != "" {
+		parts = append(parts, fmt.Sprintf("I've let %s know privately, so that a person can reach out to you.", told))
+		if len(r.owners) > 0 {
+			parts = append(parts, "(I couldn't reach the facilitators of "+strings.Join(r.owners, " and ")+" directly.)")
+		}
+		switch {
+		case level:
+			parts = append(parts, "They will see what you answered.")
+		case r.minimal:
+			parts = append(parts, "They will see that you wrote to me and the kind of worry it suggests, not your words.")
+		default:
+			parts = append(parts, "They will see what you wrote.")
+		}
+	}
+	var groups []string
+	owners := false
+	for _, name := range r.pending {
+		if name == "" {
+			owners = true // a sender in no group
+			continue
+		}
+		groups = append(groups, name)
+	}
+	if len(groups) > 0 || owners {
+		who := "the people who run this bot"
+		if len(groups) > 0 {
+			who = "your facilitators in " + strings.Join(groups, " and ")
+		}
+		parts = append(parts, fmt.Sprintf("I'm passing this on to %s privately; it hasn't reached them yet and I'll keep trying, so please don't wait for them.", who))
+	}
+	return strings.Join(parts, " ")
 }
 
 // acknowledgement is the member's answer to a later signal of the same
 // situation.
-func (f *Feature) acknowledgement(told string) bot.Message {
-	return bot.Message{Text: fmt.Sprintf("Thank you. I've passed this on to %s as well.\n\n%s", told, f.resourcesBlock())}
+func (f *Feature) acknowledgement(r raised) bot.Message {
+	text := "Thank you. "
+	if told := r.told(); told != "" {
+		text += "I'm passing this on to " + told + " as well."
+	} else {
+		text += r.whatHappened(false)
+	}
+	return bot.Message{Text: text + "\n\n" + f.resourcesBlock()}
 }
 
-// notPassedOn is the member's answer when tend could not record their
-// signal: honest that nobody was told, with the resources.
-func (f *Feature) notPassedOn() bot.Message {
-	return bot.Message{Title: "You were heard", Text: "Thank you for telling me. Something went wrong on my side and I could not pass this on to a facilitator just now: " +
-		"please contact your facilitator directly.\n\n" + f.resourcesBlock()}
+// notPassedOn is the member's answer when tend could tell nobody of their
+// signal: honest that nobody was told, with the resources. recorded: the
+// signal is kept, and tend will tell the facilitators once it can.
+func (f *Feature) notPassedOn(recorded bool) bot.Message {
+	text := "Thank you for telling me. I'm tend, a bot, and I could not pass this on to a facilitator just now, so nobody knows yet: " +
+		"please contact your facilitator directly, or someone you trust."
+	if !recorded {
+		text = "Thank you for telling me. Something went wrong on my side and I could not pass this on to a facilitator just now, so nobody knows yet: " +
+			"please contact your facilitator directly, or someone you trust."
+	}
+	return bot.Message{Title: "You were heard", Text: text + "\n\n" + f.resourcesBlock()}
 }
 
 // dmNote is the answer to a direct message with no sign of risk: honest

@@ -74,6 +74,15 @@ func (f *Feature) open(ctx context.Context, g bot.Group, origin, key string, ses
 	if spec.Window <= 0 {
 		spec.Window = DefaultStartWindow
 	}
+	// privacy: minimal keeps typed words out on every path, also for a
+	// word or text check-in set before the group became minimal, or set in
+	// chat and kept by a file that does not declare check-ins: a traffic
+	// check-in is asked instead, and the facilitators are told why.
+	var instead bot.CheckInKind
+	if g.Privacy == bot.PrivacyMinimal && spec.Kind.FreeText() {
+		instead = spec.Kind
+		spec.Kind, spec.Prompt, spec.Choices = bot.CheckInTraffic, defaultPrompt(bot.CheckInTraffic, origin == bot.OriginBetween), nil
+	}
 	c := bot.CheckIn{GroupID: g.ID, SessionID: sessionID, Origin: origin, Key: key, Spec: spec, OpenedAt: now, ClosesAt: now.Add(spec.Window)}
 	c, created, err := f.st.OpenCheckIn(ctx, c, asked, func(c bot.CheckIn) []bot.Job {
 		p := payload(jobPayload{CheckIn: c.ID})
@@ -93,7 +102,28 @@ func (f *Feature) open(ctx context.Context, g bot.Group, origin, key string, ses
 		f.r.Notify()
 		f.log.Info("check-in opened", bot.KeyGroup, g.Name, "checkin", c.ID, "origin", origin, "asked", len(asked), "delivery", spec.Delivery)
 	}
+	if instead != "" {
+		f.tellMinimal(ctx, g, c, instead)
+	}
 	return c, created, nil
+}
+
+// tellMinimal tells the facilitators, once per check-in, that a word or
+// text check-in was asked as traffic because the group keeps typed words
+// out.
+func (f *Feature) tellMinimal(ctx context.Context, g bot.Group, c bot.CheckIn, kind bot.CheckInKind) {
+	at := "start"
+	if c.Origin == bot.OriginBetween {
+		at = "between"
+	}
+	msg := bot.Message{
+		Title: "A check-in was asked without typed answers",
+		Text: fmt.Sprintf("Group %s has privacy: minimal, which keeps typed answers out, so tend asked a traffic check-in (green, yellow, red) instead of the %s check-in it has set. "+
+			"To ask one that fits, set it with /tend checkin schedule at:%s kind:traffic (or scale, or choice), or in %s when the group's check-ins are set there.", g.Name, kind, at, f.configFile),
+	}
+	if _, err := f.b.TellFacilitators(ctx, g, checkInPrefix(c.ID)+"minimal", msg); err != nil {
+		f.log.Warn("telling the facilitators a check-in was asked without typed answers failed", bot.KeyGroup, g.Name, "checkin", c.ID, bot.KeyErr, err)
+	}
 }
 
 // whoToAsk returns the people a check-in of g asks now: its members (the
@@ -259,10 +289,17 @@ func (f *Feature) labels(ctx context.Context, g bot.Group, users []bot.UserID) [
 	return out
 }
 
+// label names member u of g for the facilitators: under privacy:
+// minimal their roster code, or, for someone with none (in the group's
+// channel, not on its roster), a stable pseudonymous code — never their
+// name or a mention; else their name or a mention.
 func (f *Feature) label(ctx context.Context, g bot.Group, u bot.UserID) string {
 	m, err := f.st.MemberByUser(ctx, g.ID, u)
 	if err != nil {
 		m = bot.Member{User: u}
+	}
+	if g.Privacy == bot.PrivacyMinimal && m.Code == "" && m.User != "" {
+		return "a member not on the roster (" + f.b.Codec().Pseudonym("checkins/group/"+strconv.FormatInt(g.ID, 10), string(u)) + ")"
 	}
 	return m.Label(g.Address.Platform, g.Privacy)
 }

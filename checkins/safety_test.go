@@ -2,7 +2,9 @@ package checkins_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -37,8 +39,8 @@ func TestSafety_CrisisDM(t *testing.T) {
 			t.Fatalf("reply to the DM: %+v; want one urgent private reply", outs)
 		}
 		reply := replyText(outs)
-		for _, want := range []string{"Thank you for telling me", "your facilitators in tuesday know privately", "They will see what you wrote",
-			resources, "not watched around the clock", "You can keep writing to me"} {
+		for _, want := range []string{"Thank you for telling me", "I've let your facilitators in tuesday know privately", "They will see what you wrote",
+			resources, "not watched around the clock", "If you write to me again"} {
 			if !strings.Contains(reply, want) {
 				t.Errorf("careful reply lacks %q:\n%s", want, reply)
 			}
@@ -127,7 +129,7 @@ func TestSafety_ThreeSignalsOneAlert(t *testing.T) {
 			t.Errorf("first reply: %s", first)
 		}
 		for _, r := range []string{second, third} {
-			if strings.Contains(r, "Thank you for telling me") || !has(r, "passed this on to your facilitators in tuesday as well", resources) {
+			if strings.Contains(r, "Thank you for telling me") || !has(r, "passing this on to your facilitators in tuesday as well", resources) {
 				t.Errorf("later reply: %s", r)
 			}
 		}
@@ -373,6 +375,175 @@ func TestSafety_EscalationWithoutChannel(t *testing.T) {
 		}
 		if n := len(e.dmsTo("fac")); n != 1 {
 			t.Errorf("fac got %d DMs; want only the alert (already told directly)", n)
+		}
+	})
+}
+
+// TestSafety_FloodCoalesces: a flood of signals from one member, while the
+// platform is slow to edit, does not become an edit per signal: one edit
+// of the alert is in flight at a time, the newest state wins, and the
+// backup jobs of the flood's signals find the alert shown as it stands
+// and edit nothing. Every signal is counted in the alert.
+func TestSafety_FloodCoalesces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		e.dm("dan", "i want to die")
+		al := e.alerts()
+		if len(al) != 1 {
+			t.Fatalf("no alert")
+		}
+		ref := al[0].Delivered.Ref
+		var (
+			mu             sync.Mutex
+			inFlight, most int
+			edits          int
+			release        = make(chan struct{})
+		)
+		e.setHook(func(o bot.Outbound) error {
+			if o.Kind != bot.OutEdit || o.Ref != ref {
+				return nil
+			}
+			mu.Lock()
+			inFlight++
+			edits++
+			most = max(most, inFlight)
+			first := edits == 1
+			mu.Unlock()
+			if first {
+				<-release // the platform is slow with the first edit
+			}
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return nil
+		})
+		const flood = 50
+		var wg sync.WaitGroup
+		for i := range flood {
+			text := fmt.Sprintf("i cant go on, message %d", i)
+			scan.secret(text)
+			wg.Go(func() {
+				e.rec.Inject(t.Context(), &bot.DirectMessage{EventMeta: meta("dan", "dm-dan"), Text: text})
+			})
+		}
+		synctest.Wait()
+		close(release)
+		wg.Wait()
+		synctest.Wait()
+		now := e.content(al[0])
+		if !has(now, fmt.Sprintf("%d since", flood+1)) {
+			t.Errorf("the alert after the flood reads:\n%s", now)
+		}
+		mu.Lock()
+		got, peak := edits, most
+		mu.Unlock()
+		if peak != 1 || got > 3 {
+			t.Errorf("%d signals made %d edits, %d at once; want at most 3, one at a time", flood, got, peak)
+		}
+		// The flood's backup jobs run: nothing more to show.
+		e.sleep(time.Minute)
+		mu.Lock()
+		after := edits
+		mu.Unlock()
+		if after != got {
+			t.Errorf("the backup jobs made %d more edits", after-got)
+		}
+		if n := len(e.alerts()); n != 1 {
+			t.Errorf("%d alerts; want 1", n)
+		}
+		t.Logf("%d signals: %d edits", flood+1, got)
+	})
+}
+
+// TestSafety_NoRosterLookupBounded: a sender on no roster is looked for in
+// the groups' channels for a bounded time, however slow the platform: a
+// member found early is alerted to their group at once; one not found by
+// then is alerted to the owners, within seconds, not after 200 slow
+// platform calls.
+func TestSafety_NoRosterLookupBounded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnvOnRec(t, bot.PrivacyStandard, rec, bottest.InspectorPlatform{Platform: rec})
+		rec.SetPrivate(facsChannel, true)
+		rec.SetMembers(groupChannel, bot.User{Platform: "console", ID: "eve"})
+		for i := range 250 {
+			if _, err := e.db.CreateGroup(t.Context(), "console:owner", bot.Group{
+				Name: fmt.Sprintf("x%03d", i), Address: bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(fmt.Sprintf("x%03d", i))},
+				Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard,
+				Facilitators: []bot.Principal{"console:tom"},
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Each channel lookup takes the platform a second.
+		rec.InspectHook = func(a bot.Address) error {
+			if a.Channel != facsChannel {
+				time.Sleep(time.Second)
+			}
+			return nil
+		}
+		// eve is in tuesday's channel, the first group looked in (by name).
+		sent := time.Now()
+		r := replyText(e.dm("eve", "i want to kill myself"))
+		al := e.alerts()
+		if len(al) != 1 || !has(r, "your facilitators in tuesday") {
+			t.Fatalf("eve's alerts %s; reply %s", joinTexts(al), r)
+		}
+		if d := al[0].Delivered.At.Sub(sent); d > 3*time.Second {
+			t.Errorf("eve's alert went out %v after her message", d)
+		}
+		// A stranger is in no channel: the owners, after the bounded look.
+		sent = time.Now()
+		r = replyText(e.dm("stranger", "i want to kill myself"))
+		o := e.dmsTo("owner")
+		if len(o) != 1 || !has(r, "the people who run this bot") {
+			t.Fatalf("owners %s; reply %s", joinTexts(o), r)
+		}
+		if d := o[0].Delivered.At.Sub(sent); d > 3*time.Second {
+			t.Errorf("the owners were told %v after the stranger's message; 200 lookups of a second, 8 at a time, take 25 s", d)
+		}
+		if len(e.dmsTo("tom")) != 0 {
+			t.Error("another group's facilitator was told")
+		}
+	})
+}
+
+// TestSafety_EscalateAfterHonoured: a group's escalate_after other than
+// the default is what an untaken alert waits, at both steps: 3 minutes to
+// the other facilitators and 3 more to the owners; set to 30 minutes, a
+// new alert waits 30, not 10.
+func TestSafety_EscalateAfterHonoured(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		if out := e.cmd("fac", "checkin schedule escalate_after:3m"); !strings.Contains(out, "alerts escalate after 3m") {
+			t.Fatalf("escalate_after: %s", out)
+		}
+		e.dm("ann", "i want to kill myself")
+		e.sleep(3*time.Minute - time.Second)
+		if len(e.dmsTo("fac")) != 0 {
+			t.Fatal("escalated before 3 minutes")
+		}
+		e.sleep(2 * time.Second)
+		if len(e.dmsTo("fac")) != 1 || len(e.dmsTo("fran")) != 1 || len(e.dmsTo("owner")) != 0 {
+			t.Fatalf("after 3 minutes: fac %d, fran %d, owner %d DMs; want the facilitators", len(e.dmsTo("fac")), len(e.dmsTo("fran")), len(e.dmsTo("owner")))
+		}
+		e.sleep(3 * time.Minute)
+		if len(e.dmsTo("owner")) != 1 {
+			t.Fatalf("the owner after 6 minutes: %d DMs", len(e.dmsTo("owner")))
+		}
+
+		if out := e.cmd("fac", "checkin schedule escalate_after:30m"); !strings.Contains(out, "alerts escalate after 30m") {
+			t.Fatalf("escalate_after: %s", out)
+		}
+		e.sleep(time.Hour)
+		e.dm("bob", "i want to die")
+		e.sleep(29 * time.Minute)
+		if n := len(e.dmsTo("fac")); n != 1 {
+			t.Fatalf("bob's alert escalated before 30 minutes (fac has %d DMs)", n)
+		}
+		e.sleep(2 * time.Minute)
+		if n := len(e.dmsTo("fac")); n != 2 {
+			t.Errorf("bob's alert after 31 minutes: fac has %d DMs; want 2", n)
 		}
 	})
 }

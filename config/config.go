@@ -189,10 +189,10 @@ const (
 	DefaultSlackListen = "127.0.0.1:3000"
 	// DefaultCrisisResources is shown when the operator sets none. The
 	// operator must replace the placeholder with a real line for their
-	// members' region.
+	// members' region. Like the operator's, it says nothing about who was
+	// told or who watches: tend says that itself, truthfully.
 	DefaultCrisisResources = "If you are in danger or might act on thoughts of harming yourself, call your local emergency number now. " +
-		"You can also reach a crisis line (the operator of this bot has not set one yet: ask a facilitator). " +
-		"This bot is not monitored around the clock."
+		"You can also reach a crisis line (the operator of this bot has not set one yet: ask a facilitator)."
 )
 
 // DefaultLead is the reminder lead list when a group sets none.

@@ -688,3 +688,38 @@ func TestParse_Warnings(t *testing.T) {
 		t.Error("a warning shows the secret")
 	}
 }
+
+// TestParse_ResourcesClaims: safety.resources that says what tend did or
+// whether anyone watches ("a facilitator has been told", "not monitored")
+// is accepted with a warning at its line, because tend shows it also when
+// nobody was told; numbers alone, even "24/7", are not warned about.
+func TestParse_ResourcesClaims(t *testing.T) {
+	for _, tc := range []struct{ resources, claim string }{
+		{"Call 999. A facilitator has been told; this bot is not monitored around the clock.", "has been told"},
+		{"Call 999. Your facilitators were informed.", "were informed"},
+		{"Call 999. This bot is unmonitored.", "unmonitored"},
+		{"Call 999. Someone is watching these messages.", "watching"},
+		{"Call 999. A facilitator will reach out soon.", "will reach out"},
+		{"Call 999, or text SHOUT to 85258 (free, 24/7).", ""},
+		{"Samaritans: call 116 123, free, any time, around the clock.", ""},
+	} {
+		src := "console: {enabled: on}\nsafety:\n  resources: \"" + tc.resources + "\"\n"
+		cfg, err := parse(t, src, config.Options{})
+		if err != nil {
+			t.Fatalf("%q: %v", tc.resources, err)
+		}
+		if got := config.ResourcesClaim(tc.resources); got != tc.claim {
+			t.Errorf("ResourcesClaim(%q) = %q; want %q", tc.resources, got, tc.claim)
+		}
+		if tc.claim == "" {
+			if len(cfg.Warnings) != 0 {
+				t.Errorf("%q: warnings %v", tc.resources, cfg.Warnings)
+			}
+			continue
+		}
+		if len(cfg.Warnings) != 1 || !strings.HasPrefix(cfg.Warnings[0].Error(), `tend.yaml:3:14: safety.resources: says "`+tc.claim+`"`) ||
+			!strings.Contains(cfg.Warnings[0].Error(), "safety.around_the_clock") {
+			t.Errorf("%q: warnings %v", tc.resources, cfg.Warnings)
+		}
+	}
+}

@@ -244,6 +244,11 @@ func (d *decoder) decodeTop(root *yaml.Node, cfg *Config) {
 			d.fail(sf["resources"].val, "safety.resources", "is empty", "write what a member in crisis should do: local emergency number and a crisis line for your members' region")
 		} else if d.limit(sf["resources"].val, "safety.resources", s, bot.MaxResourcesLen, "keep it to what a person in crisis needs at once: the emergency number, a crisis line to call or text, and when it answers") {
 			cfg.Safety.Resources = s
+			if claim := ResourcesClaim(s); claim != "" {
+				d.warn(sf["resources"].val, "safety.resources", fmt.Sprintf("says %q: tend shows this text as it is, also when nobody could be told and to members who only wrote hello, "+
+					"so a sentence about who was told or who watches can be false; tend says that itself each time, truthfully", claim),
+					"keep safety.resources to numbers to call and text for your members' region; set safety.around_the_clock: true only when someone really watches alerts")
+			}
 		}
 	}
 	d.decodeGroups(m["groups"], cfg)
@@ -458,4 +463,18 @@ func envName(s string) bool {
 		}
 	}
 	return true
+}
+
+// resourcesClaims finds, in the operator's crisis resources, a sentence
+// about what tend or its people did or do: that someone was told, will
+// reach out, or watches the bot. Such words are tend's to say, each time
+// and truthfully, never a fixed text's.
+var resourcesClaims = regexp.MustCompile(`(?i)\b((has|have|had) been |was |were |is being |are being |will be |gets? |got )?(told|informed|notified|alerted)\b|` +
+	`\b(un)?monitor(ed|ing)\b|\bwatch(ed|ing)\b|\bwill (reach out|contact you|call you|get back to you|be in touch)\b`)
+
+// ResourcesClaim returns the words of safety.resources that claim what
+// tend did or whether anyone watches it ("A facilitator has been told",
+// "not monitored around the clock"), or "" when it says no such thing.
+func ResourcesClaim(s string) string {
+	return resourcesClaims.FindString(s)
 }

@@ -117,7 +117,9 @@ func (f *Feature) privacyText(ctx context.Context, gs ...bot.Group) string {
 		}
 	}
 	b.WriteString("tend never reads the group's conversation. ")
-	if mentionsWatching(f.resources()) {
+	if f.b != nil && f.b.AroundTheClock() {
+		b.WriteString("The operator has someone watching tend's alerts around the clock; for urgent help, still use the crisis resources.")
+	} else if mentionsWatching(f.resources()) {
 		b.WriteString("About urgent help, see \"In a crisis\".")
 	} else {
 		b.WriteString("Nobody watches tend around the clock: for urgent help use the crisis resources, not the bot.")

@@ -384,9 +384,10 @@ func (db *DB) MemberGoneFromCheckIns(ctx context.Context, groupID int64, user bo
 // member's earlier answer to the same check-in, while that check-in is
 // open at the answer's time. Many answers written at once share one
 // commit, each check-in is read once per call, and up to answerRows
-// answers go in one statement, after one query for what they replace
-// (usually nothing), so that a burst of answers costs a fraction of a
-// statement each (see checkins/bench_test.go). The error is for the transaction; an answer
+// answers go in one INSERT; only when that INSERT finds some had answered
+// before does a query read what they replace and an upsert change them,
+// so that a burst of answers costs a fraction of a statement each (see
+// checkins/bench_test.go). The error is for the transaction; an answer
 // that cannot be stored has its own Err.
 func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([]bot.AnswerOutcome, error) {
 	out := make([]bot.AnswerOutcome, len(answers))
@@ -395,18 +396,32 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 			found            bool
 			closesAt, closed int64
 		}
-		checkIns := map[int64]window{}
+		// Usually all answers are to one check-in: a short list, not a map.
+		type checkInWindow struct {
+			id int64
+			window
+		}
+		var checkIns []checkInWindow
 		type who struct {
 			checkIn int64
 			user    bot.UserID
 		}
 		// The last answer of each member is written; an earlier one in the
 		// same call is what the next replaced.
-		last := map[who]int{}
-		first := map[who]int{}
-		var order []who
+		type span struct{ first, last int }
+		seen := make(map[who]span, len(answers))
+		order := make([]who, 0, len(answers))
 		for i, a := range answers {
-			w, ok := checkIns[a.CheckInID]
+			var (
+				w  window
+				ok bool
+			)
+			for _, c := range checkIns {
+				if c.id == a.CheckInID {
+					w, ok = c.window, true
+					break
+				}
+			}
 			if !ok {
 				err := tx.QueryRowContext(ctx, `SELECT closes_at, closed_at FROM checkins WHERE id = ?`, a.CheckInID).Scan(&w.closesAt, &w.closed)
 				switch {
@@ -416,7 +431,7 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 				default:
 					w.found = true
 				}
-				checkIns[a.CheckInID] = w
+				checkIns = append(checkIns, checkInWindow{a.CheckInID, w})
 			}
 			switch {
 			case !w.found:
@@ -427,27 +442,48 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 				continue
 			}
 			k := who{a.CheckInID, a.User}
-			if j, ok := last[k]; ok {
-				prev := answers[j]
+			if sp, ok := seen[k]; ok {
+				prev := answers[sp.last]
 				out[i].Prev = &prev
+				sp.last = i
+				seen[k] = sp
 			} else {
-				first[k] = i
+				seen[k] = span{i, i}
 				order = append(order, k)
 			}
-			last[k] = i
 		}
 		for len(order) > 0 {
 			n := min(len(order), answerRows)
 			chunk := order[:n]
 			order = order[n:]
-			// What the members answered before, when they had: usually
-			// nobody has, and the query returns nothing.
+			args := make([]any, 0, 6*n)
+			for _, k := range chunk {
+				a := answers[seen[k].last]
+				args = append(args, a.CheckInID, string(a.User), a.Level, a.Text, a.Pass, unix(a.At))
+			}
+			// Usually nobody in the chunk has answered before: one INSERT
+			// stores them all, and its count of rows says so, with no query
+			// for what they replace.
+			res, err := tx.ExecContext(ctx, insertAnswers(n)+` ON CONFLICT (checkin_id, user_id) DO NOTHING`, args...)
+			if err != nil {
+				return err
+			}
+			if inserted, err := res.RowsAffected(); err != nil {
+				return err
+			} else if int(inserted) == n {
+				continue
+			}
+			// Some had: their rows still hold what they answered before,
+			// which is what the first answer of this call replaces. A row
+			// equal to the answer is the one just inserted (or the same
+			// answer given again), and replaces nothing.
 			byCheckIn := map[int64][]any{}
 			for _, k := range chunk {
 				byCheckIn[k.checkIn] = append(byCheckIn[k.checkIn], string(k.user))
 			}
+			var again []any
 			for id, us := range byCheckIn {
-				rows, err := tx.QueryContext(ctx, `SELECT user_id, level, pass FROM checkin_answers WHERE checkin_id = ? AND user_id IN (?`+
+				rows, err := tx.QueryContext(ctx, `SELECT user_id, level, text, pass, at FROM checkin_answers WHERE checkin_id = ? AND user_id IN (?`+
 					strings.Repeat(", ?", len(us)-1)+`)`, append([]any{id}, us...)...)
 				if err != nil {
 					return err
@@ -455,33 +491,33 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 				for rows.Next() {
 					var (
 						user string
+						at   int64
 						prev bot.CheckInAnswer
 					)
-					if err := rows.Scan(&user, &prev.Level, &prev.Pass); err != nil {
+					if err := rows.Scan(&user, &prev.Level, &prev.Text, &prev.Pass, &at); err != nil {
 						rows.Close()
 						return err
 					}
 					k := who{id, bot.UserID(user)}
-					// What the database held is what the first answer of
-					// this call replaced.
-					prev.CheckInID, prev.User = id, k.user
-					out[first[k]].Prev = &prev
+					a := answers[seen[k].last]
+					if prev.Level == a.Level && prev.Text == a.Text && prev.Pass == a.Pass && at == unix(a.At) {
+						continue
+					}
+					prev.CheckInID, prev.User, prev.At, prev.Text = id, k.user, fromUnix(at), ""
+					out[seen[k].first].Prev = &prev
+					again = append(again, a.CheckInID, string(a.User), a.Level, a.Text, a.Pass, unix(a.At))
 				}
 				rows.Close()
 				if err := rows.Err(); err != nil {
 					return err
 				}
 			}
-			args := make([]any, 0, 6*n)
-			for _, k := range chunk {
-				a := answers[last[k]]
-				args = append(args, a.CheckInID, string(a.User), a.Level, a.Text, a.Pass, unix(a.At))
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO checkin_answers (checkin_id, user_id, level, text, pass, at) VALUES (?, ?, ?, ?, ?, ?)`+
-				strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1)+`
-				ON CONFLICT (checkin_id, user_id) DO UPDATE SET level = excluded.level, text = excluded.text, pass = excluded.pass, at = excluded.at`,
-				args...); err != nil {
-				return err
+			if len(again) > 0 {
+				if _, err := tx.ExecContext(ctx, insertAnswers(len(again)/6)+`
+					ON CONFLICT (checkin_id, user_id) DO UPDATE SET level = excluded.level, text = excluded.text, pass = excluded.pass, at = excluded.at`,
+					again...); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -493,8 +529,13 @@ func (db *DB) RecordAnswers(ctx context.Context, answers []bot.CheckInAnswer) ([
 }
 
 // answerRows is how many answers one INSERT writes: well within SQLite's
-// limit of parameters, and a handful of statement texts to keep prepared.
+// limit of parameters.
 const answerRows = 64
+
+// insertAnswers is the INSERT of n answers, without its conflict clause.
+func insertAnswers(n int) string {
+	return `INSERT INTO checkin_answers (checkin_id, user_id, level, text, pass, at) VALUES (?, ?, ?, ?, ?, ?)` + strings.Repeat(", (?, ?, ?, ?, ?, ?)", n-1)
+}
 
 // CheckInAnswers returns the answers to check-in id, by user id.
 func (db *DB) CheckInAnswers(ctx context.Context, id int64) ([]bot.CheckInAnswer, error) {

@@ -154,6 +154,69 @@ func TestCheckIns_AnswersCloseTally(t *testing.T) {
 	}
 }
 
+// TestRecordAnswers_NewAndChanged: answers written together, some new and
+// some changing an earlier answer, each in one statement: the new are
+// stored as they are and replace nothing; the changed replace what was
+// stored, which is returned; the same answer given again in the same
+// second replaces nothing. More answers than one statement takes.
+func TestRecordAnswers_NewAndChanged(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	at := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	c := openCheckIn(t, db, g, "demand/1", at)
+	var first []bot.CheckInAnswer
+	for i := range 150 {
+		first = append(first, bot.CheckInAnswer{CheckInID: c.ID, User: bot.UserID(fmt.Sprintf("u%03d", i)), Level: 1, At: at.Add(time.Minute)})
+	}
+	res, err := db.RecordAnswers(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil || r.Prev != nil {
+			t.Fatalf("first answer %d: %+v", i, r)
+		}
+	}
+	// u000–u099 change their answer, u100–u149 give the same again in
+	// the same second, u150–u199 are new.
+	var second []bot.CheckInAnswer
+	for i := range 200 {
+		a := bot.CheckInAnswer{CheckInID: c.ID, User: bot.UserID(fmt.Sprintf("u%03d", i)), Level: 3, At: at.Add(2 * time.Minute)}
+		if i >= 100 && i < 150 {
+			a.Level, a.At = 1, at.Add(time.Minute)
+		}
+		second = append(second, a)
+	}
+	res, err = db.RecordAnswers(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		switch {
+		case r.Err != nil:
+			t.Fatalf("second answer %d: %v", i, r.Err)
+		case i < 100 && (r.Prev == nil || r.Prev.Level != 1 || !r.Prev.At.Equal(at.Add(time.Minute))):
+			t.Errorf("u%03d changed its answer: replaced %+v; want the first (1)", i, r.Prev)
+		case i >= 100 && r.Prev != nil:
+			t.Errorf("u%03d: replaced %+v; want nothing", i, r.Prev)
+		}
+	}
+	as, err := db.CheckInAnswers(ctx, c.ID)
+	if err != nil || len(as) != 200 {
+		t.Fatalf("%d answers stored (%v); want 200", len(as), err)
+	}
+	for i, a := range as {
+		want := 3
+		if i >= 100 && i < 150 {
+			want = 1
+		}
+		if a.Level != want {
+			t.Errorf("%s stored %d; want %d", a.User, a.Level, want)
+		}
+	}
+}
+
 func TestSafetyAlerts_WindowTakeStage(t *testing.T) {
 	ctx := t.Context()
 	db := storetest.Open(t)

@@ -395,7 +395,14 @@ func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, line string) bo
 		a.mu.Unlock()
 		return false
 	}
-	a.log.Debug("event", "event", fmt.Sprintf("%T", ev), bot.KeyUser, string(user), bot.KeyChannel, string(ev.Meta().Channel))
+	switch ev.(type) {
+	case *bot.DirectMessage, *bot.ButtonPress, *bot.ModalSubmit:
+		// What a person tells the bot privately (a DM, a check-in answer)
+		// is never tied to them in the log.
+		a.log.Debug("event", "event", fmt.Sprintf("%T", ev))
+	default:
+		a.log.Debug("event", "event", fmt.Sprintf("%T", ev), bot.KeyUser, string(user), bot.KeyChannel, string(ev.Meta().Channel))
+	}
 	if m := ev.Meta(); !m.DM {
 		if _, left := ev.(*bot.MemberLeft); !left {
 			// Typing in a channel makes the person one of its members.

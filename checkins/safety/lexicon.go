@@ -3,18 +3,27 @@
 // group's conversation). It is a reviewed English lexicon of the warning
 // signs that public suicide-prevention guidance lists, grouped in
 // families, read after normalisation (case, punctuation, missing
-// apostrophes, common spellings, abbreviations and slang), with everyday
-// idioms that use the same words ("dying to see you", "killing it", "to die
-// for") kept out where the sentence makes the harmless reading clear. The
-// operator's phrases (safety.crisis_phrases) add to it.
+// apostrophes, common spellings, abbreviations and slang). The operator's
+// phrases (safety.crisis_phrases) add to it.
+//
+// Everyday idioms use the same words harmlessly ("dying to see you",
+// "killing it", "to die for", a phone that died). An idiom keeps a match
+// out only when the whole message reads harmlessly: the match must lie
+// wholly inside the idiom, whose harmless completion is part of it ("cut
+// my finger chopping onions"), and no other cue of risk — a method, a
+// time, a plan, self-harm, hopelessness, a goodbye — may appear anywhere
+// else in the message. "I'm going to end it with a gun" alerts although
+// "end it with …" is an idiom of breaking up.
 //
 // When in doubt it alerts: a false alarm costs a facilitator a minute, a
 // miss can cost a life. Negation is not a reason to stay silent ("I'm not
 // going to kill myself, but…" still tells a facilitator something).
 //
-// The phrase list lives here, in the open, with the labelled corpus in
-// testdata/corpus.txt that its test reads: every risk line must alert,
-// and the false-alarm rate on the idioms is reported.
+// The phrase list lives here, in the open, with two sets of labelled
+// lines in testdata: corpus.txt, which the lexicon is tuned against
+// (every risk line must alert; the false-alarm rate on its idioms is
+// reported), and heldout.txt, written separately, which must alert too,
+// also with every idiom's trigger words added.
 package safety
 
 import (
@@ -38,13 +47,14 @@ const (
 	FamilyBurden    Family = "feeling a burden"
 	FamilyGoodbye   Family = "saying goodbye"
 	FamilyDisappear Family = "disappearing for good"
+	FamilyUnsafe    Family = "not safe, a danger to themselves"
 	// FamilyOperator is a match of one of the operator's crisis phrases.
 	FamilyOperator Family = "a phrase the operator listed"
 )
 
 // Families lists the lexicon's own families, in the order the README
 // documents them.
-var Families = []Family{FamilyDie, FamilySuicide, FamilyPlan, FamilySelfHarm, FamilyHopeless, FamilyBurden, FamilyGoodbye, FamilyDisappear}
+var Families = []Family{FamilyDie, FamilySuicide, FamilyPlan, FamilySelfHarm, FamilyHopeless, FamilyBurden, FamilyGoodbye, FamilyDisappear, FamilyUnsafe}
 
 // Result is what Examine found.
 type Result struct {
@@ -67,14 +77,18 @@ func (r Result) Strings() []string {
 
 // Lexicon examines text for words of risk. It is safe for concurrent use.
 type Lexicon struct {
-	rules []rule
-	masks []*regexp.Regexp
-	extra []*regexp.Regexp
+	rules  []rule
+	idioms []*regexp.Regexp
+	cues   *regexp.Regexp
+	extra  []*regexp.Regexp
 }
 
 type rule struct {
 	family Family
 	re     *regexp.Regexp
+	// at is the pattern anchored at the start of the text, leftmost-longest:
+	// the longest match from a given word on.
+	at *regexp.Regexp
 }
 
 // New returns the built-in lexicon with the operator's phrases added. A
@@ -88,15 +102,25 @@ func New(phrases []string) (*Lexicon, error) {
 		if err != nil {
 			return nil, fmt.Errorf("safety: built-in pattern %q: %w", p.pattern, err)
 		}
-		l.rules = append(l.rules, rule{family: p.family, re: re})
+		at, err := regexp.Compile("^(?:" + re.String() + ")")
+		if err != nil {
+			return nil, fmt.Errorf("safety: built-in pattern %q: %w", p.pattern, err)
+		}
+		at.Longest()
+		l.rules = append(l.rules, rule{family: p.family, re: re, at: at})
 	}
 	for _, m := range idioms {
-		re, err := compile(m)
+		re, err := compile(m.pattern)
 		if err != nil {
-			return nil, fmt.Errorf("safety: built-in idiom %q: %w", m, err)
+			return nil, fmt.Errorf("safety: built-in idiom %q: %w", m.pattern, err)
 		}
-		l.masks = append(l.masks, re)
+		l.idioms = append(l.idioms, re)
 	}
+	cues, err := compile(cues)
+	if err != nil {
+		return nil, fmt.Errorf("safety: built-in cues: %w", err)
+	}
+	l.cues = cues
 	for _, p := range phrases {
 		n := strings.TrimSpace(Normalize(p))
 		if n == "" {
@@ -132,19 +156,29 @@ func (l *Lexicon) Examine(text string) Result {
 	}
 	found := map[Family]bool{}
 	for _, v := range variants {
-		// Operator phrases are matched before idioms are masked: the
-		// operator's word wins.
+		// The operator's word wins over any idiom.
 		for _, re := range l.extra {
 			if re.MatchString(v) {
 				found[FamilyOperator] = true
 			}
 		}
-		for _, m := range l.masks {
-			v = m.ReplaceAllString(v, " _ ")
-		}
+		spans := l.idiomSpans(v)
+		var hidden []Family
 		for _, r := range l.rules {
-			if !found[r.family] && r.re.MatchString(v) {
+			if found[r.family] || !r.re.MatchString(v) {
+				continue
+			}
+			if len(spans) == 0 || r.outside(v, spans) {
 				found[r.family] = true
+				continue
+			}
+			hidden = append(hidden, r.family)
+		}
+		// An idiom explained every match of these: it keeps them out only
+		// when nothing else in the message is a cue of risk.
+		if len(hidden) > 0 && l.cues.MatchString(mask(v, spans)) {
+			for _, f := range hidden {
+				found[f] = true
 			}
 		}
 	}
@@ -155,6 +189,83 @@ func (l *Lexicon) Examine(text string) Result {
 		}
 	}
 	return res
+}
+
+// span is a part of a normalised text, from the space before its first
+// word to the space after its last.
+type span struct{ start, end int }
+
+// idiomSpans returns where idioms are in v, overlapping ones merged, in
+// order.
+func (l *Lexicon) idiomSpans(v string) []span {
+	var out []span
+	for _, re := range l.idioms {
+		// Matches share the spaces between words: look again from each
+		// match's last space.
+		for from := 0; from < len(v); {
+			m := re.FindStringIndex(v[from:])
+			if m == nil {
+				break
+			}
+			out = append(out, span{from + m[0], from + m[1]})
+			from += m[1] - 1
+		}
+	}
+	if len(out) < 2 {
+		return out
+	}
+	slices.SortFunc(out, func(a, b span) int { return a.start - b.start })
+	merged := out[:1]
+	for _, s := range out[1:] {
+		last := &merged[len(merged)-1]
+		if s.start < last.end {
+			last.end = max(last.end, s.end)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return merged
+}
+
+// outside reports whether r matches v somewhere that no idiom span holds
+// whole: from a word outside every span, or from a word inside one but
+// running past its end.
+func (r rule) outside(v string, spans []span) bool {
+	for p := 0; p < len(v)-1; p++ {
+		if v[p] != ' ' {
+			continue
+		}
+		m := r.at.FindStringIndex(v[p:])
+		if m == nil {
+			continue
+		}
+		end := p + m[1]
+		held := false
+		for _, s := range spans {
+			if s.start <= p && end <= s.end {
+				held = true
+				break
+			}
+		}
+		if !held {
+			return true
+		}
+	}
+	return false
+}
+
+// mask returns v with the spans blanked out.
+func mask(v string, spans []span) string {
+	var b strings.Builder
+	b.Grow(len(v))
+	prev := 0
+	for _, s := range spans {
+		b.WriteString(v[prev:s.start])
+		b.WriteString(" _ ")
+		prev = s.end
+	}
+	b.WriteString(v[prev:])
+	return b.String()
 }
 
 // compile turns a pattern of the lexicon into a regular expression over
@@ -190,5 +301,6 @@ var macros = strings.NewReplacer(
 	"{gap}", `([a-z0-9_]+ ){0,5}`,
 	"{me}", `(myself|me)`,
 	"{more}", `(anymore|no more|no longer|much longer|any longer)`,
-	"{pills}", `(pills|tablets|meds|medication|medications|painkillers|sleeping pills|paracetamol|tylenol|ibuprofen|insulin|antidepressants|pill|drugs)`,
+	"{pills}", `(pills|tablets|meds|medication|medications|painkillers|sleeping pills|sleeping tablets|paracetamol|tylenol|ibuprofen|aspirin|advil|codeine|tramadol|xanax|insulin|antidepressants|pill|drugs)`,
+	"{many}", `(like |about |around |over |nearly |almost |maybe |at least |more than |another )?([1-9][0-9]+|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a hundred|hundreds of|dozens of|a dozen)`,
 )

@@ -19,11 +19,19 @@ type corpusLine struct {
 var familyKeys = map[string]Family{
 	"die": FamilyDie, "suicide": FamilySuicide, "plan": FamilyPlan, "selfharm": FamilySelfHarm,
 	"hopeless": FamilyHopeless, "burden": FamilyBurden, "goodbye": FamilyGoodbye, "disappear": FamilyDisappear,
+	"unsafe": FamilyUnsafe,
 }
 
 func readCorpus(t *testing.T) []corpusLine {
 	t.Helper()
-	f, err := os.Open("testdata/corpus.txt")
+	return readLines(t, "testdata/corpus.txt")
+}
+
+// readLines reads a labelled file of lines: "risk <family> | text" or
+// "idiom | text".
+func readLines(t *testing.T, path string) []corpusLine {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +47,7 @@ func readCorpus(t *testing.T) []corpusLine {
 		}
 		label, text, ok := strings.Cut(line, "|")
 		if !ok {
-			t.Fatalf("corpus line %d has no label: %q", n, line)
+			t.Fatalf("%s:%d has no label: %q", path, n, line)
 		}
 		fields := strings.Fields(label)
 		l := corpusLine{n: n, text: strings.TrimSpace(text)}
@@ -47,12 +55,12 @@ func readCorpus(t *testing.T) []corpusLine {
 		case len(fields) == 2 && fields[0] == "risk":
 			fam, ok := familyKeys[fields[1]]
 			if !ok {
-				t.Fatalf("corpus line %d: unknown family %q", n, fields[1])
+				t.Fatalf("%s:%d: unknown family %q", path, n, fields[1])
 			}
 			l.risk, l.family = true, fam
 		case len(fields) == 1 && fields[0] == "idiom":
 		default:
-			t.Fatalf("corpus line %d: label %q is neither risk <family> nor idiom", n, label)
+			t.Fatalf("%s:%d: label %q is neither risk <family> nor idiom", path, n, label)
 		}
 		out = append(out, l)
 	}
@@ -107,6 +115,86 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
+// TestHeldOut holds the lexicon to lines written apart from the corpus it
+// is tuned against: every one must alert, with its family among those
+// found.
+func TestHeldOut(t *testing.T) {
+	lex, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := readLines(t, "testdata/heldout.txt")
+	if len(lines) < 120 {
+		t.Fatalf("the held-out set has %d lines; it needs the audit's and at least 100 more", len(lines))
+	}
+	for _, l := range lines {
+		if !l.risk {
+			t.Fatalf("held-out line %d is not a risk line: %q", l.n, l.text)
+		}
+		res := lex.Examine(l.text)
+		switch {
+		case !res.Signal():
+			t.Errorf("held-out line %d: %q did not alert", l.n, l.text)
+		case !slices.Contains(res.Families, l.family):
+			t.Errorf("held-out line %d: %q alerted as %v; want %q among them", l.n, l.text, res.Families, l.family)
+		}
+	}
+	t.Logf("held-out: %d risk lines, all must alert", len(lines))
+}
+
+// fragmentTriggers are the words that made the old idiom filters hide
+// risk (issue 11's audit): none of them may hide it now.
+var fragmentTriggers = []string{"with a", "with a gun", "here", "there", "at midnight", "at 3", "on my arm", "on my", "while", "while crying",
+	"when i get home", "after work", "forever", "for good", "lol", "lmao", "haha", "jk", "for today", "for now", "this weekend", "again",
+	"on purpose", "going", "it", "to", "for", "time to", "let us", "we should", "i mean", "😂", "!!!", "..."}
+
+// TestIdiomTriggersNeverHideRisk adds every idiom's trigger words, and the
+// fragments that made the old filters miss, to every risk line of both
+// sets, after it and before it: each must still alert. An idiom beside
+// risk never hides it.
+func TestIdiomTriggersNeverHideRisk(t *testing.T) {
+	lex, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	triggers := slices.Clone(fragmentTriggers)
+	for _, id := range idioms {
+		if len(id.triggers) == 0 {
+			t.Errorf("idiom %q lists no trigger words", id.pattern)
+		}
+		for _, tr := range id.triggers {
+			// Each trigger must be one: it makes its idiom match.
+			re, err := compile(id.pattern)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !re.MatchString(Normalize(tr)) {
+				t.Errorf("trigger %q does not match its idiom %q", tr, id.pattern)
+			}
+			triggers = append(triggers, tr)
+		}
+	}
+	var risks []corpusLine
+	for _, l := range append(readCorpus(t), readLines(t, "testdata/heldout.txt")...) {
+		if l.risk {
+			risks = append(risks, l)
+		}
+	}
+	n := 0
+	for _, l := range risks {
+		for _, tr := range triggers {
+			// Punctuation reads as a space: "risk, trigger." is "risk trigger".
+			for _, s := range []string{l.text + " " + tr, tr + " " + l.text} {
+				n++
+				if !lex.Examine(s).Signal() {
+					t.Errorf("%q did not alert (risk line %q with %q)", s, l.text, tr)
+				}
+			}
+		}
+	}
+	t.Logf("%d risk lines × %d triggers, before and after: %d messages, all alert", len(risks), len(triggers), n)
+}
+
 func TestNormalize(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"I'm NOT OK!!!", " i am not ok "},
@@ -119,6 +207,8 @@ func TestNormalize(t *testing.T) {
 		{"gonna od 2nite", " going to overdose tonight "},
 		{"  ", " "},
 		{"no one cares", " nobody cares "},
+		{"i want 2 die", " i want to die "},
+		{"i took 2 pills", " i took 2 pills "},
 	} {
 		if got := Normalize(tc.in); got != tc.want {
 			t.Errorf("Normalize(%q) = %q; want %q", tc.in, got, tc.want)
@@ -141,9 +231,24 @@ func TestExamine_IdiomDoesNotHideRisk(t *testing.T) {
 		"i'm dying to see you all but honestly i want to die",
 		"killing it at work and i still want to kill myself",
 		"my phone died and i want to end it all",
+		// The idiom of breaking up holds "ending it", but a cue of risk
+		// stands elsewhere: the message does not read harmlessly.
+		"i'm ending it with him. tonight.",
+		"ended things with my therapist, nobody would notice anyway, i have pills",
+		"i cut my finger chopping onions and then i kept cutting",
 	} {
 		if !lex.Examine(s).Signal() {
 			t.Errorf("%q: an idiom hid the risk beside it", s)
+		}
+	}
+	// The same idioms where the whole message reads harmlessly.
+	for _, s := range []string{
+		"i'm ending it with him, we've grown apart",
+		"i cut my finger chopping onions",
+		"let's end it here for today",
+	} {
+		if res := lex.Examine(s); res.Signal() {
+			t.Errorf("%q alerted as %v", s, res.Families)
 		}
 	}
 }

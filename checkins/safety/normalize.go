@@ -34,6 +34,10 @@ func Normalize(s string) string {
 		if r, ok := respell[w]; ok {
 			w = r
 		}
+		// "want 2 die", "going 2 do it": a 2 after a verb that takes "to".
+		if w == "2" && i > 0 && i+1 < len(words) && takesTo(b.String()) {
+			w = "to"
+		}
 		if w == "" {
 			continue
 		}
@@ -159,6 +163,18 @@ func deLeet(w []rune) string {
 		out[i] = r
 	}
 	return string(out)
+}
+
+// takesTo reports whether the text so far ends in a verb that "to"
+// follows ("want", "going", "need" …), so that a "2" after it is "to".
+func takesTo(sofar string) bool {
+	sofar = strings.TrimSuffix(sofar, " ")
+	last := sofar[strings.LastIndexByte(sofar, ' ')+1:]
+	switch last {
+	case "want", "wnt", "wanted", "wanting", "going", "need", "needed", "ready", "wish", "like", "trying", "tried", "try", "hope", "deserve", "have", "got", "used", "about", "planning", "plan", "decided", "able":
+		return true
+	}
+	return false
 }
 
 // keepDigits are words with digits that are abbreviations, read by respell

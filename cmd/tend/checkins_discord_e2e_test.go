@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -193,6 +194,36 @@ groups:
 		t.Errorf("tally: %q", tally.Text())
 	}
 
+	// A text check-in: each member types their answer in Discord's form,
+	// opened by the post's button and seen by them alone; words of risk in
+	// it alert the facilitators; the summary quotes each answer, privately.
+	ask(t, fake, fran, channel, []string{"checkin", "start"}, map[string]string{"kind": "text", "prompt": "What's on your mind today?"})
+	ci3 := waitPost(t, ctx, fake, channel, 2, "What's on your mind today?")
+	typed := map[string]string{sam: "an ok week, a bit tired", alex: "honestly i dont see a way out anymore"}
+	for _, u := range []string{sam, alex} {
+		r := discordForm(t, ctx, fake, u, channel, ci3, "Answer privately", typed[u])
+		if !r.Ephemeral || r.OnlyFor != u || !strings.Contains(r.Message.Text(), "recorded: your answer") {
+			t.Errorf("%s's confirmation of a typed answer %+v: %q", u, r, r.Message.Text())
+		}
+		if u == alex && !strings.Contains(r.Message.Text(), "passing this on to your facilitators in tuesday-support") {
+			t.Errorf("alex's confirmation of words of risk: %q", r.Message.Text())
+		}
+	}
+	// alex's third signal within 15 minutes: the same alert, now quoting
+	// the typed words.
+	if err := fake.WaitFor(ctx, "the alert quoting the typed answer", func() bool {
+		m, _ := fake.Message(alert.ID)
+		return strings.Contains(m.Text(), typed[alex]) && strings.Contains(m.Text(), "3 since")
+	}); err != nil {
+		m, _ := fake.Message(alert.ID)
+		t.Fatalf("%v: the alert reads %q", err, m.Text())
+	}
+	ask(t, fake, fran, channel, []string{"checkin", "close"}, nil)
+	sum3 := waitPost(t, ctx, fake, facs, 0, `"`+typed[sam]+`"`).Text()
+	if !strings.Contains(sum3, "<@"+sam+">: \""+typed[sam]+"\"") || !strings.Contains(sum3, "<@"+alex+">: \""+typed[alex]+"\"") {
+		t.Errorf("the text check-in's summary:\n%s", sum3)
+	}
+
 	// A DM check-in to someone whose DMs are closed: the facilitators are
 	// told privately; nothing public names them.
 	fake.CloseDMs(lee)
@@ -202,7 +233,8 @@ groups:
 		t.Errorf("unreachable note: %q", unreachable.Text())
 	}
 	for _, m := range fake.Messages(channel) {
-		if strings.Contains(m.Text(), lee) || strings.Contains(m.Text(), alex) || strings.Contains(m.Text(), words) {
+		if strings.Contains(m.Text(), lee) || strings.Contains(m.Text(), alex) || strings.Contains(m.Text(), words) ||
+			strings.Contains(m.Text(), typed[sam]) || strings.Contains(m.Text(), typed[alex]) {
 			t.Errorf("the group's channel shows something private: %q", m.Text())
 		}
 	}
@@ -213,8 +245,55 @@ groups:
 	if !strings.Contains(logs, "level=DEBUG") {
 		t.Fatalf("the log is not at debug level")
 	}
-	if strings.Contains(logs, words) {
-		t.Errorf("the log holds the member's DM")
+	for _, w := range []string{words, typed[sam], typed[alex]} {
+		if strings.Contains(logs, w) {
+			t.Errorf("the log holds what a member wrote: %q", w)
+		}
+	}
+	// Nor, at debug level, who sent a DM or answered a check-in: no line
+	// names alex (a red, a 1 and words of risk) or lee (a crisis DM).
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, alex) || strings.Contains(l, lee) {
+			t.Errorf("a log line names a member who answered or wrote to tend: %s", l)
+		}
 	}
 	p.alive(t)
+}
+
+// discordForm presses the button labelled label on m as user, which must
+// open a form, types text into its one input and submits it; it returns
+// tend's answer to the submission.
+func discordForm(t *testing.T, ctx context.Context, fake *discordtest.Server, user, channel string, m discordtest.Message, label, text string) discordtest.Shown {
+	t.Helper()
+	for _, b := range m.Buttons() {
+		if b.Label != label {
+			continue
+		}
+		id, err := fake.Press(user, m.ID, b.CustomID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, err := fake.WaitAnswered(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var modal struct {
+			CustomID   string `json:"custom_id"`
+			Components []struct {
+				Components []struct {
+					CustomID string `json:"custom_id"`
+				} `json:"components"`
+			} `json:"components"`
+		}
+		if err := json.Unmarshal(it.Callback, &modal); err != nil || it.CallbackType != 9 || len(modal.Components) != 1 || len(modal.Components[0].Components) != 1 {
+			t.Fatalf("pressing %q answered type %d %s; want a form (9) with one input", label, it.CallbackType, it.Callback)
+		}
+		sid, err := fake.SubmitModal(user, channel, modal.CustomID, map[string]string{modal.Components[0].Components[0].CustomID: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answer(t, fake, sid)
+	}
+	t.Fatalf("message %q has no button %q", m.Text(), label)
+	return discordtest.Shown{}
 }

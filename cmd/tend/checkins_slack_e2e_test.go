@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -165,6 +166,30 @@ groups:
 				t.Errorf("tally: %q", slackText(tally))
 			}
 
+			// A text check-in: each member types their answer in Slack's
+			// modal, opened by the post's button; words of risk in it alert
+			// the facilitators; the summary quotes each answer, privately.
+			slackAsk(t, ctx, fake, fran, channel, `checkin start kind:text prompt:"What's on your mind today?"`, "Check-in started")
+			ci3 := slackWaitPost(t, ctx, fake, channel, 2, "What's on your mind today?")
+			typed := map[string]string{sam: "an ok week, a bit tired", alex: "honestly i dont see a way out anymore"}
+			slackForm(t, ctx, fake, sam, ci3, "Answer privately", typed[sam], "recorded: your answer")
+			slackForm(t, ctx, fake, alex, ci3, "Answer privately", typed[alex], "passing this on to your facilitators in tuesday-support")
+			if err := fake.Wait(ctx, func() bool {
+				for _, m := range fake.Messages(facs) {
+					if m.TS == alert.TS {
+						return strings.Contains(slackText(m), typed[alex]) && strings.Contains(slackText(m), "3 since")
+					}
+				}
+				return false
+			}); err != nil {
+				t.Fatalf("the alert does not quote the typed answer: %v", err)
+			}
+			slackAsk(t, ctx, fake, fran, channel, "checkin close", "Closed the check-in")
+			sum3 := slackText(slackWaitPost(t, ctx, fake, facs, 0, `"`+typed[sam]+`"`))
+			if !strings.Contains(sum3, "<@"+sam+">: \""+typed[sam]+"\"") || !strings.Contains(sum3, "<@"+alex+">: \""+typed[alex]+"\"") {
+				t.Errorf("the text check-in's summary:\n%s", sum3)
+			}
+
 			fake.SetDMsClosed(lee, true)
 			slackAsk(t, ctx, fake, fran, channel, "checkin start delivery:dm", "Check-in started")
 			note := slackWaitPost(t, ctx, fake, facs, 0, "could not be asked privately")
@@ -172,7 +197,8 @@ groups:
 				t.Errorf("unreachable note: %q", slackText(note))
 			}
 			for _, m := range fake.Messages(channel) {
-				if txt := slackText(m); strings.Contains(txt, lee) || strings.Contains(txt, alex) || strings.Contains(txt, words) {
+				if txt := slackText(m); strings.Contains(txt, lee) || strings.Contains(txt, alex) || strings.Contains(txt, words) ||
+					strings.Contains(txt, typed[sam]) || strings.Contains(txt, typed[alex]) {
 					t.Errorf("the group's channel shows something private: %q", txt)
 				}
 			}
@@ -183,10 +209,79 @@ groups:
 			if !strings.Contains(logs, "level=DEBUG") {
 				t.Fatalf("the log is not at debug level")
 			}
-			if strings.Contains(logs, words) {
-				t.Errorf("the log holds the member's DM")
+			for _, w := range []string{words, typed[sam], typed[alex]} {
+				if strings.Contains(logs, w) {
+					t.Errorf("the log holds what a member wrote: %q", w)
+				}
+			}
+			// Nor, at debug level, who sent a DM or answered a check-in. (A
+			// DM tend could not deliver to lee, whose DMs were closed at the
+			// end, names lee: that is about a delivery, not what they sent.)
+			for _, l := range strings.Split(logs, "\n") {
+				if strings.Contains(l, alex) || strings.Contains(l, lee) && !strings.Contains(l, `msg="direct message refused`) {
+					t.Errorf("a log line names a member who answered or wrote to tend: %s", l)
+				}
 			}
 			p.alive(t)
 		})
 	}
+}
+
+// slackForm clicks label on m as user, which must open a modal, types text
+// into its one input and submits it; it returns tend's private answer,
+// which must hold want.
+func slackForm(t *testing.T, ctx context.Context, fake *fakeslack.Server, user string, m fakeslack.Message, label, text, want string) fakeslack.Ephemeral {
+	t.Helper()
+	id, ok := fakeslack.ButtonID(m, label)
+	if !ok {
+		t.Fatalf("message %q has no button %q", slackText(m), label)
+	}
+	views := len(fake.Views())
+	if res, err := fake.Click(ctx, user, m, id); err != nil || res.Late {
+		t.Fatalf("%s pressing %q: %v (late %v)", user, label, err, res.Late)
+	}
+	if err := fake.Wait(ctx, func() bool { return len(fake.Views()) > views }); err != nil {
+		t.Fatalf("%s pressing %q opened no modal: %v", user, label, err)
+	}
+	v := fake.Views()[views]
+	var raw struct {
+		Blocks []struct {
+			Type    string `json:"type"`
+			Element struct {
+				ActionID string `json:"action_id"`
+			} `json:"element"`
+		} `json:"blocks"`
+	}
+	// The form is bound to the member who opened it.
+	if err := json.Unmarshal(v.Raw, &raw); err != nil || !strings.Contains(v.CallbackID, "|"+user+"|") {
+		t.Fatalf("the modal %q (%v); want one bound to %s", v.CallbackID, err, user)
+	}
+	var input string
+	for _, b := range raw.Blocks {
+		if b.Type == "input" {
+			input = b.Element.ActionID
+		}
+	}
+	before := len(fake.Ephemerals(user))
+	if res, err := fake.Submit(ctx, user, v, map[string]string{input: text}); err != nil || res.Late {
+		t.Fatalf("%s submitting the modal: %v (late %v)", user, err, res.Late)
+	}
+	var got fakeslack.Ephemeral
+	err := fake.Wait(ctx, func() bool {
+		all := fake.Ephemerals(user)
+		for _, e := range all[min(before, len(all)):] {
+			if strings.Contains(e.Text+"\n"+fakeslack.BlockText(e.Blocks), want) {
+				got = e
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("%s's typed answer: no private answer holding %q: %v", user, want, err)
+	}
+	if got.User != user {
+		t.Errorf("the answer to %s was shown to %q", user, got.User)
+	}
+	return got
 }
