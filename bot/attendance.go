@@ -115,10 +115,15 @@ type Erasure struct {
 	// Number is the erasure's number: audit lines that named the person
 	// now read "erased member #Number".
 	Number int64
-	// Groups are the groups the person was in (their roster entries).
+	// Groups are the groups whose data named the person (a roster entry,
+	// an agreement, an answer, an RSVP…): each is told that they are gone
+	// and gets the erasure's audit line.
 	Groups []int64
 	// Rows counts the rows deleted or rewritten, by table.
 	Rows map[string]int
+	// StoppedTracking: a marker now stops tend tracking the account (see
+	// EraseRequest.StopTracking), whether or not anything was erased.
+	StoppedTracking bool
 }
 
 // ErasedLabel is how audit lines name a person after erasure number n.
@@ -166,4 +171,11 @@ type EraseRequest struct {
 	// KeepJob is the job running this pass: it is kept, with its payload
 	// (which names the person) cleared.
 	KeepJob int64
+	// StopTracking leaves, with a new erasure of an account, a marker that
+	// names nobody (a keyed hash of the platform, the scope and the
+	// account) so that tend stops tracking the account — in GroupID, or
+	// everywhere on Platform — until they ask to take part again: nobody
+	// counts their attendance, asks them to check in or messages them on
+	// tend's own initiative (see Bot.SetTrackingFilter).
+	StopTracking bool
 }

@@ -369,3 +369,31 @@ type failingInspector struct{ channelPlatform }
 func (failingInspector) ChannelPrivate(context.Context, Address) (bool, error) {
 	return false, fmt.Errorf("conversations.info: %w", ErrUnreachable)
 }
+
+// TestPeople_NotThoseWhoOptedOut: an account the tracking filter refuses
+// (they asked tend to forget them) is not listed, on the roster or in the
+// channel, so that no feature counts, asks or messages them.
+func TestPeople_NotThoseWhoOptedOut(t *testing.T) {
+	f := newAuthzFixture(t)
+	g := Group{ID: 1, Address: Address{Platform: "slack", Channel: "CCLINIC"}}
+	for _, gone := range []UserID{"UBEN", "UANA"} {
+		f.bot.SetTrackingFilter(func(_ context.Context, got Group) (func(UserID) bool, error) {
+			if got.ID != g.ID {
+				t.Errorf("filter asked for group %d", got.ID)
+			}
+			return func(u UserID) bool { return u != gone }, nil
+		})
+		ps, err := f.bot.People(context.Background(), g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.User == gone {
+				t.Errorf("%s opted out and is still listed: %+v", gone, ps)
+			}
+		}
+		if len(ps) != 1 {
+			t.Errorf("people %+v; want the other one only", ps)
+		}
+	}
+}

@@ -98,6 +98,7 @@ type Bot struct {
 	presenceSubs []presenceSub
 	applicants   ApplicantCheck
 	takesPart    ParticipationCheck
+	tracking     TrackingFilter
 	// watched: the operator says someone watches safety alerts around the
 	// clock (safety.around_the_clock).
 	watched atomic.Bool

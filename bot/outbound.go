@@ -69,6 +69,34 @@ type Outbound struct {
 	Urgent  bool
 	Message Message
 	Modal   *Modal // OutModal
+	// File is a file for the person who acted alone, with a private
+	// OutReply (Ephemeral): Discord attaches it to the private reply,
+	// Slack uploads it into that person's direct messages with the bot
+	// (Slack's private replies cannot carry files), the console prints
+	// it. Adapters refuse it on any other outbound.
+	File *File
+}
+
+// File is a file handed privately to one person: an attendance export, a
+// member's own data in full.
+type File struct {
+	// Name is the file's name, such as "tuesday-attendance.csv": letters,
+	// digits, dots, dashes and underscores.
+	Name string
+	// ContentType is its media type, such as "text/csv; charset=utf-8".
+	ContentType string
+	Data        []byte
+}
+
+// MaxFileSize bounds a File: Discord takes 10 MiB in one message from a
+// bot in a server without boosts; Slack far more. A larger export is for
+// the command line.
+const MaxFileSize = 8 << 20
+
+// ReplyFile returns a private reply with message m and file f for the
+// person who acted alone.
+func ReplyFile(m Message, f File) Outbound {
+	return Outbound{Kind: OutReply, Ephemeral: true, Message: m, File: &f}
 }
 
 // Platform returns the platform the outbound is for, when it names one.

@@ -6,17 +6,51 @@ import (
 	"slices"
 )
 
+// TrackingFilter returns, for group g, whether tend may track an account
+// there: count its attendance, ask it to check in, message it on its own
+// initiative. It is false for a person who asked tend to forget them
+// (the attendance feature registers the filter; its store keeps a marker
+// that names nobody). The returned func is cheap and may be called for
+// every member of a large group.
+type TrackingFilter func(ctx context.Context, g Group) (func(UserID) bool, error)
+
+// SetTrackingFilter registers the tracking filter. Call it before the
+// first event.
+func (b *Bot) SetTrackingFilter(f TrackingFilter) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tracking = f
+}
+
+// Tracked returns whether tend may track each account in group g (see
+// TrackingFilter): every account when no filter is registered.
+func (b *Bot) Tracked(ctx context.Context, g Group) (func(UserID) bool, error) {
+	b.mu.RLock()
+	f := b.tracking
+	b.mu.RUnlock()
+	if f == nil {
+		return func(UserID) bool { return true }, nil
+	}
+	return f(ctx, g)
+}
+
 // People returns who is in group g, each once: its active roster entries
 // (platform accounts and code-only entries, with their ids) and, where the
 // platform can list a channel, the people in g's channel who are not on
 // the roster (ID 0, Status active). Bots are never listed. Facilitators
-// appear only as members. The waitlist is not listed.
+// appear only as members. The waitlist is not listed. Accounts that asked
+// tend to forget them (see TrackingFilter) are not listed either, so that
+// no feature counts, asks or messages them on its own initiative.
 func (b *Bot) People(ctx context.Context, g Group) ([]Member, error) {
 	mf, ok := b.members()
 	if !ok {
 		return nil, errors.New("bot: people: no MemberFinder configured")
 	}
 	roster, err := mf.ListMembers(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	tracked, err := b.Tracked(ctx, g)
 	if err != nil {
 		return nil, err
 	}
@@ -28,6 +62,9 @@ func (b *Bot) People(ctx context.Context, g Group) ([]Member, error) {
 		}
 		if m.User != "" {
 			seen[m.User] = true
+			if !tracked(m.User) {
+				continue
+			}
 		}
 		out = append(out, m)
 	}
@@ -44,6 +81,9 @@ func (b *Bot) People(ctx context.Context, g Group) ([]Member, error) {
 			continue
 		}
 		seen[u.ID] = true
+		if !tracked(u.ID) {
+			continue
+		}
 		out = append(out, Member{GroupID: g.ID, User: u.ID, Name: u.Name, Status: MemberActive})
 	}
 	slices.SortStableFunc(out, func(a, b Member) int {
@@ -56,4 +96,16 @@ func (b *Bot) People(ctx context.Context, g Group) ([]Member, error) {
 		return 0
 	})
 	return out, nil
+}
+
+// InChannel reports whether user is in group g's channel, as its platform
+// tells (a ChannelInspector); known is false when the platform cannot
+// tell (the console).
+func (b *Bot) InChannel(ctx context.Context, g Group, user UserID) (in, known bool, err error) {
+	ins, ok := b.inspector(g.Address.Platform)
+	if !ok {
+		return false, false, nil
+	}
+	in, err = ins.InChannel(ctx, g.Address, user)
+	return in, err == nil, err
 }
