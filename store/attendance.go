@@ -198,6 +198,59 @@ func (db *DB) VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, j
 	return n, nil
 }
 
+// TookPart returns the accounts that have ever taken part in group
+// groupID: answered an RSVP, showed presence at a session (a press, a
+// check-in answer), were counted as come or marked by a facilitator,
+// agreed to its norms, or answered one of its check-ins. Someone who only
+// ever could see the group's channel is not among them.
+func (db *DB) TookPart(ctx context.Context, groupID int64) (map[bot.UserID]bool, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT r.user_id FROM rsvps r JOIN sessions s ON s.id = r.session_id WHERE s.group_id = ?1
+		UNION SELECT p.user_id FROM attendance_presence p JOIN sessions s ON s.id = p.session_id WHERE s.group_id = ?1 AND p.user_id IS NOT NULL
+		UNION SELECT user_id FROM attendance WHERE group_id = ?1 AND user_id IS NOT NULL
+			AND (status IN ('present', 'late') OR source IN ('facilitator', 'rsvp'))
+		UNION SELECT user_id FROM norms_acks WHERE group_id = ?1
+		UNION SELECT a.user_id FROM checkin_answers a JOIN checkins c ON c.id = a.checkin_id WHERE c.group_id = ?1`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
+	}
+	defer rows.Close()
+	out := map[bot.UserID]bool{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
+		}
+		out[bot.UserID(u)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
+	}
+	return out, nil
+}
+
+// VoiceWatchGroups returns the groups whose sessions watch voice channel
+// ch at at, by id.
+func (db *DB) VoiceWatchGroups(ctx context.Context, ch bot.Address, at time.Time) ([]int64, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT s.group_id FROM attendance_voice_watch w JOIN sessions s ON s.id = w.session_id
+		WHERE w.platform = ? AND w.channel = ? AND w.until > ? ORDER BY s.group_id`, ch.Platform, string(ch.Channel), at.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("store: read who watches %s: %w", ch, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: read who watches %s: %w", ch, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: read who watches %s: %w", ch, err)
+	}
+	return out, nil
+}
+
 // VoiceStays returns the stays recorded in a session's voice channel, by
 // person, earliest first.
 func (db *DB) VoiceStays(ctx context.Context, sessionID int64) ([]bot.VoiceStay, error) {

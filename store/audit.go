@@ -2,7 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"net/url"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -66,4 +73,47 @@ func (db *DB) AuditLog(ctx context.Context, groupID int64, limit int) ([]bot.Aud
 		return nil, fmt.Errorf("store: read audit log: %w", err)
 	}
 	return es, nil
+}
+
+// ErrReadOnly means the database could not be written: the file or its
+// directory is read-only to this process.
+var ErrReadOnly = errors.New("the database is read-only here")
+
+// AuditBeside writes one audit line into the database at path from
+// beside a running tend (tend report): through a short-lived connection
+// of its own that runs no migration (OpenReadOnly checked the schema) and
+// waits for tend's short write transactions (busy_timeout). A database
+// this process may not write is ErrReadOnly.
+func AuditBeside(ctx context.Context, path string, e bot.AuditEntry) error {
+	return auditBeside(ctx, path, "rw", e)
+}
+
+// auditBeside is AuditBeside through a connection opened in SQLite's mode
+// (rw; ro in tests, for a database this process may not write).
+func auditBeside(ctx context.Context, path, mode string, e bot.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	if e.Action == "" || e.Actor == "" {
+		return fmt.Errorf("store: audit: an entry needs an actor and an action")
+	}
+	q := url.Values{}
+	q.Set("mode", mode) // rw: never create a database that is not there
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Set("_txlock", "immediate")
+	conn, err := sqlite.NewConnector("file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode())
+	if err != nil {
+		return fmt.Errorf("store: open %s to audit: %w", path, err)
+	}
+	sqldb := sql.OpenDB(conn)
+	defer sqldb.Close()
+	sqldb.SetMaxOpenConns(1)
+	if err := insertAudit(ctx, sqldb, e); err != nil {
+		var se *sqlite.Error
+		if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_READONLY || se.Code()&0xff == sqlite3.SQLITE_CANTOPEN || se.Code()&0xff == sqlite3.SQLITE_PERM) {
+			return fmt.Errorf("store: %s: %w (%v)", path, ErrReadOnly, err)
+		}
+		return fmt.Errorf("store: %s: %w", path, err)
+	}
+	return nil
 }

@@ -914,6 +914,11 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time, checkInKeys, aler
 			return p, fmt.Errorf("store: purge safety alert %d: %w", a.id, err)
 		}
 	}
+	if p != (bot.Purged{}) {
+		// The purged answers were zeroed (secure_delete); put the zeroed
+		// pages in the file and empty the log (see Checkpoint).
+		_, _ = db.Checkpoint(ctx)
+	}
 	return p, nil
 }
 

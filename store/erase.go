@@ -39,6 +39,10 @@ const (
 	RecordCheckIn     = "checkin"
 	RecordSafety      = "safety-alert"
 	RecordCalendar    = "calendar"
+	// RecordOptOut: the person asked tend to forget them and it does not
+	// track them (everywhere on the platform, or in one group); its What
+	// says where.
+	RecordOptOut = "optout"
 )
 
 // keyNames reports (in SQL) whether the text in column col names user as a
@@ -356,6 +360,23 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 	if dms > 0 {
 		add(RecordMessages, "", 0, fmt.Sprintf("tend sent you %d direct messages; it keeps when and a reference to each, not their text", dms))
 	}
+	scopes, err := db.OptedOut(ctx, platform, user)
+	if err != nil {
+		return nil, fmt.Errorf("store: personal data: %w", err)
+	}
+	for _, g := range scopes {
+		where, group := "anywhere on "+platform, ""
+		if g != 0 {
+			if err := db.sql.QueryRowContext(ctx, `SELECT name FROM groups WHERE id = ?`, g).Scan(&group); errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("store: personal data: %w", err)
+			}
+			where = "in this group"
+		}
+		add(RecordOptOut, group, 0, "you asked tend to forget you, so it does not count your attendance, ask you to check in or message you on its own "+
+			where+" (it keeps only a marker that names nobody)")
+	}
 	return out, nil
 }
 
@@ -473,6 +494,16 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			}
 			slices.Sort(groups)
 		}
+		if req.GroupID == 0 && user != "" {
+			// Every group whose tables name the account, not only those
+			// with a roster entry: a member of an open group may have
+			// agreed to its norms (and hold its role), answered check-ins
+			// or RSVPed without ever being on its roster. Each is told
+			// (MemberGone) and gets the erasure's audit line.
+			if groups, err = namingGroups(ctx, tx, req.Platform, user); err != nil {
+				return err
+			}
+		}
 		er.Groups = groups
 		if er.Number == 0 {
 			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0) + 1 FROM erasures`).Scan(&er.Number); err != nil {
@@ -527,6 +558,16 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 				append(append([]any{req.Platform, u}, scopeArgs...), req.GroupID), u == ""},
 			{"members", `DELETE FROM members WHERE id IN (SELECT value FROM json_each(?))`, []any{midsJSON}, false},
 		}
+		if u != "" && req.GroupID != 0 {
+			// The messages about this group that name the account: their
+			// keys are read back to the rows they are about (a safety
+			// alert, a check-in), so before those rows go.
+			n, err := deleteGroupOutbox(ctx, tx, req.Platform, req.GroupID, u)
+			if err != nil {
+				return fmt.Errorf("outbox: %w", err)
+			}
+			er.Rows["outbox"] += n
+		}
 		for _, s := range steps {
 			if s.skip {
 				continue
@@ -555,6 +596,12 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 				}
 			}
 		}
+		if req.StopTracking && req.Number == 0 && u != "" {
+			if err := insertOptOut(ctx, tx, req.Platform, req.GroupID, user); err != nil {
+				return fmt.Errorf("optouts: %w", err)
+			}
+			er.StoppedTracking = true
+		}
 		if req.KeepJob != 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET payload = NULL WHERE id = ?`, req.KeepJob); err != nil {
 				return fmt.Errorf("clear the erasure job's payload: %w", err)
@@ -577,6 +624,8 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			return nil
 		}
 		if total == 0 {
+			// Nothing named them; a marker may still have been left, so
+			// that nothing starts to.
 			er.Number = 0
 			return nil
 		}
@@ -604,6 +653,13 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 	})
 	if err != nil {
 		return bot.Erasure{}, fmt.Errorf("store: erase: %w", err)
+	}
+	if er.Number != 0 {
+		// The erased rows were zeroed (secure_delete) in the log; write
+		// them over the old pages in the file now. The erasure is done
+		// either way: a checkpoint that cannot finish (a reader holds the
+		// log) is completed by SQLite's next one.
+		_, _ = db.Checkpoint(ctx)
 	}
 	return er, nil
 }
@@ -749,6 +805,131 @@ func (db *DB) JobsNaming(ctx context.Context, platform string, user bot.UserID, 
 		except, groupID, platform, groupID, string(user), string(user), platform+":"+string(user)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count jobs naming a member: %w", err)
+	}
+	return n, nil
+}
+
+// namingTables select, for an account (the argument, once per "?"), the
+// groups whose rows name it: every table Erase deletes from. A table of
+// personal data added to Erase is added here too.
+var namingTables = []string{
+	`SELECT group_id FROM members WHERE user_id = ?`,
+	`SELECT s.group_id FROM rsvps r JOIN sessions s ON s.id = r.session_id WHERE r.user_id = ?`,
+	`SELECT group_id FROM reminder_dms WHERE user_id = ?`,
+	`SELECT group_id FROM calendar_links WHERE user_id = ?`,
+	`SELECT group_id FROM attendance WHERE user_id = ?`,
+	`SELECT s.group_id FROM attendance_presence p JOIN sessions s ON s.id = p.session_id WHERE p.user_id = ?`,
+	`SELECT s.group_id FROM attendance_voice v JOIN sessions s ON s.id = v.session_id WHERE v.user_id = ?`,
+	`SELECT group_id FROM attendance_alerts WHERE user_id = ?`,
+	`SELECT group_id FROM norms_acks WHERE user_id = ?`,
+	`SELECT group_id FROM norms_applicants WHERE user_id = ?`,
+	`SELECT c.group_id FROM checkin_answers a JOIN checkins c ON c.id = a.checkin_id WHERE a.user_id = ?`,
+	`SELECT c.group_id FROM checkin_asked k JOIN checkins c ON c.id = k.checkin_id WHERE k.user_id = ?`,
+	`SELECT group_id FROM checkin_informed WHERE user_id = ?`,
+	`SELECT group_id FROM safety_alerts WHERE user_id = ? AND group_id IS NOT NULL`,
+}
+
+// namingGroups returns, in tx, the groups on platform whose rows name the
+// account user (see namingTables) or in which they facilitate, by id.
+func namingGroups(ctx context.Context, tx *sql.Tx, platform string, user bot.UserID) ([]int64, error) {
+	args := []any{platform}
+	for range namingTables {
+		args = append(args, string(user))
+	}
+	args = append(args, platform+":"+string(user))
+	var out []int64
+	err := eachRow(ctx, tx, func(sc interface{ Scan(...any) error }) error {
+		var id int64
+		if err := sc.Scan(&id); err != nil {
+			return err
+		}
+		out = append(out, id)
+		return nil
+	}, `SELECT id FROM groups WHERE platform = ? AND id IN (`+strings.Join(namingTables, " UNION ")+
+		` UNION SELECT group_id FROM group_facilitators WHERE principal = ?) ORDER BY id`, args...)
+	return out, err
+}
+
+// dmKeyScopes say which group a message's outbox key is about, for a
+// facilitator's erasure in one group: the key's segment seg (split at
+// "/") after prefix is the id of a row of table, whose group it is (or a
+// group's id itself). They follow the features' key shapes; a message
+// whose key has none of them is left by a group's erasure (a member's
+// own erasure removes every message naming them).
+var dmKeyScopes = []struct {
+	prefix string
+	seg    int
+	table  string
+}{
+	{"dm/reminder/", 2, "sessions"},        // reminders' DMs: dm/reminder/<session>/<lead>/<user>
+	{"attendance.missed/", 1, "groups"},    // attendance.missed/<group>/<user>/<streak>
+	{"attendance.summary/", 1, "sessions"}, // to facilitators: attendance.summary/<session>/<facilitator>
+	{"attendance.drift/", 1, "sessions"},   // attendance.drift/<session>/<facilitator>
+	{"norms/", 2, "groups"},                // norms/welcome|admitted|ask|offer/<group>/…
+	{"norms.", 1, "groups"},                // to facilitators: norms.waitlist/<group>/<user>/…
+	{"checkins/c/", 2, "checkins"},         // checkins/c/<check-in>/dm|nudge|summary/…
+	{"safety/alert/", 2, "safety_alerts"},  // safety/alert/<alert>/…
+	{"groups.promoted/", 1, "groups"},      // groups.promoted/<group>/<member>/…
+	{"owners/", 2, "groups"},               // owners/<platform>/<group>/<topic>/<owner>
+}
+
+// outboxGroup returns the group an outbox key is about (see
+// dmKeyScopes), or false.
+func outboxGroup(ctx context.Context, tx *sql.Tx, key string) (int64, bool, error) {
+	for _, r := range dmKeyScopes {
+		if !strings.HasPrefix(key, r.prefix) {
+			continue
+		}
+		segs := strings.Split(key, "/")
+		if r.seg >= len(segs) {
+			return 0, false, nil
+		}
+		id, err := strconv.ParseInt(segs[r.seg], 10, 64)
+		if err != nil {
+			return 0, false, nil
+		}
+		if r.table == "groups" {
+			return id, true, nil
+		}
+		var g sql.NullInt64
+		err = tx.QueryRowContext(ctx, `SELECT group_id FROM `+r.table+` WHERE id = ?`, id).Scan(&g)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !g.Valid) {
+			return 0, false, nil
+		}
+		return g.Int64, err == nil, err
+	}
+	return 0, false, nil
+}
+
+// deleteGroupOutbox deletes, in tx, the outbox rows on platform whose key
+// names the account user and is about group groupID (not those still
+// sending), and returns how many.
+func deleteGroupOutbox(ctx context.Context, tx *sql.Tx, platform string, groupID int64, user string) (int, error) {
+	var keys []string
+	err := eachRow(ctx, tx, func(sc interface{ Scan(...any) error }) error {
+		var k string
+		if err := sc.Scan(&k); err != nil {
+			return err
+		}
+		keys = append(keys, k)
+		return nil
+	}, `SELECT key FROM outbox WHERE platform = ? AND state != 'sending' AND `+fmt.Sprintf(keyNames, "key"), platform, user)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		g, ok, err := outboxGroup(ctx, tx, k)
+		if err != nil {
+			return n, err
+		}
+		if !ok || g != groupID {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE key = ?`, k); err != nil {
+			return n, err
+		}
+		n++
 	}
 	return n, nil
 }

@@ -1,7 +1,12 @@
 package store_test
 
 import (
+	"bytes"
+	"database/sql"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -17,7 +22,7 @@ import (
 // in personTables (and populated by TestErase_ScanEveryTable), so that a
 // feature that adds a table of personal data cannot forget erasure.
 var noPersonTables = []string{"settings", "groups", "series", "sessions", "attendance_settings", "attendance_voice_watch", "attendance_closed", "erasures",
-	"holder", "runs", "norms_settings", "checkin_settings", "checkins"}
+	"holder", "runs", "norms_settings", "checkin_settings", "checkins", "optouts"}
 
 // personTables are the tables that can name a person; the scan test puts
 // the member's data in each.
@@ -119,12 +124,19 @@ func newWorld(t *testing.T) *world {
 			payload := fmt.Sprintf(`{"sub":"norms","gone":true,"user":%q}`, u)
 			j := enqueueDone(t, db, bot.Job{Kind: "core.event", Key: key, GroupID: g.ID, DueAt: s.End, Payload: []byte(payload)})
 			_ = j
-			dm := fmt.Sprintf("dm/reminder/%d/1h/%s", s.ID, u)
-			if _, err := db.BeginOutbox(ctx, dm, bot.PlatformSlack, bot.OutDM); err != nil {
-				t.Fatal(err)
-			}
-			if err := db.MarkOutboxSent(ctx, dm, bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: "D0DM", ID: "1.2"}}); err != nil {
-				t.Fatal(err)
+			// One message of each key shape that names a member, about
+			// this group: a facilitator's erasure in one group finds its
+			// own by the key.
+			for _, dm := range []string{
+				fmt.Sprintf("dm/reminder/%d/1h/%s", s.ID, u),
+				fmt.Sprintf("attendance.missed/%d/%s/%d", g.ID, u, s.ID),
+				fmt.Sprintf("attendance.summary/%d/%s", s.ID, u),
+				fmt.Sprintf("norms/ask/%d/1/%s", g.ID, u),
+				fmt.Sprintf("norms.waitlist/%d/%s/1/UFAC", g.ID, u),
+				fmt.Sprintf("groups.promoted/%d/7/%s", g.ID, u),
+				fmt.Sprintf("owners/slack/%d/topic/%s", g.ID, u),
+			} {
+				sentDM(t, db, dm)
 			}
 		}
 	}
@@ -163,16 +175,19 @@ func newWorld(t *testing.T) *world {
 			t.Fatal(err)
 		}
 		for _, u := range []bot.UserID{w.quinnUser, w.kimUser} {
+			sentDM(t, db, fmt.Sprintf("checkins/c/%d/dm/%s", c.ID, u))
 			if _, err := db.RecordAnswers(ctx, []bot.CheckInAnswer{{CheckInID: c.ID, User: u, Text: "a hard week", At: start}}); err != nil {
 				t.Fatal(err)
 			}
 			if err := db.MarkInformed(ctx, g.ID, u, start); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := db.RecordSignal(ctx, bot.SafetySignal{GroupID: g.ID, Platform: bot.PlatformSlack, User: u, At: start, Source: "dm",
-				Families: []string{"hopelessness"}, Words: "i cant go on"}, time.Minute, nil); err != nil {
+			a, _, err := db.RecordSignal(ctx, bot.SafetySignal{GroupID: g.ID, Platform: bot.PlatformSlack, User: u, At: start, Source: "dm",
+				Families: []string{"hopelessness"}, Words: "i cant go on"}, time.Minute, nil)
+			if err != nil {
 				t.Fatal(err)
 			}
+			sentDM(t, db, fmt.Sprintf("safety/alert/%d/others/%s", a.ID, u))
 		}
 	}
 	if _, _, err := db.RecordSignal(ctx, bot.SafetySignal{Platform: bot.PlatformSlack, User: w.quinnUser, At: start, Source: "dm", Words: "i cant go on"}, time.Minute, nil); err != nil {
@@ -191,6 +206,17 @@ func newWorld(t *testing.T) *world {
 	w.quinnP = storetest.Person{Needles: []string{string(w.quinnUser), "C-FGT-9", "Quinn Forgetme"}, Members: []int64{w.quinn.ID, w.quinnStaff.ID}}
 	w.kimP = storetest.Person{Needles: []string{string(w.kimUser), "C-KEEP-1", "Kim Keeper"}, Members: []int64{w.kim.ID, kimStaff.ID}}
 	return w
+}
+
+// sentDM records the message key as sent, as the Sender would.
+func sentDM(t *testing.T, db *store.DB, key string) {
+	t.Helper()
+	if _, err := db.BeginOutbox(t.Context(), key, bot.PlatformSlack, bot.OutDM); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkOutboxSent(t.Context(), key, bot.Delivered{Ref: bot.MessageRef{Platform: bot.PlatformSlack, Channel: "D0DM", ID: "1.2"}}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // enqueueDone stores j and runs it to done, as the runner would.
@@ -246,12 +272,12 @@ func TestErase_ScanEveryTable(t *testing.T) {
 		}
 	}
 
-	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser}, nil)
+	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, StopTracking: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if er.Number != 1 || !slices.Equal(er.Groups, []int64{w.clinic.ID, w.staff.ID}) {
-		t.Fatalf("erasure %+v; want number 1 over both groups", er)
+	if er.Number != 1 || !slices.Equal(er.Groups, []int64{w.clinic.ID, w.staff.ID}) || !er.StoppedTracking {
+		t.Fatalf("erasure %+v; want number 1 over both groups, tracking stopped", er)
 	}
 	// The job still to run is left for it to run.
 	if hits := storetest.Scan(t, db.Path(), w.quinnP); !slices.Equal(storetest.HitTables(hits), []string{"jobs"}) || hits["jobs.key"] != 1 {
@@ -296,9 +322,154 @@ func TestErase_ScanEveryTable(t *testing.T) {
 			t.Errorf("group %s audit: %d erasure lines, %d naming erased member #1: %+v", g.Name, erased, rewritten, log)
 		}
 	}
-	if recs, err := db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser); err != nil || len(recs) != 0 {
-		t.Fatalf("personal data after the erasure: %+v, %v; want none", recs, err)
+	// What is left is a marker that names nobody, which mydata shows.
+	recs, err = db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser)
+	if err != nil || len(recs) != 1 || recs[0].Kind != store.RecordOptOut || !strings.Contains(recs[0].What, "anywhere on slack") {
+		t.Fatalf("personal data after the erasure: %+v, %v; want only the opt-out", recs, err)
 	}
+	for _, g := range []bot.Group{w.clinic, w.staff} {
+		tracked, err := db.TrackingFilter(ctx, bot.PlatformSlack, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tracked(w.quinnUser) || !tracked(w.kimUser) {
+			t.Errorf("group %s: tracked quinn %v, kim %v; want false, true", g.Name, tracked(w.quinnUser), tracked(w.kimUser))
+		}
+	}
+	if n, err := db.OptIn(ctx, bot.PlatformSlack, w.quinnUser); err != nil || n != 1 {
+		t.Fatalf("opt in: %d, %v; want 1 marker removed", n, err)
+	}
+	if tracked, err := db.TrackingFilter(ctx, bot.PlatformSlack, w.clinic.ID); err != nil || !tracked(w.quinnUser) {
+		t.Fatalf("after opting in quinn is not tracked (%v)", err)
+	}
+	if recs, err := db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser); err != nil || len(recs) != 0 {
+		t.Fatalf("personal data after opting in: %+v, %v; want none", recs, err)
+	}
+}
+
+// TestErase_FacilitatorUserInOneGroup: a facilitator erasing an account's
+// roster entry in one group erases everything naming them in that group —
+// the messages sent about it too, whatever the feature that keyed them —
+// and nothing of the other group. Erasing them in the other group as well
+// leaves only what belongs to no group: a safety alert about a DM, and a
+// job still to run.
+func TestErase_FacilitatorUserInOneGroup(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t)
+	db := w.db
+	before := storetest.Scan(t, db.Path(), w.quinnP)
+	kimBefore := storetest.Scan(t, db.Path(), w.kimP)
+	about := map[string]int64{}
+	for _, k := range outboxNaming(t, db, w.quinnUser) {
+		about[k] = keyGroup(t, db, k)
+	}
+	all := len(about)
+	if all < 2*8 {
+		t.Fatalf("the world has %d messages naming quinn; want every key shape in both groups", all)
+	}
+	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, GroupID: w.clinic.ID, MemberID: w.quinn.ID, By: "slack:UFAC", StopTracking: true}, nil)
+	if err != nil || er.Number == 0 || !er.StoppedTracking {
+		t.Fatalf("erase: %+v, %v", er, err)
+	}
+	if er.Rows["outbox"] != all/2 {
+		t.Errorf("the group's erasure removed %d messages; want %d (those about the group)", er.Rows["outbox"], all/2)
+	}
+	for _, k := range outboxNaming(t, db, w.quinnUser) {
+		if about[k] == w.clinic.ID {
+			t.Errorf("message %s about the erased group is still there", k)
+		}
+	}
+	after := storetest.Scan(t, db.Path(), w.quinnP)
+	if after["outbox.key"] != before["outbox.key"]-all/2 {
+		t.Errorf("outbox rows naming quinn: %d; want %d", after["outbox.key"], before["outbox.key"]-all/2)
+	}
+	// Tracking stops in that group only.
+	for g, want := range map[int64]bool{w.clinic.ID: false, w.staff.ID: true} {
+		tracked, err := db.TrackingFilter(ctx, bot.PlatformSlack, g)
+		if err != nil || tracked(w.quinnUser) != want {
+			t.Errorf("group %d: quinn tracked %v (%v); want %v", g, tracked(w.quinnUser), err, want)
+		}
+	}
+	if _, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, GroupID: w.staff.ID, MemberID: w.quinnStaff.ID, By: "slack:UFAC"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	left := storetest.Scan(t, db.Path(), w.quinnP)
+	if got := storetest.HitTables(left); !slices.Equal(got, []string{"jobs", "safety_alerts"}) || left["outbox.key"] != 0 {
+		t.Fatalf("after erasing quinn in both groups: %v; want only the alert about a DM in no group and the pending job", left)
+	}
+	if kimAfter := storetest.Scan(t, db.Path(), w.kimP); !mapsEqual(kimAfter, kimBefore) {
+		t.Fatalf("another member's data changed: %v; was %v", kimAfter, kimBefore)
+	}
+}
+
+// outboxNaming lists the outbox keys that name user as a segment.
+func outboxNaming(t *testing.T, db *store.DB, user bot.UserID) []string {
+	t.Helper()
+	var out []string
+	for _, e := range queryStrings(t, db, `SELECT key FROM outbox`) {
+		if slices.Contains(strings.Split(e, "/"), string(user)) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// keyGroup is the group a test key is about, read back from the world:
+// the id after the prefix of each shape newWorld uses.
+func keyGroup(t *testing.T, db *store.DB, key string) int64 {
+	t.Helper()
+	segs := strings.Split(key, "/")
+	id := func(i int) int64 {
+		var n int64
+		fmt.Sscan(segs[i], &n)
+		return n
+	}
+	groupOf := func(table string, id int64) int64 {
+		var g int64
+		fmt.Sscan(queryStrings(t, db, fmt.Sprintf(`SELECT group_id FROM %s WHERE id = %d`, table, id))[0], &g)
+		return g
+	}
+	switch segs[0] {
+	case "dm":
+		return groupOf("sessions", id(2))
+	case "attendance.summary":
+		return groupOf("sessions", id(1))
+	case "checkins":
+		return groupOf("checkins", id(2))
+	case "safety":
+		return groupOf("safety_alerts", id(2))
+	case "norms", "owners":
+		return id(2)
+	}
+	return id(1)
+}
+
+// queryStrings runs q on the database file through a read-only
+// connection and returns the first column.
+func queryStrings(t *testing.T, db *store.DB, q string) []string {
+	t.Helper()
+	ro, err := sql.Open("sqlite", "file:"+db.Path()+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	rows, err := ro.QueryContext(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestErase_FacilitatorCodeOnly: a facilitator erases a code-only roster
@@ -390,4 +561,141 @@ func mapsEqual(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestErase_GroupsNamingThem: a member's own erasure tells (and audits in)
+// every group whose tables named them, not only those where they had a
+// roster entry: an open group where they only agreed to the norms, and
+// one where they only answered a check-in.
+func TestErase_GroupsNamingThem(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t)
+	db := w.db
+	mk := func(name, ch string) bot.Group {
+		g, err := db.CreateGroup(ctx, "slack:UFAC", bot.Group{Name: name, Address: bot.Address{Platform: bot.PlatformSlack, Channel: bot.ChannelID(ch)},
+			Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard, Facilitators: []bot.Principal{"slack:UFAC"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	open, circle := mk("open", "C0OPEN001"), mk("circle", "C0CIRCLE1")
+	if _, err := db.AddNormsVersion(ctx, bot.NormsVersion{GroupID: open.ID, Items: []string{"Be kind."}, Author: "slack:UFAC", Source: "edit"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.AgreeToNorms(ctx, bot.NormsAck{GroupID: open.ID, User: w.quinnUser, Version: 1, At: time.Now()}, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := db.OpenCheckIn(ctx, bot.CheckIn{GroupID: circle.ID, Origin: bot.OriginDemand, Key: "demand/circle",
+		Spec: bot.CheckInSpec{Kind: bot.CheckInScale, Prompt: "How are you?", Delivery: bot.DeliverDM}, OpenedAt: time.Now(), ClosesAt: time.Now().Add(time.Hour)},
+		[]bot.UserID{w.quinnUser}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecordAnswers(ctx, []bot.CheckInAnswer{{CheckInID: c.ID, User: w.quinnUser, Level: 3, At: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	er, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, StopTracking: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{w.clinic.ID, w.staff.ID, open.ID, circle.ID}; !slices.Equal(er.Groups, want) {
+		t.Fatalf("erasure told groups %v; want %v (every group naming them)", er.Groups, want)
+	}
+	for _, g := range []bot.Group{open, circle} {
+		log, err := db.AuditLog(ctx, g.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) == 0 || log[0].Action != "member.erase" || !strings.HasPrefix(log[0].Detail, bot.ErasedLabel(er.Number)) {
+			t.Errorf("group %s has no erasure line: %+v", g.Name, log)
+		}
+	}
+	if hits := storetest.Scan(t, db.Path(), w.quinnP); !slices.Equal(storetest.HitTables(hits), []string{"jobs"}) {
+		t.Fatalf("after the erasure: %v; want only the pending job", hits)
+	}
+}
+
+// rawFileHolds reports whether the database file or its write-ahead log,
+// read as raw bytes, hold s anywhere: in live rows or in free space.
+func rawFileHolds(t *testing.T, path, s string) []string {
+	t.Helper()
+	var in []string
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(s)) {
+			in = append(in, filepath.Base(p))
+		}
+	}
+	return in
+}
+
+// TestErase_LeavesNothingInTheFile: after an erasure the erased member's
+// name and code are nowhere in the database file or its log — not in free
+// pages either (secure_delete, then a checkpoint) — while another
+// member's are.
+func TestErase_LeavesNothingInTheFile(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t)
+	db := w.db
+	if ok, err := db.Checkpoint(ctx); err != nil || !ok {
+		t.Fatalf("checkpoint: %v, %v", ok, err)
+	}
+	for _, s := range []string{"Quinn Forgetme", "C-FGT-9", "Kim Keeper"} {
+		if in := rawFileHolds(t, db.Path(), s); len(in) == 0 {
+			t.Fatalf("before the erasure the file does not hold %q: the test would prove nothing", s)
+		}
+	}
+	if _, err := db.Erase(ctx, bot.EraseRequest{Platform: bot.PlatformSlack, User: w.quinnUser, StopTracking: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"Quinn Forgetme", "C-FGT-9"} {
+		if in := rawFileHolds(t, db.Path(), s); len(in) != 0 {
+			t.Errorf("after the erasure %v still hold %q", in, s)
+		}
+	}
+	if in := rawFileHolds(t, db.Path(), "Kim Keeper"); len(in) == 0 {
+		t.Error("another member's name is gone from the file")
+	}
+}
+
+// TestPurgeExpired_LeavesNothingInTheFile: check-in answers purged after
+// the retention period are not left in the file's free pages or log.
+func TestPurgeExpired_LeavesNothingInTheFile(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	opened := time.Date(2026, 1, 5, 18, 0, 0, 0, time.UTC)
+	c, _, err := db.OpenCheckIn(ctx, bot.CheckIn{GroupID: g.ID, Origin: bot.OriginDemand, Key: "demand/purge",
+		Spec: bot.CheckInSpec{Kind: bot.CheckInText, Prompt: "How are you?", Delivery: bot.DeliverDM}, OpenedAt: opened, ClosesAt: opened.Add(time.Hour)},
+		[]bot.UserID{"sam"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const words = "the words Sam wrote about a hard week"
+	if _, err := db.RecordAnswers(ctx, []bot.CheckInAnswer{{CheckInID: c.ID, User: "sam", Text: words, At: opened}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CloseCheckIn(ctx, c.ID, opened.Add(time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if in := rawFileHolds(t, db.Path(), words); len(in) == 0 {
+		t.Fatal("before the purge the file does not hold the answer: the test would prove nothing")
+	}
+	p, err := db.PurgeExpired(ctx, opened.AddDate(0, 0, store.DefaultRetentionDays+2), nil, nil)
+	if err != nil || p.Answers != 1 {
+		t.Fatalf("purge: %+v, %v; want the answer purged", p, err)
+	}
+	if in := rawFileHolds(t, db.Path(), words); len(in) != 0 {
+		t.Fatalf("after the purge %v still hold the answer", in)
+	}
 }

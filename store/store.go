@@ -95,18 +95,40 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // already applies while the later pragmas run (journal_mode needs a lock).
 // _txlock=immediate makes BEGIN take the write lock up front, so a
 // read-then-write transaction cannot fail with SQLITE_BUSY halfway.
+// secure_delete overwrites deleted content with zeros: without it, a
+// member's erased rows (their name, their check-in answers) would stay in
+// the file's free pages, readable by anyone who opens the file or a copy,
+// until SQLite happened to reuse those pages. Erasure and the retention
+// purge then checkpoint (Checkpoint), so that the zeroed pages replace
+// the old ones in the database file and the WAL no longer holds them.
 func dsn(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "secure_delete(1)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
+
+// Checkpoint copies every committed change from the write-ahead log into
+// the database file and truncates the log to zero bytes, so that the
+// pages an erasure zeroed (secure_delete) replace the old ones in the file
+// and no old copy stays in the log. It reports false, without an error,
+// when a reader (tend report beside a running tend) still needed part of
+// the log and the truncation could not finish; SQLite's next checkpoint
+// completes it.
+func (db *DB) Checkpoint(ctx context.Context) (bool, error) {
+	var busy, logPages, done int
+	if err := db.sql.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+		return false, fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return busy == 0, nil
+}
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
