@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -753,7 +754,13 @@ func (a *Adapter) showReplyLocked(ev bot.Event, r bot.Outbound) {
 			m := a.newMessageLocked(meta.Channel, who, r.Message)
 			a.showLocked(shown{kind: shownReply, channel: meta.Channel, ref: m.ref, ephemeral: true, onlyFor: who},
 				fmt.Sprintf("(only %s sees this)", who), m)
+			if r.File != nil {
+				a.showTextLocked(shown{kind: shownReply, channel: meta.Channel, ephemeral: true, onlyFor: who}, a.renderFile(who, *r.File))
+			}
 			return
+		}
+		if r.File != nil {
+			a.log.Error("a file in a public reply was not shown: files go to one person only")
 		}
 		m := a.newMessageLocked(meta.Channel, "", r.Message)
 		a.showLocked(shown{kind: shownReply, channel: meta.Channel, ref: m.ref},
@@ -768,6 +775,26 @@ func (a *Adapter) showReplyLocked(ev bot.Event, r bot.Outbound) {
 	default:
 		a.log.Error("handler returned an outbound that is not a reply", "kind", r.Kind.String())
 	}
+}
+
+// renderFile prints a private file: the terminal is the reader's own, so
+// its text is shown in full between two rules (control characters
+// removed); a file that is not text is only named.
+func (a *Adapter) renderFile(who bot.UserID, f bot.File) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "(only %s sees this) file %s, %d bytes:\n", who, stripControl(f.Name), len(f.Data))
+	if !strings.HasPrefix(f.ContentType, "text/") || !utf8.Valid(f.Data) {
+		b.WriteString("  (not text; not shown)\n")
+		return b.String()
+	}
+	b.WriteString("----- " + stripControl(f.Name) + " -----\n")
+	text := stripControl(strings.ReplaceAll(string(f.Data), "\r\n", "\n"))
+	b.WriteString(text)
+	if !strings.HasSuffix(text, "\n") {
+		b.WriteString("\n")
+	}
+	b.WriteString("----- end of " + stripControl(f.Name) + " -----\n")
+	return b.String()
 }
 
 func (a *Adapter) renderForm(who bot.UserID, m bot.Modal) string {

@@ -569,3 +569,37 @@ func TestInviteMakesAMember(t *testing.T) {
 		t.Fatal("someone not invited is in the channel")
 	}
 }
+
+// TestPrivateFile: a file with a private reply is printed in full for its
+// reader only, without control characters; one that is not text is only
+// named.
+func TestPrivateFile(t *testing.T) {
+	l := startLive(t, func(ev bot.Event) []bot.Outbound {
+		c, ok := ev.(*bot.Command)
+		if !ok {
+			return nil
+		}
+		switch c.Words[0] {
+		case "export":
+			return []bot.Outbound{bot.ReplyFile(bot.Message{Text: "Your export"},
+				bot.File{Name: "tuesday-attendance.csv", ContentType: "text/csv; charset=utf-8", Data: []byte("member,status\r\nAnn,present\r\n\x1b[31mBob,absent\r\n")})}
+		case "image":
+			return []bot.Outbound{bot.ReplyFile(bot.Message{Text: "A picture"}, bot.File{Name: "x.png", ContentType: "image/png", Data: []byte{0x89, 'P', 'N', 'G'}})}
+		}
+		return nil
+	}, nil)
+	l.send("/as sam", "/tend export", "/tend image")
+	l.event()
+	l.event()
+	l.sync()
+	out := l.out.String()
+	for _, w := range []string{"(only sam sees this) file tuesday-attendance.csv, 45 bytes:", "----- tuesday-attendance.csv -----\nmember,status\nAnn,present\n[31mBob,absent\n----- end of tuesday-attendance.csv -----",
+		"(only sam sees this) file x.png, 4 bytes:\n  (not text; not shown)"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Error("the file's control characters reached the terminal")
+	}
+}
