@@ -52,6 +52,9 @@ type CaptureStore interface {
 	// VoiceEvent records a stay starting or ending for every session
 	// watching the channel.
 	VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, joined bool, at time.Time) (int, error)
+	// VoiceWatchGroups returns the groups whose sessions watch the voice
+	// channel at at.
+	VoiceWatchGroups(ctx context.Context, ch bot.Address, at time.Time) ([]int64, error)
 	VoiceStays(ctx context.Context, sessionID int64) ([]bot.VoiceStay, error)
 }
 
@@ -75,6 +78,10 @@ type MarkStore interface {
 	// RaiseAlerts records drift alerts once per streak and returns those
 	// that belong to the session they are raised at.
 	RaiseAlerts(ctx context.Context, alerts []bot.AttendanceAlert) ([]bot.AttendanceAlert, error)
+	// TookPart returns the accounts that ever took part in the group (an
+	// RSVP, a presence, a mark that counted them as come or a
+	// facilitator's, an agreement to its norms, a check-in answer).
+	TookPart(ctx context.Context, groupID int64) (map[bot.UserID]bool, error)
 }
 
 // ReportStore reads what reports show.
@@ -153,6 +160,11 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 		return fmt.Errorf("attendance: register: %w", err)
 	}
 	b.Subscribe("attendance", f.onVoice)
+	// Who asked to be forgotten is not counted, asked or messaged by any
+	// feature (bot.People leaves them out).
+	b.SetTrackingFilter(func(ctx context.Context, g bot.Group) (func(bot.UserID) bool, error) {
+		return f.st.TrackingFilter(ctx, g.Address.Platform, g.ID)
+	})
 	if err := f.registerCommands(); err != nil {
 		return fmt.Errorf("attendance: register: %w", err)
 	}

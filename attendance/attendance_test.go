@@ -462,6 +462,11 @@ func TestSession_ChannelMembers(t *testing.T) {
 				e.group = g
 				e.addMember(bot.Member{User: "ann", Code: "C-1"})
 				e.schedule(2)
+				// zed takes part: said they would come.
+				e.sleepUntil(minute(t, 0, -30))
+				if out := e.cmd("zed", "rsvp yes"); !strings.Contains(out, "coming to session 1") {
+					t.Fatalf("zed's rsvp: %s", out)
+				}
 				e.sleepUntil(minute(t, 0, 1))
 				e.press("ann", e.hereButton(e.session(1)), "I'm here")
 				e.press(fac, e.hereButton(e.session(1)), "I'm here") // staff: not counted

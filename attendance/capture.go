@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,6 +46,11 @@ func (f *Feature) started(ctx context.Context, g bot.Group, s bot.Session, set S
 		case err != nil:
 			return nil, fmt.Errorf("who is in the voice channel: %w", err)
 		}
+		tracked, err := f.b.Tracked(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		present = slices.DeleteFunc(present, func(u bot.UserID) bool { return !tracked(u) })
 		if _, err := f.st.WatchVoice(ctx, s.ID, ch, s.End, present, s.Start); err != nil {
 			return nil, err
 		}
@@ -78,7 +84,26 @@ func (f *Feature) onVoice(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 		return nil, nil
 	}
 	// The time tend heard of it, on the clock that times the sessions.
-	n, err := f.st.VoiceEvent(ctx, m.Address(), m.User.ID, joined, f.clock.Now())
+	now := f.clock.Now()
+	groups, err := f.st.VoiceWatchGroups(ctx, m.Address(), now)
+	if err != nil || len(groups) == 0 {
+		return nil, err // no session watches the channel: nothing to record
+	}
+	for _, id := range groups {
+		g, err := f.st.GroupByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		tracked, err := f.b.Tracked(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		if !tracked(m.User.ID) {
+			// They asked tend to forget them: not a row about them.
+			return nil, nil
+		}
+	}
+	n, err := f.st.VoiceEvent(ctx, m.Address(), m.User.ID, joined, now)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +141,10 @@ func (f *Feature) onPresence(ctx context.Context, ev *bot.Presence) ([]bot.Outbo
 // closed meanwhile, applies it to their mark. It reports whether it was
 // the first presence by that source.
 func (f *Feature) present(ctx context.Context, g bot.Group, s bot.Session, set Settings, user bot.UserID, source string, at time.Time) (bool, error) {
+	tracked, err := f.b.Tracked(ctx, g)
+	if err != nil || !tracked(user) {
+		return false, err // they asked tend to forget them: not a row about them
+	}
 	first, err := f.st.RecordPresence(ctx, s.ID, user, source, at)
 	if err != nil {
 		return false, err
@@ -158,6 +187,14 @@ func (f *Feature) pressHere(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	}
 	if !set.Enabled {
 		return nil, bot.Errorf("%s does not record attendance any more, so there is nothing to press. Thanks for coming!", g.Name)
+	}
+	tracked, err := f.b.Tracked(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if !tracked(req.Actor.ID) {
+		return nil, bot.Errorf("You asked tend to forget you, so it does not record your attendance, and nothing was recorded now. "+
+			"To be counted again, run %s.", optInCommand)
 	}
 	first, err := f.present(ctx, g, s, set, req.Actor.ID, SourceButton, req.Now)
 	if err != nil {

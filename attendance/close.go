@@ -142,8 +142,13 @@ func (f *Feature) staff(g bot.Group, user bot.UserID) bool {
 
 // counted reports whether the account user counts at g's sessions — a
 // roster entry (its id is returned) or anyone else but the staff — for a
-// presence that reaches attendance on its own.
+// presence that reaches attendance on its own. Someone who asked tend to
+// forget them does not count.
 func (f *Feature) counted(ctx context.Context, g bot.Group, user bot.UserID) (int64, bool, error) {
+	tracked, err := f.b.Tracked(ctx, g)
+	if err != nil || !tracked(user) {
+		return 0, false, err
+	}
 	r, err := f.st.MemberByUser(ctx, g.ID, user)
 	switch {
 	case err == nil && r.Status == bot.MemberActive:
@@ -160,12 +165,19 @@ func (f *Feature) counted(ctx context.Context, g bot.Group, user bot.UserID) (in
 // compute works out everyone's mark at session s: the group's people (its
 // roster and whoever is in its channel), and anyone else who showed
 // presence. Members added after the session, staff who are not on the
-// roster, and members who do not take part yet (norms not agreed) are not
-// counted absent.
+// roster, members who do not take part yet (norms not agreed), and people
+// who can see the channel but never took part in the group (no roster
+// entry, no RSVP, no presence, no agreement) are not counted absent: they
+// count once they show up. Nobody who asked tend to forget them is counted
+// (bot.People leaves them out).
 func (f *Feature) compute(ctx context.Context, g bot.Group, s bot.Session, set Settings) ([]bot.AttendanceMark, error) {
 	people, err := f.b.People(ctx, g)
 	if err != nil {
 		return nil, fmt.Errorf("who is in the group: %w", err)
+	}
+	took, err := f.st.TookPart(ctx, g.ID)
+	if err != nil {
+		return nil, err
 	}
 	ps, err := f.st.Presences(ctx, s.ID)
 	if err != nil {
@@ -193,6 +205,9 @@ func (f *Feature) compute(ctx context.Context, g bot.Group, s bot.Session, set S
 			continue // joined after this session
 		}
 		m := ev.decide(p)
+		if p.ID == 0 && !took[p.User] && !m.Status.Attended() {
+			continue // in the channel, never took part: not absent, not excused
+		}
 		if m.Status == bot.AttendAbsent && p.User != "" {
 			ok, _, err := f.b.TakesPart(ctx, g, p.User)
 			if err != nil {

@@ -35,6 +35,8 @@ func (f *Feature) registerCommands() error {
 		{Path: "mydata", Summary: "See everything tend holds about you", Access: bot.AccessAnyone, Group: bot.GroupNone, Run: f.cmdMyData},
 		{Path: "forget", Summary: "Erase everything tend holds about you (facilitators: a roster entry, with user: or code:)", Access: bot.AccessAnyone, Group: bot.GroupOptional,
 			Options: []bot.Option{userOpt, codeOpt}, Run: f.cmdForget},
+		{Path: "optin", Summary: "After forget: let tend count your attendance, ask you to check in and message you again", Access: bot.AccessAnyone, Group: bot.GroupNone,
+			Run: f.cmdOptIn},
 	}
 	for _, s := range specs {
 		if err := f.b.Register(s); err != nil {
@@ -172,6 +174,9 @@ func (f *Feature) cmdMark(ctx context.Context, req *bot.Request) ([]bot.Outbound
 	if err != nil {
 		return nil, err
 	}
+	if err := f.markable(ctx, g, s, p); err != nil {
+		return nil, err
+	}
 	status := bot.AttendanceStatus(req.Arg("status"))
 	m := bot.AttendanceMark{SessionID: s.ID, GroupID: g.ID, Attendee: bot.Attendee{User: p.User, MemberID: p.ID}, Status: status,
 		Source: SourceFacilitator, MarkedBy: req.Actor.Principal()}
@@ -192,6 +197,57 @@ func (f *Feature) cmdMark(ctx context.Context, req *bot.Request) ([]bot.Outbound
 		text += " Reports use the new mark; the summary already sent is not changed."
 	}
 	return []bot.Outbound{bot.Reply(text)}, nil
+}
+
+// markable refuses a facilitator's mark of p at session s unless p is a
+// member of g — an active roster entry, or someone in its channel (where
+// the platform can tell; where it cannot, someone who took part in the
+// group before) — or already has a mark there to correct; and refuses
+// anyone who asked tend to forget them.
+func (f *Feature) markable(ctx context.Context, g bot.Group, s bot.Session, p bot.Member) error {
+	who := bot.Mention(g.Address.Platform, p.User)
+	if p.User == "" {
+		who = p.Code
+	}
+	if p.User != "" {
+		tracked, err := f.b.Tracked(ctx, g)
+		if err != nil {
+			return err
+		}
+		if !tracked(p.User) {
+			return bot.Errorf("%s asked tend to forget them, so tend does not record their attendance. If they want to be counted again, they can run %s.", who, optInCommand)
+		}
+	}
+	if p.ID != 0 && p.Status == bot.MemberActive {
+		return nil
+	}
+	marks, err := f.st.SessionMarks(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	key := bot.Attendee{User: p.User, MemberID: p.ID}.Key()
+	if slices.ContainsFunc(marks, func(m bot.AttendanceMark) bool { return m.Key() == key }) {
+		return nil // correcting the mark they have
+	}
+	if p.User == "" {
+		return bot.Errorf("%s is no longer on %s's roster and has no mark at session %d to correct. /tend roster list shows who is on it.", who, g.Name, s.Number)
+	}
+	in, known, err := f.b.InChannel(ctx, g, p.User)
+	if err != nil {
+		return &bot.UserError{Msg: "tend could not check with " + g.Address.Platform + " that they are in the group just now. Try again in a moment.", Err: err}
+	}
+	if !known {
+		took, err := f.st.TookPart(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		in = took[p.User]
+	}
+	if !in {
+		return bot.Errorf("%s is not a member of %s: they are not on its roster and not in its channel, so they have no attendance to mark. "+
+			"Check that you named the right person, or add them first with /tend roster add user:%s.", who, g.Name, who)
+	}
+	return nil
 }
 
 // dateRange reads from: and to: as days in the group's zone: [from, to).
@@ -250,7 +306,11 @@ func (f *Feature) cmdReport(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	if err != nil {
 		return nil, err
 	}
-	return []bot.Outbound{bot.ReplyMessage(r.Message())}, nil
+	var outs []bot.Outbound
+	for _, m := range r.Messages() {
+		outs = append(outs, bot.ReplyMessage(m))
+	}
+	return outs, nil
 }
 
 // cliCommand is the command line that writes the same report as CSV.
@@ -265,10 +325,22 @@ func cliCommand(g bot.Group, req *bot.Request) string {
 	return cmd + " --format csv > " + g.Name + "-attendance.csv"
 }
 
-// cmdExport gives the CSV: on the console, where the terminal is the
-// operator's own, in the reply; on chat platforms, which cannot hand a
-// file privately to one person here, the command that writes it on the
-// server (the file would otherwise sit in a chat's history).
+// ExportAudit is the audit line of an export of group g's attendance:
+// who, which group, which dates and how much, never what it held. via says
+// how ("chat", "tend report").
+func ExportAudit(g bot.Group, actor bot.Principal, from, to string, r Report, via, format string) bot.AuditEntry {
+	span := "all"
+	if from != "" || to != "" {
+		span = from + ".." + to
+	}
+	return bot.AuditEntry{GroupID: g.ID, Actor: actor, Action: "attendance.export",
+		Detail: fmt.Sprintf("range=%s sessions=%d rows=%d via=%s format=%s", span, len(r.Sessions), len(r.Rows), via, format)}
+}
+
+// cmdExport hands the facilitator the CSV as a file only they get (a
+// private attachment on Discord, a file in their direct messages on
+// Slack, printed on the console), after writing the export in the audit
+// log. A report too large for a chat file is left to the command line.
 func (f *Feature) cmdExport(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	g := *req.Group
 	from, to, err := dateRange(req, g)
@@ -279,31 +351,68 @@ func (f *Feature) cmdExport(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	if err != nil {
 		return nil, err
 	}
-	if req.Event.Meta().Platform != bot.PlatformConsole {
-		return []bot.Outbound{bot.ReplyMessage(bot.Message{
-			Title: "Export attendance of " + g.Name,
-			Text: fmt.Sprintf("%d marks over %d sessions. tend does not post attendance files into chat, where they would stay in the history. "+
-				"On the server where tend runs, this writes the CSV (it reads the database without disturbing tend):\n`%s`", len(r.Rows), len(r.Sessions), cliCommand(g, req)),
-		})}, nil
-	}
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, r); err != nil {
 		return nil, err
 	}
-	if err := f.st.Audit(ctx, bot.AuditEntry{GroupID: g.ID, Actor: req.Actor.Principal(), Action: "attendance.export",
-		Detail: fmt.Sprintf("rows=%d sessions=%d %s", len(r.Rows), len(r.Sessions), strings.TrimSpace(req.Arg("from")+" "+req.Arg("to")))}); err != nil {
+	if buf.Len() > bot.MaxFileSize {
+		return []bot.Outbound{bot.ReplyMessage(bot.Message{
+			Title: "Export attendance of " + g.Name,
+			Text: fmt.Sprintf("%d marks over %d sessions make a file of %d MB, too large to send in chat. Narrow the dates with from: and to:, or, "+
+				"on the server where tend runs, write the CSV with this (it reads the database without disturbing tend):\n`%s`",
+				len(r.Rows), len(r.Sessions), buf.Len()>>20, cliCommand(g, req)),
+		})}, nil
+	}
+	if err := f.st.Audit(ctx, ExportAudit(g, req.Actor.Principal(), req.Arg("from"), req.Arg("to"), r, "chat", "csv")); err != nil {
 		return nil, err
 	}
-	return []bot.Outbound{bot.ReplyMessage(bot.Message{Title: fmt.Sprintf("%s-attendance.csv (%d rows)", g.Name, len(r.Rows)), Text: buf.String()})}, nil
+	f.log.Info("attendance exported", bot.KeyGroup, g.Name, "rows", len(r.Rows), "sessions", len(r.Sessions))
+	name := g.Name + "-attendance.csv"
+	where := "attached here, for you only"
+	if req.Event.Meta().Platform == bot.PlatformSlack {
+		where = "in your direct messages with tend, for you only"
+	}
+	m := bot.Message{
+		Title: "Attendance of " + g.Name + " — " + name,
+		Text: fmt.Sprintf("%d marks over %d sessions (%s), as CSV: %s. The export is noted in the audit log, without its content. "+
+			"Keep the file where your records belong, not in a shared channel.", len(r.Rows), len(r.Sessions), exportSpan(req), where),
+	}
+	return []bot.Outbound{bot.ReplyFile(m, bot.File{Name: name, ContentType: "text/csv; charset=utf-8", Data: buf.Bytes()})}, nil
 }
+
+// exportSpan says which dates an export covers, in the words typed.
+func exportSpan(req *bot.Request) string {
+	from, to := req.Arg("from"), req.Arg("to")
+	switch {
+	case from == "" && to == "":
+		return "all sessions"
+	case to == "":
+		return "from " + from
+	case from == "":
+		return "until " + to
+	}
+	return from + " to " + to
+}
+
+// optInCommand turns tracking back on after forget.
+const optInCommand = "/tend optin"
+
+// recordOptOut is the kind of personal record that says tend stopped
+// tracking the person (store.RecordOptOut).
+const recordOptOut = "optout"
 
 // kindTitles orders and names the kinds of personal records.
 var kindTitles = []struct{ kind, title string }{
+	{recordOptOut, "Not tracked"},
 	{"roster", "Groups you are in"}, {"facilitator", "Groups you facilitate"}, {"rsvp", "Your RSVPs"},
 	{"reminder-dm", "Reminders by DM"}, {"attendance", "Your attendance"}, {"presence", "What counted as presence"},
 	{"voice", "Time in voice channels"}, {"alert", "Absence alerts to the facilitators"},
 }
 
+// cmdMyData shows the person everything tend holds about them, privately:
+// in as many replies as it takes (at most bot.MaxReplies); what does not
+// fit is never cut silently — the last reply says how much more there is
+// and carries all of it as a file only they get.
 func (f *Feature) cmdMyData(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	platform := req.Event.Meta().Platform
 	recs, err := f.st.PersonalData(ctx, platform, req.Actor.ID)
@@ -319,32 +428,79 @@ func (f *Feature) cmdMyData(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	for _, k := range kindTitles {
 		known[k.kind] = true
 	}
+	optedOut := false
 	for _, r := range recs {
 		line := r.What
 		if r.Group != "" {
 			line = r.Group + ": " + line
 		}
+		optedOut = optedOut || r.Kind == recordOptOut
 		if known[r.Kind] {
 			byKind[r.Kind] = append(byKind[r.Kind], line)
 		} else {
 			other = append(other, line)
 		}
 	}
-	var fields []bot.Field
+	var sections []bot.Section
 	for _, k := range kindTitles {
 		if len(byKind[k.kind]) > 0 {
-			fields = append(fields, bot.LineFields(k.title, byKind[k.kind])...)
+			sections = append(sections, bot.Section{Name: k.title, Lines: byKind[k.kind]})
 		}
 	}
 	if len(other) > 0 {
-		fields = append(fields, bot.LineFields("Other records", other)...)
+		sections = append(sections, bot.Section{Name: "Other records", Lines: other})
 	}
-	return []bot.Outbound{bot.ReplyMessage(bot.Message{
+	head := bot.Message{
 		Title:  "What tend holds about you",
 		Text:   fmt.Sprintf("Everything tend keeps about your %s account, shown only to you. tend never reads or keeps the group's conversation.", platform),
-		Fields: fields,
 		Footer: "/tend forget erases all of it.",
-	})}, nil
+	}
+	if optedOut {
+		head.Footer = fmt.Sprintf("tend is not tracking you: %s lets it count you again. /tend forget erases the rest.", optInCommand)
+	}
+	const fileName = "mydata.txt"
+	pages, left := bot.Paginate(head, sections, bot.MaxReplies, func(n int) string {
+		return fmt.Sprintf("… and %d more records that do not fit here: every record is in the file %s, sent only to you.", n, fileName)
+	})
+	outs := make([]bot.Outbound, len(pages))
+	for i, p := range pages {
+		outs[i] = bot.ReplyMessage(p)
+	}
+	if left > 0 {
+		outs[len(outs)-1].File = &bot.File{Name: fileName, ContentType: "text/plain; charset=utf-8", Data: recordsText(platform, sections)}
+	}
+	return outs, nil
+}
+
+// recordsText is every personal record as plain text for a file, times in
+// UTC (a file cannot show them in its reader's zone).
+func recordsText(platform string, sections []bot.Section) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "What tend holds about your %s account\n", platform)
+	for _, s := range sections {
+		fmt.Fprintf(&b, "\n%s\n", s.Name)
+		for _, l := range s.Lines {
+			b.WriteString("- " + bot.RenderTimes(l, func(t time.Time, st bot.TimeStyle) string {
+				return bot.FormatTimeIn(t, st, time.UTC, t)
+			}) + "\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+// cmdOptIn lets tend track the person again after forget.
+func (f *Feature) cmdOptIn(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	platform := req.Event.Meta().Platform
+	n, err := f.st.OptIn(ctx, platform, req.Actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return []bot.Outbound{bot.Reply("tend is already counting you wherever you take part: you have not asked it to forget you. /tend mydata shows what it holds about you.")}, nil
+	}
+	f.log.Info("a member opted back in", bot.KeyPlatform, platform, "markers", n)
+	return []bot.Outbound{bot.Reply("Welcome back: from now on tend counts your attendance in the groups you are in, may ask you to check in, " +
+		"and sends you what it sends members. Nothing erased earlier comes back. /tend forget stops it again.")}, nil
 }
 
 func (f *Feature) cmdForget(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
@@ -353,7 +509,8 @@ func (f *Feature) cmdForget(ctx context.Context, req *bot.Request) ([]bot.Outbou
 			Title: "Erase everything tend holds about you?",
 			Text: "This takes you off every group's roster here and erases your RSVPs, attendance, reminder settings and everything else tend keeps about you " +
 				"(/tend mydata shows it all). Facilitators' audit lines that named you will read \"erased member\" instead. An access role you were given is taken back. " +
-				"It cannot be undone; you can always join again.",
+				"From then on tend does not count your attendance, ask you to check in or message you on its own, even if you stay in a group's channel, " +
+				"until you run " + optInCommand + ". The erasure cannot be undone.",
 			Buttons: []bot.Button{
 				{Label: "Erase my data", Style: bot.ButtonDanger, Action: bot.Action{Name: ActionForget}},
 				{Label: "Keep it", Action: bot.Action{Name: ActionKeep}},
@@ -377,8 +534,9 @@ func (f *Feature) cmdForget(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	who, _ := newLabeler(g, []bot.Member{p}).label(bot.AttendanceMark{Attendee: bot.Attendee{User: p.User, MemberID: p.ID}})
 	return []bot.Outbound{bot.ReplyMessage(bot.Message{
 		Title: fmt.Sprintf("Erase %s from %s?", who, g.Name),
-		Text: "This removes the roster entry and everything tend keeps about this person in this group: attendance, RSVPs, reminder settings. " +
-			"The audit log keeps a line without their name. It cannot be undone.",
+		Text: "This removes the roster entry and everything tend keeps about this person in this group: attendance, RSVPs, reminder settings, " +
+			"check-in answers, agreements, and the record of messages tend sent them about it. The audit log keeps a line without their name. " +
+			"If they stay in the channel, tend does not count them here again unless they run " + optInCommand + ". It cannot be undone.",
 		Buttons: []bot.Button{
 			{Label: "Erase", Style: bot.ButtonDanger, Action: bot.Action{Name: ActionErase, Group: g.ID, Ref: strconv.FormatInt(p.ID, 10)}},
 			{Label: "Keep it", Action: bot.Action{Name: ActionKeep}},

@@ -22,6 +22,13 @@ type DataStore interface {
 	// name the account, in a group or (0) anywhere on the platform.
 	JobsNaming(ctx context.Context, platform string, user bot.UserID, groupID, except int64) (int, error)
 	Audit(ctx context.Context, e bot.AuditEntry) error
+	// TrackingFilter tells, for a group, the accounts tend may track
+	// there: not those who asked it to forget them (EraseRequest's
+	// StopTracking).
+	TrackingFilter(ctx context.Context, platform string, groupID int64) (func(bot.UserID) bool, error)
+	// OptIn lets tend track the account again everywhere on platform; it
+	// returns how many markers it removed.
+	OptIn(ctx context.Context, platform string, user bot.UserID) (int, error)
 }
 
 // Erasure passes.
@@ -69,18 +76,20 @@ func (f *Feature) passes(req bot.EraseRequest, now time.Time) func(bot.Erasure) 
 // pressForget erases the presser's own data, everywhere on the platform.
 func (f *Feature) pressForget(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 	platform := req.Event.Meta().Platform
-	r := bot.EraseRequest{Platform: platform, User: req.Actor.ID}
+	r := bot.EraseRequest{Platform: platform, User: req.Actor.ID, StopTracking: true}
 	er, err := f.st.Erase(ctx, r, f.passes(r, req.Now))
 	if err != nil {
 		return nil, err
 	}
+	stopped := fmt.Sprintf("tend will not count your attendance, ask you to check in or message you on its own here, even where you stay in a group's channel; "+
+		"%s turns that back on.", optInCommand)
 	if er.Number == 0 {
-		return []bot.Outbound{bot.Reply(fmt.Sprintf("tend holds nothing about you on %s.", platform))}, nil
+		return []bot.Outbound{bot.Reply(fmt.Sprintf("tend holds nothing about you on %s, and %s", platform, stopped))}, nil
 	}
 	f.r.Notify()
 	f.log.Info("a member erased their data", bot.KeyPlatform, platform, "erasure", er.Number, "groups", len(er.Groups))
 	return []bot.Outbound{bot.Reply(fmt.Sprintf("Done: tend erased %s about you. Audit lines that named you now read %q. "+
-		"If you were given an access role, it is being taken back.", rowsText(er), bot.ErasedLabel(er.Number)))}, nil
+		"If you were given an access role, it is being taken back. From now on %s", rowsText(er), bot.ErasedLabel(er.Number), stopped))}, nil
 }
 
 // pressErase erases a roster entry of the button's group, for a
@@ -95,7 +104,7 @@ func (f *Feature) pressErase(ctx context.Context, req *bot.Request) ([]bot.Outbo
 	if err != nil {
 		return nil, err
 	}
-	r := bot.EraseRequest{Platform: g.Address.Platform, User: m.User, GroupID: g.ID, MemberID: m.ID, By: req.Actor.Principal()}
+	r := bot.EraseRequest{Platform: g.Address.Platform, User: m.User, GroupID: g.ID, MemberID: m.ID, By: req.Actor.Principal(), StopTracking: m.User != ""}
 	er, err := f.st.Erase(ctx, r, f.passes(r, req.Now))
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil, bot.Errorf("That roster entry was erased already.")

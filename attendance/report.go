@@ -363,18 +363,21 @@ func WriteTable(w io.Writer, r Report) error {
 	return tw.Flush()
 }
 
-// Message renders the report for chat: per session and per member.
-func (r Report) Message() bot.Message {
+// Messages renders the report for chat, per session and per member, in as
+// many messages as it takes (at most bot.MaxReplies), each within every
+// platform's limits. Lines that do not fit are not cut silently: the last
+// message says how many and where to get them all.
+func (r Report) Messages() []bot.Message {
 	loc, err := r.Group.Location()
 	if err != nil {
 		loc = time.UTC
 	}
-	m := bot.Message{Title: "Attendance — " + r.Group.Name}
+	head := bot.Message{Title: "Attendance — " + r.Group.Name}
 	if len(r.Sessions) == 0 {
-		m.Text = "No session has been closed in this range yet: attendance is recorded when a session ends."
-		return m
+		head.Text = "No session has been closed in this range yet: attendance is recorded when a session ends."
+		return []bot.Message{head}
 	}
-	m.Text = fmt.Sprintf("%d sessions, %s. Rates count present and late against absences; excused sessions count neither way.", len(r.Sessions), r.rangeText(loc))
+	head.Text = fmt.Sprintf("%d sessions, %s. Rates count present and late against absences; excused sessions count neither way.", len(r.Sessions), r.rangeText(loc))
 	var sessions []string
 	for _, s := range r.Sessions {
 		sessions = append(sessions, fmt.Sprintf("%d. %s — %d present, %d late, %d excused, %d absent", s.Session.Number, bot.Time(s.Session.Start, bot.TimeDate),
@@ -388,7 +391,9 @@ func (r Report) Message() bot.Message {
 		}
 		members = append(members, line)
 	}
-	m.Fields = append(bot.LineFields("Sessions", sessions), bot.LineFields("Members", members)...)
-	m.Footer = fmt.Sprintf("For records: tend report --group %s --format csv on the server, or /tend attendance export.", r.Group.Name)
-	return m
+	head.Footer = fmt.Sprintf("For records: tend report --group %s --format csv on the server, or /tend attendance export.", r.Group.Name)
+	pages, _ := bot.Paginate(head, []bot.Section{{Name: "Sessions", Lines: sessions}, {Name: "Members", Lines: members}}, bot.MaxReplies, func(n int) string {
+		return fmt.Sprintf("… and %d more lines that do not fit here: /tend attendance export sends you all of them as a file, or narrow the dates with from: and to:.", n)
+	})
+	return pages
 }
