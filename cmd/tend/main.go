@@ -159,6 +159,10 @@ type Main struct {
 	Count    int    // check --count; 0: no preview
 	// Report holds report's and audit's flags.
 	Report reportFlags
+	// auditExport writes a report's export line beside a running tend;
+	// nil is store.AuditBeside. Tests replace it to inject a failure (a
+	// read-only database when they run as root, who may write anything).
+	auditExport func(ctx context.Context, path string, e bot.AuditEntry) error
 	// BackupFile is where backup writes the copy; BackupDB, when set, is
 	// the database to copy (--db), and no config is read.
 	BackupFile string

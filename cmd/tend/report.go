@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"os/user"
 	"strings"
 	"time"
 
@@ -116,8 +118,40 @@ func (m *Main) report(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	write := attendance.WriteTable
 	if m.Report.format == "csv" {
-		return attendance.WriteCSV(m.Stdout, r)
+		write = attendance.WriteCSV
 	}
-	return attendance.WriteTable(m.Stdout, r)
+	if err := write(m.Stdout, r); err != nil {
+		return err
+	}
+	// The export goes in the group's audit log (who, which dates, how
+	// much; never what it held), in a short write beside a running tend.
+	// The report is read first, from the last committed state, so that a
+	// write transaction of tend's in progress delays only this line.
+	e := attendance.ExportAudit(g, operator(), m.Report.from, m.Report.to, r, "tend report", m.Report.format)
+	audit := m.auditExport
+	if audit == nil {
+		audit = store.AuditBeside
+	}
+	switch err := audit(ctx, db.Path(), e); {
+	case errors.Is(err, store.ErrReadOnly):
+		fmt.Fprintf(m.Stderr, "tend report: the database is read-only here, so this export is not recorded in %s's audit log. "+
+			"Run tend report as the user tend runs as to have it recorded.\n", g.Name)
+	case err != nil:
+		return fmt.Errorf("the report above was printed but could not be recorded in %s's audit log: %w", g.Name, err)
+	}
+	return nil
+}
+
+// operator names the person at the command line in an audit line:
+// cli:<login name>.
+func operator() bot.Principal {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return bot.Principal("cli:" + u.Username)
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return bot.Principal("cli:" + n)
+	}
+	return "cli:unknown"
 }

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
+	"context"
 	"database/sql"
 	"encoding/csv"
 	"flag"
@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -236,10 +237,53 @@ func TestReport_Minimal(t *testing.T) {
 	}
 }
 
+// signalWriter is a report's stdout that tells when the report was
+// written (the report is read and printed before its audit line).
+type signalWriter struct {
+	mu      sync.Mutex
+	buf     strings.Builder
+	written chan struct{}
+	once    sync.Once
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.once.Do(func() { close(w.written) })
+	return w.buf.Write(p)
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// exportLines returns the group's attendance.export audit lines.
+func exportLines(t *testing.T, path string, groupID int64) []bot.AuditEntry {
+	t.Helper()
+	db, err := store.OpenReadOnly(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	log, err := db.AuditLog(t.Context(), groupID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []bot.AuditEntry
+	for _, e := range log {
+		if e.Action == "attendance.export" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // TestReport_BesideRunningTend: report reads while another connection
 // holds the write lock in the middle of a transaction (as a running tend
-// does), sees the last committed state, changes no byte of the database,
-// and leaves the writer free to commit.
+// does) and prints the last committed state; its audit line then waits
+// for the writer's commit, and the writer is never blocked by it.
 func TestReport_BesideRunningTend(t *testing.T) {
 	dir := t.TempDir()
 	c := seedCourse(t, dir, bot.PrivacyStandard)
@@ -256,26 +300,29 @@ func TestReport_BesideRunningTend(t *testing.T) {
 	if _, err := tx.ExecContext(ctx, `UPDATE members SET name = 'Uncommitted Name' WHERE code = 'C-101'`); err != nil {
 		t.Fatal(err)
 	}
-	sum := func() string {
-		b, err := os.ReadFile(c.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fmt.Sprintf("%x", sha256.Sum256(b))
-	}
-	before := sum()
 	tm := newTestMain(t, dir, "")
-	if code := tm.run(t, "report", "--db", c.path, "--group", "thursday-course", "--format", "csv"); code != exitOK {
-		t.Fatalf("report beside a writer: exit %d: %s", code, tm.stderr.String())
-	}
-	if !strings.Contains(tm.stdout.String(), "Ana Lima") || strings.Contains(tm.stdout.String(), "Uncommitted") {
-		t.Fatalf("report did not read the last committed state:\n%s", tm.stdout.String())
+	out := &signalWriter{written: make(chan struct{})}
+	tm.Stdout = out
+	done := make(chan int, 1)
+	go func() { done <- tm.run(t, "report", "--db", c.path, "--group", "thursday-course", "--format", "csv") }()
+	select {
+	case <-out.written:
+	case code := <-done:
+		t.Fatalf("report ended (exit %d) before printing: %s", code, tm.stderr.String())
+	case <-ctx.Done():
+		t.Fatal("no report")
 	}
 	if err := tx.Commit(); err != nil {
-		t.Fatalf("the writer could not commit after the report: %v", err)
+		t.Fatalf("the writer could not commit during the report: %v", err)
 	}
-	if after := sum(); after != before {
-		t.Error("the report changed the database file")
+	if code := <-done; code != exitOK {
+		t.Fatalf("report beside a writer: exit %d: %s", code, tm.stderr.String())
+	}
+	if !strings.Contains(out.String(), "Ana Lima") || strings.Contains(out.String(), "Uncommitted") {
+		t.Fatalf("report did not read the last committed state:\n%s", out.String())
+	}
+	if n := len(exportLines(t, c.path, c.group.ID)); n != 1 {
+		t.Fatalf("%d export lines in the audit log; want 1", n)
 	}
 	// A read-only connection refuses to write.
 	db, err := store.OpenReadOnly(ctx, c.path)
@@ -285,6 +332,50 @@ func TestReport_BesideRunningTend(t *testing.T) {
 	defer db.Close()
 	if err := db.Audit(ctx, bot.AuditEntry{Actor: "x:y", Action: "test"}); err == nil {
 		t.Fatal("a write through the read-only store succeeded")
+	}
+}
+
+// TestReport_Audited: every tend report is an export in the group's audit
+// log — who at the command line, which dates, how much, never a name or a
+// mark — in both formats; where the database is read-only to the person
+// running it, the report still prints and stderr says it was not
+// recorded.
+func TestReport_Audited(t *testing.T) {
+	dir := t.TempDir()
+	c := seedCourse(t, dir, bot.PrivacyStandard)
+	for _, args := range [][]string{{"--format", "csv"}, {"--from", "2027-03-01", "--to", "2027-03-31"}} {
+		tm := newTestMain(t, dir, "")
+		if code := tm.run(t, append([]string{"report", "--db", c.path, "--group", "thursday-course"}, args...)...); code != exitOK {
+			t.Fatalf("exit %d: %s", code, tm.stderr.String())
+		}
+	}
+	lines := exportLines(t, c.path, c.group.ID)
+	if len(lines) != 2 {
+		t.Fatalf("export lines %+v; want 2", lines)
+	}
+	for i, want := range []string{"range=all sessions=8 rows=41 via=tend report format=csv", "range=2027-03-01..2027-03-31 sessions=4 rows=20 via=tend report format=table"} {
+		e := lines[len(lines)-1-i]
+		if e.Detail != want || !strings.HasPrefix(string(e.Actor), "cli:") {
+			t.Errorf("export line %d: %s %q; want cli:<login> %q", i+1, e.Actor, e.Detail, want)
+		}
+		for _, secret := range []string{"Ana", "U0", "present"} {
+			if strings.Contains(e.Detail, secret) {
+				t.Errorf("the audit line holds %q: %s", secret, e.Detail)
+			}
+		}
+	}
+	// A database read-only to the person running it (injected: the test
+	// may run as root, who may write anything; store's own test covers a
+	// read-only connection).
+	tm := newTestMain(t, dir, "")
+	tm.auditExport = func(context.Context, string, bot.AuditEntry) error {
+		return fmt.Errorf("store: tend.db: %w", store.ErrReadOnly)
+	}
+	if code := tm.run(t, "report", "--db", c.path, "--group", "thursday-course", "--format", "csv"); code != exitOK {
+		t.Fatalf("read-only database: exit %d: %s", code, tm.stderr.String())
+	}
+	if !strings.Contains(tm.stdout.String(), "Ana Lima") || !strings.Contains(tm.stderr.String(), "the database is read-only here, so this export is not recorded") {
+		t.Fatalf("read-only database: stdout %d bytes, stderr %q", tm.stdout.Len(), tm.stderr.String())
 	}
 }
 
