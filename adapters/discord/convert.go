@@ -41,6 +41,14 @@ type payload struct {
 	Nonce           string           `json:"nonce,omitempty"`
 	EnforceNonce    bool             `json:"enforce_nonce,omitempty"`
 	AllowedMentions *allowedMentions `json:"allowed_mentions,omitempty"`
+	// Attachments describe the files sent with the payload (files[n]).
+	Attachments []attachment `json:"attachments,omitempty"`
+}
+
+// attachment describes an uploaded file: id is its index among files[n].
+type attachment struct {
+	ID       string `json:"id"`
+	Filename string `json:"filename"`
 }
 
 type allowedMentions struct {

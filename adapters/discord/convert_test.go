@@ -79,3 +79,53 @@ func TestNonce(t *testing.T) {
 		t.Errorf("nonce %q %q; want stable, distinct, 1–25 characters", a, b)
 	}
 }
+
+// worstPages are long lists paginated by the core at its shared limits:
+// every line full of timestamps (longer rendered than written) and of
+// characters Slack escapes, as a member's data over 30 weekly sessions in
+// several groups would be and more.
+func worstPages(t *testing.T) []bot.Message {
+	t.Helper()
+	at := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	var sections []bot.Section
+	for s := range 6 {
+		var lines []string
+		for i := range 40 {
+			d := at.AddDate(0, 0, 7*i)
+			lines = append(lines, fmt.Sprintf("group-%d: session %d (%s): present & <on time>, from %s to %s, arrived %s, marked %s", s, i+1,
+				bot.Time(d, bot.TimeDate), bot.Time(d, bot.TimeClock), bot.Time(d.Add(time.Hour), bot.TimeClock), bot.Time(d, bot.TimeClock), bot.Time(d, bot.TimeFull)))
+		}
+		sections = append(sections, bot.Section{Name: fmt.Sprintf("Kind %d", s), Lines: lines})
+	}
+	pages, _ := bot.Paginate(bot.Message{Title: "What tend holds about you", Text: strings.Repeat("Shown only to you. ", 20), Footer: "/tend forget erases all of it."},
+		sections, bot.MaxReplies, func(n int) string { return fmt.Sprintf("… and %d more.", n) })
+	if len(pages) < 2 {
+		t.Fatalf("%d pages: the case is not long enough to test", len(pages))
+	}
+	return pages
+}
+
+// TestRender_PaginatedFitsWhole: a message the core paginated at its
+// shared limits (bot.MaxMessageFields, bot.MaxMessageChars) renders
+// whole: no field dropped, nothing cut, within the embed's 6,000
+// characters.
+func TestRender_PaginatedFitsWhole(t *testing.T) {
+	if bot.MaxMessageFields > maxFields {
+		t.Fatalf("bot.MaxMessageFields %d > Discord's %d", bot.MaxMessageFields, maxFields)
+	}
+	for i, m := range worstPages(t) {
+		p := render(m)
+		e := (*p.Embeds)[0]
+		if len(e.Fields) != len(m.Fields) || embedChars(&e) > maxEmbedTotal {
+			t.Fatalf("page %d: %d of %d fields, %d characters", i+1, len(e.Fields), len(m.Fields), embedChars(&e))
+		}
+		for j, f := range e.Fields {
+			if f.Value != text(m.Fields[j].Value) || f.Name != text(m.Fields[j].Name) {
+				t.Errorf("page %d field %d was cut: %q", i+1, j, f.Value)
+			}
+		}
+		if e.Description != text(m.Text) || e.Title != text(m.Title) || (m.Footer != "" && e.Footer.Text != text(m.Footer)) {
+			t.Errorf("page %d: title, text or footer cut", i+1)
+		}
+	}
+}

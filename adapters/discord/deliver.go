@@ -34,6 +34,9 @@ const max429 = 100
 // pace.
 func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ctx = bot.WithUrgent(ctx, out.Urgent)
+	if out.File != nil {
+		return bot.Delivered{}, bot.Rejected("discord: a file goes only with a private reply, not with a %s", out.Kind)
+	}
 	switch out.Kind {
 	case bot.OutPost:
 		ch := string(out.To.Channel)

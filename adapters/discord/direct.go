@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/tend-bot/tend/bot"
 )
 
 // direct sends one interaction callback or interaction webhook request
@@ -18,7 +20,23 @@ import (
 // bucket is needed. Errors have discordgo's types, so that rest classifies
 // them like any other.
 func (a *Adapter) direct(opts []discordgo.RequestOption, method, u string, body any) ([]byte, error) {
-	b, err := json.Marshal(body)
+	return a.directFile(opts, method, u, body, nil)
+}
+
+// directFile is direct with file f attached, when f is not nil: the body
+// goes as multipart/form-data, its JSON in payload_json and the file as
+// files[0], as Discord takes uploads.
+func (a *Adapter) directFile(opts []discordgo.RequestOption, method, u string, body any, f *bot.File) ([]byte, error) {
+	contentType := "application/json"
+	var (
+		b   []byte
+		err error
+	)
+	if f != nil {
+		contentType, b, err = discordgo.MultipartBodyWithJSON(body, []*discordgo.File{{Name: f.Name, ContentType: f.ContentType, Reader: bytes.NewReader(f.Data)}})
+	} else {
+		b, err = json.Marshal(body)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("encode %s body: %w", method, err)
 	}
@@ -26,7 +44,7 @@ func (a *Adapter) direct(opts []discordgo.RequestOption, method, u string, body 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", a.s.UserAgent)
 	req.Header.Set("Authorization", a.s.Token)
 	cfg := &discordgo.RequestConfig{Request: req, Client: a.s.Client}

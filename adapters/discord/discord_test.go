@@ -241,6 +241,29 @@ func (w *world) register(t *testing.T) {
 			return []bot.Outbound{bot.PublicReply(bot.Message{Text: "public slow answer"})}, nil
 		},
 	}))
+	csv := bot.File{Name: "tuesday-attendance.csv", ContentType: "text/csv; charset=utf-8", Data: []byte("member,status\r\nSam,present\r\n")}
+	must(w.bot.Register(bot.CommandSpec{
+		Path: "export", Summary: "A private file", Group: bot.GroupNone,
+		Options: []bot.Option{{Name: "how", Choices: []string{"now", "slow", "second", "public"}}},
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			file := bot.ReplyFile(bot.Message{Title: "Your export", Text: "Attached, for you only."}, csv)
+			switch req.Arg("how") {
+			case "slow":
+				select {
+				case <-w.release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			case "second":
+				return []bot.Outbound{bot.Reply("first part"), file}, nil
+			case "public":
+				p := bot.PublicReply(bot.Message{Text: "everyone sees this"})
+				p.File = &csv
+				return []bot.Outbound{p}, nil
+			}
+			return []bot.Outbound{file}, nil
+		},
+	}))
 	must(w.bot.Register(bot.CommandSpec{
 		Path: "norms edit", Summary: "Edit the agreements", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
 		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
@@ -359,7 +382,7 @@ func TestAdapter_HelpIsEphemeralAndCommandsMirrorTheCore(t *testing.T) {
 		m := o.(map[string]any)
 		names[m["name"].(string)] = fmt.Sprint(m["type"])
 	}
-	want := map[string]string{"help": "1", "session": "2", "norms": "2", "slow": "1", "slowpublic": "1"}
+	want := map[string]string{"help": "1", "session": "2", "norms": "2", "slow": "1", "slowpublic": "1", "export": "1"}
 	for k, v := range want {
 		if names[k] != v {
 			t.Errorf("/tend %s registered as type %q; want %s (1 subcommand, 2 group); all: %v", k, names[k], v, names)
@@ -951,5 +974,70 @@ func TestAdapter_VoiceMembers(t *testing.T) {
 	})
 	if got := in(w.voice); len(got) != 0 {
 		t.Fatalf("after the last left: %v; want nobody", got)
+	}
+}
+
+// TestAdapter_PrivateFileOnAReply: a file with a private reply reaches
+// Discord as an upload (multipart, validated against the spec) attached to
+// the ephemeral message only the person who acted sees — in the callback,
+// in the edit of a deferred answer, and in a follow-up — and a file with a
+// public reply is not sent at all.
+func TestAdapter_PrivateFileOnAReply(t *testing.T) {
+	w := newWorld(t, worldOpts{deferAfter: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	withFile := func(what string, it discordtest.Interaction) discordtest.Shown {
+		t.Helper()
+		var got discordtest.Shown
+		if err := w.fake.WaitFor(ctx, what, func() bool {
+			for _, s := range w.fake.Shown() {
+				if s.Kind == "reply" && s.Message.InteractionID == it.ID && len(s.Message.Attachments) > 0 {
+					got = s
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	check := func(what string, s discordtest.Shown) {
+		t.Helper()
+		a := s.Message.Attachments
+		if !s.Ephemeral || s.OnlyFor != w.member || len(a) != 1 || a[0].Filename != "tuesday-attendance.csv" ||
+			a[0].ContentType != "text/csv; charset=utf-8" || string(a[0].Data) != "member,status\r\nSam,present\r\n" {
+			t.Errorf("%s: shown %+v; want the CSV attached to an ephemeral reply for %s", what, s, w.member)
+		}
+	}
+	it := w.command(t, w.member, []string{"export"}, map[string]string{"how": "now"})
+	if it.CallbackType != discordtest.CallbackMessage {
+		t.Fatalf("callback type %d; want 4", it.CallbackType)
+	}
+	check("callback", withFile("the file in the callback", it))
+
+	id, err := w.fake.Command(w.member, w.channel, "tend", []string{"export"}, map[string]string{"how": "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it = w.answered(t, id)
+	if it.CallbackType != discordtest.CallbackDeferred {
+		t.Fatalf("callback type %d; want 5 (deferred)", it.CallbackType)
+	}
+	close(w.release)
+	check("deferred", withFile("the file in the deferred answer", it))
+
+	it = w.command(t, w.member, []string{"export"}, map[string]string{"how": "second"})
+	check("follow-up", withFile("the file in a follow-up", it))
+
+	it = w.command(t, w.member, []string{"export"}, map[string]string{"how": "public"})
+	w.replyTo(t, it)
+	for _, s := range w.fake.Shown() {
+		if s.Message.InteractionID == it.ID && len(s.Message.Attachments) > 0 {
+			t.Errorf("a file went with a public reply: %+v", s)
+		}
+	}
+	if inv := w.fake.Stats().Invalid; inv != 0 {
+		t.Errorf("%d requests failed Discord's spec", inv)
 	}
 }

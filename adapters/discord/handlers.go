@@ -342,25 +342,53 @@ func (a *Adapter) onInteraction(ctx context.Context, h bot.Handler, i *discordgo
 }
 
 func (a *Adapter) callback(ctx context.Context, i *discordgo.Interaction, resp interactionResponse) error {
+	return a.callbackFile(ctx, i, resp, nil)
+}
+
+// callbackFile answers an interaction with file f attached (nil: none).
+func (a *Adapter) callbackFile(ctx context.Context, i *discordgo.Interaction, resp interactionResponse, f *bot.File) error {
 	u := discordgo.EndpointInteractionResponse(i.ID, i.Token)
 	return a.rest(ctx, "answer interaction", "", func(opts ...discordgo.RequestOption) error {
-		_, err := a.direct(opts, "POST", u, resp)
+		_, err := a.directFile(opts, "POST", u, resp, f)
 		return err
 	})
 }
 
-func replyPayload(r bot.Outbound) payload {
+// replyPayload renders a reply, describing file f (nil: none) as its
+// attachment.
+func replyPayload(r bot.Outbound, f *bot.File) payload {
 	p := render(r.Message)
 	if r.Ephemeral {
 		p.Flags = flagEphemeral
 	}
+	if f != nil {
+		p.Attachments = []attachment{{ID: "0", Filename: f.Name}}
+	}
 	return p
+}
+
+// replyFile is the file a reply carries, or nil. A file goes only with a
+// private reply: Discord shows an ephemeral message, attachment included,
+// to the person who acted alone; a file in a public reply is not sent
+// (and logged) rather than shown to the channel.
+func (a *Adapter) replyFile(r bot.Outbound) *bot.File {
+	if r.File == nil {
+		return nil
+	}
+	if !r.Ephemeral {
+		a.log.Error("a file in a public reply was not sent: files go to one person only")
+		return nil
+	}
+	return r.File
 }
 
 // respond answers an interaction in time with the handler's replies: the
 // first as the callback (or a modal), the rest as follow-ups.
 func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, isCommand bool, replies []bot.Outbound) {
-	var first *interactionResponse
+	var (
+		first *interactionResponse
+		file  *bot.File
+	)
 	rest := replies
 	if len(replies) > 0 {
 		r := replies[0]
@@ -371,7 +399,8 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, isComma
 				rest = replies[1:]
 			}
 		case bot.OutReply:
-			first = &interactionResponse{Type: 4, Data: replyPayload(r)}
+			file = a.replyFile(r)
+			first = &interactionResponse{Type: 4, Data: replyPayload(r, file)}
 			rest = replies[1:]
 		}
 	}
@@ -383,7 +412,7 @@ func (a *Adapter) respond(ctx context.Context, i *discordgo.Interaction, isComma
 			first = &interactionResponse{Type: 6}
 		}
 	}
-	if err := a.callback(ctx, i, *first); err != nil {
+	if err := a.callbackFile(ctx, i, *first, file); err != nil {
 		a.log.Error("answering an interaction failed", bot.KeyErr, err)
 		return
 	}
@@ -405,9 +434,10 @@ func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, isComm
 		if !edited && r.Ephemeral {
 			edited = true
 			u := discordgo.EndpointInteractionResponseActions(a.applicationID(), i.Token)
-			p := render(r.Message)
+			f := a.replyFile(r)
+			p := replyPayload(bot.Outbound{Message: r.Message}, f)
 			if err := a.rest(ctx, "edit deferred reply", "", func(opts ...discordgo.RequestOption) error {
-				_, err := a.direct(opts, "PATCH", u, p)
+				_, err := a.directFile(opts, "PATCH", u, p, f)
 				return err
 			}); err != nil {
 				a.log.Error("completing a deferred interaction failed", bot.KeyErr, err)
@@ -435,9 +465,10 @@ func (a *Adapter) sendFollowUp(ctx context.Context, i *discordgo.Interaction, r 
 		return
 	}
 	u := discordgo.EndpointFollowupMessage(a.applicationID(), i.Token)
-	p := replyPayload(r)
+	f := a.replyFile(r)
+	p := replyPayload(r, f)
 	if err := a.rest(ctx, "follow up interaction", "", func(opts ...discordgo.RequestOption) error {
-		_, err := a.direct(opts, "POST", u, p)
+		_, err := a.directFile(opts, "POST", u, p, f)
 		return err
 	}); err != nil {
 		a.log.Error("sending a follow-up failed", bot.KeyErr, err)

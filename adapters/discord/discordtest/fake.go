@@ -111,6 +111,15 @@ type Message struct {
 	Edits         int
 	InteractionID string
 	CreatedAt     time.Time
+	// Attachments are the files uploaded with the message.
+	Attachments []Attachment
+}
+
+// Attachment is a file uploaded with a message (multipart files[n]).
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
 }
 
 // Embed is a rich embed.

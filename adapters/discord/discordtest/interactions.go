@@ -93,7 +93,7 @@ func (s *Server) WaitAnswered(ctx context.Context, id string) (Interaction, erro
 	return it, err
 }
 
-func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) {
+func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte, files []Attachment) {
 	var req struct {
 		Type int             `json:"type"`
 		Data json.RawMessage `json:"data"`
@@ -121,10 +121,6 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 		apiError(w, 404, 10062, "Unknown interaction")
 		return
 	}
-	it.acked = true
-	it.CallbackAt = now
-	it.CallbackType = req.Type
-	it.Callback = req.Data
 	var mb messageBody
 	if len(req.Data) > 0 {
 		if err := json.Unmarshal(req.Data, &mb); err != nil {
@@ -132,10 +128,18 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 			return
 		}
 	}
+	if n := embedChars(mb.Embeds); n > maxEmbedTotal {
+		invalidFormBody(w, "data.embeds", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Embed size exceeds maximum size of %d", maxEmbedTotal))
+		return
+	}
+	it.acked = true
+	it.CallbackAt = now
+	it.CallbackType = req.Type
+	it.Callback = req.Data
 	eph := mb.Flags != nil && *mb.Flags&flagEphemeral != 0
 	switch req.Type {
 	case CallbackMessage:
-		msg := &Message{ID: s.NewID(), ChannelID: it.ChannelID, AuthorID: s.cfg.BotUserID, CreatedAt: now, InteractionID: it.ID}
+		msg := &Message{ID: s.NewID(), ChannelID: it.ChannelID, AuthorID: s.cfg.BotUserID, CreatedAt: now, InteractionID: it.ID, Attachments: files}
 		mb.apply(msg)
 		it.original, it.ephemeral = msg, eph
 		s.byID[msg.ID] = msg

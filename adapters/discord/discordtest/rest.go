@@ -1,12 +1,16 @@
 package discordtest
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,10 +43,31 @@ func (s *Server) serveREST(w0 http.ResponseWriter, r *http.Request) {
 		s.reqLog = append(s.reqLog, RequestRecord{Method: r.Method, Path: r.URL.Path, Status: w.status, At: time.Now()})
 		s.mu.Unlock()
 	}()
-	body, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, 12<<20))
 	if err != nil {
 		apiError(w, http.StatusBadRequest, 0, "could not read body")
 		return
+	}
+	// An upload is multipart/form-data: the JSON body in payload_json and
+	// the files as files[n], as Discord documents it ("Uploading Files").
+	// The spec describes the multipart body of some routes as the JSON
+	// schema itself, which payload_json then is: it is validated as the
+	// JSON body, and the file parts here.
+	var files []Attachment
+	if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		js, fs, err := splitUpload(body, params["boundary"])
+		if err != nil {
+			s.mu.Lock()
+			s.stats.Invalid++
+			s.invalid = append(s.invalid, err.Error())
+			s.mu.Unlock()
+			s.tb.Errorf("discordtest: %s %s: %v", r.Method, r.URL.Path, err)
+			apiError(w, http.StatusBadRequest, 50035, "Invalid Form Body")
+			return
+		}
+		body, files = js, fs
+		r = r.Clone(r.Context())
+		r.Header.Set("Content-Type", "application/json")
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/api/v9")
 	parts := strings.Split(strings.Trim(path, "/"), "/")
@@ -69,7 +94,67 @@ func (s *Server) serveREST(w0 http.ResponseWriter, r *http.Request) {
 	if !interaction && !s.admit(w, r.Method, parts, arrived) {
 		return
 	}
-	s.route(w, r, parts, body)
+	if len(files) > 0 && !(len(parts) >= 1 && parts[0] == "interactions" || len(parts) >= 3 && parts[0] == "webhooks") {
+		s.tb.Errorf("discordtest: %s %s: files uploaded where the fake does not take them", r.Method, r.URL.Path)
+		apiError(w, http.StatusBadRequest, 50035, "Invalid Form Body")
+		return
+	}
+	s.route(w, r, parts, body, files)
+}
+
+// maxUpload is what a bot may upload in one message to a server without
+// boosts (10 MiB).
+const maxUpload = 10 << 20
+
+// splitUpload reads a multipart upload into its JSON body (payload_json)
+// and its files (files[n], each with a filename), refusing what Discord
+// refuses: no payload_json, a part of another name, a file without a name,
+// more than 10 files, or more than 10 MiB in all.
+func splitUpload(body []byte, boundary string) ([]byte, []Attachment, error) {
+	if boundary == "" {
+		return nil, nil, fmt.Errorf("multipart body without a boundary")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	var (
+		js    []byte
+		files []Attachment
+		total int
+	)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("multipart body: %w", err)
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			return nil, nil, fmt.Errorf("multipart part %q: %w", part.FormName(), err)
+		}
+		name := part.FormName()
+		switch {
+		case name == "payload_json":
+			js = data
+		case strings.HasPrefix(name, "files[") && strings.HasSuffix(name, "]"):
+			if part.FileName() == "" {
+				return nil, nil, fmt.Errorf("file part %s has no filename", name)
+			}
+			total += len(data)
+			files = append(files, Attachment{Filename: part.FileName(), ContentType: part.Header.Get("Content-Type"), Data: data})
+		default:
+			return nil, nil, fmt.Errorf("multipart part %q is neither payload_json nor files[n]", name)
+		}
+	}
+	switch {
+	case js == nil:
+		return nil, nil, fmt.Errorf("multipart body without payload_json")
+	case len(files) > 10:
+		return nil, nil, fmt.Errorf("%d files; Discord takes 10 per message", len(files))
+	case total > maxUpload:
+		return nil, nil, fmt.Errorf("%d bytes of files; a bot may upload %d", total, maxUpload)
+	}
+	return js, files, nil
 }
 
 // admit applies the fault switches, the global limit and the route's
@@ -169,8 +254,8 @@ func routeBucket(method string, parts []string, cfg Config) (string, int, time.D
 	return method + ":" + strings.Join(parts, "/"), 50, time.Second
 }
 
-// route dispatches an admitted request.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body []byte) {
+// route dispatches an admitted request; files were uploaded with it.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body []byte, files []Attachment) {
 	m := r.Method
 	switch {
 	case m == "GET" && len(p) == 1 && p[0] == "gateway":
@@ -197,9 +282,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body 
 	case m == "PUT" && p[0] == "applications" && (len(p) == 3 || len(p) == 5) && p[len(p)-1] == "commands":
 		s.overwriteCommands(w, p, body)
 	case m == "POST" && len(p) == 4 && p[0] == "interactions" && p[3] == "callback":
-		s.callback(w, p[1], p[2], body)
+		s.callback(w, p[1], p[2], body, files)
 	case p[0] == "webhooks" && len(p) >= 3:
-		s.routeWebhook(w, m, p, body)
+		s.routeWebhook(w, m, p, body, files)
 	default:
 		apiError(w, 404, 0, "404: Not Found")
 	}
@@ -495,7 +580,7 @@ func (s *Server) overwriteCommands(w http.ResponseWriter, p []string, body []byt
 	writeJSON(w, 200, out)
 }
 
-func (s *Server) routeWebhook(w http.ResponseWriter, method string, p []string, body []byte) {
+func (s *Server) routeWebhook(w http.ResponseWriter, method string, p []string, body []byte, files []Attachment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	it := s.interactionByTokenLocked(p[2])
@@ -528,11 +613,14 @@ func (s *Server) routeWebhook(w http.ResponseWriter, method string, p []string, 
 			return
 		}
 		mb.apply(msg)
+		if files != nil {
+			msg.Attachments = files
+		}
 		it.FollowUpAt = time.Now()
 		s.showLocked(Shown{Kind: "reply", Channel: it.ChannelID, MessageID: msg.ID, Ephemeral: it.ephemeral, OnlyFor: onlyIf(it.ephemeral, it.UserID), Message: *msg})
 		writeJSON(w, 200, s.messageJSONLocked(msg, false))
 	case method == "POST" && len(p) == 3:
-		msg := &Message{ID: s.NewID(), ChannelID: it.ChannelID, AuthorID: s.cfg.BotUserID, CreatedAt: time.Now(), InteractionID: it.ID}
+		msg := &Message{ID: s.NewID(), ChannelID: it.ChannelID, AuthorID: s.cfg.BotUserID, CreatedAt: time.Now(), InteractionID: it.ID, Attachments: files}
 		mb.apply(msg)
 		eph := msg.Flags&flagEphemeral != 0
 		if !eph {
