@@ -230,3 +230,60 @@ func blockText(t *testing.T, blocks json.RawMessage) string {
 	}
 	return fakeslack.BlockText(blocks)
 }
+
+// TestAdapter_PrivateFileGoesToTheDM: Slack's private replies cannot carry
+// files, so a file with a private reply is uploaded (getUploadURLExternal,
+// the bytes, completeUploadExternal — each checked against Slack's spec as
+// extended in fakeslack) into the direct messages of the person who asked,
+// in both modes; a file with a public reply is not shared at all.
+func TestAdapter_PrivateFileGoesToTheDM(t *testing.T) {
+	for _, mode := range []string{slack.ModeSocket, slack.ModeHTTP} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, envOpts{mode: mode})
+			e.command(member1, groupChan, "demo export", "Your export is in your direct messages")
+			if err := e.fake.Wait(e.ctx, func() bool { return len(e.fake.Files()) == 1 }); err != nil {
+				t.Fatalf("no file shared: %v", err)
+			}
+			f := e.fake.Files()[0]
+			if f.User != member1 || !strings.HasPrefix(f.Channel, "D") || f.Name != "tuesday-attendance.csv" || string(f.Data) != "member,status\r\nC-1,present\r\n" {
+				t.Fatalf("file %+v; want the CSV in %s's direct messages", f, member1)
+			}
+			for _, m := range e.fake.Messages("") {
+				if strings.Contains(m.Text+string(m.Blocks), "C-1,present") {
+					t.Errorf("the file's content was posted as a message in %s", m.Channel)
+				}
+			}
+			// Answered after the acknowledgement, through the response_url.
+			if _, err := e.fake.SlashCommand(e.ctx, member2, groupChan, "demo export slow:true"); err != nil {
+				t.Fatal(err)
+			}
+			close(e.release)
+			if got := e.ephemeral(member2, "Your export is in your direct messages"); got.Via != "response_url" {
+				t.Errorf("the slow answer came via %s; want response_url", got.Via)
+			}
+			if err := e.fake.Wait(e.ctx, func() bool { return len(e.fake.Files()) == 2 }); err != nil {
+				t.Fatalf("no file shared after a slow answer: %v", err)
+			}
+			if f := e.fake.Files()[1]; f.User != member2 || string(f.Data) != "member,status\r\nC-1,present\r\n" {
+				t.Fatalf("file %+v; want the CSV in %s's direct messages", f, member2)
+			}
+			e.command(member1, groupChan, "demo export public:true", "")
+			if err := e.fake.Wait(e.ctx, func() bool {
+				for _, m := range e.fake.Messages(groupChan) {
+					if strings.Contains(m.Text, "Everyone sees this.") {
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(e.fake.Files()); n != 2 {
+				t.Errorf("%d files shared; a file with a public reply must not be", n)
+			}
+			if v := e.fake.Violations(); len(v) != 0 {
+				t.Errorf("spec violations: %v", v)
+			}
+		})
+	}
+}

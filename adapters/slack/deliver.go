@@ -102,6 +102,9 @@ var goneRefusals = map[string]string{
 // pace.
 func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered, error) {
 	ctx = bot.WithUrgent(ctx, out.Urgent)
+	if out.File != nil {
+		return bot.Delivered{}, bot.Rejected("slack: a file goes only with a private reply, not with a %s", out.Kind)
+	}
 	switch out.Kind {
 	case bot.OutPost:
 		ch := string(out.To.Channel)
@@ -563,6 +566,9 @@ var methodTiers = map[string]struct {
 	"users.info":            {90, 20, false},
 	"views.open":            {90, 20, false},
 	"chat.postEphemeral":    {90, 20, false},
+	// A private file: both steps are Tier 4.
+	"files.getUploadURLExternal":   {90, 20, false},
+	"files.completeUploadExternal": {90, 20, false},
 }
 
 // newMethodPacers returns a pacer per tiered method, each with an urgent

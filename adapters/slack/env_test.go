@@ -245,6 +245,24 @@ func (e *env) registerDemo() {
 		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 			return []bot.Outbound{bot.Reply(strings.Repeat("A long answer. ", 1700) + "The end.")}, nil
 		}}))
+	must(b.Register(bot.CommandSpec{Path: "demo export", Summary: "a private file", Group: bot.GroupNone,
+		Options: []bot.Option{{Name: "public", Type: bot.OptBool}, {Name: "slow", Type: bot.OptBool}},
+		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+			if req.Arg("slow") == "true" {
+				select {
+				case <-e.release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			csv := bot.File{Name: "tuesday-attendance.csv", ContentType: "text/csv; charset=utf-8", Data: []byte("member,status\r\nC-1,present\r\n")}
+			out := bot.ReplyFile(bot.Message{Text: "Your export is in your direct messages with tend."}, csv)
+			if req.Arg("public") == "true" {
+				out = bot.PublicReply(bot.Message{Text: "Everyone sees this."})
+				out.File = &csv
+			}
+			return []bot.Outbound{out}, nil
+		}}))
 	must(b.Register(bot.CommandSpec{Path: "demo form", Summary: "opens a modal", Group: bot.GroupRequired,
 		Run: func(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
 			return []bot.Outbound{{Kind: bot.OutModal, Modal: &bot.Modal{Title: "Edit norms", Action: bot.Action{Name: "demo.form", Group: req.Group.ID},

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -198,7 +199,10 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 		select {
 		case outs = <-results:
 			t.Stop()
-			var payload any
+			var (
+				payload any
+				acked   bot.Outbound
+			)
 			for i, o := range outs {
 				if o.Kind != bot.OutReply {
 					continue
@@ -213,14 +217,18 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 				if raw, err := json.Marshal(msg); err != nil || len(raw) > maxAckPayload {
 					break
 				}
-				payload = msg
+				payload, acked = msg, o
 				outs = append(outs[:i:i], outs[i+1:]...)
 				break
 			}
 			ack(payload)
 			if payload != nil {
-				// The acknowledgement is the answer the person sees.
+				// The acknowledgement is the answer the person sees; its
+				// file, if any, still goes to their direct messages.
 				a.cfg.Observer.InteractionAnswered(bot.PlatformSlack, a.clock.Now().Sub(arrived))
+				if err := a.replyFile(bot.WithUrgent(ctx, true), r, acked); err != nil {
+					a.log.Error("sending a file failed", bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
+				}
 				a.answer(ctx, r, outs)
 				return
 			}
@@ -252,7 +260,7 @@ func (a *Adapter) answer(ctx context.Context, r request, outs []bot.Outbound) {
 		case bot.OutModal:
 			err = a.openModal(ctx, r, o.Modal)
 		case bot.OutReply:
-			err = a.reply(ctx, r, o)
+			err = errors.Join(a.reply(ctx, r, o), a.replyFile(ctx, r, o))
 		default:
 			err = fmt.Errorf("unexpected %s in a reply", o.Kind)
 		}
@@ -262,6 +270,22 @@ func (a *Adapter) answer(ctx context.Context, r request, outs []bot.Outbound) {
 			a.log.Error("answering an event failed", "kind", o.Kind.String(), bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
 		}
 	}
+}
+
+// replyFile hands the file of reply o, if any, to the person who acted
+// (see uploadPrivate). A file goes with a private reply only: one with a
+// public reply is not shared (and logged).
+func (a *Adapter) replyFile(ctx context.Context, r request, o bot.Outbound) error {
+	switch {
+	case o.File == nil:
+		return nil
+	case !o.Ephemeral:
+		a.log.Error("a file in a public reply was not sent: files go to one person only")
+		return nil
+	case r.user == "":
+		return fmt.Errorf("a file in a reply has nobody to go to")
+	}
+	return a.uploadPrivate(ctx, bot.UserID(r.user), *o.File)
 }
 
 func (a *Adapter) openModal(ctx context.Context, r request, m *bot.Modal) error {

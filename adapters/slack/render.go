@@ -23,6 +23,9 @@ const (
 	maxActionID     = 255
 	maxButtonsBlock = 25
 	maxFallbackText = 4000
+	// maxBlocks is what one message may hold; the core keeps long lists
+	// within it (bot.Paginate).
+	maxBlocks = 50
 )
 
 // allowedMention matches the control sequences the core itself produces and

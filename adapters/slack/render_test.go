@@ -2,6 +2,7 @@ package slack
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,62 @@ func TestNew_RefusesIncompleteConfig(t *testing.T) {
 	} {
 		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: New = %v; want an error about %s", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestRenderBlocks_PaginatedFitsWhole: a message the core paginated at its
+// shared limits (bot.MaxMessageFields, bot.MaxMessageChars) renders
+// within Slack's 50 blocks, every field's text whole (split into sections,
+// never cut), even with every line full of timestamps and escaped
+// characters.
+func TestRenderBlocks_PaginatedFitsWhole(t *testing.T) {
+	at := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	var sections []bot.Section
+	for s := range 6 {
+		var lines []string
+		for i := range 40 {
+			d := at.AddDate(0, 0, 7*i)
+			lines = append(lines, fmt.Sprintf("group-%d: session %d (%s): present & <on time>, from %s to %s, arrived %s, marked %s", s, i+1,
+				bot.Time(d, bot.TimeDate), bot.Time(d, bot.TimeClock), bot.Time(d.Add(time.Hour), bot.TimeClock), bot.Time(d, bot.TimeClock), bot.Time(d, bot.TimeFull)))
+		}
+		sections = append(sections, bot.Section{Name: fmt.Sprintf("Kind %d", s), Lines: lines})
+	}
+	pages, _ := bot.Paginate(bot.Message{Title: "What tend holds about you", Text: strings.Repeat("Shown only to you. ", 20), Footer: "/tend forget erases all of it."},
+		sections, bot.MaxReplies, func(n int) string { return fmt.Sprintf("… and %d more.", n) })
+	if len(pages) < 2 {
+		t.Fatalf("%d pages: the case is not long enough to test", len(pages))
+	}
+	for i, m := range pages {
+		blocks, err := renderBlocks(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(blocks) > maxBlocks {
+			t.Errorf("page %d: %d blocks; Slack takes %d", i+1, len(blocks), maxBlocks)
+		}
+		raw, err := json.Marshal(blocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []struct {
+			Text *struct{ Text string } `json:"text"`
+		}
+		if err := json.Unmarshal(raw, &all); err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		for _, b := range all {
+			if b.Text != nil {
+				got.WriteString(b.Text.Text + "\n")
+			}
+		}
+		for _, f := range m.Fields {
+			for _, line := range strings.Split(mrkdwn(f.Value), "\n") {
+				if !strings.Contains(got.String(), line) {
+					t.Errorf("page %d: a line of field %q is missing or cut: %q", i+1, f.Name, line)
+				}
+			}
 		}
 	}
 }

@@ -78,6 +78,8 @@ type Server struct {
 	responses  map[string]respondTo // response_url id → where it answers
 	triggers   map[string]time.Time // trigger_id → issued
 	seq        int64
+	uploads    map[string]*upload // file id → an upload under way
+	files      []File
 	violations []string
 	rateLimits int
 	shown      []Shown
@@ -149,6 +151,26 @@ type Shown struct {
 	Text   string
 	Blocks json.RawMessage
 	Via    string
+}
+
+// File is a file the bot uploaded and shared (files.completeUploadExternal).
+type File struct {
+	ID      string
+	Name    string
+	Title   string
+	Channel string
+	// User is the other party of the direct message channel it was
+	// shared into, or "".
+	User string
+	Data []byte
+}
+
+// upload is a file between files.getUploadURLExternal and its completion.
+type upload struct {
+	name   string
+	length int
+	data   []byte
+	done   bool // the bytes arrived
 }
 
 // Call is one Web API call as the fake answered it.
@@ -223,12 +245,14 @@ func New(tb testing.TB, opts Options) *Server {
 		workspace: rate.NewLimiter(opts.WorkspaceRate, opts.WorkspaceBurst),
 		responses: map[string]respondTo{},
 		triggers:  map[string]time.Time{},
+		uploads:   map[string]*upload{},
 	}
 	s.sock.init()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/link/", s.serveSocket)
 	mux.HandleFunc("/respond/", s.serveRespond)
+	mux.HandleFunc("/upload/", s.serveUpload)
 	s.srv = httptest.NewServer(mux) // httptest listens on 127.0.0.1
 	tb.Cleanup(s.Close)
 	return s
@@ -370,6 +394,13 @@ func (s *Server) Ephemerals(user string) []Ephemeral {
 		}
 	}
 	return out
+}
+
+// Files returns copies of the files shared so far.
+func (s *Server) Files() []File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]File(nil), s.files...)
 }
 
 // Views returns the modals opened so far.
@@ -625,6 +656,11 @@ func (s *Server) call(method string, p map[string]string, token string) apiResul
 		}
 		return res
 	}
+	if n := blockCount(p["blocks"]); n > maxBlocks {
+		// Slack refuses a message of more than 50 blocks.
+		s.violations = append(s.violations, fmt.Sprintf("%s: %d blocks; Slack takes %d in a message", method, n, maxBlocks))
+		return fail("invalid_blocks")
+	}
 	res := s.do(method, p)
 	if f != nil && f.afterCommit {
 		return apiResult{status: f.status}
@@ -747,6 +783,16 @@ func (s *Server) do(method string, p map[string]string) apiResult {
 		m.Pinned = false
 		s.notify()
 		return ok(nil)
+	case "files.getUploadURLExternal":
+		n, err := strconv.Atoi(p["length"])
+		if err != nil || n <= 0 {
+			return fail("invalid_arguments")
+		}
+		id := s.nextID("F")
+		s.uploads[id] = &upload{name: p["filename"], length: n}
+		return ok(map[string]any{"upload_url": s.srv.URL + "/upload/" + id, "file_id": id})
+	case "files.completeUploadExternal":
+		return s.completeUpload(p)
 	case "views.open":
 		issued, known := s.triggers[p["trigger_id"]]
 		if !known {
@@ -770,6 +816,84 @@ func (s *Server) do(method string, p map[string]string) apiResult {
 	}
 	s.violations = append(s.violations, fmt.Sprintf("%s: the fake does not implement this method", method))
 	return fail("unknown_method")
+}
+
+// completeUpload shares uploaded files into a channel; callers hold s.mu.
+func (s *Server) completeUpload(p map[string]string) apiResult {
+	var files []struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	}
+	if err := json.Unmarshal([]byte(p["files"]), &files); err != nil || len(files) == 0 {
+		return fail("invalid_arguments")
+	}
+	ch := p["channel_id"]
+	if ch == "" {
+		// Uploaded but shared nowhere: private to the bot. tend always
+		// names the channel.
+		s.violations = append(s.violations, "files.completeUploadExternal: no channel_id; the file would be shared nowhere")
+		return fail("invalid_arguments")
+	}
+	c, res, good := s.writableChannel(ch)
+	if !good {
+		return res
+	}
+	var out []any
+	for _, f := range files {
+		u := s.uploads[f.ID]
+		if u == nil || !u.done {
+			return fail("file_not_found")
+		}
+		delete(s.uploads, f.ID)
+		title := f.Title
+		if title == "" {
+			title = u.name
+		}
+		file := File{ID: f.ID, Name: u.name, Title: title, Channel: c.ID, User: dmUser(c), Data: u.data}
+		s.files = append(s.files, file)
+		s.show("file", c.ID, s.nextTS(), file.User, title, nil, "files.completeUploadExternal")
+		out = append(out, map[string]any{"id": f.ID, "title": title})
+	}
+	s.notify()
+	return ok(map[string]any{"files": out})
+}
+
+// serveUpload takes the bytes of a file at the URL files.getUploadURLExternal
+// gave: a multipart form with the file, its length as announced.
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	if r.Method != http.MethodPost || r.Header.Get("Authorization") != "Bearer "+s.opts.BotToken {
+		s.violation("upload %s: %s without the bot token", id, r.Method)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		s.violation("upload %s: no file part: %v", id, err)
+		http.Error(w, "no file", http.StatusBadRequest)
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 16<<20))
+	f.Close()
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.uploads[id]
+	switch {
+	case u == nil:
+		http.Error(w, "unknown upload", http.StatusNotFound)
+		return
+	case len(data) != u.length:
+		s.violations = append(s.violations, fmt.Sprintf("upload %s: %d bytes; files.getUploadURLExternal announced %d", id, len(data), u.length))
+		http.Error(w, "length", http.StatusBadRequest)
+		return
+	}
+	u.data, u.done = data, true
+	s.notify()
+	fmt.Fprintf(w, "OK - %d", len(data))
 }
 
 // writableChannel finds a channel the bot may write to; callers hold s.mu.
@@ -956,6 +1080,19 @@ func (s *Server) findMessage(ch, ts string) *Message {
 	return nil
 }
 
+// maxBlocks is what one message may hold (Block Kit).
+const maxBlocks = 50
+
+// blockCount counts the blocks of a message's blocks argument; 0 when
+// there are none or they do not parse (validated elsewhere).
+func blockCount(raw string) int {
+	var blocks []json.RawMessage
+	if raw == "" || json.Unmarshal([]byte(raw), &blocks) != nil {
+		return 0
+	}
+	return len(blocks)
+}
+
 func rawOrNil(s string) json.RawMessage {
 	if s == "" {
 		return nil
@@ -998,6 +1135,9 @@ func (s *Server) serveRespond(w http.ResponseWriter, r *http.Request) {
 func (s *Server) record(to respondTo, body responseBody, via string) {
 	if body.Text == "" && len(body.Blocks) == 0 {
 		return
+	}
+	if n := blockCount(string(body.Blocks)); n > maxBlocks {
+		s.violation("%s: %d blocks; Slack takes %d in a message", via, n, maxBlocks)
 	}
 	if len(body.Blocks) > 0 && !json.Valid(body.Blocks) {
 		s.violation("%s: blocks are not valid JSON", via)

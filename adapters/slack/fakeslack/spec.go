@@ -127,6 +127,35 @@ func extendSpec(doc *openapi2.T) error {
 			Responses:   doc.Paths["/auth.test"].Get.Responses,
 		}}
 	}
+	// Uploading files (2024; files.upload is retired): files.getUploadURLExternal
+	// takes a file's name and length in bytes and answers with an upload
+	// URL and a file id; files.completeUploadExternal shares the uploaded
+	// files (a JSON array of {id, title}) into a channel
+	// (https://docs.slack.dev/messaging/working-with-files#uploading_files).
+	form := func(id string, params ...*openapi2.Parameter) *openapi2.PathItem {
+		return &openapi2.PathItem{Post: &openapi2.Operation{
+			OperationID: id,
+			Consumes:    []string{"application/x-www-form-urlencoded", "multipart/form-data"},
+			Parameters:  append(openapi2.Parameters{{In: "header", Name: "token", Type: typ("string"), Required: true}}, params...),
+			Responses:   doc.Paths["/auth.test"].Get.Responses,
+		}}
+	}
+	if doc.Paths["/files.getUploadURLExternal"] == nil {
+		doc.Paths["/files.getUploadURLExternal"] = form("files_getUploadURLExternal",
+			&openapi2.Parameter{In: "formData", Name: "filename", Type: typ("string"), Required: true},
+			&openapi2.Parameter{In: "formData", Name: "length", Type: typ("integer"), Required: true},
+			&openapi2.Parameter{In: "formData", Name: "alt_txt", Type: typ("string")},
+			&openapi2.Parameter{In: "formData", Name: "snippet_type", Type: typ("string")})
+	}
+	if doc.Paths["/files.completeUploadExternal"] == nil {
+		doc.Paths["/files.completeUploadExternal"] = form("files_completeUploadExternal",
+			&openapi2.Parameter{In: "formData", Name: "files", Type: typ("string"), Required: true},
+			&openapi2.Parameter{In: "formData", Name: "channel_id", Type: typ("string")},
+			&openapi2.Parameter{In: "formData", Name: "channels", Type: typ("string")},
+			&openapi2.Parameter{In: "formData", Name: "initial_comment", Type: typ("string")},
+			&openapi2.Parameter{In: "formData", Name: "thread_ts", Type: typ("string")},
+			&openapi2.Parameter{In: "formData", Name: "blocks", Type: typ("string")})
+	}
 	return nil
 }
 
