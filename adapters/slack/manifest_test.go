@@ -48,7 +48,7 @@ func TestManifest(t *testing.T) {
 	// reference); conversations.history, conversations.info and .members,
 	// and the member events need the public and the private channel scope.
 	need := []string{"commands", "chat:write", "im:write", "im:history", "channels:history", "groups:history",
-		"channels:read", "groups:read", "groups:write", "pins:write", "users:read"}
+		"channels:read", "groups:read", "groups:write", "pins:write", "users:read", "files:write"}
 	for _, tc := range []struct {
 		file   string
 		socket bool
