@@ -201,9 +201,9 @@ func (f *Feature) cmdMark(ctx context.Context, req *bot.Request) ([]bot.Outbound
 
 // markable refuses a facilitator's mark of p at session s unless p is a
 // member of g — an active roster entry, or someone in its channel (where
-// the platform can tell; where it cannot, someone who took part in the
-// group before) — or already has a mark there to correct; and refuses
-// anyone who asked tend to forget them.
+// the platform can tell; where it cannot, someone off the roster who took
+// part in the group before) — or already has a mark there to correct; and
+// refuses anyone who asked tend to forget them.
 func (f *Feature) markable(ctx context.Context, g bot.Group, s bot.Session, p bot.Member) error {
 	who := bot.Mention(g.Address.Platform, p.User)
 	if p.User == "" {
@@ -237,11 +237,14 @@ func (f *Feature) markable(ctx context.Context, g bot.Group, s bot.Session, p bo
 		return &bot.UserError{Msg: "tend could not check with " + g.Address.Platform + " that they are in the group just now. Try again in a moment.", Err: err}
 	}
 	if !known {
+		// The platform cannot tell: someone off the roster who took part
+		// before is a member; a roster entry that was removed says they
+		// left.
 		took, err := f.st.TookPart(ctx, g.ID)
 		if err != nil {
 			return err
 		}
-		in = took[p.User]
+		in = p.ID == 0 && took[p.User]
 	}
 	if !in {
 		return bot.Errorf("%s is not a member of %s: they are not on its roster and not in its channel, so they have no attendance to mark. "+
