@@ -340,3 +340,60 @@ func TestSlackE2E_DataRights(t *testing.T) {
 	}
 	p.alive(t)
 }
+
+// TestNormsE2E_DiscordForgetRevokesRole: in an open group that requires
+// agreement, a member has no roster entry — only their agreement names
+// them. After they agree and get the role, forget erases the agreement
+// and takes the role back (the erasure tells every group that named them,
+// MemberGone, and the real norms feature revokes), with the erasure's
+// audit line in that group.
+func TestNormsE2E_DiscordForgetRevokesRole(t *testing.T) {
+	bin := buildTend(t)
+	w := newNormsWorld(t)
+	dir := t.TempDir()
+	p := w.start(t, bin, dir, w.config("open", 0, fmt.Sprintf("{template: support, require: true, role: %q}", w.role)))
+	ctx := waitCtx(t)
+	sam := w.fake.AddUser("sam", false)
+	w.fake.Join(w.guild, sam, false)
+	w.press(t, sam, w.dm(t, ctx, sam, "Welcome to tuesday"), "I agree")
+	if err := w.fake.WaitFor(ctx, "sam's role", func() bool { return w.hasRole(sam) }); err != nil {
+		t.Fatal(err)
+	}
+	confirm := ask(t, w.fake, sam, w.channel, []string{"forget"}, nil)
+	if !confirm.Ephemeral || !strings.Contains(confirm.Message.Text(), "Erase everything tend holds about you?") {
+		t.Fatalf("forget answered %+v", confirm)
+	}
+	if r := w.press(t, sam, confirm.Message, "Erase my data"); !strings.Contains(r.Message.Text(), "Done: tend erased") {
+		t.Fatalf("erasing answered %q", r.Message.Text())
+	}
+	if err := w.fake.WaitFor(ctx, "the role taken back", func() bool { return !w.hasRole(sam) }); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenReadOnly(ctx, filepath.Join(dir, "tend.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g, err := db.GroupByName(ctx, "tuesday")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, err := db.AuditLog(ctx, g.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	erased := false
+	for _, e := range log {
+		erased = erased || (e.Action == "member.erase" && strings.HasPrefix(e.Detail, "erased member #1"))
+		if strings.Contains(string(e.Actor)+e.Detail, sam) {
+			t.Errorf("an audit line still names sam: %+v", e)
+		}
+	}
+	if !erased {
+		t.Errorf("no erasure line in the group's audit log: %+v", log)
+	}
+	if inv := w.fake.Invalid(); len(inv) > 0 {
+		t.Errorf("requests failing Discord's spec: %v", inv)
+	}
+	p.alive(t)
+}
