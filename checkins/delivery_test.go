@@ -367,3 +367,25 @@ func TestCheckIn_BetweenAcrossDST(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckIn_NotAfterForget: a member who asked tend to forget them is not
+// asked to check in, though they stay in the group's channel.
+func TestCheckIn_NotAfterForget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		rec.SetMembers(groupChannel, bot.User{ID: "ann"}, bot.User{ID: "bob"}, bot.User{ID: "cat"}, bot.User{ID: "dan"})
+		e := newEnvOnRec(t, bot.PrivacyStandard, rec, bottest.InspectorPlatform{Platform: rec})
+		if _, err := e.db.Erase(t.Context(), bot.EraseRequest{Platform: bot.PlatformConsole, User: "bob", StopTracking: true}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if out := e.cmd("fac", "checkin start kind:traffic delivery:dm"); !strings.Contains(out, "by DM") {
+			t.Fatalf("checkin start: %s", out)
+		}
+		if n := len(e.dmsTo("bob")); n != 0 {
+			t.Errorf("bob, who asked tend to forget them, got %d DMs", n)
+		}
+		if n := len(e.dmsTo("ann")); n != 1 {
+			t.Errorf("ann got %d DMs; want the check-in", n)
+		}
+	})
+}

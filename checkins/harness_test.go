@@ -344,6 +344,11 @@ func (e *env) start() {
 		}
 		return true, "", nil
 	})
+	// Who asked tend to forget them, as the attendance feature registers
+	// it in tend.
+	b.SetTrackingFilter(func(ctx context.Context, g bot.Group) (func(bot.UserID) bool, error) {
+		return db.TrackingFilter(ctx, g.Address.Platform, g.ID)
+	})
 	if err := b.OnPresence("probe", func(_ context.Context, ev *bot.Presence) ([]bot.Outbound, error) {
 		e.presence.Store(fmt.Sprintf("%s/%d", ev.User, ev.SessionID), ev.Source)
 		return nil, nil
