@@ -257,3 +257,41 @@ func TestSession_MemberWhoLeftIsNotAbsent(t *testing.T) {
 		}
 	})
 }
+
+// TestExport_PrivateFileAudited: attendance export hands the facilitator
+// the CSV as a file only they get, and writes the export in the audit log
+// — who, which dates, how much, never a name or a mark; members cannot
+// export.
+func TestExport_PrivateFileAudited(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, "ann")
+		e.schedule(3)
+		e.sleepUntil(minute(t, 2, 70))
+		outs, _ := e.cmdOuts(fac, e.group.Address.Channel, "attendance export from:2000-01-10")
+		if len(outs) != 1 || outs[0].File == nil || !outs[0].Ephemeral {
+			t.Fatalf("export answered %+v; want one private reply with a file", outs)
+		}
+		f := outs[0].File
+		if f.Name != "tuesday-attendance.csv" || f.ContentType != "text/csv; charset=utf-8" ||
+			!strings.HasPrefix(string(f.Data), strings.Join(Header, ",")+"\r\n") || strings.Count(string(f.Data), "\r\n") != 3 {
+			t.Fatalf("file %s (%s):\n%s", f.Name, f.ContentType, f.Data)
+		}
+		if !strings.Contains(render(outs[0].Message), "2 marks over 2 sessions (from 2000-01-10)") {
+			t.Errorf("export message: %s", render(outs[0].Message))
+		}
+		log, err := e.db.AuditLog(t.Context(), e.group.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log) == 0 || log[0].Action != "attendance.export" || log[0].Actor != "console:fac" ||
+			log[0].Detail != "range=2000-01-10.. sessions=2 rows=2 via=chat format=csv" {
+			t.Fatalf("audit log %+v; want the export first", log)
+		}
+		if out := e.cmd("ann", "attendance export"); !strings.Contains(out, "Only facilitators") {
+			t.Errorf("a member exporting: %s", out)
+		}
+		if log2, _ := e.db.AuditLog(t.Context(), e.group.ID, 10); len(log2) != len(log) {
+			t.Errorf("a refused export was audited")
+		}
+	})
+}
