@@ -78,10 +78,10 @@ type MarkStore interface {
 	// RaiseAlerts records drift alerts once per streak and returns those
 	// that belong to the session they are raised at.
 	RaiseAlerts(ctx context.Context, alerts []bot.AttendanceAlert) ([]bot.AttendanceAlert, error)
-	// TookPart returns the accounts that ever took part in the group (an
-	// RSVP, a presence, a mark that counted them as come or a
-	// facilitator's, an agreement to its norms, a check-in answer).
-	TookPart(ctx context.Context, groupID int64) (map[bot.UserID]bool, error)
+	// TookPart returns which of users ever took part in the group (an
+	// RSVP, a mark that counted them as come or a facilitator's, an
+	// agreement to its norms, a check-in answer).
+	TookPart(ctx context.Context, groupID int64, users []bot.UserID) (map[bot.UserID]bool, error)
 }
 
 // ReportStore reads what reports show.

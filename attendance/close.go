@@ -175,7 +175,15 @@ func (f *Feature) compute(ctx context.Context, g bot.Group, s bot.Session, set S
 	if err != nil {
 		return nil, fmt.Errorf("who is in the group: %w", err)
 	}
-	took, err := f.st.TookPart(ctx, g.ID)
+	// People in the channel but not on the roster count absent only if
+	// they ever took part.
+	var offRoster []bot.UserID
+	for _, p := range people {
+		if p.ID == 0 && p.User != "" {
+			offRoster = append(offRoster, p.User)
+		}
+	}
+	took, err := f.st.TookPart(ctx, g.ID, offRoster)
 	if err != nil {
 		return nil, err
 	}

@@ -240,7 +240,7 @@ func (f *Feature) markable(ctx context.Context, g bot.Group, s bot.Session, p bo
 		// The platform cannot tell: someone off the roster who took part
 		// before is a member; a roster entry that was removed says they
 		// left.
-		took, err := f.st.TookPart(ctx, g.ID)
+		took, err := f.st.TookPart(ctx, g.ID, []bot.UserID{p.User})
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -198,29 +199,43 @@ func (db *DB) VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, j
 	return n, nil
 }
 
-// TookPart returns the accounts that have ever taken part in group
-// groupID: answered an RSVP, showed presence at a session (a press, a
-// check-in answer), were counted as come or marked by a facilitator,
-// agreed to its norms, or answered one of its check-ins. Someone who only
-// ever could see the group's channel is not among them.
-func (db *DB) TookPart(ctx context.Context, groupID int64) (map[bot.UserID]bool, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT r.user_id FROM rsvps r JOIN sessions s ON s.id = r.session_id WHERE s.group_id = ?1
-		UNION SELECT p.user_id FROM attendance_presence p JOIN sessions s ON s.id = p.session_id WHERE s.group_id = ?1 AND p.user_id IS NOT NULL
-		UNION SELECT user_id FROM attendance WHERE group_id = ?1 AND user_id IS NOT NULL
-			AND (status IN ('present', 'late') OR source IN ('facilitator', 'rsvp'))
+// TookPart returns which of the accounts users have ever taken part in
+// group groupID: answered an RSVP, were counted as come at a session or
+// marked by a facilitator, agreed to its norms, or answered one of its
+// check-ins. Someone who only ever could see the group's channel has not.
+// It reads each table through an index: a group's RSVPs, agreements and
+// check-in answers (kept for the retention period), and each account's own
+// marks, so that a long history does not make a session's end slow.
+func (db *DB) TookPart(ctx context.Context, groupID int64, users []bot.UserID) (map[bot.UserID]bool, error) {
+	out := map[bot.UserID]bool{}
+	if len(users) == 0 {
+		return out, nil
+	}
+	want := make(map[string]bool, len(users))
+	for _, u := range users {
+		want[string(u)] = true
+	}
+	ids, err := json.Marshal(users)
+	if err != nil {
+		return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT r.user_id FROM sessions s JOIN rsvps r ON r.session_id = s.id WHERE s.group_id = ?1
 		UNION SELECT user_id FROM norms_acks WHERE group_id = ?1
-		UNION SELECT a.user_id FROM checkin_answers a JOIN checkins c ON c.id = a.checkin_id WHERE c.group_id = ?1`, groupID)
+		UNION SELECT a.user_id FROM checkins c JOIN checkin_answers a ON a.checkin_id = c.id WHERE c.group_id = ?1
+		UNION SELECT a.user_id FROM json_each(?2) j JOIN attendance a ON a.group_id = ?1 AND a.who = 'u:' || j.value
+			WHERE a.status IN ('present', 'late') OR a.source IN ('facilitator', 'rsvp')`, groupID, string(ids))
 	if err != nil {
 		return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
 	}
 	defer rows.Close()
-	out := map[bot.UserID]bool{}
 	for rows.Next() {
-		var u string
+		var u sql.NullString
 		if err := rows.Scan(&u); err != nil {
 			return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
 		}
-		out[bot.UserID(u)] = true
+		if u.Valid && want[u.String] {
+			out[bot.UserID(u.String)] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: read who took part in group %d: %w", groupID, err)
