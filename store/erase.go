@@ -474,35 +474,18 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			if err != nil {
 				return err
 			}
-			// A member with no roster entry (an open group's newcomer who
-			// agreed to its norms) may hold its access role: that group
-			// is told too.
-			err = eachRow(ctx, tx, func(sc interface{ Scan(...any) error }) error {
-				var g int64
-				if err := sc.Scan(&g); err != nil {
-					return err
-				}
-				if !slices.Contains(groups, g) {
-					groups = append(groups, g)
-				}
-				return nil
-			}, `SELECT group_id FROM (SELECT group_id FROM norms_applicants WHERE user_id = ? UNION SELECT group_id FROM norms_acks WHERE user_id = ?)
-				WHERE group_id IN (SELECT id FROM groups WHERE platform = ?) AND (? = 0 OR group_id = ?) ORDER BY group_id`,
-				string(user), string(user), req.Platform, req.GroupID, req.GroupID)
-			if err != nil {
-				return err
-			}
-			slices.Sort(groups)
 		}
-		if req.GroupID == 0 && user != "" {
+		if req.MemberID == 0 && user != "" {
 			// Every group whose tables name the account, not only those
 			// with a roster entry: a member of an open group may have
 			// agreed to its norms (and hold its role), answered check-ins
 			// or RSVPed without ever being on its roster. Each is told
 			// (MemberGone) and gets the erasure's audit line.
-			if groups, err = namingGroups(ctx, tx, req.Platform, user); err != nil {
+			named, err := namingGroups(ctx, tx, req.Platform, user)
+			if err != nil {
 				return err
 			}
+			groups = slices.DeleteFunc(named, func(g int64) bool { return req.GroupID != 0 && g != req.GroupID })
 		}
 		er.Groups = groups
 		if er.Number == 0 {
