@@ -464,9 +464,19 @@ func (b *Bot) runSub(ctx context.Context, s namedSub, ev Event) (outs []Outbound
 // recoverInto turns a panic into *err, with the stack, for the log.
 func recoverInto(err *error) {
 	if r := recover(); r != nil {
-		*err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		*err = &PanicError{Value: fmt.Sprint(r), Stack: debug.Stack()}
 	}
 }
+
+// PanicError is a handler's or subscriber's panic, recovered. Its Error is
+// one short line, fit for a job's note in a session log; the stack is for
+// the operator's log only.
+type PanicError struct {
+	Value string
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return "a bug in tend (it has been logged): " + cut(e.Value, 80) }
 
 // split returns the replies and sends the rest. Buttons are sealed.
 func (b *Bot) split(ctx context.Context, outs []Outbound, actor UserID, log *slog.Logger) []Outbound {

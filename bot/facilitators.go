@@ -51,6 +51,9 @@ func (b *Bot) CheckFacilitatorsChannel(ctx context.Context, g Group, ch ChannelI
 	if !ok {
 		return nil
 	}
+	if err := b.checkChannelHome(ctx, g, ch); err != nil {
+		return err
+	}
 	private, err := ins.ChannelPrivate(ctx, Address{Platform: g.Address.Platform, Channel: ch})
 	if errors.Is(err, ErrUnreachable) {
 		return &UserError{Msg: fmt.Sprintf("tend cannot see channel %s. Invite tend to that private channel first, then run this again.", ch), Err: err}
@@ -60,6 +63,76 @@ func (b *Bot) CheckFacilitatorsChannel(ctx context.Context, g Group, ch ChannelI
 	}
 	if !private {
 		return Errorf("Channel %s is not private: people other than the facilitators can read it, and alerts there name members. Make it private (Slack: a private channel; Discord: deny View Channel to @everyone), or name another one, or leave it out to reach the facilitators by DM.", ch)
+	}
+	return nil
+}
+
+// sendPlainOnReject sends out; when the platform refuses its payload
+// (ErrRejected: too long, a field it does not take), it sends once more a
+// plain version under its own key — the title and the text, cut to fit,
+// with the buttons — so that what the facilitators must know still
+// reaches them.
+func (b *Bot) sendPlainOnReject(ctx context.Context, out Outbound) (SendResult, error) {
+	res, err := b.cfg.Sender.Send(ctx, out)
+	if !errors.Is(err, ErrRejected) {
+		return res, err
+	}
+	plain := out
+	plain.Key = out.Key + "/plain"
+	plain.Message = plainMessage(out.Message)
+	b.log.Warn("the platform refused a message to the facilitators; sending a plain version", KeyKey, out.Key)
+	return b.cfg.Sender.Send(ctx, plain)
+}
+
+// plainMessage is m as one short text: title, text and fields, cut to
+// 1,500 characters, and its buttons.
+func plainMessage(m Message) Message {
+	var sb strings.Builder
+	sb.WriteString(m.Text)
+	for _, f := range m.Fields {
+		sb.WriteString("\n" + f.Name + ": " + f.Value)
+	}
+	text := sb.String()
+	if r := []rune(text); len(r) > 1500 {
+		text = string(r[:1500]) + "…"
+	}
+	title := m.Title
+	if r := []rune(title); len(r) > 200 {
+		title = string(r[:200]) + "…"
+	}
+	return Message{Title: title, Text: text, Buttons: m.Buttons}
+}
+
+// checkChannelHome refuses a facilitators' channel that is a direct
+// conversation, or that lives in another community (a Discord server) than
+// the group's own channel, where the platform can tell.
+func (b *Bot) checkChannelHome(ctx context.Context, g Group, ch ChannelID) error {
+	hi, ok := b.cfg.Sender.(interface {
+		Homer(platform string) (ChannelHomer, bool)
+	})
+	if !ok {
+		return nil
+	}
+	h, ok := hi.Homer(g.Address.Platform)
+	if !ok {
+		return nil
+	}
+	home, direct, err := h.ChannelHome(ctx, Address{Platform: g.Address.Platform, Channel: ch})
+	if errors.Is(err, ErrUnreachable) {
+		return &UserError{Msg: fmt.Sprintf("tend cannot see channel %s. Invite tend to that private channel first, then run this again.", ch), Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	if direct {
+		return Errorf("Channel %s is a direct conversation, not a channel: alerts there would reach whoever is in it. Name a private channel of this group's server that only the facilitators are in, or leave it out to reach them by DM.", ch)
+	}
+	groupHome, _, err := h.ChannelHome(ctx, g.Address)
+	if err != nil {
+		return err
+	}
+	if home != groupHome {
+		return Errorf("Channel %s belongs to another server than the group's channel, so other people may read it. Name a private channel of this group's own server, or leave it out to reach the facilitators by DM.", ch)
 	}
 	return nil
 }
@@ -103,7 +176,7 @@ func (b *Bot) tell(ctx context.Context, g Group, key string, m Message, urgent b
 		if err == nil {
 			post := Post(key, Address{Platform: platform, Channel: ch}, m)
 			post.Urgent = urgent
-			res, err := b.cfg.Sender.Send(ctx, post)
+			res, err := b.sendPlainOnReject(ctx, post)
 			if err == nil {
 				r.Channel = true
 				if !res.Duplicate && !res.Recovered {
@@ -111,7 +184,9 @@ func (b *Bot) tell(ctx context.Context, g Group, key string, m Message, urgent b
 				}
 				return r, nil
 			}
-			if !IsPermanent(err) {
+			if errors.Is(err, ErrRejected) || !IsPermanent(err) {
+				// A refused payload says nothing about the channel: the
+				// Sender told the owners what the platform refused.
 				return r, err
 			}
 			// The channel refused (gone, or tend removed): DMs instead.
@@ -132,13 +207,17 @@ func (b *Bot) tell(ctx context.Context, g Group, key string, m Message, urgent b
 	for _, p := range users {
 		dm := DM(key+"/"+p.ID(), platform, UserID(p.ID()), m)
 		dm.Urgent = urgent
-		res, err := b.cfg.Sender.Send(ctx, dm)
+		res, err := b.sendPlainOnReject(ctx, dm)
 		switch {
 		case err == nil:
 			r.DMs++
 			if !res.Duplicate && !res.Recovered {
 				r.Sent++
 			}
+		case errors.Is(err, ErrRejected):
+			// The message, not the facilitator's DMs: the Sender told the
+			// owners what the platform refused.
+			errs = append(errs, err)
 		case IsPermanent(err):
 			r.Unreachable = append(r.Unreachable, p)
 			b.tellOwners(ctx, g, "facilitator-dm/"+p.ID(), Message{

@@ -189,3 +189,86 @@ func TestAlertFacilitators(t *testing.T) {
 		t.Fatalf("a summary went %+v; want one post, not urgent", d)
 	}
 }
+
+// homePlatform is an inspectPlatform that also knows where channels live.
+type homePlatform struct {
+	inspectPlatform
+	homes map[ChannelID]string // "" with direct[ch] for a DM
+	dm    map[ChannelID]bool
+}
+
+func (p homePlatform) ChannelHome(_ context.Context, a Address) (string, bool, error) {
+	return p.homes[a.Channel], p.dm[a.Channel], nil
+}
+
+// TestTellFacilitators_RejectedPayload: a platform refusing the message
+// itself (too long, say) is neither a channel that is not private nor a
+// facilitator whose DMs are closed: no such notice goes to the owners, the
+// channel stays the facilitators' channel, and a plain version of the
+// message still reaches it.
+func TestTellFacilitators_RejectedPayload(t *testing.T) {
+	ctx := context.Background()
+	g := slackGroup("GSTAFF", "slack:UFAC1")
+	b, rec := newNotifyFixture(t, g)
+	rec.fail = func(o Outbound) error {
+		if len(o.Message.Fields) > 0 {
+			return Rejected("msg_too_long")
+		}
+		return nil
+	}
+	msg := Message{Title: "Someone may be at risk", Text: "C-014 wrote to tend.", Fields: []Field{{Name: "What to do now", Value: strings.Repeat("reach out ", 300)}},
+		Buttons: []Button{{Label: "I'm on it", Action: Action{Name: "checkins.take", Group: 3}}}}
+	r, err := b.TellFacilitators(ctx, g, "alert/1", msg)
+	if err != nil || !r.Channel {
+		t.Fatalf("reach %+v, %v; want the plain version in the facilitators' channel", r, err)
+	}
+	var plain int
+	for _, o := range rec.delivered() {
+		switch {
+		case o.Kind == OutDM && o.User == "UOWNER" && (strings.Contains(o.Message.Text, "not private") || strings.Contains(o.Message.Text, "DMs may be closed")):
+			t.Errorf("the owners were told something false: %q", o.Message.Text)
+		case o.Kind == OutDM && o.User == "UFAC1":
+			t.Errorf("a refused payload moved the message to DMs: %+v", o)
+		case o.Kind == OutPost && o.To.Channel == "GSTAFF" && o.Key == "alert/1/plain":
+			plain++
+			if len(o.Message.Buttons) != 1 || !strings.Contains(o.Message.Text, "What to do now") || len([]rune(o.Message.Text)) > 1501 {
+				t.Errorf("plain version %+v", o.Message)
+			}
+		}
+	}
+	if plain != 1 {
+		t.Fatalf("%d plain versions posted; want 1", plain)
+	}
+	// Refused even plain: an error to retry or fail on, still no false notice.
+	rec.fail = func(Outbound) error { return Rejected("invalid_blocks") }
+	if _, err := b.TellFacilitators(ctx, g, "alert/2", msg); !errors.Is(err, ErrRejected) {
+		t.Fatalf("err %v; want ErrRejected", err)
+	}
+}
+
+// TestCheckFacilitatorsChannel_SameCommunity: a DM, or a private channel of
+// another server, cannot be a group's facilitators' channel.
+func TestCheckFacilitatorsChannel_SameCommunity(t *testing.T) {
+	codec, _ := NewActionCodec([]byte("0123456789abcdef0123456789abcdef"))
+	g := Group{ID: 3, Name: "clinic", Address: Address{Platform: "discord", Channel: "100"}, Kind: KindTherapy,
+		Admission: AdmissionClosed, TimeZone: "UTC", Privacy: PrivacyStandard}
+	plat := homePlatform{
+		inspectPlatform: inspectPlatform{recPlatform: &recPlatform{name: "discord"}, private: map[ChannelID]bool{"200": true, "300": true, "400": true}},
+		homes:           map[ChannelID]string{"100": "guildA", "200": "guildA", "300": "guildB"},
+		dm:              map[ChannelID]bool{"400": true},
+	}
+	b, err := New(Config{Groups: &memGroups{groups: []Group{g}}, Codec: codec, Sender: NewSender(&memOutbox{}, codec, nil, discardLog, plat), Logger: discardLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := b.CheckFacilitatorsChannel(ctx, g, "200"); err != nil {
+		t.Errorf("a private channel of the group's server: %v", err)
+	}
+	if err := b.CheckFacilitatorsChannel(ctx, g, "300"); err == nil || !strings.Contains(err.Error(), "another server") {
+		t.Errorf("a private channel of another server: %v; want refused", err)
+	}
+	if err := b.CheckFacilitatorsChannel(ctx, g, "400"); err == nil || !strings.Contains(err.Error(), "direct conversation") {
+		t.Errorf("a DM: %v; want refused", err)
+	}
+}

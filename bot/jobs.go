@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -492,22 +493,48 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 		// reruns it, and the outbox stops a second delivery.
 		return
 	case IsPermanent(err) || j.Attempts >= r.maxAttempts(k):
+		logPanic(log, err)
 		log.Error("job failed; giving up", "attempts", j.Attempts, KeyErr, err)
 		state = JobFailed
-		err = r.cfg.Store.FinishJob(fctx, j.ID, JobFailed, err.Error(), now)
+		err = r.cfg.Store.FinishJob(fctx, j.ID, JobFailed, jobNote(err), now)
 	default:
+		logPanic(log, err)
 		wait := r.cfg.Backoff(j.Attempts)
 		log.Warn("job failed; will retry", "attempts", j.Attempts, "in", wait.String(), KeyErr, err)
 		// A job started early keeps its due time: a retry never moves it
 		// earlier.
 		state = JobPending
-		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, err.Error(), later(now.Add(wait), j.DueAt))
+		err = r.cfg.Store.FinishJob(fctx, j.ID, JobPending, jobNote(err), later(now.Add(wait), j.DueAt))
 	}
 	if err != nil {
 		log.Error("recording job outcome failed", KeyErr, err)
 		return
 	}
 	r.cfg.Observer.JobFinished(j.Kind, state)
+}
+
+// jobNote is how a failure reads in a session's log: one line, at most 300
+// characters. Errors never carry message content; a panic's stack goes to
+// the operator's log, not here.
+func jobNote(err error) string {
+	return cut(strings.Join(strings.Fields(err.Error()), " "), 300)
+}
+
+// cut returns s cut to its first n characters, with an ellipsis when it
+// was longer.
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// logPanic logs the stack of a recovered panic, once, for the operator.
+func logPanic(log *slog.Logger, err error) {
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		log.Error("a job's handler panicked", "panic", pe.Value, "stack", string(pe.Stack))
+	}
 }
 
 // maxAttempts returns how many attempts a job of kind k gets.
@@ -521,7 +548,7 @@ func (r *Runner) maxAttempts(k JobKind) int {
 func (r *Runner) call(ctx context.Context, h JobHandler, j Job) (res JobResult, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("job handler panicked: %v\n%s", p, debug.Stack())
+			err = &PanicError{Value: fmt.Sprint(p), Stack: debug.Stack()}
 		}
 	}()
 	return h(ctx, j)

@@ -69,3 +69,16 @@ type ChannelInspector interface {
 	// for very large channels.
 	ChannelMembers(ctx context.Context, a Address) ([]User, error)
 }
+
+// ChannelHomer is an optional Platform capability: where a channel lives.
+// The core uses it so that a group's facilitators' channel is a channel of
+// the group's own community — never a DM, nor a private channel of another
+// server that a facilitator pasted by mistake, where alerts naming members
+// would be read by strangers.
+type ChannelHomer interface {
+	// ChannelHome returns the community channel a belongs to (a Discord
+	// guild id; "" where the platform has one community per install,
+	// such as a Slack workspace), and whether it is a direct conversation
+	// (a DM or a group DM) rather than a channel.
+	ChannelHome(ctx context.Context, a Address) (home string, direct bool, err error)
+}

@@ -135,6 +135,17 @@ func (s *Sender) Inspector(platform string) (ChannelInspector, bool) {
 	return i, ok
 }
 
+// Homer returns the named platform as a ChannelHomer, when it is running
+// and can tell where a channel lives.
+func (s *Sender) Homer(platform string) (ChannelHomer, bool) {
+	p, ok := s.platforms[platform]
+	if !ok {
+		return nil, false
+	}
+	h, ok := p.(ChannelHomer)
+	return h, ok
+}
+
 // ErrNoKey means a post or DM was sent without an outbox key.
 var ErrNoKey = errors.New("a post or DM needs an outbox key")
 

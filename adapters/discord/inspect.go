@@ -55,6 +55,20 @@ func (a *Adapter) ChannelPrivate(ctx context.Context, addr bot.Address) (bool, e
 	return permissions(g, c, "", nil)&discordgo.PermissionViewChannel == 0, nil
 }
 
+var _ bot.ChannelHomer = (*Adapter)(nil)
+
+// ChannelHome implements bot.ChannelHomer: a channel's guild, or a DM.
+func (a *Adapter) ChannelHome(ctx context.Context, addr bot.Address) (string, bool, error) {
+	c, g, err := a.channelAndGuild(ctx, addr)
+	if err != nil {
+		return "", false, err
+	}
+	if g == nil {
+		return "", true, nil
+	}
+	return c.GuildID, false, nil
+}
+
 // InChannel implements bot.ChannelInspector: u is in a guild channel when
 // they are a member of the guild who can view it (administrators and the
 // owner see everything); in a DM when they are its recipient.

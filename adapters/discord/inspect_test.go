@@ -110,6 +110,20 @@ func TestAdapter_ChannelInspector(t *testing.T) {
 			t.Errorf("ChannelMembers of an unknown channel = %v; want ErrUnreachable", err)
 		}
 	})
+	t.Run("Home", func(t *testing.T) {
+		other := f.AddGuild("another server")
+		elsewhere := f.AddChannel(other, "their-staff", discordtest.ChannelText)
+		for _, c := range []struct {
+			ch     string
+			home   string
+			direct bool
+		}{{private, w.guild, false}, {w.channel, w.guild, false}, {elsewhere, other, false}, {f.DMChannel(w.member), "", true}} {
+			home, direct, err := w.ad.ChannelHome(ctx, addr(c.ch))
+			if err != nil || home != c.home || direct != c.direct {
+				t.Errorf("ChannelHome(%s) = %q, %v, %v; want %q, %v", c.ch, home, direct, err, c.home, c.direct)
+			}
+		}
+	})
 	t.Run("DirectMessage", func(t *testing.T) {
 		dm := f.DMChannel(w.member)
 		priv, err := w.ad.ChannelPrivate(ctx, addr(dm))

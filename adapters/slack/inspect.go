@@ -31,14 +31,14 @@ type person struct {
 
 // inspectCaches keep ChannelInspector answers, each bounded.
 type inspectCaches struct {
-	private *bot.Cache[string, bool]     // channel → private, for InspectTTL
-	members *bot.Cache[string, []string] // channel → member ids, for InspectTTL
-	people  *bot.Cache[string, person]   // user → who they are, for personTTL
+	kinds   *bot.Cache[string, channelKind] // channel → private, direct; for InspectTTL
+	members *bot.Cache[string, []string]    // channel → member ids, for InspectTTL
+	people  *bot.Cache[string, person]      // user → who they are, for personTTL
 }
 
 func newInspectCaches(cfg Config) inspectCaches {
 	return inspectCaches{
-		private: bot.NewCache[string, bool](cfg.MaxChannels, cfg.InspectTTL, cfg.Clock),
+		kinds:   bot.NewCache[string, channelKind](cfg.MaxChannels, cfg.InspectTTL, cfg.Clock),
 		members: bot.NewCache[string, []string](maxMemberLists, cfg.InspectTTL, cfg.Clock),
 		people:  bot.NewCache[string, person](cfg.MaxChannels, personTTL, cfg.Clock),
 	}
@@ -49,12 +49,29 @@ func newInspectCaches(cfg Config) inspectCaches {
 // bot.ErrUnreachable means the bot cannot see the channel (Slack hides
 // private channels from apps that are not in them).
 func (a *Adapter) ChannelPrivate(ctx context.Context, addr bot.Address) (bool, error) {
+	k, err := a.channelKind(ctx, addr)
+	return k.private, err
+}
+
+var _ bot.ChannelHomer = (*Adapter)(nil)
+
+// ChannelHome implements bot.ChannelHomer: a workspace is one community,
+// so only whether the conversation is a DM or a group DM tells.
+func (a *Adapter) ChannelHome(ctx context.Context, addr bot.Address) (string, bool, error) {
+	k, err := a.channelKind(ctx, addr)
+	return "", k.direct, err
+}
+
+// channelKind is what conversations.info says of a conversation, cached.
+type channelKind struct{ private, direct bool }
+
+func (a *Adapter) channelKind(ctx context.Context, addr bot.Address) (channelKind, error) {
 	ch := string(addr.Channel)
 	if ch == "" {
-		return false, bot.Rejected("slack: inspect a channel: no channel given")
+		return channelKind{}, bot.Rejected("slack: inspect a channel: no channel given")
 	}
-	if p, ok := a.inspect.private.Get(ch); ok {
-		return p, nil
+	if k, ok := a.inspect.kinds.Get(ch); ok {
+		return k, nil
 	}
 	var c *slackgo.Channel
 	err := a.call(ctx, "", "conversations.info", nil, func() error {
@@ -63,11 +80,11 @@ func (a *Adapter) ChannelPrivate(ctx context.Context, addr bot.Address) (bool, e
 		return err
 	})
 	if err != nil {
-		return false, a.refusal(ch, "", "conversations.info", err)
+		return channelKind{}, a.refusal(ch, "", "conversations.info", err)
 	}
-	private := c.IsPrivate || c.IsIM || c.IsMpIM
-	a.inspect.private.Put(ch, private)
-	return private, nil
+	k := channelKind{private: c.IsPrivate || c.IsIM || c.IsMpIM, direct: c.IsIM || c.IsMpIM}
+	a.inspect.kinds.Put(ch, k)
+	return k, nil
 }
 
 // InChannel implements bot.ChannelInspector: whether u is a member of the

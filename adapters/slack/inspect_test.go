@@ -45,6 +45,13 @@ func TestChannelInspector(t *testing.T) {
 		if got, err := e.a.ChannelPrivate(e.ctx, addr(string(dm.Ref.Channel))); err != nil || !got {
 			t.Errorf("ChannelPrivate(DM) = %v, %v; want true", got, err)
 		}
+		// A DM is a direct conversation; the private channel is not.
+		if _, direct, err := e.a.ChannelHome(e.ctx, addr(string(dm.Ref.Channel))); err != nil || !direct {
+			t.Errorf("ChannelHome(DM) direct = %v, %v; want true", direct, err)
+		}
+		if _, direct, err := e.a.ChannelHome(e.ctx, addr(privateChan)); err != nil || direct {
+			t.Errorf("ChannelHome(private channel) direct = %v, %v; want false", direct, err)
+		}
 	})
 	t.Run("Members", func(t *testing.T) {
 		got, err := e.a.ChannelMembers(e.ctx, addr(groupChan))
