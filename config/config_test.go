@@ -723,3 +723,27 @@ func TestParse_ResourcesClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestParse_PlannedSectionRefused: a section of a feature that is designed
+// but not in this version is refused as such, at its line — never accepted
+// and ignored — in a group and at the top of the file alike.
+func TestParse_PlannedSectionRefused(t *testing.T) {
+	src := "safety:\n  later: [x]\ngroups:\n  - name: a\n    platform: console\n    gratitude: {round: true}\n"
+	_, errs := parse(t, src, config.Options{Planned: []string{"gratitude", "safety.later"}})
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	for _, want := range []string{
+		"tend.yaml:2:3: safety.later: is not available in this version of tend",
+		"tend.yaml:6:5: groups[0].gratitude: is not available in this version of tend",
+	} {
+		found := false
+		for _, g := range got {
+			found = found || strings.HasPrefix(g, want)
+		}
+		if !found {
+			t.Errorf("errors lack %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+}

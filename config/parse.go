@@ -51,6 +51,8 @@ type Options struct {
 	// feature's key that no section claims is refused as not available in
 	// this version, never accepted and ignored.
 	Sections []bot.ConfigSection
+	// Planned overrides PlannedSections (for tests); nil uses it.
+	Planned []string
 }
 
 // Load reads and parses the file at path. Problems in the file are returned

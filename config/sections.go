@@ -20,7 +20,7 @@ func (d *decoder) sectionKeys(own []string, global bool, prefix string) []string
 			keys = append(keys, strings.TrimPrefix(s.Key, prefix))
 		}
 	}
-	for _, k := range PlannedSections {
+	for _, k := range d.planned() {
 		if strings.Contains(k, ".") == global && strings.HasPrefix(k, prefix) && !slices.Contains(keys, strings.TrimPrefix(k, prefix)) {
 			keys = append(keys, strings.TrimPrefix(k, prefix))
 		}
@@ -52,7 +52,7 @@ func (d *decoder) decodeSections(m map[string]entry, path string, global bool, p
 			out[s.Key] = n
 		}
 	}
-	for _, k := range PlannedSections {
+	for _, k := range d.planned() {
 		if strings.Contains(k, ".") != global || !strings.HasPrefix(k, prefix) {
 			continue
 		}
@@ -115,4 +115,12 @@ func (d *decoder) node(n *yaml.Node) *bot.Node {
 		}
 	}
 	return out
+}
+
+// planned returns the planned section keys this parse refuses.
+func (d *decoder) planned() []string {
+	if d.opts.Planned != nil {
+		return d.opts.Planned
+	}
+	return PlannedSections()
 }

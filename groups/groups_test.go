@@ -34,6 +34,8 @@ type recorder struct {
 }
 
 func (r *recorder) ChannelPrivate(_ context.Context, a bot.Address) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return r.private[a.Channel], nil
 }
 func (r *recorder) InChannel(context.Context, bot.Address, bot.UserID) (bool, error) {
@@ -55,6 +57,13 @@ func (r *recorder) Deliver(_ context.Context, out bot.Outbound) (bot.Delivered, 
 	return bot.Delivered{Ref: bot.MessageRef{Platform: r.name, Channel: out.To.Channel, ID: bot.MessageID(fmt.Sprint(len(r.outs)))}}, nil
 }
 
+// sent returns what the recorder was given.
+func (r *recorder) sent() []bot.Outbound {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]bot.Outbound(nil), r.outs...)
+}
+
 func (r *recorder) delivered() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -66,6 +75,7 @@ type env struct {
 	db     *store.DB
 	bot    *bot.Bot
 	runner *bot.Runner
+	feat   *groups.Feature
 	rec    []*recorder
 }
 
@@ -116,7 +126,7 @@ func newEnv(t *testing.T) *env {
 	if err := f.Register(b, runner); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, db: db, bot: b, runner: runner, rec: recs}
+	return &env{t: t, db: db, bot: b, runner: runner, feat: f, rec: recs}
 }
 
 // run types "/tend <text>" as user in channel on platform and returns the

@@ -184,3 +184,34 @@ func TestMemberAdded_ReachesEveryFeature(t *testing.T) {
 		t.Fatalf("saw %+v; want %+v (nothing for the code-only entry)", got, want)
 	}
 }
+
+// TestCheckFacilitatorsChannels_AtStart: at each start, a group whose
+// stored facilitators' channel is no longer private is reported to the
+// owners once (and tend reaches its facilitators by DM meanwhile).
+func TestCheckFacilitatorsChannels_AtStart(t *testing.T) {
+	e := newEnv(t)
+	if got := e.runOn(bot.PlatformSlack, "UOWNER01", "CGROUP1", "group setup name:clinic facilitators_channel:GSTAFF"); !strings.Contains(got, "now group clinic") {
+		t.Fatalf("setup: %s", got)
+	}
+	check := e.feat.CheckFacilitatorsChannels
+	if bad := check(t.Context()); bad != 0 {
+		t.Fatalf("a private channel failed the start check (%d)", bad)
+	}
+	e.rec[2].mu.Lock()
+	e.rec[2].private["GSTAFF"] = false // someone made it public
+	e.rec[2].mu.Unlock()
+	for range 2 {
+		if bad := check(t.Context()); bad != 1 {
+			t.Fatalf("a public facilitators' channel passed the start check (%d)", bad)
+		}
+	}
+	var notices int
+	for _, o := range e.rec[2].sent() {
+		if o.Kind == bot.OutDM && o.User == "UOWNER01" && strings.Contains(o.Message.Text, "not private") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Fatalf("%d notices to the owner; want one, however many starts", notices)
+	}
+}

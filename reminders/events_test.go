@@ -177,3 +177,55 @@ func TestSessionEvents_FailingSubscriberAlone(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionJobs_PauseAndResume: pausing a series skips every feature's
+// pending jobs of its sessions that have not started, with the reason, and
+// resuming puts back those still to come.
+func TestSessionJobs_PauseAndResume(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		c := &checkinLike{ran: map[int64]time.Time{}}
+		e := newEnvWith(t, rec, rec, "Europe/London", c.register)
+		scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-10 12:00"))
+		s2 := e.session(2)
+		key := kindPrompt + "/" + strconv.FormatInt(s2.ID, 10)
+		if out := e.cmd("fac", "session pause"); !strings.Contains(strings.ToLower(out), "paused") {
+			t.Fatalf("pause: %s", out)
+		}
+		if j := e.job(key); j.State != bot.JobSkipped || j.Note != "the series was paused" {
+			t.Fatalf("another feature's job after the pause: %s %q; want skipped, paused", j.State, j.Note)
+		}
+		if out := e.cmd("fac", "session resume"); !strings.Contains(strings.ToLower(out), "resume") {
+			t.Fatalf("resume: %s", out)
+		}
+		if j := e.job(key); j.State != bot.JobPending {
+			t.Fatalf("another feature's job after resuming: %s %q; want pending again", j.State, j.Note)
+		}
+	})
+}
+
+// TestSessionEvents_PanicReadsShortInTheLog: a subscriber that panics fails
+// its own job; the session log shows a short note a facilitator can read,
+// never a stack trace.
+func TestSessionEvents_PanicReadsShortInTheLog(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnvWith(t, rec, rec, "Europe/London", func(b *bot.Bot, _ *bot.Runner) error {
+			return b.OnSession("buggy", func(context.Context, *bot.SessionEvent) ([]bot.Outbound, error) {
+				var m map[string]int
+				m["boom"]++ // a nil map write: a bug
+				return nil, nil
+			}, bot.PhaseScheduled)
+		})
+		scheduled(t, e)
+		e.sleepUntil(at(t, "2000-01-01 00:10"))
+		log := e.cmd("fac", "session log 1")
+		if strings.Contains(log, "goroutine") || strings.Contains(log, ".go:") || len(log) > 3000 {
+			t.Fatalf("session log shows a stack:\n%s", log)
+		}
+		if !strings.Contains(log, "buggy when the session was scheduled") || !strings.Contains(log, "a bug in tend") {
+			t.Fatalf("session log lacks the subscriber's short note:\n%s", log)
+		}
+	})
+}

@@ -196,7 +196,7 @@ func TestImportRules(t *testing.T) {
 		}
 		checked++
 		for _, imp := range bad {
-			t.Errorf("%s imports %s, which ARCHITECTURE.md does not allow (see the import rules in STYLE.md)", p.rel(), imp)
+			t.Errorf("%s imports %s, which docs/ARCHITECTURE.md does not allow (see its table of packages)", p.rel(), imp)
 		}
 	}
 	if checked == 0 {
