@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -484,30 +485,77 @@ func TestSender(t *testing.T) {
 		}
 	})
 	t.Run("TransientErrorThenFinder", func(t *testing.T) {
-		fails := 1
-		rp := &recPlatform{name: "slack"}
-		rp.fail = func(Outbound) error {
-			if fails > 0 {
-				fails--
-				return errors.New("connection reset")
+		synctest.Test(t, func(t *testing.T) {
+			fails := 1
+			rp := &recPlatform{name: "slack"}
+			rp.fail = func(Outbound) error {
+				if fails > 0 {
+					fails--
+					return errors.New("connection reset")
+				}
+				return nil
 			}
-			return nil
-		}
-		rp.find = func(o Outbound) (Delivered, bool) {
-			return Delivered{Ref: MessageRef{Platform: "slack", Channel: "c", ID: "found"}, At: time.Unix(1, 0)}, true
-		}
-		s := NewSender(&memOutbox{}, codec, nil, discardLog, finderPlatform{rp})
-		out := Post("k", Address{Platform: "slack", Channel: "c"}, Message{})
-		if _, err := s.Send(ctx, out); err == nil {
-			t.Fatal("transient error swallowed")
-		}
-		r, err := s.Send(ctx, out)
-		if err != nil || !r.Recovered || r.Ref.ID != "found" {
-			t.Fatalf("retry: %+v %v", r, err)
-		}
-		if n := len(rp.delivered()); n != 0 {
-			t.Fatalf("sent again despite finding the earlier delivery: %d", n)
-		}
+			rp.find = func(o Outbound) (Delivered, bool) {
+				return Delivered{Ref: MessageRef{Platform: "slack", Channel: "c", ID: "found"}, At: time.Unix(1, 0)}, true
+			}
+			s := NewSender(&memOutbox{}, codec, nil, discardLog, finderPlatform{rp})
+			out := Post("k", Address{Platform: "slack", Channel: "c"}, Message{})
+			if _, err := s.Send(ctx, out); err == nil {
+				t.Fatal("transient error swallowed")
+			}
+			r, err := s.Send(ctx, out)
+			if err != nil || !r.Recovered || r.Ref.ID != "found" {
+				t.Fatalf("retry: %+v %v", r, err)
+			}
+			if n := len(rp.delivered()); n != 0 {
+				t.Fatalf("sent again despite finding the earlier delivery: %d", n)
+			}
+		})
+	})
+	t.Run("HandOffSettlesBeforeTheLook", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			// A post handed over by a process that died may still be in the
+			// platform's hands: the next attempt looks for it only once
+			// HandOffSettle has passed since the hand-off, so that a request
+			// processed late is found instead of sent again.
+			ob := &memOutbox{}
+			handed := time.Now()
+			crashed := &recPlatform{name: "slack"}
+			crashed.fail = func(Outbound) error { return errors.New("connection reset") }
+			out := Post("reminder/9/1h", Address{Platform: "slack", Channel: "c"}, Message{Text: "hi"})
+			if _, err := NewSender(ob, codec, nil, discardLog, finderPlatform{crashed}).Send(ctx, out); err == nil {
+				t.Fatal("the failed attempt reported no error")
+			}
+			time.Sleep(2 * time.Second) // the restart
+			var lookedAt time.Time
+			rp := &recPlatform{name: "slack"}
+			rp.find = func(Outbound) (Delivered, bool) {
+				lookedAt = time.Now()
+				return Delivered{Ref: MessageRef{Platform: "slack", Channel: "c", ID: "late"}, At: lookedAt}, true
+			}
+			r, err := NewSender(ob, codec, nil, discardLog, finderPlatform{rp}).Send(ctx, out)
+			if err != nil || !r.Recovered || r.Ref.ID != "late" {
+				t.Fatalf("after the restart: %+v %v; want the late delivery found", r, err)
+			}
+			if lookedAt.Sub(handed) < HandOffSettle {
+				t.Fatalf("looked %s after the hand-off; want at least %s", lookedAt.Sub(handed), HandOffSettle)
+			}
+			if n := len(rp.delivered()); n != 0 {
+				t.Fatalf("sent again: %d", n)
+			}
+			// A stop while it waits ends the wait; the hand-off stays, to be
+			// looked for by the next start.
+			short, cancel := context.WithTimeout(ctx, time.Second)
+			defer cancel()
+			out2 := Post("reminder/10/1h", Address{Platform: "slack", Channel: "c"}, Message{Text: "hi"})
+			_, _ = NewSender(ob, codec, nil, discardLog, finderPlatform{crashed}).Send(ctx, out2)
+			if _, err := NewSender(ob, codec, nil, discardLog, finderPlatform{rp}).Prepare(short, out2); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("a stop while waiting: %v; want the context's error", err)
+			}
+			if e := ob.m[out2.Key]; e.HandedAt.IsZero() {
+				t.Fatal("the stop cleared the hand-off")
+			}
+		})
 	})
 	t.Run("PreparedOnlyIsNotLookedFor", func(t *testing.T) {
 		// An attempt prepared ahead of its time and never handed to the

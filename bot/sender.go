@@ -81,7 +81,24 @@ type Sender struct {
 	log       *slog.Logger
 	owners    []Principal
 	obs       Observer
+	// settle is how long after a hand-off its delivery is looked for.
+	settle time.Duration
 }
+
+// HandOffSettle is how long after an attempt was handed to a platform the
+// Sender waits before it looks there for that attempt's delivery (Finder),
+// unless SettleHandOffs says otherwise. A request that a process handed
+// over just before it died may still be in the platform's hands, and be
+// processed after a look that found nothing: a look made too early would
+// send the post again. Ten seconds is well past the time Discord and Slack
+// take to create a message, even under load, and only posts that were in
+// flight at a crash wait for it (systemd restarts tend after 5 s, so most
+// of it has passed already).
+const HandOffSettle = 10 * time.Second
+
+// SettleHandOffs sets how long after a hand-off its delivery is looked for
+// (HandOffSettle by default). Call it before the Sender is used.
+func (s *Sender) SettleHandOffs(d time.Duration) { s.settle = max(d, 0) }
 
 // Observe makes the Sender tell o the outcome of every delivery (counts by
 // platform, kind, feature and outcome; never keys or content). Call it
@@ -117,7 +134,7 @@ func NewSender(outbox OutboxStore, codec *ActionCodec, clock Clock, log *slog.Lo
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Sender{outbox: outbox, codec: codec, clock: clock, log: log, platforms: map[string]Platform{}, obs: NopObserver{}}
+	s := &Sender{outbox: outbox, codec: codec, clock: clock, log: log, platforms: map[string]Platform{}, obs: NopObserver{}, settle: HandOffSettle}
 	for _, p := range platforms {
 		s.platforms[p.Name()] = p
 	}
@@ -232,6 +249,14 @@ func (s *Sender) Prepare(ctx context.Context, out Outbound) (*PreparedSend, erro
 	}
 	if !e.HandedAt.IsZero() {
 		if f, ok := p.(Finder); ok {
+			// The hand-off is recorded to the second, before the request
+			// left: wait until the request, if it was made, has surely
+			// been processed by the platform.
+			if wait := e.HandedAt.Truncate(time.Second).Add(time.Second + s.settle).Sub(s.clock.Now()); s.settle > 0 && wait > 0 {
+				if !Sleep(ctx, s.clock, wait) {
+					return nil, fmt.Errorf("look for earlier delivery of %s: %w", out.Key, ctx.Err())
+				}
+			}
 			d, found, err := f.FindDelivered(ctx, out)
 			if err != nil {
 				return nil, fmt.Errorf("look for earlier delivery of %s: %w", out.Key, err)
