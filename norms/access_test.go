@@ -413,7 +413,9 @@ func TestOnboarding_RosterAdd(t *testing.T) {
 			t.Fatalf("revokes %+v; want the removed member's role taken back", rv)
 		}
 		time.Sleep(time.Second) // events of one instant are one event
-		wantIn(t, "added again", e.cmd(fac, "roster add user:<@300000000000000001>"), "tend sends them the norms privately")
+		// The facilitator's note says what the welcome does.
+		wantIn(t, "added again", e.cmd(fac, "roster add user:<@300000000000000001>"),
+			"They agreed to the current norms before: tend welcomes them back privately and gives them the role <@&"+discordRole+"> again")
 		dms := e.dms("300000000000000001")
 		if len(dms) != 4 {
 			t.Fatalf("%d DMs; want the first welcome and access note, then a welcome back and access note", len(dms))
@@ -422,6 +424,75 @@ func TestOnboarding_RosterAdd(t *testing.T) {
 		wantIn(t, "access again", render(dms[3].Out.Message), "You're in: tuesday")
 		if n := len(e.of(bot.OutGrantRole)); n != 3 {
 			t.Fatalf("%d role grants; want the role given again", n)
+		}
+	})
+}
+
+// TestOnboarding_RosterAddKeepsAccess: a member who was in the channel
+// before agreement was required agrees to version 1; the norms go to
+// version 2 (they are asked again, and keep their access); a facilitator
+// then adds them to the roster. They still take part: the roster add only
+// asks them for version 2, once, and never treats them as a newcomer.
+func TestOnboarding_RosterAddKeepsAccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.rec.AddMember(discordChannel, e.user(ivy))
+		wantIn(t, "agree", e.cmd(ivy, "norms agree"), "you agreed to version 1")
+		wantIn(t, "edit", e.cmd(fac, `norms edit items:"Be kind;Be on time"`), "Saved version 2")
+		asked := e.lastDM(ivy)
+		wantIn(t, "asked again", render(asked.Out.Message), "changed (version 2)", "You keep your access to the group meanwhile")
+		if !e.takesPart(ivy) {
+			t.Fatal("ivy does not take part while asked again")
+		}
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@"+ivy+">"), "Added <@"+ivy+">",
+			"They agreed to version 1 of the norms before and keep their access; tend asks them privately to agree to version 2")
+		if !e.takesPart(ivy) {
+			ok, why, _ := e.b.TakesPart(t.Context(), e.group, ivy)
+			t.Fatalf("ivy takes part %v after the roster add (%s); a member who had access keeps it", ok, why)
+		}
+		if dms := e.dms(ivy); len(dms) != 1 {
+			for _, d := range dms {
+				t.Logf("DM: %s", render(d.Out.Message))
+			}
+			t.Fatalf("ivy got %d DMs; want the one request for version 2, no welcome", len(dms))
+		}
+		if a, err := e.db.Applicant(t.Context(), e.group.ID, ivy); err == nil {
+			t.Fatalf("ivy has a newcomer record %+v; they were a member already", a)
+		}
+		wantIn(t, "agree to v2", e.press(ivy, asked.Delivered.Ref, "I agree"), "you agreed to version 2")
+		if !e.takesPart(ivy) {
+			t.Fatal("ivy does not take part after agreeing to version 2")
+		}
+	})
+}
+
+// TestOnboarding_RosterAddAfterLeaving: a member who agreed without a
+// welcome (there before agreement was required) leaves the server, and
+// their role is taken back; a facilitator adds them to the roster later.
+// Coming back is an arrival: they are welcomed back and given the role
+// again, not left without it.
+func TestOnboarding_RosterAddAfterLeaving(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.rec.AddMember(discordChannel, e.user(ivy))
+		wantIn(t, "agree", e.cmd(ivy, "norms agree"), "you agreed to version 1")
+		e.inject(&bot.MemberLeft{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Guild: discordGuild, User: e.user(ivy)}})
+		e.rec.RemoveMember(discordChannel, ivy)
+		if rv := e.of(bot.OutRevokeRole); len(rv) != 1 || rv[0].Out.User != ivy {
+			t.Fatalf("revokes %+v; want ivy's role taken back", rv)
+		}
+		grants := len(e.of(bot.OutGrantRole))
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@"+ivy+">"), "tend welcomes them back privately and gives them the role")
+		var got []string
+		for _, d := range e.dms(ivy) {
+			got = append(got, render(d.Out.Message))
+		}
+		wantIn(t, "welcome back", strings.Join(got, "\n"), "Welcome back to tuesday", "You're in: tuesday")
+		roles := e.of(bot.OutGrantRole)
+		if len(roles) != grants+1 || roles[len(roles)-1].Out.User != ivy {
+			t.Fatalf("roles %+v; want ivy's given again", roles)
 		}
 	})
 }

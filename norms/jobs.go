@@ -311,8 +311,16 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 		return bot.JobResult{}, err
 	}
 	seen := map[bot.UserID]bool{}
+	// Newcomers still waiting for access (on the roster, or in the
+	// channel, already or not) have no access to keep: their request
+	// says so.
+	newcomer := map[bot.UserID]bool{}
 	for _, a := range arrivals {
-		if _, ok := agreed[a.User]; a.State == bot.ApplicantWaiting && !ok {
+		if a.State != bot.ApplicantWaiting {
+			continue
+		}
+		newcomer[a.User] = true
+		if _, ok := agreed[a.User]; !ok {
 			// Welcomed and not agreed yet: their welcome's button shows
 			// the current version; nothing more to ask.
 			seen[a.User] = true
@@ -351,8 +359,8 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 	}
 	var unreachable []string
 	for _, m := range targets {
-		msg := f.askMessage(ctx, g, v, agreed[m.User])
-		dm := bot.DM(fmt.Sprintf("norms/ask/%d/%d/%s", g.ID, v.Version, m.User), g.Address.Platform, m.User, msg)
+		msg := f.askMessage(ctx, g, v, agreed[m.User], !newcomer[m.User])
+		dm := bot.DM(askKey(g.ID, v.Version, m.User), g.Address.Platform, m.User, msg)
 		if _, err := f.send.Send(ctx, dm); err != nil {
 			if !bot.IsPermanent(err) {
 				return bot.JobResult{}, fmt.Errorf("ask a member: %w", err)
@@ -378,9 +386,16 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil
 }
 
+// askKey is the outbox key of asking user to agree to version v of group
+// groupID's norms: once, whichever path asks first.
+func askKey(groupID int64, v int, user bot.UserID) string {
+	return fmt.Sprintf("norms/ask/%d/%d/%s", groupID, v, user)
+}
+
 // askMessage asks a member privately to agree to version v; prev is their
-// latest agreement (zero if none).
-func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck) bot.Message {
+// latest agreement (zero if none), access whether they hold the access the
+// group gates (a newcomer still waiting for it does not).
+func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck, access bool) bot.Message {
 	if prev.Version == 0 {
 		return f.normsMessage(ctx, g, v, layout{
 			title:   "The norms of " + g.Name,
@@ -388,10 +403,14 @@ func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersio
 			privacy: true, button: true,
 		})
 	}
+	keep := "You keep your access to the group meanwhile."
+	if !access {
+		keep = "Newcomers need the current version: you get access to the group once you agree to it."
+	}
 	return f.normsMessage(ctx, g, v, layout{
 		title: fmt.Sprintf("The norms of %s changed (version %d)", g.Name, v.Version),
-		intro: fmt.Sprintf("The facilitators of %s changed the group's agreements; you agreed to version %d on %s. Please read them again and press I agree. You keep your access to the group meanwhile.",
-			g.Name, prev.Version, bot.Time(prev.At, bot.TimeShort)),
+		intro: fmt.Sprintf("The facilitators of %s changed the group's agreements; you agreed to version %d on %s. Please read them again and press I agree. %s",
+			g.Name, prev.Version, bot.Time(prev.At, bot.TimeShort), keep),
 		button: true,
 	})
 }
@@ -511,8 +530,15 @@ func (f *Feature) onGone(ctx context.Context, ev *bot.MemberGone) ([]bot.Outboun
 	if err != nil {
 		return nil, err
 	}
+	_, agreed, err := f.latestAck(ctx, g.ID, ev.User)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := f.st.UpdateApplicant(ctx, g.ID, ev.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
-		if exists {
+		// Someone who agreed without a welcome (there before agreement
+		// was required) is recorded as gone too: their access is taken
+		// back, so coming back is an arrival.
+		if exists || agreed {
 			r.State = bot.ApplicantGone
 		}
 		return nil, nil

@@ -193,72 +193,149 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 	return nil
 }
 
+// What norms does for a person a facilitator put on a gated group's
+// roster.
+type addedAction int
+
+const (
+	// addedNothing: a facilitator, someone let in already, or someone who
+	// agreed to the current version without being welcomed (there before
+	// agreement was required).
+	addedNothing addedAction = iota
+	// addedWaiting: welcomed already, and not agreed or admitted yet.
+	addedWaiting
+	// addedWelcome: welcomed with the norms, as an arrival.
+	addedWelcome
+	// addedAsk: someone who agreed to an older version without being
+	// welcomed (there before agreement was required) holds the access
+	// already: they keep it and are asked privately to agree to the
+	// current version, as every member was when it changed.
+	addedAsk
+)
+
+// added is what norms does for a person added to g's roster, with what it
+// read to decide.
+type added struct {
+	do     addedAction
+	s      bot.NormsSettings
+	v      bot.NormsVersion
+	ack    bot.NormsAck // their latest agreement; zero when none
+	agreed bool
+}
+
 // onAdded welcomes a person a facilitator put on the roster of a group
 // that requires agreement, as an arrival: the norms with I agree, privately,
 // and the access agreeing gives (the role, the invitation) once they agree.
-// A facilitator, someone let in already, or someone who agreed to the
-// current version without being welcomed (there before agreement was
-// required) is not welcomed again.
+// A member who had access before (they agreed, without a welcome, to an
+// older version) keeps it and is only asked to agree to the current one.
 func (f *Feature) onAdded(ctx context.Context, ev *bot.MemberAdded) ([]bot.Outbound, error) {
-	welcome, _, err := f.welcomesAdded(ctx, ev.Group, ev.User)
-	if err != nil || !welcome {
+	ad, err := f.whenAdded(ctx, ev.Group, ev.User)
+	if err != nil {
 		return nil, err
 	}
-	return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster)
+	switch ad.do {
+	case addedWelcome:
+		return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster)
+	case addedAsk:
+		return nil, f.askOne(ctx, ev.Group, ad.v, ad.ack, true)
+	}
+	return nil, nil
 }
 
 // addedNote tells the facilitator who added someone to the roster what
-// norms does about it.
+// norms does about it, in the words their welcome or request uses.
 func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, error) {
 	g := ev.Group
-	welcome, waiting, err := f.welcomesAdded(ctx, g, ev.User)
-	switch {
-	case err != nil:
-		return "", err
-	case waiting:
-		return "They were sent the group's norms privately already, and take part (check-ins, attendance) once they agree.", nil
-	case !welcome:
-		return "", nil
-	}
-	s, err := f.settings(ctx, g)
+	ad, err := f.whenAdded(ctx, g, ev.User)
 	if err != nil {
 		return "", err
 	}
+	switch ad.do {
+	case addedWaiting:
+		return "They were sent the group's norms privately already, and take part (check-ins, attendance) once they agree.", nil
+	case addedAsk:
+		return fmt.Sprintf("They agreed to version %d of the norms before and keep their access; tend asks them privately to agree to version %d, as it asked every member.",
+			ad.ack.Version, ad.v.Version), nil
+	case addedNothing:
+		return "", nil
+	}
+	if ad.agreed && ad.ack.Version == ad.v.Version {
+		again := ""
+		switch {
+		case ad.s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
+			again = " and gives them the role " + roleRef(ad.s.Role) + " again"
+		case ad.s.Lobby != "":
+			again = " and invites them to " + channelRef(g.Address) + " again"
+		}
+		return fmt.Sprintf("They agreed to the current norms before: tend welcomes them back privately%s, and they take part (check-ins, attendance) again.", again), nil
+	}
 	then := ""
 	switch {
-	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
-		then = ", and get the role " + roleRef(s.Role) + " then"
-	case s.Lobby != "":
+	case ad.s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
+		then = ", and get the role " + roleRef(ad.s.Role) + " then"
+	case ad.s.Lobby != "":
 		then = ", and are invited to " + channelRef(g.Address) + " then"
 	}
 	return fmt.Sprintf("The group requires agreement to its norms: tend sends them the norms privately, with an I agree button; they take part (check-ins, attendance) once they agree%s.", then), nil
 }
 
-// welcomesAdded reports whether a person added to g's roster is welcomed
-// with the norms, and whether they wait for a welcome sent already.
-func (f *Feature) welcomesAdded(ctx context.Context, g bot.Group, user bot.UserID) (welcome, waiting bool, err error) {
+// whenAdded decides what norms does for user, added to g's roster.
+func (f *Feature) whenAdded(ctx context.Context, g bot.Group, user bot.UserID) (added, error) {
+	var ad added
 	s, err := f.settings(ctx, g)
 	if err != nil || !s.Require || f.isFacilitator(g, user) {
-		return false, false, err
+		return ad, err
 	}
 	v, have, err := f.current(ctx, g)
 	if err != nil || !have {
-		return false, false, err
+		return ad, err
 	}
+	ad.s, ad.v = s, v
 	a, rec, err := f.applicant(ctx, g.ID, user)
 	switch {
 	case err != nil:
-		return false, false, err
+		return ad, err
 	case rec && a.State == bot.ApplicantWaiting:
-		return false, true, nil
+		ad.do = addedWaiting
+		return ad, nil
 	case rec && a.State == bot.ApplicantAdmitted:
-		return false, false, nil
+		return ad, nil
 	}
-	ack, agreed, err := f.latestAck(ctx, g.ID, user)
-	if err != nil || (!rec && agreed && ack.Version == v.Version) {
-		return false, false, err
+	if ad.ack, ad.agreed, err = f.latestAck(ctx, g.ID, user); err != nil {
+		return ad, err
 	}
-	return true, false, nil
+	switch {
+	case rec || !ad.agreed:
+		// Never agreed, or left (their access was taken back): an arrival.
+		ad.do = addedWelcome
+	case ad.ack.Version < v.Version:
+		ad.do = addedAsk
+	}
+	return ad, nil
+}
+
+// askOne asks one member privately to agree to version v, as runAsk asks
+// every member (the same key: asked once whichever asks first); prev is
+// their latest agreement, access whether they hold the access the group
+// gates. A member whose DMs are closed is named to the facilitators
+// privately.
+func (f *Feature) askOne(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck, access bool) error {
+	dm := bot.DM(askKey(g.ID, v.Version, prev.User), g.Address.Platform, prev.User, f.askMessage(ctx, g, v, prev, access))
+	_, err := f.send.Send(ctx, dm)
+	switch {
+	case err == nil:
+		return nil
+	case !bot.IsPermanent(err):
+		return fmt.Errorf("ask a member: %w", err)
+	}
+	msg := bot.Message{
+		Title: "A member could not be asked about the new norms",
+		Text: fmt.Sprintf("tend could not ask %s privately to agree to version %d of the norms of %s: their direct messages are closed to the bot. "+
+			"You may want to let them know; /tend norms show shows the norms and the button to anyone in the group.",
+			label(g, bot.Member{User: prev.User}), v.Version, g.Name),
+	}
+	_, err = f.b.TellFacilitators(ctx, g, key("norms.ask-closed", g.ID, strconv.Itoa(v.Version), string(prev.User)), msg)
+	return err
 }
 
 // updated follows Discord's rules screening: when it clears for a newcomer
