@@ -496,3 +496,32 @@ func TestOnboarding_RosterAddAfterLeaving(t *testing.T) {
 		}
 	})
 }
+
+// TestAgree_MemberWithAccess: a member who was in the channel before
+// agreement was required sends Discord no grant when they agree, at each
+// version, while they can see the channel; one on the roster who lost the
+// role gets it back by pressing I agree.
+func TestAgree_MemberWithAccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.rec.AddMember(discordChannel, e.user(ivy))
+		wantIn(t, "agree v1", e.cmd(ivy, "norms agree"), "you agreed to version 1")
+		wantIn(t, "edit", e.cmd(fac, `norms edit items:"Be kind;Be on time"`), "Saved version 2")
+		time.Sleep(time.Second)
+		wantIn(t, "agree v2", e.press(ivy, e.lastDM(ivy).Delivered.Ref, "I agree"), "you agreed to version 2")
+		time.Sleep(time.Second)
+		wantIn(t, "agree again", e.cmd(ivy, "norms agree"), "already")
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@"+ivy+">"), "Added")
+		if g := e.of(bot.OutGrantRole); len(g) != 0 {
+			t.Fatalf("%d grant requests for a member who holds the access", len(g))
+		}
+		// The role was taken from ivy by hand: agreeing gives it back.
+		e.rec.RemoveMember(discordChannel, ivy)
+		time.Sleep(time.Second)
+		wantIn(t, "agree without the role", e.cmdIn(ivy, "", "norms agree group:tuesday"), "already")
+		if g := e.of(bot.OutGrantRole); len(g) != 1 || g[0].Out.User != ivy {
+			t.Fatalf("grants %+v; want ivy's role given back", g)
+		}
+	})
+}
