@@ -77,9 +77,12 @@ type eventPayload struct {
 	Note  string       `json:"note,omitempty"`
 	Gone  bool         `json:"gone,omitempty"`  // a MemberGone event
 	Added bool         `json:"added,omitempty"` // a MemberAdded event, by By
-	By    Principal    `json:"by,omitempty"`
-	User  UserID       `json:"user,omitempty"`
-	Why   string       `json:"why,omitempty"`
+	// FromWaitlist: a MemberAdded event of someone a larger capacity let
+	// in from the waitlist.
+	FromWaitlist bool      `json:"from_waitlist,omitempty"`
+	By           Principal `json:"by,omitempty"`
+	User         UserID    `json:"user,omitempty"`
+	Why          string    `json:"why,omitempty"`
 	// Presence: a Presence event with its source and time (Unix seconds).
 	Presence string `json:"presence,omitempty"`
 	At       int64  `json:"at,omitempty"`
@@ -172,7 +175,7 @@ func (b *Bot) PublishMemberAdded(ctx context.Context, ev *MemberAdded) ([]string
 	jobs := make([]Job, 0, len(subs))
 	var notes []string
 	for _, s := range subs {
-		payload, _ := json.Marshal(eventPayload{Sub: s.name, Added: true, User: ev.User, By: ev.By})
+		payload, _ := json.Marshal(eventPayload{Sub: s.name, Added: true, User: ev.User, By: ev.By, FromWaitlist: ev.FromWaitlist})
 		key := KindEvent + "/" + s.name + "/member_added/" + strconv.FormatInt(ev.Group.ID, 10) + "/" + string(ev.User) + "/" + strconv.FormatInt(ev.At.UnixNano(), 36)
 		jobs = append(jobs, Job{Kind: KindEvent, Key: key, GroupID: ev.Group.ID, DueAt: ev.At, Payload: payload})
 		if s.note == nil {
@@ -329,7 +332,7 @@ func (b *Bot) runEvent(ctx context.Context, j Job) (JobResult, error) {
 		if !ok {
 			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
 		}
-		ev := &MemberAdded{Group: g, User: p.User, By: p.By, At: j.DueAt}
+		ev := &MemberAdded{Group: g, User: p.User, By: p.By, FromWaitlist: p.FromWaitlist, At: j.DueAt}
 		if outs, err = b.callAdded(ctx, sub, ev); err != nil {
 			return JobResult{}, err
 		}

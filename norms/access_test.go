@@ -3,6 +3,7 @@ package norms
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -10,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+	"github.com/tend-bot/tend/store"
 )
 
 // TestOnboarding_SlackLobby: on Slack a gated group's channel is private;
@@ -523,5 +526,95 @@ func TestAgree_MemberWithAccess(t *testing.T) {
 		if g := e.of(bot.OutGrantRole); len(g) != 1 || g[0].Out.User != ivy {
 			t.Fatalf("grants %+v; want ivy's role given back", g)
 		}
+	})
+}
+
+// waitlistTwo sets up a closed group of one place on Discord: sam agreed
+// and has the place; lee agreed and waits on the waitlist; ann, whom a
+// facilitator added to the full group, agreed and waits behind lee.
+func waitlistTwo(t *testing.T) *env {
+	t.Helper()
+	e := discordEnv(t, bot.AdmissionClosed, 1)
+	e.join("sam", false)
+	e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree")
+	e.join("lee", false)
+	wantIn(t, "lee agrees", e.press("lee", e.lastDM("lee").Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+	wantIn(t, "ann added", e.cmd(fac, "roster add user:<@"+ann+">"), "is on the waitlist")
+	wantIn(t, "ann agrees", e.press(ann, e.lastDM(ann).Delivered.Ref, "I agree"), "you are number 2 on its waitlist")
+	if g := e.of(bot.OutGrantRole); len(g) != 1 {
+		t.Fatalf("grants %+v; want sam's only", g)
+	}
+	return e
+}
+
+const ann = "300000000000000003"
+
+// placeGiven fails unless user got the role, takes part and was told
+// privately that the place is theirs.
+func (e *env) placeGiven(user bot.UserID) {
+	e.t.Helper()
+	if !slices.ContainsFunc(e.of(bot.OutGrantRole), func(d bottest.Delivery) bool { return d.Out.User == user }) {
+		e.t.Errorf("%s was not given the role", user)
+	}
+	if !e.takesPart(user) {
+		ok, why, _ := e.b.TakesPart(e.t.Context(), e.group, user)
+		e.t.Errorf("%s takes part %v (%s); want taking part", user, ok, why)
+	}
+	var told []string
+	for _, d := range e.dms(user) {
+		told = append(told, render(d.Out.Message))
+	}
+	wantIn(e.t, string(user)+"'s DMs", strings.Join(told, "\n"), "A place is free for you in tuesday", "You agreed to the norms already, so tend is giving you access now", "You're in: tuesday")
+}
+
+// TestOnboarding_CapacityRaised: raising a closed group's capacity lets
+// the waitlisted newcomers onto the roster, and offers them the place as
+// a freed place does: access at once (they agreed), and they are told.
+func TestOnboarding_CapacityRaised(t *testing.T) {
+	t.Run("Chat", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := waitlistTwo(t)
+			wantIn(t, "capacity", e.cmd(fac, "group setup name:tuesday capacity:3"), "Moved from the waitlist to the roster: <@lee>, <@"+ann+">",
+				"tend tells the newcomers among them privately that the place is theirs")
+			e.placeGiven("lee")
+			e.placeGiven(ann)
+			if n := len(e.of(bot.OutGrantRole)); n != 3 {
+				t.Errorf("%d grants; want sam's, lee's and ann's, once each", n)
+			}
+		})
+	})
+	// The config file's capacity is applied at start, before the
+	// platforms run: the next start offers the places.
+	t.Run("ConfigAtStart", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := waitlistTwo(t)
+			e.stop()
+			db, err := store.Open(t.Context(), e.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := e.group
+			g.Capacity = 2
+			if _, promoted, err := db.UpsertConfigGroup(t.Context(), ConfigActor, g); err != nil || len(promoted) != 1 {
+				t.Fatalf("apply the file: promoted %+v, %v; want lee", promoted, err)
+			}
+			db.Close()
+			e.start()
+			if err := e.n.Resume(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			e.placeGiven("lee")
+			if slices.ContainsFunc(e.of(bot.OutGrantRole), func(d bottest.Delivery) bool { return d.Out.User == ann }) {
+				t.Error("ann, still on the waitlist, got the role")
+			}
+			if err := e.n.Resume(t.Context()); err != nil { // another start offers nothing twice
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			if n := len(e.of(bot.OutGrantRole)); n != 2 {
+				t.Errorf("%d grants after another start; want sam's and lee's", n)
+			}
+		})
 	})
 }

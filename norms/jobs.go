@@ -600,8 +600,10 @@ func (f *Feature) offerPlaces(ctx context.Context, g bot.Group) error {
 	return nil
 }
 
-// offer tells a newcomer whose waitlist place came up that it is theirs,
-// and gives access when they agreed already.
+// offer gives a newcomer whose waitlist place came up the place: in one
+// transaction their record stops waiting for a place and the jobs that
+// tell them (privately, once) and, when they agreed to the current version
+// already, give access are enqueued.
 func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error {
 	v, ok, err := f.current(ctx, g)
 	if err != nil || !ok {
@@ -612,12 +614,13 @@ func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error
 		return err
 	}
 	ready := agreed && ack.Version == v.Version
-	var jobs []bot.Job
+	jobs := []bot.Job{{Kind: KindOffer, Key: key(KindOffer, g.ID, string(a.User), strconv.Itoa(a.Round)), GroupID: g.ID,
+		Payload: jobPayload{User: a.User, Round: a.Round, Ready: ready}.bytes()}}
 	if ready {
 		jobs = append(jobs, admitJob(g.ID, a.User, a.Round, "place"))
 	}
 	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
-		if !exists || r.Round != a.Round {
+		if !exists || r.Round != a.Round || !r.Waitlisted {
 			return nil, nil
 		}
 		r.Waitlisted = false
@@ -626,25 +629,54 @@ func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error
 		return err
 	}
 	f.r.Notify()
+	return nil
+}
+
+// runOffer tells a newcomer privately, once per arrival, that a place in
+// a closed group is theirs: access is on its way when they agreed already
+// (the admit job enqueued with this one gives it), else the norms and I
+// agree.
+func (f *Feature) runOffer(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	g, done, err := f.loadGroup(ctx, j)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	if _, done, err := f.arrival(ctx, g, p); err != nil || done != nil {
+		return deref(done), err
+	}
+	v, ok, err := f.current(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !ok {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the group has no norms"}, nil
+	}
 	next, err := f.nextSession(ctx, g)
 	if err != nil {
-		return err
+		return bot.JobResult{}, err
 	}
 	l := layout{
 		title:  "A place is free for you in " + g.Name,
 		fields: []bot.Field{{Name: "Next session", Value: next}},
-		button: !ready,
+		button: !p.Ready,
 	}
-	if ready {
+	if p.Ready {
 		l.intro = "Good news: a place freed up and it is yours. You agreed to the norms already, so tend is giving you access now."
 	} else {
 		l.intro = "Good news: a place freed up and it is yours. To take it, read the group's agreements and press I agree."
 	}
-	dm := bot.DM(key("norms/offer", g.ID, string(a.User), strconv.Itoa(a.Round)), g.Address.Platform, a.User, f.normsMessage(ctx, g, v, l))
-	if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
-		return fmt.Errorf("offer a place: %w", err)
+	dm := bot.DM(key("norms/offer", g.ID, string(p.User), strconv.Itoa(p.Round)), g.Address.Platform, p.User, f.normsMessage(ctx, g, v, l))
+	if _, err := f.send.Send(ctx, dm); err != nil {
+		if !bot.IsPermanent(err) {
+			return bot.JobResult{}, fmt.Errorf("offer a place: %w", err)
+		}
+		return bot.JobResult{State: bot.JobDone, Note: "not told: their direct messages are closed"}, nil
 	}
-	return nil
+	return bot.JobResult{State: bot.JobDone, Note: "offered the place"}, nil
 }
 
 func deref(r *bot.JobResult) bot.JobResult {
@@ -658,8 +690,11 @@ func deref(r *bot.JobResult) bot.JobResult {
 // and still wait for access get another try: Discord's rules screening may
 // have cleared while tend was not running, and that event is not sent
 // again; the platform is asked, not tend's last record. Each start's tries
-// have keys of their own. Then every gated group's access is checked
-// (CheckGates), and the facilitators told of one that cannot work.
+// have keys of their own. Places on a closed group's roster that a larger
+// capacity (the config file's, applied at start) or a member leaving made
+// while tend was not running are offered to the newcomers they let in.
+// Then every gated group's access is checked (CheckGates), and the
+// facilitators told of one that cannot work.
 func (f *Feature) Resume(ctx context.Context) error {
 	as, err := f.st.WaitingApplicants(ctx)
 	if err != nil {
@@ -680,6 +715,25 @@ func (f *Feature) Resume(ctx context.Context) error {
 	}
 	if n > 0 {
 		f.log.Info("giving newcomers who agreed another try at access", "count", n)
+	}
+	// Places that came up while tend was not running, or by the config
+	// file's capacity (applied before this), are offered.
+	offered := map[int64]bool{}
+	for _, a := range as {
+		if !a.Waitlisted || offered[a.GroupID] {
+			continue
+		}
+		offered[a.GroupID] = true
+		g, err := f.st.GroupByID(ctx, a.GroupID)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("norms: resume: %w", err)
+		}
+		if err := f.offerPlaces(ctx, g); err != nil {
+			return fmt.Errorf("norms: resume: offer places in group %s: %w", g.Name, err)
+		}
 	}
 	if _, err := f.CheckGates(ctx); err != nil {
 		return err

@@ -104,7 +104,7 @@ func (f *Feature) joined(ctx context.Context, e *bot.MemberJoined) error {
 	if e.Channel == "" {
 		via = viaServer
 	}
-	if err := f.arrive(ctx, e.User.ID, arrive, e.Guild, &e.Pending, via); err != nil {
+	if err := f.arrive(ctx, e.User.ID, arrive, e.Guild, &e.Pending, via, false); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -140,7 +140,7 @@ func (f *Feature) enteredChannel(ctx context.Context, g bot.Group, e *bot.Member
 		})
 		return err
 	}
-	return f.arrive(ctx, e.User.ID, []bot.Group{g}, e.Guild, nil, viaInvited)
+	return f.arrive(ctx, e.User.ID, []bot.Group{g}, e.Guild, nil, viaInvited, false)
 }
 
 // arrive records user's arrival at gs, each group's record in the same
@@ -148,8 +148,10 @@ func (f *Feature) enteredChannel(ctx context.Context, g bot.Group, e *bot.Member
 // while they wait changes nothing but the screening flag (pending; nil
 // when the event does not say); an arrival after leaving, or after being
 // admitted (so they must have left unseen), starts a new round with a
-// welcome of its own.
-func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, guild string, pending *bool, via string) error {
+// welcome of its own. waitlisted notes that they hold a place on the
+// waitlist already (a facilitator added them to a full group), so that a
+// place freeing up is offered to them.
+func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, guild string, pending *bool, via string, waitlisted bool) error {
 	if len(gs) == 0 {
 		return nil
 	}
@@ -167,7 +169,7 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 			return nil
 		}
 		a.Round++
-		a.State, a.DMClosed, a.Waitlisted = bot.ApplicantWaiting, false, false
+		a.State, a.DMClosed, a.Waitlisted = bot.ApplicantWaiting, false, waitlisted
 		a.Pending = pending != nil && *pending
 		if guild != "" {
 			a.Guild = guild
@@ -228,14 +230,25 @@ type added struct {
 // and the access agreeing gives (the role, the invitation) once they agree.
 // A member who had access before (they agreed, without a welcome, to an
 // older version) keeps it and is only asked to agree to the current one.
+//
+// Someone a larger capacity let in from the waitlist is offered the place,
+// as when a place frees up.
 func (f *Feature) onAdded(ctx context.Context, ev *bot.MemberAdded) ([]bot.Outbound, error) {
+	if ev.FromWaitlist {
+		return nil, f.offerPlaces(ctx, ev.Group)
+	}
 	ad, err := f.whenAdded(ctx, ev.Group, ev.User)
 	if err != nil {
 		return nil, err
 	}
 	switch ad.do {
 	case addedWelcome:
-		return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster)
+		m, err := f.st.MemberByUser(ctx, ev.Group.ID, ev.User)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
+		waitlisted := err == nil && m.Status == bot.MemberWaitlisted
+		return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster, waitlisted)
 	case addedAsk:
 		return nil, f.askOne(ctx, ev.Group, ad.v, ad.ack, true)
 	}
@@ -246,6 +259,13 @@ func (f *Feature) onAdded(ctx context.Context, ev *bot.MemberAdded) ([]bot.Outbo
 // norms does about it, in the words their welcome or request uses.
 func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, error) {
 	g := ev.Group
+	if ev.FromWaitlist {
+		a, rec, err := f.applicant(ctx, g.ID, ev.User)
+		if err != nil || !rec || a.State != bot.ApplicantWaiting || !a.Waitlisted {
+			return "", err
+		}
+		return "tend tells the newcomers among them privately that the place is theirs, and gives access at once to those who agreed to the norms.", nil
+	}
 	ad, err := f.whenAdded(ctx, g, ev.User)
 	if err != nil {
 		return "", err

@@ -314,20 +314,20 @@ func (db *DB) TakeNormsPlace(ctx context.Context, by bot.Principal, groupID int6
 
 // takeNormsPlace returns user's entry on group groupID's roster, adding
 // them when they have none (or were removed): active, or waitlisted when
-// the group is full, as AddMember decides; a waitlisted place is noted on
-// their newcomer record in the same transaction. An entry they hold
-// already (active or waitlisted) is kept as it is.
+// the group is full, as AddMember decides. An entry they hold already
+// (active or waitlisted, as a facilitator added them) is kept as it is. A
+// waitlisted place, new or held, is noted on their newcomer record in the
+// same transaction, so that a place freeing up is offered to them.
 func (db *DB) takeNormsPlace(ctx context.Context, tx *sql.Tx, by bot.Principal, groupID int64, user bot.UserID) (bot.Member, error) {
 	m, err := scanMember(tx.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE group_id = ? AND user_id = ?`, groupID, string(user)))
 	switch {
 	case err == nil && m.Status != bot.MemberRemoved:
-		return m, nil
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return bot.Member{}, err
-	}
-	m, err = db.addMember(ctx, tx, by, bot.Member{GroupID: groupID, User: user})
-	if err != nil {
-		return bot.Member{}, err
+	default:
+		if m, err = db.addMember(ctx, tx, by, bot.Member{GroupID: groupID, User: user}); err != nil {
+			return bot.Member{}, err
+		}
 	}
 	if m.Status == bot.MemberWaitlisted {
 		if _, err := tx.ExecContext(ctx, `UPDATE norms_applicants SET waitlisted = 1 WHERE group_id = ? AND user_id = ? AND state = 'waiting'`,

@@ -320,6 +320,24 @@ func TestNorms_PlaceOnAgreeing(t *testing.T) {
 	if ms, _ := db.ListMembers(ctx, g.ID); len(ms) != 2 {
 		t.Fatalf("roster %+v; want sam and lee once each", ms)
 	}
+	// A facilitator put kim on the full roster (the waitlist) before she
+	// agreed: agreeing keeps that place and notes it on her record, so
+	// that a place freeing up is offered to her.
+	if _, err := db.AddMember(ctx, "console:ana", bot.Member{GroupID: g.ID, User: "kim"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateApplicant(ctx, g.ID, "kim", func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+		a.State, a.Round = bot.ApplicantWaiting, 1
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if m := agree("kim"); m.Status != bot.MemberWaitlisted {
+		t.Fatalf("kim's place: %+v; want the waitlist place she held", m)
+	}
+	if a, _ := db.Applicant(ctx, g.ID, "kim"); !a.Waitlisted {
+		t.Fatalf("kim's record %+v; want the waitlist place she held noted", a)
+	}
 	if got := actions(t, db, g.ID); !slices.Contains(got, "roster.add member=1 status=active") {
 		t.Errorf("audit %q; want the place audited", got)
 	}
