@@ -188,7 +188,10 @@ type MemberAdded struct {
 	// FromWaitlist: they were on the waitlist, and a larger capacity let
 	// them onto the roster (norms offers them the place).
 	FromWaitlist bool
-	At           time.Time
+	// Waitlisted: the group is full, so the roster put them on its
+	// waitlist (for the notes; subscribers read the roster afresh).
+	Waitlisted bool
+	At         time.Time
 }
 
 // Presence is a core event: a member showed they were at a session — they

@@ -618,3 +618,27 @@ func TestOnboarding_CapacityRaised(t *testing.T) {
 		})
 	})
 }
+
+// TestOnboarding_RosterAddDurable: the welcome of someone a facilitator
+// adds to the roster is written with the roster entry. A process that
+// dies right after writing the entry (nothing it would enqueue on its
+// own gets in) still welcomes them after a restart.
+func TestOnboarding_RosterAddDurable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.dead.Store(true)
+		e.cmd(fac, "roster add user:<@"+ivy+">")
+		e.stop()
+		e.dead.Store(false)
+		e.start()
+		if m, err := e.db.MemberByUser(t.Context(), e.group.ID, ivy); err != nil || m.Status != bot.MemberActive {
+			t.Fatalf("ivy on the roster: %+v, %v", m, err)
+		}
+		wantIn(t, "welcome", render(e.lastDM(ivy).Out.Message), "Welcome to tuesday", "a facilitator added you to group tuesday", "[I agree]")
+		e.restart()
+		if n := len(e.dms(ivy)); n != 1 {
+			t.Fatalf("%d DMs after another restart; want the one welcome", n)
+		}
+	})
+}
