@@ -61,7 +61,7 @@ func TestOnboarding_SlackLobby(t *testing.T) {
 		// A member a facilitator adds to the roster is welcomed with the
 		// norms, and invited on agreeing; the facilitator is told so.
 		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@U0KIM0001>"), "Added", "tend sends them the norms privately, with an I agree button",
-			"are invited to <#G0PRIVATE1> then")
+			"and get an invitation to <#G0PRIVATE1> then")
 		kim := e.lastDM("U0KIM0001")
 		wantIn(t, "kim's welcome", render(kim.Out.Message), "a facilitator added you to group dbt, which meets in <#G0PRIVATE1>", "[I agree]")
 		wantIn(t, "roster member agrees", e.press("U0KIM0001", kim.Delivered.Ref, "I agree"), "you agreed to version 1", "inviting you to <#G0PRIVATE1> now")
@@ -641,4 +641,49 @@ func TestOnboarding_RosterAddDurable(t *testing.T) {
 			t.Fatalf("%d DMs after another restart; want the one welcome", n)
 		}
 	})
+}
+
+// TestOnboarding_RosterAddFullGroup: a facilitator adds someone to a full
+// group's roster. The answer, the facilitator's note and the welcome all
+// say what is true: the group is full, they are on its waitlist, and
+// access follows agreement when a place frees up — in a closed group and
+// in an open one with a capacity alike.
+func TestOnboarding_RosterAddFullGroup(t *testing.T) {
+	for _, admission := range []bot.Admission{bot.AdmissionClosed, bot.AdmissionOpen} {
+		t.Run(string(admission), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := discordEnv(t, admission, 1)
+				const ivy = "300000000000000009"
+				wantIn(t, "ivy added", e.cmd(fac, "roster add user:<@"+ivy+">"), "Added <@"+ivy+"> to the roster")
+				e.press(ivy, e.lastDM(ivy).Delivered.Ref, "I agree")
+				got := e.cmd(fac, "roster add user:<@"+ann+">")
+				wantIn(t, "ann added", got, "Group tuesday is full (1 place), so <@"+ann+"> is on the waitlist",
+					"tells them they are on the waitlist; they take part (check-ins, attendance) once they have agreed and a place frees up")
+				if strings.Contains(got, "then.") {
+					t.Errorf("the note promises access on agreeing to someone on the waitlist:\n%s", got)
+				}
+				welcome := render(e.lastDM(ann).Out.Message)
+				wantIn(t, "ann's welcome", welcome, "The group is full just now, so you are on its waitlist", "[I agree]")
+				if strings.Contains(welcome, "as soon as you agree") {
+					t.Errorf("the welcome promises access on agreeing:\n%s", welcome)
+				}
+				wantIn(t, "ann agrees", e.press(ann, e.lastDM(ann).Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+				if g := e.of(bot.OutGrantRole); len(g) != 1 || g[0].Out.User != ivy {
+					t.Fatalf("grants %+v; want ivy's only, none from the waitlist", g)
+				}
+				if e.takesPart(ann) {
+					t.Error("ann takes part from the waitlist")
+				}
+				// ivy's place frees up: it is ann's.
+				wantIn(t, "ivy removed", e.cmd(fac, "roster remove user:<@"+ivy+">"), "Moved from the waitlist to the roster: <@"+ann+">")
+				wantIn(t, "offer", render(e.lastDM(ann).Out.Message), "You're in: tuesday")
+				if g := e.of(bot.OutGrantRole); len(g) != 2 || g[1].Out.User != ann {
+					t.Fatalf("grants %+v; want ann's once the place is hers", g)
+				}
+				if !e.takesPart(ann) {
+					t.Error("ann does not take part once the place is hers")
+				}
+			})
+		})
+	}
 }

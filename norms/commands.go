@@ -2,6 +2,7 @@ package norms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -188,6 +189,15 @@ func (f *Feature) agree(ctx context.Context, req *bot.Request, g bot.Group, v bo
 	}
 	if len(jobs) > 0 {
 		f.r.Notify()
+	}
+	if waiting && placeBy == "" && g.Capacity > 0 {
+		// An open group with a capacity: a facilitator may have put them
+		// on its waitlist.
+		m, err := f.st.MemberByUser(ctx, g.ID, user)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
+		place = m
 	}
 	var b strings.Builder
 	if created {

@@ -78,20 +78,24 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 			// Newcomers need the current version; they were asked.
 			return bot.JobResult{State: bot.JobSkipped, Note: fmt.Sprintf("agreed to version %d; newcomers need version %d", ack.Version, v.Version)}, nil
 		}
+		var m bot.Member
 		if g.Admission == bot.AdmissionClosed {
 			// Agreeing took the place; one who agreed before and came back
 			// takes it now.
-			m, err := f.st.TakeNormsPlace(ctx, memberPrincipal(g, p.User), g.ID, p.User)
-			if err != nil {
+			if m, err = f.st.TakeNormsPlace(ctx, memberPrincipal(g, p.User), g.ID, p.User); err != nil {
 				return bot.JobResult{}, fmt.Errorf("take a place: %w", err)
 			}
-			if m.Status == bot.MemberWaitlisted {
-				place, err := f.waitlisted(ctx, g, a)
-				if err != nil {
-					return bot.JobResult{}, err
-				}
-				return bot.JobResult{State: bot.JobDone, Note: fmt.Sprintf("waitlisted at place %d: access follows when a place frees up; the facilitators were told", place)}, nil
+		} else if m, err = f.st.MemberByUser(ctx, g.ID, p.User); err != nil && !errors.Is(err, bot.ErrNotFound) {
+			// An open group with a capacity: a facilitator may have put
+			// them on its waitlist.
+			return bot.JobResult{}, err
+		}
+		if m.Status == bot.MemberWaitlisted {
+			place, err := f.waitlisted(ctx, g, a)
+			if err != nil {
+				return bot.JobResult{}, err
 			}
+			return bot.JobResult{State: bot.JobDone, Note: fmt.Sprintf("waitlisted at place %d: access follows when a place frees up; the facilitators were told", place)}, nil
 		}
 	}
 	var note string
@@ -568,11 +572,12 @@ func (f *Feature) onGone(ctx context.Context, ev *bot.MemberGone) ([]bot.Outboun
 	return nil, f.offerPlaces(ctx, g)
 }
 
-// offerPlaces offers the places that freed up in a closed group to the
-// newcomers they let in from the waitlist (the roster moves them, earliest
-// first): privately, once, with access at once if they agreed already.
+// offerPlaces offers the places that freed up in a group with a capacity
+// to the newcomers they let in from the waitlist (the roster moves them,
+// earliest first): privately, once, with access at once if they agreed
+// already.
 func (f *Feature) offerPlaces(ctx context.Context, g bot.Group) error {
-	if g.Admission != bot.AdmissionClosed {
+	if g.Capacity == 0 && g.Admission != bot.AdmissionClosed {
 		return nil
 	}
 	as, err := f.st.Applicants(ctx, g.ID)

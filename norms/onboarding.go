@@ -279,22 +279,30 @@ func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, e
 	case addedNothing:
 		return "", nil
 	}
-	if ad.agreed && ad.ack.Version == ad.v.Version {
-		again := ""
-		switch {
-		case ad.s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
-			again = " and gives them the role " + roleRef(ad.s.Role) + " again"
-		case ad.s.Lobby != "":
-			again = " and invites them to " + channelRef(g.Address) + " again"
-		}
-		return fmt.Sprintf("They agreed to the current norms before: tend welcomes them back privately%s, and they take part (check-ins, attendance) again.", again), nil
-	}
-	then := ""
+	access := ""
 	switch {
 	case ad.s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
-		then = ", and get the role " + roleRef(ad.s.Role) + " then"
+		access = "the role " + roleRef(ad.s.Role)
 	case ad.s.Lobby != "":
-		then = ", and are invited to " + channelRef(g.Address) + " then"
+		access = "an invitation to " + channelRef(g.Address)
+	}
+	if ad.agreed && ad.ack.Version == ad.v.Version {
+		switch {
+		case ev.Waitlisted && access != "":
+			return fmt.Sprintf("They agreed to the current norms before: tend welcomes them back privately, tells them they are on the waitlist, and gives them %s again when a place frees up.", access), nil
+		case ev.Waitlisted:
+			return "They agreed to the current norms before: tend welcomes them back privately and tells them they are on the waitlist; they take part (check-ins, attendance) again when a place frees up.", nil
+		case access != "":
+			return fmt.Sprintf("They agreed to the current norms before: tend welcomes them back privately and gives them %s again, and they take part (check-ins, attendance) again.", access), nil
+		}
+		return "They agreed to the current norms before: tend welcomes them back privately, and they take part (check-ins, attendance) again.", nil
+	}
+	if ev.Waitlisted {
+		return "The group requires agreement to its norms: tend sends them the norms privately, with an I agree button, and tells them they are on the waitlist; they take part (check-ins, attendance) once they have agreed and a place frees up, when tend offers it to them.", nil
+	}
+	then := ""
+	if access != "" {
+		then = ", and get " + access + " then"
 	}
 	return fmt.Sprintf("The group requires agreement to its norms: tend sends them the norms privately, with an I agree button; they take part (check-ins, attendance) once they agree%s.", then), nil
 }
@@ -402,6 +410,9 @@ type welcomeEntry struct {
 	again bool // agreed to the current version before: nothing to do
 	next  string
 	full  bool // a closed group with no place free just now
+	// waitlisted: they hold a place on the waitlist already (a
+	// facilitator added them to the full group).
+	waitlisted bool
 }
 
 // runWelcome welcomes a newcomer privately, once for their arrival: each
@@ -496,12 +507,13 @@ func (f *Feature) welcomeEntry(ctx context.Context, user bot.UserID, wg welcomeG
 		return e, false, err
 	}
 	e = welcomeEntry{g: g, a: a, s: s, v: v, ack: ack, again: agreed && ack.Version == v.Version, next: next}
-	if g.Admission == bot.AdmissionClosed && g.Capacity > 0 {
+	if g.Capacity > 0 {
 		m, err := f.st.MemberByUser(ctx, g.ID, user)
 		if err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return e, false, err
 		}
-		if err != nil || m.Status == bot.MemberRemoved {
+		e.waitlisted = err == nil && m.Status == bot.MemberWaitlisted
+		if g.Admission == bot.AdmissionClosed && (err != nil || m.Status == bot.MemberRemoved) {
 			ms, err := f.st.ListMembers(ctx, g.ID)
 			if err != nil {
 				return e, false, err
@@ -521,6 +533,10 @@ func (f *Feature) welcomeEntry(ctx context.Context, user bot.UserID, wg welcomeG
 // access says what agreeing gives in e's group, for its welcome.
 func (e welcomeEntry) access() string {
 	switch {
+	case e.waitlisted && e.again:
+		return "The group is full just now, so you are on its waitlist: tend tells you privately when a place frees up, and gives you access then."
+	case e.waitlisted:
+		return "The group is full just now, so you are on its waitlist: tend tells you privately when a place frees up. Agree now, and you get access as soon as it does."
 	case e.full:
 		return "The group is full just now: agreeing puts you on its waitlist, and tend tells you privately when a place frees up."
 	case e.s.Role != "" && e.a.Pending:
@@ -565,7 +581,8 @@ func (f *Feature) welcomeMessage(ctx context.Context, es []welcomeEntry, via str
 		}
 		if e.again {
 			l.intro = fmt.Sprintf("Welcome back to %s. You agreed to these norms on %s, so there is nothing to do.", e.g.Name, bot.Time(e.ack.At, bot.TimeShort))
-		} else if acc := e.access(); acc != "" {
+		}
+		if acc := e.access(); acc != "" && (!e.again || e.waitlisted) {
 			l.fields = append(l.fields, bot.Field{Name: "Access", Value: acc})
 		}
 		return f.normsMessage(ctx, e.g, e.v, l)
@@ -586,7 +603,8 @@ func (f *Feature) welcomeMessage(ctx context.Context, es []welcomeEntry, via str
 		v := "Next session: " + e.next
 		if e.again {
 			v += fmt.Sprintf(" You agreed to its norms on %s, so there is nothing to do.", bot.Time(e.ack.At, bot.TimeShort))
-		} else if acc := e.access(); acc != "" {
+		}
+		if acc := e.access(); acc != "" && (!e.again || e.waitlisted) {
 			v += " " + acc
 		}
 		m.Fields = append(m.Fields, chunkField(e.g.Name, v)...)
