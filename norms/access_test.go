@@ -687,3 +687,126 @@ func TestOnboarding_RosterAddFullGroup(t *testing.T) {
 		})
 	}
 }
+
+// TestOnboarding_SlackLobbyLeft: on Slack, a newcomer who leaves the lobby
+// before being let in gives up their newcomer state and a waitlist place
+// (PRODUCT.md: a member who leaves gives up a waitlist place); rejoining
+// the lobby later welcomes them again. A member let in already, or one in
+// the group's channel, keeps what they have.
+func TestOnboarding_SlackLobbyLeft(t *testing.T) {
+	const (
+		lobby = "C0LOBBY01"
+		sam   = "U0SAM0001"
+		lee   = "U0LEE0001"
+		kim   = "U0KIM0001"
+		ivy   = "U0IVY0001"
+	)
+	slackLobbyEnv := func(t *testing.T) *env {
+		e := newEnv(t, bot.Group{Name: "dbt", Address: bot.Address{Platform: bot.PlatformSlack, Channel: "G0PRIVATE1"}, Kind: bot.KindSkills,
+			Admission: bot.AdmissionClosed, Capacity: 1})
+		e.rec.SetPrivate("G0PRIVATE1", true)
+		wantIn(t, "use", e.cmd(fac, "norms use psychoeducation"), "Saved version 1")
+		wantIn(t, "require", e.cmd(fac, "norms require on lobby_channel:<#"+lobby+">"), "Newcomers to <#"+lobby+"> are welcomed privately")
+		return e
+	}
+	meta := func(e *env, user bot.UserID, ch bot.ChannelID) bot.EventMeta {
+		return bot.EventMeta{Platform: bot.PlatformSlack, Channel: ch, User: e.user(user)}
+	}
+	join := func(e *env, user bot.UserID) { e.inject(&bot.MemberJoined{EventMeta: meta(e, user, lobby)}) }
+	leave := func(e *env, user bot.UserID) { e.inject(&bot.MemberLeft{EventMeta: meta(e, user, lobby)}) }
+	state := func(e *env, user bot.UserID) bot.ApplicantState {
+		e.t.Helper()
+		a, err := e.db.Applicant(e.t.Context(), e.group.ID, user)
+		if err != nil {
+			e.t.Fatalf("%s's record: %v", user, err)
+		}
+		return a.State
+	}
+
+	t.Run("Applicant", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := slackLobbyEnv(t)
+			join(e, sam)
+			join(e, sam) // reported again while waiting: one welcome
+			if n := len(e.dms(sam)); n != 1 {
+				t.Fatalf("%d DMs; want one welcome", n)
+			}
+			leave(e, sam)
+			if s := state(e, sam); s != bot.ApplicantGone {
+				t.Fatalf("sam's record is %s after leaving the lobby; want gone", s)
+			}
+			join(e, sam)
+			if n := len(e.dms(sam)); n != 2 {
+				t.Fatalf("%d DMs after coming back; want a second welcome", n)
+			}
+			wantIn(t, "welcome again", render(e.lastDM(sam).Out.Message), "Welcome to dbt", "[I agree]")
+			if s := state(e, sam); s != bot.ApplicantWaiting {
+				t.Fatalf("sam's record is %s after coming back; want waiting", s)
+			}
+			// Someone let into the group's channel by hand keeps their
+			// record when they leave the lobby.
+			e.rec.AddMember("G0PRIVATE1", e.user(ivy))
+			e.inject(&bot.MemberJoined{EventMeta: meta(e, ivy, "G0PRIVATE1")})
+			leave(e, ivy)
+			if s := state(e, ivy); s != bot.ApplicantWaiting {
+				t.Fatalf("ivy, in the group's channel, is %s after leaving the lobby; want waiting", s)
+			}
+		})
+	})
+
+	t.Run("Waitlist", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := slackLobbyEnv(t)
+			join(e, sam)
+			wantIn(t, "sam agrees", e.press(sam, e.lastDM(sam).Delivered.Ref, "I agree"), "inviting you to <#G0PRIVATE1> now")
+			e.inject(&bot.MemberJoined{EventMeta: meta(e, sam, "G0PRIVATE1")})
+			join(e, lee)
+			wantIn(t, "lee agrees", e.press(lee, e.lastDM(lee).Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+			join(e, kim)
+			wantIn(t, "kim agrees", e.press(kim, e.lastDM(kim).Delivered.Ref, "I agree"), "you are number 2 on its waitlist")
+
+			// sam, let in, leaves the lobby: nothing changes.
+			leave(e, sam)
+			if s := state(e, sam); s != bot.ApplicantAdmitted {
+				t.Fatalf("sam is %s after leaving the lobby; want admitted", s)
+			}
+			// lee gives up the waitlist place by leaving the lobby.
+			leave(e, lee)
+			if s := state(e, lee); s != bot.ApplicantGone {
+				t.Fatalf("lee is %s after leaving the lobby; want gone", s)
+			}
+			if m, err := e.db.MemberByUser(t.Context(), e.group.ID, lee); err != nil || m.Status != bot.MemberRemoved {
+				t.Fatalf("lee on the roster: %+v, %v; want the waitlist place given up", m, err)
+			}
+			// The place sam frees goes to kim, next on the list, not lee.
+			e.cmd(fac, "roster remove user:<@"+sam+">")
+			inv := e.of(bot.OutInvite)
+			if !slices.ContainsFunc(inv, func(d bottest.Delivery) bool { return d.Out.User == kim }) {
+				t.Errorf("invitations %+v; want kim invited to the freed place", inv)
+			}
+			if slices.ContainsFunc(inv, func(d bottest.Delivery) bool { return d.Out.User == lee }) {
+				t.Errorf("lee, who left the lobby, was invited: %+v", inv)
+			}
+			if m, _ := e.db.MemberByUser(t.Context(), e.group.ID, kim); m.Status != bot.MemberActive {
+				t.Errorf("kim on the roster: %+v; want active", m)
+			}
+			// lee comes back: welcomed again, as a newcomer.
+			n := len(e.dms(lee))
+			join(e, lee)
+			if got := len(e.dms(lee)); got != n+2 {
+				t.Fatalf("%d DMs to lee after coming back; want a new welcome and the waitlist note", got-n)
+			}
+			// lee agreed before: welcomed back, and back on the waitlist
+			// (the group is full), behind nobody who left.
+			var told []string
+			for _, d := range e.dms(lee)[n:] {
+				told = append(told, render(d.Out.Message))
+			}
+			wantIn(t, "lee welcomed back", strings.Join(told, "\n"), "Welcome back to dbt",
+				"Group dbt is full just now, so you are number 1 on its waitlist: tend gives you access and tells you privately when a place frees up")
+			if m, err := e.db.MemberByUser(t.Context(), e.group.ID, lee); err != nil || m.Status != bot.MemberWaitlisted {
+				t.Errorf("lee on the roster after coming back: %+v, %v; want waitlisted again", m, err)
+			}
+		})
+	})
+}

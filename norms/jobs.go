@@ -95,6 +95,15 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 			if err != nil {
 				return bot.JobResult{}, err
 			}
+			if strings.HasSuffix(j.Key, "/rejoined") {
+				// Welcomed back with nothing to agree to: they learn here
+				// that the group is full (agreeing tells the others).
+				msg := bot.Message{Title: "The waitlist of " + g.Name, Text: fmt.Sprintf(
+					"Group %s is full just now, so you are number %d on its waitlist: tend gives you access and tells you privately when a place frees up.", g.Name, place)}
+				if _, err := f.send.Send(ctx, bot.DM("norms/waitlisted/"+strings.TrimPrefix(j.Key, KindAdmit+"/"), g.Address.Platform, p.User, msg)); err != nil && !bot.IsPermanent(err) {
+					return bot.JobResult{}, fmt.Errorf("tell a newcomer they are on the waitlist: %w", err)
+				}
+			}
 			return bot.JobResult{State: bot.JobDone, Note: fmt.Sprintf("waitlisted at place %d: access follows when a place frees up; the facilitators were told", place)}, nil
 		}
 	}

@@ -94,6 +94,11 @@ type Newcomers interface {
 	// groups and enqueues the jobs then returns, in one transaction.
 	UpdateApplicants(ctx context.Context, user bot.UserID, groupIDs []int64, change func(a *bot.Applicant, exists bool) error,
 		then func([]bot.Applicant) []bot.Job) ([]bot.Applicant, error)
+	// LeaveNormsLobby closes the record of a newcomer waiting in round
+	// round who left the lobby, and gives up a waitlist place they held,
+	// in one transaction; an active place on the roster is kept, with
+	// the record. It reports whether the record was closed.
+	LeaveNormsLobby(ctx context.Context, by bot.Principal, groupID int64, user bot.UserID, round int) (bool, error)
 }
 
 // Job kinds of this feature.

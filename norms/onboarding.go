@@ -37,8 +37,70 @@ func (f *Feature) inbound(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 		return nil, f.joined(ctx, e)
 	case *bot.MemberUpdated:
 		return nil, f.updated(ctx, e)
+	case *bot.MemberLeft:
+		return nil, f.leftLobby(ctx, e)
 	}
 	return nil, nil
+}
+
+// leftLobby follows a newcomer out of the lobby of the groups that name
+// the channel they left (Slack, the console). Leaving is giving up
+// (PRODUCT.md: a member who leaves gives up a waitlist place): one still
+// waiting to be let in gives up their newcomer record, so that coming back
+// is a new arrival with a welcome of its own, and a waitlist place they
+// held. One with an active place on the roster (a facilitator put them
+// there), one in the group's own channel already, and one who agreed to
+// the current version and waits only for the invitation tend is sending
+// are not leaving the group, and keep what they have.
+func (f *Feature) leftLobby(ctx context.Context, e *bot.MemberLeft) error {
+	if e.DM || e.Channel == "" || e.User.ID == "" {
+		return nil
+	}
+	gs, err := f.st.NormsLobbyGroups(ctx, e.Address())
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, g := range gs {
+		if err := f.leftLobbyOf(ctx, g, e.User.ID); err != nil {
+			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// leftLobbyOf is leftLobby for one group.
+func (f *Feature) leftLobbyOf(ctx context.Context, g bot.Group, user bot.UserID) error {
+	a, rec, err := f.applicant(ctx, g.ID, user)
+	if err != nil || !rec || a.State != bot.ApplicantWaiting {
+		return err
+	}
+	if !a.Waitlisted {
+		v, have, err := f.current(ctx, g)
+		if err != nil {
+			return err
+		}
+		ack, agreed, err := f.latestAck(ctx, g.ID, user)
+		if err != nil {
+			return err
+		}
+		if have && agreed && ack.Version >= v.Version {
+			return nil // agreed: tend is letting them in
+		}
+	}
+	if in, known, err := f.b.InChannel(ctx, g, user); err != nil {
+		return fmt.Errorf("is the newcomer in the group's channel: %w", err)
+	} else if known && in {
+		return nil // let in by hand: still welcome to agree
+	}
+	closed, err := f.st.LeaveNormsLobby(ctx, Actor, g.ID, user, a.Round)
+	if err != nil {
+		return err
+	}
+	if closed {
+		f.log.Debug("newcomer left the lobby", bot.KeyGroup, g.Name, bot.KeyUser, string(user), "waitlisted", a.Waitlisted)
+	}
+	return nil
 }
 
 // arrivalGroups returns the groups someone arrives at with ev: on Discord,

@@ -527,6 +527,50 @@ func (db *DB) UpdateApplicants(ctx context.Context, user bot.UserID, groupIDs []
 	return out, nil
 }
 
+// LeaveNormsLobby records that user, a newcomer to group groupID waiting
+// in round round, left the group's lobby before being let in: in one
+// transaction their record is closed (gone), so that coming back is a new
+// arrival with a welcome of its own, and a waitlist place they held on the
+// roster is given up (removed, audited for by). Someone with an active
+// place on the roster (a facilitator put them there, or agreeing gave
+// them one) keeps it and their record, as does a record that moved on
+// (admitted, or another round): it reports whether the record was closed.
+func (db *DB) LeaveNormsLobby(ctx context.Context, by bot.Principal, groupID int64, user bot.UserID, round int) (bool, error) {
+	closed := false
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM members WHERE group_id = ? AND user_id = ?`, groupID, string(user)).Scan(&id, &status)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case status == string(bot.MemberActive):
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE norms_applicants SET state = ? WHERE group_id = ? AND user_id = ? AND state = ? AND round = ?`,
+			string(bot.ApplicantGone), groupID, string(user), string(bot.ApplicantWaiting), round)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		closed = true
+		if status != string(bot.MemberWaitlisted) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = ? WHERE id = ?`, string(bot.MemberRemoved), id); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, db.auditEntry(groupID, by, "roster.remove", fmt.Sprintf("member=%d reason=left_lobby", id)))
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: newcomer %s left the lobby of group %d: %w", user, groupID, err)
+	}
+	return closed, nil
+}
+
 // SetNormsPinned records ref as the norms message pinned in group
 // groupID's channel (the zero ref: none), leaving its other settings as
 // they are. A group without norms settings wraps bot.ErrNotFound.
