@@ -77,9 +77,12 @@ type eventPayload struct {
 	Note  string       `json:"note,omitempty"`
 	Gone  bool         `json:"gone,omitempty"`  // a MemberGone event
 	Added bool         `json:"added,omitempty"` // a MemberAdded event, by By
-	By    Principal    `json:"by,omitempty"`
-	User  UserID       `json:"user,omitempty"`
-	Why   string       `json:"why,omitempty"`
+	// FromWaitlist: a MemberAdded event of someone a larger capacity let
+	// in from the waitlist.
+	FromWaitlist bool      `json:"from_waitlist,omitempty"`
+	By           Principal `json:"by,omitempty"`
+	User         UserID    `json:"user,omitempty"`
+	Why          string    `json:"why,omitempty"`
 	// Presence: a Presence event with its source and time (Unix seconds).
 	Presence string `json:"presence,omitempty"`
 	At       int64  `json:"at,omitempty"`
@@ -158,11 +161,14 @@ func (b *Bot) OnMemberAdded(name string, fn MemberAddedSubscriber, note MemberAd
 	return nil
 }
 
-// PublishMemberAdded enqueues one durable job per MemberAdded subscriber
-// and returns what the subscribers' notes say they will do, for the
-// facilitator who added the member. Publishing the same event (same
-// group, user and time) again changes nothing.
-func (b *Bot) PublishMemberAdded(ctx context.Context, ev *MemberAdded) ([]string, error) {
+// MemberAddedJobs returns the durable jobs that deliver ev to its
+// subscribers, one per subscriber, due at ev.At (set to now when zero).
+// The feature that adds the member enqueues them in the same transaction
+// as the roster entry (a store method taking jobs, as for
+// SessionEventJobs), so that a crash between the two cannot lose what the
+// subscribers do (norms' welcome); or calls PublishMemberAdded. The same
+// event (group, user, time) gives the same jobs.
+func (b *Bot) MemberAddedJobs(ev *MemberAdded) []Job {
 	b.mu.RLock()
 	subs := slices.Clone(b.addedSubs)
 	b.mu.RUnlock()
@@ -170,17 +176,30 @@ func (b *Bot) PublishMemberAdded(ctx context.Context, ev *MemberAdded) ([]string
 		ev.At = b.cfg.Clock.Now()
 	}
 	jobs := make([]Job, 0, len(subs))
-	var notes []string
 	for _, s := range subs {
-		payload, _ := json.Marshal(eventPayload{Sub: s.name, Added: true, User: ev.User, By: ev.By})
+		payload, _ := json.Marshal(eventPayload{Sub: s.name, Added: true, User: ev.User, By: ev.By, FromWaitlist: ev.FromWaitlist})
 		key := KindEvent + "/" + s.name + "/member_added/" + strconv.FormatInt(ev.Group.ID, 10) + "/" + string(ev.User) + "/" + strconv.FormatInt(ev.At.UnixNano(), 36)
 		jobs = append(jobs, Job{Kind: KindEvent, Key: key, GroupID: ev.Group.ID, DueAt: ev.At, Payload: payload})
+	}
+	return jobs
+}
+
+// MemberAddedNotes returns what the MemberAdded subscribers' notes say
+// they will do about ev, for the facilitator who added the member. Call it
+// before the event's jobs can run (before the transaction that enqueues
+// them), so that a note describes what the event will do, not what it did.
+// A note that fails is logged and left out: only the words are missing.
+func (b *Bot) MemberAddedNotes(ctx context.Context, ev *MemberAdded) []string {
+	b.mu.RLock()
+	subs := slices.Clone(b.addedSubs)
+	b.mu.RUnlock()
+	var notes []string
+	for _, s := range subs {
 		if s.note == nil {
 			continue
 		}
 		n, err := b.callAddedNote(ctx, s, ev)
 		if err != nil {
-			// The event still goes out; only the words are missing.
 			b.log.Warn("a member-added note failed", "subscriber", s.name, KeyGroup, ev.Group.Name, KeyErr, err)
 			continue
 		}
@@ -188,7 +207,19 @@ func (b *Bot) PublishMemberAdded(ctx context.Context, ev *MemberAdded) ([]string
 			notes = append(notes, n)
 		}
 	}
-	return notes, b.enqueueAll(ctx, jobs)
+	return notes
+}
+
+// PublishMemberAdded enqueues one durable job per MemberAdded subscriber
+// and returns what the subscribers' notes say they will do, for the
+// facilitator who added the member. Publishing the same event (same
+// group, user and time) again changes nothing.
+func (b *Bot) PublishMemberAdded(ctx context.Context, ev *MemberAdded) ([]string, error) {
+	if ev.At.IsZero() {
+		ev.At = b.cfg.Clock.Now()
+	}
+	notes := b.MemberAddedNotes(ctx, ev)
+	return notes, b.enqueueAll(ctx, b.MemberAddedJobs(ev))
 }
 
 // OnPresence subscribes fn, under a unique name, to members' presence at
@@ -329,7 +360,7 @@ func (b *Bot) runEvent(ctx context.Context, j Job) (JobResult, error) {
 		if !ok {
 			return JobResult{State: JobSkipped, Note: "nothing handles it in this version"}, nil
 		}
-		ev := &MemberAdded{Group: g, User: p.User, By: p.By, At: j.DueAt}
+		ev := &MemberAdded{Group: g, User: p.User, By: p.By, FromWaitlist: p.FromWaitlist, At: j.DueAt}
 		if outs, err = b.callAdded(ctx, sub, ev); err != nil {
 			return JobResult{}, err
 		}

@@ -182,9 +182,16 @@ type MemberGone struct {
 type MemberAdded struct {
 	Group Group
 	User  UserID
-	// By is the facilitator who added them.
+	// By is the facilitator who added them, or who raised the capacity
+	// that let them in from the waitlist.
 	By Principal
-	At time.Time
+	// FromWaitlist: they were on the waitlist, and a larger capacity let
+	// them onto the roster (norms offers them the place).
+	FromWaitlist bool
+	// Waitlisted: the group is full, so the roster put them on its
+	// waitlist (for the notes; subscribers read the roster afresh).
+	Waitlisted bool
+	At         time.Time
 }
 
 // Presence is a core event: a member showed they were at a session — they

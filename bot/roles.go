@@ -75,6 +75,32 @@ func (b *Bot) InspectRole(ctx context.Context, platform, guild string, role Role
 	return info, nil
 }
 
+// BotPresence is an optional ChannelInspector capability (Slack): whether
+// the bot itself is a member of a channel. Slack sends member_joined_channel
+// only for channels the app is in, so a feature that waits for people to
+// arrive in a channel (norms' lobby) checks that tend is there.
+type BotPresence interface {
+	// BotInChannel reports whether the bot is a member of channel a. An
+	// error wrapping ErrUnreachable means the bot cannot see the channel.
+	BotInChannel(ctx context.Context, a Address) (bool, error)
+}
+
+// BotInChannel reports whether the bot is a member of channel a (see
+// BotPresence). It returns an error wrapping errors.ErrUnsupported when
+// a's platform is not running or cannot tell (Discord, where the bot sees
+// what its roles let it see; the console).
+func (b *Bot) BotInChannel(ctx context.Context, a Address) (bool, error) {
+	ins, ok := b.inspector(a.Platform)
+	if !ok {
+		return false, fmt.Errorf("channel %s: %w", a.Channel, errors.ErrUnsupported)
+	}
+	bp, ok := ins.(BotPresence)
+	if !ok {
+		return false, fmt.Errorf("channel %s on %s: %w", a.Channel, a.Platform, errors.ErrUnsupported)
+	}
+	return bp.BotInChannel(ctx, a)
+}
+
 // ChannelPrivate reports whether only invited people can see channel a
 // (see ChannelInspector.ChannelPrivate). It returns an error wrapping
 // errors.ErrUnsupported when a's platform is not running or cannot tell

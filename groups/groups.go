@@ -53,13 +53,15 @@ type Facilitators interface {
 	RemoveFacilitator(ctx context.Context, by bot.Principal, groupID int64, p bot.Principal) error
 }
 
-// Roster keeps a group's members. AddMember decides the status (active, or
+// Roster keeps a group's members. AddMemberThen decides the status (active, or
 // waitlisted when the group is at capacity) and wraps bot.ErrConflict for a
 // user or code already on the roster; RemoveMember returns the waitlisted
 // members the freed place let in. MemberByUser and MemberByCode return
 // removed entries too and wrap bot.ErrNotFound when there is none.
 type Roster interface {
-	AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bot.Member, error)
+	// AddMemberThen adds m and enqueues the jobs then returns for the
+	// entry as added, in one transaction.
+	AddMemberThen(ctx context.Context, by bot.Principal, m bot.Member, then func(bot.Member) []bot.Job) (bot.Member, error)
 	RemoveMember(ctx context.Context, by bot.Principal, groupID, id int64) ([]bot.Member, error)
 	ListMembers(ctx context.Context, groupID int64) ([]bot.Member, error)
 	MemberByUser(ctx context.Context, groupID int64, user bot.UserID) (bot.Member, error)
@@ -82,6 +84,7 @@ type Feature struct {
 	deps bot.Deps
 	log  *slog.Logger
 	b    *bot.Bot
+	r    *bot.Runner
 	// configFile names the config file in refusals about groups it
 	// declares.
 	configFile string
@@ -108,8 +111,8 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 
 // Register adds the group and roster commands to b, and the core's
 // handling of members leaving.
-func (f *Feature) Register(b *bot.Bot, _ *bot.Runner) error {
-	f.b = b
+func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
+	f.b, f.r = b, r
 	b.Subscribe("groups", f.memberLeft)
 	kinds := make([]string, len(bot.GroupKinds))
 	for i, k := range bot.GroupKinds {

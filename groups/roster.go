@@ -110,20 +110,42 @@ func (f *Feature) rosterAdd(ctx context.Context, req *bot.Request) ([]bot.Outbou
 			return nil, bot.Errorf("%s is already %s of %s. /tend roster list shows everyone; to change an entry, remove it and add it again.", prev.Label(platform, g.Privacy), state, g.Name)
 		}
 	}
-	added, err := f.st.AddMember(ctx, req.Actor.Principal(), m)
+	// Every feature hears of an account put on the roster (norms welcomes
+	// them with the norms), through jobs written with the roster entry, and
+	// says what it will do: the notes are read before those jobs can run.
+	ev := &bot.MemberAdded{Group: g, User: m.User, By: req.Actor.Principal(), At: req.Now}
+	var notes []string
+	if m.User != "" {
+		ms, err := f.st.ListMembers(ctx, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		active, _ := memberCounts(ms)
+		ev.Waitlisted = g.Capacity > 0 && active >= g.Capacity // as the store decides
+		notes = f.b.MemberAddedNotes(ctx, ev)
+	}
+	predicted := ev.Waitlisted
+	added, err := f.st.AddMemberThen(ctx, req.Actor.Principal(), m, func(added bot.Member) []bot.Job {
+		if added.User == "" {
+			return nil
+		}
+		ev.User, ev.Waitlisted = added.User, added.Status == bot.MemberWaitlisted
+		return f.b.MemberAddedJobs(ev)
+	})
 	if errors.Is(err, bot.ErrConflict) {
 		return nil, &bot.UserError{Msg: "That person or code is already on the roster, or was just added by someone else. /tend roster list shows everyone.", Err: err}
 	}
 	if err != nil {
 		return nil, err
 	}
-	var notes []string
 	if added.User != "" {
-		// Every feature hears of it (norms welcomes them with the norms),
-		// and says what it will do.
-		notes, err = f.b.PublishMemberAdded(ctx, &bot.MemberAdded{Group: g, User: added.User, By: req.Actor.Principal()})
-		if err != nil {
-			return nil, err
+		if m.User == "" || ev.Waitlisted != predicted {
+			// A code that brought back an entry with an account, or a
+			// place taken meanwhile: the notes say what happens now.
+			notes = f.b.MemberAddedNotes(ctx, ev)
+		}
+		if f.r != nil {
+			f.r.Notify()
 		}
 	}
 	who := added.Label(platform, g.Privacy)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -150,6 +151,7 @@ func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, n
 	var notes []string
 	if len(promoted) > 0 {
 		notes = append(notes, fmt.Sprintf("Moved from the waitlist to the roster: %s.", labels(updated.Address.Platform, updated.Privacy, promoted)))
+		notes = append(notes, f.publishPromoted(ctx, updated, promoted, req.Actor.Principal())...)
 	}
 	if updated.Capacity > 0 {
 		ms, err := f.st.ListMembers(ctx, updated.ID)
@@ -167,6 +169,31 @@ func (f *Feature) update(ctx context.Context, req *bot.Request, old bot.Group, n
 	}
 	msg.Text = strings.Join(notes, "\n")
 	return []bot.Outbound{bot.ReplyMessage(msg)}, nil
+}
+
+// publishPromoted tells every feature, durably, about the members a
+// larger capacity let onto g's roster from the waitlist (norms offers them
+// the place and gives access to those who agreed), and returns what the
+// features say they will do, each note once. A failure is logged: the
+// capacity is raised, and norms offers the places at the next start.
+func (f *Feature) publishPromoted(ctx context.Context, g bot.Group, promoted []bot.Member, by bot.Principal) []string {
+	var notes []string
+	for _, m := range promoted {
+		if m.User == "" {
+			continue
+		}
+		ns, err := f.b.PublishMemberAdded(ctx, &bot.MemberAdded{Group: g, User: m.User, By: by, FromWaitlist: true})
+		if err != nil {
+			f.log.Warn("telling the features about a member let in from the waitlist failed", bot.KeyGroup, g.Name, bot.KeyErr, err)
+			continue
+		}
+		for _, n := range ns {
+			if !slices.Contains(notes, n) {
+				notes = append(notes, n)
+			}
+		}
+	}
+	return notes
 }
 
 // zoneNote is bot.ZoneNote for g's zone, as a sentence with how to change

@@ -3,6 +3,7 @@ package norms
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -10,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+	"github.com/tend-bot/tend/store"
 )
 
 // TestOnboarding_SlackLobby: on Slack a gated group's channel is private;
@@ -58,7 +61,7 @@ func TestOnboarding_SlackLobby(t *testing.T) {
 		// A member a facilitator adds to the roster is welcomed with the
 		// norms, and invited on agreeing; the facilitator is told so.
 		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@U0KIM0001>"), "Added", "tend sends them the norms privately, with an I agree button",
-			"are invited to <#G0PRIVATE1> then")
+			"and get an invitation to <#G0PRIVATE1> then")
 		kim := e.lastDM("U0KIM0001")
 		wantIn(t, "kim's welcome", render(kim.Out.Message), "a facilitator added you to group dbt, which meets in <#G0PRIVATE1>", "[I agree]")
 		wantIn(t, "roster member agrees", e.press("U0KIM0001", kim.Delivered.Ref, "I agree"), "you agreed to version 1", "inviting you to <#G0PRIVATE1> now")
@@ -413,7 +416,9 @@ func TestOnboarding_RosterAdd(t *testing.T) {
 			t.Fatalf("revokes %+v; want the removed member's role taken back", rv)
 		}
 		time.Sleep(time.Second) // events of one instant are one event
-		wantIn(t, "added again", e.cmd(fac, "roster add user:<@300000000000000001>"), "tend sends them the norms privately")
+		// The facilitator's note says what the welcome does.
+		wantIn(t, "added again", e.cmd(fac, "roster add user:<@300000000000000001>"),
+			"They agreed to the current norms before: tend welcomes them back privately and gives them the role <@&"+discordRole+"> again")
 		dms := e.dms("300000000000000001")
 		if len(dms) != 4 {
 			t.Fatalf("%d DMs; want the first welcome and access note, then a welcome back and access note", len(dms))
@@ -423,5 +428,385 @@ func TestOnboarding_RosterAdd(t *testing.T) {
 		if n := len(e.of(bot.OutGrantRole)); n != 3 {
 			t.Fatalf("%d role grants; want the role given again", n)
 		}
+	})
+}
+
+// TestOnboarding_RosterAddKeepsAccess: a member who was in the channel
+// before agreement was required agrees to version 1; the norms go to
+// version 2 (they are asked again, and keep their access); a facilitator
+// then adds them to the roster. They still take part: the roster add only
+// asks them for version 2, once, and never treats them as a newcomer.
+func TestOnboarding_RosterAddKeepsAccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.rec.AddMember(discordChannel, e.user(ivy))
+		wantIn(t, "agree", e.cmd(ivy, "norms agree"), "you agreed to version 1")
+		wantIn(t, "edit", e.cmd(fac, `norms edit items:"Be kind;Be on time"`), "Saved version 2")
+		asked := e.lastDM(ivy)
+		wantIn(t, "asked again", render(asked.Out.Message), "changed (version 2)", "You keep your access to the group meanwhile")
+		if !e.takesPart(ivy) {
+			t.Fatal("ivy does not take part while asked again")
+		}
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@"+ivy+">"), "Added <@"+ivy+">",
+			"They agreed to version 1 of the norms before and keep their access; tend asks them privately to agree to version 2")
+		if !e.takesPart(ivy) {
+			ok, why, _ := e.b.TakesPart(t.Context(), e.group, ivy)
+			t.Fatalf("ivy takes part %v after the roster add (%s); a member who had access keeps it", ok, why)
+		}
+		if dms := e.dms(ivy); len(dms) != 1 {
+			for _, d := range dms {
+				t.Logf("DM: %s", render(d.Out.Message))
+			}
+			t.Fatalf("ivy got %d DMs; want the one request for version 2, no welcome", len(dms))
+		}
+		if a, err := e.db.Applicant(t.Context(), e.group.ID, ivy); err == nil {
+			t.Fatalf("ivy has a newcomer record %+v; they were a member already", a)
+		}
+		wantIn(t, "agree to v2", e.press(ivy, asked.Delivered.Ref, "I agree"), "you agreed to version 2")
+		if !e.takesPart(ivy) {
+			t.Fatal("ivy does not take part after agreeing to version 2")
+		}
+	})
+}
+
+// TestOnboarding_RosterAddAfterLeaving: a member who agreed without a
+// welcome (there before agreement was required) leaves the server, and
+// their role is taken back; a facilitator adds them to the roster later.
+// Coming back is an arrival: they are welcomed back and given the role
+// again, not left without it.
+func TestOnboarding_RosterAddAfterLeaving(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.rec.AddMember(discordChannel, e.user(ivy))
+		wantIn(t, "agree", e.cmd(ivy, "norms agree"), "you agreed to version 1")
+		e.inject(&bot.MemberLeft{EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Guild: discordGuild, User: e.user(ivy)}})
+		e.rec.RemoveMember(discordChannel, ivy)
+		if rv := e.of(bot.OutRevokeRole); len(rv) != 1 || rv[0].Out.User != ivy {
+			t.Fatalf("revokes %+v; want ivy's role taken back", rv)
+		}
+		grants := len(e.of(bot.OutGrantRole))
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@"+ivy+">"), "tend welcomes them back privately and gives them the role")
+		var got []string
+		for _, d := range e.dms(ivy) {
+			got = append(got, render(d.Out.Message))
+		}
+		wantIn(t, "welcome back", strings.Join(got, "\n"), "Welcome back to tuesday", "You're in: tuesday")
+		roles := e.of(bot.OutGrantRole)
+		if len(roles) != grants+1 || roles[len(roles)-1].Out.User != ivy {
+			t.Fatalf("roles %+v; want ivy's given again", roles)
+		}
+	})
+}
+
+// TestAgree_MemberWithAccess: a member who was in the channel before
+// agreement was required sends Discord no grant when they agree, at each
+// version, while they can see the channel; one on the roster who lost the
+// role gets it back by pressing I agree.
+func TestAgree_MemberWithAccess(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.rec.AddMember(discordChannel, e.user(ivy))
+		wantIn(t, "agree v1", e.cmd(ivy, "norms agree"), "you agreed to version 1")
+		wantIn(t, "edit", e.cmd(fac, `norms edit items:"Be kind;Be on time"`), "Saved version 2")
+		time.Sleep(time.Second)
+		wantIn(t, "agree v2", e.press(ivy, e.lastDM(ivy).Delivered.Ref, "I agree"), "you agreed to version 2")
+		time.Sleep(time.Second)
+		wantIn(t, "agree again", e.cmd(ivy, "norms agree"), "already")
+		wantIn(t, "roster add", e.cmd(fac, "roster add user:<@"+ivy+">"), "Added")
+		if g := e.of(bot.OutGrantRole); len(g) != 0 {
+			t.Fatalf("%d grant requests for a member who holds the access", len(g))
+		}
+		// The role was taken from ivy by hand: agreeing gives it back.
+		e.rec.RemoveMember(discordChannel, ivy)
+		time.Sleep(time.Second)
+		wantIn(t, "agree without the role", e.cmdIn(ivy, "", "norms agree group:tuesday"), "already")
+		if g := e.of(bot.OutGrantRole); len(g) != 1 || g[0].Out.User != ivy {
+			t.Fatalf("grants %+v; want ivy's role given back", g)
+		}
+	})
+}
+
+// waitlistTwo sets up a closed group of one place on Discord: sam agreed
+// and has the place; lee agreed and waits on the waitlist; ann, whom a
+// facilitator added to the full group, agreed and waits behind lee.
+func waitlistTwo(t *testing.T) *env {
+	t.Helper()
+	e := discordEnv(t, bot.AdmissionClosed, 1)
+	e.join("sam", false)
+	e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree")
+	e.join("lee", false)
+	wantIn(t, "lee agrees", e.press("lee", e.lastDM("lee").Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+	wantIn(t, "ann added", e.cmd(fac, "roster add user:<@"+ann+">"), "is on the waitlist")
+	wantIn(t, "ann agrees", e.press(ann, e.lastDM(ann).Delivered.Ref, "I agree"), "you are number 2 on its waitlist")
+	if g := e.of(bot.OutGrantRole); len(g) != 1 {
+		t.Fatalf("grants %+v; want sam's only", g)
+	}
+	return e
+}
+
+const ann = "300000000000000003"
+
+// placeGiven fails unless user got the role, takes part and was told
+// privately that the place is theirs.
+func (e *env) placeGiven(user bot.UserID) {
+	e.t.Helper()
+	if !slices.ContainsFunc(e.of(bot.OutGrantRole), func(d bottest.Delivery) bool { return d.Out.User == user }) {
+		e.t.Errorf("%s was not given the role", user)
+	}
+	if !e.takesPart(user) {
+		ok, why, _ := e.b.TakesPart(e.t.Context(), e.group, user)
+		e.t.Errorf("%s takes part %v (%s); want taking part", user, ok, why)
+	}
+	var told []string
+	for _, d := range e.dms(user) {
+		told = append(told, render(d.Out.Message))
+	}
+	wantIn(e.t, string(user)+"'s DMs", strings.Join(told, "\n"), "A place is free for you in tuesday", "You agreed to the norms already, so tend is giving you access now", "You're in: tuesday")
+}
+
+// TestOnboarding_CapacityRaised: raising a closed group's capacity lets
+// the waitlisted newcomers onto the roster, and offers them the place as
+// a freed place does: access at once (they agreed), and they are told.
+func TestOnboarding_CapacityRaised(t *testing.T) {
+	t.Run("Chat", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := waitlistTwo(t)
+			wantIn(t, "capacity", e.cmd(fac, "group setup name:tuesday capacity:3"), "Moved from the waitlist to the roster: <@lee>, <@"+ann+">",
+				"tend tells the newcomers among them privately that the place is theirs")
+			e.placeGiven("lee")
+			e.placeGiven(ann)
+			if n := len(e.of(bot.OutGrantRole)); n != 3 {
+				t.Errorf("%d grants; want sam's, lee's and ann's, once each", n)
+			}
+		})
+	})
+	// The config file's capacity is applied at start, before the
+	// platforms run: the next start offers the places.
+	t.Run("ConfigAtStart", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := waitlistTwo(t)
+			e.stop()
+			db, err := store.Open(t.Context(), e.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := e.group
+			g.Capacity = 2
+			if _, promoted, err := db.UpsertConfigGroup(t.Context(), ConfigActor, g); err != nil || len(promoted) != 1 {
+				t.Fatalf("apply the file: promoted %+v, %v; want lee", promoted, err)
+			}
+			db.Close()
+			e.start()
+			if err := e.n.Resume(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			e.placeGiven("lee")
+			if slices.ContainsFunc(e.of(bot.OutGrantRole), func(d bottest.Delivery) bool { return d.Out.User == ann }) {
+				t.Error("ann, still on the waitlist, got the role")
+			}
+			if err := e.n.Resume(t.Context()); err != nil { // another start offers nothing twice
+				t.Fatal(err)
+			}
+			synctest.Wait()
+			if n := len(e.of(bot.OutGrantRole)); n != 2 {
+				t.Errorf("%d grants after another start; want sam's and lee's", n)
+			}
+		})
+	})
+}
+
+// TestOnboarding_RosterAddDurable: the welcome of someone a facilitator
+// adds to the roster is written with the roster entry. A process that
+// dies right after writing the entry (nothing it would enqueue on its
+// own gets in) still welcomes them after a restart.
+func TestOnboarding_RosterAddDurable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		const ivy = "300000000000000009"
+		e.dead.Store(true)
+		e.cmd(fac, "roster add user:<@"+ivy+">")
+		e.stop()
+		e.dead.Store(false)
+		e.start()
+		if m, err := e.db.MemberByUser(t.Context(), e.group.ID, ivy); err != nil || m.Status != bot.MemberActive {
+			t.Fatalf("ivy on the roster: %+v, %v", m, err)
+		}
+		wantIn(t, "welcome", render(e.lastDM(ivy).Out.Message), "Welcome to tuesday", "a facilitator added you to group tuesday", "[I agree]")
+		e.restart()
+		if n := len(e.dms(ivy)); n != 1 {
+			t.Fatalf("%d DMs after another restart; want the one welcome", n)
+		}
+	})
+}
+
+// TestOnboarding_RosterAddFullGroup: a facilitator adds someone to a full
+// group's roster. The answer, the facilitator's note and the welcome all
+// say what is true: the group is full, they are on its waitlist, and
+// access follows agreement when a place frees up — in a closed group and
+// in an open one with a capacity alike.
+func TestOnboarding_RosterAddFullGroup(t *testing.T) {
+	for _, admission := range []bot.Admission{bot.AdmissionClosed, bot.AdmissionOpen} {
+		t.Run(string(admission), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := discordEnv(t, admission, 1)
+				const ivy = "300000000000000009"
+				wantIn(t, "ivy added", e.cmd(fac, "roster add user:<@"+ivy+">"), "Added <@"+ivy+"> to the roster")
+				e.press(ivy, e.lastDM(ivy).Delivered.Ref, "I agree")
+				got := e.cmd(fac, "roster add user:<@"+ann+">")
+				wantIn(t, "ann added", got, "Group tuesday is full (1 place), so <@"+ann+"> is on the waitlist",
+					"tells them they are on the waitlist; they take part (check-ins, attendance) once they have agreed and a place frees up")
+				if strings.Contains(got, "then.") {
+					t.Errorf("the note promises access on agreeing to someone on the waitlist:\n%s", got)
+				}
+				welcome := render(e.lastDM(ann).Out.Message)
+				wantIn(t, "ann's welcome", welcome, "The group is full just now, so you are on its waitlist", "[I agree]")
+				if strings.Contains(welcome, "as soon as you agree") {
+					t.Errorf("the welcome promises access on agreeing:\n%s", welcome)
+				}
+				wantIn(t, "ann agrees", e.press(ann, e.lastDM(ann).Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+				if g := e.of(bot.OutGrantRole); len(g) != 1 || g[0].Out.User != ivy {
+					t.Fatalf("grants %+v; want ivy's only, none from the waitlist", g)
+				}
+				if e.takesPart(ann) {
+					t.Error("ann takes part from the waitlist")
+				}
+				// ivy's place frees up: it is ann's.
+				wantIn(t, "ivy removed", e.cmd(fac, "roster remove user:<@"+ivy+">"), "Moved from the waitlist to the roster: <@"+ann+">")
+				wantIn(t, "offer", render(e.lastDM(ann).Out.Message), "You're in: tuesday")
+				if g := e.of(bot.OutGrantRole); len(g) != 2 || g[1].Out.User != ann {
+					t.Fatalf("grants %+v; want ann's once the place is hers", g)
+				}
+				if !e.takesPart(ann) {
+					t.Error("ann does not take part once the place is hers")
+				}
+			})
+		})
+	}
+}
+
+// TestOnboarding_SlackLobbyLeft: on Slack, a newcomer who leaves the lobby
+// before being let in gives up their newcomer state and a waitlist place
+// (PRODUCT.md: a member who leaves gives up a waitlist place); rejoining
+// the lobby later welcomes them again. A member let in already, or one in
+// the group's channel, keeps what they have.
+func TestOnboarding_SlackLobbyLeft(t *testing.T) {
+	const (
+		lobby = "C0LOBBY01"
+		sam   = "U0SAM0001"
+		lee   = "U0LEE0001"
+		kim   = "U0KIM0001"
+		ivy   = "U0IVY0001"
+	)
+	slackLobbyEnv := func(t *testing.T) *env {
+		e := newEnv(t, bot.Group{Name: "dbt", Address: bot.Address{Platform: bot.PlatformSlack, Channel: "G0PRIVATE1"}, Kind: bot.KindSkills,
+			Admission: bot.AdmissionClosed, Capacity: 1})
+		e.rec.SetPrivate("G0PRIVATE1", true)
+		wantIn(t, "use", e.cmd(fac, "norms use psychoeducation"), "Saved version 1")
+		wantIn(t, "require", e.cmd(fac, "norms require on lobby_channel:<#"+lobby+">"), "Newcomers to <#"+lobby+"> are welcomed privately")
+		return e
+	}
+	meta := func(e *env, user bot.UserID, ch bot.ChannelID) bot.EventMeta {
+		return bot.EventMeta{Platform: bot.PlatformSlack, Channel: ch, User: e.user(user)}
+	}
+	join := func(e *env, user bot.UserID) { e.inject(&bot.MemberJoined{EventMeta: meta(e, user, lobby)}) }
+	leave := func(e *env, user bot.UserID) { e.inject(&bot.MemberLeft{EventMeta: meta(e, user, lobby)}) }
+	state := func(e *env, user bot.UserID) bot.ApplicantState {
+		e.t.Helper()
+		a, err := e.db.Applicant(e.t.Context(), e.group.ID, user)
+		if err != nil {
+			e.t.Fatalf("%s's record: %v", user, err)
+		}
+		return a.State
+	}
+
+	t.Run("Applicant", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := slackLobbyEnv(t)
+			join(e, sam)
+			join(e, sam) // reported again while waiting: one welcome
+			if n := len(e.dms(sam)); n != 1 {
+				t.Fatalf("%d DMs; want one welcome", n)
+			}
+			leave(e, sam)
+			if s := state(e, sam); s != bot.ApplicantGone {
+				t.Fatalf("sam's record is %s after leaving the lobby; want gone", s)
+			}
+			join(e, sam)
+			if n := len(e.dms(sam)); n != 2 {
+				t.Fatalf("%d DMs after coming back; want a second welcome", n)
+			}
+			wantIn(t, "welcome again", render(e.lastDM(sam).Out.Message), "Welcome to dbt", "[I agree]")
+			if s := state(e, sam); s != bot.ApplicantWaiting {
+				t.Fatalf("sam's record is %s after coming back; want waiting", s)
+			}
+			// Someone let into the group's channel by hand keeps their
+			// record when they leave the lobby.
+			e.rec.AddMember("G0PRIVATE1", e.user(ivy))
+			e.inject(&bot.MemberJoined{EventMeta: meta(e, ivy, "G0PRIVATE1")})
+			leave(e, ivy)
+			if s := state(e, ivy); s != bot.ApplicantWaiting {
+				t.Fatalf("ivy, in the group's channel, is %s after leaving the lobby; want waiting", s)
+			}
+		})
+	})
+
+	t.Run("Waitlist", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			e := slackLobbyEnv(t)
+			join(e, sam)
+			wantIn(t, "sam agrees", e.press(sam, e.lastDM(sam).Delivered.Ref, "I agree"), "inviting you to <#G0PRIVATE1> now")
+			e.inject(&bot.MemberJoined{EventMeta: meta(e, sam, "G0PRIVATE1")})
+			join(e, lee)
+			wantIn(t, "lee agrees", e.press(lee, e.lastDM(lee).Delivered.Ref, "I agree"), "you are number 1 on its waitlist")
+			join(e, kim)
+			wantIn(t, "kim agrees", e.press(kim, e.lastDM(kim).Delivered.Ref, "I agree"), "you are number 2 on its waitlist")
+
+			// sam, let in, leaves the lobby: nothing changes.
+			leave(e, sam)
+			if s := state(e, sam); s != bot.ApplicantAdmitted {
+				t.Fatalf("sam is %s after leaving the lobby; want admitted", s)
+			}
+			// lee gives up the waitlist place by leaving the lobby.
+			leave(e, lee)
+			if s := state(e, lee); s != bot.ApplicantGone {
+				t.Fatalf("lee is %s after leaving the lobby; want gone", s)
+			}
+			if m, err := e.db.MemberByUser(t.Context(), e.group.ID, lee); err != nil || m.Status != bot.MemberRemoved {
+				t.Fatalf("lee on the roster: %+v, %v; want the waitlist place given up", m, err)
+			}
+			// The place sam frees goes to kim, next on the list, not lee.
+			e.cmd(fac, "roster remove user:<@"+sam+">")
+			inv := e.of(bot.OutInvite)
+			if !slices.ContainsFunc(inv, func(d bottest.Delivery) bool { return d.Out.User == kim }) {
+				t.Errorf("invitations %+v; want kim invited to the freed place", inv)
+			}
+			if slices.ContainsFunc(inv, func(d bottest.Delivery) bool { return d.Out.User == lee }) {
+				t.Errorf("lee, who left the lobby, was invited: %+v", inv)
+			}
+			if m, _ := e.db.MemberByUser(t.Context(), e.group.ID, kim); m.Status != bot.MemberActive {
+				t.Errorf("kim on the roster: %+v; want active", m)
+			}
+			// lee comes back: welcomed again, as a newcomer.
+			n := len(e.dms(lee))
+			join(e, lee)
+			if got := len(e.dms(lee)); got != n+2 {
+				t.Fatalf("%d DMs to lee after coming back; want a new welcome and the waitlist note", got-n)
+			}
+			// lee agreed before: welcomed back, and back on the waitlist
+			// (the group is full), behind nobody who left.
+			var told []string
+			for _, d := range e.dms(lee)[n:] {
+				told = append(told, render(d.Out.Message))
+			}
+			wantIn(t, "lee welcomed back", strings.Join(told, "\n"), "Welcome back to dbt",
+				"Group dbt is full just now, so you are number 1 on its waitlist: tend gives you access and tells you privately when a place frees up")
+			if m, err := e.db.MemberByUser(t.Context(), e.group.ID, lee); err != nil || m.Status != bot.MemberWaitlisted {
+				t.Errorf("lee on the roster after coming back: %+v, %v; want waitlisted again", m, err)
+			}
+		})
 	})
 }

@@ -2,6 +2,7 @@ package norms
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -170,10 +171,17 @@ func (f *Feature) agree(ctx context.Context, req *bot.Request, g bot.Group, v bo
 		}
 	case (!rec || a.State == bot.ApplicantGone) && (s.Role != "" || s.Lobby != ""):
 		// A member tend did not welcome (there before agreement was
-		// required): make sure they have the access agreeing gives.
-		// Granting a role they hold, or inviting them to a channel they
-		// are in, changes nothing.
-		jobs = append(jobs, admitJob(g.ID, user, 0, trigger))
+		// required): make sure they have the access agreeing gives, when
+		// the platform does not say they have it (in the channel the role
+		// opens, or the channel itself), so that a member pressing I agree
+		// at each new version sends no request the platform need not see.
+		in, known, err := f.b.InChannel(ctx, g, user)
+		if err != nil {
+			f.log.Debug("could not tell whether a member has access; giving it", bot.KeyGroup, g.Name, bot.KeyErr, err)
+		}
+		if !known || !in {
+			jobs = append(jobs, admitJob(g.ID, user, 0, trigger))
+		}
 	}
 	created, place, err := f.st.AgreeToNorms(ctx, bot.NormsAck{GroupID: g.ID, User: user, Version: v.Version, At: now}, placeBy, jobs)
 	if err != nil {
@@ -181,6 +189,15 @@ func (f *Feature) agree(ctx context.Context, req *bot.Request, g bot.Group, v bo
 	}
 	if len(jobs) > 0 {
 		f.r.Notify()
+	}
+	if waiting && placeBy == "" && g.Capacity > 0 {
+		// An open group with a capacity: a facilitator may have put them
+		// on its waitlist.
+		m, err := f.st.MemberByUser(ctx, g.ID, user)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
+		place = m
 	}
 	var b strings.Builder
 	if created {

@@ -221,3 +221,49 @@ func TestCommands_RequireRefusesWhatCannotWork(t *testing.T) {
 		wantIn(t, "unreachable", e.cmd(fac, "norms require on"), "tend cannot see <#"+discordChannel+">")
 	})
 }
+
+// TestCommands_RequireLobby: on Slack a lobby must be a public channel tend
+// is in (Slack tells an app about people joining only the channels it is
+// in): norms require on lobby_channel: refuses one that is private or that
+// tend is not in, with what to do; a start tells the facilitators of a
+// lobby tend was taken out of.
+func TestCommands_RequireLobby(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.Group{Name: "dbt", Address: bot.Address{Platform: bot.PlatformSlack, Channel: "G0PRIVATE1"}, Kind: bot.KindSkills})
+		e.cmd(fac, "norms use psychoeducation")
+		e.rec.SetPrivate("G0PRIVATE1", true)
+		e.rec.SetPrivate("C0LOBBY01", true)
+		e.rec.SetBotIn("C0LOBBY01", false)
+		wantIn(t, "private lobby", e.cmd(fac, "norms require on lobby_channel:<#C0LOBBY01>"), "<#C0LOBBY01> is a private channel: newcomers cannot find or join it",
+			"Name a public channel as the lobby")
+		e.rec.SetPrivate("C0LOBBY01", false)
+		wantIn(t, "tend not in the lobby", e.cmd(fac, "norms require on lobby_channel:<#C0LOBBY01>"),
+			"tend is not in <#C0LOBBY01>, and Slack tells an app about people joining only the channels it is in", "type /invite @tend in <#C0LOBBY01>")
+		if s, _ := e.db.NormsSettings(t.Context(), e.group.ID); s.Require || s.Lobby != "" {
+			t.Fatalf("settings after refusals: %+v; want nothing saved", s)
+		}
+		e.rec.SetBotIn("C0LOBBY01", true)
+		wantIn(t, "works", e.cmd(fac, "norms require on lobby_channel:<#C0LOBBY01>"), "Newcomers to <#C0LOBBY01> are welcomed privately")
+
+		// Someone removes tend from the lobby: the next start tells the
+		// facilitators privately.
+		e.rec.SetBotIn("C0LOBBY01", false)
+		if n, err := e.n.CheckGates(t.Context()); err != nil || n != 1 {
+			t.Fatalf("CheckGates = %d, %v; want the lobby", n, err)
+		}
+		told := e.rec.DMsTo(fac)
+		if len(told) != 1 {
+			t.Fatalf("the facilitator got %d DMs; want one", len(told))
+		}
+		wantIn(t, "told", render(told[0].Out.Message), "Newcomers to dbt may not get access", "tend is not in <#C0LOBBY01>")
+		// A lobby tend cannot see at all.
+		e.rec.InspectHook = func(a bot.Address) error {
+			if a.Channel == "C0LOBBY01" {
+				return bot.Unreachable("slack: conversations.info: channel_not_found")
+			}
+			return nil
+		}
+		e.cmd(fac, "norms require off")
+		wantIn(t, "unreachable lobby", e.cmd(fac, "norms require on"), "tend cannot see <#C0LOBBY01>, the lobby of group dbt")
+	})
+}

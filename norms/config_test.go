@@ -32,6 +32,9 @@ func parseConfig(t *testing.T, src string) (*config.Config, []string) {
 // its file:line:col with the field and what to write instead.
 func TestSection_Problems(t *testing.T) {
 	long := strings.Repeat("x", MaxItemLen+1)
+	// Eleven agreements of 290 characters each (two bytes each in UTF-8):
+	// each within its limit, 3,235 characters in all as the numbered list.
+	tooMuch := "{items: [" + strings.TrimSuffix(strings.Repeat(strings.Repeat("é", 290)+", ", 11), ", ") + "]}"
 	for _, c := range []struct {
 		name, group, norms string
 		want               string
@@ -52,6 +55,8 @@ func TestSection_Problems(t *testing.T) {
 			`tend.yaml:4:21: groups[0].norms.items[0]: holds a control character (a tab or a line break) — write each agreement as plain text on one line`},
 		{"TooMany", "platform: console", "{items: [" + strings.TrimSuffix(strings.Repeat("a, ", 26), ", ") + "]}",
 			`groups[0].norms.items: has 26 agreements; the most is 25`},
+		{"TooLongInAll", "platform: console", tooMuch,
+			`tend.yaml:4:20: groups[0].norms.items: comes to 3235 characters as a numbered list; the most is 3000 (Slack's limit for the edit form) — shorten the agreements by 235 characters in all`},
 		{"RoleOffDiscord", "platform: slack\n    channel: C0123ABCD", "{require: true, role: \"123456789012345678\"}",
 			`groups[0].norms.role: roles are a Discord feature; this group is on slack`},
 		{"RoleNotID", "platform: discord\n    channel: \"111111111111111111\"\n    guild: \"222222222222222222\"", "{require: true, role: members}",

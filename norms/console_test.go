@@ -209,8 +209,9 @@ func golden(t *testing.T, name, got string) {
 // the lobby and are welcomed privately, agree and are invited; the group
 // fills and the next newcomer is waitlisted, the facilitator told; a new
 // version asks everyone again; a member leaves and the waitlisted newcomer
-// gets the place; norms post pins; the first session is the contract
-// session; status tells who agreed to what.
+// gets the place; norms post pins; status tells who agreed to what; a
+// member added to the full roster is told they are on the waitlist; the
+// first session is the contract session.
 func TestConsole_Golden(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := startConsole(t)
@@ -238,6 +239,9 @@ func TestConsole_Golden(t *testing.T) {
 		c.typ(`/in tuesday`, `/leave`)
 		c.typ(`/as kim`, `/click `+c.choice("DM to kim:", "I agree"))
 		c.typ(`/as fac`, `/tend norms post`, `/tend norms status`)
+		// The group is full again: someone the facilitator adds waits on
+		// the waitlist, and every message says so.
+		c.typ(`/tend roster add user:lee`)
 		c.sleepUntil(time.Date(2000, 1, 4, 18, 1, 0, 0, time.UTC))
 		golden(t, "console", c.out.String())
 	})

@@ -14,9 +14,11 @@ import (
 // does not exist, that everyone has, that an integration manages, that sits
 // above tend's own role or that tend lacks Manage Roles to give, or a
 // group channel everyone in the server can see (the role would then gate
-// nothing); on Slack a group channel anyone can join. It is nil when the
-// gate can work, or when the platform cannot tell (the console). A
-// platform failure is returned as it is.
+// nothing); on Slack a group channel anyone can join, a lobby newcomers
+// cannot find (private) or one tend is not in (Slack tells an app about
+// people joining only the channels it is in, so nobody would be
+// welcomed). It is nil when the gate can work, or when the platform
+// cannot tell (the console). A platform failure is returned as it is.
 func (f *Feature) checkGate(ctx context.Context, g bot.Group, s bot.NormsSettings) error {
 	switch {
 	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
@@ -42,9 +44,47 @@ func (f *Feature) checkGate(ctx context.Context, g bot.Group, s bot.NormsSetting
 			"Everyone in the server can see %s, so the role would gate nothing. In the channel's settings → Permissions, deny View Channel to @everyone and allow it to %s, then try again.",
 			channelRef(g.Address), roleRef(s.Role)))
 	case s.Lobby != "" && g.Address.Platform == bot.PlatformSlack:
-		return f.checkHidden(ctx, g, fmt.Sprintf(
+		if err := f.checkHidden(ctx, g, fmt.Sprintf(
 			"%s is a public channel: anyone can join it without agreeing, so the lobby would gate nothing. Make it private (channel details → Settings → Change to a private channel), then try again.",
-			channelRef(g.Address)))
+			channelRef(g.Address))); err != nil {
+			return err
+		}
+		return f.checkLobby(ctx, g, bot.Address{Platform: g.Address.Platform, Channel: s.Lobby})
+	}
+	return nil
+}
+
+// checkLobby refuses a lobby where newcomers would never be welcomed: one
+// they cannot find and join by themselves (private), or one tend is not in
+// (Slack sends member_joined_channel only for channels the app is in).
+func (f *Feature) checkLobby(ctx context.Context, g bot.Group, lobby bot.Address) error {
+	unreachable := func(err error) error {
+		return &bot.UserError{Msg: fmt.Sprintf("tend cannot see %s, the lobby of group %s: it is a private channel tend is not in, or it was deleted. "+
+			"Name a public channel where newcomers arrive, invite tend to it (type /invite @tend in the channel), then try again.", channelRef(lobby), g.Name), Err: err}
+	}
+	private, err := f.b.ChannelPrivate(ctx, lobby)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return nil
+	case errors.Is(err, bot.ErrUnreachable):
+		return unreachable(err)
+	case err != nil:
+		return err
+	case private:
+		return bot.Errorf("%s is a private channel: newcomers cannot find or join it by themselves, so nobody would arrive there. "+
+			"Name a public channel as the lobby, one anyone in the workspace can join, then try again.", channelRef(lobby))
+	}
+	in, err := f.b.BotInChannel(ctx, lobby)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return nil
+	case errors.Is(err, bot.ErrUnreachable):
+		return unreachable(err)
+	case err != nil:
+		return err
+	case !in:
+		return bot.Errorf("tend is not in %s, and Slack tells an app about people joining only the channels it is in, so newcomers there would never be welcomed. "+
+			"Invite tend to it (type /invite @tend in %s), then try again.", channelRef(lobby), channelRef(lobby))
 	}
 	return nil
 }

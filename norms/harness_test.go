@@ -2,6 +2,7 @@ package norms
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -45,6 +46,24 @@ type env struct {
 	// more builds features wired beside groups, reminders and norms
 	// (check-ins, attendance), as cmd/tend wires them.
 	more []func(*store.DB, bot.Deps) (bot.Feature, error)
+	// dead, when set, makes every job enqueued through the Runner fail,
+	// as a process that died at that moment: what is written to the
+	// database with a change of its own still gets in.
+	dead atomic.Bool
+}
+
+// jobStore is the Runner's store, which fails to enqueue once the process
+// is dead.
+type jobStore struct {
+	*store.DB
+	e *env
+}
+
+func (s jobStore) EnqueueJob(ctx context.Context, j bot.Job) (bool, error) {
+	if s.e.dead.Load() {
+		return false, errors.New("the process died")
+	}
+	return s.DB.EnqueueJob(ctx, j)
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -129,7 +148,7 @@ func (e *env) start() {
 	}
 	plat := bottest.InspectorPlatform{Platform: e.rec}
 	sender := bot.NewSender(db, codec, nil, quiet(), plat)
-	r := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: quiet()})
+	r := bot.NewRunner(bot.RunnerConfig{Store: jobStore{DB: db, e: e}, Logger: quiet()})
 	b, err := bot.New(bot.Config{Groups: db, Owners: e.owners, Codec: codec, Sender: sender, Logger: quiet(), Runner: r, Resources: e.resources})
 	if err != nil {
 		t.Fatal(err)

@@ -78,20 +78,33 @@ func (f *Feature) runAdmit(ctx context.Context, j bot.Job) (bot.JobResult, error
 			// Newcomers need the current version; they were asked.
 			return bot.JobResult{State: bot.JobSkipped, Note: fmt.Sprintf("agreed to version %d; newcomers need version %d", ack.Version, v.Version)}, nil
 		}
+		var m bot.Member
 		if g.Admission == bot.AdmissionClosed {
 			// Agreeing took the place; one who agreed before and came back
 			// takes it now.
-			m, err := f.st.TakeNormsPlace(ctx, memberPrincipal(g, p.User), g.ID, p.User)
-			if err != nil {
+			if m, err = f.st.TakeNormsPlace(ctx, memberPrincipal(g, p.User), g.ID, p.User); err != nil {
 				return bot.JobResult{}, fmt.Errorf("take a place: %w", err)
 			}
-			if m.Status == bot.MemberWaitlisted {
-				place, err := f.waitlisted(ctx, g, a)
-				if err != nil {
-					return bot.JobResult{}, err
-				}
-				return bot.JobResult{State: bot.JobDone, Note: fmt.Sprintf("waitlisted at place %d: access follows when a place frees up; the facilitators were told", place)}, nil
+		} else if m, err = f.st.MemberByUser(ctx, g.ID, p.User); err != nil && !errors.Is(err, bot.ErrNotFound) {
+			// An open group with a capacity: a facilitator may have put
+			// them on its waitlist.
+			return bot.JobResult{}, err
+		}
+		if m.Status == bot.MemberWaitlisted {
+			place, err := f.waitlisted(ctx, g, a)
+			if err != nil {
+				return bot.JobResult{}, err
 			}
+			if strings.HasSuffix(j.Key, "/rejoined") {
+				// Welcomed back with nothing to agree to: they learn here
+				// that the group is full (agreeing tells the others).
+				msg := bot.Message{Title: "The waitlist of " + g.Name, Text: fmt.Sprintf(
+					"Group %s is full just now, so you are number %d on its waitlist: tend gives you access and tells you privately when a place frees up.", g.Name, place)}
+				if _, err := f.send.Send(ctx, bot.DM("norms/waitlisted/"+strings.TrimPrefix(j.Key, KindAdmit+"/"), g.Address.Platform, p.User, msg)); err != nil && !bot.IsPermanent(err) {
+					return bot.JobResult{}, fmt.Errorf("tell a newcomer they are on the waitlist: %w", err)
+				}
+			}
+			return bot.JobResult{State: bot.JobDone, Note: fmt.Sprintf("waitlisted at place %d: access follows when a place frees up; the facilitators were told", place)}, nil
 		}
 	}
 	var note string
@@ -311,8 +324,16 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 		return bot.JobResult{}, err
 	}
 	seen := map[bot.UserID]bool{}
+	// Newcomers still waiting for access (on the roster, or in the
+	// channel, already or not) have no access to keep: their request
+	// says so.
+	newcomer := map[bot.UserID]bool{}
 	for _, a := range arrivals {
-		if _, ok := agreed[a.User]; a.State == bot.ApplicantWaiting && !ok {
+		if a.State != bot.ApplicantWaiting {
+			continue
+		}
+		newcomer[a.User] = true
+		if _, ok := agreed[a.User]; !ok {
 			// Welcomed and not agreed yet: their welcome's button shows
 			// the current version; nothing more to ask.
 			seen[a.User] = true
@@ -351,8 +372,8 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 	}
 	var unreachable []string
 	for _, m := range targets {
-		msg := f.askMessage(ctx, g, v, agreed[m.User])
-		dm := bot.DM(fmt.Sprintf("norms/ask/%d/%d/%s", g.ID, v.Version, m.User), g.Address.Platform, m.User, msg)
+		msg := f.askMessage(ctx, g, v, agreed[m.User], !newcomer[m.User])
+		dm := bot.DM(askKey(g.ID, v.Version, m.User), g.Address.Platform, m.User, msg)
 		if _, err := f.send.Send(ctx, dm); err != nil {
 			if !bot.IsPermanent(err) {
 				return bot.JobResult{}, fmt.Errorf("ask a member: %w", err)
@@ -378,9 +399,16 @@ func (f *Feature) runAsk(ctx context.Context, j bot.Job) (bot.JobResult, error) 
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil
 }
 
+// askKey is the outbox key of asking user to agree to version v of group
+// groupID's norms: once, whichever path asks first.
+func askKey(groupID int64, v int, user bot.UserID) string {
+	return fmt.Sprintf("norms/ask/%d/%d/%s", groupID, v, user)
+}
+
 // askMessage asks a member privately to agree to version v; prev is their
-// latest agreement (zero if none).
-func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck) bot.Message {
+// latest agreement (zero if none), access whether they hold the access the
+// group gates (a newcomer still waiting for it does not).
+func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck, access bool) bot.Message {
 	if prev.Version == 0 {
 		return f.normsMessage(ctx, g, v, layout{
 			title:   "The norms of " + g.Name,
@@ -388,10 +416,14 @@ func (f *Feature) askMessage(ctx context.Context, g bot.Group, v bot.NormsVersio
 			privacy: true, button: true,
 		})
 	}
+	keep := "You keep your access to the group meanwhile."
+	if !access {
+		keep = "Newcomers need the current version: you get access to the group once you agree to it."
+	}
 	return f.normsMessage(ctx, g, v, layout{
 		title: fmt.Sprintf("The norms of %s changed (version %d)", g.Name, v.Version),
-		intro: fmt.Sprintf("The facilitators of %s changed the group's agreements; you agreed to version %d on %s. Please read them again and press I agree. You keep your access to the group meanwhile.",
-			g.Name, prev.Version, bot.Time(prev.At, bot.TimeShort)),
+		intro: fmt.Sprintf("The facilitators of %s changed the group's agreements; you agreed to version %d on %s. Please read them again and press I agree. %s",
+			g.Name, prev.Version, bot.Time(prev.At, bot.TimeShort), keep),
 		button: true,
 	})
 }
@@ -511,8 +543,15 @@ func (f *Feature) onGone(ctx context.Context, ev *bot.MemberGone) ([]bot.Outboun
 	if err != nil {
 		return nil, err
 	}
+	_, agreed, err := f.latestAck(ctx, g.ID, ev.User)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := f.st.UpdateApplicant(ctx, g.ID, ev.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
-		if exists {
+		// Someone who agreed without a welcome (there before agreement
+		// was required) is recorded as gone too: their access is taken
+		// back, so coming back is an arrival.
+		if exists || agreed {
 			r.State = bot.ApplicantGone
 		}
 		return nil, nil
@@ -542,11 +581,12 @@ func (f *Feature) onGone(ctx context.Context, ev *bot.MemberGone) ([]bot.Outboun
 	return nil, f.offerPlaces(ctx, g)
 }
 
-// offerPlaces offers the places that freed up in a closed group to the
-// newcomers they let in from the waitlist (the roster moves them, earliest
-// first): privately, once, with access at once if they agreed already.
+// offerPlaces offers the places that freed up in a group with a capacity
+// to the newcomers they let in from the waitlist (the roster moves them,
+// earliest first): privately, once, with access at once if they agreed
+// already.
 func (f *Feature) offerPlaces(ctx context.Context, g bot.Group) error {
-	if g.Admission != bot.AdmissionClosed {
+	if g.Capacity == 0 && g.Admission != bot.AdmissionClosed {
 		return nil
 	}
 	as, err := f.st.Applicants(ctx, g.ID)
@@ -574,8 +614,10 @@ func (f *Feature) offerPlaces(ctx context.Context, g bot.Group) error {
 	return nil
 }
 
-// offer tells a newcomer whose waitlist place came up that it is theirs,
-// and gives access when they agreed already.
+// offer gives a newcomer whose waitlist place came up the place: in one
+// transaction their record stops waiting for a place and the jobs that
+// tell them (privately, once) and, when they agreed to the current version
+// already, give access are enqueued.
 func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error {
 	v, ok, err := f.current(ctx, g)
 	if err != nil || !ok {
@@ -586,12 +628,13 @@ func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error
 		return err
 	}
 	ready := agreed && ack.Version == v.Version
-	var jobs []bot.Job
+	jobs := []bot.Job{{Kind: KindOffer, Key: key(KindOffer, g.ID, string(a.User), strconv.Itoa(a.Round)), GroupID: g.ID,
+		Payload: jobPayload{User: a.User, Round: a.Round, Ready: ready}.bytes()}}
 	if ready {
 		jobs = append(jobs, admitJob(g.ID, a.User, a.Round, "place"))
 	}
 	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
-		if !exists || r.Round != a.Round {
+		if !exists || r.Round != a.Round || !r.Waitlisted {
 			return nil, nil
 		}
 		r.Waitlisted = false
@@ -600,25 +643,54 @@ func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error
 		return err
 	}
 	f.r.Notify()
+	return nil
+}
+
+// runOffer tells a newcomer privately, once per arrival, that a place in
+// a closed group is theirs: access is on its way when they agreed already
+// (the admit job enqueued with this one gives it), else the norms and I
+// agree.
+func (f *Feature) runOffer(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	g, done, err := f.loadGroup(ctx, j)
+	if err != nil || done != nil {
+		return deref(done), err
+	}
+	if _, done, err := f.arrival(ctx, g, p); err != nil || done != nil {
+		return deref(done), err
+	}
+	v, ok, err := f.current(ctx, g)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	if !ok {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the group has no norms"}, nil
+	}
 	next, err := f.nextSession(ctx, g)
 	if err != nil {
-		return err
+		return bot.JobResult{}, err
 	}
 	l := layout{
 		title:  "A place is free for you in " + g.Name,
 		fields: []bot.Field{{Name: "Next session", Value: next}},
-		button: !ready,
+		button: !p.Ready,
 	}
-	if ready {
+	if p.Ready {
 		l.intro = "Good news: a place freed up and it is yours. You agreed to the norms already, so tend is giving you access now."
 	} else {
 		l.intro = "Good news: a place freed up and it is yours. To take it, read the group's agreements and press I agree."
 	}
-	dm := bot.DM(key("norms/offer", g.ID, string(a.User), strconv.Itoa(a.Round)), g.Address.Platform, a.User, f.normsMessage(ctx, g, v, l))
-	if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
-		return fmt.Errorf("offer a place: %w", err)
+	dm := bot.DM(key("norms/offer", g.ID, string(p.User), strconv.Itoa(p.Round)), g.Address.Platform, p.User, f.normsMessage(ctx, g, v, l))
+	if _, err := f.send.Send(ctx, dm); err != nil {
+		if !bot.IsPermanent(err) {
+			return bot.JobResult{}, fmt.Errorf("offer a place: %w", err)
+		}
+		return bot.JobResult{State: bot.JobDone, Note: "not told: their direct messages are closed"}, nil
 	}
-	return nil
+	return bot.JobResult{State: bot.JobDone, Note: "offered the place"}, nil
 }
 
 func deref(r *bot.JobResult) bot.JobResult {
@@ -632,8 +704,11 @@ func deref(r *bot.JobResult) bot.JobResult {
 // and still wait for access get another try: Discord's rules screening may
 // have cleared while tend was not running, and that event is not sent
 // again; the platform is asked, not tend's last record. Each start's tries
-// have keys of their own. Then every gated group's access is checked
-// (CheckGates), and the facilitators told of one that cannot work.
+// have keys of their own. Places on a closed group's roster that a larger
+// capacity (the config file's, applied at start) or a member leaving made
+// while tend was not running are offered to the newcomers they let in.
+// Then every gated group's access is checked (CheckGates), and the
+// facilitators told of one that cannot work.
 func (f *Feature) Resume(ctx context.Context) error {
 	as, err := f.st.WaitingApplicants(ctx)
 	if err != nil {
@@ -654,6 +729,25 @@ func (f *Feature) Resume(ctx context.Context) error {
 	}
 	if n > 0 {
 		f.log.Info("giving newcomers who agreed another try at access", "count", n)
+	}
+	// Places that came up while tend was not running, or by the config
+	// file's capacity (applied before this), are offered.
+	offered := map[int64]bool{}
+	for _, a := range as {
+		if !a.Waitlisted || offered[a.GroupID] {
+			continue
+		}
+		offered[a.GroupID] = true
+		g, err := f.st.GroupByID(ctx, a.GroupID)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("norms: resume: %w", err)
+		}
+		if err := f.offerPlaces(ctx, g); err != nil {
+			return fmt.Errorf("norms: resume: offer places in group %s: %w", g.Name, err)
+		}
 	}
 	if _, err := f.CheckGates(ctx); err != nil {
 		return err

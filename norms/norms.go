@@ -94,6 +94,11 @@ type Newcomers interface {
 	// groups and enqueues the jobs then returns, in one transaction.
 	UpdateApplicants(ctx context.Context, user bot.UserID, groupIDs []int64, change func(a *bot.Applicant, exists bool) error,
 		then func([]bot.Applicant) []bot.Job) ([]bot.Applicant, error)
+	// LeaveNormsLobby closes the record of a newcomer waiting in round
+	// round who left the lobby, and gives up a waitlist place they held,
+	// in one transaction; an active place on the roster is kept, with
+	// the record. It reports whether the record was closed.
+	LeaveNormsLobby(ctx context.Context, by bot.Principal, groupID int64, user bot.UserID, round int) (bool, error)
 }
 
 // Job kinds of this feature.
@@ -102,6 +107,7 @@ const (
 	KindAdmit   = "norms.admit"   // access after agreeing: a role, an invitation
 	KindAsk     = "norms.ask"     // asking members privately to agree to a new version
 	KindPost    = "norms.post"    // posting (and pinning) the norms in the group's channel
+	KindOffer   = "norms.offer"   // telling a waitlisted newcomer a place is theirs
 )
 
 // Actor is the principal that changes the feature makes by itself (a
@@ -182,6 +188,7 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 		{Name: KindAdmit, Run: f.runAdmit, Label: func(bot.Job) string { return "norms: access after agreeing" }},
 		{Name: KindAsk, Run: f.runAsk, Label: askLabel},
 		{Name: KindPost, Run: f.runPost, Label: func(bot.Job) string { return "norms: post and pin" }},
+		{Name: KindOffer, Run: f.runOffer, Label: func(bot.Job) string { return "norms: offer a place from the waitlist" }},
 	} {
 		if err := r.Register(k); err != nil {
 			return fmt.Errorf("norms: register: %w", err)
@@ -330,6 +337,9 @@ type jobPayload struct {
 	// round; Via says how the person arrived.
 	Groups []welcomeGroup `json:"groups,omitempty"`
 	Via    string         `json:"via,omitempty"`
+	// Ready: an offered place comes with access at once (they agreed to
+	// the current version already).
+	Ready bool `json:"ready,omitempty"`
 }
 
 func (p jobPayload) bytes() []byte {

@@ -37,8 +37,70 @@ func (f *Feature) inbound(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 		return nil, f.joined(ctx, e)
 	case *bot.MemberUpdated:
 		return nil, f.updated(ctx, e)
+	case *bot.MemberLeft:
+		return nil, f.leftLobby(ctx, e)
 	}
 	return nil, nil
+}
+
+// leftLobby follows a newcomer out of the lobby of the groups that name
+// the channel they left (Slack, the console). Leaving is giving up
+// (PRODUCT.md: a member who leaves gives up a waitlist place): one still
+// waiting to be let in gives up their newcomer record, so that coming back
+// is a new arrival with a welcome of its own, and a waitlist place they
+// held. One with an active place on the roster (a facilitator put them
+// there), one in the group's own channel already, and one who agreed to
+// the current version and waits only for the invitation tend is sending
+// are not leaving the group, and keep what they have.
+func (f *Feature) leftLobby(ctx context.Context, e *bot.MemberLeft) error {
+	if e.DM || e.Channel == "" || e.User.ID == "" {
+		return nil
+	}
+	gs, err := f.st.NormsLobbyGroups(ctx, e.Address())
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, g := range gs {
+		if err := f.leftLobbyOf(ctx, g, e.User.ID); err != nil {
+			errs = append(errs, fmt.Errorf("group %s: %w", g.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// leftLobbyOf is leftLobby for one group.
+func (f *Feature) leftLobbyOf(ctx context.Context, g bot.Group, user bot.UserID) error {
+	a, rec, err := f.applicant(ctx, g.ID, user)
+	if err != nil || !rec || a.State != bot.ApplicantWaiting {
+		return err
+	}
+	if !a.Waitlisted {
+		v, have, err := f.current(ctx, g)
+		if err != nil {
+			return err
+		}
+		ack, agreed, err := f.latestAck(ctx, g.ID, user)
+		if err != nil {
+			return err
+		}
+		if have && agreed && ack.Version >= v.Version {
+			return nil // agreed: tend is letting them in
+		}
+	}
+	if in, known, err := f.b.InChannel(ctx, g, user); err != nil {
+		return fmt.Errorf("is the newcomer in the group's channel: %w", err)
+	} else if known && in {
+		return nil // let in by hand: still welcome to agree
+	}
+	closed, err := f.st.LeaveNormsLobby(ctx, Actor, g.ID, user, a.Round)
+	if err != nil {
+		return err
+	}
+	if closed {
+		f.log.Debug("newcomer left the lobby", bot.KeyGroup, g.Name, bot.KeyUser, string(user), "waitlisted", a.Waitlisted)
+	}
+	return nil
 }
 
 // arrivalGroups returns the groups someone arrives at with ev: on Discord,
@@ -104,7 +166,7 @@ func (f *Feature) joined(ctx context.Context, e *bot.MemberJoined) error {
 	if e.Channel == "" {
 		via = viaServer
 	}
-	if err := f.arrive(ctx, e.User.ID, arrive, e.Guild, &e.Pending, via); err != nil {
+	if err := f.arrive(ctx, e.User.ID, arrive, e.Guild, &e.Pending, via, false); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -140,7 +202,7 @@ func (f *Feature) enteredChannel(ctx context.Context, g bot.Group, e *bot.Member
 		})
 		return err
 	}
-	return f.arrive(ctx, e.User.ID, []bot.Group{g}, e.Guild, nil, viaInvited)
+	return f.arrive(ctx, e.User.ID, []bot.Group{g}, e.Guild, nil, viaInvited, false)
 }
 
 // arrive records user's arrival at gs, each group's record in the same
@@ -148,8 +210,10 @@ func (f *Feature) enteredChannel(ctx context.Context, g bot.Group, e *bot.Member
 // while they wait changes nothing but the screening flag (pending; nil
 // when the event does not say); an arrival after leaving, or after being
 // admitted (so they must have left unseen), starts a new round with a
-// welcome of its own.
-func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, guild string, pending *bool, via string) error {
+// welcome of its own. waitlisted notes that they hold a place on the
+// waitlist already (a facilitator added them to a full group), so that a
+// place freeing up is offered to them.
+func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, guild string, pending *bool, via string, waitlisted bool) error {
 	if len(gs) == 0 {
 		return nil
 	}
@@ -167,7 +231,7 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 			return nil
 		}
 		a.Round++
-		a.State, a.DMClosed, a.Waitlisted = bot.ApplicantWaiting, false, false
+		a.State, a.DMClosed, a.Waitlisted = bot.ApplicantWaiting, false, waitlisted
 		a.Pending = pending != nil && *pending
 		if guild != "" {
 			a.Guild = guild
@@ -193,72 +257,175 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 	return nil
 }
 
+// What norms does for a person a facilitator put on a gated group's
+// roster.
+type addedAction int
+
+const (
+	// addedNothing: a facilitator, someone let in already, or someone who
+	// agreed to the current version without being welcomed (there before
+	// agreement was required).
+	addedNothing addedAction = iota
+	// addedWaiting: welcomed already, and not agreed or admitted yet.
+	addedWaiting
+	// addedWelcome: welcomed with the norms, as an arrival.
+	addedWelcome
+	// addedAsk: someone who agreed to an older version without being
+	// welcomed (there before agreement was required) holds the access
+	// already: they keep it and are asked privately to agree to the
+	// current version, as every member was when it changed.
+	addedAsk
+)
+
+// added is what norms does for a person added to g's roster, with what it
+// read to decide.
+type added struct {
+	do     addedAction
+	s      bot.NormsSettings
+	v      bot.NormsVersion
+	ack    bot.NormsAck // their latest agreement; zero when none
+	agreed bool
+}
+
 // onAdded welcomes a person a facilitator put on the roster of a group
 // that requires agreement, as an arrival: the norms with I agree, privately,
 // and the access agreeing gives (the role, the invitation) once they agree.
-// A facilitator, someone let in already, or someone who agreed to the
-// current version without being welcomed (there before agreement was
-// required) is not welcomed again.
+// A member who had access before (they agreed, without a welcome, to an
+// older version) keeps it and is only asked to agree to the current one.
+//
+// Someone a larger capacity let in from the waitlist is offered the place,
+// as when a place frees up.
 func (f *Feature) onAdded(ctx context.Context, ev *bot.MemberAdded) ([]bot.Outbound, error) {
-	welcome, _, err := f.welcomesAdded(ctx, ev.Group, ev.User)
-	if err != nil || !welcome {
+	if ev.FromWaitlist {
+		return nil, f.offerPlaces(ctx, ev.Group)
+	}
+	ad, err := f.whenAdded(ctx, ev.Group, ev.User)
+	if err != nil {
 		return nil, err
 	}
-	return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster)
+	switch ad.do {
+	case addedWelcome:
+		m, err := f.st.MemberByUser(ctx, ev.Group.ID, ev.User)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return nil, err
+		}
+		waitlisted := err == nil && m.Status == bot.MemberWaitlisted
+		return nil, f.arrive(ctx, ev.User, []bot.Group{ev.Group}, ev.Group.Guild, nil, viaRoster, waitlisted)
+	case addedAsk:
+		return nil, f.askOne(ctx, ev.Group, ad.v, ad.ack, true)
+	}
+	return nil, nil
 }
 
 // addedNote tells the facilitator who added someone to the roster what
-// norms does about it.
+// norms does about it, in the words their welcome or request uses.
 func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, error) {
 	g := ev.Group
-	welcome, waiting, err := f.welcomesAdded(ctx, g, ev.User)
-	switch {
-	case err != nil:
-		return "", err
-	case waiting:
-		return "They were sent the group's norms privately already, and take part (check-ins, attendance) once they agree.", nil
-	case !welcome:
-		return "", nil
+	if ev.FromWaitlist {
+		a, rec, err := f.applicant(ctx, g.ID, ev.User)
+		if err != nil || !rec || a.State != bot.ApplicantWaiting || !a.Waitlisted {
+			return "", err
+		}
+		return "tend tells the newcomers among them privately that the place is theirs, and gives access at once to those who agreed to the norms.", nil
 	}
-	s, err := f.settings(ctx, g)
+	ad, err := f.whenAdded(ctx, g, ev.User)
 	if err != nil {
 		return "", err
 	}
-	then := ""
+	switch ad.do {
+	case addedWaiting:
+		return "They were sent the group's norms privately already, and take part (check-ins, attendance) once they agree.", nil
+	case addedAsk:
+		return fmt.Sprintf("They agreed to version %d of the norms before and keep their access; tend asks them privately to agree to version %d, as it asked every member.",
+			ad.ack.Version, ad.v.Version), nil
+	case addedNothing:
+		return "", nil
+	}
+	access := ""
 	switch {
-	case s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
-		then = ", and get the role " + roleRef(s.Role) + " then"
-	case s.Lobby != "":
-		then = ", and are invited to " + channelRef(g.Address) + " then"
+	case ad.s.Role != "" && g.Address.Platform == bot.PlatformDiscord:
+		access = "the role " + roleRef(ad.s.Role)
+	case ad.s.Lobby != "":
+		access = "an invitation to " + channelRef(g.Address)
+	}
+	if ad.agreed && ad.ack.Version == ad.v.Version {
+		switch {
+		case ev.Waitlisted && access != "":
+			return fmt.Sprintf("They agreed to the current norms before: tend welcomes them back privately, tells them they are on the waitlist, and gives them %s again when a place frees up.", access), nil
+		case ev.Waitlisted:
+			return "They agreed to the current norms before: tend welcomes them back privately and tells them they are on the waitlist; they take part (check-ins, attendance) again when a place frees up.", nil
+		case access != "":
+			return fmt.Sprintf("They agreed to the current norms before: tend welcomes them back privately and gives them %s again, and they take part (check-ins, attendance) again.", access), nil
+		}
+		return "They agreed to the current norms before: tend welcomes them back privately, and they take part (check-ins, attendance) again.", nil
+	}
+	if ev.Waitlisted {
+		return "The group requires agreement to its norms: tend sends them the norms privately, with an I agree button, and tells them they are on the waitlist; they take part (check-ins, attendance) once they have agreed and a place frees up, when tend offers it to them.", nil
+	}
+	then := ""
+	if access != "" {
+		then = ", and get " + access + " then"
 	}
 	return fmt.Sprintf("The group requires agreement to its norms: tend sends them the norms privately, with an I agree button; they take part (check-ins, attendance) once they agree%s.", then), nil
 }
 
-// welcomesAdded reports whether a person added to g's roster is welcomed
-// with the norms, and whether they wait for a welcome sent already.
-func (f *Feature) welcomesAdded(ctx context.Context, g bot.Group, user bot.UserID) (welcome, waiting bool, err error) {
+// whenAdded decides what norms does for user, added to g's roster.
+func (f *Feature) whenAdded(ctx context.Context, g bot.Group, user bot.UserID) (added, error) {
+	var ad added
 	s, err := f.settings(ctx, g)
 	if err != nil || !s.Require || f.isFacilitator(g, user) {
-		return false, false, err
+		return ad, err
 	}
 	v, have, err := f.current(ctx, g)
 	if err != nil || !have {
-		return false, false, err
+		return ad, err
 	}
+	ad.s, ad.v = s, v
 	a, rec, err := f.applicant(ctx, g.ID, user)
 	switch {
 	case err != nil:
-		return false, false, err
+		return ad, err
 	case rec && a.State == bot.ApplicantWaiting:
-		return false, true, nil
+		ad.do = addedWaiting
+		return ad, nil
 	case rec && a.State == bot.ApplicantAdmitted:
-		return false, false, nil
+		return ad, nil
 	}
-	ack, agreed, err := f.latestAck(ctx, g.ID, user)
-	if err != nil || (!rec && agreed && ack.Version == v.Version) {
-		return false, false, err
+	if ad.ack, ad.agreed, err = f.latestAck(ctx, g.ID, user); err != nil {
+		return ad, err
 	}
-	return true, false, nil
+	switch {
+	case rec || !ad.agreed:
+		// Never agreed, or left (their access was taken back): an arrival.
+		ad.do = addedWelcome
+	case ad.ack.Version < v.Version:
+		ad.do = addedAsk
+	}
+	return ad, nil
+}
+
+// askOne asks one member privately to agree to version v, as runAsk asks
+// every member (the same key: asked once whichever asks first); prev is
+// their latest agreement, access whether they hold the access the group
+// gates. A member whose DMs are closed is named to the facilitators
+// privately.
+func (f *Feature) askOne(ctx context.Context, g bot.Group, v bot.NormsVersion, prev bot.NormsAck, access bool) error {
+	dm := bot.DM(askKey(g.ID, v.Version, prev.User), g.Address.Platform, prev.User, f.askMessage(ctx, g, v, prev, access))
+	_, err := f.send.Send(ctx, dm)
+	switch {
+	case err == nil:
+		return nil
+	case !bot.IsPermanent(err):
+		return fmt.Errorf("ask a member: %w", err)
+	}
+	msg := bot.Message{
+		Title: "A member could not be asked about the new norms",
+		Text: fmt.Sprintf("tend could not ask %s privately to agree to version %d of the norms of %s: their direct messages are closed to the bot. "+
+			"You may want to let them know; /tend norms show shows the norms and the button to anyone in the group.",
+			label(g, bot.Member{User: prev.User}), v.Version, g.Name),
+	}
+	_, err = f.b.TellFacilitators(ctx, g, key("norms.ask-closed", g.ID, strconv.Itoa(v.Version), string(prev.User)), msg)
+	return err
 }
 
 // updated follows Discord's rules screening: when it clears for a newcomer
@@ -305,6 +472,9 @@ type welcomeEntry struct {
 	again bool // agreed to the current version before: nothing to do
 	next  string
 	full  bool // a closed group with no place free just now
+	// waitlisted: they hold a place on the waitlist already (a
+	// facilitator added them to the full group).
+	waitlisted bool
 }
 
 // runWelcome welcomes a newcomer privately, once for their arrival: each
@@ -399,12 +569,13 @@ func (f *Feature) welcomeEntry(ctx context.Context, user bot.UserID, wg welcomeG
 		return e, false, err
 	}
 	e = welcomeEntry{g: g, a: a, s: s, v: v, ack: ack, again: agreed && ack.Version == v.Version, next: next}
-	if g.Admission == bot.AdmissionClosed && g.Capacity > 0 {
+	if g.Capacity > 0 {
 		m, err := f.st.MemberByUser(ctx, g.ID, user)
 		if err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return e, false, err
 		}
-		if err != nil || m.Status == bot.MemberRemoved {
+		e.waitlisted = err == nil && m.Status == bot.MemberWaitlisted
+		if g.Admission == bot.AdmissionClosed && (err != nil || m.Status == bot.MemberRemoved) {
 			ms, err := f.st.ListMembers(ctx, g.ID)
 			if err != nil {
 				return e, false, err
@@ -424,6 +595,10 @@ func (f *Feature) welcomeEntry(ctx context.Context, user bot.UserID, wg welcomeG
 // access says what agreeing gives in e's group, for its welcome.
 func (e welcomeEntry) access() string {
 	switch {
+	case e.waitlisted && e.again:
+		return "The group is full just now, so you are on its waitlist: tend tells you privately when a place frees up, and gives you access then."
+	case e.waitlisted:
+		return "The group is full just now, so you are on its waitlist: tend tells you privately when a place frees up. Agree now, and you get access as soon as it does."
 	case e.full:
 		return "The group is full just now: agreeing puts you on its waitlist, and tend tells you privately when a place frees up."
 	case e.s.Role != "" && e.a.Pending:
@@ -468,7 +643,8 @@ func (f *Feature) welcomeMessage(ctx context.Context, es []welcomeEntry, via str
 		}
 		if e.again {
 			l.intro = fmt.Sprintf("Welcome back to %s. You agreed to these norms on %s, so there is nothing to do.", e.g.Name, bot.Time(e.ack.At, bot.TimeShort))
-		} else if acc := e.access(); acc != "" {
+		}
+		if acc := e.access(); acc != "" && (!e.again || e.waitlisted) {
 			l.fields = append(l.fields, bot.Field{Name: "Access", Value: acc})
 		}
 		return f.normsMessage(ctx, e.g, e.v, l)
@@ -489,7 +665,8 @@ func (f *Feature) welcomeMessage(ctx context.Context, es []welcomeEntry, via str
 		v := "Next session: " + e.next
 		if e.again {
 			v += fmt.Sprintf(" You agreed to its norms on %s, so there is nothing to do.", bot.Time(e.ack.At, bot.TimeShort))
-		} else if acc := e.access(); acc != "" {
+		}
+		if acc := e.access(); acc != "" && (!e.again || e.waitlisted) {
 			v += " " + acc
 		}
 		m.Fields = append(m.Fields, chunkField(e.g.Name, v)...)

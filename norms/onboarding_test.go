@@ -323,7 +323,10 @@ func TestOnboarding_NewcomerNeedsCurrentVersion(t *testing.T) {
 		wantIn(t, "agree v1", e.press("sam", e.lastDM("sam").Delivered.Ref, "I agree"), "you agreed to version 1")
 		wantIn(t, "edit", e.cmd(fac, `norms edit items:"Keep it here; Speak for yourself"`), "Saved version 2")
 		ask := e.lastDM("sam")
-		wantIn(t, "asked", render(ask.Out.Message), "changed (version 2)", "[I agree]")
+		wantIn(t, "asked", render(ask.Out.Message), "changed (version 2)", "[I agree]", "you get access to the group once you agree to it")
+		if strings.Contains(render(ask.Out.Message), "You keep your access") {
+			t.Errorf("a newcomer without access is told they keep it:\n%s", render(ask.Out.Message))
+		}
 		e.screened("sam")
 		if n := len(e.of(bot.OutGrantRole)); n != 0 {
 			t.Fatalf("%d roles granted to a newcomer who agreed only to version 1", n)

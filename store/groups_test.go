@@ -345,3 +345,45 @@ func BenchmarkGroupByAddress(b *testing.B) {
 		}
 	}
 }
+
+// TestAddMemberThen: the jobs that follow a roster entry (the MemberAdded
+// event's deliveries) are written in the entry's transaction, made for the
+// entry as added; a job that cannot be written leaves no entry either.
+func TestAddMemberThen(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	cfg := testGroup("tuesday", "c1")
+	cfg.Capacity = 1
+	g, err := db.CreateGroup(ctx, "console:ana", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	welcome := func(m bot.Member) []bot.Job {
+		return []bot.Job{{Kind: "core.event", Key: "core.event/norms/member_added/" + string(m.User), GroupID: m.GroupID, DueAt: t0,
+			Payload: []byte(`{"status":"` + string(m.Status) + `"}`)}}
+	}
+	sam, err := db.AddMemberThen(ctx, "console:ana", bot.Member{GroupID: g.ID, User: "sam"}, welcome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := db.JobByKey(ctx, "core.event/norms/member_added/sam")
+	if err != nil || j.State != bot.JobPending || string(j.Payload) != `{"status":"active"}` || sam.Status != bot.MemberActive {
+		t.Fatalf("sam %+v; job %+v, %v; want active, and the job made for the entry as added", sam, j, err)
+	}
+	if _, err := db.AddMemberThen(ctx, "console:ana", bot.Member{GroupID: g.ID, User: "kim"}, welcome); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := db.JobByKey(ctx, "core.event/norms/member_added/kim"); string(j.Payload) != `{"status":"waitlisted"}` {
+		t.Fatalf("kim's job %+v; want it made for the waitlisted entry", j)
+	}
+	// A job whose key holds other work: nothing is written.
+	clash := func(m bot.Member) []bot.Job {
+		return []bot.Job{{Kind: "core.event", Key: "core.event/norms/member_added/sam", GroupID: m.GroupID, DueAt: t0, Payload: []byte(`{}`)}}
+	}
+	if _, err := db.AddMemberThen(ctx, "console:ana", bot.Member{GroupID: g.ID, User: "lee"}, clash); !errors.Is(err, bot.ErrConflict) {
+		t.Fatalf("a clashing job: %v; want ErrConflict", err)
+	}
+	if _, err := db.MemberByUser(ctx, g.ID, "lee"); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("lee is on the roster (%v) though the job that follows could not be written", err)
+	}
+}

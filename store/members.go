@@ -47,14 +47,25 @@ func nullable(s string) any {
 // is already on the roster (active or waitlisted) wraps bot.ErrConflict; a
 // missing group wraps bot.ErrNotFound.
 func (db *DB) AddMember(ctx context.Context, by bot.Principal, m bot.Member) (bot.Member, error) {
+	return db.AddMemberThen(ctx, by, m, nil)
+}
+
+// AddMemberThen is AddMember that also enqueues the jobs then returns for
+// the member as added (the MemberAdded event's deliveries: norms' welcome),
+// in the same transaction, so that a crash between the two cannot leave a
+// member on the roster without them. then may be nil. A job that conflicts
+// with another under its key rolls everything back (bot.ErrConflict).
+func (db *DB) AddMemberThen(ctx context.Context, by bot.Principal, m bot.Member, then func(bot.Member) []bot.Job) (bot.Member, error) {
 	if m.User == "" && m.Code == "" {
 		return bot.Member{}, errors.New("store: add member: a member needs a user or a code")
 	}
 	var out bot.Member
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = db.addMember(ctx, tx, by, m)
-		return err
+		if out, err = db.addMember(ctx, tx, by, m); err != nil || then == nil {
+			return err
+		}
+		return insertJobs(ctx, tx, db.Now().Unix(), then(out))
 	})
 	if err != nil {
 		return bot.Member{}, fmt.Errorf("store: add member to group %d: %w", m.GroupID, err)

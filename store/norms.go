@@ -314,20 +314,20 @@ func (db *DB) TakeNormsPlace(ctx context.Context, by bot.Principal, groupID int6
 
 // takeNormsPlace returns user's entry on group groupID's roster, adding
 // them when they have none (or were removed): active, or waitlisted when
-// the group is full, as AddMember decides; a waitlisted place is noted on
-// their newcomer record in the same transaction. An entry they hold
-// already (active or waitlisted) is kept as it is.
+// the group is full, as AddMember decides. An entry they hold already
+// (active or waitlisted, as a facilitator added them) is kept as it is. A
+// waitlisted place, new or held, is noted on their newcomer record in the
+// same transaction, so that a place freeing up is offered to them.
 func (db *DB) takeNormsPlace(ctx context.Context, tx *sql.Tx, by bot.Principal, groupID int64, user bot.UserID) (bot.Member, error) {
 	m, err := scanMember(tx.QueryRowContext(ctx, `SELECT `+memberCols+` FROM members WHERE group_id = ? AND user_id = ?`, groupID, string(user)))
 	switch {
 	case err == nil && m.Status != bot.MemberRemoved:
-		return m, nil
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return bot.Member{}, err
-	}
-	m, err = db.addMember(ctx, tx, by, bot.Member{GroupID: groupID, User: user})
-	if err != nil {
-		return bot.Member{}, err
+	default:
+		if m, err = db.addMember(ctx, tx, by, bot.Member{GroupID: groupID, User: user}); err != nil {
+			return bot.Member{}, err
+		}
 	}
 	if m.Status == bot.MemberWaitlisted {
 		if _, err := tx.ExecContext(ctx, `UPDATE norms_applicants SET waitlisted = 1 WHERE group_id = ? AND user_id = ? AND state = 'waiting'`,
@@ -525,6 +525,50 @@ func (db *DB) UpdateApplicants(ctx context.Context, user bot.UserID, groupIDs []
 		return nil, fmt.Errorf("store: update newcomer %s of groups %v: %w", user, groupIDs, err)
 	}
 	return out, nil
+}
+
+// LeaveNormsLobby records that user, a newcomer to group groupID waiting
+// in round round, left the group's lobby before being let in: in one
+// transaction their record is closed (gone), so that coming back is a new
+// arrival with a welcome of its own, and a waitlist place they held on the
+// roster is given up (removed, audited for by). Someone with an active
+// place on the roster (a facilitator put them there, or agreeing gave
+// them one) keeps it and their record, as does a record that moved on
+// (admitted, or another round): it reports whether the record was closed.
+func (db *DB) LeaveNormsLobby(ctx context.Context, by bot.Principal, groupID int64, user bot.UserID, round int) (bool, error) {
+	closed := false
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM members WHERE group_id = ? AND user_id = ?`, groupID, string(user)).Scan(&id, &status)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		case status == string(bot.MemberActive):
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE norms_applicants SET state = ? WHERE group_id = ? AND user_id = ? AND state = ? AND round = ?`,
+			string(bot.ApplicantGone), groupID, string(user), string(bot.ApplicantWaiting), round)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		closed = true
+		if status != string(bot.MemberWaitlisted) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET status = ? WHERE id = ?`, string(bot.MemberRemoved), id); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, db.auditEntry(groupID, by, "roster.remove", fmt.Sprintf("member=%d reason=left_lobby", id)))
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: newcomer %s left the lobby of group %d: %w", user, groupID, err)
+	}
+	return closed, nil
 }
 
 // SetNormsPinned records ref as the norms message pinned in group

@@ -320,6 +320,24 @@ func TestNorms_PlaceOnAgreeing(t *testing.T) {
 	if ms, _ := db.ListMembers(ctx, g.ID); len(ms) != 2 {
 		t.Fatalf("roster %+v; want sam and lee once each", ms)
 	}
+	// A facilitator put kim on the full roster (the waitlist) before she
+	// agreed: agreeing keeps that place and notes it on her record, so
+	// that a place freeing up is offered to her.
+	if _, err := db.AddMember(ctx, "console:ana", bot.Member{GroupID: g.ID, User: "kim"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateApplicant(ctx, g.ID, "kim", func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+		a.State, a.Round = bot.ApplicantWaiting, 1
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if m := agree("kim"); m.Status != bot.MemberWaitlisted {
+		t.Fatalf("kim's place: %+v; want the waitlist place she held", m)
+	}
+	if a, _ := db.Applicant(ctx, g.ID, "kim"); !a.Waitlisted {
+		t.Fatalf("kim's record %+v; want the waitlist place she held noted", a)
+	}
 	if got := actions(t, db, g.ID); !slices.Contains(got, "roster.add member=1 status=active") {
 		t.Errorf("audit %q; want the place audited", got)
 	}
@@ -358,5 +376,81 @@ func TestNorms_EraseNamesGatedGroups(t *testing.T) {
 	}
 	if !slices.Equal(er.Groups, []int64{g.ID, other.ID}) {
 		t.Fatalf("erasure names groups %v; want %v", er.Groups, []int64{g.ID, other.ID})
+	}
+}
+
+// TestNorms_LeaveNormsLobby: a waiting newcomer who leaves the lobby
+// gives up their record and a waitlist place, in one transaction; one
+// with an active place, one admitted, or a record of another round is
+// left as it is.
+func TestNorms_LeaveNormsLobby(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	cfg := testGroup("tuesday", "c1")
+	cfg.Capacity = 1
+	g, err := db.CreateGroup(ctx, "console:ana", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait := func(user bot.UserID, state bot.ApplicantState) {
+		t.Helper()
+		if _, err := db.UpdateApplicant(ctx, g.ID, user, func(a *bot.Applicant, _ bool) ([]bot.Job, error) {
+			a.Round, a.State = 1, state
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []bot.UserID{"sam", "lee", "kim"} {
+		wait(u, bot.ApplicantWaiting)
+	}
+	wait("ivy", bot.ApplicantAdmitted)
+	if m, err := db.TakeNormsPlace(ctx, "system:norms", g.ID, "sam"); err != nil || m.Status != bot.MemberActive {
+		t.Fatalf("sam's place: %+v, %v", m, err)
+	}
+	if m, err := db.TakeNormsPlace(ctx, "system:norms", g.ID, "lee"); err != nil || m.Status != bot.MemberWaitlisted {
+		t.Fatalf("lee's place: %+v, %v", m, err)
+	}
+	for _, c := range []struct {
+		user   bot.UserID
+		round  int
+		closed bool
+		state  bot.ApplicantState
+		member bot.MemberStatus // "" for no entry
+	}{
+		{"sam", 1, false, bot.ApplicantWaiting, bot.MemberActive},     // an active place is kept
+		{"lee", 2, false, bot.ApplicantWaiting, bot.MemberWaitlisted}, // another round
+		{"ivy", 1, false, bot.ApplicantAdmitted, ""},
+		{"kim", 1, true, bot.ApplicantGone, ""},
+		{"lee", 1, true, bot.ApplicantGone, bot.MemberRemoved},
+		{"lee", 1, false, bot.ApplicantGone, bot.MemberRemoved}, // again: nothing changes
+	} {
+		closed, err := db.LeaveNormsLobby(ctx, "system:platform", g.ID, c.user, c.round)
+		if err != nil || closed != c.closed {
+			t.Errorf("%s (round %d) left: closed %v, %v; want %v", c.user, c.round, closed, err, c.closed)
+		}
+		if a, err := db.Applicant(ctx, g.ID, c.user); err != nil || a.State != c.state {
+			t.Errorf("%s's record %+v, %v; want %s", c.user, a, err, c.state)
+		}
+		m, err := db.MemberByUser(ctx, g.ID, c.user)
+		switch {
+		case c.member == "" && !errors.Is(err, bot.ErrNotFound):
+			t.Errorf("%s on the roster: %+v, %v; want no entry", c.user, m, err)
+		case c.member != "" && (err != nil || m.Status != c.member):
+			t.Errorf("%s on the roster: %+v, %v; want %s", c.user, m, err, c.member)
+		}
+	}
+	log, err := db.AuditLog(ctx, g.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range log {
+		if e.Action == "roster.remove" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d roster.remove audit entries; want lee's one", n)
 	}
 }

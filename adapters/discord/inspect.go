@@ -125,8 +125,23 @@ func (a *Adapter) ChannelMembers(ctx context.Context, addr bot.Address) ([]bot.U
 // bot's own member: a role the bot grants must exist, not be @everyone or
 // an integration's, and sit below the bot's highest role, and the bot
 // needs Manage Roles (an administrator has it; the guild's owner may do
-// anything). Answers are cached like the ChannelInspector's.
+// anything). Answers are cached like the ChannelInspector's, except after
+// an answer that the role cannot be granted: that answer is a refusal
+// whose fix is made in Discord (tend's role moved up, Manage Roles given,
+// the role made), so the guild and the bot's member are read afresh the
+// next time, and a retry right after the fix sees it.
 func (a *Adapter) InspectRole(ctx context.Context, guild string, role bot.RoleID) (bot.RoleInfo, error) {
+	info, err := a.inspectRole(ctx, guild, role)
+	if err == nil && !info.Grantable() {
+		a.inspect.guilds.Delete(guild)
+		if self, err := a.self(ctx); err == nil {
+			a.forgetMember(guild, self)
+		}
+	}
+	return info, err
+}
+
+func (a *Adapter) inspectRole(ctx context.Context, guild string, role bot.RoleID) (bot.RoleInfo, error) {
 	g, err := a.guild(ctx, guild)
 	if err != nil {
 		return bot.RoleInfo{}, err

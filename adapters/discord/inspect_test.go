@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/tend-bot/tend/adapters/discord"
 	"github.com/tend-bot/tend/adapters/discord/discordtest"
 	"github.com/tend-bot/tend/bot"
@@ -280,6 +282,32 @@ func TestAdapter_InspectRole(t *testing.T) {
 		got, err := w.ad.InspectRole(t.Context(), w.guild, bot.RoleID(w.role))
 		if err != nil || got.CanManage || got.Grantable() {
 			t.Fatalf("InspectRole without Manage Roles = %+v, %v; want not grantable", got, err)
+		}
+		// The refusal says to give tend Manage Roles and try again: a
+		// retry right after the fix is not answered from the cache.
+		w.fake.SetRolePermissions(w.guild, w.fake.BotRole(w.guild), discordtest.DefaultEveryone|discordgo.PermissionManageRoles)
+		if got, err := w.ad.InspectRole(t.Context(), w.guild, bot.RoleID(w.role)); err != nil || !got.Grantable() {
+			t.Fatalf("InspectRole right after giving Manage Roles = %+v, %v; want grantable", got, err)
+		}
+		// A grantable answer is cached as before.
+		guildReads := func() int {
+			n := 0
+			for _, r := range w.fake.Requests() {
+				if r.Method == "GET" && strings.HasSuffix(r.Path, "/guilds/"+w.guild) {
+					n++
+				}
+			}
+			return n
+		}
+		reads := guildReads()
+		if reads == 0 {
+			t.Fatal("no guild reads recorded")
+		}
+		if _, err := w.ad.InspectRole(t.Context(), w.guild, bot.RoleID(w.role)); err != nil {
+			t.Fatal(err)
+		}
+		if n := guildReads(); n != reads {
+			t.Errorf("%d guild reads for a grantable role asked twice; want %d (cached)", n, reads)
 		}
 	})
 	t.Run("Owner", func(t *testing.T) {

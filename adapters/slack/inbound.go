@@ -131,6 +131,9 @@ func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
 			team = ev.Team
 		}
 		a.forgetMembers(ev.Channel)
+		if a.isSelf(ev.User) {
+			return request{}, false // tend was invited: nobody arrived
+		}
 		return request{
 			kind: kindEvent, channel: ev.Channel, user: ev.User,
 			ev: &bot.MemberJoined{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
@@ -140,6 +143,9 @@ func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
 			team = ev.Team
 		}
 		a.forgetMembers(ev.Channel)
+		if a.isSelf(ev.User) {
+			return request{}, false
+		}
 		return request{
 			kind: kindEvent, channel: ev.Channel, user: ev.User,
 			ev: &bot.MemberLeft{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
@@ -148,7 +154,7 @@ func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
 		if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
 			return request{}, false
 		}
-		if self := a.self.Load(); self != nil && ev.User == self.UserID {
+		if a.isSelf(ev.User) {
 			return request{}, false
 		}
 		return request{
@@ -344,4 +350,10 @@ func (a *Adapter) postResponseURL(ctx context.Context, u string, msg responseMes
 	return a.call(ctx, "", "response_url", nil, func() error {
 		return postJSON(ctx, a.httpc, u, body)
 	})
+}
+
+// isSelf reports whether user is the bot itself.
+func (a *Adapter) isSelf(user string) bool {
+	self := a.self.Load()
+	return self != nil && user == self.UserID
 }

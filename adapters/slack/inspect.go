@@ -55,6 +55,16 @@ func (a *Adapter) ChannelPrivate(ctx context.Context, addr bot.Address) (bool, e
 
 var _ bot.ChannelHomer = (*Adapter)(nil)
 
+// BotInChannel implements bot.BotPresence: whether the bot is a member of
+// the channel (conversations.info's is_member). Slack sends
+// member_joined_channel only for channels the app is in. An error
+// wrapping bot.ErrUnreachable means the bot cannot see the channel (a
+// private channel it is not in).
+func (a *Adapter) BotInChannel(ctx context.Context, addr bot.Address) (bool, error) {
+	k, err := a.channelKind(ctx, addr)
+	return k.member, err
+}
+
 // ChannelHome implements bot.ChannelHomer: a workspace is one community,
 // so only whether the conversation is a DM or a group DM tells.
 func (a *Adapter) ChannelHome(ctx context.Context, addr bot.Address) (string, bool, error) {
@@ -63,7 +73,11 @@ func (a *Adapter) ChannelHome(ctx context.Context, addr bot.Address) (string, bo
 }
 
 // channelKind is what conversations.info says of a conversation, cached.
-type channelKind struct{ private, direct bool }
+type channelKind struct {
+	private bool // a private channel, a DM or a group DM
+	direct  bool // a DM or a group DM
+	member  bool // the bot is in it
+}
 
 func (a *Adapter) channelKind(ctx context.Context, addr bot.Address) (channelKind, error) {
 	ch := string(addr.Channel)
@@ -82,7 +96,7 @@ func (a *Adapter) channelKind(ctx context.Context, addr bot.Address) (channelKin
 	if err != nil {
 		return channelKind{}, a.refusal(ch, "", "conversations.info", err)
 	}
-	k := channelKind{private: c.IsPrivate || c.IsIM || c.IsMpIM, direct: c.IsIM || c.IsMpIM}
+	k := channelKind{private: c.IsPrivate || c.IsIM || c.IsMpIM, direct: c.IsIM || c.IsMpIM, member: c.IsMember || c.IsIM}
 	a.inspect.kinds.Put(ch, k)
 	return k, nil
 }
@@ -190,10 +204,11 @@ func (a *Adapter) person(ctx context.Context, id string) (person, error) {
 	return p, nil
 }
 
-// forgetMembers drops ch's cached member list, after a member joined or
-// left it.
+// forgetMembers drops ch's cached member list and what tend knows about
+// the channel (whether the bot is in it), after someone joined or left it.
 func (a *Adapter) forgetMembers(ch string) {
 	if ch != "" {
 		a.inspect.members.Delete(ch)
+		a.inspect.kinds.Delete(ch)
 	}
 }

@@ -126,6 +126,35 @@ func TestChannelInspector(t *testing.T) {
 			t.Errorf("%d pages read; want 3 of 200", n)
 		}
 	})
+	// Slack sends member_joined_channel only for channels the app is in:
+	// BotInChannel tells, and inviting tend makes the next answer fresh;
+	// the bot's own arrival is nobody arriving.
+	t.Run("BotInChannel", func(t *testing.T) {
+		e.fake.AddChannel("C0LOBBY", "lobby", false)
+		e.fake.RemoveBot("C0LOBBY")
+		for ch, want := range map[string]bool{groupChan: true, privateChan: true, "C0LOBBY": false} {
+			if in, err := e.a.BotInChannel(e.ctx, addr(ch)); err != nil || in != want {
+				t.Errorf("BotInChannel(%s) = %v, %v; want %v", ch, in, err, want)
+			}
+		}
+		if res, err := e.fake.MemberJoined(e.ctx, member1, "C0LOBBY"); err != nil || res.Status != 0 {
+			t.Fatalf("joining a channel without the bot: %+v, %v; want nothing delivered", res, err)
+		}
+		if _, err := e.fake.InviteBot(e.ctx, "C0LOBBY"); err != nil {
+			t.Fatal(err)
+		}
+		if in, err := e.a.BotInChannel(e.ctx, addr("C0LOBBY")); err != nil || !in {
+			t.Errorf("BotInChannel after the invitation = %v, %v; want true", in, err)
+		}
+		if _, err := e.fake.MemberJoined(e.ctx, member2, "C0LOBBY"); err != nil {
+			t.Fatal(err)
+		}
+		// The first event is member2's: neither member1's join (the bot
+		// was not there) nor the bot's own reached the subscribers.
+		if j, ok := e.event().(*bot.MemberJoined); !ok || j.User.ID != member2 || j.Channel != "C0LOBBY" {
+			t.Errorf("event %#v; want member2 joining the lobby, and nothing before", j)
+		}
+	})
 	t.Run("Unreachable", func(t *testing.T) {
 		for _, ch := range []string{"G0SECRET", "C0GONE"} {
 			if _, err := e.a.ChannelPrivate(e.ctx, addr(ch)); !errors.Is(err, bot.ErrUnreachable) {

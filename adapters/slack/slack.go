@@ -150,6 +150,7 @@ var (
 	_ bot.Platform         = (*Adapter)(nil)
 	_ bot.Finder           = (*Adapter)(nil)
 	_ bot.ChannelInspector = (*Adapter)(nil)
+	_ bot.BotPresence      = (*Adapter)(nil)
 	_ bot.Health           = (*Adapter)(nil)
 )
 

@@ -45,6 +45,7 @@ type Platform struct {
 	pinned     map[bot.MessageRef]bool
 	private    map[bot.ChannelID]bool
 	members    map[bot.ChannelID][]bot.User
+	botOut     map[bot.ChannelID]bool  // channels the bot is not in
 	roles      map[string]bot.RoleInfo // guild/role
 	handler    bot.Handler
 	ready      chan struct{} // closed while a Run is active
@@ -84,6 +85,7 @@ func (p *Platform) initLocked() {
 	}
 	if p.roles == nil {
 		p.roles = map[string]bot.RoleInfo{}
+		p.botOut = map[bot.ChannelID]bool{}
 	}
 	if p.ready == nil {
 		p.ready = make(chan struct{})
@@ -356,6 +358,15 @@ func (p *Platform) RemoveMember(ch bot.ChannelID, user bot.UserID) {
 	p.members[ch] = slices.DeleteFunc(p.members[ch], func(m bot.User) bool { return m.ID == user })
 }
 
+// SetBotIn makes an InspectorPlatform over p report whether the bot is a
+// member of channel ch (it is in every channel until set).
+func (p *Platform) SetBotIn(ch bot.ChannelID, in bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	p.botOut[ch] = !in
+}
+
 // SetRole makes an InspectorPlatform over p describe role of guild as
 // info (with Exists set); roles do not exist until set.
 func (p *Platform) SetRole(guild string, role bot.RoleID, info bot.RoleInfo) {
@@ -367,9 +378,10 @@ func (p *Platform) SetRole(guild string, role bot.RoleID, info bot.RoleInfo) {
 }
 
 // InspectorPlatform is a Platform that also implements
-// bot.ChannelInspector and bot.RoleInspector, answering with the privacy,
-// members and roles set on the Platform (SetPrivate, SetMembers,
-// AddMember, RemoveMember, SetRole) and failing with its InspectHook. A plain Platform is no ChannelInspector, so that
+// bot.ChannelInspector, bot.RoleInspector and bot.BotPresence, answering
+// with the privacy, members, roles and the bot's channels set on the
+// Platform (SetPrivate, SetMembers, AddMember, RemoveMember, SetRole,
+// SetBotIn) and failing with its InspectHook. A plain Platform is no ChannelInspector, so that
 // the core falls back to what it does on platforms that cannot tell (acting
 // in a group's channel counts as being in it).
 type InspectorPlatform struct {
@@ -379,7 +391,20 @@ type InspectorPlatform struct {
 var (
 	_ bot.ChannelInspector = InspectorPlatform{}
 	_ bot.RoleInspector    = InspectorPlatform{}
+	_ bot.BotPresence      = InspectorPlatform{}
 )
+
+// BotInChannel implements bot.BotPresence with what SetBotIn set.
+func (i InspectorPlatform) BotInChannel(ctx context.Context, a bot.Address) (bool, error) {
+	p := i.Platform
+	if err := p.inspect(ctx, a); err != nil {
+		return false, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.initLocked()
+	return !p.botOut[a.Channel], nil
+}
 
 // InspectRole implements bot.RoleInspector with what SetRole set.
 func (i InspectorPlatform) InspectRole(ctx context.Context, guild string, role bot.RoleID) (bot.RoleInfo, error) {

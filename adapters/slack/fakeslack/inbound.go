@@ -332,28 +332,67 @@ func (s *Server) eventCallback(ev map[string]any) map[string]any {
 	}
 }
 
-// MemberJoined reports that user joined channel.
+// MemberJoined puts user in channel and reports member_joined_channel, as
+// Slack does, only when the bot is a member of the channel: Slack sends an
+// app these events only for channels it is in. For another channel the
+// person joins and nothing is delivered: the Response is zero (Status 0).
 func (s *Server) MemberJoined(ctx context.Context, user, channel string) (Response, error) {
 	s.mu.Lock()
-	if c := s.channels[channel]; c != nil {
+	c := s.channels[channel]
+	if c != nil {
 		c.Members[user] = true
 	}
+	botIn := c != nil && c.BotMember
 	s.mu.Unlock()
-	ev := map[string]any{"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": "C",
+	if !botIn {
+		return Response{}, nil
+	}
+	ev := map[string]any{"type": "member_joined_channel", "user": user, "channel": channel, "channel_type": channelType(c),
 		"team": s.opts.TeamID, "event_ts": fmt.Sprintf("%d.000100", time.Now().Unix())}
 	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{})
 }
 
-// MemberLeft takes user out of channel and reports member_left_channel.
+// MemberLeft takes user out of channel and reports member_left_channel,
+// only when the bot is a member of the channel (see MemberJoined).
 func (s *Server) MemberLeft(ctx context.Context, user, channel string) (Response, error) {
 	s.mu.Lock()
-	if c := s.channels[channel]; c != nil {
+	c := s.channels[channel]
+	if c != nil {
 		delete(c.Members, user)
 	}
+	botIn := c != nil && c.BotMember
 	s.mu.Unlock()
-	ev := map[string]any{"type": "member_left_channel", "user": user, "channel": channel, "channel_type": "C",
+	if !botIn {
+		return Response{}, nil
+	}
+	ev := map[string]any{"type": "member_left_channel", "user": user, "channel": channel, "channel_type": channelType(c),
 		"team": s.opts.TeamID, "event_ts": fmt.Sprintf("%d.000200", time.Now().Unix())}
 	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{})
+}
+
+// InviteBot puts the bot in channel, as /invite @tend does, and reports
+// the bot's own member_joined_channel, as Slack does.
+func (s *Server) InviteBot(ctx context.Context, channel string) (Response, error) {
+	s.mu.Lock()
+	c := s.channels[channel]
+	if c == nil {
+		s.mu.Unlock()
+		return Response{}, fmt.Errorf("fakeslack: invite the bot: no channel %s", channel)
+	}
+	c.BotMember = true
+	s.mu.Unlock()
+	ev := map[string]any{"type": "member_joined_channel", "user": s.opts.BotUserID, "channel": channel, "channel_type": channelType(c),
+		"team": s.opts.TeamID, "event_ts": fmt.Sprintf("%d.000300", time.Now().Unix())}
+	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{})
+}
+
+// channelType is member_joined_channel's channel_type: C for a public
+// channel, G for a private one.
+func channelType(c *Channel) string {
+	if c.Private {
+		return "G"
+	}
+	return "C"
 }
 
 // DirectMessage reports that user wrote text to the bot privately.
