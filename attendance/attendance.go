@@ -75,8 +75,13 @@ type MarkStore interface {
 	// StreakMarks returns, for the people absent from sessionID, their
 	// marks at the given sessions.
 	StreakMarks(ctx context.Context, sessionID int64, sessions []int64) ([]bot.AttendanceMark, error)
-	// RaiseAlerts records drift alerts once per streak and returns those
-	// that belong to the session they are raised at.
+	// StreakSince returns, for each of the people who (attendee keys),
+	// the absences of their current streak up to sessionID, however far
+	// back it began, by person then session start.
+	StreakSince(ctx context.Context, groupID, sessionID int64, who []string) ([]bot.AttendanceMark, error)
+	// RaiseAlerts records drift alerts once per streak (a person already
+	// flagged at a session of the same streak is not flagged again) and
+	// returns those that belong to the session they are raised at.
 	RaiseAlerts(ctx context.Context, alerts []bot.AttendanceAlert) ([]bot.AttendanceAlert, error)
 	// TookPart returns which of users ever took part in the group (an
 	// RSVP, a mark that counted them as come or a facilitator's, an

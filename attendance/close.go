@@ -462,18 +462,29 @@ func summary(g bot.Group, s bot.Session, marks []bot.AttendanceMark, rs []bot.RS
 }
 
 // driftWindow is how many of a group's latest closed sessions a streak is
-// looked for in.
+// looked for in first; a streak that fills them all is followed back
+// through the group's whole history (MarkStore.StreakSince), so that its
+// first session and its count never depend on the window.
 func driftWindow(alertAfter int) int { return max(30, 3*alertAfter) }
+
+// streak is one member's current run of unexcused absences: its first
+// session and how many sessions it holds.
+type streak struct {
+	from  int64
+	count int
+}
 
 // drift flags the members absent without excuse from AlertAfter sessions
 // in a row (sessions they were excused from, or not counted at, neither
 // count nor break the streak), once per streak, to the facilitators, with
-// the "we missed you" DM where the group opted in.
+// the "we missed you" DM where the group opted in. A streak is named by its
+// first session, found however far back it began.
 func (f *Feature) drift(ctx context.Context, g bot.Group, s bot.Session, set Settings, marks []bot.AttendanceMark, names *labeler) error {
 	if set.AlertAfter <= 0 || !slices.ContainsFunc(marks, func(m bot.AttendanceMark) bool { return m.Status == bot.AttendAbsent }) {
 		return nil
 	}
-	recent, err := f.st.RecentClosedSessions(ctx, g.ID, s.Start, driftWindow(set.AlertAfter))
+	window := driftWindow(set.AlertAfter)
+	recent, err := f.st.RecentClosedSessions(ctx, g.ID, s.Start, window)
 	if err != nil {
 		return err
 	}
@@ -492,13 +503,14 @@ func (f *Feature) drift(ctx context.Context, g bot.Group, s bot.Session, set Set
 		}
 		byWho[m.Key()][m.SessionID] = m
 	}
-	now := f.clock.Now()
-	var alerts []bot.AttendanceAlert
+	streaks := map[string]streak{}
+	var longer []string // streaks that may have begun before the window
 	for _, m := range marks {
 		if m.Status != bot.AttendAbsent {
 			continue
 		}
-		count, from := 0, int64(0)
+		var st streak
+		broken := false
 	walk:
 		for _, r := range recent { // latest first
 			got, ok := byWho[m.Key()][r.ID]
@@ -506,13 +518,42 @@ func (f *Feature) drift(ctx context.Context, g bot.Group, s bot.Session, set Set
 			case !ok, got.Status == bot.AttendExcused:
 				continue
 			case got.Status == bot.AttendAbsent:
-				count, from = count+1, r.ID
+				st.count, st.from = st.count+1, r.ID
 			default:
+				broken = true
 				break walk
 			}
 		}
-		if count >= set.AlertAfter {
-			alerts = append(alerts, bot.AttendanceAlert{GroupID: g.ID, Attendee: m.Attendee, StreakFrom: from, SessionID: s.ID, At: now})
+		streaks[m.Key()] = st
+		if !broken && len(recent) == window {
+			longer = append(longer, m.Key())
+		}
+	}
+	if len(longer) > 0 {
+		whole, err := f.st.StreakSince(ctx, g.ID, s.ID, longer)
+		if err != nil {
+			return err
+		}
+		counted := map[string]streak{}
+		for _, m := range whole { // by person, earliest first
+			st := counted[m.Key()]
+			if st.count == 0 {
+				st.from = m.SessionID
+			}
+			st.count++
+			counted[m.Key()] = st
+		}
+		for _, k := range longer {
+			if st, ok := counted[k]; ok {
+				streaks[k] = st
+			}
+		}
+	}
+	now := f.clock.Now()
+	var alerts []bot.AttendanceAlert
+	for _, m := range marks {
+		if st := streaks[m.Key()]; m.Status == bot.AttendAbsent && st.count >= set.AlertAfter {
+			alerts = append(alerts, bot.AttendanceAlert{GroupID: g.ID, Attendee: m.Attendee, StreakFrom: st.from, SessionID: s.ID, At: now})
 		}
 	}
 	if len(alerts) == 0 {
@@ -532,16 +573,13 @@ func (f *Feature) drift(ctx context.Context, g bot.Group, s bot.Session, set Set
 		if !ok {
 			name = "a member without a roster code"
 		}
-		missed := 0
-		for _, r := range recent {
-			if got, ok := byWho[a.Key()][r.ID]; ok && got.Status == bot.AttendAbsent {
-				missed++
-			}
-			if r.ID == a.StreakFrom {
-				break
+		first, ok := starts[a.StreakFrom]
+		if !ok {
+			if first, err = f.st.Session(ctx, a.StreakFrom); err != nil {
+				return err
 			}
 		}
-		line := fmt.Sprintf("%s — %d sessions in a row without an excuse, since session %d (%s)", name, missed, starts[a.StreakFrom].Number, bot.Time(starts[a.StreakFrom].Start, bot.TimeDate))
+		line := fmt.Sprintf("%s — %d sessions in a row without an excuse, since session %d (%s)", name, streaks[a.Key()].count, first.Number, bot.Time(first.Start, bot.TimeDate))
 		note, err := f.missedYou(ctx, g, set, a, now)
 		if err != nil {
 			return err

@@ -486,27 +486,67 @@ func (db *DB) StreakMarks(ctx context.Context, sessionID int64, sessions []int64
 		ORDER BY who`, "["+strings.Join(ids, ",")+"]", sessionID)
 }
 
-// RaiseAlerts records drift alerts (once per streak: a person and the
-// streak's first session) in one transaction and returns the alerts that
-// belong to alerts[0].SessionID: new ones, and ones an earlier run of the
-// same session's end recorded (so that a rerun after a crash sends the
-// same messages, which the outbox keeps to once). A streak flagged at an
-// earlier session is not returned again.
+// StreakSince returns, for each of the people who (attendee keys, such as
+// "u:<id>"), the marks of their current streak in group groupID up to
+// session sessionID: their absences at its closed sessions that started
+// after the last one they came to (present or late), however far back that
+// was, by person then session start. Excused sessions and sessions they
+// were not counted at neither count nor break a streak.
+func (db *DB) StreakSince(ctx context.Context, groupID, sessionID int64, who []string) ([]bot.AttendanceMark, error) {
+	if len(who) == 0 {
+		return nil, nil
+	}
+	people, err := json.Marshal(who)
+	if err != nil {
+		return nil, fmt.Errorf("store: read absence streaks in group %d: %w", groupID, err)
+	}
+	return db.marks(ctx, `WITH people (who) AS (SELECT value FROM json_each(?3)),
+		cur (at) AS (SELECT start_at FROM sessions WHERE id = ?2),
+		came (who, at) AS (
+			SELECT a.who, max(s.start_at) FROM people p
+			JOIN attendance a ON a.group_id = ?1 AND a.who = p.who AND a.status IN ('present', 'late')
+			JOIN sessions s ON s.id = a.session_id JOIN attendance_closed c ON c.session_id = a.session_id
+			WHERE s.start_at <= (SELECT at FROM cur) GROUP BY a.who)
+		SELECT a.session_id, a.group_id, a.who, COALESCE(a.user_id, ''), COALESCE(a.member_id, 0), a.status, a.source,
+			a.at, a.marked_by, a.name
+		FROM people p JOIN attendance a ON a.group_id = ?1 AND a.who = p.who AND a.status = 'absent'
+		JOIN sessions s ON s.id = a.session_id JOIN attendance_closed c ON c.session_id = a.session_id
+		WHERE s.start_at <= (SELECT at FROM cur) AND s.start_at > COALESCE((SELECT at FROM came WHERE came.who = a.who), -1)
+		ORDER BY a.who, s.start_at, s.id`, groupID, sessionID, string(people))
+}
+
+// RaiseAlerts records drift alerts in one transaction, once per streak,
+// and returns the alerts that belong to alerts[0].SessionID: new ones, and
+// ones an earlier run of the same session's end recorded (so that a rerun
+// after a crash sends the same messages, which the outbox keeps to once).
+// A streak is flagged already when the person has an alert raised at a
+// session that started at or after the streak's first one (StreakFrom):
+// the streak has not been broken since, whatever a correction did to its
+// first session.
 func (db *DB) RaiseAlerts(ctx context.Context, alerts []bot.AttendanceAlert) ([]bot.AttendanceAlert, error) {
 	var out []bot.AttendanceAlert
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		for _, a := range alerts {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO attendance_alerts (group_id, who, user_id, member_id, streak_from, session_id, at)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-				a.GroupID, a.Key(), nullable(string(a.User)), nullMember(a.MemberID), a.StreakFrom, a.SessionID, unix(a.At)); err != nil {
-				return err
-			}
 			var flaggedAt int64
-			if err := tx.QueryRowContext(ctx, `SELECT session_id FROM attendance_alerts WHERE group_id = ? AND who = ? AND streak_from = ?`,
-				a.GroupID, a.Key(), a.StreakFrom).Scan(&flaggedAt); err != nil {
+			err := tx.QueryRowContext(ctx, `SELECT al.session_id FROM attendance_alerts al JOIN sessions s ON s.id = al.session_id
+				WHERE al.group_id = ? AND al.who = ? AND s.start_at >= (SELECT start_at FROM sessions WHERE id = ?)
+				ORDER BY s.start_at, s.id LIMIT 1`, a.GroupID, a.Key(), a.StreakFrom).Scan(&flaggedAt)
+			switch {
+			case err == nil:
+				if flaggedAt == a.SessionID {
+					out = append(out, a)
+				}
+				continue
+			case !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
-			if flaggedAt == a.SessionID {
+			res, err := tx.ExecContext(ctx, `INSERT INTO attendance_alerts (group_id, who, user_id, member_id, streak_from, session_id, at)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+				a.GroupID, a.Key(), nullable(string(a.User)), nullMember(a.MemberID), a.StreakFrom, a.SessionID, unix(a.At))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
 				out = append(out, a)
 			}
 		}

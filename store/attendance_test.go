@@ -213,6 +213,80 @@ func TestAttendance_AlertsOncePerStreak(t *testing.T) {
 	}
 }
 
+// TestAttendance_AlertsCorrectedStreak: a facilitator's correction that
+// moves a flagged streak's first session later (the first absence marked
+// present) does not make it a new streak: the person was flagged at a
+// session inside it.
+func TestAttendance_AlertsCorrectedStreak(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	s1, s2, s3 := heldSession(t, db, g, 1, start), heldSession(t, db, g, 2, start.AddDate(0, 0, 7)), heldSession(t, db, g, 3, start.AddDate(0, 0, 14))
+	a := bot.AttendanceAlert{GroupID: g.ID, Attendee: bot.Attendee{User: "fay"}, StreakFrom: s1.ID, SessionID: s2.ID, At: s2.End}
+	if got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{a}); err != nil || len(got) != 1 {
+		t.Fatalf("raise at session 2: %+v, %v; want fay", got, err)
+	}
+	a.StreakFrom, a.SessionID = s2.ID, s3.ID
+	if got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{a}); err != nil || len(got) != 0 {
+		t.Fatalf("the corrected streak raised again at session 3: %+v, %v; want none", got, err)
+	}
+}
+
+// TestAttendance_StreakSince: a person's current streak is their absences
+// since the last session they came to, however far back, skipping excused
+// sessions; only closed sessions up to the one asked about count.
+func TestAttendance_StreakSince(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	// By session: P present, L late, A absent, E excused, - no mark.
+	seq := map[bot.UserID]string{"fay": "PAEAA", "kim": "AAAAA", "ann": "AAALA", "bob": "PPPPP", "cat": "A-A-A"}
+	var sessions []bot.Session
+	for i := range 6 {
+		sessions = append(sessions, heldSession(t, db, g, i+1, start.AddDate(0, 0, 7*i)))
+	}
+	for i, s := range sessions[:5] {
+		var marks []bot.AttendanceMark
+		for u, q := range seq {
+			st, ok := map[byte]bot.AttendanceStatus{'P': bot.AttendPresent, 'L': bot.AttendLate, 'A': bot.AttendAbsent, 'E': bot.AttendExcused}[q[i]]
+			if ok {
+				marks = append(marks, bot.AttendanceMark{Attendee: bot.Attendee{User: u}, Status: st, Source: "none"})
+			}
+		}
+		if _, err := db.CloseAttendance(ctx, s.ID, g.ID, marks, s.End); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Session 6 is not closed: a facilitator's mark there does not count.
+	if _, err := db.MarkAttendance(ctx, bot.AttendanceMark{SessionID: sessions[5].ID, GroupID: g.ID, Attendee: bot.Attendee{User: "kim"},
+		Status: bot.AttendPresent, Source: "facilitator", MarkedBy: "console:fac"}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := db.StreakSince(ctx, g.ID, sessions[4].ID, []string{"u:fay", "u:kim", "u:ann", "u:bob", "u:cat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]int{}
+	number := map[int64]int{}
+	for _, s := range sessions {
+		number[s.ID] = s.Number
+	}
+	for _, m := range ms {
+		got[m.Key()] = append(got[m.Key()], number[m.SessionID])
+	}
+	want := map[string][]int{"u:fay": {2, 4, 5}, "u:kim": {1, 2, 3, 4, 5}, "u:ann": {5}, "u:cat": {1, 3, 5}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("streaks %v; want %v", got, want)
+	}
+	// Up to session 3, kim's streak is sessions 1–3.
+	ms, err = db.StreakSince(ctx, g.ID, sessions[2].ID, []string{"u:kim"})
+	if err != nil || len(ms) != 3 {
+		t.Fatalf("kim's streak up to session 3: %d marks, %v; want 3", len(ms), err)
+	}
+}
+
 func TestOpenReadOnly(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "tend.db")
