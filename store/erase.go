@@ -49,7 +49,9 @@ const (
 // whole segment of a slash-separated key ("dm/reminder/12/1h/<user>").
 const keyNames = `instr('/' || %s || '/', '/' || ? || '/') > 0`
 
-// jsonNames reports (in SQL) whether a JSON payload holds user as a string.
+// jsonNames reports (in SQL) whether a JSON payload holds user (or their
+// principal, "<platform>:<user>", as a roster-add event's "by" does) as a
+// string.
 const jsonNames = `instr(CAST(%s AS TEXT), '"' || ? || '"') > 0`
 
 // PersonalData returns everything tend holds about the account user on
@@ -304,6 +306,31 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 					who, bot.Time(fromUnix(opened), bot.TimeDate), signals))
 				return nil
 			}},
+		{`SELECT g.name, count(*) FROM attendance a JOIN groups g ON g.id = a.group_id WHERE a.marked_by = ? GROUP BY g.name ORDER BY g.name`, []any{principal},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group string
+					n     int
+				)
+				if err := sc.Scan(&group, &n); err != nil {
+					return err
+				}
+				add(RecordFacilitator, group, 0, fmt.Sprintf("you marked %d attendance entries as a facilitator", n))
+				return nil
+			}},
+		{`SELECT COALESCE(g.name, ''), count(*) FROM safety_alerts a LEFT JOIN groups g ON g.id = a.group_id
+			WHERE a.platform = ? AND a.taken_by = ? GROUP BY g.name ORDER BY g.name`, []any{platform, principal},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group string
+					n     int
+				)
+				if err := sc.Scan(&group, &n); err != nil {
+					return err
+				}
+				add(RecordFacilitator, group, 0, fmt.Sprintf("you took %d safety alerts (the record says you were on them)", n))
+				return nil
+			}},
 		{`SELECT g.name, v.version, v.created_at FROM norms_versions v JOIN groups g ON g.id = v.group_id WHERE v.author = ? ORDER BY v.created_at`,
 			[]any{principal},
 			func(sc interface{ Scan(...any) error }) error {
@@ -425,7 +452,10 @@ func (db *DB) each(ctx context.Context, row func(sc interface{ Scan(...any) erro
 // attendance marks and evidence, drift alerts, agreements to norms,
 // welcomes as a newcomer, and finished jobs and sent messages whose key or
 // payload names them; audit lines and versions of norms that named them
-// (as actor or author) are rewritten to "erased member #N", and one line
+// (as actor or author), and the marks they gave and safety alerts they
+// took as a facilitator, are rewritten to "erased member #N" (the record
+// keeps that someone acted); finished jobs that name them as who added
+// someone to a roster ("by":"<platform>:<id>") go too; and one line
 // records the erasure, without content. Jobs still pending or running are left to run (a later
 // pass, with req.Number and req.KeepJob, removes them once finished).
 //
@@ -540,6 +570,12 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			{"safety_alerts", `DELETE FROM safety_alerts WHERE platform = ? AND user_id = ? AND (group_id IN (` + scope + `) OR (group_id IS NULL AND ? = 0))`,
 				append(append([]any{req.Platform, u}, scopeArgs...), req.GroupID), u == ""},
 			{"members", `DELETE FROM members WHERE id IN (SELECT value FROM json_each(?))`, []any{midsJSON}, false},
+			// What they did as a facilitator stays done, by someone: a mark
+			// they gave and a safety alert they took name the erasure.
+			{"attendance", `UPDATE attendance SET marked_by = ? WHERE group_id IN (` + scope + `) AND marked_by = ?`,
+				append([]any{label}, with(req.Platform+":"+u)...), u == ""},
+			{"safety_alerts", `UPDATE safety_alerts SET taken_by = ? WHERE taken_by = ? AND (group_id IN (` + scope + `) OR (group_id IS NULL AND platform = ? AND ? = 0))`,
+				append(append([]any{label, req.Platform + ":" + u}, scopeArgs...), req.Platform, req.GroupID), u == ""},
 		}
 		if u != "" && req.GroupID != 0 {
 			// The messages about this group that name the account: their
@@ -569,8 +605,8 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 				jobScope = `group_id IN (` + scope + `)`
 			}
 			if err := exec("jobs", `DELETE FROM jobs WHERE state NOT IN ('pending', 'running') AND id != ? AND `+jobScope+` AND (`+
-				fmt.Sprintf(keyNames, "key")+` OR `+fmt.Sprintf(jsonNames, "payload")+` OR instr(note, ?) > 0)`,
-				append(append([]any{req.KeepJob}, scopeArgs...), u, u, req.Platform+":"+u)...); err != nil {
+				fmt.Sprintf(keyNames, "key")+` OR `+fmt.Sprintf(jsonNames, "payload")+` OR `+fmt.Sprintf(jsonNames, "payload")+` OR instr(note, ?) > 0)`,
+				append(append([]any{req.KeepJob}, scopeArgs...), u, u, req.Platform+":"+u, req.Platform+":"+u)...); err != nil {
 				return err
 			}
 			if req.GroupID == 0 {
@@ -784,8 +820,8 @@ func (db *DB) JobsNaming(ctx context.Context, platform string, user bot.UserID, 
 	var n int
 	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE state IN ('pending', 'running') AND id != ?
 		AND (CASE WHEN ? = 0 THEN group_id IS NULL OR group_id IN (SELECT id FROM groups WHERE platform = ?) ELSE group_id = ? END) AND (`+
-		fmt.Sprintf(keyNames, "key")+` OR `+fmt.Sprintf(jsonNames, "payload")+` OR instr(note, ?) > 0)`,
-		except, groupID, platform, groupID, string(user), string(user), platform+":"+string(user)).Scan(&n)
+		fmt.Sprintf(keyNames, "key")+` OR `+fmt.Sprintf(jsonNames, "payload")+` OR `+fmt.Sprintf(jsonNames, "payload")+` OR instr(note, ?) > 0)`,
+		except, groupID, platform, groupID, string(user), string(user), platform+":"+string(user), platform+":"+string(user)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count jobs naming a member: %w", err)
 	}
@@ -810,6 +846,9 @@ var namingTables = []string{
 	`SELECT c.group_id FROM checkin_asked k JOIN checkins c ON c.id = k.checkin_id WHERE k.user_id = ?`,
 	`SELECT group_id FROM checkin_informed WHERE user_id = ?`,
 	`SELECT group_id FROM safety_alerts WHERE user_id = ? AND group_id IS NOT NULL`,
+	// As a facilitator: marks they gave, alerts they took.
+	`SELECT a.group_id FROM attendance a JOIN groups g ON g.id = a.group_id WHERE a.marked_by = g.platform || ':' || ?`,
+	`SELECT group_id FROM safety_alerts WHERE taken_by = platform || ':' || ? AND group_id IS NOT NULL`,
 }
 
 // namingGroups returns, in tx, the groups on platform whose rows name the

@@ -41,6 +41,7 @@ type world struct {
 	pending            bot.Job
 	quinnP, kimP       storetest.Person
 	quinnUser, kimUser bot.UserID
+	kimAlert           int64 // Kim's safety alert in staff, which Quinn took
 }
 
 func newWorld(t *testing.T) *world {
@@ -188,8 +189,24 @@ func newWorld(t *testing.T) *world {
 				t.Fatal(err)
 			}
 			sentDM(t, db, fmt.Sprintf("safety/alert/%d/others/%s", a.ID, u))
+			if g.ID == w.staff.ID && u == w.kimUser {
+				w.kimAlert = a.ID
+				// Quinn, a facilitator of staff, is on Kim's alert.
+				if _, took, err := db.TakeSafetyAlert(ctx, a.ID, "slack:"+bot.Principal(w.quinnUser), start); err != nil || !took {
+					t.Fatalf("quinn takes kim's alert: %v, %v", took, err)
+				}
+			}
 		}
 	}
+	// As a facilitator of staff, Quinn also corrected a channel member's
+	// mark and added someone to the roster (the event's finished job
+	// names Quinn as who added them, "by":"slack:<id>").
+	if _, err := db.MarkAttendance(ctx, bot.AttendanceMark{SessionID: w.sessions[1].ID, GroupID: w.staff.ID, Attendee: bot.Attendee{User: "U0CHANNEL"},
+		Status: bot.AttendLate, Source: "facilitator", MarkedBy: "slack:" + bot.Principal(w.quinnUser)}); err != nil {
+		t.Fatal(err)
+	}
+	enqueueDone(t, db, bot.Job{Kind: "core.event", Key: fmt.Sprintf("core.event/norms/member_added/%d/U0NEWBIE/z", w.staff.ID), GroupID: w.staff.ID, DueAt: start,
+		Payload: []byte(`{"sub":"norms","added":true,"by":"slack:` + string(w.quinnUser) + `","user":"U0NEWBIE"}`)})
 	if _, _, err := db.RecordSignal(ctx, bot.SafetySignal{Platform: bot.PlatformSlack, User: w.quinnUser, At: start, Source: "dm", Words: "i cant go on"}, time.Minute, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -302,6 +319,17 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	if kimAfter := storetest.Scan(t, db.Path(), w.kimP); !mapsEqual(kimAfter, kimBefore) {
 		t.Fatalf("another member's data changed: %v; was %v", kimAfter, kimBefore)
 	}
+	// What Quinn did as a facilitator stays done, by the erased member.
+	marks, err := db.SessionMarks(ctx, w.sessions[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(marks, func(m bot.AttendanceMark) bool { return m.User == "U0CHANNEL" }); i < 0 || marks[i].MarkedBy != "erased member #1" || marks[i].Status != bot.AttendLate {
+		t.Errorf("the mark quinn gave: %+v; want late, marked by erased member #1", marks)
+	}
+	if a, err := db.SafetyAlert(ctx, w.kimAlert); err != nil || a.TakenBy != "erased member #1" {
+		t.Errorf("kim's alert that quinn took: taken by %q, %v; want erased member #1", a.TakenBy, err)
+	}
 	// Audit lines that named the member read "erased member #1", and one
 	// line records the erasure in each group, without content.
 	for _, g := range []bot.Group{w.clinic, w.staff} {
@@ -344,6 +372,28 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	}
 	if recs, err := db.PersonalData(ctx, bot.PlatformSlack, w.quinnUser); err != nil || len(recs) != 0 {
 		t.Fatalf("personal data after opting in: %+v, %v; want none", recs, err)
+	}
+}
+
+// TestErase_JobsNamingTheAdder: a roster-add event still to run names the
+// facilitator who added someone only as "by":"<platform>:<id>"; it is a
+// job naming them, which a later pass of their erasure waits for.
+func TestErase_JobsNamingTheAdder(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(t)
+	before, err := w.db.JobsNaming(ctx, bot.PlatformSlack, w.quinnUser, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.EnqueueJob(ctx, bot.Job{Kind: "core.event", Key: fmt.Sprintf("core.event/norms/member_added/%d/U0LATER/z", w.staff.ID), GroupID: w.staff.ID,
+		DueAt: time.Now(), Payload: []byte(`{"sub":"norms","added":true,"by":"slack:` + string(w.quinnUser) + `","user":"U0LATER"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.db.JobsNaming(ctx, bot.PlatformSlack, w.quinnUser, w.staff.ID, 0); err != nil || n != 1 {
+		t.Fatalf("jobs naming quinn in staff: %d, %v; want the roster-add event", n, err)
+	}
+	if n, err := w.db.JobsNaming(ctx, bot.PlatformSlack, w.quinnUser, 0, 0); err != nil || n != before+1 {
+		t.Fatalf("jobs naming quinn: %d, %v; want %d", n, err, before+1)
 	}
 }
 
