@@ -214,8 +214,11 @@ func (f *Feature) enteredChannel(ctx context.Context, g bot.Group, e *bot.Member
 // waitlist already (a facilitator added them to a full group), so that a
 // place freeing up is offered to them.
 func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, guild string, pending *bool, via string, waitlisted bool) error {
-	if len(gs) == 0 {
-		return nil
+	// Someone who asked tend to forget them is not welcomed (no record,
+	// no DM) until they opt back in: the core's tracking filter.
+	gs, err := f.tracked(ctx, user, gs)
+	if err != nil || len(gs) == 0 {
+		return err
 	}
 	ids := make([]int64, len(gs))
 	for i, g := range gs {
@@ -223,7 +226,7 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 	}
 	now := f.clock.Now()
 	var welcome []welcomeGroup
-	_, err := f.st.UpdateApplicants(ctx, user, ids, func(a *bot.Applicant, exists bool) error {
+	_, err = f.st.UpdateApplicants(ctx, user, ids, func(a *bot.Applicant, exists bool) error {
 		if exists && a.State == bot.ApplicantWaiting {
 			if pending != nil {
 				a.Pending = *pending
@@ -287,6 +290,28 @@ type added struct {
 	agreed bool
 }
 
+// tracked returns those of gs in which tend may track user (bot.Tracked):
+// not the groups where they asked tend to forget them.
+func (f *Feature) tracked(ctx context.Context, user bot.UserID, gs []bot.Group) ([]bot.Group, error) {
+	out := make([]bot.Group, 0, len(gs))
+	for _, g := range gs {
+		ok, err := f.b.Tracked(ctx, g)
+		if err != nil {
+			return nil, fmt.Errorf("who asked to be forgotten: %w", err)
+		}
+		if ok(user) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// forgotten reports whether user asked tend to forget them in g.
+func (f *Feature) forgotten(ctx context.Context, g bot.Group, user bot.UserID) (bool, error) {
+	ts, err := f.tracked(ctx, user, []bot.Group{g})
+	return len(ts) == 0 && err == nil, err
+}
+
 // onAdded welcomes a person a facilitator put on the roster of a group
 // that requires agreement, as an arrival: the norms with I agree, privately,
 // and the access agreeing gives (the role, the invitation) once they agree.
@@ -298,6 +323,11 @@ type added struct {
 func (f *Feature) onAdded(ctx context.Context, ev *bot.MemberAdded) ([]bot.Outbound, error) {
 	if ev.FromWaitlist {
 		return nil, f.offerPlaces(ctx, ev.Group)
+	}
+	// Someone who asked tend to forget them gets nothing (no welcome, no
+	// request to agree) until they opt back in.
+	if gone, err := f.forgotten(ctx, ev.Group, ev.User); err != nil || gone {
+		return nil, err
 	}
 	ad, err := f.whenAdded(ctx, ev.Group, ev.User)
 	if err != nil {
@@ -327,6 +357,11 @@ func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, e
 			return "", err
 		}
 		return "tend tells the newcomers among them privately that the place is theirs, and gives access at once to those who agreed to the norms.", nil
+	}
+	if gone, err := f.forgotten(ctx, g, ev.User); err != nil {
+		return "", err
+	} else if gone {
+		return forgottenNote(g, f.requires(ctx, g)), nil
 	}
 	ad, err := f.whenAdded(ctx, g, ev.User)
 	if err != nil {
@@ -367,6 +402,28 @@ func (f *Feature) addedNote(ctx context.Context, ev *bot.MemberAdded) (string, e
 		then = ", and get " + access + " then"
 	}
 	return fmt.Sprintf("The group requires agreement to its norms: tend sends them the norms privately, with an I agree button; they take part (check-ins, attendance) once they agree%s.", then), nil
+}
+
+// requires reports whether g requires agreement to its norms (false when
+// its settings cannot be read: the note that uses it only words a hint).
+func (f *Feature) requires(ctx context.Context, g bot.Group) bool {
+	s, err := f.settings(ctx, g)
+	return err == nil && s.Require
+}
+
+// forgottenNote tells the facilitator who added someone who asked tend to
+// forget them why tend does nothing for them, and how they can opt back
+// in.
+func forgottenNote(g bot.Group, requires bool) string {
+	note := "This person asked tend to forget them, so tend does not message them on its own, count their attendance or ask them to check in"
+	if requires {
+		note += ", and it has not sent them the group's norms"
+	}
+	note += ". If they want to take part with tend again, they can run /tend optin themselves"
+	if requires {
+		note += "; then /tend norms show group:" + g.Name + " lets them read and agree to the norms"
+	}
+	return note + "."
 }
 
 // whenAdded decides what norms does for user, added to g's roster.
