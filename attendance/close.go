@@ -611,10 +611,21 @@ func (f *Feature) missedYou(ctx context.Context, g bot.Group, set Settings, a bo
 	if a.User == "" {
 		return `no "we missed you" message: they are not on ` + g.Address.Platform, nil
 	}
-	if r, err := f.st.MemberByUser(ctx, g.ID, a.User); err == nil && r.AwayUntil.After(now) {
-		return `no "we missed you" message: they are marked away`, nil
-	} else if err != nil && !errors.Is(err, bot.ErrNotFound) {
+	r, err := f.st.MemberByUser(ctx, g.ID, a.User)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		return "", err
+	}
+	away := r.AwayUntil
+	if err != nil || r.Status == bot.MemberRemoved {
+		// Not on the roster: away as a channel member, if at all.
+		ca, err := f.st.ChannelAway(ctx, g.ID, now)
+		if err != nil {
+			return "", err
+		}
+		away = ca[a.User]
+	}
+	if away.After(now) {
+		return `no "we missed you" message: they are marked away`, nil
 	}
 	m := bot.Message{
 		Title: "We missed you at " + g.Name,
@@ -623,7 +634,7 @@ func (f *Feature) missedYou(ctx context.Context, g bot.Group, set Settings, a bo
 			"/tend next shows when the group meets again.",
 		Footer: "This message is only to you. The facilitators asked tend to send it.",
 	}
-	_, err := f.send.Send(ctx, bot.DM(MissedYouKey(g.ID, a.User, a.StreakFrom), g.Address.Platform, a.User, m))
+	_, err = f.send.Send(ctx, bot.DM(MissedYouKey(g.ID, a.User, a.StreakFrom), g.Address.Platform, a.User, m))
 	switch {
 	case err == nil:
 		return `sent them a "we missed you" message`, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 )
 
 // TrackingFilter returns, for group g, whether tend may track an account
@@ -34,10 +35,19 @@ func (b *Bot) Tracked(ctx context.Context, g Group) (func(UserID) bool, error) {
 	return f(ctx, g)
 }
 
+// ChannelAwayFinder is an optional part of a MemberFinder: when each
+// person who takes part from a group's channel without a roster entry and
+// marked themselves away is back (their AwayUntil), for those whose date
+// is after at. People fills channel members' AwayUntil from it.
+type ChannelAwayFinder interface {
+	ChannelAway(ctx context.Context, groupID int64, at time.Time) (map[UserID]time.Time, error)
+}
+
 // People returns who is in group g, each once: its active roster entries
 // (platform accounts and code-only entries, with their ids) and, where the
 // platform can list a channel, the people in g's channel who are not on
-// the roster (ID 0, Status active). Bots are never listed. Facilitators
+// the roster (ID 0, Status active, AwayUntil from a ChannelAwayFinder).
+// Bots are never listed. Facilitators
 // appear only as members. The waitlist is not listed. Accounts that asked
 // tend to forget them (see TrackingFilter) are not listed either, so that
 // no feature counts, asks or messages them on its own initiative.
@@ -76,6 +86,12 @@ func (b *Bot) People(ctx context.Context, g Group) ([]Member, error) {
 	if err != nil {
 		return nil, err
 	}
+	var away map[UserID]time.Time
+	if af, ok := mf.(ChannelAwayFinder); ok {
+		if away, err = af.ChannelAway(ctx, g.ID, time.Time{}); err != nil {
+			return nil, err
+		}
+	}
 	for _, u := range users {
 		if u.Bot || u.ID == "" || seen[u.ID] {
 			continue
@@ -84,7 +100,7 @@ func (b *Bot) People(ctx context.Context, g Group) ([]Member, error) {
 		if !tracked(u.ID) {
 			continue
 		}
-		out = append(out, Member{GroupID: g.ID, User: u.ID, Name: u.Name, Status: MemberActive})
+		out = append(out, Member{GroupID: g.ID, User: u.ID, Name: u.Name, Status: MemberActive, AwayUntil: away[u.ID]})
 	}
 	slices.SortStableFunc(out, func(a, b Member) int {
 		switch {

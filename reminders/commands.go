@@ -343,9 +343,10 @@ func (rm *Reminders) cmdAway(ctx context.Context, req *bot.Request) ([]bot.Outbo
 			return nil, bot.Errorf("That is more than a year away. Write a date within a year; you can always extend it.")
 		}
 	}
-	if err := rm.st.SetAway(ctx, req.Group.ID, req.Actor.ID, end); errors.Is(err, bot.ErrNotFound) {
-		return nil, bot.Errorf("You are not on %s's roster yet, so there is nothing to excuse. Ask a facilitator to add you.", req.Group.Name)
-	} else if err != nil {
+	// Everyone attendance counts may be away: a roster entry, or someone
+	// who takes part from the group's channel (the command's access says
+	// they are a member).
+	if err := rm.st.SetAway(ctx, req.Group.ID, req.Actor.ID, end); err != nil {
 		return nil, err
 	}
 	if off {

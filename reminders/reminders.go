@@ -73,6 +73,8 @@ type MemberStore interface {
 	MemberByUser(ctx context.Context, groupID int64, user bot.UserID) (bot.Member, error)
 	SetRSVP(ctx context.Context, r bot.RSVP) error
 	RSVPs(ctx context.Context, sessionID int64) ([]bot.RSVP, error)
+	// SetAway records a member away until until (zero: back), on their
+	// roster entry or, without one, as a channel member.
 	SetAway(ctx context.Context, groupID int64, user bot.UserID, until time.Time) error
 	SetReminderDM(ctx context.Context, groupID int64, user bot.UserID, on bool, now time.Time) error
 	// ReminderDMUsers returns who opted in and is an active member not

@@ -606,3 +606,24 @@ func (db *DB) LatePresence(ctx context.Context, m bot.AttendanceMark) (bool, err
 	}
 	return changed, nil
 }
+
+// ChannelAway returns, for group groupID, when each person away without a
+// roster entry (see SetAway) is back, for those still away at at.
+func (db *DB) ChannelAway(ctx context.Context, groupID int64, at time.Time) (map[bot.UserID]time.Time, error) {
+	out := map[bot.UserID]time.Time{}
+	err := db.each(ctx, func(sc interface{ Scan(...any) error }) error {
+		var (
+			u     string
+			until int64
+		)
+		if err := sc.Scan(&u, &until); err != nil {
+			return err
+		}
+		out[bot.UserID(u)] = fromUnix(until)
+		return nil
+	}, `SELECT user_id, until FROM channel_away WHERE group_id = ? AND until > ?`, groupID, unix(at))
+	if err != nil {
+		return nil, fmt.Errorf("store: read who is away in group %d: %w", groupID, err)
+	}
+	return out, nil
+}

@@ -39,6 +39,8 @@ const (
 	RecordCheckIn     = "checkin"
 	RecordSafety      = "safety-alert"
 	RecordCalendar    = "calendar"
+	// RecordAway: away dates of a member without a roster entry.
+	RecordAway = "away"
 	// RecordOptOut: the person asked tend to forget them and it does not
 	// track them (everywhere on the platform, or in one group); its What
 	// says where.
@@ -128,6 +130,18 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 					return err
 				}
 				add(RecordReminderDM, group, at, "you asked for reminders by DM")
+				return nil
+			}},
+		{`SELECT g.name, c.until FROM channel_away c JOIN groups g ON g.id = c.group_id WHERE g.platform = ? AND c.user_id = ? ORDER BY g.name`, []any{platform, u},
+			func(sc interface{ Scan(...any) error }) error {
+				var (
+					group string
+					until int64
+				)
+				if err := sc.Scan(&group, &until); err != nil {
+					return err
+				}
+				add(RecordAway, group, 0, "you said you are away until "+bot.Time(fromUnix(until), bot.TimeDate))
 				return nil
 			}},
 		{`SELECT g.name, c.created_at FROM calendar_links c JOIN groups g ON g.id = c.group_id WHERE g.platform = ? AND c.user_id = ? ORDER BY g.name`, []any{platform, u},
@@ -557,6 +571,7 @@ func (db *DB) Erase(ctx context.Context, req bot.EraseRequest, then func(bot.Era
 			{"norms_acks", `DELETE FROM norms_acks WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
 			{"norms_applicants", `DELETE FROM norms_applicants WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
 			{"calendar_links", `DELETE FROM calendar_links WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
+			{"channel_away", `DELETE FROM channel_away WHERE group_id IN (` + scope + `) AND user_id = ?`, with(u), u == ""},
 			// The text of the group's norms stays; its author no longer
 			// names them.
 			{"norms_versions", `UPDATE norms_versions SET author = ? WHERE group_id IN (` + scope + `) AND author = ?`,
@@ -836,6 +851,7 @@ var namingTables = []string{
 	`SELECT s.group_id FROM rsvps r JOIN sessions s ON s.id = r.session_id WHERE r.user_id = ?`,
 	`SELECT group_id FROM reminder_dms WHERE user_id = ?`,
 	`SELECT group_id FROM calendar_links WHERE user_id = ?`,
+	`SELECT group_id FROM channel_away WHERE user_id = ?`,
 	`SELECT group_id FROM attendance WHERE user_id = ?`,
 	`SELECT s.group_id FROM attendance_presence p JOIN sessions s ON s.id = p.session_id WHERE p.user_id = ?`,
 	`SELECT s.group_id FROM attendance_voice v JOIN sessions s ON s.id = v.session_id WHERE v.user_id = ?`,

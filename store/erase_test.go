@@ -28,13 +28,14 @@ var noPersonTables = []string{"settings", "groups", "series", "sessions", "atten
 // the member's data in each.
 var personTables = []string{"members", "group_facilitators", "rsvps", "reminder_dms", "attendance", "attendance_presence", "attendance_voice",
 	"attendance_alerts", "jobs", "outbox", "audit_log", "norms_versions", "norms_acks", "norms_applicants",
-	"checkin_answers", "checkin_asked", "checkin_informed", "safety_alerts", "calendar_links"}
+	"checkin_answers", "checkin_asked", "checkin_informed", "safety_alerts", "calendar_links", "channel_away"}
 
 // world is a database with two Slack groups and, in both, the member to
 // forget (Quinn) and another to keep (Kim), with data of every kind.
 type world struct {
 	db                 *store.DB
 	clinic, staff      bot.Group
+	dropIn             bot.Group // where Quinn and Kim take part from the channel only
 	quinn, quinnStaff  bot.Member
 	kim                bot.Member
 	sessions           []bot.Session
@@ -198,6 +199,14 @@ func newWorld(t *testing.T) *world {
 			}
 		}
 	}
+	// Quinn and Kim take part in a third group from its channel, without a
+	// roster entry, and are away from it.
+	w.dropIn = mk("drop-in", "C0DROPIN1")
+	for _, u := range []bot.UserID{w.quinnUser, w.kimUser} {
+		if err := db.SetAway(ctx, w.dropIn.ID, u, start.AddDate(0, 0, 14)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// As a facilitator of staff, Quinn also corrected a channel member's
 	// mark and added someone to the roster (the event's finished job
 	// names Quinn as who added them, "by":"slack:<id>").
@@ -283,7 +292,7 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	}
 	for _, k := range []string{store.RecordRoster, store.RecordFacilitator, store.RecordRSVP, store.RecordReminderDM, store.RecordAttendance,
 		store.RecordPresence, store.RecordVoice, store.RecordAlert, store.RecordAudit, store.RecordMessages,
-		store.RecordAgreement, store.RecordApplicant, store.RecordNormsAuthor, store.RecordCheckIn, store.RecordSafety} {
+		store.RecordAgreement, store.RecordApplicant, store.RecordNormsAuthor, store.RecordCheckIn, store.RecordSafety, store.RecordAway} {
 		if kinds[k] == 0 {
 			t.Errorf("personal data lacks %s records: %v", k, kinds)
 		}
@@ -293,8 +302,8 @@ func TestErase_ScanEveryTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if er.Number != 1 || !slices.Equal(er.Groups, []int64{w.clinic.ID, w.staff.ID}) || !er.StoppedTracking {
-		t.Fatalf("erasure %+v; want number 1 over both groups, tracking stopped", er)
+	if er.Number != 1 || !slices.Equal(er.Groups, []int64{w.clinic.ID, w.staff.ID, w.dropIn.ID}) || !er.StoppedTracking {
+		t.Fatalf("erasure %+v; want number 1 over the three groups, tracking stopped", er)
 	}
 	// The job still to run is left for it to run.
 	if hits := storetest.Scan(t, db.Path(), w.quinnP); !slices.Equal(storetest.HitTables(hits), []string{"jobs"}) || hits["jobs.key"] != 1 {
@@ -444,8 +453,8 @@ func TestErase_FacilitatorUserInOneGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	left := storetest.Scan(t, db.Path(), w.quinnP)
-	if got := storetest.HitTables(left); !slices.Equal(got, []string{"jobs", "safety_alerts"}) || left["outbox.key"] != 0 {
-		t.Fatalf("after erasing quinn in both groups: %v; want only the alert about a DM in no group and the pending job", left)
+	if got := storetest.HitTables(left); !slices.Equal(got, []string{"channel_away", "jobs", "safety_alerts"}) || left["outbox.key"] != 0 || left["channel_away.user_id"] != 1 {
+		t.Fatalf("after erasing quinn in both groups: %v; want only the alert about a DM in no group, the pending job and the away date in the third group", left)
 	}
 	if kimAfter := storetest.Scan(t, db.Path(), w.kimP); !mapsEqual(kimAfter, kimBefore) {
 		t.Fatalf("another member's data changed: %v; was %v", kimAfter, kimBefore)
@@ -649,7 +658,7 @@ func TestErase_GroupsNamingThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int64{w.clinic.ID, w.staff.ID, open.ID, circle.ID}; !slices.Equal(er.Groups, want) {
+	if want := []int64{w.clinic.ID, w.staff.ID, w.dropIn.ID, open.ID, circle.ID}; !slices.Equal(er.Groups, want) {
 		t.Fatalf("erasure told groups %v; want %v (every group naming them)", er.Groups, want)
 	}
 	for _, g := range []bot.Group{open, circle} {

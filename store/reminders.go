@@ -512,9 +512,11 @@ func (db *DB) RSVPs(ctx context.Context, sessionID int64) ([]bot.RSVP, error) {
 	return out, rows.Err()
 }
 
-// SetAway records that the group's member user is away until until (the
-// zero time: back). A person who is not an active member wraps
-// bot.ErrNotFound.
+// SetAway records that user is away from the group until until (the zero
+// time: back): on their roster entry when they have one (not removed),
+// else as someone who takes part from the group's channel (channel_away;
+// nobody is put on a roster by it). The caller checks that user is a
+// member of the group.
 func (db *DB) SetAway(ctx context.Context, groupID int64, user bot.UserID, until time.Time) error {
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE members SET away_until = ? WHERE group_id = ? AND user_id = ? AND status != 'removed'`,
@@ -522,10 +524,14 @@ func (db *DB) SetAway(ctx context.Context, groupID int64, user bot.UserID, until
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound(fmt.Sprintf("member %s of group %d", user, groupID))
+		n, _ := res.RowsAffected()
+		if n > 0 || until.IsZero() {
+			_, err := tx.ExecContext(ctx, `DELETE FROM channel_away WHERE group_id = ? AND user_id = ?`, groupID, string(user))
+			return err
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `INSERT INTO channel_away (group_id, user_id, until) VALUES (?, ?, ?)
+			ON CONFLICT (group_id, user_id) DO UPDATE SET until = excluded.until`, groupID, string(user), unix(until))
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: set away for %s: %w", user, err)

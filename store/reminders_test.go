@@ -165,8 +165,19 @@ func TestReminders_RSVPAwayDMOutbox(t *testing.T) {
 		}
 	}
 
-	if err := db.SetAway(ctx, g.ID, "ann", now.Add(48*time.Hour)); !errors.Is(err, bot.ErrNotFound) {
-		t.Fatalf("SetAway for a non-member = %v; want ErrNotFound", err)
+	// Without a roster entry (a channel member), away is kept apart and
+	// puts nobody on the roster.
+	if err := db.SetAway(ctx, g.ID, "ann", now.Add(24*time.Hour)); err != nil {
+		t.Fatalf("SetAway for a channel member: %v", err)
+	}
+	if _, err := db.MemberByUser(ctx, g.ID, "ann"); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("ann on the roster after away (%v); want not", err)
+	}
+	if away, err := db.ChannelAway(ctx, g.ID, now); err != nil || len(away) != 1 || !away["ann"].Equal(now.Add(24*time.Hour)) {
+		t.Fatalf("channel away: %v, %v; want ann until tomorrow", away, err)
+	}
+	if away, err := db.ChannelAway(ctx, g.ID, now.Add(25*time.Hour)); err != nil || len(away) != 0 {
+		t.Fatalf("channel away after ann is back: %v, %v; want none", away, err)
 	}
 	for _, u := range []bot.UserID{"ann", "bob"} {
 		if _, err := db.AddMember(ctx, "console:fac", bot.Member{GroupID: g.ID, User: u, Status: bot.MemberActive}); err != nil {
@@ -181,6 +192,9 @@ func TestReminders_RSVPAwayDMOutbox(t *testing.T) {
 	}
 	if m, _ := db.MemberByUser(ctx, g.ID, "ann"); !m.AwayUntil.Equal(now.Add(48 * time.Hour)) {
 		t.Fatalf("away_until = %v", m.AwayUntil)
+	}
+	if away, err := db.ChannelAway(ctx, g.ID, now); err != nil || len(away) != 0 {
+		t.Fatalf("channel away once ann is on the roster: %v, %v; want none (the roster entry holds it)", away, err)
 	}
 	us, err := db.ReminderDMUsers(ctx, g.ID, now)
 	if err != nil || len(us) != 1 || us[0] != "bob" {
