@@ -53,8 +53,8 @@ type CaptureStore interface {
 	// stay from at for each of present.
 	WatchVoice(ctx context.Context, sessionID int64, ch bot.Address, until time.Time, present []bot.UserID, at time.Time) (bool, error)
 	// VoiceEvent records a stay starting or ending for every session
-	// watching the channel.
-	VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, joined bool, at time.Time) (int, error)
+	// watching the channel (with groups, only those groups' sessions).
+	VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, joined bool, at time.Time, groups ...int64) (int, error)
 	// VoiceWatchGroups returns the groups whose sessions watch the voice
 	// channel at at.
 	VoiceWatchGroups(ctx context.Context, ch bot.Address, at time.Time) ([]int64, error)

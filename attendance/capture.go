@@ -89,6 +89,10 @@ func (f *Feature) onVoice(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 	if err != nil || len(groups) == 0 {
 		return nil, err // no session watches the channel: nothing to record
 	}
+	// Only the groups where tend may track them: where they asked tend to
+	// forget them, not a row about them (the other groups sharing the
+	// channel still count them).
+	keep := groups[:0]
 	for _, id := range groups {
 		g, err := f.st.GroupByID(ctx, id)
 		if err != nil {
@@ -98,17 +102,19 @@ func (f *Feature) onVoice(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 		if err != nil {
 			return nil, err
 		}
-		if !tracked(m.User.ID) {
-			// They asked tend to forget them: not a row about them.
-			return nil, nil
+		if tracked(m.User.ID) {
+			keep = append(keep, id)
 		}
 	}
-	n, err := f.st.VoiceEvent(ctx, m.Address(), m.User.ID, joined, now)
+	if len(keep) == 0 {
+		return nil, nil
+	}
+	n, err := f.st.VoiceEvent(ctx, m.Address(), m.User.ID, joined, now, keep...)
 	if err != nil {
 		return nil, err
 	}
 	if n > 0 {
-		f.log.Debug("voice presence recorded", bot.KeyPlatform, m.Platform, bot.KeyChannel, string(m.Channel), bot.KeyUser, string(m.User.ID), "joined", joined, "sessions", n)
+		f.log.Debug("voice presence recorded", bot.KeyPlatform, m.Platform, bot.KeyChannel, string(m.Channel), "joined", joined, "sessions", n)
 	}
 	return nil, nil
 }

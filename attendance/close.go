@@ -639,7 +639,7 @@ func (f *Feature) missedYou(ctx context.Context, g bot.Group, set Settings, a bo
 	case err == nil:
 		return `sent them a "we missed you" message`, nil
 	case bot.IsPermanent(err):
-		f.log.Warn(`a "we missed you" DM could not be delivered`, bot.KeyGroup, g.Name, bot.KeyUser, string(a.User), bot.KeyErr, err)
+		f.log.Warn(`a "we missed you" DM could not be delivered`, bot.KeyGroup, g.Name, bot.KeySession, a.SessionID, bot.KeyErr, err)
 		return `the "we missed you" message could not be delivered (their DMs may be closed); nothing was posted anywhere else`, nil
 	}
 	return "", fmt.Errorf("we missed you DM: %w", err)

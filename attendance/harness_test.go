@@ -50,6 +50,26 @@ type env struct {
 	// inspect makes the platform a ChannelInspector answering with the
 	// members set on rec (SetMembers).
 	inspect bool
+	// logs, when set, gets the attendance feature's log at debug level.
+	logs *logBuffer
+}
+
+// logBuffer is a log destination safe for concurrent writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
@@ -158,7 +178,11 @@ func (e *env) start() {
 	if err := rm.Register(b, r); err != nil {
 		t.Fatal(err)
 	}
-	f, err := New(db, deps)
+	fdeps := deps
+	if e.logs != nil {
+		fdeps.Logger = slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	f, err := New(db, fdeps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -157,12 +157,15 @@ func openStay(ctx context.Context, tx *sql.Tx, sessionID int64, user bot.UserID,
 }
 
 // VoiceEvent records user entering (joined) or leaving voice channel ch at
-// at, for every session that watches ch then, and returns how many did.
-func (db *DB) VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, joined bool, at time.Time) (int, error) {
+// at, for every session that watches ch then — with groups, only the
+// sessions of those groups — and returns how many did.
+func (db *DB) VoiceEvent(ctx context.Context, ch bot.Address, user bot.UserID, joined bool, at time.Time, groups ...int64) (int, error) {
 	n := 0
+	only := int64sJSON(groups)
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT session_id FROM attendance_voice_watch WHERE platform = ? AND channel = ? AND until > ?`,
-			ch.Platform, string(ch.Channel), at.Unix())
+		rows, err := tx.QueryContext(ctx, `SELECT w.session_id FROM attendance_voice_watch w JOIN sessions s ON s.id = w.session_id
+			WHERE w.platform = ? AND w.channel = ? AND w.until > ? AND (? = '[]' OR s.group_id IN (SELECT value FROM json_each(?)))`,
+			ch.Platform, string(ch.Channel), at.Unix(), only, only)
 		if err != nil {
 			return err
 		}
