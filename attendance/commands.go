@@ -512,6 +512,7 @@ func (f *Feature) cmdForget(ctx context.Context, req *bot.Request) ([]bot.Outbou
 			Title: "Erase everything tend holds about you?",
 			Text: "This takes you off every group's roster here and erases your RSVPs, attendance, reminder settings and everything else tend keeps about you " +
 				"(/tend mydata shows it all). Facilitators' audit lines that named you will read \"erased member\" instead. An access role you were given is taken back. " +
+				"If you facilitate a group, you lose your facilitator rights there (an owner can give them back); what you did as a facilitator stays, by \"erased member\". " +
 				"From then on tend does not count your attendance, ask you to check in or message you on its own, even if you stay in a group's channel, " +
 				"until you run " + optInCommand + ". The erasure cannot be undone.",
 			Buttons: []bot.Button{
@@ -535,11 +536,15 @@ func (f *Feature) cmdForget(ctx context.Context, req *bot.Request) ([]bot.Outbou
 		return nil, bot.Errorf("%s is not on %s's roster, so there is no entry to erase. Members can erase their own data with /tend forget.", bot.Mention(g.Address.Platform, p.User), g.Name)
 	}
 	who, _ := newLabeler(g, []bot.Member{p}).label(bot.AttendanceMark{Attendee: bot.Attendee{User: p.User, MemberID: p.ID}})
+	text := "This removes the roster entry and everything tend keeps about this person in this group: attendance, RSVPs, reminder settings, " +
+		"check-in answers, agreements, and the record of messages tend sent them about it. The audit log keeps a line without their name. "
+	if p.User != "" && g.IsFacilitator(bot.User{Platform: g.Address.Platform, ID: p.User}) {
+		text += "They are a facilitator of " + g.Name + ": they lose their facilitator rights here. "
+	}
+	text += "If they stay in the channel, tend does not count them here again unless they run " + optInCommand + ". It cannot be undone."
 	return []bot.Outbound{bot.ReplyMessage(bot.Message{
 		Title: fmt.Sprintf("Erase %s from %s?", who, g.Name),
-		Text: "This removes the roster entry and everything tend keeps about this person in this group: attendance, RSVPs, reminder settings, " +
-			"check-in answers, agreements, and the record of messages tend sent them about it. The audit log keeps a line without their name. " +
-			"If they stay in the channel, tend does not count them here again unless they run " + optInCommand + ". It cannot be undone.",
+		Text:  text,
 		Buttons: []bot.Button{
 			{Label: "Erase", Style: bot.ButtonDanger, Action: bot.Action{Name: ActionErase, Group: g.ID, Ref: strconv.FormatInt(p.ID, 10)}},
 			{Label: "Keep it", Action: bot.Action{Name: ActionKeep}},

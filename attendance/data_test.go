@@ -52,6 +52,9 @@ func TestMyData_ThenForget(t *testing.T) {
 		}
 
 		confirm := e.forgetReply("quinn7", "")
+		if !strings.Contains(confirm.Message.Text, "If you facilitate a group, you lose your facilitator rights there") {
+			t.Errorf("the confirmation does not say a facilitator loses their rights: %s", confirm.Message.Text)
+		}
 		ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: e.group.Address.Channel, ID: "reply"}
 		if out := e.pressOn("bob", ref, confirm.Message, "Erase my data"); !strings.Contains(out, "sent to someone else") {
 			t.Fatalf("bob pressed quinn7's button: %s", out)
