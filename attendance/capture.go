@@ -54,6 +54,7 @@ func (f *Feature) started(ctx context.Context, g bot.Group, s bot.Session, set S
 		if _, err := f.st.WatchVoice(ctx, s.ID, ch, s.End, present, s.Start); err != nil {
 			return nil, err
 		}
+		f.minutesTooLong(ctx, g, s, set)
 	}
 	if !set.Button {
 		return nil, nil
@@ -66,6 +67,34 @@ func (f *Feature) started(ctx context.Context, g bot.Group, s bot.Session, set S
 			Action: bot.Action{Name: ActionHere, Group: g.ID, Ref: strconv.FormatInt(s.ID, 10)}}},
 	}
 	return []bot.Outbound{bot.Post(HereKey(s.ID), g.Address, m)}, nil
+}
+
+// MinutesKey is the key of the note that tells the facilitators a
+// session is shorter than min_minutes: once per group, minimum and length.
+func MinutesKey(groupID int64, minMinutes int, length time.Duration) string {
+	return fmt.Sprintf("attendance.minutes/%d/%d/%d", groupID, minMinutes, int(length.Minutes()))
+}
+
+// minutesTooLong tells the facilitators, once for each minimum and session
+// length, when min_minutes is longer than session s: nobody can then count
+// as present by voice. A failure to tell is logged; the session goes on.
+func (f *Feature) minutesTooLong(ctx context.Context, g bot.Group, s bot.Session, set Settings) {
+	length := s.End.Sub(s.Start)
+	if time.Duration(set.MinMinutes)*time.Minute <= length {
+		return
+	}
+	f.log.Warn("attendance min_minutes is longer than the session", bot.KeyGroup, g.Name, bot.KeySession, s.ID,
+		"min_minutes", set.MinMinutes, "session_minutes", int(length.Minutes()))
+	msg := bot.Message{
+		Title: "Attendance by voice cannot count anyone — " + g.Name,
+		Text: fmt.Sprintf("Attendance counts someone present by voice after %d minutes in the voice channel, but session %d lasts %d minutes, "+
+			"so nobody can reach it by voice: they can still press \"I'm here\", answer a check-in, or be marked. "+
+			"Lower attendance.min_minutes in the config file (or with /tend attendance settings) to %d or less.",
+			set.MinMinutes, s.Number, int(length.Minutes()), int(length.Minutes())),
+	}
+	if _, err := f.b.TellFacilitators(ctx, g, MinutesKey(g.ID, set.MinMinutes, length), msg); err != nil {
+		f.log.Warn("telling the facilitators about min_minutes failed", bot.KeyGroup, g.Name, bot.KeyErr, err)
+	}
 }
 
 // onVoice records people entering and leaving a voice channel that a

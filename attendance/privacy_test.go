@@ -115,3 +115,28 @@ func TestDrift_UndeliverableNamesNoUser(t *testing.T) {
 		}
 	})
 }
+
+// TestSettings_MinMinutesLongerThanSession: a min_minutes longer than the
+// session (60 min) is told to the facilitators privately, once for that
+// minimum and length, at the first session it applies to.
+func TestSettings_MinMinutesLongerThanSession(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, "uann71")
+		set := voiceSettings()
+		set.MinMinutes = 90
+		e.settings(set)
+		e.schedule(2)
+		e.sleepUntil(minute(t, 1, 70))
+		notes := e.dmsTo(fac, "attendance.minutes/")
+		if len(notes) != 1 || !strings.Contains(notes[0], "after 90 minutes in the voice channel, but session 1 lasts 60 minutes") {
+			t.Fatalf("notes to the facilitators: %q; want one about min_minutes 90 against 60 minutes", notes)
+		}
+		if d := e.rec.Posts(); len(d) > 0 {
+			for _, p := range d {
+				if strings.HasPrefix(p.Out.Key, "attendance.minutes/") {
+					t.Errorf("the note reached a channel: %s", p.Out.Key)
+				}
+			}
+		}
+	})
+}
