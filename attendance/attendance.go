@@ -139,6 +139,9 @@ type Feature struct {
 	log   *slog.Logger
 	b     *bot.Bot
 	r     *bot.Runner
+	// maxFile bounds an export sent in chat (bot.MaxFileSize; tests lower
+	// it).
+	maxFile int
 }
 
 var (
@@ -152,7 +155,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 		return nil, errors.New("attendance: a Store and Deps.Sender are required")
 	}
 	d = d.WithDefaults()
-	return &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger}, nil
+	return &Feature{st: st, send: d.Sender, clock: d.Clock, log: d.Logger, maxFile: bot.MaxFileSize}, nil
 }
 
 // Register adds the feature's commands, buttons, subscribers and job kind.

@@ -358,12 +358,12 @@ func (f *Feature) cmdExport(ctx context.Context, req *bot.Request) ([]bot.Outbou
 	if err := WriteCSV(&buf, r); err != nil {
 		return nil, err
 	}
-	if buf.Len() > bot.MaxFileSize {
+	if buf.Len() > f.maxFile {
 		return []bot.Outbound{bot.ReplyMessage(bot.Message{
 			Title: "Export attendance of " + g.Name,
-			Text: fmt.Sprintf("%d marks over %d sessions make a file of %d MB, too large to send in chat. Narrow the dates with from: and to:, or, "+
+			Text: fmt.Sprintf("%d marks over %d sessions make a file of %s, too large to send in chat. Narrow the dates with from: and to:, or, "+
 				"on the server where tend runs, write the CSV with this (it reads the database without disturbing tend):\n`%s`",
-				len(r.Rows), len(r.Sessions), buf.Len()>>20, cliCommand(g, req)),
+				len(r.Rows), len(r.Sessions), fileSize(buf.Len()), cliCommand(g, req)),
 		})}, nil
 	}
 	if err := f.st.Audit(ctx, ExportAudit(g, req.Actor.Principal(), req.Arg("from"), req.Arg("to"), r, "chat", "csv")); err != nil {
@@ -381,6 +381,15 @@ func (f *Feature) cmdExport(ctx context.Context, req *bot.Request) ([]bot.Outbou
 			"Keep the file where your records belong, not in a shared channel.", len(r.Rows), len(r.Sessions), exportSpan(req), where),
 	}
 	return []bot.Outbound{bot.ReplyFile(m, bot.File{Name: name, ContentType: "text/csv; charset=utf-8", Data: buf.Bytes()})}, nil
+}
+
+// fileSize says how large a file of n bytes is, in MB when it is that
+// large (a file over the chat limit always is, but for a lowered limit).
+func fileSize(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d KB", (n+1023)>>10)
 }
 
 // exportSpan says which dates an export covers, in the words typed.
