@@ -328,3 +328,64 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Fatalf("a newer schema: %v; want ErrTooNew", err)
 	}
 }
+
+// TestPurgeExpired_KeepsAttendance: the retention purge deletes check-in
+// answers (and who was asked) after the group's retention period, but
+// attendance is kept: the marks (a check-in answer that counted as
+// presence included), the evidence behind them, drift alerts and the
+// sessions' closing.
+func TestPurgeExpired_KeepsAttendance(t *testing.T) {
+	ctx := t.Context()
+	db := storetest.Open(t)
+	g := newReminderGroup(t, db)
+	if _, _, err := db.SaveCheckInSettings(ctx, "console:fac", bot.CheckInSettings{GroupID: g.ID, RetentionDays: 7, EscalateAfter: time.Minute}, nil); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2027, 1, 5, 18, 0, 0, 0, time.UTC)
+	s := heldSession(t, db, g, 1, start)
+	c := openCheckIn(t, db, g, "demand/purge", start, "ann", "bob")
+	if _, err := db.RecordAnswers(ctx, []bot.CheckInAnswer{{CheckInID: c.ID, User: "ann", Level: 3, At: start.Add(2 * time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CloseCheckIn(ctx, c.ID, start.Add(15*time.Minute), func(l int) string { return fmt.Sprint(l) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecordPresence(ctx, s.ID, "ann", "checkin", start.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	marks := []bot.AttendanceMark{
+		{Attendee: bot.Attendee{User: "ann"}, Status: bot.AttendPresent, Source: "checkin", At: start.Add(2 * time.Minute)},
+		{Attendee: bot.Attendee{User: "bob"}, Status: bot.AttendAbsent, Source: "none"},
+	}
+	if _, err := db.CloseAttendance(ctx, s.ID, g.ID, marks, s.End); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{{GroupID: g.ID, Attendee: bot.Attendee{User: "bob"}, StreakFrom: s.ID, SessionID: s.ID, At: s.End}}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := db.SessionMarks(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.PurgeExpired(ctx, start.AddDate(0, 0, 30), func(id int64) []string { return []string{fmt.Sprintf("checkins/c/%d/", id)} }, nil)
+	if err != nil || p.CheckIns != 1 || p.Answers != 1 {
+		t.Fatalf("purged %+v, %v; want the check-in and its answer", p, err)
+	}
+	if as, _ := db.CheckInAnswers(ctx, c.ID); len(as) != 0 {
+		t.Fatalf("answers left after the purge: %+v", as)
+	}
+	after, err := db.SessionMarks(ctx, s.ID)
+	if err != nil || fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("marks after the purge %+v, %v; want them as they were: %+v", after, err, before)
+	}
+	if ps, err := db.Presences(ctx, s.ID); err != nil || len(ps) != 1 || ps[0].Source != "checkin" {
+		t.Fatalf("presence after the purge %+v, %v; want ann's check-in answer as presence", ps, err)
+	}
+	if closed, err := db.AttendanceClosed(ctx, s.ID); err != nil || !closed {
+		t.Fatalf("session closed after the purge: %v, %v", closed, err)
+	}
+	// The alert is kept: raising it again for the same streak flags nobody.
+	if got, err := db.RaiseAlerts(ctx, []bot.AttendanceAlert{{GroupID: g.ID, Attendee: bot.Attendee{User: "bob"}, StreakFrom: s.ID, SessionID: s.ID + 1000, At: s.End}}); err != nil || len(got) != 0 {
+		t.Fatalf("bob flagged again after the purge: %+v, %v", got, err)
+	}
+}
