@@ -1,6 +1,7 @@
 package attendance
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
@@ -240,10 +241,17 @@ var Header = []string{"group", "session", "date", "start", "topic", "member", "c
 // quoted where needed, UTF-8), one row per session and person, with dates
 // and times in ISO 8601 in the group's zone. A cell that a spreadsheet
 // would run as a formula (starting with = + - @, a tab or a carriage
-// return) is neutralised with a leading apostrophe.
+// return) is neutralised with a leading apostrophe. It starts with a UTF-8
+// byte order mark (BOM): RFC 4180 says nothing of one, but Excel reads a
+// CSV without it in the computer's legacy code page, so that "José" shows
+// as "JosÃ©"; LibreOffice, Numbers and Google Sheets take it too. Programs
+// skip it (Python's "utf-8-sig"; see StripBOM).
 func WriteCSV(w io.Writer, r Report) error {
 	loc, err := r.Group.Location()
 	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, BOM); err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
@@ -397,3 +405,10 @@ func (r Report) Messages() []bot.Message {
 	})
 	return pages
 }
+
+// BOM is the UTF-8 byte order mark a CSV export starts with (see
+// WriteCSV).
+const BOM = "\ufeff"
+
+// StripBOM returns data without a leading UTF-8 byte order mark.
+func StripBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte(BOM)) }

@@ -273,7 +273,7 @@ func TestExport_PrivateFileAudited(t *testing.T) {
 		}
 		f := outs[0].File
 		if f.Name != "tuesday-attendance.csv" || f.ContentType != "text/csv; charset=utf-8" ||
-			!strings.HasPrefix(string(f.Data), strings.Join(Header, ",")+"\r\n") || strings.Count(string(f.Data), "\r\n") != 3 {
+			!strings.HasPrefix(string(f.Data), BOM+strings.Join(Header, ",")+"\r\n") || strings.Count(string(f.Data), "\r\n") != 3 {
 			t.Fatalf("file %s (%s):\n%s", f.Name, f.ContentType, f.Data)
 		}
 		if !strings.Contains(render(outs[0].Message), "2 marks over 2 sessions (from 2000-01-10)") {

@@ -139,7 +139,10 @@ func auditExports(t *testing.T, path, group string) []bot.AuditEntry {
 // session.
 func checkExportCSV(t *testing.T, data []byte, weeks int) {
 	t.Helper()
-	recs, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+	if !strings.HasPrefix(string(data), "\ufeff") {
+		t.Errorf("the export does not start with a UTF-8 byte order mark (Excel needs it for names like José)")
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff"))).ReadAll()
 	if err != nil {
 		t.Fatalf("the export does not parse as CSV: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tend-bot/tend/attendance"
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/store"
 )
@@ -61,6 +62,9 @@ func seedCourse(t *testing.T, dir string, privacy bot.Privacy) course {
 	cho := add(bot.Member{User: "U0CHO0001", Code: "C-103", Name: "Cho, Min"})
 	code := add(bot.Member{Code: "C-104"})
 	evil := add(bot.Member{User: "U0EVIL001", Code: "C-105", Name: "=cmd|' /C calc'!A0"})
+	// Names beyond ASCII, which a spreadsheet must show as written.
+	jose := add(bot.Member{User: "U0JOS0001", Code: "C-106", Name: "José Núñez-Ødegård"})
+	mei := add(bot.Member{User: "U0MEI0001", Code: "C-107", Name: "山田 美咲 🌱"})
 	topics := []string{"Welcome and agreements", "Understanding stress", "=SUM(A1:A9)", "Sleep", "Distress tolerance", "Asking for help", "Relapse signs", "Looking ahead"}
 	ser := bot.Series{GroupID: g.ID, Schedule: bot.Schedule{Weekly: "thu 09:30", Duration: time.Hour, Starts: "2027-02-04", Count: 8, Topics: topics}}
 	if _, err := db.SaveSeries(ctx, ser, clock, nil); err != nil {
@@ -112,6 +116,12 @@ func seedCourse(t *testing.T, dir string, privacy bot.Privacy) course {
 			marks = append(marks, mark(evil, bot.AttendPresent, "button", time.Minute))
 		} else {
 			marks = append(marks, mark(evil, bot.AttendAbsent, "none", 0))
+		}
+		marks = append(marks, mark(jose, bot.AttendPresent, "button", time.Minute))
+		if n%2 == 0 {
+			marks = append(marks, mark(mei, bot.AttendAbsent, "none", 0))
+		} else {
+			marks = append(marks, mark(mei, bot.AttendPresent, "voice", 0))
 		}
 		if n == 2 {
 			// A channel member who is not on the roster.
@@ -165,15 +175,21 @@ func TestReport_CSV(t *testing.T) {
 	out := tm.stdout.String()
 	golden(t, "report_course.csv.golden", out)
 
-	r := csv.NewReader(strings.NewReader(out))
+	if !strings.HasPrefix(out, "\ufeff") {
+		t.Error("the CSV does not start with a UTF-8 byte order mark (Excel reads it in a legacy code page without one)")
+	}
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff")))
 	r.FieldsPerRecord = 11
 	recs, err := r.ReadAll()
 	if err != nil {
 		t.Fatalf("the CSV does not parse: %v", err)
 	}
-	// 8 sessions × 5 roster entries, and one channel member once.
-	if len(recs) != 1+8*5+1 {
-		t.Fatalf("%d records; want the header and 41 rows", len(recs))
+	// 8 sessions × 7 roster entries, and one channel member once.
+	if len(recs) != 1+8*7+1 {
+		t.Fatalf("%d records; want the header and 57 rows", len(recs))
+	}
+	if strings.Join(recs[0], ",") != strings.Join(attendance.Header, ",") {
+		t.Errorf("header %q; want %q", recs[0], attendance.Header)
 	}
 	if !strings.Contains(out, "\r\n") {
 		t.Error("lines do not end with CRLF (RFC 4180)")
@@ -191,6 +207,8 @@ func TestReport_CSV(t *testing.T) {
 		"8/C-104":               {"thursday-course", "8", "2027-03-25", "2027-03-25T09:30:00-04:00", "Looking ahead", "C-104", "C-104", "late", "facilitator", "", "slack:UFAC01"},
 		"2/Dee":                 {"thursday-course", "2", "2027-02-11", "2027-02-11T09:30:00-05:00", "Understanding stress", "Dee", "", "present", "voice", "2027-02-11T09:30:00-05:00", ""},
 		"2/Ben O'Neil":          {"thursday-course", "2", "2027-02-11", "2027-02-11T09:30:00-05:00", "Understanding stress", "Ben O'Neil", "C-102", "excused", "rsvp", "", ""},
+		"1/José Núñez-Ødegård":  {"thursday-course", "1", "2027-02-04", "2027-02-04T09:30:00-05:00", "Welcome and agreements", "José Núñez-Ødegård", "C-106", "present", "button", "2027-02-04T09:31:00-05:00", ""},
+		"2/山田 美咲 🌱":             {"thursday-course", "2", "2027-02-11", "2027-02-11T09:30:00-05:00", "Understanding stress", "山田 美咲 🌱", "C-107", "absent", "none", "", ""},
 	} {
 		if got := byKey[key]; strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("row %s = %q; want %q", key, got, want)
@@ -353,7 +371,7 @@ func TestReport_Audited(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("export lines %+v; want 2", lines)
 	}
-	for i, want := range []string{"range=all sessions=8 rows=41 via=tend report format=csv", "range=2027-03-01..2027-03-31 sessions=4 rows=20 via=tend report format=table"} {
+	for i, want := range []string{"range=all sessions=8 rows=57 via=tend report format=csv", "range=2027-03-01..2027-03-31 sessions=4 rows=28 via=tend report format=table"} {
 		e := lines[len(lines)-1-i]
 		if e.Detail != want || !strings.HasPrefix(string(e.Actor), "cli:") {
 			t.Errorf("export line %d: %s %q; want cli:<login> %q", i+1, e.Actor, e.Detail, want)
