@@ -30,6 +30,9 @@ type Groups interface {
 	MemberByUser(ctx context.Context, groupID int64, user bot.UserID) (bot.Member, error)
 	MemberByCode(ctx context.Context, groupID int64, code string) (bot.Member, error)
 	RSVPs(ctx context.Context, sessionID int64) ([]bot.RSVP, error)
+	// Series returns the group's series of sessions (bot.ErrNotFound when
+	// it has none).
+	Series(ctx context.Context, groupID int64) (bot.Series, error)
 	// ChannelAway returns when the people away without a roster entry
 	// (channel members) are back, for those away after at.
 	ChannelAway(ctx context.Context, groupID int64, at time.Time) (map[bot.UserID]time.Time, error)

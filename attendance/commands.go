@@ -32,6 +32,15 @@ func (f *Feature) registerCommands() error {
 			Options: []bot.Option{fromOpt, toOpt}, Run: f.cmdReport},
 		{Path: "attendance export", Summary: "Attendance as CSV for your records", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
 			Options: []bot.Option{fromOpt, toOpt}, Run: f.cmdExport},
+		{Path: "attendance settings", Summary: "Show or change how attendance is taken in a group made in chat", Access: bot.AccessFacilitator, Group: bot.GroupRequired,
+			Options: []bot.Option{
+				{Name: "missed_you_dm", Description: `send a gentle "we missed you" DM with the absence alert`, Type: bot.OptBool},
+				{Name: "min_minutes", Description: "minutes in the voice channel that count as present", Type: bot.OptInt},
+				{Name: "late_after", Description: "late when first seen after this, such as 10m", Type: bot.OptDuration},
+				{Name: "absence_alert_after", Description: "tell the facilitators after this many missed in a row (0: never)", Type: bot.OptInt},
+				{Name: "voice_channel", Description: "the Discord voice channel's id, or off for the series' own"},
+			},
+			Run: f.cmdSettings},
 		{Path: "mydata", Summary: "See everything tend holds about you", Access: bot.AccessAnyone, Group: bot.GroupNone, Run: f.cmdMyData},
 		{Path: "forget", Summary: "Erase everything tend holds about you (facilitators: a roster entry, with user: or code:)", Access: bot.AccessAnyone, Group: bot.GroupOptional,
 			Options: []bot.Option{userOpt, codeOpt}, Run: f.cmdForget},
@@ -573,4 +582,92 @@ func rowsText(er bot.Erasure) string {
 	}
 	slices.Sort(tables)
 	return fmt.Sprintf("%d records (%s)", total, strings.Join(tables, ", "))
+}
+
+// settingsOptions are the attendance settings command's options, which are
+// the config section's keys.
+var settingsOptions = []string{"missed_you_dm", "min_minutes", "late_after", "absence_alert_after", "voice_channel"}
+
+// cmdSettings shows a group's attendance settings or, given options,
+// changes them with the same rules as the config file's attendance
+// section. A group declared in the config file keeps what the file says:
+// the file wins at every start.
+func (f *Feature) cmdSettings(ctx context.Context, req *bot.Request) ([]bot.Outbound, error) {
+	g := *req.Group
+	cur, err := f.settings(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	n := &bot.Node{Kind: bot.NodeMap, Line: 1, Col: 1}
+	clear := false
+	for _, k := range settingsOptions {
+		v := req.Arg(k)
+		if v == "" {
+			continue
+		}
+		if k == "voice_channel" {
+			v = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "<#"), ">")
+			if strings.EqualFold(v, "off") {
+				clear = true
+				continue
+			}
+		}
+		n.Fields = append(n.Fields, bot.NodeField{Key: k, At: &bot.Node{Kind: bot.NodeScalar, Value: k}, Value: &bot.Node{Kind: bot.NodeScalar, Value: v, Tag: "!!str"}})
+	}
+	if len(n.Fields) == 0 && !clear {
+		return []bot.Outbound{bot.Reply(fmt.Sprintf("Attendance in %s: %s.\nChange it with /tend attendance settings and one or more of %s.",
+			g.Name, describe(cur), strings.Join(settingsOptions, ":, ")+":"))}, nil
+	}
+	if g.Source == bot.SourceConfig {
+		return nil, bot.Errorf("%s is declared in the config file, which sets its attendance at every start: change the group's attendance section there, "+
+			"check it with tend check, and restart tend. Now: %s.", g.Name, describe(cur))
+	}
+	var r bot.NodeReader
+	next := readSettingsOver(&r, g, n, "", cur)
+	if len(r.Problems) > 0 {
+		var why []string
+		for _, p := range r.Problems {
+			line := strings.TrimPrefix(p.Field, ".") + ": " + p.Problem
+			if p.Fix != "" {
+				line += " (" + p.Fix + ")"
+			}
+			why = append(why, line)
+		}
+		return nil, bot.Errorf("Nothing changed. %s.", strings.Join(why, "; "))
+	}
+	if clear {
+		next.VoiceChannel = ""
+	}
+	if err := f.st.SetAttendanceSettings(ctx, g.ID, &next); err != nil {
+		return nil, err
+	}
+	if err := f.st.Audit(ctx, bot.AuditEntry{GroupID: g.ID, Actor: req.Actor.Principal(), Action: "attendance.settings", Detail: settingsDetail(next)}); err != nil {
+		return nil, err
+	}
+	out := fmt.Sprintf("Saved. Attendance in %s: %s.", g.Name, describe(next))
+	if sessionLen, ok := f.nextSessionLength(ctx, g); ok && time.Duration(next.MinMinutes)*time.Minute > sessionLen {
+		out += fmt.Sprintf("\nNote: min_minutes (%d) is longer than the group's sessions (%d minutes), so nobody can count as present by voice.",
+			next.MinMinutes, int(sessionLen.Minutes()))
+	}
+	return []bot.Outbound{bot.Reply(out)}, nil
+}
+
+// settingsDetail is the audit line of a settings change: the values, which
+// hold nothing anyone wrote but a channel id.
+func settingsDetail(s Settings) string {
+	return fmt.Sprintf("missed_you_dm=%t min_minutes=%d late_after=%s absence_alert_after=%d voice_channel=%s",
+		s.MissedYouDM, s.MinMinutes, shortDuration(s.LateAfter), s.AlertAfter, s.VoiceChannel)
+}
+
+// nextSessionLength returns how long g's sessions last, when it has a
+// series (an error reading it only leaves the note out).
+func (f *Feature) nextSessionLength(ctx context.Context, g bot.Group) (time.Duration, bool) {
+	ser, err := f.st.Series(ctx, g.ID)
+	if err != nil {
+		if !errors.Is(err, bot.ErrNotFound) {
+			f.log.Warn("reading the group's series failed", bot.KeyGroup, g.Name, bot.KeyErr, err)
+		}
+		return 0, false
+	}
+	return ser.Schedule.Duration, ser.Schedule.Duration > 0
 }

@@ -54,7 +54,12 @@ func Section() bot.ConfigSection {
 // readSettings reads a group's attendance section over the defaults,
 // recording every problem in r.
 func readSettings(r *bot.NodeReader, g bot.Group, n *bot.Node, path string) Settings {
-	s := Defaults()
+	return readSettingsOver(r, g, n, path, Defaults())
+}
+
+// readSettingsOver reads n over the settings s (the defaults for the
+// config file, a group's own for the attendance settings command).
+func readSettingsOver(r *bot.NodeReader, g bot.Group, n *bot.Node, path string, s Settings) Settings {
 	if n.IsNull() {
 		return s
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/tend-bot/tend/bot"
@@ -133,4 +134,65 @@ func TestApplyConfig(t *testing.T) {
 	if got, err := f.settings(t.Context(), g); err != nil || got != Defaults() {
 		t.Fatalf("settings after the section was removed: %+v, %v; want the defaults", got, err)
 	}
+}
+
+// TestSettings_Command: in a group made in chat, a facilitator sees and
+// changes its attendance settings with /tend attendance settings, under
+// the config section's rules (a bad value changes nothing and says why),
+// is warned when min_minutes is longer than the sessions, and the change
+// is audited; members cannot; a group declared in the config file is
+// changed there.
+func TestSettings_Command(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, "ann")
+		e.schedule(2)
+		ctx := t.Context()
+		if out := e.cmd(fac, "attendance settings"); !strings.Contains(out, "Attendance in tuesday: \"I'm here\" button; the series' voice channel (if any) for 10 min; late after 10m; facilitators told after 2 missed in a row.") {
+			t.Fatalf("show: %s", out)
+		}
+		for cmd, want := range map[string]string{
+			"attendance settings min_minutes:700":         "Nothing changed. min_minutes: 700 is out of range (write a number from 1 to 600)",
+			"attendance settings late_after:13h":          "late_after: 13h0m0s is out of range",
+			"attendance settings voice_channel:123456789": "voice_channel: voice channels are a Discord feature, and this group is on console",
+			"attendance settings absence_alert_after:99":  "absence_alert_after: 99 is out of range",
+		} {
+			if out := e.cmd(fac, cmd); !strings.Contains(out, want) {
+				t.Errorf("%s: %s; want %q", cmd, out, want)
+			}
+		}
+		if s, ok, err := e.db.AttendanceSettings(ctx, e.group.ID); err != nil || ok {
+			t.Fatalf("settings after refusals: %+v, %v, %v; want none stored", s, ok, err)
+		}
+		out := e.cmd(fac, "attendance settings missed_you_dm:yes absence_alert_after:3 late_after:5m min_minutes:90")
+		for _, w := range []string{"Saved. Attendance in tuesday:", "late after 5m", `facilitators told after 3 missed in a row, with a "we missed you" DM`,
+			"min_minutes (90) is longer than the group's sessions (60 minutes)"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("save: %s; want %q", out, w)
+			}
+		}
+		s, ok, err := e.db.AttendanceSettings(ctx, e.group.ID)
+		if err != nil || !ok || !s.MissedYouDM || s.AlertAfter != 3 || s.LateAfter != 5*time.Minute || s.MinMinutes != 90 || !s.Enabled || !s.Button {
+			t.Fatalf("stored %+v, %v, %v", s, ok, err)
+		}
+		// A later change keeps what it does not name.
+		if out := e.cmd(fac, "attendance settings min_minutes:20"); strings.Contains(out, "longer than") || !strings.Contains(out, "late after 5m") {
+			t.Errorf("second save: %s", out)
+		}
+		log, err := e.db.AuditLog(ctx, e.group.ID, 10)
+		if err != nil || len(log) < 2 || log[0].Action != "attendance.settings" || log[0].Actor != "console:fac" ||
+			log[0].Detail != "missed_you_dm=true min_minutes=20 late_after=5m absence_alert_after=3 voice_channel=" {
+			t.Fatalf("audit %+v, %v", log, err)
+		}
+		if out := e.cmd("ann", "attendance settings min_minutes:5"); !strings.Contains(out, "Only facilitators") {
+			t.Errorf("a member: %s", out)
+		}
+		g := e.group
+		g.Source = bot.SourceConfig
+		if _, _, err := e.db.UpdateGroup(ctx, "console:fac", g); err != nil {
+			t.Fatal(err)
+		}
+		if out := e.cmd(fac, "attendance settings min_minutes:5"); !strings.Contains(out, "declared in the config file") {
+			t.Errorf("a config group: %s", out)
+		}
+	})
 }
