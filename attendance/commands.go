@@ -38,7 +38,8 @@ func (f *Feature) registerCommands() error {
 				{Name: "min_minutes", Description: "minutes in the voice channel that count as present", Type: bot.OptInt},
 				{Name: "late_after", Description: "late when first seen after this, such as 10m", Type: bot.OptDuration},
 				{Name: "absence_alert_after", Description: "tell the facilitators after this many missed in a row (0: never)", Type: bot.OptInt},
-				{Name: "voice_channel", Description: "the Discord voice channel's id, or off for the series' own"},
+				{Name: "voice_channel", Description: "the Discord voice or stage channel to watch", Type: bot.OptChannel},
+				{Name: "series_voice", Description: "yes: watch the series' own voice channel again (forget voice_channel)", Type: bot.OptBool},
 			},
 			Run: f.cmdSettings},
 		{Path: "mydata", Summary: "See everything tend holds about you", Access: bot.AccessAnyone, Group: bot.GroupNone, Run: f.cmdMyData},
@@ -600,22 +601,28 @@ func (f *Feature) cmdSettings(ctx context.Context, req *bot.Request) ([]bot.Outb
 	}
 	n := &bot.Node{Kind: bot.NodeMap, Line: 1, Col: 1}
 	clear := false
+	if v := req.Arg("series_voice"); v != "" {
+		clear, _ = bot.ParseBool(v) // the core checked it
+		if clear && req.Arg("voice_channel") != "" {
+			return nil, bot.Errorf("Give either voice_channel: (a channel to watch) or series_voice:yes (the series' own), not both.")
+		}
+	}
 	for _, k := range settingsOptions {
 		v := req.Arg(k)
 		if v == "" {
 			continue
 		}
 		if k == "voice_channel" {
-			v = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "<#"), ">")
-			if strings.EqualFold(v, "off") {
-				clear = true
-				continue
+			if id, ok := bot.ParseChannelMention(v); ok {
+				v = string(id)
+			} else {
+				v = strings.TrimPrefix(strings.TrimSpace(v), "#")
 			}
 		}
 		n.Fields = append(n.Fields, bot.NodeField{Key: k, At: &bot.Node{Kind: bot.NodeScalar, Value: k}, Value: &bot.Node{Kind: bot.NodeScalar, Value: v, Tag: "!!str"}})
 	}
 	if len(n.Fields) == 0 && !clear {
-		return []bot.Outbound{bot.Reply(fmt.Sprintf("Attendance in %s: %s.\nChange it with /tend attendance settings and one or more of %s.",
+		return []bot.Outbound{bot.Reply(fmt.Sprintf("Attendance in %s: %s.\nChange it with /tend attendance settings and one or more of %s, series_voice:yes.",
 			g.Name, describe(cur), strings.Join(settingsOptions, ":, ")+":"))}, nil
 	}
 	if g.Source == bot.SourceConfig {

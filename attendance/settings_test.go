@@ -151,10 +151,11 @@ func TestSettings_Command(t *testing.T) {
 			t.Fatalf("show: %s", out)
 		}
 		for cmd, want := range map[string]string{
-			"attendance settings min_minutes:700":         "Nothing changed. min_minutes: 700 is out of range (write a number from 1 to 600)",
-			"attendance settings late_after:13h":          "late_after: 13h0m0s is out of range",
-			"attendance settings voice_channel:123456789": "voice_channel: voice channels are a Discord feature, and this group is on console",
-			"attendance settings absence_alert_after:99":  "absence_alert_after: 99 is out of range",
+			"attendance settings min_minutes:700":                          "Nothing changed. min_minutes: 700 is out of range (write a number from 1 to 600)",
+			"attendance settings late_after:13h":                           "late_after: 13h0m0s is out of range",
+			"attendance settings voice_channel:123456789":                  "voice_channel: voice channels are a Discord feature, and this group is on console",
+			"attendance settings absence_alert_after:99":                   "absence_alert_after: 99 is out of range",
+			"attendance settings voice_channel:123456789 series_voice:yes": "either voice_channel: (a channel to watch) or series_voice:yes",
 		} {
 			if out := e.cmd(fac, cmd); !strings.Contains(out, want) {
 				t.Errorf("%s: %s; want %q", cmd, out, want)
@@ -177,6 +178,9 @@ func TestSettings_Command(t *testing.T) {
 		// A later change keeps what it does not name.
 		if out := e.cmd(fac, "attendance settings min_minutes:20"); strings.Contains(out, "longer than") || !strings.Contains(out, "late after 5m") {
 			t.Errorf("second save: %s", out)
+		}
+		if out := e.cmd(fac, "attendance settings series_voice:yes"); !strings.Contains(out, "the series' voice channel (if any) for 20 min") {
+			t.Errorf("series voice: %s", out)
 		}
 		log, err := e.db.AuditLog(ctx, e.group.ID, 10)
 		if err != nil || len(log) < 2 || log[0].Action != "attendance.settings" || log[0].Actor != "console:fac" ||
