@@ -254,7 +254,7 @@ func (f *Feature) arrive(ctx context.Context, user bot.UserID, gs []bot.Group, g
 		return fmt.Errorf("record a newcomer: %w", err)
 	}
 	if len(welcome) > 0 {
-		f.log.Debug("newcomer recorded", bot.KeyUser, string(user), "groups", len(welcome), "via", via)
+		f.log.Debug("newcomer recorded", "groups", len(welcome), "via", via)
 		f.r.Notify()
 	}
 	return nil
