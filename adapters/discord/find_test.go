@@ -167,7 +167,11 @@ func TestAdapter_HandOffFailureSendsNothing(t *testing.T) {
 		t.Fatal("sent without recording the hand-off")
 	}
 	for _, r := range w.fake.Requests()[before:] {
-		t.Errorf("request %s %s made; want none", r.Method, r.Path)
+		// The adapter's own start-up calls (its commands registered as it
+		// connects) may land meanwhile; none may touch the channel.
+		if strings.Contains(r.Path, "/channels/"+w.channel) {
+			t.Errorf("request %s %s made; want none to the channel", r.Method, r.Path)
+		}
 	}
 	if n := len(w.fake.Messages(w.channel)); n != 0 {
 		t.Errorf("%d messages; want none", n)
