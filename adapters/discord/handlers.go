@@ -170,9 +170,39 @@ func (a *Adapter) deliverEventReplies(ctx context.Context, h bot.Handler, ev bot
 			_, err = a.Deliver(ctx, bot.Outbound{Kind: bot.OutDM, User: m.User.ID, Message: r.Message, Urgent: r.Urgent})
 		}
 		if err != nil {
-			a.log.Warn("replying privately to an event failed", bot.KeyUser, string(m.User.ID), bot.KeyErr, err)
+			// Neither who it was for nor their DM channel: a private
+			// reply may answer someone in distress.
+			a.log.Warn("replying privately to an event failed", bot.KeyErr, scrub(err, a.privateIDs(m)...))
 		}
 	}
+}
+
+// privateIDs are the ids a log line about a private reply to the person
+// of m must not show: theirs and their DM channel's.
+func (a *Adapter) privateIDs(m *bot.EventMeta) []string {
+	ids := []string{string(m.User.ID)}
+	if m.DM {
+		ids = append(ids, string(m.Channel))
+	}
+	if ch, ok := a.dmChannels.Get(m.User.ID); ok {
+		ids = append(ids, ch)
+	}
+	return ids
+}
+
+// scrub is err's text with each of ids (a person's user id, their DM
+// channel) replaced, for a log line that must not name them.
+func scrub(err error, ids ...string) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	for _, id := range ids {
+		if id != "" {
+			s = strings.ReplaceAll(s, id, "…")
+		}
+	}
+	return s
 }
 
 // interactionEvent converts an interaction into the core's event.

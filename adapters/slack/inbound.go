@@ -233,7 +233,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 				// file, if any, still goes to their direct messages.
 				a.cfg.Observer.InteractionAnswered(bot.PlatformSlack, a.clock.Now().Sub(arrived))
 				if err := a.replyFile(bot.WithUrgent(ctx, true), r, acked); err != nil {
-					a.log.Error("sending a file failed", bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
+					a.log.Error("sending a file failed", r.logAttrs(err)...)
 				}
 				a.answer(ctx, r, outs)
 				return
@@ -273,9 +273,57 @@ func (a *Adapter) answer(ctx context.Context, r request, outs []bot.Outbound) {
 		if err != nil && ctx.Err() != nil {
 			a.log.Debug("answering an event stopped at shutdown", "kind", o.Kind.String(), bot.KeyErr, err)
 		} else if err != nil {
-			a.log.Error("answering an event failed", "kind", o.Kind.String(), bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
+			a.log.Error("answering an event failed", append([]any{"kind", o.Kind.String()}, r.logAttrs(err)...)...)
 		}
 	}
+}
+
+// logAttrs are what a log line about answering r may say: never who
+// acted (an answer goes to a person, maybe one in distress) nor a direct
+// message channel, which names them as well; the error with both taken
+// out of its text; the channel when it is a shared one.
+func (r request) logAttrs(err error) []any {
+	var attrs []any
+	if !r.dm && !isDMChannel(r.channel) && r.channel != "" {
+		attrs = append(attrs, bot.KeyChannel, r.channel)
+	}
+	return append(attrs, bot.KeyErr, scrub(err, r.user, dmOnly(r.channel)))
+}
+
+// isDMChannel reports whether ch is a direct message's conversation
+// (Slack's ids for them begin with D).
+func isDMChannel(ch string) bool { return strings.HasPrefix(ch, "D") }
+
+// dmOnly is ch when it is a direct message's conversation, else "".
+func dmOnly(ch string) string {
+	if isDMChannel(ch) {
+		return ch
+	}
+	return ""
+}
+
+// logChannel is ch as a log line may show it: a direct message's
+// conversation names a person, so it is shown as "dm".
+func logChannel(ch string) string {
+	if isDMChannel(ch) {
+		return "dm"
+	}
+	return ch
+}
+
+// scrub is err's text with each of ids (a person's user id, their DM
+// channel) replaced, for a log line that must not name them.
+func scrub(err error, ids ...string) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	for _, id := range ids {
+		if id != "" {
+			s = strings.ReplaceAll(s, id, "…")
+		}
+	}
+	return s
 }
 
 // replyFile hands the file of reply o, if any, to the person who acted
