@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/adapters/discord"
+	"github.com/tend-bot/tend/bot"
 )
 
 // lockedLog is a log sink safe for the adapter's goroutines.
@@ -73,5 +74,39 @@ func TestAdapter_FailedPrivateReplyNamesNobody(t *testing.T) {
 		if strings.Contains(l, w.member) || strings.Contains(l, dm) {
 			t.Errorf("a log line names the member or their DM channel: %s", l)
 		}
+	}
+}
+
+// TestAdapter_EditedDMExamined: a person's edit of a DM to the bot
+// (MESSAGE_UPDATE) reaches the core with its new text, marked edited; an
+// update that is not an edit (no edited_timestamp: a link preview) and
+// the bot's own edits do not.
+func TestAdapter_EditedDMExamined(t *testing.T) {
+	w := newWorld(t, worldOpts{})
+	dm := w.fake.DMChannel(w.member)
+	id := w.fake.UserMessage(w.member, dm, "see you tuesday")
+	w.waitEvent(t, "the DM", func(e bot.Event) bool {
+		d, ok := e.(*bot.DirectMessage)
+		return ok && d.Text == "see you tuesday" && !d.Edited
+	})
+	w.fake.Dispatch("MESSAGE_UPDATE", map[string]any{"id": id, "channel_id": dm, "embeds": []any{}})
+	w.fake.EditMessage(id, "i dont want to be here anymore")
+	d := w.waitEvent(t, "the edited DM", func(e bot.Event) bool {
+		d, ok := e.(*bot.DirectMessage)
+		return ok && d.Edited
+	}).(*bot.DirectMessage)
+	if d.Text != "i dont want to be here anymore" || !d.DM || d.User.ID != bot.UserID(w.member) || d.Channel != bot.ChannelID(dm) {
+		t.Errorf("edited DM %+v; want the new text from the member", d)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, e := range w.events {
+		if _, ok := e.(*bot.DirectMessage); ok {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d direct messages reached the core; want the message and its edit (not the preview update)", n)
 	}
 }

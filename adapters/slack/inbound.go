@@ -151,18 +151,50 @@ func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
 			ev: &bot.MemberLeft{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
 		}, true
 	case *slackevents.MessageEvent:
-		if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
+		user, text, botID, edited, ok := dmText(ev)
+		if !ok || botID != "" || user == "" {
 			return request{}, false
 		}
-		if a.isSelf(ev.User) {
+		if a.isSelf(user) {
 			return request{}, false
 		}
 		return request{
-			kind: kindEvent, channel: ev.Channel, user: ev.User, dm: true,
-			ev: &bot.DirectMessage{EventMeta: a.meta(team, ev.Channel, true, ev.User, ""), Text: ev.Text},
+			kind: kindEvent, channel: ev.Channel, user: user, dm: true,
+			ev: &bot.DirectMessage{EventMeta: a.meta(team, ev.Channel, true, user, ""), Text: text, Edited: edited},
 		}, true
 	}
 	return request{}, false
+}
+
+// dmText is what a message event in a direct message says, when it says
+// something a person wrote: a plain message; a file shared with words
+// (subtype file_share, whose text is the words); an edit (message_changed,
+// whose message holds the new text — an edit that leaves the text as it
+// was, such as a link preview, is not examined again). Every other
+// subtype (deletions, joins, bots) is not.
+func dmText(ev *slackevents.MessageEvent) (user, text, botID string, edited, ok bool) {
+	if ev.ChannelType != "im" {
+		return "", "", "", false, false
+	}
+	switch ev.SubType {
+	case "":
+		return ev.User, ev.Text, ev.BotID, false, true
+	case "file_share":
+		if strings.TrimSpace(ev.Text) == "" {
+			return "", "", "", false, false // a file alone: no words to examine
+		}
+		return ev.User, ev.Text, ev.BotID, false, true
+	case "message_changed":
+		m := ev.Message
+		if m == nil || m.SubType != "" && m.SubType != "file_share" {
+			return "", "", "", false, false
+		}
+		if p := ev.PreviousMessage; p != nil && p.Text == m.Text {
+			return "", "", "", false, false
+		}
+		return m.User, m.Text, m.BotID, true, true
+	}
+	return "", "", "", false, false
 }
 
 func (a *Adapter) meta(team, ch string, dm bool, user, name string) bot.EventMeta {

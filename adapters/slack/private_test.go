@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tend-bot/tend/adapters/slack"
+	"github.com/tend-bot/tend/bot"
 )
 
 // waitLogCount waits until the log holds want n times.
@@ -49,5 +50,37 @@ func TestAdapter_FailedPrivateReplyNamesNobody(t *testing.T) {
 		if strings.Contains(l, member1) || strings.Contains(l, "D0MEM1") {
 			t.Errorf("a log line names the member or their DM channel: %s", l)
 		}
+	}
+}
+
+// TestAdapter_FileShareAndEditedDMExamined: a DM that shares a file
+// carries words (subtype file_share) and an edited DM carries new words
+// (message_changed): both reach the core as direct messages, the edit
+// marked edited; a file shared without words does not.
+func TestAdapter_FileShareAndEditedDMExamined(t *testing.T) {
+	for _, mode := range []string{slack.ModeSocket, slack.ModeHTTP} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, envOpts{mode: mode})
+			if _, err := e.fake.DirectMessageFile(e.ctx, member1, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.fake.DirectMessageFile(e.ctx, member1, "this is the note i wrote for them"); err != nil {
+				t.Fatal(err)
+			}
+			d, ok := e.event().(*bot.DirectMessage)
+			if !ok || d.Text != "this is the note i wrote for them" || d.Edited || d.User.ID != member1 || !d.DM {
+				t.Fatalf("event %#v; want the words shared with the file (the file alone is not a message)", d)
+			}
+			if _, err := e.fake.EditDirectMessage(e.ctx, member1, "see you tuesday", "i dont want to be here anymore"); err != nil {
+				t.Fatal(err)
+			}
+			d, ok = e.event().(*bot.DirectMessage)
+			if !ok || d.Text != "i dont want to be here anymore" || !d.Edited || d.User.ID != member1 || d.Channel != "D0MEM1" {
+				t.Fatalf("event %#v; want the edit's new text from the member", d)
+			}
+			if v := e.fake.Violations(); len(v) > 0 {
+				t.Errorf("spec violations: %v", v)
+			}
+		})
 	}
 }
