@@ -58,7 +58,7 @@ const (
 	// FamilyNear is the second net: words close to risk in a message no
 	// pattern matched and no idiom reads harmlessly as a whole. It is not
 	// a sign in itself; it asks a facilitator to read the words.
-	FamilyNear Family = "words close to risk (no clear sign: read what they wrote)"
+	FamilyNear Family = "words close to risk, no clear sign: ask them"
 	// FamilyOperator is a match of one of the operator's crisis phrases.
 	FamilyOperator Family = "a phrase the operator listed"
 )
