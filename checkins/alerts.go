@@ -68,15 +68,55 @@ func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 		f.log.Error("reading the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
 	}
 	if len(groups) == 0 {
-		lctx, cancel := context.WithTimeout(ctx, inspectWait)
-		groups, err = f.inChannels(lctx, platform, user)
-		cancel()
-		if err != nil {
-			f.log.Warn("looking for a member who wrote to tend in the groups' channels did not finish", bot.KeyPlatform, platform, "found", len(groups), bot.KeyErr, err)
-		}
+		groups = f.channelGroups(ctx, platform, user)
 	}
 	// In no group tend could find: the owners (raise with no groups).
 	return []bot.Outbound{f.replyFor(f.raise(ctx, groups, sig), sig)}, nil
+}
+
+// foundFor is how long where a sender on no roster was found in the
+// groups' channels is remembered, and foundSenders for how many senders:
+// a member who writes again and again (a signal in each) does not send
+// as many platform lookups ahead of the alerts themselves in the urgent
+// lane. A member added to a roster meanwhile is found there first.
+const (
+	foundFor     = 5 * time.Minute
+	foundSenders = 1000
+)
+
+// channelGroups returns the groups in whose channels user, on no roster,
+// is, looking for inspectWait at most (see inChannels); a complete look is
+// remembered for foundFor. The groups are read again by id, so that what
+// they hold (privacy, facilitators) is current.
+func (f *Feature) channelGroups(ctx context.Context, platform string, user bot.UserID) []bot.Group {
+	key := platform + "\x00" + string(user)
+	if ids, ok := f.found.Get(key); ok {
+		var out []bot.Group
+		for _, id := range ids {
+			g, err := f.st.GroupByID(ctx, id)
+			if err != nil {
+				f.log.Warn("reading a group a member who wrote to tend was found in failed; looking again", bot.KeyPlatform, platform, bot.KeyErr, err)
+				f.found.Delete(key)
+				return f.channelGroups(ctx, platform, user)
+			}
+			out = append(out, g)
+		}
+		return out
+	}
+	lctx, cancel := context.WithTimeout(ctx, inspectWait)
+	groups, err := f.inChannels(lctx, platform, user)
+	cancel()
+	if err != nil {
+		// Not remembered: an unfinished look tries again next time.
+		f.log.Warn("looking for a member who wrote to tend in the groups' channels did not finish", bot.KeyPlatform, platform, "found", len(groups), bot.KeyErr, err)
+		return groups
+	}
+	ids := make([]int64, 0, len(groups))
+	for _, g := range groups {
+		ids = append(ids, g.ID)
+	}
+	f.found.Put(key, ids)
+	return groups
 }
 
 // inspectWorkers bounds the platform calls one DM makes at once to find

@@ -140,6 +140,10 @@ type Feature struct {
 	// shown is what the messages of each recent alert show; see refresh.
 	shownMu sync.Mutex
 	shown   map[int64]*shownAlert
+
+	// found remembers, for a few minutes, in which groups' channels a
+	// sender on no roster was found (see onEvent), by platform and user.
+	found *bot.Cache[string, []int64]
 }
 
 // stripes are a fixed set of locks shared by ids, each a one-slot channel
@@ -185,6 +189,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 	}
 	f.lexicon.Store(lex)
 	f.shown = map[int64]*shownAlert{}
+	f.found = bot.NewCache[string, []int64](foundSenders, foundFor, f.clock)
 	f.alertLocks.init()
 	f.checkInLocks.init()
 	f.writer.st = st

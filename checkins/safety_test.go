@@ -668,3 +668,66 @@ func TestSafety_LaterSignalNotifies(t *testing.T) {
 		}
 	})
 }
+
+// TestSafety_NoRosterLookupRemembered: where a sender on no roster was
+// found in the groups' channels is remembered for a few minutes, so that
+// their later signals alert at once without asking the platform again
+// (those lookups would go ahead of alerts in the urgent lane); after that
+// the platform is asked again, and a stranger found nowhere is remembered
+// as such too.
+func TestSafety_NoRosterLookupRemembered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnvOnRec(t, bot.PrivacyStandard, rec, bottest.InspectorPlatform{Platform: rec})
+		rec.SetPrivate(facsChannel, true)
+		rec.SetMembers(groupChannel, bot.User{Platform: "console", ID: "eve"})
+		var mu sync.Mutex
+		lookups := map[bot.ChannelID]int{}
+		rec.InspectHook = func(a bot.Address) error {
+			mu.Lock()
+			defer mu.Unlock()
+			lookups[a.Channel]++
+			return nil
+		}
+		asked := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return lookups[groupChannel]
+		}
+		e.dm("eve", "i want to die")
+		first := asked()
+		if first == 0 {
+			t.Fatal("eve's first signal did not look in the group's channel")
+		}
+		e.sleep(time.Minute)
+		r := replyText(e.dm("eve", "i cant go on"))
+		e.sleep(time.Minute)
+		e.dm("eve", "goodbye everyone")
+		if n := asked(); n != first {
+			t.Errorf("eve's later signals asked the platform %d more times; want none (remembered)", n-first)
+		}
+		if !has(r, "your facilitators in tuesday") {
+			t.Errorf("a remembered sender's reply: %s", r)
+		}
+		if al := e.alerts(); len(al) != 1 || !has(e.content(al[0]), "3 since") {
+			t.Errorf("alerts %s", joinTexts(al))
+		}
+		e.sleep(5 * time.Minute)
+		e.dm("eve", "i want to die")
+		if n := asked(); n == first {
+			t.Errorf("after a few minutes the platform was not asked again")
+		}
+		// A stranger found in no channel: the owners, and the empty look
+		// is remembered as well.
+		e.dm("stranger", "i want to kill myself")
+		before := asked()
+		e.sleep(time.Minute)
+		e.dm("stranger", "i want to kill myself")
+		if n := asked(); n != before {
+			t.Errorf("a stranger's second signal asked the platform %d more times", n-before)
+		}
+		if o := e.dmsTo("owner"); len(o) == 0 {
+			t.Errorf("the owners were not told about the stranger")
+		}
+	})
+}
