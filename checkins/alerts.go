@@ -477,12 +477,14 @@ func (f *Feature) refreshOnce(ctx context.Context, id int64, shown shownAlert) (
 			return shown, err
 		}
 	}
-	if err := f.editAlert(ctx, g, a); err != nil {
+	reposted, err := f.editAlert(ctx, g, a)
+	if err != nil {
 		return shown, err
 	}
 	// A later signal on an alert nobody has taken: an edit alone shows
-	// nobody anything new, so a short post says so (coalesced, see ping).
-	if !a.Taken() && a.Signals > 1 && a.Signals > shown.signals {
+	// nobody anything new, so a short post says so (coalesced, see ping)
+	// — unless the alert itself was just posted again.
+	if !a.Taken() && a.Signals > 1 && a.Signals > shown.signals && !reposted {
 		if err := f.ping(ctx, g, a); err != nil {
 			return shown, err
 		}
@@ -504,11 +506,12 @@ func (f *Feature) refreshOnce(ctx context.Context, id int64, shown shownAlert) (
 // later signal: when no message in the same place (the facilitators'
 // channel or DMs, one escalation DM, one owner's DM) could be edited, the
 // alert is posted there again, once for this signal by its own key, so
-// that a later signal never reaches nobody.
-func (f *Feature) editAlert(ctx context.Context, g bot.Group, a bot.SafetyAlert) error {
+// that a later signal never reaches nobody; reposted reports that it was,
+// to the facilitators.
+func (f *Feature) editAlert(ctx context.Context, g bot.Group, a bot.SafetyAlert) (reposted bool, err error) {
 	sent, err := f.st.SentMessages(ctx, alertPrefix(a.ID))
 	if err != nil {
-		return err
+		return false, err
 	}
 	var errs []error
 	shows := map[string]bool{} // a message in the place shows the alert
@@ -520,7 +523,7 @@ func (f *Feature) editAlert(ctx context.Context, g bot.Group, a bot.SafetyAlert)
 		}
 		msg, err := f.alertMessage(ctx, g, a, p.stage)
 		if err != nil {
-			return err
+			return false, err
 		}
 		edit := bot.Edit(e.Ref, msg)
 		edit.Urgent = true
@@ -547,9 +550,11 @@ func (f *Feature) editAlert(ctx context.Context, g bot.Group, a bot.SafetyAlert)
 		f.log.Warn("a safety alert's message is gone; posting it again", "alert", a.ID, "stage", p.stage)
 		if err := f.repost(ctx, g, a, p); err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		reposted = reposted || p.stage == 1
 	}
-	return errors.Join(errs...)
+	return reposted, errors.Join(errs...)
 }
 
 // alertPlace is where one message of an alert went: stage 1 the

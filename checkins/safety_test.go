@@ -607,7 +607,10 @@ func TestSafety_AlertGoneIsPostedAgain(t *testing.T) {
 		if len(al) != 2 || !has(e.content(al[1]), "i cant do this anymore", "2 since") {
 			t.Fatalf("after the alert's message was deleted, a later signal made %d alerts:\n%s", len(al), joinTexts(al))
 		}
-		e.sleep(2 * time.Minute) // the backup jobs: not posted again
+		e.sleep(2 * time.Minute)
+		if p := e.pings(); len(p) != 0 {
+			t.Errorf("the alert posted again and a new-message post besides:\n%s", joinTexts(p))
+		}
 		e.dm("bob", "goodbye everyone")
 		e.sleep(2 * time.Minute)
 		al = e.alerts()
