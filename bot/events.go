@@ -88,6 +88,10 @@ type VoiceLeft struct {
 type DirectMessage struct {
 	EventMeta
 	Text string
+	// Edited marks the new text of a message the person edited: examined
+	// like any other, but a reply that only acknowledges it may be left
+	// out.
+	Edited bool
 }
 
 // SessionPhase is a point in a session's life that features react to.

@@ -47,6 +47,11 @@ func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 	}
 	res := f.lexicon.Load().Examine(dm.Text)
 	if !res.Signal() {
+		if dm.Edited {
+			// An edit without words of risk: the note was given with the
+			// message itself.
+			return nil, nil
+		}
 		return []bot.Outbound{bot.ReplyMessage(f.dmNote())}, nil
 	}
 	// Everything from here on is urgent: the platform calls that find the
@@ -63,15 +68,55 @@ func (f *Feature) onEvent(ctx context.Context, ev bot.Event) ([]bot.Outbound, er
 		f.log.Error("reading the groups of a member who wrote to tend failed", bot.KeyPlatform, platform, bot.KeyErr, err)
 	}
 	if len(groups) == 0 {
-		lctx, cancel := context.WithTimeout(ctx, inspectWait)
-		groups, err = f.inChannels(lctx, platform, user)
-		cancel()
-		if err != nil {
-			f.log.Warn("looking for a member who wrote to tend in the groups' channels did not finish", bot.KeyPlatform, platform, "found", len(groups), bot.KeyErr, err)
-		}
+		groups = f.channelGroups(ctx, platform, user)
 	}
 	// In no group tend could find: the owners (raise with no groups).
 	return []bot.Outbound{f.replyFor(f.raise(ctx, groups, sig), sig)}, nil
+}
+
+// foundFor is how long where a sender on no roster was found in the
+// groups' channels is remembered, and foundSenders for how many senders:
+// a member who writes again and again (a signal in each) does not send
+// as many platform lookups ahead of the alerts themselves in the urgent
+// lane. A member added to a roster meanwhile is found there first.
+const (
+	foundFor     = 5 * time.Minute
+	foundSenders = 1000
+)
+
+// channelGroups returns the groups in whose channels user, on no roster,
+// is, looking for inspectWait at most (see inChannels); a complete look is
+// remembered for foundFor. The groups are read again by id, so that what
+// they hold (privacy, facilitators) is current.
+func (f *Feature) channelGroups(ctx context.Context, platform string, user bot.UserID) []bot.Group {
+	key := platform + "\x00" + string(user)
+	if ids, ok := f.found.Get(key); ok {
+		var out []bot.Group
+		for _, id := range ids {
+			g, err := f.st.GroupByID(ctx, id)
+			if err != nil {
+				f.log.Warn("reading a group a member who wrote to tend was found in failed; looking again", bot.KeyPlatform, platform, bot.KeyErr, err)
+				f.found.Delete(key)
+				return f.channelGroups(ctx, platform, user)
+			}
+			out = append(out, g)
+		}
+		return out
+	}
+	lctx, cancel := context.WithTimeout(ctx, inspectWait)
+	groups, err := f.inChannels(lctx, platform, user)
+	cancel()
+	if err != nil {
+		// Not remembered: an unfinished look tries again next time.
+		f.log.Warn("looking for a member who wrote to tend in the groups' channels did not finish", bot.KeyPlatform, platform, "found", len(groups), bot.KeyErr, err)
+		return groups
+	}
+	ids := make([]int64, 0, len(groups))
+	for _, g := range groups {
+		ids = append(ids, g.ID)
+	}
+	f.found.Put(key, ids)
+	return groups
 }
 
 // inspectWorkers bounds the platform calls one DM makes at once to find
@@ -432,8 +477,17 @@ func (f *Feature) refreshOnce(ctx context.Context, id int64, shown shownAlert) (
 			return shown, err
 		}
 	}
-	if err := f.editAlert(ctx, g, a); err != nil {
+	reposted, err := f.editAlert(ctx, g, a)
+	if err != nil {
 		return shown, err
+	}
+	// A later signal on an alert nobody has taken: an edit alone shows
+	// nobody anything new, so a short post says so (coalesced, see ping)
+	// — unless the alert itself was just posted again.
+	if !a.Taken() && a.Signals > 1 && a.Signals > shown.signals && !reposted {
+		if err := f.ping(ctx, g, a); err != nil {
+			return shown, err
+		}
 	}
 	shown.signals, shown.taken = a.Signals, a.Taken()
 	// A signal after someone took the alert: a DM to them, for the newest
@@ -448,39 +502,199 @@ func (f *Feature) refreshOnce(ctx context.Context, id int64, shown shownAlert) (
 }
 
 // editAlert shows the alert as it stands in every message tend sent about
-// it.
-func (f *Feature) editAlert(ctx context.Context, g bot.Group, a bot.SafetyAlert) error {
+// it. A message that is gone (deleted, or its channel is) cannot show a
+// later signal: when no message in the same place (the facilitators'
+// channel or DMs, one escalation DM, one owner's DM) could be edited, the
+// alert is posted there again, once for this signal by its own key, so
+// that a later signal never reaches nobody; reposted reports that it was,
+// to the facilitators.
+func (f *Feature) editAlert(ctx context.Context, g bot.Group, a bot.SafetyAlert) (reposted bool, err error) {
 	sent, err := f.st.SentMessages(ctx, alertPrefix(a.ID))
 	if err != nil {
-		return err
+		return false, err
 	}
 	var errs []error
+	shows := map[string]bool{} // a message in the place shows the alert
+	var lost []alertPlace      // places whose messages are gone, in order
 	for _, e := range sent {
-		rest := strings.TrimPrefix(e.Key, alertPrefix(a.ID))
-		stage := 1
-		switch {
-		case strings.HasPrefix(rest, "others/"):
-			stage = 2
-		case strings.HasPrefix(rest, "owners/"):
-			stage = 3
-		case rest == "post" || strings.HasPrefix(rest, "post/"):
-		default:
-			continue // a note to the taker, not the alert
+		p, ok := placeOf(strings.TrimPrefix(e.Key, alertPrefix(a.ID)))
+		if !ok || e.Ref.IsZero() {
+			continue // a note (to the taker, a new message), not the alert
 		}
-		if e.Ref.IsZero() {
-			continue
-		}
-		msg, err := f.alertMessage(ctx, g, a, stage)
+		msg, err := f.alertMessage(ctx, g, a, p.stage)
 		if err != nil {
-			return err
+			return false, err
 		}
 		edit := bot.Edit(e.Ref, msg)
 		edit.Urgent = true
-		if _, err := f.send.Send(ctx, edit); err != nil && !bot.IsPermanent(err) {
+		_, err = f.send.Send(ctx, edit)
+		switch {
+		case err == nil:
+			shows[p.key()] = true
+		case errors.Is(err, bot.ErrRejected):
+			// The platform refused the payload, not the message: it is
+			// still there, as it was.
+			shows[p.key()] = true
+		case bot.IsPermanent(err):
+			lost = append(lost, p)
+		default:
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	done := map[string]bool{}
+	for _, p := range lost {
+		if shows[p.key()] || done[p.key()] {
+			continue
+		}
+		done[p.key()] = true
+		f.log.Warn("a safety alert's message is gone; posting it again", "alert", a.ID, "stage", p.stage)
+		if err := f.repost(ctx, g, a, p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		reposted = reposted || p.stage == 1
+	}
+	return reposted, errors.Join(errs...)
+}
+
+// alertPlace is where one message of an alert went: stage 1 the
+// facilitators (their channel or DMs, all one place), 2 one other
+// facilitator's DM, 3 one owner's DM (who).
+type alertPlace struct {
+	stage int
+	who   string
+}
+
+func (p alertPlace) key() string { return fmt.Sprintf("%d/%s", p.stage, p.who) }
+
+// placeOf reads an alert message's key (after the alert's prefix):
+// "post", "post/<user>", "others/<user>", "owners/<user>", and the same
+// again with "~<signal>/" after the first part for a message posted again.
+// Other keys (notes to the taker, new-message posts) are not the alert.
+func placeOf(rest string) (alertPlace, bool) {
+	head, tail, _ := strings.Cut(rest, "/")
+	if strings.HasPrefix(tail, "~") {
+		_, tail, _ = strings.Cut(tail, "/")
+	}
+	switch head {
+	case "post":
+		return alertPlace{stage: 1}, true
+	case "others":
+		return alertPlace{stage: 2, who: tail}, tail != ""
+	case "owners":
+		return alertPlace{stage: 3, who: tail}, tail != ""
+	}
+	return alertPlace{}, false
+}
+
+// repost sends alert a again to place p, whose messages are gone, keyed
+// by its signal count: once per signal however often it is retried.
+func (f *Feature) repost(ctx context.Context, g bot.Group, a bot.SafetyAlert, p alertPlace) error {
+	msg, err := f.alertMessage(ctx, g, a, p.stage)
+	if err != nil {
+		return err
+	}
+	again := "~" + strconv.Itoa(a.Signals)
+	if p.stage == 1 && g.ID != 0 {
+		_, err := f.b.AlertFacilitators(ctx, g, alertPrefix(a.ID)+"post/"+again, msg)
+		return err
+	}
+	kind := "others/"
+	if p.stage == 3 {
+		kind = "owners/"
+	}
+	dm := bot.DM(alertPrefix(a.ID)+kind+again+"/"+p.who, a.Platform, bot.UserID(p.who), msg)
+	dm.Urgent = true
+	if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
+		return err
+	}
+	return nil
+}
+
+// pingEvery is how often, at most, a later signal on an alert nobody has
+// taken is announced by a new post; signals within it are one post, at
+// its end.
+const pingEvery = time.Minute
+
+// ping tells the alert's facilitators (its first place) by a short new
+// post that the member of an alert nobody has taken sent something new,
+// since an edit of the alert notifies nobody. Posts are coalesced: at
+// most one per pingEvery, counted from the alert itself; a signal within
+// it is held back by a durable job to the end of it, never dropped. What
+// was announced is read from the posts sent (their keys), so that a
+// restart neither repeats nor loses one.
+func (f *Feature) ping(ctx context.Context, g bot.Group, a bot.SafetyAlert) error {
+	prefix := alertPrefix(a.ID) + "new/"
+	sent, err := f.st.SentMessages(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	last, lastAt := 1, a.OpenedAt
+	for _, e := range sent {
+		head, _, _ := strings.Cut(strings.TrimPrefix(e.Key, prefix), "/")
+		if n, err := strconv.Atoi(head); err == nil && n > last {
+			last = n
+		}
+		if e.SentAt.After(lastAt) {
+			lastAt = e.SentAt
+		}
+	}
+	if a.Signals <= last {
+		return nil
+	}
+	if due := lastAt.Add(pingEvery); f.clock.Now().Before(due) {
+		_, err := f.r.Enqueue(ctx, bot.Job{Kind: KindPing, Key: jobKey(KindPing, a.ID, last), GroupID: a.GroupID, DueAt: due,
+			Payload: payload(jobPayload{Alert: a.ID})})
+		return err
+	}
+	who := f.memberLabel(ctx, g, a)
+	msg := bot.Message{
+		Title: fmt.Sprintf("New message — alert #%d, nobody on it yet", a.ID),
+		Text: fmt.Sprintf("%s sent tend something new at %s (%d messages since %s). The alert is updated with the latest; "+
+			"press \"I'm on it\" there once someone has reached out.", who, bot.Time(a.LastAt, bot.TimeClock), a.Signals, bot.Time(a.OpenedAt, bot.TimeClock)),
+	}
+	key := prefix + strconv.Itoa(a.Signals)
+	if g.ID == 0 {
+		_, err := f.tellOwners(ctx, a, key+"/", msg)
+		return err
+	}
+	_, err = f.b.AlertFacilitators(ctx, g, key, msg)
+	return err
+}
+
+// runPing posts the new-message note an alert's later signal was held
+// back for (see ping), unless the alert was taken or deleted meanwhile.
+func (f *Feature) runPing(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+	p, err := readPayload(j)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	unlock, err := f.lockAlert(ctx, p.Alert)
+	if err != nil {
+		return bot.JobResult{}, err
+	}
+	defer unlock()
+	a, err := f.st.SafetyAlert(ctx, p.Alert)
+	if errors.Is(err, bot.ErrNotFound) {
+		return bot.JobResult{State: bot.JobSkipped, Note: "the alert is no longer kept"}, nil
+	} else if err != nil {
+		return bot.JobResult{}, err
+	}
+	if a.Taken() {
+		return bot.JobResult{State: bot.JobSkipped, Note: "taken by " + string(a.TakenBy)}, nil
+	}
+	var g bot.Group
+	if a.GroupID != 0 {
+		if g, err = f.st.GroupByID(ctx, a.GroupID); errors.Is(err, bot.ErrNotFound) {
+			return bot.JobResult{State: bot.JobSkipped, Note: "the group no longer exists"}, nil
+		} else if err != nil {
+			return bot.JobResult{}, err
+		}
+	}
+	if err := f.ping(ctx, g, a); err != nil {
+		return bot.JobResult{}, err
+	}
+	return bot.JobResult{Note: "new message posted"}, nil
 }
 
 // tellTaker DMs the facilitator who took an alert about its signal n.

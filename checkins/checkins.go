@@ -82,6 +82,7 @@ const (
 	KindBetween   = "checkins.between"   // open a between-session check-in and schedule the next
 	KindAlert     = "checkins.alert"     // make sure an alert (or its update) reached the facilitators
 	KindEscalate  = "checkins.escalate"  // an alert nobody took: the other facilitators, then the owners
+	KindPing      = "checkins.ping"      // a later signal on an alert nobody took, held back to coalesce: a short new post
 	KindRetention = "checkins.retention" // delete what is past its group's retention, daily
 )
 
@@ -139,6 +140,10 @@ type Feature struct {
 	// shown is what the messages of each recent alert show; see refresh.
 	shownMu sync.Mutex
 	shown   map[int64]*shownAlert
+
+	// found remembers, for a few minutes, in which groups' channels a
+	// sender on no roster was found (see onEvent), by platform and user.
+	found *bot.Cache[string, []int64]
 }
 
 // stripes are a fixed set of locks shared by ids, each a one-slot channel
@@ -184,6 +189,7 @@ func New(st Store, d bot.Deps) (*Feature, error) {
 	}
 	f.lexicon.Store(lex)
 	f.shown = map[int64]*shownAlert{}
+	f.found = bot.NewCache[string, []int64](foundSenders, foundFor, f.clock)
 	f.alertLocks.init()
 	f.checkInLocks.init()
 	f.writer.st = st
@@ -201,6 +207,7 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 		{Name: KindBetween, Run: f.runBetween, Label: func(bot.Job) string { return "between-session check-in" }},
 		{Name: KindAlert, Run: f.runAlert, Label: func(bot.Job) string { return "safety alert" }},
 		{Name: KindEscalate, Run: f.runEscalate, Label: func(bot.Job) string { return "safety alert escalation" }},
+		{Name: KindPing, Run: f.runPing, Label: func(bot.Job) string { return "safety alert, new message" }},
 		{Name: KindRetention, Run: f.runRetention, Label: func(bot.Job) string { return "delete expired check-in answers" }},
 	} {
 		if err := r.Register(k); err != nil {
@@ -263,5 +270,5 @@ func purgeCheckInKeys(id int64) []string {
 }
 
 func purgeAlertKeys(id int64) []string {
-	return []string{alertPrefix(id), jobKey(KindAlert, id) + "/", jobKey(KindEscalate, id) + "/"}
+	return []string{alertPrefix(id), jobKey(KindAlert, id) + "/", jobKey(KindEscalate, id) + "/", jobKey(KindPing, id) + "/"}
 }

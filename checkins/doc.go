@@ -32,8 +32,14 @@
 // the content. Signals from one member within 15 minutes update one alert
 // (count, latest words, time; one edit in flight at a time, the newest
 // state winning) and get a short acknowledgement instead of the full
-// reply. A sender on no roster is looked for in the groups' channels for
-// a bounded time; one in no group gets the reply and the owners are told.
+// reply. An edit notifies nobody, so a later signal on an alert nobody has
+// taken also gets a short new post where the alert went (at most one a
+// minute, held back by a durable job, never dropped), and an alert whose
+// message is gone is posted again, once per signal. A sender on no roster
+// is looked for in the groups' channels for a bounded time (where they
+// were found is remembered for 5 minutes); one in no group gets the reply
+// and the owners are told. Direct messages are examined whether typed,
+// shared with a file or edited.
 // Under privacy: minimal the alert names the roster code (or a
 // pseudonymous code) and the kind of signal, never the words, and no path
 // asks for or keeps typed words.

@@ -274,6 +274,27 @@ func TestSafety_DM_NoSignal(t *testing.T) {
 	})
 }
 
+// TestSafety_EditedDM: an edited DM is examined with its new words: an
+// edit to words of risk alerts; an edit without any gets no second note.
+func TestSafety_EditedDM(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		edit := func(text string) []bot.Outbound {
+			scan.secret(text)
+			return e.handledPrivately("ann", func() []bot.Outbound {
+				return e.inject(&bot.DirectMessage{EventMeta: meta("ann", "dm-ann"), Text: text, Edited: true})
+			})
+		}
+		if outs := edit("see you on tuesday then"); len(outs) != 0 {
+			t.Errorf("a harmless edit was answered: %s", replyText(outs))
+		}
+		r := replyText(edit("see you on tuesday, i want to end my life"))
+		if len(e.alerts()) != 1 || !strings.Contains(r, "Thank you for telling me") {
+			t.Errorf("an edit to words of risk: alerts %d, reply %s", len(e.alerts()), r)
+		}
+	})
+}
+
 // TestSafety_DM_StoreFails: when the signal cannot be recorded, the member
 // still gets the resources, and is told honestly that nobody was told.
 func TestSafety_DM_StoreFails(t *testing.T) {
@@ -544,6 +565,172 @@ func TestSafety_EscalateAfterHonoured(t *testing.T) {
 		e.sleep(2 * time.Minute)
 		if n := len(e.dmsTo("fac")); n != 2 {
 			t.Errorf("bob's alert after 31 minutes: fac has %d DMs; want 2", n)
+		}
+	})
+}
+
+// pings are the new-message posts in the facilitators' channel.
+func (e *env) pings() []bottest.Delivery {
+	var out []bottest.Delivery
+	for _, d := range e.postsIn(facsChannel) {
+		if strings.HasPrefix(d.Out.Message.Title, "New message") {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestSafety_AlertGoneIsPostedAgain: when the alert's message is gone (a
+// facilitator deleted it), a later signal cannot be shown by an edit: the
+// alert is posted again, once, and the next signals edit the new post.
+func TestSafety_AlertGoneIsPostedAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		e.dm("bob", "i want to die")
+		al := e.alerts()
+		if len(al) != 1 {
+			t.Fatalf("%d alerts; want 1", len(al))
+		}
+		gone := al[0].Delivered.Ref
+		e.setHook(func(o bot.Outbound) error {
+			if o.Kind == bot.OutEdit && o.Ref == gone {
+				return bot.Unreachable("unknown message")
+			}
+			return nil
+		})
+		e.sleep(5 * time.Minute)
+		r := replyText(e.dm("bob", "i cant do this anymore"))
+		if !has(r, "passing this on to your facilitators in tuesday") {
+			t.Errorf("the member's acknowledgement: %s", r)
+		}
+		al = e.alerts()
+		if len(al) != 2 || !has(e.content(al[1]), "i cant do this anymore", "2 since") {
+			t.Fatalf("after the alert's message was deleted, a later signal made %d alerts:\n%s", len(al), joinTexts(al))
+		}
+		e.sleep(2 * time.Minute)
+		if p := e.pings(); len(p) != 0 {
+			t.Errorf("the alert posted again and a new-message post besides:\n%s", joinTexts(p))
+		}
+		e.dm("bob", "goodbye everyone")
+		e.sleep(2 * time.Minute)
+		al = e.alerts()
+		if len(al) != 2 || !has(e.content(al[1]), "goodbye everyone", "3 since") {
+			t.Fatalf("a third signal: %d alerts (want the second one edited):\n%s", len(al), joinTexts(al))
+		}
+	})
+}
+
+// TestSafety_LaterSignalNotifies: a later signal on an alert nobody has
+// taken is announced by a short new post in the same private place, not
+// only an edit that notifies nobody; signals within a minute are one post,
+// held back to the minute's end, never dropped; once someone is on it,
+// they are told instead.
+func TestSafety_LaterSignalNotifies(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		e.dm("cat", "i want to die")
+		e.sleep(20 * time.Second)
+		e.dm("cat", "i cant go on")
+		if n := len(e.pings()); n != 0 {
+			t.Fatalf("%d new-message posts 20 s after the alert; want them held to its first minute's end", n)
+		}
+		e.sleep(40 * time.Second)
+		p := e.pings()
+		if len(p) != 1 || !has(e.content(p[0]), "cat", "2 messages") {
+			t.Fatalf("new-message posts at the minute's end:\n%s", joinTexts(p))
+		}
+		e.sleep(5 * time.Minute)
+		e.dm("cat", "nothing matters now")
+		if p = e.pings(); len(p) != 2 || !has(e.content(p[1]), "3 messages") || !p[1].Out.Urgent {
+			t.Fatalf("a signal minutes later: new-message posts\n%s", joinTexts(p))
+		}
+		e.sleep(10 * time.Second)
+		e.dm("cat", "im so tired of everything, i want to disappear")
+		e.sleep(10 * time.Second)
+		e.dm("cat", "i want to end it")
+		if n := len(e.pings()); n != 2 {
+			t.Fatalf("%d new-message posts within a minute of the last; want them coalesced", n)
+		}
+		e.sleep(time.Minute)
+		if p = e.pings(); len(p) != 3 || !has(e.content(p[2]), "5 messages") {
+			t.Fatalf("the coalesced post:\n%s", joinTexts(p))
+		}
+		if n := len(e.alerts()); n != 1 {
+			t.Errorf("%d alerts; want 1", n)
+		}
+		al := e.alerts()[0]
+		e.press("fran", al, "I'm on it")
+		e.sleep(5 * time.Minute)
+		e.dm("cat", "i want to die")
+		e.sleep(2 * time.Minute)
+		if n := len(e.pings()); n != 3 {
+			t.Errorf("%d new-message posts after the alert was taken; want none more (the taker is told)", n)
+		}
+		if len(e.dmsTo("fran")) == 0 {
+			t.Errorf("the taker was not told of the signal")
+		}
+	})
+}
+
+// TestSafety_NoRosterLookupRemembered: where a sender on no roster was
+// found in the groups' channels is remembered for a few minutes, so that
+// their later signals alert at once without asking the platform again
+// (those lookups would go ahead of alerts in the urgent lane); after that
+// the platform is asked again, and a stranger found nowhere is remembered
+// as such too.
+func TestSafety_NoRosterLookupRemembered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rec := &bottest.Platform{}
+		e := newEnvOnRec(t, bot.PrivacyStandard, rec, bottest.InspectorPlatform{Platform: rec})
+		rec.SetPrivate(facsChannel, true)
+		rec.SetMembers(groupChannel, bot.User{Platform: "console", ID: "eve"})
+		var mu sync.Mutex
+		lookups := map[bot.ChannelID]int{}
+		rec.InspectHook = func(a bot.Address) error {
+			mu.Lock()
+			defer mu.Unlock()
+			lookups[a.Channel]++
+			return nil
+		}
+		asked := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return lookups[groupChannel]
+		}
+		e.dm("eve", "i want to die")
+		first := asked()
+		if first == 0 {
+			t.Fatal("eve's first signal did not look in the group's channel")
+		}
+		e.sleep(time.Minute)
+		r := replyText(e.dm("eve", "i cant go on"))
+		e.sleep(time.Minute)
+		e.dm("eve", "goodbye everyone")
+		if n := asked(); n != first {
+			t.Errorf("eve's later signals asked the platform %d more times; want none (remembered)", n-first)
+		}
+		if !has(r, "your facilitators in tuesday") {
+			t.Errorf("a remembered sender's reply: %s", r)
+		}
+		if al := e.alerts(); len(al) != 1 || !has(e.content(al[0]), "3 since") {
+			t.Errorf("alerts %s", joinTexts(al))
+		}
+		e.sleep(5 * time.Minute)
+		e.dm("eve", "i want to die")
+		if n := asked(); n == first {
+			t.Errorf("after a few minutes the platform was not asked again")
+		}
+		// A stranger found in no channel: the owners, and the empty look
+		// is remembered as well.
+		e.dm("stranger", "i want to kill myself")
+		before := asked()
+		e.sleep(time.Minute)
+		e.dm("stranger", "i want to kill myself")
+		if n := asked(); n != before {
+			t.Errorf("a stranger's second signal asked the platform %d more times", n-before)
+		}
+		if o := e.dmsTo("owner"); len(o) == 0 {
+			t.Errorf("the owners were not told about the stranger")
 		}
 	})
 }

@@ -34,9 +34,9 @@ func TestAdapter_PerChannelStateIsBounded(t *testing.T) {
 		ch := strconv.Itoa(i)
 		a.markUnreachable(ch, 403, codeMissingAccess)
 		a.channelPacer(ch)
-		a.onMessage(ctx, nopHandler{}, &discordgo.MessageCreate{Message: &discordgo.Message{
+		a.onMessage(ctx, nopHandler{}, &discordgo.Message{
 			ChannelID: "dm" + ch, Author: &discordgo.User{ID: "u" + ch}, Content: "hi",
-		}})
+		}, false)
 		a.onVoice(ctx, nopHandler{}, &discordgo.VoiceStateUpdate{VoiceState: &discordgo.VoiceState{GuildID: "g", UserID: "u" + ch, ChannelID: "v"}})
 	}
 	for name, got := range map[string]int{

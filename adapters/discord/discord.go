@@ -313,6 +313,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.GuildMemberUpdate) { a.goHandle(ctx, h, e) }),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.VoiceStateUpdate) { a.goHandle(ctx, h, e) }),
 		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageCreate) { a.goHandle(ctx, h, e) }),
+		a.s.AddHandler(func(_ *discordgo.Session, e *discordgo.MessageUpdate) { a.goHandle(ctx, h, e) }),
 		a.s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) {
 			a.setGateway(true)
 			a.log.Info("gateway session resumed")

@@ -53,7 +53,9 @@ func (a *Adapter) goHandle(runCtx context.Context, h bot.Handler, ev any) {
 		case *discordgo.VoiceStateUpdate:
 			a.onVoice(ctx, h, e)
 		case *discordgo.MessageCreate:
-			a.onMessage(ctx, h, e)
+			a.onMessage(ctx, h, e.Message, false)
+		case *discordgo.MessageUpdate:
+			a.onMessage(ctx, h, e.Message, true)
 		}
 	}()
 }
@@ -127,26 +129,37 @@ func (a *Adapter) onVoice(ctx context.Context, h bot.Handler, e *discordgo.Voice
 	}
 }
 
-// onMessage turns a person's DM to the bot into a DirectMessage. Messages in
-// guild channels are not read (the bot does not watch conversations), and
-// messages from the bot itself or other bots are dropped.
-func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, e *discordgo.MessageCreate) {
-	if e.Message == nil || e.Author == nil || e.GuildID != "" {
+// onMessage turns a person's DM to the bot into a DirectMessage; edited
+// marks an edit of one (MESSAGE_UPDATE), whose new text is examined too.
+// Messages in guild channels are not read (the bot does not watch
+// conversations), and messages from the bot itself or other bots are
+// dropped. An update that is not a person's edit (Discord adds a link's
+// preview; a partial update without the text) is not examined again.
+func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Message, edited bool) {
+	if m == nil || m.Author == nil || m.GuildID != "" {
 		return
 	}
-	u := a.user(e.Author, nil)
+	if edited && (m.EditedTimestamp == nil || m.Content == "") {
+		return
+	}
+	u := a.user(m.Author, nil)
 	if u.Bot {
-		a.log.Debug("dropped a message from a bot", bot.KeyChannel, e.ChannelID)
+		// Not the channel: a DM channel names the person in it.
+		a.log.Debug("dropped a message from a bot")
 		return
 	}
-	a.dmChannels.Put(u.ID, e.ChannelID)
-	at := e.Timestamp
+	a.dmChannels.Put(u.ID, m.ChannelID)
+	at := m.Timestamp
+	if edited {
+		at = *m.EditedTimestamp
+	}
 	if at.IsZero() {
 		at = a.clock.Now()
 	}
 	ev := &bot.DirectMessage{
-		EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(e.ChannelID), DM: true, User: u, At: at},
-		Text:      e.Content,
+		EventMeta: bot.EventMeta{Platform: bot.PlatformDiscord, Channel: bot.ChannelID(m.ChannelID), DM: true, User: u, At: at},
+		Text:      m.Content,
+		Edited:    edited,
 	}
 	a.deliverEventReplies(ctx, h, ev)
 }
@@ -170,9 +183,39 @@ func (a *Adapter) deliverEventReplies(ctx context.Context, h bot.Handler, ev bot
 			_, err = a.Deliver(ctx, bot.Outbound{Kind: bot.OutDM, User: m.User.ID, Message: r.Message, Urgent: r.Urgent})
 		}
 		if err != nil {
-			a.log.Warn("replying privately to an event failed", bot.KeyUser, string(m.User.ID), bot.KeyErr, err)
+			// Neither who it was for nor their DM channel: a private
+			// reply may answer someone in distress.
+			a.log.Warn("replying privately to an event failed", bot.KeyErr, scrub(err, a.privateIDs(m)...))
 		}
 	}
+}
+
+// privateIDs are the ids a log line about a private reply to the person
+// of m must not show: theirs and their DM channel's.
+func (a *Adapter) privateIDs(m *bot.EventMeta) []string {
+	ids := []string{string(m.User.ID)}
+	if m.DM {
+		ids = append(ids, string(m.Channel))
+	}
+	if ch, ok := a.dmChannels.Get(m.User.ID); ok {
+		ids = append(ids, ch)
+	}
+	return ids
+}
+
+// scrub is err's text with each of ids (a person's user id, their DM
+// channel) replaced, for a log line that must not name them.
+func scrub(err error, ids ...string) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	for _, id := range ids {
+		if id != "" {
+			s = strings.ReplaceAll(s, id, "…")
+		}
+	}
+	return s
 }
 
 // interactionEvent converts an interaction into the core's event.

@@ -491,11 +491,11 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 		switch {
 		case errors.As(err, &rl):
 			wait = max(rl.RetryAfter, time.Second)
-			a.log.Warn("rate limited by Slack; waiting", "op", op, bot.KeyChannel, channel, "retry_after", wait)
+			a.log.Warn("rate limited by Slack; waiting", "op", op, bot.KeyChannel, logChannel(channel), "retry_after", wait)
 			a.cfg.Observer.RateLimited(bot.PlatformSlack)
 		case errors.As(err, &sc) && sc.Code >= 500, isNetErr(err):
 			wait = a.retry.Delay(attempt)
-			a.log.Warn("Slack call failed; retrying", "op", op, bot.KeyChannel, channel, "attempt", attempt, "in", wait, bot.KeyErr, err)
+			a.log.Warn("Slack call failed; retrying", "op", op, bot.KeyChannel, logChannel(channel), "attempt", attempt, "in", wait, bot.KeyErr, err)
 			a.cfg.Observer.Retried(bot.PlatformSlack)
 			if ambiguous != nil {
 				if !bot.Sleep(ctx, a.clock, wait) {
@@ -504,9 +504,9 @@ func (a *Adapter) call(ctx context.Context, channel, op string, ambiguous func()
 				wait = 0
 				done, ferr := ambiguous()
 				if ferr != nil {
-					a.log.Warn("could not check whether a failed post went through; retrying", "op", op, bot.KeyChannel, channel, bot.KeyErr, ferr)
+					a.log.Warn("could not check whether a failed post went through; retrying", "op", op, bot.KeyChannel, logChannel(channel), bot.KeyErr, ferr)
 				} else if done {
-					a.log.Info("a post whose answer was lost had gone through; not posting again", "op", op, bot.KeyChannel, channel)
+					a.log.Info("a post whose answer was lost had gone through; not posting again", "op", op, bot.KeyChannel, logChannel(channel))
 					return nil
 				}
 			}
@@ -621,12 +621,12 @@ func (a *Adapter) refusal(ch string, user bot.UserID, op string, err error) erro
 	code := errCode(err)
 	if user != "" {
 		if why, ok := dmRefusals[code]; ok {
-			a.mark("user:"+string(user), "direct message refused", bot.KeyUser, string(user), code)
+			a.mark("user:"+string(user), "direct message refused", "to", "dm", code)
 			return bot.Unreachable("slack: %s: cannot send a direct message: %s (%s)", op, why, code)
 		}
 	} else if why, ok := channelRefusals[code]; ok && ch != "" {
-		a.mark(ch, "channel refused the bot", bot.KeyChannel, ch, code)
-		return bot.Unreachable("slack: %s: channel %s: %s (%s)", op, ch, why, code)
+		a.mark(ch, "channel refused the bot", bot.KeyChannel, logChannel(ch), code)
+		return bot.Unreachable("slack: %s: channel %s: %s (%s)", op, logChannel(ch), why, code)
 	}
 	if why, ok := payloadRefusals[code]; ok {
 		return bot.Rejected("slack: %s: refused as invalid: %s (%s); the channel is fine", op, why, code)

@@ -151,18 +151,50 @@ func (a *Adapter) eventRequest(e slackevents.EventsAPIEvent) (request, bool) {
 			ev: &bot.MemberLeft{EventMeta: a.meta(team, ev.Channel, false, ev.User, "")},
 		}, true
 	case *slackevents.MessageEvent:
-		if ev.ChannelType != "im" || ev.SubType != "" || ev.BotID != "" || ev.User == "" {
+		user, text, botID, edited, ok := dmText(ev)
+		if !ok || botID != "" || user == "" {
 			return request{}, false
 		}
-		if a.isSelf(ev.User) {
+		if a.isSelf(user) {
 			return request{}, false
 		}
 		return request{
-			kind: kindEvent, channel: ev.Channel, user: ev.User, dm: true,
-			ev: &bot.DirectMessage{EventMeta: a.meta(team, ev.Channel, true, ev.User, ""), Text: ev.Text},
+			kind: kindEvent, channel: ev.Channel, user: user, dm: true,
+			ev: &bot.DirectMessage{EventMeta: a.meta(team, ev.Channel, true, user, ""), Text: text, Edited: edited},
 		}, true
 	}
 	return request{}, false
+}
+
+// dmText is what a message event in a direct message says, when it says
+// something a person wrote: a plain message; a file shared with words
+// (subtype file_share, whose text is the words); an edit (message_changed,
+// whose message holds the new text — an edit that leaves the text as it
+// was, such as a link preview, is not examined again). Every other
+// subtype (deletions, joins, bots) is not.
+func dmText(ev *slackevents.MessageEvent) (user, text, botID string, edited, ok bool) {
+	if ev.ChannelType != "im" {
+		return "", "", "", false, false
+	}
+	switch ev.SubType {
+	case "":
+		return ev.User, ev.Text, ev.BotID, false, true
+	case "file_share":
+		if strings.TrimSpace(ev.Text) == "" {
+			return "", "", "", false, false // a file alone: no words to examine
+		}
+		return ev.User, ev.Text, ev.BotID, false, true
+	case "message_changed":
+		m := ev.Message
+		if m == nil || m.SubType != "" && m.SubType != "file_share" {
+			return "", "", "", false, false
+		}
+		if p := ev.PreviousMessage; p != nil && p.Text == m.Text {
+			return "", "", "", false, false
+		}
+		return m.User, m.Text, m.BotID, true, true
+	}
+	return "", "", "", false, false
 }
 
 func (a *Adapter) meta(team, ch string, dm bool, user, name string) bot.EventMeta {
@@ -233,7 +265,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, r request, ack ac
 				// file, if any, still goes to their direct messages.
 				a.cfg.Observer.InteractionAnswered(bot.PlatformSlack, a.clock.Now().Sub(arrived))
 				if err := a.replyFile(bot.WithUrgent(ctx, true), r, acked); err != nil {
-					a.log.Error("sending a file failed", bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
+					a.log.Error("sending a file failed", r.logAttrs(err)...)
 				}
 				a.answer(ctx, r, outs)
 				return
@@ -273,9 +305,57 @@ func (a *Adapter) answer(ctx context.Context, r request, outs []bot.Outbound) {
 		if err != nil && ctx.Err() != nil {
 			a.log.Debug("answering an event stopped at shutdown", "kind", o.Kind.String(), bot.KeyErr, err)
 		} else if err != nil {
-			a.log.Error("answering an event failed", "kind", o.Kind.String(), bot.KeyChannel, r.channel, bot.KeyUser, r.user, bot.KeyErr, err)
+			a.log.Error("answering an event failed", append([]any{"kind", o.Kind.String()}, r.logAttrs(err)...)...)
 		}
 	}
+}
+
+// logAttrs are what a log line about answering r may say: never who
+// acted (an answer goes to a person, maybe one in distress) nor a direct
+// message channel, which names them as well; the error with both taken
+// out of its text; the channel when it is a shared one.
+func (r request) logAttrs(err error) []any {
+	var attrs []any
+	if !r.dm && !isDMChannel(r.channel) && r.channel != "" {
+		attrs = append(attrs, bot.KeyChannel, r.channel)
+	}
+	return append(attrs, bot.KeyErr, scrub(err, r.user, dmOnly(r.channel)))
+}
+
+// isDMChannel reports whether ch is a direct message's conversation
+// (Slack's ids for them begin with D).
+func isDMChannel(ch string) bool { return strings.HasPrefix(ch, "D") }
+
+// dmOnly is ch when it is a direct message's conversation, else "".
+func dmOnly(ch string) string {
+	if isDMChannel(ch) {
+		return ch
+	}
+	return ""
+}
+
+// logChannel is ch as a log line may show it: a direct message's
+// conversation names a person, so it is shown as "dm".
+func logChannel(ch string) string {
+	if isDMChannel(ch) {
+		return "dm"
+	}
+	return ch
+}
+
+// scrub is err's text with each of ids (a person's user id, their DM
+// channel) replaced, for a log line that must not name them.
+func scrub(err error, ids ...string) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	for _, id := range ids {
+		if id != "" {
+			s = strings.ReplaceAll(s, id, "…")
+		}
+	}
+	return s
 }
 
 // replyFile hands the file of reply o, if any, to the person who acted

@@ -6,14 +6,18 @@
 // apostrophes, common spellings, abbreviations and slang). The operator's
 // phrases (safety.crisis_phrases) add to it.
 //
+// Lexical rules never catch every phrasing, so a second net follows them:
+// words close to risk (near, nearEnd) alert as FamilyNear when no pattern
+// named a sign.
+//
 // Everyday idioms use the same words harmlessly ("dying to see you",
-// "killing it", "to die for", a phone that died). An idiom keeps a match
-// out only when the whole message reads harmlessly: the match must lie
-// wholly inside the idiom, whose harmless completion is part of it ("cut
-// my finger chopping onions"), and no other cue of risk — a method, a
-// time, a plan, self-harm, hopelessness, a goodbye — may appear anywhere
-// else in the message. "I'm going to end it with a gun" alerts although
-// "end it with …" is an idiom of breaking up.
+// "killing it", "to die for", a phone that died). They are an allow-list
+// of whole harmless readings: an idiom keeps a match (or a word close to
+// risk) out only when the whole message reads harmlessly — the match must
+// lie wholly inside the idiom, whose harmless completion is part of it
+// ("cut my finger chopping onions"), and no cue of risk nor word close to
+// it may appear anywhere else in the message. "I'm going to end it with a
+// gun" alerts although "end it with …" is an idiom of breaking up.
 //
 // When in doubt it alerts: a false alarm costs a facilitator a minute, a
 // miss can cost a life. Negation is not a reason to stay silent ("I'm not
@@ -23,7 +27,10 @@
 // lines in testdata: corpus.txt, which the lexicon is tuned against
 // (every risk line must alert; the false-alarm rate on its idioms is
 // reported), and heldout.txt, written separately, which must alert too,
-// also with every idiom's trigger words added.
+// also with every idiom's trigger words added; audit2.txt and tuning.txt,
+// the second audit's probes and the lines written to tune against for it;
+// and frozen.txt, written before that tuning and never tuned against,
+// which measures it (recall and false alarms, held to floors).
 package safety
 
 import (
@@ -48,6 +55,10 @@ const (
 	FamilyGoodbye   Family = "saying goodbye"
 	FamilyDisappear Family = "disappearing for good"
 	FamilyUnsafe    Family = "not safe, a danger to themselves"
+	// FamilyNear is the second net: words close to risk in a message no
+	// pattern matched and no idiom reads harmlessly as a whole. It is not
+	// a sign in itself; it asks a facilitator to read the words.
+	FamilyNear Family = "words close to risk, no clear sign: ask them"
 	// FamilyOperator is a match of one of the operator's crisis phrases.
 	FamilyOperator Family = "a phrase the operator listed"
 )
@@ -80,7 +91,11 @@ type Lexicon struct {
 	rules  []rule
 	idioms []*regexp.Regexp
 	cues   *regexp.Regexp
-	extra  []*regexp.Regexp
+	near   *regexp.Regexp
+	// nearEnd is the second net's words that count only at the end of a
+	// message.
+	nearEnd *regexp.Regexp
+	extra   []*regexp.Regexp
 }
 
 type rule struct {
@@ -121,6 +136,12 @@ func New(phrases []string) (*Lexicon, error) {
 		return nil, fmt.Errorf("safety: built-in cues: %w", err)
 	}
 	l.cues = cues
+	if l.near, err = compile(near); err != nil {
+		return nil, fmt.Errorf("safety: built-in second net: %w", err)
+	}
+	if l.nearEnd, err = compile(nearEnd); err != nil {
+		return nil, fmt.Errorf("safety: built-in second net: %w", err)
+	}
 	for _, p := range phrases {
 		n := strings.TrimSpace(Normalize(p))
 		if n == "" {
@@ -155,6 +176,7 @@ func (l *Lexicon) Examine(text string) Result {
 		variants = append(variants, v)
 	}
 	found := map[Family]bool{}
+	near := false
 	for _, v := range variants {
 		// The operator's word wins over any idiom.
 		for _, re := range l.extra {
@@ -175,15 +197,27 @@ func (l *Lexicon) Examine(text string) Result {
 			hidden = append(hidden, r.family)
 		}
 		// An idiom explained every match of these: it keeps them out only
-		// when nothing else in the message is a cue of risk.
-		if len(hidden) > 0 && l.cues.MatchString(mask(v, spans)) {
+		// when the whole message reads harmlessly — nothing outside the
+		// idioms is a cue of risk or a word close to it.
+		rest := mask(v, spans)
+		if len(hidden) > 0 && (l.cues.MatchString(rest) || l.near.MatchString(rest)) {
 			for _, f := range hidden {
 				found[f] = true
 			}
 		}
+		// The second net: words close to risk outside every idiom.
+		// Words close to risk inside an idiom are harmless only when
+		// nothing outside it is a cue of risk.
+		if l.near.MatchString(rest) || l.nearEnd.MatchString(rest) ||
+			len(spans) > 0 && l.cues.MatchString(rest) && (l.near.MatchString(v) || l.nearEnd.MatchString(v)) {
+			near = true
+		}
+	}
+	if len(found) == 0 && near {
+		found[FamilyNear] = true
 	}
 	var res Result
-	for _, f := range append(slices.Clone(Families), FamilyOperator) {
+	for _, f := range append(slices.Clone(Families), FamilyOperator, FamilyNear) {
 		if found[f] {
 			res.Families = append(res.Families, f)
 		}
@@ -229,26 +263,35 @@ func (l *Lexicon) idiomSpans(v string) []span {
 
 // outside reports whether r matches v somewhere that no idiom span holds
 // whole: from a word outside every span, or from a word inside one but
-// running past its end.
+// running past its end. Only the matches the scan finds and the words
+// inside spans are looked at, not every word of v: a match from a word
+// outside the spans is found by the scan (or one before it that runs past
+// its span).
 func (r rule) outside(v string, spans []span) bool {
-	for p := 0; p < len(v)-1; p++ {
-		if v[p] != ' ' {
-			continue
-		}
-		m := r.at.FindStringIndex(v[p:])
-		if m == nil {
-			continue
-		}
-		end := p + m[1]
-		held := false
+	within := func(p int) (span, bool) {
 		for _, s := range spans {
-			if s.start <= p && end <= s.end {
-				held = true
-				break
+			if s.start <= p && p < s.end-1 {
+				return s, true
 			}
 		}
-		if !held {
+		return span{}, false
+	}
+	// held reports whether the longest match from p stays inside s.
+	held := func(p int, s span) bool {
+		m := r.at.FindStringIndex(v[p:])
+		return m == nil || p+m[1] <= s.end
+	}
+	for _, m := range r.re.FindAllStringIndex(v, -1) {
+		s, ok := within(m[0])
+		if !ok || !held(m[0], s) {
 			return true
+		}
+	}
+	for _, s := range spans {
+		for p := s.start; p < s.end-1; p++ {
+			if v[p] == ' ' && !held(p, s) {
+				return true
+			}
 		}
 	}
 	return false

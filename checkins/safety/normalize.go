@@ -34,6 +34,19 @@ func Normalize(s string) string {
 		if r, ok := respell[w]; ok {
 			w = r
 		}
+		next := ""
+		if i+1 < len(words) {
+			next = words[i+1]
+		}
+		// "ill" for "i'll" before a verb ("ill be gone", "ill do it");
+		// "dye" for "die" unless something is dyed ("want to dye my
+		// hair").
+		if w == "ill" && illVerbs[next] {
+			w = "i will"
+		}
+		if w == "dye" && !dyed[next] {
+			w = "die"
+		}
 		// "want 2 die", "going 2 do it": a 2 after a verb that takes "to".
 		if w == "2" && i > 0 && i+1 < len(words) && takesTo(b.String()) {
 			w = "to"
@@ -86,6 +99,13 @@ func tokens(s string) []string {
 				flush()
 				out = append(out, verb)
 				skip = end
+			} else if string(rs[i+1:end]) == "s" && !keepS[string(cur)] {
+				// "life's pointless", "tonight's the night": the word,
+				// then "is". A possessive reads the same way ("mum's
+				// pills" is "mum is pills"), which no pattern minds.
+				flush()
+				out = append(out, "is")
+				skip = end
 			}
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			cur = append(cur, r)
@@ -99,6 +119,10 @@ func tokens(s string) []string {
 	flush()
 	return out
 }
+
+// keepS are the words whose "'s" respell reads as a whole ("let's" is
+// "let us", "it's" is "it is").
+var keepS = map[string]bool{"let": true, "it": true, "that": true, "what": true, "there": true, "where": true, "he": true, "she": true, "who": true, "nobody": true, "nothing": true, "everyone": true}
 
 // contractions are the endings after an apostrophe that are a verb of
 // their own.
@@ -177,6 +201,22 @@ func takesTo(sofar string) bool {
 	return false
 }
 
+// illVerbs are the words after which "ill" is "i'll".
+var illVerbs = map[string]bool{
+	"be": true, "do": true, "just": true, "never": true, "not": true, "go": true, "end": true, "kill": true, "take": true,
+	"finally": true, "still": true, "have": true, "make": true, "see": true, "miss": true, "die": true, "leave": true,
+	"probably": true, "definitely": true, "jump": true, "hurt": true, "cut": true, "disappear": true, "stop": true,
+	"try": true, "get": true, "give": true, "say": true, "write": true, "sleep": true, "no": true, "always": true,
+}
+
+// dyed are the words after "dye" that say something is being dyed.
+var dyed = map[string]bool{
+	"my": true, "your": true, "her": true, "his": true, "their": true, "our": true, "the": true, "it": true, "them": true,
+	"a": true, "some": true, "this": true, "that": true, "these": true, "those": true, "hair": true, "eggs": true, "clothes": true,
+	"fabric": true, "shirt": true, "jeans": true, "wool": true, "yarn": true, "blue": true, "red": true, "pink": true,
+	"purple": true, "green": true, "black": true, "blonde": true, "brown": true, "job": true,
+}
+
 // keepDigits are words with digits that are abbreviations, read by respell
 // rather than as look-alike letters.
 var keepDigits = map[string]struct{}{
@@ -221,7 +261,11 @@ var respell = map[string]string{
 	"kms": "kill myself", "kmsl": "kill myself", "unalive": "kill", "unaliving": "killing", "unalived": "killed",
 	"offmyself": "kill myself", "ctb": "suicide", "sewerslide": "suicide", "suiside": "suicide", "suicde": "suicide",
 	"sucide": "suicide", "suiced": "suicide", "suicid": "suicide", "suecide": "suicide", "suacide": "suicide",
-	"sucidal": "suicidal", "suicdal": "suicidal", "suicidel": "suicidal", "suisidal": "suicidal", "suicidial": "suicidal",
+	"sucidal": "suicidal", "suicidle": "suicidal", "sucidial": "suicidal", "suiciddal": "suicidal", "suicidall": "suicidal",
+	"suisidle": "suicidal", "sucidle": "suicidal", "suisaidal": "suicidal", "suicidale": "suicidal",
+	"disapear": "disappear", "dissapear": "disappear", "dissappear": "disappear", "disappeer": "disappear", "disapper": "disappear",
+	"lifes": "life is", "everythings": "everything is", "tonights": "tonight is", "todays": "today is", "worlds": "world is",
+	"nobodyll": "nobody will", "noonell": "nobody will", "everyonell": "everyone will", "suicdal": "suicidal", "suicidel": "suicidal", "suisidal": "suicidal", "suicidial": "suicidal",
 	"selfharm": "self harm", "selfharming": "self harming", "od": "overdose", "oding": "overdosing",
 	// misspellings
 	"myslef": "myself", "mysef": "myself", "mself": "myself", "myselfe": "myself", "mysel": "myself", "kil": "kill",

@@ -238,6 +238,11 @@ groups:
 			t.Errorf("the group's channel shows something private: %q", m.Text())
 		}
 	}
+	// lee writes again, words of risk, with DMs closed: tend's private
+	// answer fails, and the log says so without naming lee or the DM.
+	again := "still here. i want to end my life tonight"
+	fake.UserMessage(lee, dm, again)
+	waitLog(t, ctx, p, "replying privately to an event failed")
 	if inv := fake.Invalid(); len(inv) > 0 {
 		t.Errorf("requests failing Discord's spec: %v", inv)
 	}
@@ -245,7 +250,7 @@ groups:
 	if !strings.Contains(logs, "level=DEBUG") {
 		t.Fatalf("the log is not at debug level")
 	}
-	for _, w := range []string{words, typed[sam], typed[alex]} {
+	for _, w := range []string{words, typed[sam], typed[alex], again} {
 		if strings.Contains(logs, w) {
 			t.Errorf("the log holds what a member wrote: %q", w)
 		}
@@ -253,8 +258,8 @@ groups:
 	// Nor, at debug level, who sent a DM or answered a check-in: no line
 	// names alex (a red, a 1 and words of risk) or lee (a crisis DM).
 	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, alex) || strings.Contains(l, lee) {
-			t.Errorf("a log line names a member who answered or wrote to tend: %s", l)
+		if strings.Contains(l, alex) || strings.Contains(l, lee) || strings.Contains(l, dm) {
+			t.Errorf("a log line names a member who answered or wrote to tend, or their DM channel: %s", l)
 		}
 	}
 	p.alive(t)

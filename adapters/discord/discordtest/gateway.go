@@ -295,7 +295,7 @@ func intentFor(typ string, data any) int {
 		return 1 << 1 // GUILD_MEMBERS (privileged)
 	case "VOICE_STATE_UPDATE":
 		return 1 << 7 // GUILD_VOICE_STATES
-	case "MESSAGE_CREATE":
+	case "MESSAGE_CREATE", "MESSAGE_UPDATE":
 		if m, ok := data.(map[string]any); ok && m["guild_id"] != nil {
 			return 1 << 9 // GUILD_MESSAGES
 		}
@@ -474,8 +474,8 @@ func (s *Server) Voice(guildID, userID, channelID string) {
 
 // UserMessage dispatches MESSAGE_CREATE for a message authored by userID in
 // channelID (a DM channel for direct messages). For a DM to the bot, use
-// DMChannel first.
-func (s *Server) UserMessage(userID, channelID, content string) {
+// DMChannel first. It returns the message's id.
+func (s *Server) UserMessage(userID, channelID, content string) string {
 	s.mu.Lock()
 	msg := &Message{ID: s.NewID(), ChannelID: channelID, AuthorID: userID, Content: content, CreatedAt: time.Now()}
 	s.messages[channelID] = append(s.messages[channelID], msg)
@@ -483,6 +483,23 @@ func (s *Server) UserMessage(userID, channelID, content string) {
 	mj := s.messageJSONLocked(msg, false)
 	s.mu.Unlock()
 	s.Dispatch("MESSAGE_CREATE", mj)
+	return msg.ID
+}
+
+// EditMessage changes the content of message id, as its author editing
+// it, and dispatches MESSAGE_UPDATE with the whole message.
+func (s *Server) EditMessage(id, content string) {
+	s.mu.Lock()
+	msg := s.byID[id]
+	if msg == nil {
+		s.mu.Unlock()
+		return
+	}
+	msg.Content = content
+	mj := s.messageJSONLocked(msg, false)
+	mj["edited_timestamp"] = time.Now().UTC().Format(time.RFC3339Nano)
+	s.mu.Unlock()
+	s.Dispatch("MESSAGE_UPDATE", mj)
 }
 
 // DMChannel returns the DM channel between the bot and userID, creating it.

@@ -409,6 +409,40 @@ func (s *Server) DirectMessage(ctx context.Context, user, text string) (Response
 	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{channel: ch, user: user})
 }
 
+// DirectMessageFile reports that user shared a file with the bot
+// privately, with text as its words (subtype file_share).
+func (s *Server) DirectMessageFile(ctx context.Context, user, text string) (Response, error) {
+	ch := "D" + strings.TrimPrefix(user, "U")
+	s.mu.Lock()
+	if s.channels[ch] == nil {
+		s.channels[ch] = &Channel{ID: ch, BotMember: true, Members: map[string]bool{user: true}}
+	}
+	ts := s.nextTS()
+	fid := s.nextID("F")
+	s.mu.Unlock()
+	ev := map[string]any{"type": "message", "subtype": "file_share", "channel": ch, "channel_type": "im", "user": user, "text": text,
+		"ts": ts, "event_ts": ts, "upload": false, "display_as_bot": false,
+		"files": []map[string]any{{"id": fid, "name": "note.png", "mimetype": "image/png", "filetype": "png", "user": user}}}
+	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{channel: ch, user: user})
+}
+
+// EditDirectMessage reports that user edited a message they sent the bot
+// privately from was to text (subtype message_changed, hidden, with the
+// new message inside).
+func (s *Server) EditDirectMessage(ctx context.Context, user, was, text string) (Response, error) {
+	ch := "D" + strings.TrimPrefix(user, "U")
+	s.mu.Lock()
+	ts := s.nextTS()
+	s.mu.Unlock()
+	orig := "1700000000.000001"
+	ev := map[string]any{"type": "message", "subtype": "message_changed", "hidden": true, "channel": ch, "channel_type": "im",
+		"ts": ts, "event_ts": ts,
+		"message": map[string]any{"type": "message", "user": user, "text": text, "ts": orig,
+			"edited": map[string]any{"user": user, "ts": ts}},
+		"previous_message": map[string]any{"type": "message", "user": user, "text": was, "ts": orig}}
+	return s.deliver(ctx, "events_api", PathEvents, s.eventCallback(ev), nil, respondTo{channel: ch, user: user})
+}
+
 // BotMessage reports a message the bot itself posted in a DM, which the
 // app must ignore.
 func (s *Server) BotMessage(ctx context.Context, user, text string) (Response, error) {
