@@ -67,6 +67,20 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 	add := func(kind, group string, at int64, what string) {
 		out = append(out, bot.PersonalRecord{Kind: kind, Group: group, At: fromUnix(at), What: what})
 	}
+	// groupAt reads rows of (group, at) as one record of kind each.
+	groupAt := func(kind, what string) func(sc interface{ Scan(...any) error }) error {
+		return func(sc interface{ Scan(...any) error }) error {
+			var (
+				group string
+				at    int64
+			)
+			if err := sc.Scan(&group, &at); err != nil {
+				return err
+			}
+			add(kind, group, at, what)
+			return nil
+		}
+	}
 	u, principal := string(user), platform+":"+string(user)
 	type query struct {
 		q    string
@@ -121,17 +135,7 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 				return nil
 			}},
 		{`SELECT g.name, d.at FROM reminder_dms d JOIN groups g ON g.id = d.group_id WHERE g.platform = ? AND d.user_id = ? ORDER BY g.name`, []any{platform, u},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					at    int64
-				)
-				if err := sc.Scan(&group, &at); err != nil {
-					return err
-				}
-				add(RecordReminderDM, group, at, "you asked for reminders by DM")
-				return nil
-			}},
+			groupAt(RecordReminderDM, "you asked for reminders by DM")},
 		{`SELECT g.name, c.until FROM channel_away c JOIN groups g ON g.id = c.group_id WHERE g.platform = ? AND c.user_id = ? ORDER BY g.name`, []any{platform, u},
 			func(sc interface{ Scan(...any) error }) error {
 				var (
@@ -145,17 +149,7 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 				return nil
 			}},
 		{`SELECT g.name, c.created_at FROM calendar_links c JOIN groups g ON g.id = c.group_id WHERE g.platform = ? AND c.user_id = ? ORDER BY g.name`, []any{platform, u},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					at    int64
-				)
-				if err := sc.Scan(&group, &at); err != nil {
-					return err
-				}
-				add(RecordCalendar, group, at, "you have a calendar link (tend keeps only a hash of it)")
-				return nil
-			}},
+			groupAt(RecordCalendar, "you have a calendar link (tend keeps only a hash of it)")},
 		{`SELECT g.name, s.number, s.start_at, a.status, a.source, a.at, a.marked_by, a.name FROM attendance a
 			JOIN sessions s ON s.id = a.session_id JOIN groups g ON g.id = a.group_id
 			WHERE g.platform = ? AND (a.user_id = ? OR a.member_id IN (SELECT m.id FROM members m WHERE m.group_id = g.id AND m.user_id = ?))
@@ -290,17 +284,7 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 				return nil
 			}},
 		{`SELECT g.name, i.at FROM checkin_informed i JOIN groups g ON g.id = i.group_id WHERE g.platform = ? AND i.user_id = ? ORDER BY g.name`, []any{platform, u},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					at    int64
-				)
-				if err := sc.Scan(&group, &at); err != nil {
-					return err
-				}
-				add(RecordCheckIn, group, at, "you were told who sees check-in answers and how long they are kept")
-				return nil
-			}},
+			groupAt(RecordCheckIn, "you were told who sees check-in answers and how long they are kept")},
 		{`SELECT COALESCE(g.name, ''), a.opened_at, a.signals, a.families FROM safety_alerts a LEFT JOIN groups g ON g.id = a.group_id
 			WHERE a.platform = ? AND a.user_id = ? ORDER BY a.opened_at`, []any{platform, u},
 			func(sc interface{ Scan(...any) error }) error {
