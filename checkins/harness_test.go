@@ -500,30 +500,10 @@ func (e *env) submit(user bot.UserID, ch bot.ChannelID, outs []bot.Outbound, ans
 	return nil
 }
 
-func replyText(outs []bot.Outbound) string {
-	var b strings.Builder
-	for _, o := range outs {
-		b.WriteString(render(o.Message))
-		b.WriteString("\n")
-	}
-	return b.String()
-}
+func replyText(outs []bot.Outbound) string { return bottest.Texts(outs) }
 
 // render shows a message as plain text with its times in UTC.
-func render(m bot.Message) string {
-	var b strings.Builder
-	b.WriteString(m.Title + "\n" + m.Text + "\n")
-	for _, f := range m.Fields {
-		b.WriteString(f.Name + ": " + f.Value + "\n")
-	}
-	for _, bt := range m.Buttons {
-		b.WriteString("[" + bt.Label + "] ")
-	}
-	b.WriteString(m.Footer)
-	return bot.RenderTimes(b.String(), func(t time.Time, s bot.TimeStyle) string {
-		return t.UTC().Format("2006-01-02 15:04")
-	})
-}
+func render(m bot.Message) string { return bottest.Text(m) }
 
 // postsIn returns what people saw posted in channel ch.
 func (e *env) postsIn(ch bot.ChannelID) []bottest.Delivery { return e.rec.PostsIn(ch) }

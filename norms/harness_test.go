@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/bot/bottest"
@@ -307,20 +306,7 @@ func replyText(outs []bot.Outbound) string {
 }
 
 // render shows a message as plain text with its times in UTC.
-func render(m bot.Message) string {
-	var b strings.Builder
-	b.WriteString(m.Title + "\n" + m.Text + "\n")
-	for _, f := range m.Fields {
-		b.WriteString(f.Name + ": " + f.Value + "\n")
-	}
-	for _, bt := range m.Buttons {
-		b.WriteString("[" + bt.Label + "] ")
-	}
-	b.WriteString(m.Footer)
-	return bot.RenderTimes(b.String(), func(t time.Time, s bot.TimeStyle) string {
-		return t.UTC().Format("2006-01-02 15:04")
-	})
-}
+func render(m bot.Message) string { return bottest.Text(m) }
 
 // wantIn fails unless every want is in got.
 func wantIn(t *testing.T, what, got string, wants ...string) {

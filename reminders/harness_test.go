@@ -302,30 +302,10 @@ func (e *env) press(user bot.UserID, ref bot.MessageRef, label string) string {
 	return ""
 }
 
-func replyText(outs []bot.Outbound) string {
-	var b strings.Builder
-	for _, o := range outs {
-		b.WriteString(render(o.Message))
-		b.WriteString("\n")
-	}
-	return b.String()
-}
+func replyText(outs []bot.Outbound) string { return bottest.Texts(outs) }
 
 // render shows a message as plain text with its times in UTC.
-func render(m bot.Message) string {
-	var b strings.Builder
-	b.WriteString(m.Title + "\n" + m.Text + "\n")
-	for _, f := range m.Fields {
-		b.WriteString(f.Name + ": " + f.Value + "\n")
-	}
-	for _, bt := range m.Buttons {
-		b.WriteString("[" + bt.Label + "] ")
-	}
-	b.WriteString(m.Footer)
-	return bot.RenderTimes(b.String(), func(t time.Time, s bot.TimeStyle) string {
-		return t.UTC().Format("2006-01-02 15:04")
-	})
-}
+func render(m bot.Message) string { return bottest.Text(m) }
 
 // postsWithKey returns the visible posts made with key.
 func (e *env) postsWithKey(key string) []bottest.Delivery {
