@@ -81,6 +81,22 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 			return nil
 		}
 	}
+	// groupNumberAt reads rows of (group, a number, at) as one record of
+	// kind each, the number put into format.
+	groupNumberAt := func(kind, format string) func(sc interface{ Scan(...any) error }) error {
+		return func(sc interface{ Scan(...any) error }) error {
+			var (
+				group string
+				n     int
+				at    int64
+			)
+			if err := sc.Scan(&group, &n, &at); err != nil {
+				return err
+			}
+			add(kind, group, at, fmt.Sprintf(format, n))
+			return nil
+		}
+	}
 	u, principal := string(user), platform+":"+string(user)
 	type query struct {
 		q    string
@@ -215,18 +231,7 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 		{`SELECT g.name, s.number, a.at FROM attendance_alerts a JOIN groups g ON g.id = a.group_id JOIN sessions s ON s.id = a.session_id
 			WHERE g.platform = ? AND (a.user_id = ? OR a.member_id IN (SELECT m.id FROM members m WHERE m.group_id = g.id AND m.user_id = ?)) ORDER BY a.at`,
 			[]any{platform, u, u},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					n     int
-					at    int64
-				)
-				if err := sc.Scan(&group, &n, &at); err != nil {
-					return err
-				}
-				add(RecordAlert, group, at, fmt.Sprintf("after session %d the facilitators were told you had missed sessions in a row", n))
-				return nil
-			}},
+			groupNumberAt(RecordAlert, "after session %d the facilitators were told you had missed sessions in a row")},
 		{`SELECT g.name, a.version, a.at FROM norms_acks a JOIN groups g ON g.id = a.group_id WHERE g.platform = ? AND a.user_id = ? ORDER BY a.at`,
 			[]any{platform, u},
 			func(sc interface{ Scan(...any) error }) error {
@@ -331,18 +336,7 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 			}},
 		{`SELECT g.name, v.version, v.created_at FROM norms_versions v JOIN groups g ON g.id = v.group_id WHERE v.author = ? ORDER BY v.created_at`,
 			[]any{principal},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					v     int
-					at    int64
-				)
-				if err := sc.Scan(&group, &v, &at); err != nil {
-					return err
-				}
-				add(RecordNormsAuthor, group, at, fmt.Sprintf("you wrote version %d of the norms", v))
-				return nil
-			}},
+			groupNumberAt(RecordNormsAuthor, "you wrote version %d of the norms")},
 	}
 	for _, q := range queries {
 		if err := db.each(ctx, q.row, q.q, q.args...); err != nil {
