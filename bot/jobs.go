@@ -99,21 +99,26 @@ type RunnerConfig struct {
 	// Backoff returns the wait before retry n (1-based); default doubles
 	// from 5 s up to 10 min.
 	Backoff func(attempt int) time.Duration
-	// Lookahead is how long before their DueAt the jobs of kinds registered
-	// Early are claimed and started, so that their reading and
-	// preparing is done before the due time and only the irreversible step
-	// (after WaitDue) is left for it. 0 (the default) claims every job only
-	// once due. It needs a Store that implements EarlyJobStore.
+	// Lookahead is how long before their DueAt the jobs of early kinds
+	// (JobKind.Prepare) are claimed and prepared, so that their reading
+	// and rendering is done before the due time and only the irreversible
+	// step (Prepared.Fire) is left for it. 0 (the default) claims every job
+	// only once due. It needs a Store that implements EarlyJobStore.
 	Lookahead time.Duration
 	// MaxEarly bounds how many jobs claimed early may be in progress at
-	// once (default 10,000). They do not take Workers slots, neither while
-	// they wait for their due time nor after: many falling due at the same
-	// second are delivered at once, paced by the adapters, and none waits
-	// for the database work of those before it. Jobs already due when
-	// claimed (a backlog after downtime) run under Workers as before.
+	// once, prepared and waiting for their due time or firing (default
+	// 10,000). They wait in one timer structure, not a goroutine each, and
+	// take no Workers slots: many falling due at the same second are
+	// delivered at once, paced by the adapters, and none waits for the
+	// database work of those before it. Jobs already due when claimed (a
+	// backlog after downtime) run under Workers.
 	MaxEarly int
 	// Observer is told how each job run ended (NopObserver when nil).
 	Observer Observer
+	// Firers bounds how many early jobs' steps (Prepared.Fire: their
+	// deliveries, which wait in the adapters' pacers) run at once
+	// (default 64).
+	Firers int
 }
 
 // EarlyJobStore is a JobStore that can claim jobs before they are due; a
@@ -129,13 +134,16 @@ type EarlyJobStore interface {
 }
 
 // Runner runs due jobs. It keeps one timer, for the earliest pending job,
-// and is woken early when a job is enqueued.
+// and is woken early when a job is enqueued; the jobs of early kinds that
+// it prepared ahead wait in one more timer structure (early.go).
 type Runner struct {
 	cfg   RunnerConfig
 	log   *slog.Logger
 	mu    sync.RWMutex
 	kinds map[string]JobKind
 	wake  chan struct{}
+	// earlyWake wakes the loop that claims jobs ahead of their time.
+	earlyWake chan struct{}
 	// started is when Run began: work due before it came due while tend
 	// was not running.
 	started time.Time
@@ -155,14 +163,17 @@ type JobKind struct {
 	// "reminders.reminder", "checkins.close". Keys of its jobs start with
 	// Name + "/".
 	Name string
-	// Run performs one job of this kind.
+	// Run performs one job of this kind. A kind has Run or Prepare.
 	Run JobHandler
-	// Early lets a job start up to the Runner's Lookahead before it is
-	// due. Run must then call WaitDue right before its first irreversible
-	// step (a delivery, a state change others see) and stop when WaitDue
-	// returns an error; everything before WaitDue must be safe to do early
-	// and to do again.
-	Early bool
+	// Prepare, instead of Run, makes the kind early: its jobs may be
+	// claimed up to the Runner's Lookahead before they are due and
+	// prepared then (everything safe to do early and to do again); the
+	// runner holds the prepared jobs in one timer structure, calls each
+	// one's Fire at its due instant — a bounded number at once — and its
+	// Finish after that (see Prepared). A job claimed once it is due (a
+	// backlog after downtime, or no Lookahead) is prepared, fired and
+	// finished at once.
+	Prepare PrepareHandler
 	// Label names a job of this kind in a session's log, in the words a
 	// facilitator uses: "reminder 1h before", "check-in prompt". Nil uses
 	// the kind's name.
@@ -196,17 +207,21 @@ func NewRunner(cfg RunnerConfig) *Runner {
 		cfg.MaxEarly = 10000
 	}
 	cfg.Observer = ObserverOr(cfg.Observer)
+	if cfg.Firers <= 0 {
+		cfg.Firers = defaultFirers
+	}
 	if cfg.Lookahead < 0 {
 		cfg.Lookahead = 0
 	}
-	return &Runner{cfg: cfg, log: cfg.Logger, kinds: map[string]JobKind{}, wake: make(chan struct{}, 1)}
+	return &Runner{cfg: cfg, log: cfg.Logger, kinds: map[string]JobKind{}, wake: make(chan struct{}, 1), earlyWake: make(chan struct{}, 1)}
 }
 
 // Register adds a kind of job. A name registered twice, a name without a
-// feature namespace ("feature.kind") or a kind without Run is an error.
+// feature namespace ("feature.kind") or a kind without exactly one of Run
+// and Prepare is an error.
 func (r *Runner) Register(k JobKind) error {
-	if k.Run == nil || !validKindName(k.Name) {
-		return fmt.Errorf("jobs: kind %q needs a name of the form feature.kind and a Run", k.Name)
+	if (k.Run == nil) == (k.Prepare == nil) || !validKindName(k.Name) {
+		return fmt.Errorf("jobs: kind %q needs a name of the form feature.kind and a Run or a Prepare", k.Name)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -251,13 +266,21 @@ func (r *Runner) Label(j Job) string {
 	return j.Kind
 }
 
-// earlyKinds returns the kinds registered with Early, sorted.
+// kind returns the registered kind of that name.
+func (r *Runner) kind(name string) (JobKind, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	k, ok := r.kinds[name]
+	return k, ok
+}
+
+// earlyKinds returns the kinds registered with Prepare, sorted.
 func (r *Runner) earlyKinds() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var kinds []string
 	for name, k := range r.kinds {
-		if k.Early {
+		if k.Prepare != nil {
 			kinds = append(kinds, name)
 		}
 	}
@@ -285,10 +308,8 @@ func (r *Runner) Enqueue(ctx context.Context, j Job) (bool, error) {
 // Notify wakes the runner to look at the jobs table again, after jobs were
 // added or moved by other means.
 func (r *Runner) Notify() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	signal(r.wake)
+	signal(r.earlyWake)
 }
 
 // Run runs due jobs until ctx is done, then waits for running jobs and
@@ -306,9 +327,13 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.log.Info("resuming jobs interrupted by a stop", "count", n)
 	}
 	sem := make(chan struct{}, r.cfg.Workers)
-	earlySem := make(chan struct{}, r.cfg.MaxEarly)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if es, kinds := r.earlyStore(); es != nil {
+		e := newEarly(r, es, kinds)
+		wg.Add(1)
+		go func() { defer wg.Done(); e.run(ctx) }()
+	}
 	timer := r.cfg.Clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -334,61 +359,17 @@ func (r *Runner) Run(ctx context.Context) error {
 				go func() {
 					defer wg.Done()
 					defer func() { <-sem; r.Notify() }()
-					r.runOne(ctx, j, &dueWait{due: j.DueAt, clock: r.cfg.Clock})
+					r.runOne(ctx, j)
 				}()
 			}
 			if len(jobs) == free {
 				continue // there may be more due right now
 			}
 		}
-		es, kinds := r.earlyStore()
-		efree := r.cfg.MaxEarly - len(earlySem)
-		if es != nil && efree > 0 {
-			limit := min(efree, maxEarlyBatch)
-			now := r.cfg.Clock.Now()
-			jobs, err := es.ClaimEarlyJobs(ctx, now, now.Add(r.cfg.Lookahead), kinds, limit)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				r.log.Error("claiming jobs ahead of their time failed; trying again shortly", KeyErr, err)
-				if !r.sleep(ctx, timer, time.Second) {
-					return nil
-				}
-				continue
-			}
-			for _, j := range jobs {
-				earlySem <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() { <-earlySem; r.Notify() }()
-					r.runOne(ctx, j, &dueWait{due: j.DueAt, clock: r.cfg.Clock})
-				}()
-			}
-			if len(jobs) == limit {
-				continue
-			}
-		}
 		// wait is the time until the next claim can find work; a timer of
 		// an hour when nothing is pending (Enqueue and finished jobs wake
 		// the runner).
-		wait, known := time.Hour, false
-		if es != nil && efree > 0 {
-			next, ok, err := es.NextEarlyJobDue(ctx, r.cfg.Clock.Now(), kinds)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				r.log.Error("reading the next job to start early failed; trying again shortly", KeyErr, err)
-				wait = time.Second
-			} else if ok {
-				wait, known = max(next.Add(-r.cfg.Lookahead).Sub(r.cfg.Clock.Now()), 0), true
-				if wait == 0 {
-					continue
-				}
-			}
-		}
+		wait := time.Hour
 		if free > 0 {
 			next, ok, err := r.cfg.Store.NextJobDue(ctx)
 			if err != nil {
@@ -398,10 +379,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				r.log.Error("reading the next due job failed; trying again shortly", KeyErr, err)
 				wait = time.Second
 			} else if ok {
-				d := max(next.Sub(r.cfg.Clock.Now()), 0)
-				if !known || d < wait {
-					wait = d
-				}
+				wait = max(next.Sub(r.cfg.Clock.Now()), 0)
 				if wait == 0 {
 					continue
 				}
@@ -460,21 +438,38 @@ func (r *Runner) earlyStore() (EarlyJobStore, []string) {
 	return es, kinds
 }
 
-func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
-	ctx = context.WithValue(ctx, dueWaitKey{}, dw)
-	log := r.log.With(KeyJob, j.Kind, KeyKey, j.Key)
-	r.mu.RLock()
-	k, ok := r.kinds[j.Kind]
-	r.mu.RUnlock()
+// runOne runs a job claimed once due: a plain kind's Run, or an early
+// kind's Prepare, Fire and Finish one after the other.
+func (r *Runner) runOne(ctx context.Context, j Job) {
+	k, ok := r.kind(j.Kind)
 	var (
 		res JobResult
 		err error
 	)
-	if !ok {
+	switch {
+	case !ok:
 		err = Rejected("no handler for job kind %q (a job of a newer or older tend?)", j.Kind)
-	} else {
+	case k.Prepare != nil:
+		var p Prepared
+		p, res, err = r.prepare(ctx, k, j)
+		if err == nil && p != nil {
+			ej := &earlyJob{job: j, kind: k, p: p}
+			if err = r.fire(ctx, ej); err == nil {
+				res, err = r.finish(ctx, ej)
+			}
+		}
+	default:
 		res, err = r.call(ctx, k.Run, j)
 	}
+	r.record(ctx, j, k, res, err)
+}
+
+// record stores how a job ended: its final state, or pending again with
+// backoff after an error. A job stopped by ctx mid-way is left running;
+// the next start resets and reruns it, and the outbox stops a second
+// delivery.
+func (r *Runner) record(ctx context.Context, j Job, k JobKind, res JobResult, err error) {
+	log := r.log.With(KeyJob, j.Kind, KeyKey, j.Key)
 	// Record the outcome even while shutting down, so a finished job is not
 	// run again; a short fresh context bounds it.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -489,8 +484,6 @@ func (r *Runner) runOne(ctx context.Context, j Job, dw *dueWait) {
 		state = res.State
 		err = r.cfg.Store.FinishJob(fctx, j.ID, res.State, res.Note, now)
 	case ctx.Err() != nil:
-		// Stopped mid-job: leave it running; the next start resets and
-		// reruns it, and the outbox stops a second delivery.
 		return
 	case IsPermanent(err) || j.Attempts >= r.maxAttempts(k):
 		logPanic(log, err)
@@ -546,40 +539,39 @@ func (r *Runner) maxAttempts(k JobKind) int {
 }
 
 func (r *Runner) call(ctx context.Context, h JobHandler, j Job) (res JobResult, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &PanicError{Value: fmt.Sprint(p), Stack: debug.Stack()}
-		}
-	}()
+	defer recovered(&err)
 	return h(ctx, j)
 }
 
-// dueWait is what WaitDue needs of the job it is called in: its due time
-// and the runner's clock.
-type dueWait struct {
-	due   time.Time
-	clock Clock
+func (r *Runner) prepare(ctx context.Context, k JobKind, j Job) (p Prepared, res JobResult, err error) {
+	defer recovered(&err)
+	return k.Prepare(ctx, j)
 }
 
-type dueWaitKey struct{}
+func (r *Runner) fire(ctx context.Context, ej *earlyJob) (err error) {
+	defer recovered(&err)
+	return ej.p.Fire(ctx)
+}
 
-// WaitDue returns once the job that ctx belongs to is due, or ctx's error
-// if ctx is done first. A job handler of a kind registered Early calls it
-// right before its irreversible step; it returns at once for a job that is
-// already due, and outside a job.
-func WaitDue(ctx context.Context) error {
-	dw, ok := ctx.Value(dueWaitKey{}).(*dueWait)
-	if !ok {
-		return ctx.Err()
-	}
-	if d := dw.due.Sub(dw.clock.Now()); d > 0 {
-		t := dw.clock.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C():
+func (r *Runner) finish(ctx context.Context, ej *earlyJob) (res JobResult, err error) {
+	defer recovered(&err)
+	return ej.p.Finish(ctx)
+}
+
+func (r *Runner) abandon(ctx context.Context, ej *earlyJob) {
+	var err error
+	defer func() {
+		if err != nil {
+			r.log.Error("taking back a prepared job failed", KeyJob, ej.job.Kind, KeyKey, ej.job.Key, KeyErr, err)
 		}
+	}()
+	defer recovered(&err)
+	ej.p.Abandon(ctx)
+}
+
+// recovered turns a panic in a feature's job code into an error.
+func recovered(err *error) {
+	if p := recover(); p != nil {
+		*err = &PanicError{Value: fmt.Sprint(p), Stack: debug.Stack()}
 	}
-	return ctx.Err()
 }

@@ -287,10 +287,10 @@ func handle(t testing.TB, r *Runner, name string, run JobHandler) {
 	}
 }
 
-// handleEarly registers a job kind that may start early or fails the test.
-func handleEarly(t testing.TB, r *Runner, name string, run JobHandler) {
+// handleEarly registers an early job kind or fails the test.
+func handleEarly(t testing.TB, r *Runner, name string, prepare PrepareHandler) {
 	t.Helper()
-	if err := r.Register(JobKind{Name: name, Run: run, Early: true}); err != nil {
+	if err := r.Register(JobKind{Name: name, Prepare: prepare}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -305,7 +305,10 @@ func TestRunner_RegisterAndKeys(t *testing.T) {
 		"twice":        {Name: "checkins.prompt", Run: run},
 		"no namespace": {Name: "prompt", Run: run},
 		"no run":       {Name: "checkins.close"},
-		"upper case":   {Name: "Checkins.Close", Run: run},
+		"run and prepare": {Name: "checkins.close", Run: run, Prepare: func(context.Context, Job) (Prepared, JobResult, error) {
+			return nil, JobResult{}, nil
+		}},
+		"upper case": {Name: "Checkins.Close", Run: run},
 	} {
 		if err := r.Register(k); err == nil {
 			t.Errorf("%s: registered %+v", name, k)

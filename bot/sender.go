@@ -196,6 +196,9 @@ type PreparedSend struct {
 	// done: nothing is left to deliver; res says what happened.
 	done bool
 	res  SendResult
+	// handed: Hand delivered it as delivered; Record is left.
+	handed    bool
+	delivered Delivered
 }
 
 // Done reports whether nothing is left to deliver: the key had already been
@@ -332,7 +335,7 @@ type OutboxWithdrawer interface {
 // nothing for a PreparedSend that is Done or not keyed, or when the outbox
 // cannot withdraw. Call it instead of Deliver, never after.
 func (pr *PreparedSend) Abandon(ctx context.Context) error {
-	if pr.done || (pr.out.Kind != OutPost && pr.out.Kind != OutDM) {
+	if pr.done || pr.handed || (pr.out.Kind != OutPost && pr.out.Kind != OutDM) {
 		return nil
 	}
 	pr.done = true
@@ -354,6 +357,9 @@ func (pr *PreparedSend) Replace(out Outbound) error {
 	if pr.done {
 		return nil
 	}
+	if pr.handed {
+		return fmt.Errorf("replace prepared %s %s: it was handed to the platform already", pr.out.Kind, pr.out.Key)
+	}
 	if out.Kind != pr.out.Kind || out.Key != pr.out.Key || out.Platform() != pr.out.Platform() {
 		return fmt.Errorf("replace prepared %s %s: the kind, key and platform must stay the same", pr.out.Kind, pr.out.Key)
 	}
@@ -369,10 +375,24 @@ func (pr *PreparedSend) Replace(out Outbound) error {
 // Deliver sends the prepared outbound to its platform and records the
 // delivery in the outbox; for a PreparedSend that is Done (already
 // delivered, by an earlier Deliver too) it returns that delivery as a
-// Duplicate or Recovered result without sending.
+// Duplicate or Recovered result without sending. It is Hand followed by
+// Record.
 func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
-	if pr.done {
-		return pr.res, nil
+	if err := pr.Hand(ctx); err != nil {
+		return SendResult{}, err
+	}
+	return pr.Record(ctx)
+}
+
+// Hand makes the delivery's irreversible step alone: it hands the prepared
+// outbound to its platform, and leaves recording the delivery to Record,
+// so that a caller with many deliveries due at the same instant can make
+// them all before it records any. A platform's permanent refusal is
+// recorded (and reported) here. It does nothing for a PreparedSend that is
+// Done or was handed already.
+func (pr *PreparedSend) Hand(ctx context.Context) error {
+	if pr.done || pr.handed {
+		return nil
 	}
 	s, p, out := pr.s, pr.p, pr.out
 	keyed := out.Kind == OutPost || out.Kind == OutDM
@@ -380,10 +400,11 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 		d, err := p.Deliver(ctx, out)
 		if err != nil {
 			s.observe(out, outcomeOf(err))
-		} else {
-			s.observe(out, OutcomeSent)
+			return err
 		}
-		return SendResult{Delivered: d}, err
+		s.observe(out, OutcomeSent)
+		pr.handed, pr.delivered = true, d
+		return nil
 	}
 	ho := &handOff{mark: func(ctx context.Context) error {
 		return s.outbox.MarkOutboxHandedOff(ctx, out.Key, s.clock.Now())
@@ -395,7 +416,7 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 			// The reason is the adapter's description of the refusal,
 			// never the message's content.
 			if merr := s.outbox.MarkOutboxFailed(ctx, out.Key, err.Error()); merr != nil {
-				return SendResult{}, errors.Join(err, merr)
+				return errors.Join(err, merr)
 			}
 			switch {
 			case errors.Is(err, ErrRejected):
@@ -404,13 +425,31 @@ func (pr *PreparedSend) Deliver(ctx context.Context) (SendResult, error) {
 				s.reportUnreachable(ctx, p, out.To, err)
 			}
 		}
-		return SendResult{}, err
+		return err
 	}
 	if d.At.IsZero() {
 		d.At = s.clock.Now()
 	}
 	s.observe(out, OutcomeSent)
-	if err := s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
+	pr.handed, pr.delivered = true, d
+	return nil
+}
+
+// Record records the delivery that Hand made in the outbox and returns
+// it; for a PreparedSend that is Done it returns that result. Calling it
+// before Hand is an error.
+func (pr *PreparedSend) Record(ctx context.Context) (SendResult, error) {
+	if pr.done {
+		return pr.res, nil
+	}
+	if !pr.handed {
+		return SendResult{}, fmt.Errorf("record %s: it was not handed to the platform", pr.out.Key)
+	}
+	d, out := pr.delivered, pr.out
+	if out.Kind != OutPost && out.Kind != OutDM {
+		return SendResult{Delivered: d}, nil
+	}
+	if err := pr.s.outbox.MarkOutboxSent(ctx, out.Key, d); err != nil {
 		return SendResult{}, fmt.Errorf("record delivery of %s: %w", out.Key, err)
 	}
 	pr.done, pr.res = true, SendResult{Delivered: d, Duplicate: true}

@@ -8,9 +8,9 @@ import (
 	"github.com/tend-bot/tend/bot"
 )
 
-// Reminders are started early (bot.JobKind.Early): read, rendered and
+// Reminders are prepared early (bot.JobKind.Prepare): read, rendered and
 // their outbox attempt recorded up to the runner's Lookahead before they
-// are due, then posted at the due time. A session may be cancelled or
+// are due, then posted at the due time (waitingReminder.Fire). A session may be cancelled or
 // moved, or its series paused or replaced, while its reminder waits. Every
 // such change goes through the feature's store, which counts it (changes)
 // once it has returned; a waiting reminder notes the count before it reads

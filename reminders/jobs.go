@@ -69,65 +69,124 @@ func shortDuration(d time.Duration) string {
 	return d.String()
 }
 
-// runReminder posts one reminder of one session, exactly once, and the DMs
-// of the members who asked for them. A reminder whose session has started
-// is recorded as missed, with the reason.
+// prepareReminder prepares one reminder of one session, to be posted
+// exactly once at its due time, with the DMs of the members who asked for
+// them (see waitingReminder). A reminder whose session has started is
+// recorded as missed, with the reason.
 //
-// It may start up to the runner's Lookahead before it is due: it reads the
-// session, renders the reminder and records the outbox attempt first, and
-// posts only once bot.WaitDue returns. When a session or series changed
-// meanwhile, it reads and renders again (see early.go).
-func (rm *Reminders) runReminder(ctx context.Context, j bot.Job) (bot.JobResult, error) {
-	seen := rm.changes.now()
-	post, s, g, ser, lead, rs, done, err := rm.prepareReminder(ctx, j)
+// The runner calls it up to its Lookahead before the reminder is due: it
+// reads the session, renders the reminder and records the outbox attempt
+// then; the post is made by Fire, at the due time. When a session or
+// series changed meanwhile, Fire reads and renders again (see early.go).
+func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (bot.Prepared, bot.JobResult, error) {
+	w := &waitingReminder{rm: rm, job: j, seen: rm.changes.now()}
+	done, err := w.read(ctx)
 	if err != nil || done != nil {
-		return deref(done), err
+		return nil, deref(done), err
 	}
-	var pr *bot.PreparedSend
 	if p, ok := rm.send.(bot.Preparer); ok {
-		if pr, err = p.Prepare(ctx, post); err != nil {
-			return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+		if w.pr, err = p.Prepare(ctx, w.post); err != nil {
+			return nil, bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
 		}
 	}
-	if err := bot.WaitDue(ctx); err != nil {
-		rm.abandon(ctx, pr)
-		return bot.JobResult{}, err
-	}
-	if rm.changes.now() != seen {
-		// Something changed while the reminder waited: it may no longer
-		// be wanted, or say something else.
-		post, s, g, ser, lead, rs, done, err = rm.prepareReminder(ctx, j)
+	return w, bot.JobResult{}, nil
+}
+
+// waitingReminder is a reminder prepared ahead of its due time: what was
+// read and rendered, and the prepared post. It holds no goroutine while it
+// waits.
+type waitingReminder struct {
+	rm   *Reminders
+	job  bot.Job
+	seen uint64 // rm.changes when it was read
+	post bot.Outbound
+	s    bot.Session
+	g    bot.Group
+	ser  bot.Series
+	lead time.Duration
+	rs   []bot.RSVP
+	pr   *bot.PreparedSend // nil when the Sender cannot prepare
+	// ended is set when the reminder turned out not to be wanted when it
+	// fired (skipped or missed, with the reason).
+	ended *bot.JobResult
+	// at is when it was posted.
+	at time.Time
+}
+
+// read reads what the reminder needs and renders its post; done is set
+// when the reminder is not to be posted (skipped or missed, with the
+// reason).
+func (w *waitingReminder) read(ctx context.Context) (done *bot.JobResult, err error) {
+	w.post, w.s, w.g, w.ser, w.lead, w.rs, done, err = w.rm.readReminder(ctx, w.job)
+	return done, err
+}
+
+// Fire posts the reminder at its due time, after reading and rendering it
+// again when something changed while it waited: it may no longer be
+// wanted, or say something else.
+func (w *waitingReminder) Fire(ctx context.Context) error {
+	rm := w.rm
+	if rm.changes.now() != w.seen {
+		done, err := w.read(ctx)
 		if err != nil || done != nil {
-			rm.abandon(ctx, pr)
-			return deref(done), err
+			rm.abandon(ctx, w.pr)
+			w.ended = done
+			return err
 		}
-		if pr != nil {
-			if err := pr.Replace(post); err != nil {
-				return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+		if w.pr != nil {
+			if err := w.pr.Replace(w.post); err != nil {
+				return fmt.Errorf("post reminder: %w", err)
 			}
 		}
 	}
-	now := rm.clock.Now()
-	var res bot.SendResult
-	if pr != nil {
-		res, err = pr.Deliver(ctx)
+	w.at = rm.clock.Now()
+	// fresh: this Fire hands the post to the platform now, rather than
+	// finding it delivered already (a duplicate, or an earlier delivery
+	// recovered); only such a post is a reminder's lateness.
+	var (
+		err   error
+		fresh bool
+	)
+	if w.pr != nil {
+		fresh = !w.pr.Done()
+		err = w.pr.Hand(ctx)
 	} else {
-		res, err = rm.send.Send(ctx, post)
+		var res bot.SendResult
+		res, err = rm.send.Send(ctx, w.post)
+		fresh = !res.Duplicate && !res.Recovered
 	}
 	if err != nil {
-		return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+		return fmt.Errorf("post reminder: %w", err)
 	}
-	if !res.Duplicate && !res.Recovered {
-		rm.obs.ReminderLateness(max(rm.clock.Now().Sub(j.DueAt), 0))
+	if fresh {
+		rm.obs.ReminderLateness(max(rm.clock.Now().Sub(w.job.DueAt), 0))
+	}
+	return nil
+}
+
+// Abandon takes back the prepared post, which will not be posted now.
+func (w *waitingReminder) Abandon(ctx context.Context) { w.rm.abandon(ctx, w.pr) }
+
+// Finish records the post, brings its RSVP count up to date, publishes
+// PhaseReminderSent and sends the DM reminders.
+func (w *waitingReminder) Finish(ctx context.Context) (bot.JobResult, error) {
+	if w.ended != nil {
+		return *w.ended, nil
+	}
+	rm, j, g, s, ser, lead := w.rm, w.job, w.g, w.s, w.ser, w.lead
+	if w.pr != nil {
+		if _, err := w.pr.Record(ctx); err != nil {
+			return bot.JobResult{}, fmt.Errorf("post reminder: %w", err)
+		}
 	}
 	// A member may have answered between reading the RSVPs above and the
 	// outbox recording the post, when the press found no posted reminder to
 	// edit: bring the count up to date.
-	if err := rm.catchUpRSVPs(ctx, g, s, rs); err != nil {
+	if err := rm.catchUpRSVPs(ctx, g, s, w.rs); err != nil {
 		rm.log.Warn("updating the RSVP count on a new reminder failed", bot.KeyGroup, g.Name, bot.KeySession, s.ID, bot.KeyErr, err)
 	}
 	note := "sent"
-	if late := lateness(now, j.DueAt); late >= lateAfter {
+	if late := lateness(w.at, j.DueAt); late >= lateAfter {
 		note = "sent late by " + shortDuration(late)
 	}
 	ev := sessionEvent(g, s, bot.PhaseReminderSent, j.DueAt)
@@ -192,10 +251,10 @@ func (rm *Reminders) cancelReason(ctx context.Context, s bot.Session, fallback s
 	return fallback
 }
 
-// prepareReminder reads what a reminder needs and renders its post; done
-// is set when the reminder is not to be posted (skipped or missed, with
-// the reason).
-func (rm *Reminders) prepareReminder(ctx context.Context, j bot.Job) (post bot.Outbound, s bot.Session, g bot.Group, ser bot.Series, lead time.Duration, rs []bot.RSVP, done *bot.JobResult, err error) {
+// readReminder reads what a reminder needs and renders its post; done is
+// set when the reminder is not to be posted (skipped or missed, with the
+// reason).
+func (rm *Reminders) readReminder(ctx context.Context, j bot.Job) (post bot.Outbound, s bot.Session, g bot.Group, ser bot.Series, lead time.Duration, rs []bot.RSVP, done *bot.JobResult, err error) {
 	now := rm.clock.Now()
 	var p payload
 	p, s, g, ser, done, err = rm.loadJob(ctx, j, now, false)

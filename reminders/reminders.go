@@ -174,7 +174,7 @@ func (rm *Reminders) Register(b *bot.Bot, r *bot.Runner) error {
 		// useful: backoff is capped at 10 minutes, so this covers the
 		// longest lead (14 days); once its session has started the
 		// handler records it missed, saying why.
-		{Name: KindReminder, Run: rm.runReminder, Early: true, Label: reminderLabel, MaxAttempts: 2100},
+		{Name: KindReminder, Prepare: rm.prepareReminder, Label: reminderLabel, MaxAttempts: 2100},
 		{Name: KindStart, Run: rm.runStart, Label: func(bot.Job) string { return "start" }},
 		{Name: KindEnd, Run: rm.runEnd, Label: func(bot.Job) string { return "end" }},
 		{Name: KindScheduleChanged, Run: rm.runScheduleChanged},
