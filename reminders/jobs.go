@@ -236,7 +236,7 @@ func (rm *Reminders) abandon(ctx context.Context, pr *bot.PreparedSend) {
 
 // cancelReason returns why session s was cancelled, as the store recorded
 // it on the session's jobs that were waiting ("cancelled by …", "moved
-// to …"): a reminder started early was running then, so its own job was
+// to …"): a reminder prepared early was running then, so its own job was
 // not given the reason. It returns fallback when none is found.
 func (rm *Reminders) cancelReason(ctx context.Context, s bot.Session, fallback string) string {
 	jobs, err := rm.st.SessionJobs(ctx, s.ID)

@@ -91,7 +91,7 @@ func (m *Main) run(ctx context.Context) error {
 	// Reminders are read and prepared up to lookahead before they are due,
 	// so that a whole hour's reminders go out on time. Not with the
 	// console: at the end of its input it waits until no job is running,
-	// and a job started early would hold it until its due time.
+	// and a job prepared early would hold it until its due time.
 	lookahead := 5 * time.Second
 	if cons != nil {
 		lookahead = 0
