@@ -279,8 +279,10 @@ func (db *DB) UpdateGroup(ctx context.Context, by bot.Principal, g bot.Group) (b
 }
 
 func updateGroupRow(ctx context.Context, tx *sql.Tx, g bot.Group, now int64) error {
+	// A change clears the digest of the config file's declaration the
+	// group was applied from: the next start applies the file to it again.
 	res, err := tx.ExecContext(ctx, `UPDATE groups SET name = ?, platform = ?, channel = ?, guild = ?, kind = ?, admission = ?,
-		capacity = ?, timezone = ?, privacy = ?, source = ?, updated_at = ?, facilitators_channel = ? WHERE id = ?`,
+		capacity = ?, timezone = ?, privacy = ?, source = ?, updated_at = ?, facilitators_channel = ?, config_digest = '' WHERE id = ?`,
 		g.Name, g.Address.Platform, string(g.Address.Channel), g.Guild, string(g.Kind), string(g.Admission),
 		g.Capacity, g.TimeZone, string(g.Privacy), g.Source, now, string(g.FacilitatorsChannel), g.ID)
 	if isConstraint(err) {
@@ -376,6 +378,9 @@ func (db *DB) AddFacilitator(ctx context.Context, by bot.Principal, groupID int6
 		if err != nil {
 			return err
 		}
+		if err := clearConfigDigest(ctx, tx, groupID); err != nil {
+			return err
+		}
 		return insertAudit(ctx, tx, db.auditEntry(groupID, by, "group.facilitator.add", string(p)))
 	})
 	if err != nil {
@@ -395,12 +400,23 @@ func (db *DB) RemoveFacilitator(ctx context.Context, by bot.Principal, groupID i
 		if n, _ := res.RowsAffected(); n == 0 {
 			return notFound(fmt.Sprintf("facilitator %s", p))
 		}
+		if err := clearConfigDigest(ctx, tx, groupID); err != nil {
+			return err
+		}
 		return insertAudit(ctx, tx, db.auditEntry(groupID, by, "group.facilitator.remove", string(p)))
 	})
 	if err != nil {
 		return fmt.Errorf("store: remove facilitator from group %d: %w", groupID, err)
 	}
 	return nil
+}
+
+// clearConfigDigest forgets the digest of the config file's declaration
+// group id was applied from, after a change made otherwise: the next start
+// applies the file to it again.
+func clearConfigDigest(ctx context.Context, q queryer, id int64) error {
+	_, err := q.ExecContext(ctx, `UPDATE groups SET config_digest = '' WHERE id = ? AND config_digest != ''`, id)
+	return err
 }
 
 func groupExists(ctx context.Context, q queryer, id int64) error {

@@ -93,6 +93,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // dsn builds the connection string. busy_timeout comes first so that it
 // already applies while the later pragmas run (journal_mode needs a lock).
+// temp_store(memory) keeps statement journals (the undo record of a
+// statement that writes many rows) in memory rather than in a temporary
+// file written and read back at every such statement.
 // _txlock=immediate makes BEGIN take the write lock up front, so a
 // read-then-write transaction cannot fail with SQLITE_BUSY halfway.
 // secure_delete overwrites deleted content with zeros: without it, a
@@ -108,6 +111,7 @@ func dsn(path string) string {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "secure_delete(1)")
+	q.Add("_pragma", "temp_store(memory)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
