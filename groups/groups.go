@@ -38,11 +38,30 @@ type Groups interface {
 // ConfigGroups applies groups declared in the config file.
 type ConfigGroups interface {
 	GroupByAddress(ctx context.Context, a bot.Address) (bot.Group, error)
-	ListGroups(ctx context.Context) ([]bot.Group, error)
+	GroupByName(ctx context.Context, name string) (bot.Group, error)
 	UpdateGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, []bot.Member, error)
 	// UpsertConfigGroup creates or overwrites the group of g.Name with
 	// everything g declares, facilitators included.
 	UpsertConfigGroup(ctx context.Context, by bot.Principal, g bot.Group) (bot.Group, []bot.Member, error)
+	ConfigDigests
+}
+
+// ConfigDigests are the bulk paths of applying the file: every group it
+// declared with the digest of the declaration it was last applied from,
+// and many groups created at once.
+type ConfigDigests interface {
+	// ConfigDigests returns, by name, the digest of the declaration each
+	// group from the file (source config) was last applied from; "" when
+	// none is recorded. Any change to a group made otherwise clears it.
+	ConfigDigests(ctx context.Context) (map[string]string, error)
+	// AddConfigGroups creates groups declared in the file, many per
+	// transaction, as UpsertConfigGroup creates one; a group that is not
+	// valid or whose name or channel is taken is left out. It returns
+	// those it created.
+	AddConfigGroups(ctx context.Context, by bot.Principal, gs []bot.Group) ([]bot.Group, error)
+	// RecordConfigDigests stores, by group id, the digest each group's
+	// declaration was applied from.
+	RecordConfigDigests(ctx context.Context, digests map[int64]string) error
 }
 
 // Facilitators grants and takes facilitator rights. Adding a facilitator
@@ -195,57 +214,208 @@ func (f *Feature) Register(b *bot.Bot, r *bot.Runner) error {
 	return nil
 }
 
-// ApplyConfig applies the groups declared in the config file at start: the
-// file wins for what it declares, and groups created by chat stay. A group
-// renamed in the file (same channel, a name no longer declared) keeps its
-// roster and history under the new name. A group that was declared in the
-// file earlier but no longer is stays too, with its members and history,
-// and is from then on managed in chat. ApplyConfig tries every group and
-// returns every failure, each naming its group.
-func ApplyConfig(ctx context.Context, st ConfigGroups, groups []bot.Group) error {
-	var errs []error
-	declared := map[string]bool{}
-	for _, g := range groups {
-		declared[g.Name] = true
-	}
-	for _, g := range groups {
-		g.Source = bot.SourceConfig
-		cur, err := st.GroupByAddress(ctx, g.Address)
-		switch {
-		case err == nil && cur.Name != g.Name && cur.Source == bot.SourceConfig && !declared[cur.Name]:
-			// Renamed in the file.
-			cur.Name = g.Name
-			if _, _, err := st.UpdateGroup(ctx, ConfigActor, cur); err != nil {
-				errs = append(errs, fmt.Errorf("group %s in the config file: rename from the name it had in the file before: %w", g.Name, err))
-				continue
-			}
-		case err != nil && !errors.Is(err, bot.ErrNotFound):
-			errs = append(errs, fmt.Errorf("group %s in the config file: %w", g.Name, err))
-			continue
-		}
-		if _, _, err := st.UpsertConfigGroup(ctx, ConfigActor, g); err != nil {
-			if errors.Is(err, bot.ErrConflict) {
-				err = fmt.Errorf("group %s in the config file: %w. A channel holds one group: bind %s to another channel in the file, or give it the existing group's name to take that group over (its roster is kept)", g.Name, err, g.Name)
-			} else {
-				err = fmt.Errorf("group %s in the config file: %w", g.Name, err)
-			}
-			errs = append(errs, err)
+// Declared is a group as the config file declares it, with a digest of
+// everything the file declares for it: its settings, its schedule and every
+// feature's section (config.Group.Digest).
+type Declared struct {
+	bot.Group
+	// Digest identifies the declaration; "" applies it at every start.
+	Digest string
+}
+
+// Applied says, for each group of a chunk of declared groups, in order,
+// whether its declaration changed since it was last applied, and the group
+// as stored when it did.
+type Applied struct {
+	// Changed: the group is new in the file, or its declaration differs
+	// from the one it was last applied from (or none was recorded). The
+	// features apply their parts of it; then Record records it. A group
+	// whose declaration did not change is neither read nor written, by
+	// groups or by any feature.
+	Changed []bool
+	// Groups are the changed groups as stored (zero for the others).
+	Groups  []bot.Group
+	digests []string
+}
+
+// Record stores the digests of the changed groups, once every feature has
+// applied its parts of them: the next start with the same declarations
+// skips them. Until then a start applies them again.
+func (a Applied) Record(ctx context.Context, st ConfigDigests) error {
+	ds := map[int64]string{}
+	for i, changed := range a.Changed {
+		if changed && a.digests[i] != "" && a.Groups[i].ID != 0 {
+			ds[a.Groups[i].ID] = a.digests[i]
 		}
 	}
-	all, err := st.ListGroups(ctx)
+	if len(ds) == 0 {
+		return nil
+	}
+	if err := st.RecordConfigDigests(ctx, ds); err != nil {
+		return fmt.Errorf("groups: record the applied config: %w", err)
+	}
+	return nil
+}
+
+// ConfigRun applies the groups declared in the config file at start, a
+// chunk at a time, so that a file of any size is applied in bounded
+// memory: BeginConfig reads what was applied before, Apply applies each
+// chunk of the declared groups, End hands over the groups the file no
+// longer declares. The file wins for what it declares, and groups created
+// by chat stay. A group whose declaration has not changed since it was
+// last applied is skipped (see Applied); the groups new to the database
+// are created many at once. A group renamed in the file (same channel, a
+// name no longer declared) keeps its roster and history under the new
+// name. A group that was declared in the file earlier but no longer is
+// stays too, with its members and history, and is from then on managed in
+// chat.
+type ConfigRun struct {
+	st ConfigGroups
+	// stored: the digest each group the file declared before was applied
+	// from, by name.
+	stored map[string]string
+	// declared: every name the file declares now.
+	declared map[string]bool
+}
+
+// BeginConfig starts applying a config file that declares the groups
+// named names.
+func BeginConfig(ctx context.Context, st ConfigGroups, names []string) (*ConfigRun, error) {
+	stored, err := st.ConfigDigests(ctx)
 	if err != nil {
-		return errors.Join(append(errs, fmt.Errorf("groups: apply config: %w", err))...)
+		return nil, fmt.Errorf("groups: apply config: %w", err)
 	}
-	for _, g := range all {
-		if g.Source != bot.SourceConfig || declared[g.Name] {
+	declared := make(map[string]bool, len(names))
+	for _, n := range names {
+		declared[n] = true
+	}
+	return &ConfigRun{st: st, stored: stored, declared: declared}, nil
+}
+
+// Apply applies one chunk of the declared groups. It tries every group and
+// returns every failure, each naming its group.
+func (r *ConfigRun) Apply(ctx context.Context, decl []Declared) (Applied, error) {
+	st := r.st
+	out := Applied{Changed: make([]bool, len(decl)), Groups: make([]bot.Group, len(decl)), digests: make([]string, len(decl))}
+	var fresh, known []int
+	for i, d := range decl {
+		out.digests[i] = d.Digest
+		dg, ok := r.stored[d.Name]
+		switch {
+		case ok && d.Digest != "" && dg == d.Digest:
+			// Applied before from this very declaration.
+		case ok:
+			out.Changed[i] = true
+			known = append(known, i)
+		default:
+			out.Changed[i] = true
+			fresh = append(fresh, i)
+		}
+	}
+	// Names the file did not declare before: created in bulk; those whose
+	// name (a chat group) or channel (a rename, a clash) is taken go one by
+	// one.
+	if len(fresh) > 0 {
+		gs := make([]bot.Group, len(fresh))
+		for k, i := range fresh {
+			gs[k] = decl[i].Group
+		}
+		added, err := st.AddConfigGroups(ctx, ConfigActor, gs)
+		if err != nil {
+			return out, fmt.Errorf("groups: apply config: %w", err)
+		}
+		byName := make(map[string]bot.Group, len(added))
+		for _, g := range added {
+			byName[g.Name] = g
+		}
+		for _, i := range fresh {
+			if g, ok := byName[decl[i].Name]; ok {
+				out.Groups[i] = g
+			} else {
+				known = append(known, i)
+			}
+		}
+		slices.Sort(known)
+	}
+	var errs []error
+	for _, i := range known {
+		g, err := applyOne(ctx, st, decl[i].Group, r.declared)
+		if err != nil {
+			out.Changed[i] = false
+			errs = append(errs, err)
 			continue
 		}
-		g.Source = bot.SourceChat
-		if _, _, err := st.UpdateGroup(ctx, ConfigActor, g); err != nil {
-			errs = append(errs, fmt.Errorf("group %s, no longer in the config file: hand it over to chat: %w", g.Name, err))
+		out.Groups[i] = g
+	}
+	return out, errors.Join(errs...)
+}
+
+// End hands the groups that the file declared before and no longer does
+// over to chat, with their members and history.
+func (r *ConfigRun) End(ctx context.Context) error {
+	names := make([]string, 0, len(r.stored))
+	for name := range r.stored {
+		if !r.declared[name] {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	var errs []error
+	for _, name := range names {
+		g, err := r.st.GroupByName(ctx, name)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue // renamed in the file
+		}
+		if err == nil && g.Source == bot.SourceConfig {
+			g.Source = bot.SourceChat
+			_, _, err = r.st.UpdateGroup(ctx, ConfigActor, g)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("group %s, no longer in the config file: hand it over to chat: %w", name, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ApplyConfig applies the groups declared in the config file in one go
+// (see ConfigRun), trying every group and returning every failure.
+func ApplyConfig(ctx context.Context, st ConfigGroups, decl []Declared) (Applied, error) {
+	names := make([]string, len(decl))
+	for i, d := range decl {
+		names[i] = d.Name
+	}
+	r, err := BeginConfig(ctx, st, names)
+	if err != nil {
+		return Applied{}, err
+	}
+	out, err := r.Apply(ctx, decl)
+	return out, errors.Join(err, r.End(ctx))
+}
+
+// applyOne applies one declared group: renamed when its channel's group
+// had another name the file no longer declares, then created or
+// overwritten by name.
+func applyOne(ctx context.Context, st ConfigGroups, g bot.Group, declared map[string]bool) (bot.Group, error) {
+	g.Source = bot.SourceConfig
+	cur, err := st.GroupByAddress(ctx, g.Address)
+	switch {
+	case err == nil && cur.Name != g.Name && cur.Source == bot.SourceConfig && !declared[cur.Name]:
+		// Renamed in the file.
+		cur.Name = g.Name
+		if _, _, err := st.UpdateGroup(ctx, ConfigActor, cur); err != nil {
+			return bot.Group{}, fmt.Errorf("group %s in the config file: rename from the name it had in the file before: %w", g.Name, err)
+		}
+	case err != nil && !errors.Is(err, bot.ErrNotFound):
+		return bot.Group{}, fmt.Errorf("group %s in the config file: %w", g.Name, err)
+	}
+	stored, _, err := st.UpsertConfigGroup(ctx, ConfigActor, g)
+	if err != nil {
+		if errors.Is(err, bot.ErrConflict) {
+			return bot.Group{}, fmt.Errorf("group %s in the config file: %w. A channel holds one group: bind %s to another channel in the file, or give it the existing group's name to take that group over (its roster is kept)", g.Name, err, g.Name)
+		}
+		return bot.Group{}, fmt.Errorf("group %s in the config file: %w", g.Name, err)
+	}
+	return stored, nil
 }
 
 // describe renders a principal for a reply on platform.

@@ -489,7 +489,7 @@ func TestApplyConfig(t *testing.T) {
 			Kind: bot.KindTherapy, Admission: bot.AdmissionClosed, Capacity: 8, TimeZone: "Asia/Tokyo",
 			Privacy: bot.PrivacyStandard, Facilitators: fs}
 	}
-	err := groups.ApplyConfig(ctx, e.db, []bot.Group{cfg("tuesday", "c1", "console:ana"), cfg("wednesday", "c3", "console:bo")})
+	_, err := groups.ApplyConfig(ctx, e.db, declare(cfg("tuesday", "c1", "console:ana"), cfg("wednesday", "c3", "console:bo")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +515,7 @@ func TestApplyConfig(t *testing.T) {
 
 	// Applying again is harmless; dropping wednesday from the file hands it
 	// to chat with its settings.
-	if err := groups.ApplyConfig(ctx, e.db, []bot.Group{cfg("tuesday", "c1", "console:ana")}); err != nil {
+	if _, err := groups.ApplyConfig(ctx, e.db, declare(cfg("tuesday", "c1", "console:ana"))); err != nil {
 		t.Fatal(err)
 	}
 	wed := e.group("wednesday")
@@ -529,7 +529,7 @@ func TestApplyConfig(t *testing.T) {
 	// Every problem is reported, each naming its group; the good ones apply.
 	bad := cfg("zone", "c5")
 	bad.TimeZone = "Nowhere/Land"
-	err = groups.ApplyConfig(ctx, e.db, []bot.Group{cfg("tuesday", "c1", "console:ana"), cfg("sunday", "c2"), bad, cfg("saturday", "c6")})
+	_, err = groups.ApplyConfig(ctx, e.db, declare(cfg("tuesday", "c1", "console:ana"), cfg("sunday", "c2"), bad, cfg("saturday", "c6")))
 	if err == nil {
 		t.Fatal("ApplyConfig accepted a group on a bound channel and a bad zone")
 	}
@@ -544,7 +544,7 @@ func TestApplyConfig(t *testing.T) {
 	}
 
 	// Renamed in the file: same channel, new name; the roster follows.
-	if err := groups.ApplyConfig(ctx, e.db, []bot.Group{cfg("tues", "c1", "console:ana"), cfg("saturday", "c6")}); err != nil {
+	if _, err := groups.ApplyConfig(ctx, e.db, declare(cfg("tues", "c1", "console:ana"), cfg("saturday", "c6"))); err != nil {
 		t.Fatal(err)
 	}
 	renamed := e.group("tues")
@@ -557,6 +557,15 @@ func TestApplyConfig(t *testing.T) {
 	if _, err := e.db.GroupByName(ctx, "tuesday"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("the old name is still there: %v", err)
 	}
+}
+
+// declare declares groups without digests: each is applied every time.
+func declare(gs ...bot.Group) []groups.Declared {
+	out := make([]groups.Declared, len(gs))
+	for i, g := range gs {
+		out[i] = groups.Declared{Group: g}
+	}
+	return out
 }
 
 func TestRegister(t *testing.T) {

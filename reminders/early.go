@@ -43,6 +43,12 @@ func (w watchedStore) SaveSeries(ctx context.Context, s bot.Series, now time.Tim
 	return w.Store.SaveSeries(ctx, s, now, onCancel)
 }
 
+// AddSeries implements Store.
+func (w watchedStore) AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job) ([]int64, error) {
+	defer w.changes.bump()
+	return w.Store.AddSeries(ctx, now, series, sessions, jobs)
+}
+
 // SetSeriesPaused implements Store.
 func (w watchedStore) SetSeriesPaused(ctx context.Context, groupID int64, paused bool, now time.Time) error {
 	defer w.changes.bump()

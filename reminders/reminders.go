@@ -36,6 +36,11 @@ type SeriesStore interface {
 	SaveSeries(ctx context.Context, s bot.Series, now time.Time, onCancel func(bot.Session) []bot.Job) (bool, error)
 	Series(ctx context.Context, groupID int64) (bot.Series, error)
 	SetSeriesPaused(ctx context.Context, groupID int64, paused bool, now time.Time) error
+	// AddSeries stores new series with their first sessions (sessions
+	// returns them) and each session's jobs, many groups per transaction,
+	// as SaveSeries and MaterializeSession would one by one. It returns
+	// the groups left out because they have a series already.
+	AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job) ([]int64, error)
 }
 
 // SessionStore keeps the materialised sessions and, with them, their jobs.
@@ -225,23 +230,10 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 			s.Starts = old.Schedule.Starts
 		}
 	}
-	plan, err := schedule.NewPlan(s, loc, now)
-	switch {
-	case schedule.IsEnded(err) && source == bot.SourceConfig:
-		// A course the config file declares has finished: it is stored
-		// as it is, and nothing more is scheduled. tend must go on
-		// starting for every other group.
-		rm.log.Info("the series declared in the config file has ended; nothing more is scheduled", bot.KeyGroup, g.Name)
-	case err != nil:
-		return nil, &bot.UserError{Msg: "That schedule cannot be used: " + err.Error() + ".", Err: err}
+	ser, plan, err := rm.planSeries(g, s, rs, source, loc, now)
+	if err != nil {
+		return nil, err
 	}
-	if rs.Leads == nil {
-		rs.Leads = slices.Clone(DefaultLeads)
-	}
-	if err := checkLeads(rs.Leads); err != nil {
-		return nil, &bot.UserError{Msg: err.Error() + ".", Err: err}
-	}
-	ser := bot.Series{GroupID: g.ID, Schedule: plan.Schedule(), Settings: rs, Source: source}
 	if oerr == nil {
 		// Pausing is a facilitator's decision; neither a restart nor a new
 		// schedule undoes it.
@@ -259,6 +251,28 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 	}
 	rm.runner.Notify()
 	return plan, nil
+}
+
+// planSeries validates a schedule and its reminder settings for group g
+// and returns the series to store, with its plan.
+func (rm *Reminders) planSeries(g bot.Group, s bot.Schedule, rs Settings, source string, loc *time.Location, now time.Time) (bot.Series, *schedule.Plan, error) {
+	plan, err := schedule.NewPlan(s, loc, now)
+	switch {
+	case schedule.IsEnded(err) && source == bot.SourceConfig:
+		// A course the config file declares has finished: it is stored
+		// as it is, and nothing more is scheduled. tend must go on
+		// starting for every other group.
+		rm.log.Info("the series declared in the config file has ended; nothing more is scheduled", bot.KeyGroup, g.Name)
+	case err != nil:
+		return bot.Series{}, nil, &bot.UserError{Msg: "That schedule cannot be used: " + err.Error() + ".", Err: err}
+	}
+	if rs.Leads == nil {
+		rs.Leads = slices.Clone(DefaultLeads)
+	}
+	if err := checkLeads(rs.Leads); err != nil {
+		return bot.Series{}, nil, &bot.UserError{Msg: err.Error() + ".", Err: err}
+	}
+	return bot.Series{GroupID: g.ID, Schedule: plan.Schedule(), Settings: rs, Source: source}, plan, nil
 }
 
 // sameSeries reports whether storing b over a would change nothing.
@@ -452,8 +466,7 @@ func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now 
 	}
 	var out []bot.Session
 	for i := 0; ok && i < maxAhead; i++ {
-		s := bot.Session{GroupID: groupID, Number: o.Number, Start: o.Start, End: o.End, Topic: plan.Topic(o.Number),
-			Status: bot.SessionScheduled, Link: ser.Schedule.Link, VoiceChannel: ser.Schedule.VoiceChannel}
+		s := newSession(ser, plan, o)
 		s, _, err = rm.st.MaterializeSession(ctx, s, rm.jobsFor(ser, now))
 		if err != nil {
 			return out, err
@@ -465,6 +478,12 @@ func (rm *Reminders) materializeSeries(ctx context.Context, ser bot.Series, now 
 		o, ok = plan.After(o)
 	}
 	return out, nil
+}
+
+// newSession is occurrence o of the series' plan, as a session to store.
+func newSession(ser bot.Series, plan *schedule.Plan, o schedule.Occurrence) bot.Session {
+	return bot.Session{GroupID: ser.GroupID, Number: o.Number, Start: o.Start, End: o.End, Topic: plan.Topic(o.Number),
+		Status: bot.SessionScheduled, Link: ser.Schedule.Link, VoiceChannel: ser.Schedule.VoiceChannel}
 }
 
 // sessionEvent builds a core event about s.

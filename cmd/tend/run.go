@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -239,14 +240,26 @@ func (m *Main) platforms(log *slog.Logger, clock bot.Clock, obs bot.Observer, ow
 	return out, cons, nil
 }
 
+// applyChunk is how many of the file's groups are applied at a time: the
+// work of one chunk is held in memory, whatever the size of the file.
+const applyChunk = 5000
+
 // applyConfig applies the groups the file declares, then hands each
 // feature its own sections, and no other: the series and reminder
 // settings to reminders; a SectionApplier each of its sections by key (its
 // global ones first, once); a ConfigApplier its section of each group
-// (nil when the group has none).
+// (nil when the group has none). It goes a chunk of groups at a time. A
+// group whose declaration is the one it was last applied from (the same
+// digest) is skipped by every feature; the digests of the others are
+// recorded once every feature has applied them.
 func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeature) error {
 	cfg := m.Config
-	if err := groups.ApplyConfig(ctx, db, cfg.BotGroups()); err != nil {
+	names := make([]string, len(cfg.Groups))
+	for i, g := range cfg.Groups {
+		names[i] = g.Name
+	}
+	run, err := groups.BeginConfig(ctx, db, names)
+	if err != nil {
 		return wrapApply(err)
 	}
 	for _, f := range feats {
@@ -262,20 +275,52 @@ func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeatu
 			}
 		}
 	}
-	for _, g := range cfg.Groups {
-		if err := ctx.Err(); err != nil {
-			return err // stopped during start-up
+	salt := configSalt(feats)
+	for chunk := range slices.Chunk(cfg.Groups, applyChunk) {
+		if err := m.applyGroups(ctx, db, feats, run, chunk, salt); err != nil {
+			return err
 		}
-		stored, err := db.GroupByName(ctx, g.Name)
-		if err != nil {
-			return fmt.Errorf("apply the config: group %s: %w", g.Name, err)
+	}
+	return wrapApply(run.End(ctx))
+}
+
+// applyGroups applies one chunk of the file's groups: the groups
+// themselves, then each feature's parts of those whose declaration
+// changed, then their digests.
+func (m *Main) applyGroups(ctx context.Context, db *store.DB, feats []builtFeature, run *groups.ConfigRun, gs []config.Group, salt string) error {
+	if err := ctx.Err(); err != nil {
+		return err // stopped during start-up
+	}
+	decl := make([]groups.Declared, len(gs))
+	for i, g := range gs {
+		decl[i] = groups.Declared{Group: g.Group, Digest: g.Digest(salt)}
+	}
+	applied, err := run.Apply(ctx, decl)
+	if err != nil {
+		return wrapApply(err)
+	}
+	var scheds []reminders.ConfigSchedule
+	for i, g := range gs {
+		if applied.Changed[i] && g.Schedule != nil {
+			scheds = append(scheds, reminders.ConfigSchedule{Group: applied.Groups[i], Schedule: *g.Schedule, Settings: g.Reminders})
 		}
-		for _, f := range feats {
-			if rm, ok := f.Feature.(*reminders.Reminders); ok && g.Schedule != nil {
-				if err := rm.ApplyConfig(ctx, stored.ID, *g.Schedule, g.Reminders); err != nil {
-					return wrapApply(fmt.Errorf("group %s: schedule: %w", g.Name, err))
-				}
+	}
+	for _, f := range feats {
+		if rm, ok := f.Feature.(*reminders.Reminders); ok && len(scheds) > 0 {
+			if err := rm.ApplyConfigs(ctx, scheds); err != nil {
+				return wrapApply(err)
 			}
+		}
+	}
+	for i, g := range gs {
+		if !applied.Changed[i] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		stored := applied.Groups[i]
+		for _, f := range feats {
 			for _, sec := range f.sections {
 				if sec.Global {
 					continue
@@ -293,7 +338,22 @@ func (m *Main) applyConfig(ctx context.Context, db *store.DB, feats []builtFeatu
 			}
 		}
 	}
-	return nil
+	return wrapApply(applied.Record(ctx, db))
+}
+
+// configSalt names what applies the config file: this binary's version,
+// its database schema and its features' config sections. A group's
+// declaration is applied again when any of them changed since, so that a
+// new tend applies what it newly understands.
+func configSalt(feats []builtFeature) string {
+	parts := []string{buildVersion(), strconv.Itoa(store.SchemaVersion())}
+	for _, f := range feats {
+		parts = append(parts, fmt.Sprintf("%T", f.Feature))
+		for _, sec := range f.sections {
+			parts = append(parts, sec.Key)
+		}
+	}
+	return strings.Join(parts, "\x00")
 }
 
 func wrapApply(err error) error {

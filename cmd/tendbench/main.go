@@ -1,12 +1,16 @@
 // Command tendbench measures the reminders feature at scale, side by side
 // with robfig/cron's own runner given the same schedules:
 //
-//   - load: how long until N groups' weekly series (two lead times each)
-//     are scheduled — from the config into an empty database, and again
-//     when the process restarts over that database — against cron.New plus
-//     AddFunc for the same N entries on a running cron, which keeps nothing
-//     across restarts and so pays this at every start;
-//   - memory: the peak heap while loading and firing, for each;
+//   - load: how long until N groups declared in a config file, each with a
+//     weekly series (two lead times), are stored and scheduled at a first
+//     start into an empty database (groups, series, sessions and jobs, as
+//     cmd/tend applies the file); how long a restart over that database
+//     takes until the runner knows its next due job; and how long applying
+//     the same file again takes — against cron.New plus AddFunc for the
+//     same N entries on a running cron, which keeps nothing across restarts
+//     and so pays this at every start;
+//   - memory: the peak heap while loading and firing, for each, and tend's
+//     peak resident set;
 //   - lateness: p50/p99/max delay of the reminders when D of them fall due
 //     at the same second (platform sends stubbed as instant).
 //
@@ -24,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -35,6 +40,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/config"
+	"github.com/tend-bot/tend/groups"
 	"github.com/tend-bot/tend/reminders"
 	"github.com/tend-bot/tend/store"
 )
@@ -46,18 +53,19 @@ func main() {
 	}
 }
 
-type config struct {
+type benchConfig struct {
 	groups, due, runs int
 	dir               string
 	skipCron          bool
 	workers           int
 	lookahead         time.Duration
 	cpuprofile        string
+	startprofile      string
 }
 
 func run(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("tendbench", flag.ContinueOnError)
-	var c config
+	var c benchConfig
 	fs.IntVar(&c.groups, "groups", 100000, "groups, each with a weekly series and two lead times")
 	fs.IntVar(&c.due, "due", 5000, "reminders that fall due at the same second")
 	fs.IntVar(&c.runs, "runs", 1, "repetitions; medians are reported")
@@ -66,6 +74,7 @@ func run(args []string, w io.Writer) error {
 	fs.IntVar(&c.workers, "workers", 0, "runner workers (default: the runner's)")
 	fs.DurationVar(&c.lookahead, "lookahead", 5*time.Second, "how early reminder jobs start to prepare (cmd/tend uses 5s; 0: only once due)")
 	fs.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of tend's firing phase (first run) to this file")
+	fs.StringVar(&c.startprofile, "startprofile", "", "write a CPU profile of tend's first start (first run) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -103,6 +112,7 @@ func run(args []string, w io.Writer) error {
 	fmt.Fprintf(w, "  tend  load at restart (ready to fire): %10.2f ms\n", med(func(r result) float64 { return ms(r.tendRestart) }))
 	fmt.Fprintf(w, "  tend  unchanged config re-applied:     %10.0f ms\n", med(func(r result) float64 { return ms(r.tendReapply) }))
 	fmt.Fprintf(w, "  tend  peak heap:                       %10.1f MB\n", med(func(r result) float64 { return r.tendPeakMB }))
+	fmt.Fprintf(w, "  tend  peak RSS (process, so far):      %10.1f MB\n", med(func(r result) float64 { return r.tendRSSMB }))
 	fmt.Fprintf(w, "  tend  lateness p50 / p99 / max:        %8.1f / %8.1f / %8.1f ms\n",
 		med(func(r result) float64 { return ms(r.tendLate.p50) }), med(func(r result) float64 { return ms(r.tendLate.p99) }), med(func(r result) float64 { return ms(r.tendLate.max) }))
 	if !c.skipCron {
@@ -139,6 +149,7 @@ type result struct {
 	tendSchedule, tendRestart time.Duration
 	tendReapply               time.Duration
 	tendPeakMB                float64
+	tendRSSMB                 float64
 	tendLate                  lateStats
 	cronLoad                  time.Duration
 	cronStartLoad             time.Duration
@@ -147,8 +158,8 @@ type result struct {
 }
 
 func (r result) String() string {
-	s := fmt.Sprintf("tend schedule %s, restart load %s, config re-applied %s, peak heap %.1f MB, lateness %s",
-		r.tendSchedule.Round(time.Millisecond), r.tendRestart.Round(time.Microsecond), r.tendReapply.Round(time.Millisecond), r.tendPeakMB, r.tendLate)
+	s := fmt.Sprintf("tend schedule %s, restart load %s, config re-applied %s, peak heap %.1f MB, peak RSS %.1f MB, lateness %s",
+		r.tendSchedule.Round(time.Millisecond), r.tendRestart.Round(time.Microsecond), r.tendReapply.Round(time.Millisecond), r.tendPeakMB, r.tendRSSMB, r.tendLate)
 	if r.cronLoad > 0 {
 		s += fmt.Sprintf("; cron load before Start %s, into a running cron %s, peak heap %.1f MB, lateness %s",
 			r.cronStartLoad.Round(time.Millisecond), r.cronLoad.Round(time.Millisecond), r.cronPeakMB, r.cronLate)
@@ -187,12 +198,18 @@ func cronSpec(zone, weekly string) string {
 	return fmt.Sprintf("CRON_TZ=%s %d %d * * %d", zone, m, h, di)
 }
 
-// memSampler records the peak heap in use while it runs.
+// memSampler records the peak heap in use while it runs, read through
+// runtime/metrics, which (unlike runtime.ReadMemStats) does not stop the
+// world at every sample.
 type memSampler struct {
 	peak atomic.Uint64
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
+
+// heapInUse is the heap's in-use spans, as MemStats.HeapInuse: the bytes
+// of objects and the unused bytes of the spans they are in.
+var heapInUse = []string{"/memory/classes/heap/objects:bytes", "/memory/classes/heap/unused:bytes"}
 
 func sample() *memSampler {
 	s := &memSampler{stop: make(chan struct{})}
@@ -202,11 +219,18 @@ func sample() *memSampler {
 		defer s.wg.Done()
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
+		ms := make([]metrics.Sample, len(heapInUse))
+		for i, name := range heapInUse {
+			ms[i].Name = name
+		}
 		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if ms.HeapInuse > s.peak.Load() {
-				s.peak.Store(ms.HeapInuse)
+			metrics.Read(ms)
+			var inUse uint64
+			for _, m := range ms {
+				inUse += m.Value.Uint64()
+			}
+			if inUse > s.peak.Load() {
+				s.peak.Store(inUse)
 			}
 			select {
 			case <-s.stop:
@@ -276,6 +300,54 @@ type tend struct {
 	rm     *reminders.Reminders
 }
 
+// applyChunk is how many groups are applied at a time, as in cmd/tend.
+const applyChunk = 5000
+
+// apply applies n declared groups as cmd/tend applies a config file at
+// start, a chunk at a time: each group's declaration digested, the groups
+// stored (those whose declaration changed), their series scheduled, the
+// digests recorded. group returns the i-th group of the file: the file is
+// made a chunk at a time, as it is applied, so that the peak memory is
+// tend's and not a copy of the whole file (cmd/tend holds the parsed file
+// as its config).
+func (td *tend) apply(ctx context.Context, n int, group func(i int) config.Group) error {
+	names := make([]string, n)
+	for i := range n {
+		names[i] = group(i).Name
+	}
+	run, err := groups.BeginConfig(ctx, td.db, names)
+	if err != nil {
+		return err
+	}
+	for off := 0; off < n; off += applyChunk {
+		file := make([]config.Group, min(applyChunk, n-off))
+		decl := make([]groups.Declared, len(file))
+		for k := range file {
+			file[k] = group(off + k)
+			decl[k] = groups.Declared{Group: file[k].Group, Digest: file[k].Digest("tendbench")}
+		}
+		applied, err := run.Apply(ctx, decl)
+		if err != nil {
+			return err
+		}
+		var scheds []reminders.ConfigSchedule
+		for k, g := range file {
+			if applied.Changed[k] {
+				scheds = append(scheds, reminders.ConfigSchedule{Group: applied.Groups[k], Schedule: *g.Schedule, Settings: g.Reminders})
+			}
+		}
+		if len(scheds) > 0 {
+			if err := td.rm.ApplyConfigs(ctx, scheds); err != nil {
+				return err
+			}
+		}
+		if err := applied.Record(ctx, td.db); err != nil {
+			return err
+		}
+	}
+	return run.End(ctx)
+}
+
 func open(ctx context.Context, path string, plat *stubPlatform, workers int, lookahead time.Duration) (*tend, error) {
 	db, err := store.Open(ctx, path)
 	if err != nil {
@@ -306,7 +378,7 @@ func open(ctx context.Context, path string, plat *stubPlatform, workers int, loo
 	return &tend{db: db, runner: r, rm: rm}, nil
 }
 
-func once(c config, run int) (result, error) {
+func once(c benchConfig, run int) (result, error) {
 	ctx := context.Background()
 	var res result
 	path := filepath.Join(c.dir, fmt.Sprintf("bench-%d.db", run))
@@ -315,46 +387,43 @@ func once(c config, run int) (result, error) {
 	if err != nil {
 		return res, err
 	}
-	// Setup, not measured: the groups themselves.
-	for i := range c.groups {
-		zone := zones[i%len(zones)]
-		if i < c.due {
-			zone = "UTC"
-		}
-		if _, err := td.db.CreateGroup(ctx, "console:bench", bot.Group{
-			Name: "g" + strconv.Itoa(i), Address: bot.Address{Platform: "bench", Channel: bot.ChannelID("c" + strconv.Itoa(i))},
-			Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: zone, Privacy: bot.PrivacyStandard,
-		}); err != nil {
-			return res, err
+	// The file: every group with its weekly series. The due second is a
+	// whole minute far enough ahead for the three phases below.
+	dueAt := time.Now().Add(90*time.Second + time.Duration(c.groups)*50*time.Microsecond).Truncate(time.Minute).Add(time.Minute)
+	settings := reminders.Settings{Leads: []time.Duration{24 * time.Hour, time.Hour}, RSVP: true}
+	starts := time.Now().UTC().Format(time.DateOnly)
+	group := func(i int) config.Group {
+		zone, weekly := spec(i, c.due, dueAt)
+		return config.Group{
+			Group: bot.Group{
+				Name: "g" + strconv.Itoa(i), Address: bot.Address{Platform: "bench", Channel: bot.ChannelID("c" + strconv.Itoa(i))},
+				Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: zone, Privacy: bot.PrivacyStandard,
+			},
+			Schedule:  &bot.Schedule{Weekly: weekly, Duration: time.Hour, Starts: starts},
+			Reminders: settings,
 		}
 	}
 
-	// tend: schedule every group's series from the config, the groups that
-	// are not due first; then pick the due second (a whole minute, at
-	// least a minute ahead) and schedule the due groups.
+	// tend: the first start with the file, into an empty database.
 	mem := sample()
-	settings := reminders.Settings{Leads: []time.Duration{24 * time.Hour, time.Hour}, RSVP: true}
-	starts := time.Now().UTC().Format(time.DateOnly)
-	apply := func(i int, dueAt time.Time) error {
-		_, weekly := spec(i, c.due, dueAt)
-		if err := td.rm.ApplyConfig(ctx, int64(i+1), bot.Schedule{Weekly: weekly, Duration: time.Hour, Starts: starts}, settings); err != nil {
-			return fmt.Errorf("group %d: %w", i, err)
+	if c.startprofile != "" && run == 0 {
+		f, err := os.Create(c.startprofile)
+		if err != nil {
+			return res, err
 		}
-		return nil
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return res, err
+		}
 	}
 	start := time.Now()
-	for i := c.due; i < c.groups; i++ {
-		if err := apply(i, time.Now()); err != nil {
-			return res, err
-		}
-	}
-	dueAt := time.Now().Add(20*time.Second + time.Duration(c.due)*time.Millisecond).Truncate(time.Minute).Add(time.Minute)
-	for i := range c.due {
-		if err := apply(i, dueAt); err != nil {
-			return res, err
-		}
+	if err := td.apply(ctx, c.groups, group); err != nil {
+		return res, fmt.Errorf("first start: %w", err)
 	}
 	res.tendSchedule = time.Since(start)
+	if c.startprofile != "" && run == 0 {
+		pprof.StopCPUProfile()
+	}
 	if err := td.db.Close(); err != nil {
 		return res, err
 	}
@@ -374,15 +443,16 @@ func once(c config, run int) (result, error) {
 	}
 	res.tendRestart = time.Since(start)
 
-	// tend: the config applied again at start (cmd/tend does this for
-	// groups declared in the file); unchanged, it only reads.
+	// tend: the same file applied again at that start; unchanged, it only
+	// reads the digests.
 	start = time.Now()
-	for i := range c.groups {
-		if err := apply(i, dueAt); err != nil {
-			return res, err
-		}
+	if err := td.apply(ctx, c.groups, group); err != nil {
+		return res, fmt.Errorf("start again: %w", err)
 	}
 	res.tendReapply = time.Since(start)
+	if time.Until(dueAt) < c.lookahead {
+		return res, fmt.Errorf("the due second %s came before the runner started; try fewer groups", dueAt.Format(time.TimeOnly))
+	}
 
 	// Fire: run tend's runner through the due second.
 	stopProfile := func() {}
@@ -417,6 +487,9 @@ func once(c config, run int) (result, error) {
 	wg.Wait()
 	stopProfile()
 	res.tendPeakMB = mem.done()
+	var ru runtimeMem
+	ru.read()
+	res.tendRSSMB = ru.hwmMB
 	plat.mu.Lock()
 	var late []time.Duration
 	for _, at := range plat.at {

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/bot/bottest"
+	"github.com/tend-bot/tend/config"
+	"github.com/tend-bot/tend/store"
+	"github.com/tend-bot/tend/store/storetest"
+)
+
+// probe is a feature with a config section that records the groups its
+// ApplyConfig is handed.
+type probe struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (p *probe) Register(*bot.Bot, *bot.Runner) error { return nil }
+
+func (p *probe) ApplyConfig(_ context.Context, g bot.Group, _ *bot.Node) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, g.Name)
+	return nil
+}
+
+// take returns the groups applied since the last take.
+func (p *probe) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	got := p.got
+	p.got = nil
+	return got
+}
+
+// builtFor builds tend's features over db as run does, and a probe.
+func builtFor(t *testing.T, db *store.DB) ([]builtFeature, *probe) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	codec, err := bot.NewActionCodec([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := bot.NewSender(db, codec, nil, log, &bottest.Platform{})
+	runner := bot.NewRunner(bot.RunnerConfig{Store: db, Logger: log})
+	b, err := bot.New(bot.Config{Groups: db, Codec: codec, Sender: sender, Logger: log, Runner: runner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := bot.Deps{Sender: sender, Logger: log, TimeZone: "UTC"}
+	var built []builtFeature
+	for _, f := range features() {
+		feat, err := f.build(db, deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := feat.Register(b, runner); err != nil {
+			t.Fatal(err)
+		}
+		built = append(built, builtFeature{Feature: feat, sections: f.configSections()})
+	}
+	p := &probe{}
+	return append(built, builtFeature{Feature: p, sections: []bot.ConfigSection{{Key: "probe"}}}), p
+}
+
+// fileOf declares n console groups, each with a weekly series.
+func fileOf(n int) []config.Group {
+	gs := make([]config.Group, n)
+	for i := range gs {
+		gs[i] = config.Group{
+			Group: bot.Group{Name: fmt.Sprintf("g%04d", i), Address: bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(fmt.Sprintf("c%04d", i))},
+				Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "Europe/London", Privacy: bot.PrivacyStandard,
+				Facilitators: []bot.Principal{"console:fac"}},
+			Schedule:  &bot.Schedule{Weekly: []string{"mon 18:00", "wed 09:30", "fri 19:00"}[i%3], Duration: time.Hour},
+			Reminders: config.Reminders{Leads: []time.Duration{24 * time.Hour, time.Hour}, RSVP: true},
+		}
+	}
+	return gs
+}
+
+// snapshot is what a start may have written: every group's row, and how
+// many rows the tables hold.
+type snapshot struct {
+	groups map[string]bot.Group
+	counts map[string]int
+}
+
+func snap(t *testing.T, db *store.DB) snapshot {
+	t.Helper()
+	gs, err := db.ListGroups(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snapshot{groups: map[string]bot.Group{}, counts: storetest.Counts(t, db.Path(), "audit_log", "series", "sessions", "jobs", "group_facilitators")}
+	for _, g := range gs {
+		s.groups[g.Name] = g
+	}
+	return s
+}
+
+// TestApplyConfig_OnlyWhatChanged: a 1,000-group file applied at a first
+// start stores every group, series, session and job; applied again
+// unchanged, it reads the digests and writes nothing, and no feature is
+// handed any group; with one group's settings and another's schedule
+// changed, only those two are applied again, by every feature, and no
+// other group's row, audit entry, session or job is touched.
+func TestApplyConfig_OnlyWhatChanged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		db := storetest.Open(t)
+		feats, p := builtFor(t, db)
+		file := fileOf(1000)
+		m := &Main{Config: &config.Config{Groups: file}}
+		if err := m.applyConfig(t.Context(), db, feats); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.take(); len(got) != 1000 {
+			t.Fatalf("first start: %d groups applied by the features; want 1000", len(got))
+		}
+		first := snap(t, db)
+		if len(first.groups) != 1000 || first.counts["series"] != 1000 || first.counts["sessions"] < 1000 || first.counts["jobs"] < 4000 ||
+			first.counts["audit_log"] != 1000 || first.counts["group_facilitators"] != 1000 {
+			t.Fatalf("first start stored %d groups, %v", len(first.groups), first.counts)
+		}
+
+		time.Sleep(time.Minute) // a touched row would show a new updated_at
+		if err := m.applyConfig(t.Context(), db, feats); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.take(); len(got) != 0 {
+			t.Fatalf("unchanged file: the features were handed %d groups (%v …); want none", len(got), got[:min(3, len(got))])
+		}
+		if again := snap(t, db); !sameSnapshot(first, again) {
+			t.Fatalf("unchanged file changed the database: %v → %v", first.counts, again.counts)
+		}
+
+		time.Sleep(time.Minute)
+		file[500].Capacity = 12
+		file[700].Schedule = &bot.Schedule{Weekly: "thu 07:15", Duration: 90 * time.Minute}
+		if err := m.applyConfig(t.Context(), db, feats); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.take(); !slices.Equal(got, []string{"g0500", "g0700"}) {
+			t.Fatalf("two groups changed: the features were handed %v; want g0500 and g0700", got)
+		}
+		after := snap(t, db)
+		for name, g := range after.groups {
+			was := first.groups[name]
+			switch name {
+			case "g0500":
+				if g.Capacity != 12 || !g.UpdatedAt.After(was.UpdatedAt) {
+					t.Errorf("g0500 = %+v; want capacity 12, updated", g)
+				}
+			case "g0700":
+			default:
+				if !g.UpdatedAt.Equal(was.UpdatedAt) || g.Capacity != was.Capacity {
+					t.Errorf("%s was touched: %+v → %+v", name, was, g)
+				}
+			}
+		}
+		// One audit entry (g0500's capacity); g0700's new schedule adds its
+		// sessions and jobs, and cancels the old one's.
+		if after.counts["audit_log"] != first.counts["audit_log"]+1 || after.counts["series"] != 1000 {
+			t.Errorf("after two changes: %v; before %v", after.counts, first.counts)
+		}
+		ser, err := db.Series(t.Context(), after.groups["g0700"].ID)
+		if err != nil || ser.Schedule.Weekly != "thu 07:15" {
+			t.Errorf("g0700's series = %+v, %v; want the new schedule", ser, err)
+		}
+		for _, name := range []string{"g0001", "g0699", "g0999"} {
+			ss, err := db.UpcomingSessions(t.Context(), after.groups[name].ID, time.Now(), 10)
+			if err != nil || len(ss) == 0 || ss[0].Status != bot.SessionScheduled {
+				t.Errorf("%s's sessions = %+v, %v", name, ss, err)
+			}
+		}
+
+		// The same file under a new version of tend applies every group
+		// again (it may apply more than the old one did).
+		p.take()
+		feats = append(feats[:len(feats)-1], builtFeature{Feature: p, sections: []bot.ConfigSection{{Key: "probe"}, {Key: "probe2"}}})
+		if err := m.applyConfig(t.Context(), db, feats); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.take(); len(got) != 2000 {
+			t.Fatalf("a new feature section: the features were handed %d groups; want every group (once per section: 2000)", len(got))
+		}
+	})
+}
+
+func sameSnapshot(a, b snapshot) bool {
+	if len(a.groups) != len(b.groups) || !maps.Equal(a.counts, b.counts) {
+		return false
+	}
+	for name, g := range a.groups {
+		h := b.groups[name]
+		if !g.UpdatedAt.Equal(h.UpdatedAt) || g.ID != h.ID || g.Capacity != h.Capacity {
+			return false
+		}
+	}
+	return true
+}
