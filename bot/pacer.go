@@ -8,7 +8,8 @@ import (
 )
 
 // Pacer spaces calls to a platform at a rate, with a burst, like a token
-// bucket, and has two lanes: a waiter in the urgent lane takes the next
+// bucket (NewPacer), or at most so many in any window (NewWindowPacer),
+// and has two lanes: a waiter in the urgent lane takes the next
 // token before every waiter in the bulk lane, however long they have
 // waited; within a lane, first come, first served. Urgent calls never
 // exceed the rate: they take their turn sooner, they add no tokens. It is
@@ -23,10 +24,17 @@ type Pacer struct {
 	clock Clock
 	every time.Duration
 	burst float64
+	// window, when set, makes the Pacer a sliding window instead (see
+	// NewWindowPacer): at most len(grants) calls in any window.
+	window time.Duration
 
 	mu     sync.Mutex
 	tokens float64
 	last   time.Time
+	// grants are the times of the latest calls allowed, a ring whose
+	// oldest entry is at next (window mode).
+	grants []time.Time
+	next   int
 	lanes  [2][]*pacerWaiter // urgent, bulk
 }
 
@@ -49,13 +57,42 @@ func NewPacer(clock Clock, every time.Duration, burst int) *Pacer {
 	return &Pacer{clock: clock, every: every, burst: float64(burst), tokens: float64(burst), last: clock.Now()}
 }
 
+// NewWindowPacer returns a Pacer that allows at most n calls in any window
+// of length window, on clock (the system clock when nil), with the same
+// lanes. It suits a platform that counts calls in a window (Discord: 50 a
+// second): n at the platform's limit, window a little longer than the
+// platform's, by as much as a call may arrive later or sooner than its
+// turn. Unlike a token bucket's, its pace does not slow when callers wake
+// late for their turn, as they do on a busy machine: a late call delays
+// only the call n turns after it. It starts empty.
+func NewWindowPacer(clock Clock, n int, window time.Duration) *Pacer {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	n = max(n, 1)
+	if window <= 0 {
+		window = time.Nanosecond
+	}
+	return &Pacer{clock: clock, window: window, grants: make([]time.Time, 0, n), last: clock.Now()}
+}
+
 // Drain spends the burst: the next call waits its turn at the steady pace.
 // A process that cannot know how much of a platform's limit the process
 // before it spent just before it stopped starts such a pacer drained.
 func (p *Pacer) Drain() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.refillLocked(p.clock.Now())
+	now := p.clock.Now()
+	if p.window > 0 {
+		// As if the whole window's calls had just been made.
+		p.grants = p.grants[:cap(p.grants)]
+		for i := range p.grants {
+			p.grants[i] = now
+		}
+		p.next = 0
+		return
+	}
+	p.refillLocked(now)
 	p.tokens = 0
 }
 
@@ -64,6 +101,15 @@ func (p *Pacer) Drain() {
 func (p *Pacer) TokensAt(t time.Time) float64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.window > 0 {
+		free := cap(p.grants)
+		for _, g := range p.grants {
+			if t.Sub(g) < p.window {
+				free--
+			}
+		}
+		return float64(free)
+	}
 	if !t.After(p.last) {
 		return p.tokens
 	}
@@ -101,12 +147,10 @@ func (p *Pacer) Wait(ctx context.Context, urgent bool) error {
 	p.mu.Unlock()
 	for {
 		p.mu.Lock()
-		now := p.clock.Now()
-		p.refillLocked(now)
 		wait := time.Duration(-1)
 		if p.headLocked() == w {
-			if p.tokens >= 1 {
-				p.tokens--
+			var ok bool
+			if ok, wait = p.takeLocked(p.clock.Now()); ok {
 				p.removeLocked(w)
 				if h := p.headLocked(); h != nil {
 					h.pokeNow()
@@ -114,7 +158,6 @@ func (p *Pacer) Wait(ctx context.Context, urgent bool) error {
 				p.mu.Unlock()
 				return nil
 			}
-			wait = time.Duration((1 - p.tokens) * float64(p.every))
 			if wait <= 0 {
 				wait = time.Nanosecond
 			}
@@ -178,6 +221,29 @@ func (p *Pacer) removeLocked(w *pacerWaiter) {
 			return
 		}
 	}
+}
+
+// takeLocked allows a call at now when the pace has room for it, and
+// otherwise says how long until it will.
+func (p *Pacer) takeLocked(now time.Time) (bool, time.Duration) {
+	if p.window > 0 {
+		if len(p.grants) < cap(p.grants) {
+			p.grants = append(p.grants, now)
+			return true, 0
+		}
+		if oldest := p.grants[p.next]; now.Sub(oldest) < p.window {
+			return false, oldest.Add(p.window).Sub(now)
+		}
+		p.grants[p.next] = now
+		p.next = (p.next + 1) % len(p.grants)
+		return true, 0
+	}
+	p.refillLocked(now)
+	if p.tokens >= 1 {
+		p.tokens--
+		return true, 0
+	}
+	return false, time.Duration((1 - p.tokens) * float64(p.every))
 }
 
 func (p *Pacer) refillLocked(now time.Time) {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -132,3 +133,105 @@ func TestUrgentContext(t *testing.T) {
 		t.Fatal("WithUrgent/IsUrgent disagree")
 	}
 }
+
+// TestWindowPacer: at most n calls in any window, as soon as the window
+// allows each; a caller that comes late for its turn (it woke late, as
+// callers do on a busy machine) delays only the call n turns after it,
+// where a token bucket would delay every later call; the urgent lane goes
+// first; Drain counts a full window just spent.
+func TestWindowPacer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := NewWindowPacer(nil, 3, time.Second)
+		start := time.Now()
+		var at []time.Duration
+		call := func(urgent bool) {
+			t.Helper()
+			if err := p.Wait(t.Context(), urgent); err != nil {
+				t.Fatal(err)
+			}
+			at = append(at, time.Since(start))
+		}
+		for range 7 {
+			call(false)
+		}
+		// Three at once, then each as the window lets one go.
+		want := []time.Duration{0, 0, 0, time.Second, time.Second, time.Second, 2 * time.Second}
+		if !equalDurations(at, want) {
+			t.Fatalf("calls at %v; want %v", at, want)
+		}
+		// A caller 300 ms late for its turn (due at +2s): the next ones
+		// keep theirs, at +2s and +3s, and only the one three turns on
+		// waits for the late one's window.
+		time.Sleep(time.Until(start.Add(2*time.Second + 300*time.Millisecond)))
+		at = nil
+		for range 4 {
+			call(false)
+		}
+		want = []time.Duration{2300 * time.Millisecond, 2300 * time.Millisecond, 3 * time.Second, 3300 * time.Millisecond}
+		if !equalDurations(at, want) {
+			t.Fatalf("after a late caller, calls at %v; want %v", at, want)
+		}
+		// At +3.3s the call of +2.3s has left the window.
+		if n := p.TokensAt(start.Add(3300 * time.Millisecond)); n != 1 {
+			t.Fatalf("TokensAt = %v; want 1", n)
+		}
+		p.Drain()
+		at = nil
+		call(true)
+		if want := []time.Duration{4300 * time.Millisecond}; !equalDurations(at, want) {
+			t.Fatalf("after Drain, a call at %v; want a whole window later, %v", at, want)
+		}
+	})
+}
+
+// TestWindowPacer_Lanes: with the window full, an urgent caller behind a
+// queue of bulk callers takes the next place, and no window ever holds
+// more than n calls.
+func TestWindowPacer_Lanes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, window = 5, time.Second
+		p := NewWindowPacer(nil, n, window)
+		start := time.Now()
+		var (
+			mu    sync.Mutex
+			at    []time.Time
+			alert time.Duration
+		)
+		var wg sync.WaitGroup
+		for range 30 {
+			wg.Go(func() {
+				if err := p.Wait(t.Context(), false); err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				at = append(at, time.Now())
+				mu.Unlock()
+			})
+		}
+		time.Sleep(1500 * time.Millisecond)
+		wg.Go(func() {
+			if err := p.Wait(t.Context(), true); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			alert = time.Since(start)
+			at = append(at, time.Now())
+			mu.Unlock()
+		})
+		wg.Wait()
+		if alert != 2*time.Second {
+			t.Fatalf("the urgent call went at +%s; want +2s, the next place", alert)
+		}
+		slices.SortFunc(at, time.Time.Compare)
+		for i := n; i < len(at); i++ {
+			if d := at[i].Sub(at[i-n]); d < window {
+				t.Fatalf("calls %d and %d only %s apart: more than %d in a window", i-n, i, d, n)
+			}
+		}
+		if last := at[len(at)-1].Sub(start); last != 6*time.Second {
+			t.Fatalf("31 calls, 5 a second: the last at +%s; want +6s", last)
+		}
+	})
+}
+
+func equalDurations(a, b []time.Duration) bool { return slices.Equal(a, b) }

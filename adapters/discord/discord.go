@@ -64,9 +64,15 @@ type Config struct {
 	// APIURL replaces https://discord.com/api for every REST call and the
 	// gateway lookup (a proxy or a test server). Default DefaultAPIURL.
 	APIURL string
-	// GlobalRate is the proactive global request limit per second
-	// (default 46: below Discord's 50 with room for clock skew).
-	GlobalRate float64
+	// GlobalLimit requests may go out in any GlobalWindow: the proactive
+	// global limit (default 50 in 1.04 s: Discord's 50 a second, which it
+	// counts in any one-second window, with 40 ms of room for a request
+	// that arrives later or sooner than its turn; 5,000 posts take about
+	// 104 s against the 100 s of the bound). A sliding window rather than
+	// a token bucket: its pace does not slow when a request's turn comes
+	// late on a busy machine.
+	GlobalLimit  int
+	GlobalWindow time.Duration
 	// ChannelBurst messages may go to one channel at once, then one per
 	// ChannelEvery (default 5 and 1 s: Discord's 5 per 5 s).
 	ChannelBurst int
@@ -171,8 +177,11 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil || api.Scheme == "" || api.Host == "" {
 		return nil, fmt.Errorf("discord: api_url %q is not an absolute URL such as https://discord.com/api", cfg.APIURL)
 	}
-	if cfg.GlobalRate <= 0 {
-		cfg.GlobalRate = 46
+	if cfg.GlobalLimit <= 0 {
+		cfg.GlobalLimit = 50
+	}
+	if cfg.GlobalWindow <= 0 {
+		cfg.GlobalWindow = 1040 * time.Millisecond
 	}
 	if cfg.ChannelBurst <= 0 {
 		cfg.ChannelBurst = 5
@@ -224,7 +233,7 @@ func New(cfg Config) (*Adapter, error) {
 		clock:       cfg.Clock,
 		s:           s,
 		api:         api,
-		global:      bot.NewPacer(cfg.Clock, bot.PerSecond(cfg.GlobalRate), 1),
+		global:      bot.NewWindowPacer(cfg.Clock, cfg.GlobalLimit, cfg.GlobalWindow),
 		appID:       cfg.ApplicationID,
 		chanLimits:  bot.NewCache[string, *bot.Pacer](cfg.MaxChannels, 0, cfg.Clock),
 		unreachable: bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),

@@ -51,7 +51,9 @@ type worldOpts struct {
 	inVoice    bool
 	deferAfter time.Duration
 	fake       discordtest.Config
-	rate       float64
+	// rate, when set, paces the global limit to one request per
+	// 1/rate, so that tests see requests wait their turn one by one.
+	rate float64
 	// apiURL replaces the fake's own API base, as written in a config.
 	apiURL func(fake *discordtest.Server) string
 	// tweak changes the adapter's configuration.
@@ -106,7 +108,10 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	}
 	cfg := discord.Config{
 		Token: fake.Token(), ApplicationID: fake.AppID(), GuildIDs: []string{w.guild}, APIURL: apiURL,
-		DeferAfter: o.deferAfter, GlobalRate: o.rate, Logger: log,
+		DeferAfter: o.deferAfter, Logger: log,
+	}
+	if o.rate > 0 {
+		cfg.GlobalLimit, cfg.GlobalWindow = 1, bot.PerSecond(o.rate)
 	}
 	if o.tweak != nil {
 		o.tweak(&cfg)
