@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -15,6 +18,8 @@ import (
 	"github.com/tend-bot/tend/bot"
 	"github.com/tend-bot/tend/bot/bottest"
 	"github.com/tend-bot/tend/config"
+	"github.com/tend-bot/tend/groups"
+	"github.com/tend-bot/tend/reminders"
 	"github.com/tend-bot/tend/store"
 	"github.com/tend-bot/tend/store/storetest"
 )
@@ -208,4 +213,136 @@ func sameSnapshot(a, b snapshot) bool {
 		}
 	}
 	return true
+}
+
+// TestApplyConfig_BulkSameAsOneByOne: a first start applies the file in
+// bulk (groups, series, sessions and jobs created many at once) and stores
+// exactly what applying it one group at a time stores — the path tend took
+// before, each group upserted, then its schedule, then each feature's
+// section of it — row for row in every table, ids included (but the jobs'
+// own), but for the digests that only the bulk path records. The file is the example's
+// groups, with their norms, attendance and check-in sections, and 300
+// generated ones.
+func TestApplyConfig_BulkSameAsOneByOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		open := func(name string) *store.DB {
+			db, err := store.Open(t.Context(), filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		}
+		bulkDB, oneDB := open("bulk.db"), open("one.db")
+		bulkFeats, _ := builtFor(t, bulkDB)
+		oneFeats, _ := builtFor(t, oneDB)
+		var sections []bot.ConfigSection
+		for _, f := range bulkFeats[:len(bulkFeats)-1] { // not the probe
+			sections = append(sections, f.sections...)
+		}
+		src, err := os.ReadFile("../../config.example.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := config.Parse(bytes.NewReader(src), config.Options{File: "config.example.yaml", Sections: sections})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Groups = append(cfg.Groups, fileOf(300)...)
+		for i := range cfg.Groups[len(cfg.Groups)-300:] {
+			g := &cfg.Groups[len(cfg.Groups)-300+i]
+			if i%7 == 0 {
+				g.Facilitators = append(g.Facilitators, "console:zoe", "console:abe")
+			}
+			if i%5 == 0 {
+				g.Reminders.DM = true
+			}
+		}
+
+		m := &Main{Config: cfg}
+		if err := m.applyConfig(t.Context(), bulkDB, bulkFeats); err != nil {
+			t.Fatal(err)
+		}
+
+		// One by one, as tend applied a file before the bulk path.
+		ctx := t.Context()
+		for _, f := range oneFeats {
+			if sa, ok := f.Feature.(bot.SectionApplier); ok {
+				for _, sec := range f.sections {
+					if sec.Global {
+						if err := sa.ApplySection(ctx, sec.Key, bot.Group{}, cfg.Sections[sec.Key]); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+		}
+		for _, g := range cfg.BotGroups() {
+			g.Source = bot.SourceConfig
+			if _, _, err := oneDB.UpsertConfigGroup(ctx, groups.ConfigActor, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, g := range cfg.Groups {
+			stored, err := oneDB.GroupByName(ctx, g.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range oneFeats {
+				if rm, ok := f.Feature.(*reminders.Reminders); ok && g.Schedule != nil {
+					if err := rm.ApplyConfig(ctx, stored.ID, *g.Schedule, g.Reminders); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, sec := range f.sections {
+					if sec.Global {
+						continue
+					}
+					switch a := f.Feature.(type) {
+					case bot.SectionApplier:
+						err = a.ApplySection(ctx, sec.Key, stored, g.Sections[sec.Key])
+					case bot.ConfigApplier:
+						err = a.ApplyConfig(ctx, stored, g.Sections[sec.Key])
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+
+		// Jobs are written in another order (their ids differ; nothing
+		// refers to a job's id, and jobs due at the same instant are run
+		// in any order): they are compared by everything else.
+		bulk := storetest.Dump(t, bulkDB.Path(), "groups.config_digest", "jobs.id")
+		one := storetest.Dump(t, oneDB.Path(), "groups.config_digest", "jobs.id")
+		slices.Sort(bulk)
+		slices.Sort(one)
+		if len(bulk) < 300*5 {
+			t.Fatalf("the bulk start stored only %d rows", len(bulk))
+		}
+		for i := range max(len(bulk), len(one)) {
+			var b, o string
+			if i < len(bulk) {
+				b = bulk[i]
+			}
+			if i < len(one) {
+				o = one[i]
+			}
+			if b != o {
+				t.Fatalf("row %d of %d/%d differs:\nbulk:       %s\none by one: %s", i, len(bulk), len(one), b, o)
+			}
+		}
+		var digests int
+		for _, g := range cfg.Groups {
+			if d, err := bulkDB.ConfigDigests(ctx); err != nil || d[g.Name] == "" {
+				t.Fatalf("group %s: no digest recorded by the bulk start (%v)", g.Name, err)
+			}
+			digests++
+		}
+		if digests != len(cfg.Groups) {
+			t.Fatalf("%d digests; want %d", digests, len(cfg.Groups))
+		}
+	})
 }
