@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -235,3 +236,50 @@ func TestWindowPacer_Lanes(t *testing.T) {
 }
 
 func equalDurations(a, b []time.Duration) bool { return slices.Equal(a, b) }
+
+// TestWindowPacer_DiscordLimit: at Discord's setting (50 in any 1.04 s),
+// 2,000 callers arriving at random times over 10 s, a tenth of them
+// urgent, never put more than 50 calls into any 1.04 s window — every call
+// is at least a window after the call 50 before it — and the pacer loses
+// no pace: while callers wait, each goes the instant the limit allows.
+func TestWindowPacer_DiscordLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n, window, callers = 50, 1040 * time.Millisecond, 2000
+		p := NewWindowPacer(nil, n, window)
+		rng := rand.New(rand.NewPCG(13, 1))
+		var (
+			mu sync.Mutex
+			at []time.Time
+			wg sync.WaitGroup
+		)
+		for i := range callers {
+			arrive := time.Duration(rng.Int64N(int64(10 * time.Second)))
+			urgent := i%10 == 0
+			wg.Go(func() {
+				time.Sleep(arrive)
+				if err := p.Wait(t.Context(), urgent); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				at = append(at, time.Now())
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if len(at) != callers {
+			t.Fatalf("%d of %d calls went", len(at), callers)
+		}
+		slices.SortFunc(at, time.Time.Compare)
+		// Arriving at 200 a second, callers wait from the 51st on: each
+		// call then goes exactly as the call 50 before it leaves the
+		// window — never sooner (the limit), never later (no pace lost).
+		for i := n; i < len(at); i++ {
+			if d := at[i].Sub(at[i-n]); d < window {
+				t.Fatalf("calls %d and %d only %s apart: %d calls in less than %s", i-n, i, d, n+1, window)
+			} else if d > window {
+				t.Fatalf("calls %d and %d %s apart with callers waiting; want exactly %s", i-n, i, d, window)
+			}
+		}
+	})
+}
