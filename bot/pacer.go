@@ -32,8 +32,11 @@ type Pacer struct {
 	tokens float64
 	last   time.Time
 	// grants are the times of the latest calls allowed, a ring whose
-	// oldest entry is at next (window mode).
+	// oldest entry is at next (window mode). held marks the places given
+	// by Hold whose call has not been made yet: until it is, such a place
+	// counts as taken at every instant.
 	grants []time.Time
+	held   []bool
 	next   int
 	lanes  [2][]*pacerWaiter // urgent, bulk
 }
@@ -73,7 +76,7 @@ func NewWindowPacer(clock Clock, n int, window time.Duration) *Pacer {
 	if window <= 0 {
 		window = time.Nanosecond
 	}
-	return &Pacer{clock: clock, window: window, grants: make([]time.Time, 0, n), last: clock.Now()}
+	return &Pacer{clock: clock, window: window, grants: make([]time.Time, 0, n), held: make([]bool, 0, n), last: clock.Now()}
 }
 
 // Drain spends the burst: the next call waits its turn at the steady pace.
@@ -86,8 +89,9 @@ func (p *Pacer) Drain() {
 	if p.window > 0 {
 		// As if the whole window's calls had just been made.
 		p.grants = p.grants[:cap(p.grants)]
+		p.held = p.held[:cap(p.held)]
 		for i := range p.grants {
-			p.grants[i] = now
+			p.grants[i], p.held[i] = now, false
 		}
 		p.next = 0
 		return
@@ -103,8 +107,8 @@ func (p *Pacer) TokensAt(t time.Time) float64 {
 	defer p.mu.Unlock()
 	if p.window > 0 {
 		free := cap(p.grants)
-		for _, g := range p.grants {
-			if t.Sub(g) < p.window {
+		for i, g := range p.grants {
+			if p.held[i] || t.Sub(g) < p.window {
 				free--
 			}
 		}
@@ -128,8 +132,50 @@ func PerSecond(rate float64) time.Duration {
 // is done first (the caller's place is then given up). urgent puts the
 // caller in the urgent lane.
 func (p *Pacer) Wait(ctx context.Context, urgent bool) error {
+	_, err := p.wait(ctx, urgent, false)
+	return err
+}
+
+// Hold is Wait for a caller that has more to do between its turn and its
+// call (Discord's adapter records the hand-off of a post in the database
+// first): the call must then be counted from when it is made, not from
+// when its turn came, or a slow step before one call and a quick one
+// before another would put more calls into a window than the pacer lets
+// through. On a window pacer the place stays taken until made is called,
+// right before the call leaves, and counts from then; the call n places
+// later waits for it. Call made exactly once, also when the call is not
+// made after all. On a token-bucket pacer made does nothing.
+func (p *Pacer) Hold(ctx context.Context, urgent bool) (made func(), err error) {
+	slot, err := p.wait(ctx, urgent, true)
+	if err != nil {
+		return nil, err
+	}
+	if slot < 0 {
+		return func() {}, nil
+	}
+	var once sync.Once
+	return func() { once.Do(func() { p.made(slot) }) }, nil
+}
+
+// made stamps a held place with the time its call is made, and lets the
+// caller waiting for that place look again.
+func (p *Pacer) made(slot int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if slot >= len(p.held) || !p.held[slot] {
+		return // drained meanwhile
+	}
+	p.grants[slot], p.held[slot] = p.clock.Now(), false
+	if h := p.headLocked(); h != nil {
+		h.pokeNow()
+	}
+}
+
+// wait waits for a place; slot is the place's index in a window pacer's
+// ring (-1 on a token bucket), held until made when hold is set.
+func (p *Pacer) wait(ctx context.Context, urgent, hold bool) (slot int, err error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return -1, err
 	}
 	w := &pacerWaiter{poke: make(chan struct{}, 1)}
 	lane := 1
@@ -150,13 +196,13 @@ func (p *Pacer) Wait(ctx context.Context, urgent bool) error {
 		wait := time.Duration(-1)
 		if p.headLocked() == w {
 			var ok bool
-			if ok, wait = p.takeLocked(p.clock.Now()); ok {
+			if ok, wait, slot = p.takeLocked(p.clock.Now(), hold); ok {
 				p.removeLocked(w)
 				if h := p.headLocked(); h != nil {
 					h.pokeNow()
 				}
 				p.mu.Unlock()
-				return nil
+				return slot, nil
 			}
 			if wait <= 0 {
 				wait = time.Nanosecond
@@ -181,7 +227,7 @@ func (p *Pacer) Wait(ctx context.Context, urgent bool) error {
 				h.pokeNow()
 			}
 			p.mu.Unlock()
-			return ctx.Err()
+			return -1, ctx.Err()
 		case <-timeout:
 		case <-w.poke:
 			if t != nil {
@@ -224,26 +270,34 @@ func (p *Pacer) removeLocked(w *pacerWaiter) {
 }
 
 // takeLocked allows a call at now when the pace has room for it, and
-// otherwise says how long until it will.
-func (p *Pacer) takeLocked(now time.Time) (bool, time.Duration) {
+// otherwise says how long until it will. On a window pacer it returns the
+// place's index in the ring (held, when hold is set); -1 otherwise.
+func (p *Pacer) takeLocked(now time.Time, hold bool) (bool, time.Duration, int) {
 	if p.window > 0 {
 		if len(p.grants) < cap(p.grants) {
 			p.grants = append(p.grants, now)
-			return true, 0
+			p.held = append(p.held, hold)
+			return true, 0, len(p.grants) - 1
+		}
+		if p.held[p.next] {
+			// The call n places before has not been made: made pokes
+			// the head; the timer is only a bound.
+			return false, p.window, -1
 		}
 		if oldest := p.grants[p.next]; now.Sub(oldest) < p.window {
-			return false, oldest.Add(p.window).Sub(now)
+			return false, oldest.Add(p.window).Sub(now), -1
 		}
-		p.grants[p.next] = now
+		slot := p.next
+		p.grants[slot], p.held[slot] = now, hold
 		p.next = (p.next + 1) % len(p.grants)
-		return true, 0
+		return true, 0, slot
 	}
 	p.refillLocked(now)
 	if p.tokens >= 1 {
 		p.tokens--
-		return true, 0
+		return true, 0, -1
 	}
-	return false, time.Duration((1 - p.tokens) * float64(p.every))
+	return false, time.Duration((1 - p.tokens) * float64(p.every)), -1
 }
 
 func (p *Pacer) refillLocked(now time.Time) {

@@ -67,10 +67,12 @@ type Config struct {
 	// GlobalLimit requests may go out in any GlobalWindow: the proactive
 	// global limit (default 50 in 1.04 s: Discord's 50 a second, which it
 	// counts in any one-second window, with 40 ms of room for a request
-	// that arrives later or sooner than its turn; 5,000 posts take about
-	// 104 s against the 100 s of the bound). A sliding window rather than
-	// a token bucket: its pace does not slow when a request's turn comes
-	// late on a busy machine.
+	// that reaches Discord later or sooner after it left than the one 50
+	// before it; 5,000 posts take about 104 s against the 100 s of the
+	// bound). A sliding window rather than a token bucket: its pace does
+	// not slow when a request's turn comes late on a busy machine. Each
+	// request is counted from when it leaves (bot.Pacer.Hold), after the
+	// hand-off of a post is recorded, not from when its turn came.
 	GlobalLimit  int
 	GlobalWindow time.Duration
 	// ChannelBurst messages may go to one channel at once, then one per
@@ -540,16 +542,22 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.URL = nu
 		req.Host = nu.Host
 	}
+	made := func() {}
 	if !t.exempt(req.URL.Path) {
-		if err := t.global.Wait(req.Context(), bot.IsUrgent(req.Context())); err != nil {
+		// The request counts against the global limit from when it leaves,
+		// after the hand-off's database write, however long that took.
+		var err error
+		if made, err = t.global.Hold(req.Context(), bot.IsUrgent(req.Context())); err != nil {
 			return nil, fmt.Errorf("global rate limit: %w", err)
 		}
 	}
 	if req.Method == http.MethodPost && isMessageCreate(req.URL.Path) {
 		if err := bot.HandOff(req.Context()); err != nil {
+			made()
 			return nil, fmt.Errorf("%w: %w", errNotHandedOff, err)
 		}
 	}
+	made()
 	return t.base.RoundTrip(req)
 }
 
