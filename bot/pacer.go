@@ -79,6 +79,31 @@ func NewWindowPacer(clock Clock, n int, window time.Duration) *Pacer {
 	return &Pacer{clock: clock, window: window, grants: make([]time.Time, 0, n), held: make([]bool, 0, n), last: clock.Now()}
 }
 
+// Ramp starts a window pacer as if calls had been made at its full pace
+// until now, evenly spread over the last window: the next call goes one
+// n-th of a window from now, and each after at that pace. A process that
+// replaces one killed in the middle of a burst — which sent at the limit
+// until it died, its last calls still in the platform's window — starts
+// its window pacer ramped: started empty, it would send n calls at once,
+// on top of those. On a token bucket it is Drain.
+func (p *Pacer) Ramp() {
+	if p.window <= 0 {
+		p.Drain()
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.clock.Now()
+	n := cap(p.grants)
+	p.grants = p.grants[:n]
+	p.held = p.held[:n]
+	for i := range p.grants {
+		p.grants[i] = now.Add(-p.window + time.Duration(i+1)*p.window/time.Duration(n))
+		p.held[i] = false
+	}
+	p.next = 0
+}
+
 // Drain spends the burst: the next call waits its turn at the steady pace.
 // A process that cannot know how much of a platform's limit the process
 // before it spent just before it stopped starts such a pacer drained.

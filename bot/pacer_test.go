@@ -367,3 +367,27 @@ func TestWindowPacer_Hold(t *testing.T) {
 		})
 	})
 }
+
+// TestWindowPacer_Ramp: a ramped window pacer lets the first call go one
+// n-th of a window after the start and each later one at that pace, as if
+// calls had been made at the full pace until the start; an empty one
+// lets n go at once.
+func TestWindowPacer_Ramp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := NewWindowPacer(nil, 5, time.Second)
+		p.Ramp()
+		start := time.Now()
+		var at []time.Duration
+		for range 7 {
+			if err := p.Wait(t.Context(), false); err != nil {
+				t.Fatal(err)
+			}
+			at = append(at, time.Since(start))
+		}
+		want := []time.Duration{200 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond, 800 * time.Millisecond,
+			time.Second, 1200 * time.Millisecond, 1400 * time.Millisecond}
+		if !equalDurations(at, want) {
+			t.Fatalf("calls at %v; want %v", at, want)
+		}
+	})
+}

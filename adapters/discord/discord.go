@@ -235,7 +235,7 @@ func New(cfg Config) (*Adapter, error) {
 		clock:       cfg.Clock,
 		s:           s,
 		api:         api,
-		global:      bot.NewWindowPacer(cfg.Clock, cfg.GlobalLimit, cfg.GlobalWindow),
+		global:      rampedWindow(cfg.Clock, cfg.GlobalLimit, cfg.GlobalWindow),
 		appID:       cfg.ApplicationID,
 		chanLimits:  bot.NewCache[string, *bot.Pacer](cfg.MaxChannels, 0, cfg.Clock),
 		unreachable: bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
@@ -509,6 +509,16 @@ func (a *Adapter) onGuildCreate(g *discordgo.GuildCreate) {
 		}
 	}
 	a.voiceIn.reset(g.ID, states)
+}
+
+// rampedWindow is the global limiter: a window pacer started as if tend
+// had been sending at the limit until now (bot.Pacer.Ramp), since the
+// process before this one may have been killed in the middle of a burst
+// with its last requests still in Discord's second.
+func rampedWindow(clock bot.Clock, n int, window time.Duration) *bot.Pacer {
+	p := bot.NewWindowPacer(clock, n, window)
+	p.Ramp()
+	return p
 }
 
 // transport sends discordgo's requests for https://discord.com/api/… to the
