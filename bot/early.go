@@ -226,13 +226,7 @@ func (e *early) claimLoop(ctx context.Context) {
 
 // sleep waits for d, a wake-up or ctx; it reports false when ctx is done.
 func (e *early) sleep(ctx context.Context, t Timer, d time.Duration) bool {
-	if !t.Stop() {
-		select {
-		case <-t.C():
-		default:
-		}
-	}
-	t.Reset(d)
+	rearm(t, d)
 	select {
 	case <-ctx.Done():
 		return false

@@ -391,8 +391,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-// sleep waits for d, a wake-up or ctx; it reports false when ctx is done.
-func (r *Runner) sleep(ctx context.Context, t Timer, d time.Duration) bool {
+// rearm stops t, drops a firing it may have left unread, and sets it to
+// fire after d.
+func rearm(t Timer, d time.Duration) {
 	if !t.Stop() {
 		select {
 		case <-t.C():
@@ -400,6 +401,11 @@ func (r *Runner) sleep(ctx context.Context, t Timer, d time.Duration) bool {
 		}
 	}
 	t.Reset(d)
+}
+
+// sleep waits for d, a wake-up or ctx; it reports false when ctx is done.
+func (r *Runner) sleep(ctx context.Context, t Timer, d time.Duration) bool {
+	rearm(t, d)
 	select {
 	case <-ctx.Done():
 		return false
