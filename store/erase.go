@@ -97,6 +97,21 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 			return nil
 		}
 	}
+	// groupCount reads rows of (group, a count) as one record of kind each,
+	// with no time, the count put into format.
+	groupCount := func(kind, format string) func(sc interface{ Scan(...any) error }) error {
+		return func(sc interface{ Scan(...any) error }) error {
+			var (
+				group string
+				n     int
+			)
+			if err := sc.Scan(&group, &n); err != nil {
+				return err
+			}
+			add(kind, group, 0, fmt.Sprintf(format, n))
+			return nil
+		}
+	}
 	u, principal := string(user), platform+":"+string(user)
 	type query struct {
 		q    string
@@ -277,17 +292,7 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 			}},
 		{`SELECT g.name, count(*) FROM checkin_asked k JOIN checkins c ON c.id = k.checkin_id JOIN groups g ON g.id = c.group_id
 			WHERE g.platform = ? AND k.user_id = ? GROUP BY g.name ORDER BY g.name`, []any{platform, u},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					n     int
-				)
-				if err := sc.Scan(&group, &n); err != nil {
-					return err
-				}
-				add(RecordCheckIn, group, 0, fmt.Sprintf("you were asked %d check-ins (who was asked, kept for the summary until the answers are deleted)", n))
-				return nil
-			}},
+			groupCount(RecordCheckIn, "you were asked %d check-ins (who was asked, kept for the summary until the answers are deleted)")},
 		{`SELECT g.name, i.at FROM checkin_informed i JOIN groups g ON g.id = i.group_id WHERE g.platform = ? AND i.user_id = ? ORDER BY g.name`, []any{platform, u},
 			groupAt(RecordCheckIn, "you were told who sees check-in answers and how long they are kept")},
 		{`SELECT COALESCE(g.name, ''), a.opened_at, a.signals, a.families FROM safety_alerts a LEFT JOIN groups g ON g.id = a.group_id
@@ -310,30 +315,10 @@ func (db *DB) PersonalData(ctx context.Context, platform string, user bot.UserID
 				return nil
 			}},
 		{`SELECT g.name, count(*) FROM attendance a JOIN groups g ON g.id = a.group_id WHERE a.marked_by = ? GROUP BY g.name ORDER BY g.name`, []any{principal},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					n     int
-				)
-				if err := sc.Scan(&group, &n); err != nil {
-					return err
-				}
-				add(RecordFacilitator, group, 0, fmt.Sprintf("you marked %d attendance entries as a facilitator", n))
-				return nil
-			}},
+			groupCount(RecordFacilitator, "you marked %d attendance entries as a facilitator")},
 		{`SELECT COALESCE(g.name, ''), count(*) FROM safety_alerts a LEFT JOIN groups g ON g.id = a.group_id
 			WHERE a.platform = ? AND a.taken_by = ? GROUP BY g.name ORDER BY g.name`, []any{platform, principal},
-			func(sc interface{ Scan(...any) error }) error {
-				var (
-					group string
-					n     int
-				)
-				if err := sc.Scan(&group, &n); err != nil {
-					return err
-				}
-				add(RecordFacilitator, group, 0, fmt.Sprintf("you took %d safety alerts (the record says you were on them)", n))
-				return nil
-			}},
+			groupCount(RecordFacilitator, "you took %d safety alerts (the record says you were on them)")},
 		{`SELECT g.name, v.version, v.created_at FROM norms_versions v JOIN groups g ON g.id = v.group_id WHERE v.author = ? ORDER BY v.created_at`,
 			[]any{principal},
 			groupNumberAt(RecordNormsAuthor, "you wrote version %d of the norms")},
