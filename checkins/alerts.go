@@ -662,27 +662,43 @@ func (f *Feature) ping(ctx context.Context, g bot.Group, a bot.SafetyAlert) erro
 	return err
 }
 
+// untakenAlert reads the alert a job is about and locks it, for a job
+// that acts only while nobody has taken it. done is set, and nothing is
+// locked, when the alert is no longer kept or was taken; otherwise the
+// caller calls unlock when it is finished with the alert.
+func (f *Feature) untakenAlert(ctx context.Context, j bot.Job) (p jobPayload, a bot.SafetyAlert, unlock func(), done *bot.JobResult, err error) {
+	if p, err = readPayload(j); err != nil {
+		return p, a, nil, nil, err
+	}
+	if unlock, err = f.lockAlert(ctx, p.Alert); err != nil {
+		return p, a, nil, nil, err
+	}
+	a, err = f.st.SafetyAlert(ctx, p.Alert)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		unlock()
+		return p, a, nil, &bot.JobResult{State: bot.JobSkipped, Note: "the alert is no longer kept"}, nil
+	case err != nil:
+		unlock()
+		return p, a, nil, nil, err
+	case a.Taken():
+		unlock()
+		return p, a, nil, &bot.JobResult{State: bot.JobSkipped, Note: "taken by " + string(a.TakenBy)}, nil
+	}
+	return p, a, unlock, nil, nil
+}
+
 // runPing posts the new-message note an alert's later signal was held
 // back for (see ping), unless the alert was taken or deleted meanwhile.
 func (f *Feature) runPing(ctx context.Context, j bot.Job) (bot.JobResult, error) {
-	p, err := readPayload(j)
+	_, a, unlock, done, err := f.untakenAlert(ctx, j)
 	if err != nil {
 		return bot.JobResult{}, err
 	}
-	unlock, err := f.lockAlert(ctx, p.Alert)
-	if err != nil {
-		return bot.JobResult{}, err
+	if done != nil {
+		return *done, nil
 	}
 	defer unlock()
-	a, err := f.st.SafetyAlert(ctx, p.Alert)
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.JobResult{State: bot.JobSkipped, Note: "the alert is no longer kept"}, nil
-	} else if err != nil {
-		return bot.JobResult{}, err
-	}
-	if a.Taken() {
-		return bot.JobResult{State: bot.JobSkipped, Note: "taken by " + string(a.TakenBy)}, nil
-	}
 	var g bot.Group
 	if a.GroupID != 0 {
 		if g, err = f.st.GroupByID(ctx, a.GroupID); errors.Is(err, bot.ErrNotFound) {
@@ -816,24 +832,14 @@ func principalLabel(p bot.Principal) string {
 // group's facilitators who were not messaged directly yet (when the alert
 // went to their channel), at stage 3 to the owners.
 func (f *Feature) runEscalate(ctx context.Context, j bot.Job) (bot.JobResult, error) {
-	p, err := readPayload(j)
+	p, a, unlock, done, err := f.untakenAlert(ctx, j)
 	if err != nil {
 		return bot.JobResult{}, err
 	}
-	unlock, err := f.lockAlert(ctx, p.Alert)
-	if err != nil {
-		return bot.JobResult{}, err
+	if done != nil {
+		return *done, nil
 	}
 	defer unlock()
-	a, err := f.st.SafetyAlert(ctx, p.Alert)
-	if errors.Is(err, bot.ErrNotFound) {
-		return bot.JobResult{State: bot.JobSkipped, Note: "the alert is no longer kept"}, nil
-	} else if err != nil {
-		return bot.JobResult{}, err
-	}
-	if a.Taken() {
-		return bot.JobResult{State: bot.JobSkipped, Note: "taken by " + string(a.TakenBy)}, nil
-	}
 	g, err := f.st.GroupByID(ctx, a.GroupID)
 	if errors.Is(err, bot.ErrNotFound) {
 		return bot.JobResult{State: bot.JobSkipped, Note: "the group no longer exists"}, nil
