@@ -24,6 +24,10 @@ type Series struct {
 	// Source is SourceConfig or SourceChat.
 	Source    string
 	UpdatedAt time.Time
+	// AheadAt, when set, is the instant by which the series' first
+	// sessions and their jobs must be stored: they are not stored yet,
+	// because none of their work comes sooner (see reminders.ApplyConfigs).
+	AheadAt time.Time
 }
 
 // RSVPAnswer is a member's answer about one session.

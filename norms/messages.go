@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tend-bot/tend/bot"
+	"github.com/tend-bot/tend/schedule"
 )
 
 // ActionAgree is the "I agree" button's action; its Ref is the version it
@@ -189,7 +190,38 @@ func (f *Feature) nextSession(ctx context.Context, g bot.Group) (string, error) 
 			return text, nil
 		}
 	}
+	// A series whose first sessions are stored only once they are near
+	// (a config file's new group) has its next session in its plan.
+	if o, topic, ok := f.plannedNext(ctx, g); ok {
+		text := bot.Time(o.Start, bot.TimeFull) + " (" + bot.Time(o.Start, bot.TimeRelative) + ")"
+		if topic != "" {
+			text += ": " + topic
+		}
+		return text, nil
+	}
 	return "No session is scheduled yet; the facilitators will let you know.", nil
+}
+
+// plannedNext returns the next occurrence of g's series when its first
+// sessions are not stored yet, and its topic.
+func (f *Feature) plannedNext(ctx context.Context, g bot.Group) (schedule.Occurrence, string, bool) {
+	ser, err := f.st.Series(ctx, g.ID)
+	if err != nil || ser.Paused || ser.AheadAt.IsZero() {
+		return schedule.Occurrence{}, "", false
+	}
+	loc, err := g.Location()
+	if err != nil {
+		return schedule.Occurrence{}, "", false
+	}
+	plan, err := schedule.ParsePlan(ser.Schedule, loc)
+	if err != nil {
+		return schedule.Occurrence{}, "", false
+	}
+	o, ok := plan.Next(f.clock.Now())
+	if !ok {
+		return schedule.Occurrence{}, "", false
+	}
+	return o, plan.Topic(o.Number), true
 }
 
 // channelRef names a channel so that each platform shows a link to it.

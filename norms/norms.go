@@ -57,6 +57,9 @@ type Roster interface {
 // first one it held, for the contract session.
 type Sessions interface {
 	UpcomingSessions(ctx context.Context, groupID int64, from time.Time, limit int) ([]bot.Session, error)
+	// Series returns the group's series: a series whose first sessions
+	// are not stored yet (bot.Series.AheadAt) still has a next session.
+	Series(ctx context.Context, groupID int64) (bot.Series, error)
 	// FirstHeldSession returns the earliest session that started (running
 	// or done); none wraps bot.ErrNotFound.
 	FirstHeldSession(ctx context.Context, groupID int64) (bot.Session, error)

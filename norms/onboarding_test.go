@@ -342,3 +342,28 @@ func TestOnboarding_NewcomerNeedsCurrentVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestWelcome_DeferredSeriesHasANextSession: a config group's series whose
+// first sessions are stored only once they are near (bot.Series.AheadAt)
+// still tells a newcomer when the next session is, from its plan; a paused
+// one does not.
+func TestWelcome_DeferredSeriesHasANextSession(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := discordEnv(t, bot.AdmissionOpen, 0)
+		now := time.Now()
+		ser := bot.Series{GroupID: e.group.ID, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour, Starts: "2000-01-01", Topics: []string{"Getting started"}},
+			Settings: bot.ReminderSettings{Leads: []time.Duration{time.Hour}}, Source: bot.SourceConfig, AheadAt: now.Add(48 * time.Hour)}
+		ahead := func(at time.Time) bot.Job { return bot.Job{Kind: "test.ahead", Key: "test.ahead/1", DueAt: at} }
+		if _, err := e.db.AddSeries(t.Context(), now, []bot.Series{ser}, nil, nil, ahead); err != nil {
+			t.Fatal(err)
+		}
+		e.join("sam", false) // Tuesday 18:00 London is 18:00 UTC in winter
+		wantIn(t, "welcome", render(e.lastDM("sam").Out.Message), "Next session: 2000-01-04 18:00 (2000-01-04 18:00): Getting started")
+
+		if err := e.db.SetSeriesPaused(t.Context(), e.group.ID, true, now); err != nil {
+			t.Fatal(err)
+		}
+		e.join("ada", false)
+		wantIn(t, "welcome while paused", render(e.lastDM("ada").Out.Message), "Next session: No session is scheduled yet")
+	})
+}

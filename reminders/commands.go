@@ -844,6 +844,10 @@ func (rm *Reminders) cmdLog(ctx context.Context, req *bot.Request) ([]bot.Outbou
 			return nil, bot.Errorf("No session %s has been scheduled. /tend session log with no argument shows the recent and next sessions.", w)
 		}
 	} else {
+		// The next session, though its series was deferred.
+		if err := rm.ensureAhead(ctx, req.Group.ID, req.Now); err != nil {
+			return nil, err
+		}
 		past, err := rm.st.RecentSessions(ctx, req.Group.ID, req.Now, 3)
 		if err != nil {
 			return nil, err

@@ -300,7 +300,19 @@ func TestReminders_ApplyConfig(t *testing.T) {
 		if err != nil || first.Source != bot.SourceConfig || first.Schedule.Starts != "2000-01-01" {
 			t.Fatalf("series %+v, %v", first, err)
 		}
+		// Its first session, three days on, is stored a day and an hour
+		// before its first reminder, by the ahead job.
+		if want := at(t, "2000-01-03 17:00"); !first.AheadAt.Equal(want) {
+			t.Fatalf("series deferred to %v; want %v", first.AheadAt, want)
+		}
+		if _, _, ok, _ := e.db.LastPlannedSession(ctx, e.group.ID); ok {
+			t.Fatal("a deferred series' session was stored at once")
+		}
+		e.sleepUntil(first.AheadAt.Add(time.Minute))
 		s1 := e.session(1)
+		if jobs, _ := e.db.SessionJobs(ctx, s1.ID); len(jobs) < 4 {
+			t.Fatalf("session 1's jobs once stored: %+v; want its reminders, start and end", jobs)
+		}
 		e.cmd("fac", "session pause")
 		time.Sleep(time.Hour)
 		if err := e.rm.ApplyConfig(ctx, e.group.ID, s, DefaultSettings()); err != nil {

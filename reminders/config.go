@@ -26,8 +26,10 @@ const configChunk = 5000
 // ApplyConfigs is ApplyConfig for many groups. The groups that have no
 // series yet (all of them at a config file's first start) are stored in
 // bulk — their series, their first sessions and the sessions' jobs, many
-// groups per transaction — exactly as one by one; the others are applied
-// one by one. Every failure is returned, each naming its group.
+// groups per transaction — exactly as one by one; a series whose first
+// work is more than aheadMargin away gets its sessions only then (see
+// ahead.go). The others are applied one by one. Every failure is
+// returned, each naming its group.
 func (rm *Reminders) ApplyConfigs(ctx context.Context, cs []ConfigSchedule) error {
 	now := rm.clock.Now()
 	// time.LoadLocation reads the zone database at every call.
@@ -68,6 +70,7 @@ func (rm *Reminders) applyConfigs(ctx context.Context, cs []ConfigSchedule, now 
 		}
 		byID[g.ID] = i
 		plans[g.ID] = plan
+		ser.AheadAt = deferTo(ser, plan, now)
 		series = append(series, ser)
 	}
 	if len(series) == 0 {
@@ -75,7 +78,8 @@ func (rm *Reminders) applyConfigs(ctx context.Context, cs []ConfigSchedule, now 
 	}
 	skipped, err := rm.st.AddSeries(ctx, now, series,
 		func(ser bot.Series) []bot.Session { return firstSessions(ser, plans[ser.GroupID], now) },
-		func(ser bot.Series, s bot.Session) []bot.Job { return rm.jobsFor(ser, now)(s) })
+		func(ser bot.Series, s bot.Session) []bot.Job { return rm.jobsFor(ser, now)(s) },
+		aheadJob)
 	if err != nil {
 		return append(errs, fmt.Errorf("reminders: apply config: %w", err))
 	}

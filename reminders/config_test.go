@@ -121,15 +121,44 @@ func TestApplyConfigs_SameAsOneByOne(t *testing.T) {
 				t.Fatalf("bulk refusal %v is not a UserError", err)
 			}
 		}
-		for i, c := range cs {
-			a, b := stored(t, one, c.Group.ID), stored(t, bulk, c.Group.ID)
-			if a != b {
-				t.Errorf("group %d (%s): one by one stored\n%s\nin bulk\n%s", i, c.Schedule.Weekly+c.Schedule.Cron, a, b)
-			}
-			if i != 5 && i != 7 && !strings.Contains(a, "session ") { // 5 has ended, 7 is refused
-				t.Errorf("group %d stored no session:\n%s", i, a)
+		compare := func(when string, deferred bool) {
+			t.Helper()
+			for i, c := range cs {
+				a, b := stored(t, one, c.Group.ID), stored(t, bulk, c.Group.ID)
+				if a != b {
+					t.Errorf("%s, group %d (%s): one by one stored\n%s\nin bulk\n%s", when, i, c.Schedule.Weekly+c.Schedule.Cron, a, b)
+				}
+				if i == 5 || i == 7 { // 5 has ended, 7 is refused
+					continue
+				}
+				has, later := strings.Contains(a, "session "), !strings.Contains(a, "AheadAt:0001-01-01")
+				if !has && !(deferred && later) {
+					t.Errorf("%s, group %d stored no session and deferred none:\n%s", when, i, a)
+				}
+				if has && later {
+					t.Errorf("%s, group %d stored sessions and deferred them:\n%s", when, i, a)
+				}
 			}
 		}
+		compare("at once", true)
+		// At each deferred time in turn (g3's is 19 days on), the ahead
+		// job stores those series' first sessions, the same in both.
+		for range 20 {
+			next, ok, err := bulk.db.NextSeriesAhead(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			time.Sleep(time.Until(next))
+			for _, a := range []applier{one, bulk} {
+				if _, err := a.rm.runAhead(t.Context(), bot.Job{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		compare("once the deferred times came", false)
 	})
 }
 

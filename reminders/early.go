@@ -44,9 +44,9 @@ func (w watchedStore) SaveSeries(ctx context.Context, s bot.Series, now time.Tim
 }
 
 // AddSeries implements Store.
-func (w watchedStore) AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job) ([]int64, error) {
+func (w watchedStore) AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job, ahead func(time.Time) bot.Job) ([]int64, error) {
 	defer w.changes.bump()
-	return w.Store.AddSeries(ctx, now, series, sessions, jobs)
+	return w.Store.AddSeries(ctx, now, series, sessions, jobs, ahead)
 }
 
 // SetSeriesPaused implements Store.

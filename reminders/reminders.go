@@ -39,8 +39,19 @@ type SeriesStore interface {
 	// AddSeries stores new series with their first sessions (sessions
 	// returns them) and each session's jobs, many groups per transaction,
 	// as SaveSeries and MaterializeSession would one by one. It returns
-	// the groups left out because they have a series already.
-	AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job) ([]int64, error)
+	// the groups left out because they have a series already. A series
+	// with AheadAt set gets no sessions; the job ahead returns for the
+	// earliest such time is enqueued with them.
+	AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job, ahead func(time.Time) bot.Job) ([]int64, error)
+	// SeriesDueAhead returns up to limit deferred series whose AheadAt is
+	// until or earlier, earliest first; NextSeriesAhead the earliest
+	// AheadAt of all.
+	SeriesDueAhead(ctx context.Context, until time.Time, limit int) ([]bot.Series, error)
+	NextSeriesAhead(ctx context.Context) (time.Time, bool, error)
+	// SetSeriesAhead changes a series' AheadAt from was to at (zero: none)
+	// and enqueues then (when not nil) in the same transaction; false when
+	// AheadAt was no longer was.
+	SetSeriesAhead(ctx context.Context, groupID int64, was, at time.Time, then *bot.Job) (bool, error)
 }
 
 // SessionStore keeps the materialised sessions and, with them, their jobs.
@@ -119,6 +130,9 @@ const (
 	KindReminder = "reminders.reminder"
 	KindStart    = "reminders.start"
 	KindEnd      = "reminders.end"
+	// KindAhead stores the first sessions of the series deferred to its
+	// due time or earlier (see ahead.go).
+	KindAhead = "reminders.ahead"
 )
 
 // Timing of notes and late posts.
@@ -183,6 +197,7 @@ func (rm *Reminders) Register(b *bot.Bot, r *bot.Runner) error {
 		{Name: KindStart, Run: rm.runStart, Label: func(bot.Job) string { return "start" }},
 		{Name: KindEnd, Run: rm.runEnd, Label: func(bot.Job) string { return "end" }},
 		{Name: KindScheduleChanged, Run: rm.runScheduleChanged},
+		{Name: KindAhead, Run: rm.runAhead, Label: func(bot.Job) string { return "store deferred sessions" }},
 	} {
 		if err := r.Register(k); err != nil {
 			return fmt.Errorf("reminders: register: %w", err)
@@ -238,6 +253,18 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 		// Pausing is a facilitator's decision; neither a restart nor a new
 		// schedule undoes it.
 		ser.Paused = old.Paused
+	} else if source == bot.SourceConfig {
+		// A group the config file declares, new: as ApplyConfigs stores
+		// many, so that its first sessions may wait until they are near.
+		ser.AheadAt = deferTo(ser, plan, now)
+		if _, err := rm.st.AddSeries(ctx, now, []bot.Series{ser},
+			func(ser bot.Series) []bot.Session { return firstSessions(ser, plan, now) },
+			func(ser bot.Series, s bot.Session) []bot.Job { return rm.jobsFor(ser, now)(s) },
+			aheadJob); err != nil {
+			return nil, err
+		}
+		rm.runner.Notify()
+		return plan, nil
 	}
 	if oerr != nil || !sameSeries(old, ser) {
 		// A config applied again at every start changes nothing and

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -137,9 +139,40 @@ func (m *matcher) mdMatches(d int, wd time.Weekday) bool {
 	return domOK || dowOK
 }
 
+// dayFields are what fill's table depends on.
+type dayFields struct {
+	dom, dow         uint64
+	domStar, dowStar bool
+}
+
+// filled holds fill's tables by day fields: a config file's groups share a
+// few hundred of them at most (weekly specs have 127), and a first start
+// parses a schedule per group. Bounded by maxFilled; past it, tables are
+// computed and not kept.
+var filled sync.Map // dayFields → [4][7]int8
+
+const maxFilled = 4096
+
+var filledCount atomic.Int64
+
 // fill counts, for each month length and weekday of the 1st, the days a
 // selected month holds, so that days are counted a month at a time.
 func (m *matcher) fill() {
+	k := dayFields{m.dom, m.dow, m.domStar, m.dowStar}
+	if t, ok := filled.Load(k); ok {
+		m.monthLen = t.([4][7]int8)
+		return
+	}
+	m.count()
+	if filledCount.Load() < maxFilled {
+		if _, loaded := filled.LoadOrStore(k, m.monthLen); !loaded {
+			filledCount.Add(1)
+		}
+	}
+}
+
+// count computes fill's table.
+func (m *matcher) count() {
 	for n := 28; n <= 31; n++ {
 		for first := time.Sunday; first <= time.Saturday; first++ {
 			c := 0

@@ -64,7 +64,7 @@ func BenchmarkConfigFirstStart(b *testing.B) {
 						{Kind: "reminders.start", Key: "reminders.start/" + id, GroupID: s.GroupID, SessionID: ss.ID, DueAt: ss.Start, Payload: p},
 						{Kind: "reminders.end", Key: "reminders.end/" + id, GroupID: s.GroupID, SessionID: ss.ID, DueAt: ss.End, Payload: p},
 					}
-				})
+				}, nil)
 			if err != nil || len(skipped) != 0 {
 				b.Fatalf("add series: %v (%d skipped)", err, len(skipped))
 			}

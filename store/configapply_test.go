@@ -138,19 +138,19 @@ func TestAddSeries(t *testing.T) {
 	}
 
 	// Other work under a taken key: nothing of the chunk is stored.
-	_, err = db.AddSeries(ctx, now, []bot.Series{ser(a)}, sessions, jobs(bot.Job{Kind: "test.other", Key: "test.other/1", Payload: []byte("y")}))
+	_, err = db.AddSeries(ctx, now, []bot.Series{ser(a)}, sessions, jobs(bot.Job{Kind: "test.other", Key: "test.other/1", Payload: []byte("y")}), nil)
 	if !errors.Is(err, bot.ErrConflict) {
 		t.Fatalf("a taken key: %v; want ErrConflict", err)
 	}
 	// A group that does not exist: nothing of the chunk is stored.
-	if _, err := db.AddSeries(ctx, now, []bot.Series{ser(a), ser(9999)}, sessions, jobs()); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := db.AddSeries(ctx, now, []bot.Series{ser(a), ser(9999)}, sessions, jobs(), nil); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("an unknown group: %v; want ErrNotFound", err)
 	}
 	if _, err := db.Series(ctx, a); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("a's series after failed chunks: %v; want none", err)
 	}
 
-	skipped, err := db.AddSeries(ctx, now, []bot.Series{ser(a), ser(b), ser(c)}, sessions, jobs(bot.Job{Kind: "test.other", Key: "test.other/1", Payload: []byte("x")}))
+	skipped, err := db.AddSeries(ctx, now, []bot.Series{ser(a), ser(b), ser(c)}, sessions, jobs(bot.Job{Kind: "test.other", Key: "test.other/1", Payload: []byte("x")}), nil)
 	if err != nil || !reflect.DeepEqual(skipped, []int64{b}) {
 		t.Fatalf("skipped %v, %v; want b, which has a series", skipped, err)
 	}

@@ -19,19 +19,22 @@ import (
 // outbox tables that "session log" and in-place RSVP edits need.
 
 const seriesCols = `group_id, cron, weekly, duration_s, starts, until, count, topics, link, voice_channel,
-	leads, rsvp, dm, starting_now, paused, source, generation, updated_at`
+	leads, rsvp, dm, starting_now, paused, source, generation, updated_at, ahead_at`
 
 func scanSeries(sc interface{ Scan(...any) error }) (bot.Series, int64, error) {
 	var (
 		s                             bot.Series
-		dur, updated, gen             int64
+		dur, updated, gen, ahead      int64
 		topics, leads, voice          string
 		rsvp, dm, startingNow, paused bool
 	)
 	err := sc.Scan(&s.GroupID, &s.Schedule.Cron, &s.Schedule.Weekly, &dur, &s.Schedule.Starts, &s.Schedule.Until,
-		&s.Schedule.Count, &topics, &s.Schedule.Link, &voice, &leads, &rsvp, &dm, &startingNow, &paused, &s.Source, &gen, &updated)
+		&s.Schedule.Count, &topics, &s.Schedule.Link, &voice, &leads, &rsvp, &dm, &startingNow, &paused, &s.Source, &gen, &updated, &ahead)
 	if err != nil {
 		return bot.Series{}, 0, err
+	}
+	if ahead > 0 {
+		s.AheadAt = fromUnix(ahead)
 	}
 	s.Schedule.Duration = time.Duration(dur) * time.Second
 	s.Schedule.VoiceChannel = bot.ChannelID(voice)
@@ -95,7 +98,7 @@ func (db *DB) SaveSeries(ctx context.Context, s bot.Series, now time.Time, onCan
 				}
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO series (`+seriesCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO series (`+seriesCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (group_id) DO UPDATE SET cron = excluded.cron, weekly = excluded.weekly, duration_s = excluded.duration_s,
 				starts = excluded.starts, until = excluded.until, count = excluded.count, topics = excluded.topics,
 				link = excluded.link, voice_channel = excluded.voice_channel, leads = excluded.leads, rsvp = excluded.rsvp,
@@ -103,7 +106,7 @@ func (db *DB) SaveSeries(ctx context.Context, s bot.Series, now time.Time, onCan
 				generation = excluded.generation, updated_at = excluded.updated_at`,
 			s.GroupID, s.Schedule.Cron, s.Schedule.Weekly, int64(s.Schedule.Duration/time.Second), s.Schedule.Starts, s.Schedule.Until,
 			s.Schedule.Count, string(topics), s.Schedule.Link, string(s.Schedule.VoiceChannel), leadsText(s.Settings.Leads),
-			s.Settings.RSVP, s.Settings.DM, s.Settings.StartingNow, s.Paused, s.Source, gen, now.Unix())
+			s.Settings.RSVP, s.Settings.DM, s.Settings.StartingNow, s.Paused, s.Source, gen, now.Unix(), unix(s.AheadAt))
 		return err
 	})
 	if err != nil {

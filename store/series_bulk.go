@@ -23,11 +23,16 @@ import (
 // is not added again and one with other content is an error wrapping
 // bot.ErrConflict. A group that has a series already is left out, and
 // returned, for the one-by-one path.
-func (db *DB) AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job) ([]int64, error) {
+//
+// A series with AheadAt set is stored with it and gets no sessions: in the
+// same transaction, the job that ahead returns for the earliest such time
+// of each batch is added (when its key is new), so that a series is never
+// stored without the work that will store its sessions.
+func (db *DB) AddSeries(ctx context.Context, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job, ahead func(time.Time) bot.Job) ([]int64, error) {
 	var skipped []int64
 	for chunk := range slices.Chunk(series, configChunk) {
 		err := db.bulkTx(ctx, func(tx *sql.Tx) error {
-			sk, err := db.addSeries(ctx, tx, now, chunk, sessions, jobs)
+			sk, err := db.addSeries(ctx, tx, now, chunk, sessions, jobs, ahead)
 			skipped = append(skipped, sk...)
 			return err
 		})
@@ -38,7 +43,7 @@ func (db *DB) AddSeries(ctx context.Context, now time.Time, series []bot.Series,
 	return skipped, nil
 }
 
-func (db *DB) addSeries(ctx context.Context, tx *sql.Tx, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job) ([]int64, error) {
+func (db *DB) addSeries(ctx context.Context, tx *sql.Tx, now time.Time, series []bot.Series, sessions func(bot.Series) []bot.Session, jobs func(bot.Series, bot.Session) []bot.Job, ahead func(time.Time) bot.Job) ([]int64, error) {
 	if len(series) == 0 {
 		return nil, nil
 	}
@@ -82,7 +87,7 @@ func (db *DB) addSeries(ctx context.Context, tx *sql.Tx, now time.Time, series [
 
 	var skipped []int64
 	added := make([]bot.Series, 0, len(series))
-	args := make([]any, 0, 18*len(series))
+	args := make([]any, 0, 19*len(series))
 	seen := make(map[int64]bool, len(series))
 	for _, s := range series {
 		if seen[s.GroupID] {
@@ -108,9 +113,23 @@ func (db *DB) addSeries(ctx context.Context, tx *sql.Tx, now time.Time, series [
 		added = append(added, s)
 		args = append(args, s.GroupID, s.Schedule.Cron, s.Schedule.Weekly, int64(s.Schedule.Duration/time.Second), s.Schedule.Starts, s.Schedule.Until,
 			s.Schedule.Count, string(topics), s.Schedule.Link, string(s.Schedule.VoiceChannel), leadsText(s.Settings.Leads),
-			s.Settings.RSVP, s.Settings.DM, s.Settings.StartingNow, s.Paused, s.Source, int64(1), now.Unix())
+			s.Settings.RSVP, s.Settings.DM, s.Settings.StartingNow, s.Paused, s.Source, int64(1), now.Unix(), unix(s.AheadAt))
 	}
-	if _, err := batchRows(ctx, tx, `INSERT INTO series (`+seriesCols+`)`, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, 18, args, ""); err != nil {
+	var first time.Time // the earliest AheadAt stored
+	for _, s := range added {
+		if !s.AheadAt.IsZero() && (first.IsZero() || s.AheadAt.Before(first)) {
+			first = s.AheadAt
+		}
+	}
+	if !first.IsZero() {
+		if ahead == nil {
+			return nil, fmt.Errorf("a series is deferred to %s, and no job is given to store its sessions then", first.UTC().Format(time.RFC3339))
+		}
+		if _, err := insertJob(ctx, tx, db.Now().Unix(), ahead(first)); err != nil {
+			return nil, fmt.Errorf("add the job that stores deferred sessions: %w", err)
+		}
+	}
+	if _, err := batchRows(ctx, tx, `INSERT INTO series (`+seriesCols+`)`, `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, 19, args, ""); err != nil {
 		return nil, fmt.Errorf("insert series: %w", err)
 	}
 
@@ -126,6 +145,9 @@ func (db *DB) addSeries(ctx context.Context, tx *sql.Tx, now time.Time, series [
 	ss := make([]planned, 0, len(added)*2)
 	args = args[:0]
 	for i, ser := range added {
+		if !ser.AheadAt.IsZero() {
+			continue // its sessions are stored when the ahead job runs
+		}
 		for _, sess := range sessions(ser) {
 			if stored[slot{sess.GroupID, sess.Number}] {
 				continue // kept as it is, with its jobs, as MaterializeSession keeps it
