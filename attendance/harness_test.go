@@ -230,7 +230,8 @@ func (e *env) restart() {
 }
 
 // schedule gives the group its weekly series: count sessions, Tuesdays
-// 18:00–19:00 UTC from 4 January 2000.
+// 18:00–19:00 UTC from 4 January 2000, and returns once its first session
+// is stored (4 January, 16:00).
 func (e *env) schedule(count int) {
 	e.t.Helper()
 	topics := []string{"Welcome", "Stress", "=HYPERLINK(\"http://x\")"}
@@ -239,6 +240,16 @@ func (e *env) schedule(count int) {
 		e.t.Fatal(err)
 	}
 	synctest.Wait()
+	// A config series' first session, days away, is stored two hours
+	// before it starts (an hour before its reminder): from then on the
+	// tests read it.
+	ser, err := e.db.Series(e.t.Context(), e.group.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !ser.AheadAt.IsZero() {
+		e.sleepUntil(ser.AheadAt)
+	}
 }
 
 // settings stores the group's attendance settings.
