@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tend-bot/tend/bot"
@@ -39,19 +40,17 @@ const (
 	aheadRetry = 10 * time.Minute
 )
 
-// deferTo returns when the first sessions of a new series ser, with plan,
-// must be stored, or the zero time when they are to be stored now: the
+// deferTo returns when the first sessions of a new series ser must be
+// stored, given its first session that has not ended by now (see
+// firstOccurrence), or the zero time when they are to be stored now: the
 // series is paused or over, or its first session's work comes within
 // aheadMargin. The time is a whole minute, so that the KindAhead jobs of
 // many series are few.
-func deferTo(ser bot.Series, plan *schedule.Plan, now time.Time) time.Time {
-	if ser.Paused || plan == nil {
+func deferTo(ser bot.Series, first *schedule.Occurrence, now time.Time) time.Time {
+	if ser.Paused || first == nil {
 		return time.Time{}
 	}
-	o, ok := plan.Next(now.Add(-plan.Duration()))
-	if !ok {
-		return time.Time{}
-	}
+	o := *first
 	at := o.Start.Add(-slices.Max(append([]time.Duration{0}, ser.Settings.Leads...))).Add(-aheadMargin).Truncate(time.Minute)
 	if !at.After(now) {
 		return time.Time{}
@@ -119,4 +118,75 @@ func (rm *Reminders) runAhead(ctx context.Context, j bot.Job) (bot.JobResult, er
 		note += fmt.Sprintf("; %d to try again in 10 minutes", failed)
 	}
 	return bot.JobResult{State: bot.JobDone, Note: note}, nil
+}
+
+// firstOccurrence is plan's first session that has not ended by now, as a
+// new series' first session is chosen (firstSessions); nil when none.
+func firstOccurrence(plan *schedule.Plan, now time.Time) *schedule.Occurrence {
+	if plan == nil {
+		return nil
+	}
+	o, ok := plan.Next(now.Add(-plan.Duration()))
+	if !ok {
+		return nil
+	}
+	return &o
+}
+
+// planCache remembers, for one ApplyConfigs, the plan of each distinct
+// schedule in each zone, and its first occurrence: a file's groups share
+// far fewer schedules than there are groups, and a Plan is immutable. It
+// holds at most maxPlans of each; a nil *planCache remembers nothing.
+type planCache struct {
+	plans  map[planKey]madePlan
+	firsts map[*schedule.Plan]*schedule.Occurrence
+}
+
+type planKey struct {
+	zone  *time.Location
+	sched string
+}
+
+type madePlan struct {
+	plan *schedule.Plan
+	err  error
+}
+
+const maxPlans = 10_000
+
+func newPlanCache() *planCache {
+	return &planCache{plans: map[planKey]madePlan{}, firsts: map[*schedule.Plan]*schedule.Occurrence{}}
+}
+
+// newPlan is schedule.NewPlan, remembered by every field of s (the plan
+// keeps the schedule it was made from) and the zone.
+func (c *planCache) newPlan(s bot.Schedule, loc *time.Location, now time.Time) (*schedule.Plan, error) {
+	if c == nil {
+		return schedule.NewPlan(s, loc, now)
+	}
+	k := planKey{zone: loc, sched: strings.Join([]string{s.Cron, s.Weekly, strconv.FormatInt(int64(s.Duration), 10), s.Starts, s.Until,
+		strconv.Itoa(s.Count), strconv.Itoa(len(s.Topics)), strings.Join(s.Topics, "\x1f"), s.Link, string(s.VoiceChannel)}, "\x1e")}
+	if p, ok := c.plans[k]; ok {
+		return p.plan, p.err
+	}
+	plan, err := schedule.NewPlan(s, loc, now)
+	if len(c.plans) < maxPlans {
+		c.plans[k] = madePlan{plan: plan, err: err}
+	}
+	return plan, err
+}
+
+// first is firstOccurrence, remembered by plan.
+func (c *planCache) first(plan *schedule.Plan, now time.Time) *schedule.Occurrence {
+	if c == nil || plan == nil {
+		return firstOccurrence(plan, now)
+	}
+	if o, ok := c.firsts[plan]; ok {
+		return o
+	}
+	o := firstOccurrence(plan, now)
+	if len(c.firsts) < maxPlans {
+		c.firsts[plan] = o
+	}
+	return o
 }

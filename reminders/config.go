@@ -34,23 +34,24 @@ func (rm *Reminders) ApplyConfigs(ctx context.Context, cs []ConfigSchedule) erro
 	now := rm.clock.Now()
 	// time.LoadLocation reads the zone database at every call.
 	zones := map[string]*time.Location{}
+	plans := newPlanCache()
 	var errs []error
 	for chunk := range slices.Chunk(cs, configChunk) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		errs = append(errs, rm.applyConfigs(ctx, chunk, now, zones)...)
+		errs = append(errs, rm.applyConfigs(ctx, chunk, now, zones, plans)...)
 	}
 	rm.runner.Notify()
 	return errors.Join(errs...)
 }
 
-func (rm *Reminders) applyConfigs(ctx context.Context, cs []ConfigSchedule, now time.Time, zones map[string]*time.Location) []error {
+func (rm *Reminders) applyConfigs(ctx context.Context, cs []ConfigSchedule, now time.Time, zones map[string]*time.Location, plans *planCache) []error {
 	var (
-		errs   []error
-		series = make([]bot.Series, 0, len(cs))
-		byID   = make(map[int64]int, len(cs))
-		plans  = make(map[int64]*schedule.Plan, len(cs))
+		errs    []error
+		series  = make([]bot.Series, 0, len(cs))
+		byID    = make(map[int64]int, len(cs))
+		planned = make(map[int64]*schedule.Plan, len(cs))
 	)
 	for i, c := range cs {
 		g := c.Group
@@ -63,21 +64,21 @@ func (rm *Reminders) applyConfigs(ctx context.Context, cs []ConfigSchedule, now 
 			}
 			zones[g.TimeZone] = loc
 		}
-		ser, plan, err := rm.planSeries(g, c.Schedule, c.Settings, bot.SourceConfig, loc, now)
+		ser, plan, err := rm.planSeries(g, c.Schedule, c.Settings, bot.SourceConfig, loc, now, plans)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reminders: apply config to group %s: %w", g.Name, err))
 			continue
 		}
 		byID[g.ID] = i
-		plans[g.ID] = plan
-		ser.AheadAt = deferTo(ser, plan, now)
+		planned[g.ID] = plan
+		ser.AheadAt = deferTo(ser, plans.first(plan, now), now)
 		series = append(series, ser)
 	}
 	if len(series) == 0 {
 		return errs
 	}
 	skipped, err := rm.st.AddSeries(ctx, now, series,
-		func(ser bot.Series) []bot.Session { return firstSessions(ser, plans[ser.GroupID], now) },
+		func(ser bot.Series) []bot.Session { return firstSessions(ser, planned[ser.GroupID], now) },
 		func(ser bot.Series, s bot.Session) []bot.Job { return rm.jobsFor(ser, now)(s) },
 		aheadJob)
 	if err != nil {

@@ -245,7 +245,7 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 			s.Starts = old.Schedule.Starts
 		}
 	}
-	ser, plan, err := rm.planSeries(g, s, rs, source, loc, now)
+	ser, plan, err := rm.planSeries(g, s, rs, source, loc, now, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 	} else if source == bot.SourceConfig {
 		// A group the config file declares, new: as ApplyConfigs stores
 		// many, so that its first sessions may wait until they are near.
-		ser.AheadAt = deferTo(ser, plan, now)
+		ser.AheadAt = deferTo(ser, firstOccurrence(plan, now), now)
 		if _, err := rm.st.AddSeries(ctx, now, []bot.Series{ser},
 			func(ser bot.Series) []bot.Session { return firstSessions(ser, plan, now) },
 			func(ser bot.Series, s bot.Session) []bot.Job { return rm.jobsFor(ser, now)(s) },
@@ -282,8 +282,8 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 
 // planSeries validates a schedule and its reminder settings for group g
 // and returns the series to store, with its plan.
-func (rm *Reminders) planSeries(g bot.Group, s bot.Schedule, rs Settings, source string, loc *time.Location, now time.Time) (bot.Series, *schedule.Plan, error) {
-	plan, err := schedule.NewPlan(s, loc, now)
+func (rm *Reminders) planSeries(g bot.Group, s bot.Schedule, rs Settings, source string, loc *time.Location, now time.Time, plans *planCache) (bot.Series, *schedule.Plan, error) {
+	plan, err := plans.newPlan(s, loc, now)
 	switch {
 	case schedule.IsEnded(err) && source == bot.SourceConfig:
 		// A course the config file declares has finished: it is stored
