@@ -87,17 +87,8 @@ func TestAhead_ChainOverManyTimes(t *testing.T) {
 		e := newEnv(t, rec, rec, "UTC")
 		ctx := t.Context()
 		specs := []string{"tue 18:00", "mon 09:00", "wed 12:30", "fri 20:00", "sun 07:15", "thu 23:59"}
-		var cs []ConfigSchedule
-		for i, w := range specs {
-			g, err := e.db.CreateGroup(ctx, "console:fac", bot.Group{
-				Name: fmt.Sprintf("g%d", i), Address: bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(fmt.Sprintf("c%d", i))},
-				Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs = append(cs, ConfigSchedule{Group: g, Schedule: bot.Schedule{Weekly: w, Duration: time.Hour}, Settings: Settings{Leads: []time.Duration{24 * time.Hour}}})
-		}
+		cs := e.configGroups(len(specs), func(i int) bot.Schedule { return bot.Schedule{Weekly: specs[i], Duration: time.Hour} },
+			Settings{Leads: []time.Duration{24 * time.Hour}})
 		if err := e.rm.ApplyConfigs(ctx, cs); err != nil {
 			t.Fatal(err)
 		}
@@ -137,17 +128,7 @@ func TestAhead_PausedAndBrokenSeries(t *testing.T) {
 		rec := &bottest.Platform{}
 		e := newEnv(t, rec, rec, "UTC")
 		ctx := t.Context()
-		var cs []ConfigSchedule
-		for i := range 3 {
-			g, err := e.db.CreateGroup(ctx, "console:fac", bot.Group{
-				Name: fmt.Sprintf("g%d", i), Address: bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(fmt.Sprintf("c%d", i))},
-				Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard, Facilitators: []bot.Principal{"console:fac"},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs = append(cs, ConfigSchedule{Group: g, Schedule: bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour}, Settings: DefaultSettings()})
-		}
+		cs := e.configGroups(3, func(int) bot.Schedule { return bot.Schedule{Weekly: "tue 18:00", Duration: time.Hour} }, DefaultSettings())
 		if err := e.rm.ApplyConfigs(ctx, cs); err != nil {
 			t.Fatal(err)
 		}
@@ -201,4 +182,22 @@ func TestAhead_PausedAndBrokenSeries(t *testing.T) {
 			t.Fatal("the resumed group's session was not stored")
 		}
 	})
+}
+
+// configGroups creates n groups in UTC, each with fac as facilitator, and
+// returns them with the i-th's schedule and settings, to apply as a file.
+func (e *env) configGroups(n int, sched func(i int) bot.Schedule, settings Settings) []ConfigSchedule {
+	e.t.Helper()
+	var cs []ConfigSchedule
+	for i := range n {
+		g, err := e.db.CreateGroup(e.t.Context(), "console:fac", bot.Group{
+			Name: fmt.Sprintf("g%d", i), Address: bot.Address{Platform: bot.PlatformConsole, Channel: bot.ChannelID(fmt.Sprintf("c%d", i))},
+			Kind: bot.KindSupport, Admission: bot.AdmissionOpen, TimeZone: "UTC", Privacy: bot.PrivacyStandard, Facilitators: []bot.Principal{"console:fac"},
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		cs = append(cs, ConfigSchedule{Group: g, Schedule: sched(i), Settings: settings})
+	}
+	return cs
 }
