@@ -257,14 +257,19 @@ func (rm *Reminders) saveSeries(ctx context.Context, g bot.Group, s bot.Schedule
 		// A group the config file declares, new: as ApplyConfigs stores
 		// many, so that its first sessions may wait until they are near.
 		ser.AheadAt = deferTo(ser, firstOccurrence(plan, now), now)
-		if _, err := rm.st.AddSeries(ctx, now, []bot.Series{ser},
+		skipped, err := rm.st.AddSeries(ctx, now, []bot.Series{ser},
 			func(ser bot.Series) []bot.Session { return firstSessions(ser, plan, now) },
 			func(ser bot.Series, s bot.Session) []bot.Job { return rm.jobsFor(ser, now)(s) },
-			aheadJob); err != nil {
+			aheadJob)
+		if err != nil {
 			return nil, err
 		}
-		rm.runner.Notify()
-		return plan, nil
+		if len(skipped) == 0 {
+			rm.runner.Notify()
+			return plan, nil
+		}
+		// A series was stored meanwhile: replaced as any other.
+		ser.AheadAt = time.Time{}
 	}
 	if oerr != nil || !sameSeries(old, ser) {
 		// A config applied again at every start changes nothing and
