@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/width"
 
 	"github.com/tend-bot/tend/bot"
 )
@@ -352,23 +354,67 @@ func WriteTable(w io.Writer, r Report) error {
 		_, err := fmt.Fprintln(w, "No session has been closed in this range yet: attendance is recorded when a session ends.")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SESSION\tDATE\tTOPIC\tPRESENT\tLATE\tEXCUSED\tABSENT")
+	sessions := [][]string{{"SESSION", "DATE", "TOPIC", "PRESENT", "LATE", "EXCUSED", "ABSENT"}}
 	for _, s := range r.Sessions {
 		topic, _, _ := strings.Cut(s.Session.Topic, "|")
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Session.Number, s.Session.Start.In(loc).Format("2006-01-02 15:04"), oneLine(strings.TrimSpace(topic)),
-			s.Counts[bot.AttendPresent], s.Counts[bot.AttendLate], s.Counts[bot.AttendExcused], s.Counts[bot.AttendAbsent])
+		sessions = append(sessions, []string{strconv.Itoa(s.Session.Number), s.Session.Start.In(loc).Format("2006-01-02 15:04"), oneLine(strings.TrimSpace(topic)),
+			strconv.Itoa(s.Counts[bot.AttendPresent]), strconv.Itoa(s.Counts[bot.AttendLate]), strconv.Itoa(s.Counts[bot.AttendExcused]), strconv.Itoa(s.Counts[bot.AttendAbsent])})
 	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "MEMBER\tRATE\tLATE\tEXCUSED\tABSENT\tSTREAK\tLAST SEEN")
+	members := [][]string{{"MEMBER", "RATE", "LATE", "EXCUSED", "ABSENT", "STREAK", "LAST SEEN"}}
 	for _, m := range r.Members {
 		last := "—"
 		if !m.LastSeen.IsZero() {
 			last = m.LastSeen.In(loc).Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", oneLine(m.Name), m.RateText(), m.Late, m.Excused, m.Absent, m.StreakText(), last)
+		members = append(members, []string{oneLine(m.Name), m.RateText(), strconv.Itoa(m.Late), strconv.Itoa(m.Excused), strconv.Itoa(m.Absent), m.StreakText(), last})
 	}
-	return tw.Flush()
+	var b strings.Builder
+	writeColumns(&b, sessions)
+	b.WriteString("\n")
+	writeColumns(&b, members)
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// writeColumns writes rows as columns two spaces apart, each as wide as
+// its widest cell as a terminal shows it: a CJK character or an emoji
+// takes two columns, a combining mark none (text/tabwriter counts
+// characters, so a Japanese name pushed its row's columns out).
+func writeColumns(b *strings.Builder, rows [][]string) {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(cell))
+		}
+	}
+	for _, row := range rows {
+		for i, cell := range row {
+			b.WriteString(cell)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+2))
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+// displayWidth is how many terminal columns s takes.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == '\u200d' || unicode.In(r, unicode.Mn, unicode.Me, unicode.Variation_Selector):
+			// joiners, combining marks and variation selectors add nothing
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // Messages renders the report for chat, per session and per member, in as

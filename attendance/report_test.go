@@ -125,3 +125,21 @@ func TestExport_TooLarge(t *testing.T) {
 		}
 	})
 }
+
+// TestDisplayWidth: wide characters take two columns, joiners, combining
+// marks and variation selectors none, so that tend report's columns line
+// up under names in any script.
+func TestDisplayWidth(t *testing.T) {
+	for s, want := range map[string]int{
+		"Ana Lima":           8,
+		"José Núñez-Ødegård": 18,
+		"Jose\u0301":         4, // e + combining acute
+		"山田 美咲":              9,
+		"🌱":                  2,
+		"ＡＢ":                 4, // fullwidth Latin
+	} {
+		if got := displayWidth(s); got != want {
+			t.Errorf("displayWidth(%q) = %d; want %d", s, got, want)
+		}
+	}
+}
