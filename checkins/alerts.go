@@ -658,8 +658,39 @@ func (f *Feature) ping(ctx context.Context, g bot.Group, a bot.SafetyAlert) erro
 		_, err := f.tellOwners(ctx, a, key+"/", msg)
 		return err
 	}
-	_, err = f.b.AlertFacilitators(ctx, g, key, msg)
-	return err
+	if _, err := f.b.AlertFacilitators(ctx, g, key, msg); err != nil {
+		return err
+	}
+	// Those the alert was escalated to, because nobody in the channel took
+	// it, may not watch the channel: they are told directly too.
+	if a.Stage >= 2 {
+		others, err := f.st.SentMessages(ctx, alertPrefix(a.ID)+"others/")
+		if err != nil {
+			return err
+		}
+		var errs []error
+		told := map[string]bool{}
+		for _, e := range others {
+			p, ok := placeOf(strings.TrimPrefix(e.Key, alertPrefix(a.ID)))
+			if !ok || p.stage != 2 || told[p.who] {
+				continue
+			}
+			told[p.who] = true
+			dm := bot.DM(key+"/others/"+p.who, g.Address.Platform, bot.UserID(p.who), msg)
+			dm.Urgent = true
+			if _, err := f.send.Send(ctx, dm); err != nil && !bot.IsPermanent(err) {
+				errs = append(errs, err)
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+	}
+	if a.Stage >= 3 {
+		_, err := f.tellOwners(ctx, a, key+"/owners/", msg)
+		return err
+	}
+	return nil
 }
 
 // untakenAlert reads the alert a job is about and locks it, for a job

@@ -219,6 +219,53 @@ func TestSafety_Escalation(t *testing.T) {
 	})
 }
 
+// TestSafety_EscalatedAlertNewMessage: a later signal on an alert that
+// went to the other facilitators and the owners because nobody took it
+// reaches each of them directly, as well as the facilitators' channel:
+// they may not watch the channel.
+func TestSafety_EscalatedAlertNewMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, bot.PrivacyStandard)
+		e.dm("ann", "i want to kill myself")
+		e.sleep(8 * time.Minute)
+		e.dm("ann", "i want to end my life") // the same situation: within 15 minutes
+		e.sleep(13 * time.Minute)
+		if o := e.dmsTo("owner"); len(o) != 1 || !has(render(o[0].Out.Message), "for the owners") {
+			t.Fatalf("owner after 21 minutes: %s", joinTexts(o))
+		}
+		before := map[bot.UserID]int{}
+		for _, who := range []bot.UserID{"fac", "fran", "owner"} {
+			before[who] = len(e.dmsTo(who))
+		}
+		pings := len(e.pings())
+		e.dm("ann", "i still want to die")
+		e.sleep(time.Minute)
+		if n := len(e.alerts()); n != 1 {
+			t.Fatalf("%d alerts; want the one situation", n)
+		}
+		for _, who := range []bot.UserID{"fac", "fran", "owner"} {
+			dms := e.dmsTo(who)
+			if len(dms) != before[who]+1 {
+				t.Fatalf("%s got %d DMs on the new message; want 1: %s", who, len(dms)-before[who], joinTexts(dms))
+			}
+			if last := dms[len(dms)-1]; !last.Out.Urgent || !has(render(last.Out.Message), "New message — alert", "ann sent tend something new", "3 messages") {
+				t.Fatalf("%s's DM on the new message: %s", who, render(last.Out.Message))
+			}
+		}
+		if n := len(e.pings()); n != pings+1 {
+			t.Fatalf("%d new-message posts in the channel; want %d", n, pings+1)
+		}
+		// Restarted, nobody is told twice.
+		e.restart()
+		e.sleep(2 * time.Minute)
+		for _, who := range []bot.UserID{"fac", "fran", "owner"} {
+			if n := len(e.dmsTo(who)); n != before[who]+1 {
+				t.Fatalf("%s has %d DMs after a restart; want %d", who, n, before[who]+1)
+			}
+		}
+	})
+}
+
 // TestSafety_NoGroup: a sender in no group gets the careful reply and the
 // owners are told.
 func TestSafety_NoGroup(t *testing.T) {
