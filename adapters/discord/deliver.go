@@ -103,11 +103,18 @@ func (a *Adapter) Deliver(ctx context.Context, out bot.Outbound) (bot.Delivered,
 // enforce_nonce so that a repeat within Discord's nonce window returns the
 // first message instead of posting twice.
 func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm bool) (bot.Delivered, error) {
-	if err := a.checkReachable(ch); err != nil {
+	// A DM channel is a person's: it is never named in an error or a log
+	// line, nor marked unreachable (a person who refuses DMs says so with
+	// its own code).
+	where, mark := ch, ch
+	if dm {
+		where, mark = "a direct message channel", ""
+	}
+	if err := a.checkReachable(mark); err != nil {
 		return bot.Delivered{}, err
 	}
 	if err := a.channelPacer(ch).Wait(ctx, bot.IsUrgent(ctx)); err != nil {
-		return bot.Delivered{}, fmt.Errorf("discord: pace posts to %s: %w", ch, err)
+		return bot.Delivered{}, fmt.Errorf("discord: pace posts to %s: %w", where, err)
 	}
 	if n := nonce(key); n != "" {
 		p.Nonce, p.EnforceNonce = n, true
@@ -117,7 +124,7 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 	defer a.history.Posting(ch, key)()
 	var msg discordgo.Message
 	u := discordgo.EndpointChannelMessages(ch)
-	err := a.rest(ctx, "post", ch, func(opts ...discordgo.RequestOption) error {
+	err := a.rest(ctx, "post", mark, func(opts ...discordgo.RequestOption) error {
 		body, err := a.s.RequestWithBucketID("POST", u, p, u, opts...)
 		if err != nil {
 			return err
@@ -130,7 +137,7 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 			// tell others the person is in a support group.
 			return bot.Delivered{}, bot.Unreachable("discord: this person does not accept direct messages from the server's members")
 		}
-		return bot.Delivered{}, fmt.Errorf("discord: post to %s: %w", ch, err)
+		return bot.Delivered{}, fmt.Errorf("discord: post to %s: %w", where, err)
 	}
 	at := msg.Timestamp
 	if at.IsZero() {

@@ -48,8 +48,8 @@ func waitLog(t *testing.T, logs *lockedLog, want string) {
 
 // TestAdapter_FailedPrivateReplyNamesNobody: when the private reply to a
 // person's DM fails (Discord refuses the payload; later, their DMs are
-// closed), the log says so, at every level down to debug, without their
-// user id or their DM channel.
+// closed; then the DM channel refuses the bot), the log says so, at every
+// level down to debug, without their user id or their DM channel.
 func TestAdapter_FailedPrivateReplyNamesNobody(t *testing.T) {
 	logs := &lockedLog{}
 	w := newWorld(t, worldOpts{tweak: func(c *discord.Config) {
@@ -67,6 +67,16 @@ func TestAdapter_FailedPrivateReplyNamesNobody(t *testing.T) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("the second failed reply was not logged:\n%s", logs.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	// The DM channel itself refuses the bot (403 Missing Access).
+	w.fake.Forbid(dm)
+	w.fake.UserMessage(w.member, dm, "hello")
+	for strings.Count(logs.String(), "replying privately to an event failed") < 3 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the third failed reply was not logged:\n%s", logs.String())
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
