@@ -106,9 +106,9 @@ func (a *Adapter) post(ctx context.Context, ch string, p payload, key string, dm
 	// A DM channel is a person's: it is never named in an error or a log
 	// line, nor marked unreachable (a person who refuses DMs says so with
 	// its own code).
-	where, mark := ch, ch
+	where, mark := a.where(ch), ch
 	if dm {
-		where, mark = "a direct message channel", ""
+		where, mark = dmWhere, ""
 	}
 	if err := a.checkReachable(mark); err != nil {
 		return bot.Delivered{}, err
@@ -160,7 +160,7 @@ func (a *Adapter) edit(ctx context.Context, ref bot.MessageRef, p payload) (bot.
 		return err
 	})
 	if err != nil {
-		return bot.Delivered{}, fmt.Errorf("discord: edit %s in %s: %w", ref.ID, ch, err)
+		return bot.Delivered{}, fmt.Errorf("discord: edit a message in %s: %w", a.where(ch), err)
 	}
 	return bot.Delivered{Ref: ref, At: a.clock.Now()}, nil
 }
@@ -214,12 +214,30 @@ func (a *Adapter) dmChannel(ctx context.Context, user bot.UserID) (string, error
 			// 400 50033 Invalid Recipient: no such person, or one the bot
 			// shares no server with. It is the person who cannot be
 			// reached, not a payload to fix.
-			return "", bot.Unreachable("discord: cannot open a DM with %s (code %d)", user, restCode(err))
+			return "", bot.Unreachable("discord: cannot open a DM with this person (code %d)", restCode(err))
 		}
-		return "", fmt.Errorf("discord: open DM with %s: %w", user, err)
+		return "", fmt.Errorf("discord: open a DM: %w", err)
 	}
-	a.dmChannels.Put(user, c.ID)
+	a.rememberDM(user, c.ID)
 	return c.ID, nil
+}
+
+// dmWhere names a DM channel in errors and logs.
+const dmWhere = "a direct message channel"
+
+// rememberDM records user's DM channel.
+func (a *Adapter) rememberDM(user bot.UserID, ch string) {
+	a.dmChannels.Put(user, ch)
+	a.dmIDs.Put(ch, struct{}{})
+}
+
+// where names channel ch in an error or a log line: a DM channel, which
+// is a person's, by what it is, never by its id.
+func (a *Adapter) where(ch string) string {
+	if _, ok := a.dmIDs.Get(ch); ok {
+		return dmWhere
+	}
+	return ch
 }
 
 func (a *Adapter) channelPacer(ch string) *bot.Pacer {
@@ -278,6 +296,9 @@ func restCode(err error) int {
 // bot.Unreachable without marking the channel. 401 is left transient: it
 // is the token, not the request.
 func (a *Adapter) classify(op, ch string, re *discordgo.RESTError) error {
+	if a.where(ch) == dmWhere {
+		ch = "" // a person's: neither named nor marked
+	}
 	status, code := re.Response.StatusCode, 0
 	if re.Message != nil {
 		code = re.Message.Code

@@ -131,9 +131,12 @@ type Adapter struct {
 	chanLimits  *bot.Cache[string, *bot.Pacer]
 	unreachable *bot.Cache[string, struct{}] // channels that refused the bot, for UnreachableFor
 	dmChannels  *bot.Cache[bot.UserID, string]
-	voice       *bot.Cache[string, string] // guild/user → voice channel
-	voiceIn     voiceIndex                 // who is in each voice channel (VoiceMembers)
-	inspect     inspectCaches
+	// dmIDs are the DM channels known (dmChannels' values): a person's,
+	// never named in an error or a log line (see where).
+	dmIDs   *bot.Cache[string, struct{}]
+	voice   *bot.Cache[string, string] // guild/user → voice channel
+	voiceIn voiceIndex                 // who is in each voice channel (VoiceMembers)
+	inspect inspectCaches
 	// history keeps channels' recent messages read by FindDelivered, so
 	// that a backlog of many keys in one channel reads it once.
 	history *bot.ChannelHistory[[]json.RawMessage]
@@ -240,6 +243,7 @@ func New(cfg Config) (*Adapter, error) {
 		chanLimits:  bot.NewCache[string, *bot.Pacer](cfg.MaxChannels, 0, cfg.Clock),
 		unreachable: bot.NewCache[string, struct{}](cfg.MaxChannels, cfg.UnreachableFor, cfg.Clock),
 		dmChannels:  bot.NewCache[bot.UserID, string](cfg.MaxChannels, 0, cfg.Clock),
+		dmIDs:       bot.NewCache[string, struct{}](cfg.MaxChannels, 0, cfg.Clock),
 		voice:       bot.NewCache[string, string](10*cfg.MaxChannels, 0, cfg.Clock),
 		inspect:     newInspectCaches(cfg),
 		history:     bot.NewChannelHistory[[]json.RawMessage](cfg.MaxChannels, historyTTL, cfg.Clock),

@@ -148,7 +148,7 @@ func (a *Adapter) onMessage(ctx context.Context, h bot.Handler, m *discordgo.Mes
 		a.log.Debug("dropped a message from a bot")
 		return
 	}
-	a.dmChannels.Put(u.ID, m.ChannelID)
+	a.rememberDM(u.ID, m.ChannelID)
 	at := m.Timestamp
 	if edited {
 		at = *m.EditedTimestamp

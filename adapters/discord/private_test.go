@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -118,5 +119,54 @@ func TestAdapter_EditedDMExamined(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d direct messages reached the core; want the message and its edit (not the preview update)", n)
+	}
+}
+
+// TestAdapter_DMRefusalsNameNobody: a DM the bot opened and then cannot
+// post in or edit (the DM channel answers 403 Missing Access) fails with
+// errors, and logs, that name neither the person nor their DM channel;
+// the DM channel is not marked unreachable, and the next DM is tried.
+func TestAdapter_DMRefusalsNameNobody(t *testing.T) {
+	logs := &lockedLog{}
+	w := newWorld(t, worldOpts{tweak: func(c *discord.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	d, err := w.ad.Deliver(ctx, bot.DM("", bot.PlatformDiscord, bot.UserID(w.member), bot.Message{Text: "a note for you"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm := string(d.Ref.Channel)
+	w.fake.Forbid(dm)
+	var errs []error
+	_, err = w.ad.Deliver(ctx, bot.Outbound{Kind: bot.OutEdit, Ref: d.Ref, Message: bot.Message{Text: "edited"}})
+	errs = append(errs, err)
+	_, err = w.ad.Deliver(ctx, bot.DM("", bot.PlatformDiscord, bot.UserID(w.member), bot.Message{Text: "another"}))
+	errs = append(errs, err)
+	_, err = w.ad.Deliver(ctx, bot.DM("", bot.PlatformDiscord, bot.UserID(w.member), bot.Message{Text: "and another"}))
+	errs = append(errs, err)
+	n := 0
+	for _, r := range w.fake.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/channels/"+dm+"/messages") {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d posts reached the DM channel; want 3 (a refusal must not stop the next try)", n)
+	}
+	for _, err := range errs {
+		if err == nil || !errors.Is(err, bot.ErrUnreachable) {
+			t.Errorf("a refused DM: %v; want ErrUnreachable", err)
+			continue
+		}
+		if strings.Contains(err.Error(), dm) || strings.Contains(err.Error(), w.member) {
+			t.Errorf("the error names the DM channel or the person: %v", err)
+		}
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, w.member) || strings.Contains(l, dm) {
+			t.Errorf("a log line names the member or their DM channel: %s", l)
+		}
 	}
 }
