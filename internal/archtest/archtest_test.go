@@ -137,6 +137,10 @@ func rule(rel string) (allowed, bool) {
 	case rel == "calendar":
 		// A feature like the others, which also writes iCalendar.
 		return allowed{ours: []string{"bot", "schedule"}, third: []string{"github.com/arran4/golang-ical"}}, true
+	case rel == "attendance":
+		// A feature like the others, whose report is also a text table
+		// aligned by display width.
+		return allowed{ours: []string{"bot", "schedule"}, third: []string{"golang.org/x/text/width"}}, true
 	case hasPrefixAny(rel, features...):
 		return allowed{ours: []string{"bot", "schedule"}}, true
 	case rel == "ops":
