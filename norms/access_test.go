@@ -677,6 +677,18 @@ func TestOnboarding_RosterAddFullGroup(t *testing.T) {
 				// ivy's place frees up: it is ann's.
 				wantIn(t, "ivy removed", e.cmd(fac, "roster remove user:<@"+ivy+">"), "Moved from the waitlist to the roster: <@"+ann+">")
 				wantIn(t, "offer", render(e.lastDM(ann).Out.Message), "You're in: tuesday")
+				if admission == bot.AdmissionOpen {
+					// "A place is yours" first, then "you're in": never the other way round.
+					var order []string
+					for _, d := range e.dms(ann) {
+						if k := d.Out.Key; strings.HasPrefix(k, "norms/offer/") || strings.HasPrefix(k, "norms/admitted/") {
+							order = append(order, strings.Split(k, "/")[1])
+						}
+					}
+					if !slices.Equal(order, []string{"offer", "admitted"}) {
+						t.Errorf("ann's DMs came in the order %v; want the offer, then admitted", order)
+					}
+				}
 				if g := e.of(bot.OutGrantRole); len(g) != 2 || g[1].Out.User != ann {
 					t.Fatalf("grants %+v; want ann's once the place is hers", g)
 				}

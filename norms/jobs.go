@@ -628,11 +628,11 @@ func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error
 		return err
 	}
 	ready := agreed && ack.Version == v.Version
+	// When they agreed already, the offer job gives access once it has
+	// told them (see runOffer), so that "a place is yours" comes before
+	// "you're in".
 	jobs := []bot.Job{{Kind: KindOffer, Key: key(KindOffer, g.ID, string(a.User), strconv.Itoa(a.Round)), GroupID: g.ID,
 		Payload: jobPayload{User: a.User, Round: a.Round, Ready: ready}.bytes()}}
-	if ready {
-		jobs = append(jobs, admitJob(g.ID, a.User, a.Round, "place"))
-	}
 	if _, err := f.st.UpdateApplicant(ctx, g.ID, a.User, func(r *bot.Applicant, exists bool) ([]bot.Job, error) {
 		if !exists || r.Round != a.Round || !r.Waitlisted {
 			return nil, nil
@@ -648,12 +648,22 @@ func (f *Feature) offer(ctx context.Context, g bot.Group, a bot.Applicant) error
 
 // runOffer tells a newcomer privately, once per arrival, that a place in
 // a closed group is theirs: access is on its way when they agreed already
-// (the admit job enqueued with this one gives it), else the norms and I
-// agree.
-func (f *Feature) runOffer(ctx context.Context, j bot.Job) (bot.JobResult, error) {
+// (the admit job it enqueues once the offer is settled gives it, so that
+// the member reads the offer first), else the norms and I agree.
+func (f *Feature) runOffer(ctx context.Context, j bot.Job) (res bot.JobResult, err error) {
 	p, err := readPayload(j)
 	if err != nil {
 		return bot.JobResult{}, err
+	}
+	if p.Ready {
+		defer func() {
+			if err != nil {
+				return // retried: the offer (sent once, by its key) and then this
+			}
+			if _, eerr := f.r.Enqueue(ctx, admitJob(j.GroupID, p.User, p.Round, "place")); eerr != nil {
+				res, err = bot.JobResult{}, fmt.Errorf("give access after the offer: %w", eerr)
+			}
+		}()
 	}
 	g, done, err := f.loadGroup(ctx, j)
 	if err != nil || done != nil {
