@@ -75,13 +75,5 @@ func (db *DB) bulkTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 			err = errors.Join(err, fmt.Errorf("check foreign keys again: %w", rerr))
 		}
 	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return inTx(ctx, conn, fn)
 }

@@ -65,6 +65,13 @@ func insertJob(ctx context.Context, tx *sql.Tx, now int64, j bot.Job) (bool, err
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, nil
 	}
+	return false, sameJob(ctx, tx, j)
+}
+
+// sameJob checks that the job stored under j's key is j's work (kind,
+// group, session, payload): enqueueing the same work again is fine, other
+// work under a taken key is an error wrapping bot.ErrConflict.
+func sameJob(ctx context.Context, tx *sql.Tx, j bot.Job) error {
 	var (
 		kind           string
 		group, session int64
@@ -72,13 +79,13 @@ func insertJob(ctx context.Context, tx *sql.Tx, now int64, j bot.Job) (bool, err
 	)
 	if err := tx.QueryRowContext(ctx, `SELECT kind, COALESCE(group_id, 0), COALESCE(session_id, 0), payload FROM jobs WHERE key = ?`, j.Key).
 		Scan(&kind, &group, &session, &payload); err != nil {
-		return false, err
+		return fmt.Errorf("job %s: %w", j.Key, err)
 	}
 	if kind != j.Kind || group != j.GroupID || session != j.SessionID || !bytes.Equal(payload, j.Payload) {
-		return false, fmt.Errorf("a job with key %s exists with other content (kind %s, group %d, session %d): %w",
+		return fmt.Errorf("a job with key %s exists with other content (kind %s, group %d, session %d): %w",
 			j.Key, kind, group, session, bot.ErrConflict)
 	}
-	return false, nil
+	return nil
 }
 
 // nullID stores 0 as NULL, for optional foreign keys.

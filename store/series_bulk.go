@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -208,18 +207,8 @@ func (db *DB) addSeries(ctx context.Context, tx *sql.Tx, now time.Time, series [
 	if int(n) < len(js) {
 		// A key was taken: the same work is fine, other work is not.
 		for _, j := range js {
-			var (
-				kind           string
-				group, session int64
-				payload        []byte
-			)
-			if err := tx.QueryRowContext(ctx, `SELECT kind, COALESCE(group_id, 0), COALESCE(session_id, 0), payload FROM jobs WHERE key = ?`, j.Key).
-				Scan(&kind, &group, &session, &payload); err != nil {
-				return nil, fmt.Errorf("job %s: %w", j.Key, err)
-			}
-			if kind != j.Kind || group != j.GroupID || session != j.SessionID || !bytes.Equal(payload, j.Payload) {
-				return nil, fmt.Errorf("job %s: a job with that key exists with other content (kind %s, group %d, session %d): %w",
-					j.Key, kind, group, session, bot.ErrConflict)
+			if err := sameJob(ctx, tx, j); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -247,7 +247,15 @@ func (db *DB) migrate(ctx context.Context) error {
 // withTx runs fn in a transaction (BEGIN IMMEDIATE, from the DSN), committing
 // when fn returns nil. Inside fn, use only tx.
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	return inTx(ctx, db.sql, fn)
+}
+
+// inTx runs fn in a transaction begun on b (the pool, or one connection),
+// committing when fn returns nil.
+func inTx(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
